@@ -1,0 +1,46 @@
+# Kiln: `make demo` and `make test` install whatever is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export npm_config_update_notifier := false
+
+NODE_STAMP := node_modules/.kiln-installed
+BUILD_STAMP := dist/.kiln-built
+SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
+
+.PHONY: help install tools build demo test up typecheck clean
+
+help:
+	@echo "make demo   run the example pipeline end to end on the embedded stack"
+	@echo "make test   run every test (starts the Temporal dev server the tests need)"
+	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+tools:
+	@bash scripts/ensure-tools.sh
+
+install: $(NODE_STAMP) tools
+
+$(BUILD_STAMP): $(NODE_STAMP) $(SOURCES)
+	npx tsc -p tsconfig.build.json
+	npx tsx scripts/bundle-workflows.ts
+	@touch $@
+
+build: install $(BUILD_STAMP)
+
+demo: build
+	node bin/kiln.js demo
+
+up: build
+	node bin/kiln.js up
+
+typecheck: $(NODE_STAMP)
+	npx tsc -p tsconfig.json --noEmit
+
+test: build typecheck
+	npx vitest run
+
+clean:
+	rm -rf dist node_modules

@@ -1,0 +1,21 @@
+import type { Client } from '@temporalio/client';
+import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
+import type { KilnConfig } from '../core/config.js';
+import type { VenvBuilder } from '../core/environments/venv-builder.js';
+import type { StageExecutor } from '../core/executors/executor.js';
+import type { MetadataStore } from '../core/metadata/metadata-store.js';
+
+/** Everything activities touch, built once by the worker (workers/create-worker.ts). */
+export interface ActivityDeps {
+  config: KilnConfig;
+  metadata: MetadataStore;
+  artifacts: ArtifactStore;
+  executor: StageExecutor;
+  environments: VenvBuilder;
+  /** Used to start or join shared environment builds. */
+  temporal: Client;
+  /** Directory put on PYTHONPATH so stages can import kiln_sdk. */
+  sdkDir: string;
+  /** Heartbeat interval of long activities (default 2 s). */
+  heartbeatIntervalMs?: number;
+}

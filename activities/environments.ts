@@ -1,0 +1,97 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { WORKFLOW_TYPES, environmentBuildWorkflowId } from '../core/pipeline/workflow-ids.js';
+import type { EnvironmentSpec } from '../core/specs/environment.js';
+import { KilnEnvironmentDigest, KilnKind } from '../core/temporal/search-attributes.js';
+import type { ActivityDeps } from './activity-deps.js';
+import { classified } from './failures.js';
+
+export interface EnvironmentRef {
+  name: string;
+  digest: string;
+  spec: EnvironmentSpec;
+}
+
+export interface BuildResult {
+  digest: string;
+  venvDir: string;
+  pythonVersion: string;
+  durationMs: number;
+  reused: boolean;
+}
+
+/** Environment builds: run once per spec digest, shared by every run that needs them. */
+export function createEnvironmentActivities(deps: ActivityDeps) {
+  const { metadata, environments, temporal, config } = deps;
+  const heartbeatMs = deps.heartbeatIntervalMs ?? 2_000;
+
+  return {
+    /** Ready means recorded as built and still present on this machine. */
+    async checkEnvironment(input: { digest: string }): Promise<{ ready: boolean }> {
+      const build = await metadata.environments.getBuild(input.digest);
+      return { ready: build?.status === 'ready' && environments.locate(input.digest) !== undefined };
+    },
+
+    /** Creates the venv for a spec; the build workflow calls it, one at a time per digest. */
+    async buildEnvironment(input: EnvironmentRef): Promise<BuildResult> {
+      return classified(async () => {
+        const ctx = Context.current();
+        await metadata.environments.markBuilding(input.digest);
+        let lastLine = '';
+        const beat = setInterval(() => ctx.heartbeat({ lastLine }), heartbeatMs);
+        try {
+          const built = await environments.build(input.spec, input.digest, {
+            signal: ctx.cancellationSignal,
+            onLine: (line) => (lastLine = line),
+          });
+          await metadata.environments.markReady(input.digest, {
+            venvPath: built.venvDir,
+            pythonExecutable: built.pythonExecutable,
+            durationMs: built.durationMs,
+          });
+          return { digest: input.digest, venvDir: built.venvDir, pythonVersion: built.pythonVersion, durationMs: built.durationMs, reused: built.reused };
+        } catch (error) {
+          await metadata.environments.markFailed(input.digest, error instanceof Error ? error.message : String(error));
+          throw error;
+        } finally {
+          clearInterval(beat);
+        }
+      });
+    },
+
+    /**
+     * Starts the build workflow for this digest, or joins the one already running, and waits.
+     * Cancelling a run stops the waiting only: the build is shared with other runs.
+     */
+    async awaitEnvironmentBuild(input: EnvironmentRef): Promise<{ waitedMs: number }> {
+      const ctx = Context.current();
+      const started = Date.now();
+      const handle = await temporal.workflow.start(WORKFLOW_TYPES.buildEnvironment, {
+        taskQueue: config.taskQueue,
+        workflowId: environmentBuildWorkflowId(input.digest),
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: KilnKind, value: 'environment-build' },
+          { key: KilnEnvironmentDigest, value: input.digest },
+        ],
+        staticSummary: `Build environment ${input.name} (python ${input.spec.python_version}, ${input.spec.dependencies.length} dependencies)`,
+      });
+      const beat = setInterval(() => ctx.heartbeat(), heartbeatMs);
+      try {
+        await Promise.race([handle.result(), ctx.cancelled]);
+      } catch (error) {
+        // A build that failed for good (bad dependency, no interpreter) fails every waiting run for good.
+        const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+        if (cause instanceof ApplicationFailure) {
+          throw ApplicationFailure.create({ type: cause.type ?? 'EnvironmentBuildError', message: cause.message, nonRetryable: cause.nonRetryable ?? false });
+        }
+        throw error;
+      } finally {
+        clearInterval(beat);
+      }
+      return { waitedMs: Date.now() - started };
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { ActivityDeps } from './activity-deps.js';
+import { createEnvironmentActivities } from './environments.js';
+import { createInputActivities } from './inputs.js';
+import { createRegistryActivities } from './registry.js';
+import { createRunActivities } from './runs.js';
+import { createServingActivities } from './serving.js';
+import { createStageActivities } from './stages.js';
+
+/** Every activity, built from real dependencies once per worker. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createRunActivities(deps),
+    ...createInputActivities(deps),
+    ...createEnvironmentActivities(deps),
+    ...createStageActivities(deps),
+    ...createRegistryActivities(deps),
+    ...createServingActivities(deps),
+  };
+}
+
+export type KilnActivities = ReturnType<typeof createActivities>;
+export type { ActivityDeps };

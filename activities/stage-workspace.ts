@@ -1,0 +1,43 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
+import { stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
+import { restoreSource } from '../core/snapshots/source-snapshot.js';
+
+export interface StageWorkspace {
+  root: string;
+  sourceDir: string;
+  datasetDir: string;
+  inputsDir: string;
+  outputDir: string;
+  checkpointDir: string;
+  paramsFile: string;
+}
+
+/**
+ * Materialises what a stage reads, from the artifact store only, into a fresh directory:
+ * the source snapshot, the dataset version and upstream stages' outputs (the seeds' init step).
+ */
+export async function prepareStageWorkspace(
+  artifacts: ArtifactStore,
+  root: string,
+  input: { runId: string; sourceDigest: string; datasetPrefix: string; upstream: readonly string[] },
+): Promise<StageWorkspace> {
+  await rm(root, { recursive: true, force: true });
+  const ws: StageWorkspace = {
+    root,
+    sourceDir: join(root, 'src'),
+    datasetDir: join(root, 'dataset'),
+    inputsDir: join(root, 'inputs'),
+    outputDir: join(root, 'output'),
+    checkpointDir: join(root, 'checkpoints'),
+    paramsFile: join(root, 'params.json'),
+  };
+  await Promise.all([mkdir(ws.outputDir, { recursive: true }), mkdir(ws.checkpointDir, { recursive: true })]);
+  await Promise.all([
+    restoreSource(artifacts, input.sourceDigest, ws.sourceDir),
+    artifacts.getDirectory(input.datasetPrefix, ws.datasetDir),
+    ...input.upstream.map((stage) => artifacts.getDirectory(stageOutputPrefix(input.runId, stage), join(ws.inputsDir, stage))),
+  ]);
+  return ws;
+}

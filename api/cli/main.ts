@@ -1,0 +1,97 @@
+import { Command } from 'commander';
+import { loadConfig } from '../../core/config.js';
+import { SpecValidationError } from '../../core/errors.js';
+import { KilnApiClient, KilnApiError } from '../client/kiln-api-client.js';
+import { applySpecFile, readSpecFile } from './apply-file.js';
+import { runDemo } from './demo.js';
+import { parseParamFlags } from './parse-params.js';
+import { renderRun } from './render-run.js';
+import { runUp } from './up.js';
+import { watchRun } from './watch-run.js';
+
+const config = loadConfig();
+const api = () => new KilnApiClient(config.apiUrl);
+const print = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const program = new Command('kiln').description('Durable ML pipelines on Temporal').showHelpAfterError();
+
+program.command('up').description('run the embedded stack (Temporal dev server + Web UI, worker, API) until Ctrl-C').action(() => runUp(config));
+program.command('demo').description('run the breast-cancer example end to end on the embedded stack').action(async () => {
+  process.exitCode = await runDemo(config);
+});
+program
+  .command('apply')
+  .description('create or update the environment, dataset and project in a spec file (see examples/*/kiln.json)')
+  .requiredOption('-f, --file <path>', 'spec file')
+  .action(async ({ file }) => print(await applySpecFile(api(), readSpecFile(file))));
+
+const env = program.command('env').description('environments');
+env.command('list').action(async () => print(await api().listEnvironments()));
+program.command('dataset').description('datasets').command('list').action(async () => print(await api().listDatasets()));
+program.command('project').description('projects').command('list').action(async () => print(await api().listProjects()));
+
+const run = program.command('run').description('pipeline runs');
+run
+  .command('start')
+  .requiredOption('-p, --project <name>', 'project to run')
+  .option('--param <key=value>', 'override a parameter (repeatable; extras.<name>=v for extras)', collect, [])
+  .option('--timeout <seconds>', 'run_policy.timeout_seconds for each stage')
+  .option('--retries <count>', 'run_policy.retry_count_limit')
+  .option('-w, --watch', 'follow the run until it ends')
+  .action(async (opts) => {
+    const runPolicy: Record<string, unknown> = {};
+    if (opts.timeout !== undefined) runPolicy.timeout_seconds = Number(opts.timeout);
+    if (opts.retries !== undefined) runPolicy.retry_count_limit = Number(opts.retries);
+    const started = await api().startRun({ project: opts.project, params: parseParamFlags(opts.param), run_policy: runPolicy });
+    process.stdout.write(`${started.run_id}\n`);
+    if (started.web_ui_url) process.stderr.write(`web ui: ${started.web_ui_url}\n`);
+    if (opts.watch) process.exitCode = exitCodeOf((await watchRun(api(), started.run_id)).status);
+  });
+run.command('status <runId>').option('--json', 'print JSON').action(async (runId, opts) => {
+  const view = await api().getRun(runId);
+  if (opts.json) print(view);
+  else process.stdout.write(`${renderRun(view).join('\n')}\n`);
+  return;
+});
+run.command('watch <runId>').description('live progress until the run ends').action(async (runId) => {
+  process.exitCode = exitCodeOf((await watchRun(api(), runId)).status);
+});
+run.command('cancel <runId>').action(async (runId) => print(await api().cancelRun(runId)));
+run.command('list').option('-p, --project <name>').option('--status <status>').option('--limit <n>', 'at most n runs', '20').action(async (opts) => {
+  print(await api().listRuns({ project: opts.project, status: opts.status, limit: Number(opts.limit) }));
+});
+
+program.command('model').description('model registry').command('list [name]').action(async (name) => print(await api().listModelVersions(name)));
+program
+  .command('predict <model>')
+  .requiredOption('--instances <json>', 'JSON array of instances, e.g. [[1.0, 2.0]]')
+  .action(async (model, opts) => {
+    let instances: unknown;
+    try {
+      instances = JSON.parse(opts.instances);
+    } catch {
+      throw new SpecValidationError([{ path: 'instances', message: 'not valid JSON' }]);
+    }
+    print(await api().predict(model, instances as unknown[]));
+  });
+
+function exitCodeOf(status: string): number {
+  return status === 'succeeded' ? 0 : 1;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof KilnApiError || error instanceof SpecValidationError) {
+    const fields = error instanceof KilnApiError ? error.fields : error.problems;
+    if (fields.length) for (const f of fields) process.stderr.write(`error: ${f.path ? `${f.path}: ` : ''}${f.message}\n`);
+    else process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

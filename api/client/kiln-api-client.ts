@@ -1,0 +1,66 @@
+import type { FieldProblem } from '../../core/errors.js';
+import type { RunProgress } from '../../core/pipeline/run-progress.js';
+
+/** An error answered by the Kiln API, with the fields it names. */
+export class KilnApiError extends Error {
+  override readonly name = 'KilnApiError';
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly fields: FieldProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface StartedRun {
+  run_id: string;
+  workflow_id: string;
+  status: 'queued';
+  web_ui_url?: string;
+}
+
+export type RunView = RunProgress & { web_ui_url?: string };
+
+/** Typed HTTP client for the Kiln API; used by the CLI, the demo and services that start runs. */
+export class KilnApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  health = () => this.call<{ status: string }>('GET', '/v1/health');
+  applyEnvironment = (spec: unknown) => this.call<{ name: string; spec_digest: string; build_status: string }>('POST', '/v1/environments', spec);
+  applyDataset = (spec: unknown) => this.call<Record<string, unknown>>('POST', '/v1/datasets', spec);
+  applyProject = (spec: unknown) => this.call<Record<string, unknown>>('POST', '/v1/projects', spec);
+  listEnvironments = () => this.call<unknown[]>('GET', '/v1/environments');
+  listDatasets = () => this.call<unknown[]>('GET', '/v1/datasets');
+  listProjects = () => this.call<unknown[]>('GET', '/v1/projects');
+  startRun = (request: unknown) => this.call<StartedRun>('POST', '/v1/runs', request);
+  getRun = (runId: string) => this.call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
+  cancelRun = (runId: string) => this.call<{ run_id: string; status: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`);
+  listRuns = (query: { project?: string; status?: string; limit?: number } = {}) => {
+    const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+    return this.call<Record<string, unknown>[]>('GET', `/v1/runs${params.size ? `?${params}` : ''}`);
+  };
+  listModelVersions = (name?: string) => this.call<Record<string, unknown>[]>('GET', name ? `/v1/models/${encodeURIComponent(name)}/versions` : '/v1/models');
+  predict = (name: string, instances: unknown[]) =>
+    this.call<{ model: string; version: number; predictions: unknown[] }>('POST', `/v1/models/${encodeURIComponent(name)}/predict`, { instances });
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new KilnApiError(0, 'Unreachable', `Kiln API not reachable at ${this.baseUrl} (start it with \`npx kiln up\`)`, []);
+    }
+    const payload = (await response.json().catch(() => ({}))) as { error?: { type: string; message: string; fields?: FieldProblem[] } };
+    if (!response.ok) {
+      const error = payload.error ?? { type: 'HttpError', message: `${method} ${path} answered ${response.status}` };
+      throw new KilnApiError(response.status, error.type, error.message, error.fields ?? []);
+    }
+    return payload as T;
+  }
+}

@@ -1,0 +1,17 @@
+import { BackendUnavailableError, ConflictError, NotFoundError, SpecValidationError } from '../../core/errors.js';
+
+export interface ErrorBody {
+  error: { type: string; message: string; fields?: { path: string; message: string }[] };
+}
+
+/** Maps Kiln's named errors to HTTP status codes; anything else is a 500. */
+export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof SpecValidationError) {
+    return { status: 400, body: { error: { type: error.name, message: error.message, fields: error.problems } } };
+  }
+  if (error instanceof NotFoundError) return { status: 404, body: { error: { type: error.name, message: error.message } } };
+  if (error instanceof ConflictError) return { status: 409, body: { error: { type: error.name, message: error.message } } };
+  if (error instanceof BackendUnavailableError) return { status: 503, body: { error: { type: error.name, message: error.message } } };
+  const message = error instanceof Error ? error.message : String(error);
+  return { status: 500, body: { error: { type: 'InternalError', message } } };
+}

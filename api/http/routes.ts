@@ -1,0 +1,40 @@
+import type { KilnService } from '../kiln-service.js';
+import { openApiDocument } from './openapi.js';
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Path with `{name}` parameters. */
+  path: string;
+  summary: string;
+  /** zod-described request body schema name (see openapi.ts), if any. */
+  body?: string;
+  /** 201/202 for creations; 200 otherwise. */
+  status?: number;
+  handle(ctx: { params: Record<string, string>; query: URLSearchParams; body: unknown }): Promise<unknown>;
+}
+
+/** The HTTP API: thin, each route validates and calls the service. */
+export function kilnRoutes(service: KilnService): Route[] {
+  return [
+    { method: 'GET', path: '/v1/health', summary: 'Liveness', handle: async () => ({ status: 'ok' }) },
+    { method: 'GET', path: '/openapi.json', summary: 'This document', handle: async () => openApiDocument(kilnRoutes(service)) },
+    { method: 'POST', path: '/v1/environments', summary: 'Create or update an environment and start its build', body: 'EnvironmentSpec', status: 201, handle: ({ body }) => service.applyEnvironment(body) },
+    { method: 'GET', path: '/v1/environments', summary: 'List environments with their build state', handle: () => service.listEnvironments() },
+    { method: 'POST', path: '/v1/datasets', summary: 'Register a dataset (CSV path on the server)', body: 'DatasetSpec', status: 201, handle: ({ body }) => service.applyDataset(body) },
+    { method: 'GET', path: '/v1/datasets', summary: 'List datasets', handle: () => service.listDatasets() },
+    { method: 'POST', path: '/v1/projects', summary: 'Create or update a project', body: 'ProjectSpec', status: 201, handle: ({ body }) => service.applyProject(body) },
+    { method: 'GET', path: '/v1/projects', summary: 'List projects', handle: () => service.listProjects() },
+    { method: 'POST', path: '/v1/runs', summary: 'Start a pipeline run; returns the run id at once', body: 'RunRequest', status: 202, handle: ({ body }) => service.startRun(body) },
+    {
+      method: 'GET',
+      path: '/v1/runs',
+      summary: 'List runs, newest first',
+      handle: ({ query }) => service.listRuns({ project: query.get('project') ?? undefined, status: query.get('status') ?? undefined, limit: Number(query.get('limit') ?? 50) }),
+    },
+    { method: 'GET', path: '/v1/runs/{id}', summary: 'Stage-by-stage progress of a run', handle: ({ params }) => service.getRun(params.id!) },
+    { method: 'POST', path: '/v1/runs/{id}/cancel', summary: 'Cancel a run: its running process is stopped', status: 202, handle: ({ params }) => service.cancelRun(params.id!) },
+    { method: 'GET', path: '/v1/models', summary: 'List model versions', handle: () => service.listModelVersions() },
+    { method: 'GET', path: '/v1/models/{name}/versions', summary: "List a model's versions with lineage", handle: ({ params }) => service.listModelVersions(params.name!) },
+    { method: 'POST', path: '/v1/models/{name}/predict', summary: 'Predict with the serving version', body: 'PredictRequest', handle: ({ params, body }) => service.predict(params.name!, body) },
+  ];
+}

@@ -1,0 +1,216 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { EnvironmentRef } from '../activities/environments.js';
+import { ConflictError, NotFoundError, SpecValidationError } from '../core/errors.js';
+import type { EnvironmentRecord } from '../core/metadata/environments-repository.js';
+import type { MetadataStore } from '../core/metadata/metadata-store.js';
+import type { RunWithStages } from '../core/metadata/run-records.js';
+import { isTerminal, PIPELINE_STEPS, type PipelineStep, type RunProgress, type StepProgress } from '../core/pipeline/run-progress.js';
+import { environmentBuildWorkflowId, newRunId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
+import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec, resolveParams, resolvePolicy } from '../core/specs/index.js';
+import { environmentDigest } from '../core/specs/environment-digest.js';
+import { KilnEnvironmentDigest, KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../core/temporal/search-attributes.js';
+import type { PipelineInput } from '../workflows/pipeline-input.js';
+
+export interface KilnServiceOptions {
+  temporal: Client;
+  metadata: MetadataStore;
+  taskQueue: string;
+  namespace: string;
+  /** Temporal Web UI base URL, for links to runs. */
+  webUiUrl?: string;
+}
+
+/**
+ * What the API and CLI can do, validated at this boundary before anything starts: a bad
+ * spec throws SpecValidationError naming the field, and no workflow is started.
+ */
+export class KilnService {
+  constructor(private readonly options: KilnServiceOptions) {}
+
+  private get metadata() {
+    return this.options.metadata;
+  }
+
+  async applyEnvironment(input: unknown) {
+    const spec = parseSpec(EnvironmentSpec, input, 'environment');
+    const digest = environmentDigest(spec);
+    await this.metadata.environments.upsert(spec);
+    const build = await this.metadata.environments.getBuild(digest);
+    // Build now, apart from any run, so runs on this environment never wait for it.
+    if (build?.status !== 'ready') await this.startBuild({ name: spec.name, spec, digest });
+    return { name: spec.name, spec_digest: digest, build_status: build?.status === 'ready' ? 'ready' : 'building', spec };
+  }
+
+  private async startBuild(ref: EnvironmentRef) {
+    await this.options.temporal.workflow.start(WORKFLOW_TYPES.buildEnvironment, {
+      taskQueue: this.options.taskQueue,
+      workflowId: environmentBuildWorkflowId(ref.digest),
+      args: [ref],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: KilnKind, value: 'environment-build' },
+        { key: KilnEnvironmentDigest, value: ref.digest },
+      ],
+      staticSummary: `Build environment ${ref.name} (python ${ref.spec.python_version})`,
+    });
+  }
+
+  async listEnvironments() {
+    const environments = await this.metadata.environments.list();
+    return Promise.all(
+      environments.map(async (e: EnvironmentRecord) => ({ ...e, build: (await this.metadata.environments.getBuild(e.specDigest)) ?? null })),
+    );
+  }
+
+  /** `baseDir` resolves a relative dataset path (the CLI passes its spec file's directory). */
+  async applyDataset(input: unknown, baseDir = process.cwd()) {
+    const spec = parseSpec(DatasetSpec, input, 'dataset');
+    const path = isAbsolute(spec.path) ? spec.path : resolve(baseDir, spec.path);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new SpecValidationError([{ path: 'dataset.path', message: `no such file: ${path}` }]);
+    const resolved = { ...spec, path };
+    await this.metadata.datasets.upsert(resolved);
+    return resolved;
+  }
+
+  async listDatasets() {
+    return this.metadata.datasets.list();
+  }
+
+  async applyProject(input: unknown, baseDir = process.cwd()) {
+    const spec = parseSpec(ProjectSpec, input, 'project');
+    const sourceDir = isAbsolute(spec.source_dir) ? spec.source_dir : resolve(baseDir, spec.source_dir);
+    if (!existsSync(sourceDir) || !statSync(sourceDir).isDirectory()) throw new SpecValidationError([{ path: 'project.source_dir', message: `no such directory: ${sourceDir}` }]);
+    if (!(await this.metadata.datasets.get(spec.dataset))) throw new SpecValidationError([{ path: 'project.dataset', message: `dataset "${spec.dataset}" is not registered` }]);
+    if (spec.environment && !(await this.metadata.environments.get(spec.environment))) {
+      throw new SpecValidationError([{ path: 'project.environment', message: `environment "${spec.environment}" is not registered` }]);
+    }
+    const resolved = { ...spec, source_dir: sourceDir };
+    await this.metadata.projects.upsert(resolved);
+    return resolved;
+  }
+
+  async listProjects() {
+    return this.metadata.projects.list();
+  }
+
+  /** Validates everything, then starts the pipeline; returns at once with the run id. */
+  async startRun(input: unknown) {
+    const request = parseSpec(RunRequest, input);
+    const project = await this.metadata.projects.get(request.project);
+    if (!project) throw new SpecValidationError([{ path: 'project', message: `project "${request.project}" is not registered` }]);
+    const spec = project.spec;
+    const params = resolveParams(spec, request.params);
+    const policy = resolvePolicy(spec, request.run_policy);
+    const dataset = await this.metadata.datasets.get(spec.dataset);
+    if (!dataset) throw new NotFoundError('dataset', spec.dataset);
+    const environment = spec.environment ? await this.metadata.environments.get(spec.environment) : await this.metadata.environments.getDefault();
+    if (!environment) throw new NotFoundError('environment', spec.environment ?? '(default)');
+    const runId = newRunId(spec.name, new Date());
+    const modelName = spec.model_name ?? spec.name;
+    const pipelineInput: PipelineInput = {
+      runId,
+      project: spec,
+      dataset: dataset.spec,
+      environment: { name: environment.name, spec: environment.spec, digest: environment.specDigest },
+      params,
+      policy,
+    };
+    const handle = await this.options.temporal.workflow.start(WORKFLOW_TYPES.pipeline, {
+      taskQueue: this.options.taskQueue,
+      workflowId: runId,
+      args: [pipelineInput],
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: KilnKind, value: 'pipeline' },
+        { key: KilnProject, value: spec.name },
+        { key: KilnModel, value: modelName },
+        { key: KilnRunStatus, value: 'queued' },
+      ],
+      staticSummary: `${spec.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${Object.entries(params.extras).map(([k, v]) => ` ${k}=${v}`).join('')}`,
+      staticDetails: `environment ${environment.name} (${environment.specDigest.slice(0, 12)}), dataset ${dataset.name}, timeout ${policy.timeout_seconds}s, retries ${policy.retry_count_limit}`,
+    });
+    return { run_id: runId, workflow_id: handle.workflowId, status: 'queued' as const, web_ui_url: this.webUiLink(runId) };
+  }
+
+  webUiLink(workflowId: string): string | undefined {
+    const base = this.options.webUiUrl;
+    return base ? `${base}/namespaces/${this.options.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
+  }
+
+  /** Live progress from the workflow; the stored record once the workflow is gone. */
+  async getRun(runId: string): Promise<RunProgress & { web_ui_url?: string }> {
+    try {
+      const progress = await this.options.temporal.workflow.getHandle(runId).query<RunProgress>('progress');
+      return { ...progress, web_ui_url: this.webUiLink(runId) };
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) {
+        const stored = await this.metadata.runs.getRun(runId);
+        if (stored) return { ...storedProgress(stored), web_ui_url: this.webUiLink(runId) };
+        throw error;
+      }
+      throw new NotFoundError('run', runId);
+    }
+  }
+
+  async cancelRun(runId: string) {
+    const progress = await this.getRun(runId);
+    if (isTerminal(progress.status)) throw new ConflictError('run', `run ${runId} already ${progress.status}`);
+    await this.options.temporal.workflow.getHandle(runId).cancel();
+    return { run_id: runId, status: 'cancelling' as const };
+  }
+
+  async listRuns(filter: { project?: string; status?: string; limit?: number }) {
+    return this.metadata.runs.listRuns({ project: filter.project, status: filter.status as never, limit: filter.limit ?? 50 });
+  }
+
+  async listModelVersions(modelName?: string) {
+    return this.metadata.models.list(modelName);
+  }
+
+  /** Routes a prediction to the version currently serving `modelName`. */
+  async predict(modelName: string, body: unknown) {
+    const deployment = await this.metadata.models.currentDeployment(modelName);
+    if (!deployment || deployment.status !== 'serving') throw new NotFoundError('serving model', modelName);
+    const response = await fetch(`${deployment.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const payload = (await response.json()) as Record<string, unknown>;
+    if (response.status === 400) throw new SpecValidationError([{ path: 'instances', message: String(payload.error ?? 'rejected by model server') }]);
+    if (!response.ok) throw new Error(`model server for ${modelName} answered ${response.status}: ${JSON.stringify(payload)}`);
+    return { model: modelName, version: deployment.version, ...payload };
+  }
+}
+
+/** A finished run as stored, in the same shape as the workflow's live progress. */
+function storedProgress(stored: RunWithStages): RunProgress {
+  const order = (step: string) => PIPELINE_STEPS.indexOf(step as PipelineStep);
+  return {
+    runId: stored.id,
+    project: stored.project,
+    modelName: stored.modelName,
+    status: stored.status,
+    params: stored.params,
+    datasetVersion: stored.datasetVersion ?? undefined,
+    sourceDigest: stored.sourceDigest ?? undefined,
+    environmentDigest: stored.environmentDigest ?? undefined,
+    buildWaitMs: stored.buildWaitMs ?? undefined,
+    error: stored.error ?? undefined,
+    metrics: {},
+    steps: [...stored.stages]
+      .sort((a, b) => order(a.stage) - order(b.stage))
+      .map((s): StepProgress => ({
+        step: s.stage as PipelineStep,
+        status: s.status,
+        attempt: s.attempt,
+        durationMs: s.durationMs ?? undefined,
+        processMs: s.processMs ?? undefined,
+        startedAt: s.startedAt ? new Date(s.startedAt).toISOString() : undefined,
+        finishedAt: s.finishedAt ? new Date(s.finishedAt).toISOString() : undefined,
+        message: s.message ?? undefined,
+      })),
+  };
+}

@@ -1,0 +1,52 @@
+import { SpecValidationError } from '../errors.js';
+
+/**
+ * Where each kind of artifact lives, in one place. Prefixes have no trailing `/`; objects
+ * sit below them (`<prefix>/train.csv`). Every part becomes one key segment, so it is
+ * checked here rather than producing a surprising key.
+ */
+export function datasetVersionPrefix(dataset: string, version: string): string {
+  return `datasets/${segment('dataset', dataset)}/${segment('version', version)}`;
+}
+
+/**
+ * A source snapshot is stored as a directory prefix (one object per file, relative paths
+ * kept), not a tarball: the executor restores it with `getDirectory` and people can browse it.
+ * File modes are not kept.
+ */
+export function sourceSnapshotPrefix(digest: string): string {
+  return `sources/${segment('digest', digest)}`;
+}
+
+/** The outputs of a stage's successful attempt (the model, for `train`). */
+export function stageOutputPrefix(runId: string, stage: string): string {
+  return `${stagePrefix(runId, stage)}/outputs`;
+}
+
+/** The combined stdout/stderr of one attempt; attempts are 1-based. */
+export function stageLogKey(runId: string, stage: string, attempt: number): string {
+  if (!Number.isInteger(attempt) || attempt < 1) {
+    throw new SpecValidationError([{ path: 'attempt', message: `must be a positive integer, got ${attempt}` }]);
+  }
+  return `${stagePrefix(runId, stage)}/logs/attempt-${attempt}.log`;
+}
+
+/** The latest checkpoint directory of a stage, shared by its attempts so a retry can resume. */
+export function checkpointPrefix(runId: string, stage: string): string {
+  return `${stagePrefix(runId, stage)}/checkpoints`;
+}
+
+export function modelPrefix(modelName: string, version: number | string): string {
+  return `models/${segment('modelName', modelName)}/${segment('version', String(version))}`;
+}
+
+function stagePrefix(runId: string, stage: string): string {
+  return `runs/${segment('runId', runId)}/${segment('stage', stage)}`;
+}
+
+function segment(field: string, value: string): string {
+  if (value === '' || value === '.' || value === '..' || /[/\\\0]/.test(value)) {
+    throw new SpecValidationError([{ path: field, message: `${JSON.stringify(value)} cannot be an artifact key segment` }]);
+  }
+  return value;
+}

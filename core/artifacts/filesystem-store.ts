@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { open, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { assertArtifactKey, joinKey, normalizePrefix, RESERVED_KEY_PREFIX } from './artifact-key.js';
+import type { ArtifactInfo, ArtifactStore } from './artifact-store.js';
+import { writeFileAtomically } from './atomic-write.js';
+import { walkFiles } from './walk-files.js';
+
+/** Temp files live here, inside the root, so the final rename never crosses filesystems. */
+const INCOMING_DIR = `${RESERVED_KEY_PREFIX}incoming`;
+
+/**
+ * Objects are plain files under `rootDir` at their key's path, so people can browse them.
+ * Writes go to `<rootDir>/.kiln-incoming/` first and are renamed into place once complete.
+ * A key cannot be both an object and a prefix of other keys (a file cannot be a directory).
+ */
+export class FilesystemArtifactStore implements ArtifactStore {
+  readonly rootDir: string;
+  readonly description: string;
+
+  constructor(rootDir: string) {
+    this.rootDir = resolve(rootDir);
+    this.description = `filesystem:${this.rootDir}`;
+  }
+
+  async put(key: string, body: Buffer | string | Readable): Promise<ArtifactInfo> {
+    const target = this.pathOf(key);
+    const temp = join(this.rootDir, INCOMING_DIR, randomUUID());
+    try {
+      return { key, ...(await writeFileAtomically(target, temp, body)) };
+    } catch (error) {
+      throw conflictOrSelf(error, key);
+    }
+  }
+
+  async putFile(key: string, localPath: string): Promise<ArtifactInfo> {
+    assertArtifactKey(key);
+    // Opened first so a missing local file fails as itself, not as a half-done put.
+    const stream = (await open(localPath, 'r')).createReadStream();
+    try {
+      return await this.put(key, stream);
+    } finally {
+      // Closes the file if the put failed before reading it to the end.
+      stream.destroy();
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const handle = await open(this.pathOf(key), 'r').catch((error: NodeJS.ErrnoException) => {
+      throw isMissing(error) ? new NotFoundError('artifact', key) : error;
+    });
+    // The open handle pins this version: a concurrent put replaces the name, not these bytes.
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      await handle.close();
+      throw new NotFoundError('artifact', key);
+    }
+    return handle.createReadStream();
+  }
+
+  async getBuffer(key: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.get(key)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async getToFile(key: string, localPath: string): Promise<void> {
+    const source = await this.get(key);
+    const target = resolve(localPath);
+    // Next to the target, not in the store: the download may be on another filesystem.
+    try {
+      await writeFileAtomically(target, join(dirname(target), `.${randomUUID()}.kiln-download`), source);
+    } finally {
+      source.destroy();
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const info = await stat(this.pathOf(key)).catch((error: NodeJS.ErrnoException) => {
+      if (isMissing(error)) return undefined;
+      throw error;
+    });
+    return info?.isFile() ?? false;
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const normalized = normalizePrefix(prefix);
+    const files = await walkFiles(normalized === '' ? this.rootDir : join(this.rootDir, normalized), {
+      skipTopLevel: (name) => normalized === '' && name.startsWith(RESERVED_KEY_PREFIX),
+    });
+    return files.map((file) => joinKey(normalized, file));
+  }
+
+  async putDirectory(prefix: string, localDir: string): Promise<ArtifactInfo[]> {
+    const normalized = normalizePrefix(prefix);
+    const root = resolve(localDir);
+    const info = await stat(root);
+    if (!info.isDirectory()) throw new Error(`putDirectory: ${root} is not a directory`);
+    const files = await walkFiles(root, { followLinks: true });
+    const keys = files.map((file) => assertArtifactKey(joinKey(normalized, file)));
+    const stored: ArtifactInfo[] = [];
+    // One at a time: bounded open files and memory no matter how large the directory.
+    for (const [i, key] of keys.entries()) stored.push(await this.putFile(key, join(root, ...files[i]!.split('/'))));
+    return stored;
+  }
+
+  async getDirectory(prefix: string, localDir: string): Promise<number> {
+    const normalized = normalizePrefix(prefix);
+    const keys = await this.list(normalized);
+    for (const key of keys) {
+      const rel = normalized === '' ? key : key.slice(normalized.length + 1);
+      await this.getToFile(key, join(resolve(localDir), ...rel.split('/')));
+    }
+    return keys.length;
+  }
+
+  uri(key: string): string {
+    const normalized = normalizePrefix(key);
+    return pathToFileURL(normalized === '' ? this.rootDir : join(this.rootDir, normalized)).href;
+  }
+
+  private pathOf(key: string): string {
+    assertArtifactKey(key);
+    const path = join(this.rootDir, ...key.split('/'));
+    // Defence in depth: validated keys cannot escape, but a bug here would write anywhere.
+    if (relative(this.rootDir, path).startsWith(`..${sep}`)) throw new Error(`artifact key ${JSON.stringify(key)} escapes ${this.rootDir}`);
+    return path;
+  }
+}
+
+function isMissing(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'ENOENT' || error.code === 'ENOTDIR';
+}
+
+// A file where a directory is needed (or the reverse) is a key clash, not an I/O failure.
+function conflictOrSelf(error: unknown, key: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOTEMPTY') {
+    return new ConflictError('artifact', `artifact key ${JSON.stringify(key)} clashes with an existing key: one is a prefix of the other`);
+  }
+  return error;
+}

@@ -1,0 +1,43 @@
+import { datasetVersionPrefix } from '../artifacts/artifact-keys.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { DatasetSpec } from '../specs/dataset.js';
+import {
+  DatasetManifest,
+  datasetVersion,
+  datasetVersionId,
+  readDatasetFile,
+  sha256Hex,
+  splitParamsOf,
+} from './dataset-version.js';
+
+export interface StoredDatasetVersion {
+  versionId: string;
+  /** Store key prefix holding `train.csv`, `test.csv`, `dataset.json` and `source.csv`. */
+  prefix: string;
+  manifest: DatasetManifest;
+  /** True when this version was already stored and nothing was written. */
+  reused: boolean;
+}
+
+/**
+ * Stores a version of `spec`'s dataset read from `csvPath`. Idempotent: the version id is
+ * known from the file hash alone, so an already stored version is found without parsing.
+ * `dataset.json` is written last and marks the version complete.
+ */
+export async function storeDatasetVersion(store: ArtifactStore, spec: DatasetSpec, csvPath: string): Promise<StoredDatasetVersion> {
+  const bytes = await readDatasetFile(csvPath);
+  const versionId = datasetVersionId(sha256Hex(bytes), spec.target_column, splitParamsOf(spec));
+  const prefix = datasetVersionPrefix(spec.name, versionId);
+  const manifestKey = `${prefix}/dataset.json`;
+  if (await store.exists(manifestKey)) {
+    const manifest = DatasetManifest.parse(JSON.parse((await store.getBuffer(manifestKey)).toString('utf8')));
+    return { versionId, prefix, manifest, reused: true };
+  }
+
+  const version = datasetVersion(spec, bytes);
+  await store.put(`${prefix}/source.csv`, bytes);
+  await store.put(`${prefix}/train.csv`, version.train);
+  await store.put(`${prefix}/test.csv`, version.test);
+  await store.put(manifestKey, `${JSON.stringify(version.manifest, null, 2)}\n`);
+  return { versionId, prefix, manifest: version.manifest, reused: false };
+}

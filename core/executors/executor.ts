@@ -1,0 +1,48 @@
+/**
+ * Runs one stage command and reports how it ended. Implementations: local/local-executor.ts
+ * (a process group on this machine); Kubernetes Jobs later. Chosen in create-executor.ts.
+ */
+export interface StageExecutor {
+  readonly capabilities: ExecutorCapabilities;
+  run(spec: StageProcessSpec, observer: StageObserver): Promise<StageExit>;
+}
+
+export interface ExecutorCapabilities {
+  /** Can give a stage GPUs. */
+  supportsGpu: boolean;
+  /** Enforces the environment's cpu/memory limits (the local executor only records them). */
+  enforcesResourceLimits: boolean;
+}
+
+export interface StageProcessSpec {
+  /** Readable id used in logs and labels, e.g. `<runId>/train/1`. */
+  id: string;
+  /** argv; argv[0] is resolved against env.PATH. */
+  command: string[];
+  workingDirectory: string;
+  /** The complete environment of the process (nothing is inherited implicitly). */
+  env: Record<string, string>;
+  /** Wall-clock limit; when exceeded the whole process group is killed and `timedOut` is set. */
+  timeoutMs: number;
+  /** Cancels the stage: the whole process group is killed and `cancelled` is set. */
+  signal?: AbortSignal;
+}
+
+export interface StageObserver {
+  /** Each output line (without newline), in order per stream. */
+  onLine(line: string, stream: 'stdout' | 'stderr'): void;
+  /** Called once the process is running. */
+  onStart?(info: { pid: number; startedAt: Date }): void;
+}
+
+export interface StageExit {
+  /** null when killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+  /** Wall time of the process itself, from spawn to exit. */
+  durationMs: number;
+}

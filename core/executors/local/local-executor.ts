@@ -1,0 +1,49 @@
+import { stat } from 'node:fs/promises';
+import { EnvironmentUnavailableError, SpecValidationError } from '../../errors.js';
+import type { ExecutorCapabilities, StageExecutor, StageExit, StageObserver, StageProcessSpec } from '../executor.js';
+import { runProcessGroup, type ProcessGroupRunOptions } from './process-group-run.js';
+
+export interface LocalExecutorOptions {
+  /** How long a stopped stage gets between SIGTERM and SIGKILL; also the bound on reaping leftovers. Default 2000 ms. */
+  killGraceMs?: number;
+  /** Output lines longer than this many bytes are delivered in pieces. Default 64 KiB. */
+  maxLineBytes?: number;
+}
+
+/**
+ * Runs each stage as its own process group on this machine, so a timeout or cancel kills
+ * the command and everything it started. Resource limits are recorded, not enforced.
+ */
+export class LocalExecutor implements StageExecutor {
+  readonly capabilities: ExecutorCapabilities = Object.freeze({ supportsGpu: false, enforcesResourceLimits: false });
+  private readonly options: Readonly<ProcessGroupRunOptions>;
+
+  constructor(options: LocalExecutorOptions = {}) {
+    const killGraceMs = options.killGraceMs ?? 2000;
+    if (!Number.isFinite(killGraceMs) || killGraceMs < 0) throw new RangeError(`killGraceMs must be >= 0, got ${killGraceMs}`);
+    this.options = Object.freeze({ killGraceMs, maxLineBytes: options.maxLineBytes ?? 64 * 1024 });
+  }
+
+  async run(spec: StageProcessSpec, observer: StageObserver): Promise<StageExit> {
+    if (spec.command.length === 0 || !spec.command[0]) {
+      throw new SpecValidationError([{ path: 'command', message: `stage ${spec.id}: command must name a program` }]);
+    }
+    if (!(spec.timeoutMs > 0)) {
+      throw new SpecValidationError([{ path: 'timeoutMs', message: `stage ${spec.id}: must be positive, got ${spec.timeoutMs}` }]);
+    }
+    if (spec.signal?.aborted) return notStarted();
+    // Checked up front because spawn reports a missing cwd as ENOENT, indistinguishable from a missing command.
+    const dir = await stat(spec.workingDirectory).catch(() => undefined);
+    if (!dir?.isDirectory()) {
+      throw new EnvironmentUnavailableError('workingDirectory', `stage ${spec.id}: working directory ${spec.workingDirectory} does not exist`);
+    }
+    // The signal may have fired while the directory was checked.
+    if (spec.signal?.aborted) return notStarted();
+    return runProcessGroup(spec, observer, this.options);
+  }
+}
+
+function notStarted(): StageExit {
+  const now = new Date();
+  return { exitCode: null, signal: null, timedOut: false, cancelled: true, startedAt: now, finishedAt: now, durationMs: 0 };
+}

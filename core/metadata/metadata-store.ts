@@ -1,0 +1,53 @@
+import { createDatabase, type DatabaseOptions, type DialectName } from './database.js';
+import { DatasetsRepository } from './datasets-repository.js';
+import { EnvironmentsRepository } from './environments-repository.js';
+import { MetricsRepository } from './metrics-repository.js';
+import { migrateToLatest } from './migrate.js';
+import { ModelsRepository } from './models-repository.js';
+import { ProjectsRepository } from './projects-repository.js';
+import { RunsRepository } from './runs-repository.js';
+
+export interface MetadataStoreOptions extends DatabaseOptions {
+  /** Source of every stored timestamp (epoch ms). Default `Date.now`; tests pass a fake clock. */
+  now?: () => number;
+}
+
+/** Kiln's records: specs, environment builds, dataset versions, runs, metrics, models. */
+export interface MetadataStore {
+  readonly dialect: DialectName;
+  readonly environments: EnvironmentsRepository;
+  readonly projects: ProjectsRepository;
+  readonly datasets: DatasetsRepository;
+  readonly runs: RunsRepository;
+  readonly metrics: MetricsRepository;
+  readonly models: ModelsRepository;
+  /** Closes the database; the store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the metadata database and brings its schema up to date. Several processes (worker,
+ * API, CLI) may open the same database at once; open one store per process, because a
+ * second SQLite connection in the same process would block the event loop waiting for the first.
+ */
+export async function openMetadataStore(options: MetadataStoreOptions): Promise<MetadataStore> {
+  const database = await createDatabase(options);
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const { db, writes } = database;
+  const now = options.now ?? Date.now;
+  return Object.freeze({
+    dialect: database.dialect,
+    environments: new EnvironmentsRepository(db, writes, now),
+    projects: new ProjectsRepository(db, writes, now),
+    datasets: new DatasetsRepository(db, writes, now),
+    runs: new RunsRepository(db, writes, now),
+    metrics: new MetricsRepository(db, writes, now),
+    models: new ModelsRepository(db, writes, now),
+    close: () => database.close(),
+  });
+}

@@ -1,0 +1,33 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { BackendUnavailableError } from '../errors.js';
+import * as m0001 from './migrations/0001-initial.js';
+
+/**
+ * Every migration, by name, in order. A static list rather than a directory scan so the
+ * compiled `dist/` build finds them too. Never rename or remove an entry once released.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-initial': m0001,
+});
+
+const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };
+
+/**
+ * Brings the schema to the latest migration; returns the names it applied (none when
+ * already current). Safe when several processes open the same database at once: each
+ * dialect's migration lock (MySQL's GET_LOCK, SQLite's immediate transaction) serialises them.
+ */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'kiln_migrations',
+    migrationLockTableName: 'kiln_migrations_lock',
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    throw new BackendUnavailableError('database', failed ? `migration ${failed} failed` : 'migrations failed', { cause: error });
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

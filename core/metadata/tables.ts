@@ -1,0 +1,137 @@
+import type { BuildStatus, DeploymentStatus, ModelVersionStatus, RunStatus, StageStatus } from './statuses.js';
+
+/*
+ * Row shapes of the metadata tables, as Kysely sees them. Conventions that keep the schema
+ * portable to MySQL: timestamps are epoch milliseconds in BIGINT columns, booleans are 0/1
+ * integers, JSON is TEXT parsed with zod on read, and a missing metric step is -1 (not NULL)
+ * so it can sit in a unique key.
+ */
+
+export interface EnvironmentsTable {
+  name: string;
+  description: string | null;
+  spec_json: string;
+  spec_digest: string;
+  is_default: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EnvironmentBuildsTable {
+  spec_digest: string;
+  status: BuildStatus;
+  /** Where the local executor built the virtualenv. */
+  venv_path: string | null;
+  python_executable: string | null;
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+  duration_ms: number | null;
+}
+
+export interface ProjectsTable {
+  name: string;
+  spec_json: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DatasetsTable {
+  name: string;
+  spec_json: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DatasetVersionsTable {
+  id: string;
+  dataset_name: string;
+  content_sha256: string;
+  split_json: string;
+  /** sha256 of the canonical split JSON: TEXT cannot sit in a MySQL unique key. */
+  split_digest: string;
+  train_rows: number;
+  test_rows: number;
+  artifact_prefix: string;
+  created_at: number;
+}
+
+export interface RunsTable {
+  id: string;
+  project: string;
+  model_name: string;
+  workflow_id: string;
+  status: RunStatus;
+  params_json: string;
+  policy_json: string;
+  environment_digest: string | null;
+  dataset_version: string | null;
+  source_digest: string | null;
+  build_wait_ms: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface RunStagesTable {
+  run_id: string;
+  stage: string;
+  status: StageStatus;
+  attempt: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  process_ms: number | null;
+  message: string | null;
+}
+
+export interface MetricsTable {
+  run_id: string;
+  stage: string;
+  name: string;
+  /** -1 when the point has no step. */
+  step: number;
+  epoch: number | null;
+  value: number;
+  recorded_at: number;
+}
+
+export interface ModelVersionsTable {
+  model_name: string;
+  version: number;
+  run_id: string;
+  dataset_version: string | null;
+  environment_digest: string | null;
+  source_digest: string | null;
+  params_json: string;
+  metrics_json: string;
+  artifact_prefix: string;
+  status: ModelVersionStatus;
+  created_at: number;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  model_name: string;
+  version: number;
+  url: string;
+  port: number;
+  pid: number | null;
+  status: DeploymentStatus;
+  started_at: number;
+  stopped_at: number | null;
+}
+
+export interface KilnTables {
+  environments: EnvironmentsTable;
+  environment_builds: EnvironmentBuildsTable;
+  projects: ProjectsTable;
+  datasets: DatasetsTable;
+  dataset_versions: DatasetVersionsTable;
+  runs: RunsTable;
+  run_stages: RunStagesTable;
+  metrics: MetricsTable;
+  model_versions: ModelVersionsTable;
+  deployments: DeploymentsTable;
+}

@@ -1,0 +1,58 @@
+/**
+ * The live state of a run, as the pipeline workflow holds it and its progress query returns.
+ * Pure types and helpers (no Node imports): shared by the workflow, the API and the CLI, so
+ * every surface shows the same states.
+ */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
+export type StepStatus = 'pending' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'cached';
+
+/** Steps of a pipeline run, in order. `environment` is the build wait; `gate` the validation gate. */
+export const PIPELINE_STEPS = ['prepare', 'environment', 'preprocess', 'train', 'evaluate', 'gate', 'register', 'serve'] as const;
+export type PipelineStep = (typeof PIPELINE_STEPS)[number];
+
+export interface StepProgress {
+  step: PipelineStep;
+  status: StepStatus;
+  /** ISO timestamps measured where the work ran. */
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  /** Wall time of the user process alone (stage steps). */
+  processMs?: number;
+  attempt?: number;
+  /** Short human-readable state: "waiting for environment build", "accuracy 0.96 ≥ 0.9". */
+  message?: string;
+}
+
+export interface RunProgress {
+  runId: string;
+  project: string;
+  modelName: string;
+  status: RunStatus;
+  steps: StepProgress[];
+  params: Record<string, unknown>;
+  datasetVersion?: string;
+  sourceDigest?: string;
+  environmentDigest?: string;
+  buildWaitMs?: number;
+  /** Final metrics of the evaluate stage. */
+  metrics: Record<string, number>;
+  modelVersion?: number;
+  endpoint?: string;
+  error?: string;
+}
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'rejected', 'cancelled'];
+
+export function isTerminal(status: RunStatus): boolean {
+  return TERMINAL_RUN_STATUSES.includes(status);
+}
+
+/** One line per step, for the Web UI's current details and the CLI. */
+export function describeProgress(progress: RunProgress): string {
+  const lines = progress.steps.map((s) => {
+    const time = s.durationMs === undefined ? '' : ` ${(s.durationMs / 1000).toFixed(2)}s`;
+    return `- ${s.step}: ${s.status}${time}${s.message ? ` — ${s.message}` : ''}`;
+  });
+  return [`**${progress.project}** run \`${progress.runId}\`: ${progress.status}`, ...lines].join('\n');
+}

@@ -1,0 +1,19 @@
+/** Readable, deterministic workflow IDs, so runs and builds are easy to find in the Web UI. */
+
+/** Builds are keyed by spec digest: the same digest always maps to the same workflow. */
+export function environmentBuildWorkflowId(digest: string): string {
+  return `env-build-${digest.slice(0, 16)}`;
+}
+
+/** A run's id doubles as its workflow id: `<project>-<yyyymmdd>-<hhmmss>-<4 hex>`. */
+export function newRunId(project: string, now: Date, random: () => number = Math.random): string {
+  const iso = now.toISOString();
+  const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
+  const suffix = Math.floor(random() * 0x10000).toString(16).padStart(4, '0');
+  return `${project}-${stamp}-${suffix}`;
+}
+
+export const WORKFLOW_TYPES = {
+  pipeline: 'pipelineWorkflow',
+  buildEnvironment: 'buildEnvironmentWorkflow',
+} as const;

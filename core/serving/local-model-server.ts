@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { BackendUnavailableError } from '../errors.js';
+
+export interface ModelServerLaunch {
+  pythonExecutable: string;
+  /** Directory the server runs in (the project's source snapshot, for the predict entrypoint). */
+  workingDirectory: string;
+  env: Record<string, string>;
+  logFile: string;
+  healthTimeoutMs?: number;
+}
+
+export interface RunningModelServer {
+  pid: number;
+  port: number;
+  url: string;
+}
+
+/**
+ * Starts `python -m kiln_sdk.serve` as its own process group that outlives the worker (the
+ * model keeps serving across worker restarts), and returns once /health answers.
+ */
+export async function startModelServer(launch: ModelServerLaunch): Promise<RunningModelServer> {
+  const port = await freePort();
+  mkdirSync(dirname(launch.logFile), { recursive: true });
+  const log = openSync(launch.logFile, 'a');
+  const child = spawn(launch.pythonExecutable, ['-m', 'kiln_sdk.serve'], {
+    cwd: launch.workingDirectory,
+    env: { ...launch.env, KILN_SERVE_PORT: String(port) },
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new BackendUnavailableError('serving', `could not start ${launch.pythonExecutable}`);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (launch.healthTimeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    if (await isHealthy(url)) return { pid, port, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  stopModelServer(pid);
+  throw new BackendUnavailableError('serving', `model server did not become healthy on ${url}; see ${launch.logFile}`);
+}
+
+export async function isHealthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a model server's whole process group; a server already gone is fine. */
+export function stopModelServer(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    // already exited
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ResourceName } from './names.js';
+
+/**
+ * A dataset: a CSV file whose versions are content-addressed. Each version stores a
+ * deterministic, seeded train/test split (stratified on the target column by default).
+ */
+export const DatasetSpec = z
+  .object({
+    name: ResourceName,
+    description: z.string().max(1000).optional(),
+    /** CSV file with a header row; relative paths resolve against the caller's directory. */
+    path: z.string().min(1),
+    /** Column the model predicts; also the stratification key. */
+    target_column: z.string().min(1),
+    split: z
+      .object({
+        test_fraction: z.number().gt(0).lt(1).default(0.2),
+        seed: z.number().int().min(0).default(0),
+        stratify: z.boolean().default(true),
+      })
+      .strict()
+      .default({ test_fraction: 0.2, seed: 0, stratify: true }),
+  })
+  .strict();
+export type DatasetSpecInput = z.input<typeof DatasetSpec>;
+export type DatasetSpec = z.output<typeof DatasetSpec>;

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { ResourceName } from './names.js';
+
+/** A pip requirement line (`scikit-learn==1.5.2`, `numpy>=1.26`); no options or URLs, so builds stay reproducible. */
+const Requirement = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?\s*((==|>=|<=|~=|!=|>|<)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)*$/, 'must be a PyPI requirement such as "scikit-learn==1.5.2"');
+
+/**
+ * Environment: what a stage runs in, built once and keyed by its spec digest (see
+ * environment-digest.ts), kept apart from project runs so training never waits on a build
+ * of a spec that is already built. Seed `WorkspaceCreate` fields live here, except the run
+ * policy ones (see run-policy.ts).
+ */
+export const EnvironmentSpec = z
+  .object({
+    name: ResourceName,
+    description: z.string().max(1000).optional(),
+    /** `major.minor` (or `major.minor.patch`); the local runtime needs a matching interpreter. */
+    python_version: z.string().regex(/^3\.\d{1,2}(\.\d{1,3})?$/, 'must look like "3.11" or "3.11.7"'),
+    /** Container image the Kubernetes executor builds on; the local executor records it only. */
+    base_image: z.string().min(1).default('python:3.11-slim'),
+    dependencies: z.array(Requirement).default([]),
+    /** CPU cores (fractions allowed), as a Kubernetes limit. */
+    cpu_limit: z.number().positive().optional(),
+    /** Memory limit in MiB. */
+    memory_limit: z.number().int().positive().optional(),
+    use_gpu: z.boolean().default(false),
+    max_used_gpu: z.number().int().positive().optional(),
+    /** The environment a project uses when it names none. At most one is default. */
+    is_default: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.max_used_gpu !== undefined && !spec.use_gpu) {
+      ctx.addIssue({ code: 'custom', path: ['max_used_gpu'], message: 'set use_gpu: true to request GPUs' });
+    }
+  });
+export type EnvironmentSpecInput = z.input<typeof EnvironmentSpec>;
+export type EnvironmentSpec = z.output<typeof EnvironmentSpec>;
+
+/** The subset of an environment that decides what gets built; its digest keys builds. */
+export interface EnvironmentBuildSpec {
+  python_version: string;
+  base_image: string;
+  dependencies: string[];
+}
+
+export function buildSpecOf(spec: EnvironmentSpec): EnvironmentBuildSpec {
+  return {
+    python_version: spec.python_version,
+    base_image: spec.base_image,
+    // pip resolves a set, so order and spacing must not change the digest.
+    dependencies: [...new Set(spec.dependencies.map((d) => d.replace(/\s+/g, '')))].sort(),
+  };
+}

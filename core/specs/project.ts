@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { Hyperparameters } from './hyperparameters.js';
+import { ResourceName } from './names.js';
+import { RunPolicy } from './run-policy.js';
+import { ValidationGate } from './validation-gate.js';
+
+/**
+ * An entrypoint: `file.py:Name` (a function taking the stage context, or a KilnModel subclass
+ * whose stage method is called) or a plain `script.py` run as a program. Paths are relative
+ * to the project's source directory.
+ */
+const Entrypoint = z.string().regex(/^[\w./-]+\.py(:[A-Za-z_]\w*)?$/, 'must be "file.py" or "file.py:Name"');
+
+export const STAGES = ['preprocess', 'train', 'evaluate'] as const;
+export type StageName = (typeof STAGES)[number];
+
+/**
+ * Project: what a run executes (source, dataset, entrypoints, default params), apart from
+ * the Environment it runs in.
+ */
+export const ProjectSpec = z
+  .object({
+    name: ResourceName,
+    description: z.string().max(1000).optional(),
+    /** Directory holding the user's code; snapshotted (content-addressed) at run start. */
+    source_dir: z.string().min(1),
+    dataset: ResourceName,
+    /** Environment to run in; the default environment when omitted. */
+    environment: ResourceName.optional(),
+    /** Registered model name; defaults to the project name. */
+    model_name: ResourceName.optional(),
+    entrypoints: z
+      .object({
+        preprocess: Entrypoint.optional(),
+        train: Entrypoint,
+        evaluate: Entrypoint,
+        predict: Entrypoint.optional(),
+      })
+      .strict(),
+    default_params: Hyperparameters.default({ learning_rate: 0.01, batch_size: 32, epochs: 10, seed: 42, extras: {} }),
+    run_policy: RunPolicy.default({ timeout_seconds: 300, retry_count_limit: 0, auto_resume: false }),
+    validation_gate: ValidationGate.default({ thresholds: [] }),
+    /** Start a local model server for each version that passes the gate. */
+    serve: z.boolean().default(true),
+  })
+  .strict();
+export type ProjectSpecInput = z.input<typeof ProjectSpec>;
+export type ProjectSpec = z.output<typeof ProjectSpec>;

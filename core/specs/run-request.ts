@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { SpecValidationError, type FieldProblem } from '../errors.js';
+import { HyperparameterOverrides, Hyperparameters } from './hyperparameters.js';
+import { ResourceName } from './names.js';
+import { parseSpec } from './parse-spec.js';
+import type { ProjectSpec } from './project.js';
+import { RunPolicy } from './run-policy.js';
+
+/** A request to run a project's pipeline once. */
+export const RunRequest = z
+  .object({
+    project: ResourceName,
+    params: HyperparameterOverrides.default({}),
+    run_policy: RunPolicy.partial().strict().default({}),
+  })
+  .strict();
+export type RunRequestInput = z.input<typeof RunRequest>;
+export type RunRequest = z.output<typeof RunRequest>;
+
+/**
+ * The project's default params with a run's overrides applied. Extras must be declared by
+ * the project and keep their declared type.
+ */
+export function resolveParams(project: ProjectSpec, overrides: HyperparameterOverrides): Hyperparameters {
+  const problems: FieldProblem[] = [];
+  const declared = project.default_params.extras;
+  for (const [key, value] of Object.entries(overrides.extras ?? {})) {
+    const expected = declared[key];
+    if (expected === undefined) {
+      const known = Object.keys(declared);
+      problems.push({
+        path: `params.extras.${key}`,
+        message: `not declared by project "${project.name}"${known.length ? ` (declared: ${known.join(', ')})` : ''}`,
+      });
+    } else if (typeof value !== typeof expected) {
+      problems.push({ path: `params.extras.${key}`, message: `expected ${typeof expected}, got ${JSON.stringify(value)}` });
+    }
+  }
+  if (problems.length) throw new SpecValidationError(problems);
+  const merged = {
+    ...project.default_params,
+    ...overrides,
+    extras: { ...declared, ...overrides.extras },
+  };
+  return parseSpec(Hyperparameters, merged, 'params');
+}
+
+export function resolvePolicy(project: ProjectSpec, overrides: RunRequest['run_policy']): RunPolicy {
+  return parseSpec(RunPolicy, { ...project.run_policy, ...overrides }, 'run_policy');
+}

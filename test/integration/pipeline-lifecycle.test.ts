@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTerminal } from '../../core/pipeline/run-progress.js';
+import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
+import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
+import type { EmbeddedStack } from '../../workers/embedded-stack.js';
+import { eventually, isAlive, readPids } from '../support/process-check.js';
+import { startTestStack } from '../support/test-stack.js';
+
+let stack: EmbeddedStack;
+let client: KilnApiClient;
+const pidDir = mkdtempSync(join(tmpdir(), 'kiln-pids-'));
+
+async function waitForEnd(runId: string, timeoutMs = 90_000): Promise<RunView> {
+  let run = await client.getRun(runId);
+  await eventually(async () => isTerminal((run = await client.getRun(runId)).status), timeoutMs, 200);
+  return run;
+}
+
+beforeAll(async () => {
+  ({ stack, client } = await startTestStack('lifecycle'));
+  await applySpecFile(client, readSpecFile(join(__dirname, '..', 'fixtures', 'sleepy', 'kiln.json')));
+});
+afterAll(async () => stack?.stop());
+
+describe('run lifecycle on the real dev server with real processes', () => {
+  it('cancel stops the running stage, kills its whole process group and marks the run cancelled', async () => {
+    const pidFile = join(pidDir, 'cancel.json');
+    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 120, pid_file: pidFile } } });
+    expect(await eventually(() => readPids(pidFile) !== undefined, 60_000)).toBe(true);
+    const pids = readPids(pidFile)!;
+    expect(isAlive(pids.pid) && isAlive(pids.child)).toBe(true);
+
+    await client.cancelRun(run_id);
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('cancelled');
+    expect(run.steps.find((s) => s.step === 'train')?.status).toBe('cancelled');
+    expect(isAlive(pids.pid)).toBe(false);
+    expect(isAlive(pids.child)).toBe(false);
+  });
+
+  it('a stage over timeout_seconds fails the run as a timeout and leaves no process behind', async () => {
+    const pidFile = join(pidDir, 'timeout.json');
+    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 120, pid_file: pidFile } }, run_policy: { timeout_seconds: 2 } });
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/exceeded timeout_seconds=2/);
+    const pids = readPids(pidFile)!;
+    expect(isAlive(pids.pid) || isAlive(pids.child)).toBe(false);
+  });
+
+  it('a failing stage is retried retry_count_limit times, then fails the run with its stderr', async () => {
+    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { fail: true } }, run_policy: { retry_count_limit: 1 } });
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/exited with code 3: deliberate failure/);
+    const stored = await stack.backends.metadata.runs.getRun(run_id);
+    expect(stored?.stages.find((s) => s.stage === 'train')?.attempt).toBe(2);
+  });
+
+  it('a model below the validation gate ends the run as rejected and is neither registered nor served', async () => {
+    const { run_id } = await client.startRun({ project: 'sleepy', params: { learning_rate: 0.9 } });
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('rejected');
+    expect(run.steps.find((s) => s.step === 'gate')?.message).toMatch(/accuracy 0.25 < 0.5/);
+    expect(run.modelVersion).toBeUndefined();
+    expect(await client.listModelVersions('sleepy')).toEqual([]);
+  });
+});

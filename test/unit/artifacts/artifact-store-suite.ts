@@ -1,0 +1,251 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ArtifactStore } from '../../../core/artifacts/artifact-store.js';
+import { NotFoundError, SpecValidationError } from '../../../core/errors.js';
+
+export interface ArtifactStoreFixture {
+  store: ArtifactStore;
+  cleanup(): Promise<void>;
+}
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/** A stream that yields `bytesBeforeError` bytes and then fails. */
+function failingStream(bytesBeforeError: number): Readable {
+  return Readable.from(
+    (async function* () {
+      yield Buffer.alloc(bytesBeforeError, 7);
+      throw new Error('upstream broke');
+    })(),
+  );
+}
+
+/** Every ArtifactStore implementation runs this suite; `factory` gives a fresh, empty store. */
+export function describeArtifactStore(name: string, factory: () => Promise<ArtifactStoreFixture>): void {
+  describe(`ArtifactStore contract: ${name}`, () => {
+    let fixture: ArtifactStoreFixture;
+    let store: ArtifactStore;
+    let localDir: string;
+    beforeEach(async () => {
+      fixture = await factory();
+      store = fixture.store;
+      localDir = await mkdtemp(join(tmpdir(), 'kiln-store-local-'));
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+      await rm(localDir, { recursive: true, force: true });
+    });
+
+    describe('put and get', () => {
+      const text = 'héllo, wörld ✓\n';
+      it.each([
+        ['a Buffer', () => Buffer.from(text)],
+        ['a string (stored as UTF-8)', () => text],
+        ['a Readable', () => Readable.from([Buffer.from('héllo, '), Buffer.from('wörld ✓\n')])],
+        ['a Readable yielding strings', () => Readable.from(['héllo, ', 'wörld ✓\n'])],
+      ])('round-trips %s with its size and sha256', async (_label, body) => {
+        const info = await store.put('things/greeting.txt', body());
+        const expected = Buffer.from(text);
+        expect(info).toEqual({ key: 'things/greeting.txt', size: expected.length, sha256: sha256(expected) });
+        expect(await store.getBuffer('things/greeting.txt')).toEqual(expected);
+        expect(await readAll(await store.get('things/greeting.txt'))).toEqual(expected);
+        expect(await store.exists('things/greeting.txt')).toBe(true);
+      });
+
+      it('stores an empty object', async () => {
+        expect(await store.put('empty', '')).toEqual({ key: 'empty', size: 0, sha256: sha256('') });
+        expect(await store.getBuffer('empty')).toEqual(Buffer.alloc(0));
+      });
+
+      it('replaces an object on a second put', async () => {
+        await store.put('k', 'first version, longer');
+        await store.put('k', 'second');
+        expect((await store.getBuffer('k')).toString()).toBe('second');
+      });
+
+      it('copies local files in and out, creating parent directories', async () => {
+        const source = join(localDir, 'in.bin');
+        await writeFile(source, Buffer.from([0, 1, 2, 255]));
+        expect(await store.putFile('files/in.bin', source)).toMatchObject({ size: 4, sha256: sha256(Buffer.from([0, 1, 2, 255])) });
+        const target = join(localDir, 'deep', 'er', 'out.bin');
+        await store.getToFile('files/in.bin', target);
+        expect(await readFile(target)).toEqual(Buffer.from([0, 1, 2, 255]));
+      });
+    });
+
+    describe('missing objects', () => {
+      it.each([
+        ['get', (s: ArtifactStore) => s.get('no/such/key')],
+        ['getBuffer', (s: ArtifactStore) => s.getBuffer('no/such/key')],
+        ['getToFile', (s: ArtifactStore) => s.getToFile('no/such/key', join(localDir, 'x'))],
+      ])('%s rejects with NotFoundError naming the key', async (_label, call) => {
+        const error = await call(store).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(NotFoundError);
+        expect(error).toMatchObject({ resource: 'artifact', id: 'no/such/key' });
+      });
+
+      it('treats a prefix of existing keys as no object', async () => {
+        await store.put('dir/file', 'x');
+        expect(await store.exists('dir')).toBe(false);
+        await expect(store.get('dir')).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('reports exists() false for a missing key', async () => {
+        expect(await store.exists('nothing-here')).toBe(false);
+      });
+    });
+
+    describe('key validation', () => {
+      const invalid = ['', '/etc/passwd', '../escape', 'a/../../b', 'a/./b', '.', 'a//b', 'a/', 'a\\b', 'nul\0byte', '.kiln-incoming/x'];
+      it.each(invalid)('rejects %j in put, get, exists and uri with an error naming it', async (key) => {
+        for (const call of [() => store.put(key, 'x'), () => store.get(key), () => store.exists(key)]) {
+          const error = await call().catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(SpecValidationError);
+          expect((error as Error).message).toContain(JSON.stringify(key));
+        }
+        if (key !== '' && key !== 'a/') expect(() => store.uri(key)).toThrow(SpecValidationError);
+      });
+
+      it.each(['../x', '/abs', 'a//b'])('rejects the prefix %j in list and directory copies', async (prefix) => {
+        await expect(store.list(prefix)).rejects.toBeInstanceOf(SpecValidationError);
+        await expect(store.putDirectory(prefix, localDir)).rejects.toBeInstanceOf(SpecValidationError);
+        await expect(store.getDirectory(prefix, localDir)).rejects.toBeInstanceOf(SpecValidationError);
+      });
+
+      it.each(['with space/file name.txt', 'ünïcode/ключ', 'a/.hidden', 'a/b..c', 'x/.kiln-not-reserved-below-top'])('accepts %j', async (key) => {
+        await store.put(key, 'ok');
+        expect(await store.list('')).toEqual([key]);
+      });
+    });
+
+    describe('atomic writes', () => {
+      it('leaves no object and nothing listed when a stream body fails midway', async () => {
+        await expect(store.put('runs/r1/model.bin', failingStream(1024 * 1024))).rejects.toThrow('upstream broke');
+        expect(await store.exists('runs/r1/model.bin')).toBe(false);
+        await expect(store.get('runs/r1/model.bin')).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.list('')).toEqual([]);
+      });
+
+      it('keeps the previous object when an overwrite fails midway', async () => {
+        await store.put('model.bin', 'good');
+        await expect(store.put('model.bin', failingStream(64 * 1024))).rejects.toThrow('upstream broke');
+        expect((await store.getBuffer('model.bin')).toString()).toBe('good');
+        expect(await store.list('')).toEqual(['model.bin']);
+      });
+
+      it('shows readers nothing, or the old object, while a put is in progress', async () => {
+        await store.put('old', 'old content');
+        const newBody = new PassThrough();
+        const oldBody = new PassThrough();
+        const puts = [store.put('new', newBody), store.put('old', oldBody)];
+        newBody.write(Buffer.alloc(256 * 1024, 1));
+        oldBody.write(Buffer.alloc(256 * 1024, 2));
+        await sleep(50);
+        expect(await store.exists('new')).toBe(false);
+        expect(await store.list('')).toEqual(['old']);
+        expect((await store.getBuffer('old')).toString()).toBe('old content');
+        newBody.end('tail');
+        oldBody.end('tail');
+        await Promise.all(puts);
+        expect((await store.getBuffer('new')).length).toBe(256 * 1024 + 4);
+        expect((await store.getBuffer('old')).length).toBe(256 * 1024 + 4);
+      });
+
+      it('lets a reader that opened an object before an overwrite read the whole old object', async () => {
+        const oldBytes = Buffer.alloc(2 * 1024 * 1024, 'a');
+        await store.put('big', oldBytes);
+        const reader = await store.get('big');
+        await store.put('big', 'b');
+        expect(sha256(await readAll(reader))).toBe(sha256(oldBytes));
+      });
+    });
+
+    describe('list', () => {
+      beforeEach(async () => {
+        for (const key of ['runs/r1/b', 'runs/r1/a', 'runs/r1/sub/c', 'runs/r10/x', 'runs/r1x', 'other/B', 'other/a']) {
+          await store.put(key, key);
+        }
+      });
+
+      it('returns keys under the prefix at "/" boundaries, recursively and sorted', async () => {
+        expect(await store.list('runs/r1')).toEqual(['runs/r1/a', 'runs/r1/b', 'runs/r1/sub/c']);
+      });
+
+      it('treats a trailing "/" like no trailing "/"', async () => {
+        expect(await store.list('runs/r1/')).toEqual(await store.list('runs/r1'));
+      });
+
+      it('lists everything for the empty prefix, in code-unit order', async () => {
+        const all = await store.list('');
+        expect(all).toEqual(['other/B', 'other/a', 'runs/r1/a', 'runs/r1/b', 'runs/r1/sub/c', 'runs/r10/x', 'runs/r1x']);
+      });
+
+      it('returns nothing for an unknown prefix or an object key', async () => {
+        expect(await store.list('nope')).toEqual([]);
+        expect(await store.list('runs/r1x')).toEqual([]);
+      });
+    });
+
+    describe('directories', () => {
+      it('round-trips a nested directory and reports each object', async () => {
+        const source = join(localDir, 'src');
+        const files: Record<string, string> = { 'train.py': 'print(1)\n', 'pkg/__init__.py': '', 'pkg/deep/model.py': 'x = 2\n' };
+        for (const [rel, content] of Object.entries(files)) {
+          await mkdir(join(source, rel, '..'), { recursive: true });
+          await writeFile(join(source, rel), content);
+        }
+        const infos = await store.putDirectory('sources/abc', source);
+        expect(infos.map((i) => i.key)).toEqual(['sources/abc/pkg/__init__.py', 'sources/abc/pkg/deep/model.py', 'sources/abc/train.py']);
+        expect(infos.find((i) => i.key.endsWith('model.py'))).toMatchObject({ size: 6, sha256: sha256('x = 2\n') });
+
+        const target = join(localDir, 'restored');
+        expect(await store.getDirectory('sources/abc/', target)).toBe(3);
+        for (const [rel, content] of Object.entries(files)) expect(await readFile(join(target, rel), 'utf8')).toBe(content);
+      });
+
+      it('restores nothing and returns 0 for an empty prefix', async () => {
+        expect(await store.getDirectory('nothing/here', join(localDir, 'empty'))).toBe(0);
+      });
+    });
+
+    describe('large objects', () => {
+      it('streams a 50 MB body in and out with the right sha256', async () => {
+        const chunk = Buffer.alloc(1024 * 1024);
+        const expected = createHash('sha256');
+        const body = Readable.from(
+          (function* () {
+            for (let i = 0; i < 50; i++) {
+              chunk.fill(i % 251);
+              chunk.writeUInt32LE(i, 0);
+              expected.update(chunk);
+              yield Buffer.from(chunk);
+            }
+          })(),
+        );
+        const info = await store.put('large/blob.bin', body);
+        const digest = expected.digest('hex');
+        expect(info).toMatchObject({ size: 50 * 1024 * 1024, sha256: digest });
+        const readBack = createHash('sha256');
+        for await (const part of await store.get('large/blob.bin')) readBack.update(part as Buffer);
+        expect(readBack.digest('hex')).toBe(digest);
+      }, 60_000);
+    });
+
+    describe('uri', () => {
+      it('gives a URI that names the key', () => {
+        expect(store.uri('models/iris/3/model.pkl')).toMatch(/^[a-z0-9]+:\/\/.*models\/iris\/3\/model\.pkl$/);
+      });
+    });
+  });
+}

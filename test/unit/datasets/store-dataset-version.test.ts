@@ -1,0 +1,67 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { storeDatasetVersion } from '../../../core/datasets/store-dataset-version.js';
+import { SpecValidationError } from '../../../core/errors.js';
+import { DatasetSpec } from '../../../core/specs/dataset.js';
+import { MemoryArtifactStore } from '../snapshots/memory-artifact-store.js';
+
+const CSV = 'sepal,species\n5.1,setosa\n4.9,setosa\n7.0,versicolor\n6.4,versicolor\n6.3,virginica\n5.8,virginica\n';
+
+describe('storeDatasetVersion', () => {
+  let dir: string;
+  let csvPath: string;
+  let store: MemoryArtifactStore;
+  const spec = DatasetSpec.parse({ name: 'iris', path: 'iris.csv', target_column: 'species', split: { test_fraction: 0.5 } });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiln-dataset-'));
+    csvPath = join(dir, 'iris.csv');
+    await writeFile(csvPath, CSV);
+    store = new MemoryArtifactStore();
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes train, test, manifest and source under datasets/<name>/<version>', async () => {
+    const stored = await storeDatasetVersion(store, spec, csvPath);
+    expect(stored.prefix).toBe(`datasets/iris/${stored.versionId}`);
+    expect(await store.list(stored.prefix)).toEqual(
+      ['dataset.json', 'source.csv', 'test.csv', 'train.csv'].map((f) => `${stored.prefix}/${f}`),
+    );
+    expect((await store.getBuffer(`${stored.prefix}/source.csv`)).toString()).toBe(CSV);
+    const manifest = JSON.parse((await store.getBuffer(`${stored.prefix}/dataset.json`)).toString());
+    expect(manifest).toEqual(stored.manifest);
+    expect(manifest).toMatchObject({ dataset: 'iris', rows: 6, train_rows: 3, test_rows: 3 });
+    expect(stored.reused).toBe(false);
+  });
+
+  it('writes the manifest last, so its presence means the version is complete', async () => {
+    const put = vi.spyOn(store, 'put');
+    await storeDatasetVersion(store, spec, csvPath);
+    expect(put.mock.calls.at(-1)?.[0]).toMatch(/\/dataset\.json$/);
+  });
+
+  it('is idempotent: a stored version is returned without writing anything', async () => {
+    const first = await storeDatasetVersion(store, spec, csvPath);
+    const put = vi.spyOn(store, 'put');
+    const second = await storeDatasetVersion(store, spec, csvPath);
+    expect(put).not.toHaveBeenCalled();
+    expect(second).toEqual({ ...first, reused: true });
+  });
+
+  it('stores another version when the split seed changes', async () => {
+    const first = await storeDatasetVersion(store, spec, csvPath);
+    const reseeded = DatasetSpec.parse({ ...spec, split: { ...spec.split, seed: 1 } });
+    const second = await storeDatasetVersion(store, reseeded, csvPath);
+    expect(second.versionId).not.toBe(first.versionId);
+    expect(await store.exists(`${second.prefix}/dataset.json`)).toBe(true);
+  });
+
+  it('reports a missing file on dataset.path', async () => {
+    const error = await storeDatasetVersion(store, spec, join(dir, 'missing.csv')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpecValidationError);
+    expect((error as SpecValidationError).problems[0]?.path).toBe('dataset.path');
+    expect(store.objects.size).toBe(0);
+  });
+});

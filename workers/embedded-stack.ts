@@ -1,0 +1,90 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { KilnService } from '../api/kiln-service.js';
+import { startApiServer } from '../api/http/api-server.js';
+import { kilnRoutes } from '../api/http/routes.js';
+import { homePaths, type KilnConfig } from '../core/config.js';
+import { requireTool } from '../core/environments/tool-paths.js';
+import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
+import { registerSearchAttributes } from '../core/temporal/register-search-attributes.js';
+import { createKilnWorker } from './create-worker.js';
+import { openBackends, type Backends } from './open-backends.js';
+
+export interface EmbeddedStackOptions {
+  /** Serve the HTTP API (default true). */
+  api?: boolean;
+  /** Run a worker in this process (default true). */
+  worker?: boolean;
+  /** Ask the OS for a free API port instead of config.apiPort (tests). */
+  ephemeralApiPort?: boolean;
+}
+
+export interface EmbeddedStack {
+  temporalAddress: string;
+  webUiUrl: string | undefined;
+  apiUrl: string | undefined;
+  client: Client;
+  service: KilnService;
+  backends: Backends;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything Kiln needs on one machine: the Temporal dev server (unless TEMPORAL_ADDRESS is
+ * set), the metadata and artifact stores, a worker and the HTTP API, stopped in reverse order.
+ */
+export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch((error) => console.error('kiln: while stopping:', error));
+  };
+  try {
+    let devServer: DevServer | undefined;
+    if (!config.temporalAddress) {
+      devServer = await startDevServer({
+        temporalBinary: await requireTool(config, 'temporal'),
+        dbFile: homePaths(config.home).temporalDb,
+        port: config.temporalPort,
+        uiPort: config.temporalUiPort,
+        namespace: config.temporalNamespace,
+      });
+      stops.push(() => devServer!.stop());
+    }
+    const temporalAddress = config.temporalAddress ?? devServer!.address;
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    if (config.temporalAddress) await registerSearchAttributes(connection, config.temporalNamespace);
+    const client = new Client({ connection, namespace: config.temporalNamespace });
+    const backends = await openBackends(config);
+    stops.push(() => backends.close());
+
+    if (options.worker !== false) {
+      const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+      stops.push(() => workerConnection.close());
+      const worker: Worker = await createKilnWorker({
+        connection: workerConnection,
+        namespace: config.temporalNamespace,
+        taskQueue: config.taskQueue,
+        deps: { config, temporal: client, ...backends },
+      });
+      const running = worker.run();
+      stops.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      });
+    }
+
+    const webUiUrl = devServer?.uiUrl ?? config.temporalUiUrl;
+    const service = new KilnService({ temporal: client, metadata: backends.metadata, taskQueue: config.taskQueue, namespace: config.temporalNamespace, webUiUrl });
+    let apiUrl: string | undefined;
+    if (options.api !== false) {
+      const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort);
+      stops.push(() => api.close());
+      apiUrl = api.url;
+    }
+    return { temporalAddress, webUiUrl, apiUrl, client, service, backends, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

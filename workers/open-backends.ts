@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { createArtifactStore } from '../core/artifacts/create-artifact-store.js';
+import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
+import { homePaths, type KilnConfig } from '../core/config.js';
+import { requireTool } from '../core/environments/tool-paths.js';
+import { VenvBuilder } from '../core/environments/venv-builder.js';
+import { createExecutor } from '../core/executors/create-executor.js';
+import type { StageExecutor } from '../core/executors/executor.js';
+import { openMetadataStore, type MetadataStore } from '../core/metadata/metadata-store.js';
+
+export interface Backends {
+  metadata: MetadataStore;
+  artifacts: ArtifactStore;
+  executor: StageExecutor;
+  environments: VenvBuilder;
+  sdkDir: string;
+  close(): Promise<void>;
+}
+
+/** Opens the configured backends; the one place besides the factories that names them. */
+export async function openBackends(config: KilnConfig): Promise<Backends> {
+  const paths = homePaths(config.home);
+  const metadata = await openMetadataStore({ sqlitePath: paths.database });
+  const artifacts = createArtifactStore({ filesystemRoot: paths.artifacts });
+  const executor = createExecutor({ kind: 'local' });
+  const environments = new VenvBuilder({ environmentsDir: paths.environments, uvPath: await requireTool(config, 'uv') });
+  return {
+    metadata,
+    artifacts,
+    executor,
+    environments,
+    sdkDir: join(config.installDir, 'sdk', 'python'),
+    close: () => metadata.close(),
+  };
+}

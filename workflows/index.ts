@@ -1,0 +1,2 @@
+export { buildEnvironmentWorkflow } from './build-environment.js';
+export { pipelineWorkflow, progressQuery } from './pipeline.js';

@@ -1,0 +1,209 @@
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { KilnActivities } from '../activities/index.js';
+import type { StageInput, StageResult } from '../activities/stages.js';
+import { checkGate } from '../core/pipeline/gate-check.js';
+import { describeProgress, PIPELINE_STEPS, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
+import { KilnRunStatus } from '../core/temporal/search-attributes.js';
+import type { PipelineInput } from './pipeline-input.js';
+
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+const NON_RETRYABLE = ['SpecValidationError', 'NotFoundError', 'EnvironmentUnavailableError', 'EnvironmentBuildError', 'StageInputError'];
+
+const bookkeeping = proxyActivities<KilnActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const environmentWait = proxyActivities<KilnActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  summary: 'waiting for the shared environment build',
+});
+
+/** dataset version → preprocess → train → evaluate → gate → register → serve, durably. */
+export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgress> {
+  const { project, policy } = input;
+  const progress = initialProgress(input);
+  setHandler(progressQuery, () => progress);
+  const stageActivities = proxyActivities<KilnActivities>(stageOptions(policy));
+  const step = (name: PipelineStep) => progress.steps.find((s) => s.step === name)!;
+  const publish = (status?: RunStatus) => {
+    if (status) {
+      progress.status = status;
+      upsertSearchAttributes([{ key: KilnRunStatus, value: status }]);
+    }
+    setCurrentDetails(describeProgress(progress));
+  };
+
+  try {
+    publish('running');
+    await bookkeeping.beginRun({
+      runId: input.runId,
+      workflowId: workflowInfo().workflowId,
+      project: project.name,
+      modelName: progress.modelName,
+      params: input.params,
+      policy,
+      environmentDigest: input.environment.digest,
+    });
+    begin(step('prepare'));
+    const [source, dataset, environment] = await Promise.all([
+      bookkeeping.snapshotSource.executeWithOptions({ startToCloseTimeout: '5 minutes', summary: `snapshot ${project.source_dir}` }, [{ sourceDir: project.source_dir }]),
+      bookkeeping.versionDataset.executeWithOptions({ startToCloseTimeout: '10 minutes', summary: `version dataset ${input.dataset.name}` }, [{ dataset: input.dataset }]),
+      bookkeeping.checkEnvironment({ digest: input.environment.digest }),
+    ]);
+    progress.sourceDigest = source.digest;
+    progress.datasetVersion = dataset.versionId;
+    finish(step('prepare'), 'succeeded', `source ${source.digest.slice(0, 12)}, dataset ${dataset.versionId} (${dataset.trainRows} train / ${dataset.testRows} test)`);
+
+    const env = step('environment');
+    if (environment.ready) {
+      progress.buildWaitMs = 0;
+      finish(env, 'succeeded', `environment ${input.environment.name} already built`, 0);
+    } else {
+      begin(env, 'waiting', `waiting for environment build ${input.environment.name}`);
+      publish();
+      const waited = await environmentWait.awaitEnvironmentBuild(input.environment);
+      progress.buildWaitMs = waited.waitedMs;
+      finish(env, 'succeeded', `built ${input.environment.name}`, waited.waitedMs);
+    }
+    publish();
+
+    const stageInput = (stage: StageInput['stage'], entrypoint: string, upstream: StageInput['upstream']): StageInput => ({
+      runId: input.runId,
+      stage,
+      entrypoint,
+      upstream,
+      sourceDigest: source.digest,
+      datasetPrefix: dataset.prefix,
+      environmentDigest: input.environment.digest,
+      params: input.params,
+      timeoutSeconds: policy.timeout_seconds,
+    });
+    const runStage = async (stage: StageInput['stage'], entrypoint: string, upstream: StageInput['upstream']) => {
+      begin(step(stage));
+      publish();
+      const result: StageResult = await stageActivities.runStage.executeWithOptions(
+        { ...stageOptions(policy), summary: `${stage}: ${entrypoint}` },
+        [stageInput(stage, entrypoint, upstream)],
+      );
+      Object.assign(step(stage), { attempt: result.attempt, startedAt: result.startedAt, processMs: result.processMs });
+      finish(step(stage), 'succeeded', summarizeMetrics(result.metrics), result.durationMs);
+      publish();
+      return result;
+    };
+
+    const { entrypoints } = project;
+    if (entrypoints.preprocess) await runStage('preprocess', entrypoints.preprocess, []);
+    else finish(step('preprocess'), 'skipped', 'no preprocess entrypoint');
+    await runStage('train', entrypoints.train, entrypoints.preprocess ? ['preprocess'] : []);
+    const evaluation = await runStage('evaluate', entrypoints.evaluate, entrypoints.preprocess ? ['preprocess', 'train'] : ['train']);
+    progress.metrics = evaluation.metrics;
+
+    const verdict = checkGate(project.validation_gate, evaluation.metrics);
+    const details = verdict.checks.map((c) => c.detail).join(', ') || 'no thresholds';
+    if (!verdict.passed) {
+      finish(step('gate'), 'failed', `rejected: ${details}`);
+      for (const later of ['register', 'serve'] as const) finish(step(later), 'skipped', 'validation gate rejected the model');
+      progress.error = `validation gate rejected the model: ${details}`;
+      return await close('rejected');
+    }
+    finish(step('gate'), 'succeeded', `passed: ${details}`);
+
+    begin(step('register'));
+    const registered = await bookkeeping.registerModel.executeWithOptions(
+      { startToCloseTimeout: '10 minutes', summary: `register ${progress.modelName}` },
+      [{ runId: input.runId, modelName: progress.modelName, datasetVersion: dataset.versionId, environmentDigest: input.environment.digest, sourceDigest: source.digest, params: input.params, metrics: evaluation.metrics }],
+    );
+    progress.modelVersion = registered.version;
+    finish(step('register'), 'succeeded', `${progress.modelName} v${registered.version}`);
+
+    if (project.serve) {
+      begin(step('serve'));
+      publish();
+      const deployed = await bookkeeping.deployModel.executeWithOptions(
+        { startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 }, summary: `serve ${progress.modelName} v${registered.version}` },
+        [{ runId: input.runId, modelName: progress.modelName, version: registered.version, artifactPrefix: registered.artifactPrefix, sourceDigest: source.digest, environmentDigest: input.environment.digest, entrypoint: entrypoints.predict ?? entrypoints.train }],
+      );
+      progress.endpoint = deployed.url;
+      finish(step('serve'), 'succeeded', `serving at ${deployed.url}`);
+    } else finish(step('serve'), 'skipped', 'serving disabled for this project');
+    return await close('succeeded');
+  } catch (error) {
+    const cancelled = isCancellation(error);
+    for (const s of progress.steps) {
+      if (s.status === 'running' || s.status === 'waiting') finish(s, cancelled ? 'cancelled' : 'failed', messageOf(error));
+      else if (s.status === 'pending') s.status = cancelled ? 'cancelled' : 'skipped';
+    }
+    progress.error = cancelled ? 'cancelled by request' : messageOf(error);
+    await CancellationScope.nonCancellable(() => close(cancelled ? 'cancelled' : 'failed'));
+    if (cancelled) throw error;
+    throw ApplicationFailure.create({ type: 'PipelineFailed', message: progress.error, nonRetryable: true, cause: error instanceof Error ? error : undefined });
+  }
+
+  async function close(status: RunStatus): Promise<RunProgress> {
+    publish(status);
+    await bookkeeping.finishRun(progress);
+    return progress;
+  }
+}
+
+function stageOptions(policy: PipelineInput['policy']) {
+  return {
+    startToCloseTimeout: `${policy.timeout_seconds + 120} seconds`,
+    heartbeatTimeout: '30 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { maximumAttempts: policy.retry_count_limit + 1, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE },
+  } as const;
+}
+
+function initialProgress(input: PipelineInput): RunProgress {
+  return {
+    runId: input.runId,
+    project: input.project.name,
+    modelName: input.project.model_name ?? input.project.name,
+    status: 'queued',
+    steps: PIPELINE_STEPS.map((step): StepProgress => ({ step, status: 'pending' })),
+    params: { ...input.params },
+    environmentDigest: input.environment.digest,
+    metrics: {},
+  };
+}
+
+function begin(step: StepProgress, status: 'running' | 'waiting' = 'running', message?: string): void {
+  step.status = status;
+  step.startedAt = new Date().toISOString();
+  step.message = message;
+}
+
+function finish(step: StepProgress, status: StepProgress['status'], message?: string, durationMs?: number): void {
+  step.status = status;
+  step.finishedAt = new Date().toISOString();
+  step.durationMs = durationMs ?? (step.startedAt ? Date.parse(step.finishedAt) - Date.parse(step.startedAt) : undefined);
+  step.message = message;
+}
+
+function summarizeMetrics(metrics: Record<string, number>): string {
+  const entries = Object.entries(metrics).slice(0, 4);
+  return entries.map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(' ');
+}
+
+function messageOf(error: unknown): string {
+  let current: unknown = error;
+  // Activity failures wrap the real reason: report the innermost message.
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(error);
+}
