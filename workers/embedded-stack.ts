@@ -8,6 +8,7 @@ import { requireTool } from '../core/environments/tool-paths.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { registerSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { createKilnWorker } from './create-worker.js';
+import { installWorkerRuntime } from './install-runtime.js';
 import { openBackends, type Backends } from './open-backends.js';
 
 export interface EmbeddedStackOptions {
@@ -59,6 +60,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     stops.push(() => backends.close());
 
     if (options.worker !== false) {
+      installWorkerRuntime();
       const workerConnection = await NativeConnection.connect({ address: temporalAddress });
       stops.push(() => workerConnection.close());
       const worker: Worker = await createKilnWorker({

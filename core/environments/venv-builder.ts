@@ -107,7 +107,8 @@ export class VenvBuilder {
     try {
       await uv(['venv', '--relocatable', '--no-project', '--no-python-downloads', '--python', python.executable, workDir], 'creating the virtual environment');
       if (buildSpec.dependencies.length > 0) {
-        await uv(['pip', 'install', '--python', venvPython, ...buildSpec.dependencies], `installing ${buildSpec.dependencies.join(' ')}`);
+        // Precompiled bytecode: stages run with PYTHONDONTWRITEBYTECODE, so they would otherwise recompile on every start.
+        await uv(['pip', 'install', '--compile-bytecode', '--python', venvPython, ...buildSpec.dependencies], `installing ${buildSpec.dependencies.join(' ')}`);
       }
       const freeze = await uv(['pip', 'freeze', '--python', venvPython], 'listing installed packages', true);
       const manifest: EnvironmentManifest = {

@@ -43,10 +43,7 @@ export class LineSplitter {
         this.pendingBytes += part.length;
         return;
       }
-      let cut = room;
-      // Back up over at most 3 UTF-8 continuation bytes (10xxxxxx) so no character is split;
-      // the bound keeps binary output from backing up to nothing.
-      for (let back = 0; back < 3 && cut > 0 && (part[cut]! & 0xc0) === 0x80; back++) cut--;
+      const cut = characterStart(part, room);
       if (cut > 0) this.pending.push(part.subarray(0, cut));
       this.pendingBytes += cut;
       this.flush(false);
@@ -61,4 +58,17 @@ export class LineSplitter {
     if (stripCarriageReturn && line[line.length - 1] === CARRIAGE_RETURN) line = line.subarray(0, -1);
     this.emit(line.toString('utf8'));
   }
+}
+
+/**
+ * Moves a cut that lands inside a UTF-8 character back to that character's lead byte.
+ * Bytes that are not valid UTF-8 are cut where they are.
+ */
+function characterStart(bytes: Buffer, cut: number): number {
+  const isContinuation = (i: number) => ((bytes[i] ?? 0) & 0xc0) === 0x80;
+  if (!isContinuation(cut)) return cut;
+  for (let start = cut - 1; start >= Math.max(0, cut - 3); start--) {
+    if (!isContinuation(start)) return ((bytes[start] ?? 0) & 0xc0) === 0xc0 ? start : cut;
+  }
+  return cut;
 }

@@ -31,7 +31,7 @@ export class KilnSqliteDialect implements Dialect {
   }
 
   createAdapter(): DialectAdapter {
-    return new TransactionalDdlSqliteAdapter();
+    return new SqliteAdapter();
   }
 
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
