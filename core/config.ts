@@ -18,6 +18,7 @@ export const ENV_NAMES = {
   apiUrl: 'KILN_API_URL',
   apiPort: 'KILN_API_PORT',
   apiHost: 'KILN_API_HOST',
+  bundleFromSource: 'KILN_BUNDLE_FROM_SOURCE',
 } as const;
 
 export interface KilnConfig {
@@ -40,6 +41,8 @@ export interface KilnConfig {
   apiUrl: string;
   /** The repository root (holds sdk/python, scripts/tool-versions.sh). */
   installDir: string;
+  /** Bundle workflows from sources even when a prebuilt bundle exists (`KILN_BUNDLE_FROM_SOURCE=1`). Default false. */
+  bundleFromSource: boolean;
 }
 
 export type ConfigOverrides = Partial<KilnConfig>;
@@ -70,6 +73,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     apiPort,
     apiUrl: overrides.apiUrl ?? env[ENV_NAMES.apiUrl] ?? `http://${apiHost}:${apiPort}`,
     installDir: overrides.installDir ?? INSTALL_DIR,
+    bundleFromSource: overrides.bundleFromSource ?? env[ENV_NAMES.bundleFromSource] === '1',
   };
   return Object.freeze(config);
 }

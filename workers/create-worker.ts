@@ -18,7 +18,7 @@ export async function createKilnWorker(options: KilnWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    ...(await workflowCode(options.deps.config.installDir)),
+    ...(await workflowCode(options.deps.config)),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
     maxCachedWorkflows: 100,
     // Stage activities kill their process group on cancel; give them time to do it.

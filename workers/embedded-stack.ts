@@ -4,6 +4,7 @@ import { KilnService } from '../api/kiln-service.js';
 import { startApiServer } from '../api/http/api-server.js';
 import { kilnRoutes } from '../api/http/routes.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
+import { ModelDeployer } from '../core/serving/model-deployer.js';
 import { requireTool } from '../core/environments/tool-paths.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { registerSearchAttributes } from '../core/temporal/register-search-attributes.js';
@@ -18,6 +19,8 @@ export interface EmbeddedStackOptions {
   worker?: boolean;
   /** Ask the OS for a free API port instead of config.apiPort (tests). */
   ephemeralApiPort?: boolean;
+  /** Relaunch model servers recorded as serving (default false; `kiln up` sets it). */
+  restoreServing?: boolean;
 }
 
 export interface EmbeddedStack {
@@ -74,6 +77,10 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
       });
+      // Model servers belong to this stack: stopped with it, restored by the next `kiln up`.
+      const deployer = new ModelDeployer({ ...backends, home: config.home });
+      stops.push(() => deployer.stopAll());
+      if (options.restoreServing) await deployer.restoreAll();
     }
 
     const webUiUrl = devServer?.uiUrl ?? config.temporalUiUrl;

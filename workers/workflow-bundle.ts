@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import type { KilnConfig } from '../core/config.js';
 
 let inProcessBundle: Promise<{ code: string }> | undefined;
 
@@ -8,9 +9,9 @@ let inProcessBundle: Promise<{ code: string }> | undefined;
  * The workflow code a worker runs: the bundle prebuilt by `make build` when present (fast
  * start), else bundled once per process from the sources.
  */
-export async function workflowCode(installDir: string): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+export async function workflowCode({ installDir, bundleFromSource }: Pick<KilnConfig, 'installDir' | 'bundleFromSource'>): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   const prebuilt = join(installDir, 'dist', 'workflow-bundle.js');
-  if (existsSync(prebuilt) && process.env.KILN_BUNDLE_FROM_SOURCE !== '1') return { workflowBundle: { codePath: prebuilt } };
+  if (existsSync(prebuilt) && !bundleFromSource) return { workflowBundle: { codePath: prebuilt } };
   inProcessBundle ??= bundleWorkflowCode({ workflowsPath: workflowsEntry(installDir), logger: quietLogger });
   return { workflowBundle: await inProcessBundle };
 }

@@ -136,7 +136,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
       publish();
       const deployed = await bookkeeping.deployModel.executeWithOptions(
         { startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 }, summary: `serve ${progress.modelName} v${registered.version}` },
-        [{ runId: input.runId, modelName: progress.modelName, version: registered.version, artifactPrefix: registered.artifactPrefix, sourceDigest: source.digest, environmentDigest: input.environment.digest, entrypoint: entrypoints.predict ?? entrypoints.train }],
+        [{ modelName: progress.modelName, version: registered.version }],
       );
       progress.endpoint = deployed.url;
       finish(step('serve'), 'succeeded', `serving at ${deployed.url}`);

@@ -3,7 +3,7 @@ import { startEmbeddedStack } from '../../workers/embedded-stack.js';
 
 /** `kiln up`: the embedded stack in the foreground until Ctrl-C (or SIGTERM). */
 export async function runUp(config: KilnConfig, out = process.stdout): Promise<void> {
-  const stack = await startEmbeddedStack(config);
+  const stack = await startEmbeddedStack(config, { restoreServing: true });
   out.write(
     [
       'Kiln is up.',

@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 
 /**
  * Where Kiln keeps bytes: dataset versions, source snapshots, stage outputs, logs, model files.
- * Keys are `/`-separated relative paths (`datasets/iris/<version>/train.csv`).
+ * Keys are `/`-separated relative paths (`datasets/iris/<version>/train.csv`); the rules are in
+ * artifact-key.ts and a key that breaks them is rejected with SpecValidationError. Key layout: artifact-keys.ts.
  * Implementations: filesystem-store.ts (default); S3/MinIO later. Chosen in create-artifact-store.ts.
  */
 export interface ArtifactStore {
@@ -11,18 +12,24 @@ export interface ArtifactStore {
   /** Writes atomically: readers see the whole object or none. Returns size and sha256. */
   put(key: string, body: Buffer | string | Readable): Promise<ArtifactInfo>;
   putFile(key: string, localPath: string): Promise<ArtifactInfo>;
-  /** Streams an object; rejects with NotFoundError('artifact', key) when absent. */
+  /**
+   * Streams an object; rejects with NotFoundError('artifact', key) when absent. A stream keeps
+   * reading the version it opened even if the key is overwritten meanwhile.
+   */
   get(key: string): Promise<Readable>;
   getBuffer(key: string): Promise<Buffer>;
   getToFile(key: string, localPath: string): Promise<void>;
   exists(key: string): Promise<boolean>;
-  /** Keys under a prefix (recursive), sorted. */
+  /**
+   * Keys under a prefix (recursive), sorted by code unit. The prefix matches at `/` boundaries:
+   * `runs/r1` lists `runs/r1/…`, not `runs/r10/…`; a trailing `/` is ignored; `''` lists everything.
+   */
   list(prefix: string): Promise<string[]>;
-  /** Uploads every file under `localDir` to `prefix/<relative path>`. */
+  /** Uploads every file under `localDir` to `prefix/<relative path>`; returns them sorted by key. Empty directories are not kept. */
   putDirectory(prefix: string, localDir: string): Promise<ArtifactInfo[]>;
-  /** Downloads every object under `prefix` into `localDir`, keeping relative paths. */
+  /** Downloads every object under `prefix` into `localDir`, keeping relative paths; returns how many (0 when none). */
   getDirectory(prefix: string, localDir: string): Promise<number>;
-  /** A URI a person can read (`file:///…`, `s3://bucket/key`). */
+  /** A URI a person can read (`file:///…`, `s3://bucket/key`), for a key or a prefix (`''`: the store's root). */
   uri(key: string): string;
 }
 

@@ -4,6 +4,13 @@
  */
 export interface StageExecutor {
   readonly capabilities: ExecutorCapabilities;
+  /**
+   * Resolves once the stage's main process has exited and its output has been delivered. The
+   * stage ends with that process: anything it started and left running is killed. An already
+   * aborted `spec.signal` resolves `cancelled` without starting anything. Rejects with
+   * EnvironmentUnavailableError (field `command` or `workingDirectory`) when the process cannot
+   * start, SpecValidationError for an unusable spec, or the error an observer callback threw.
+   */
   run(spec: StageProcessSpec, observer: StageObserver): Promise<StageExit>;
 }
 
@@ -29,7 +36,7 @@ export interface StageProcessSpec {
 }
 
 export interface StageObserver {
-  /** Each output line (without newline), in order per stream. */
+  /** Each output line (without newline, CRLF-aware), in order per stream; very long lines arrive in pieces. */
   onLine(line: string, stream: 'stdout' | 'stderr'): void;
   /** Called once the process is running. */
   onStart?(info: { pid: number; startedAt: Date }): void;

@@ -34,7 +34,7 @@ export const EnvironmentSpec = z
   .strict()
   .superRefine((spec, ctx) => {
     if (spec.max_used_gpu !== undefined && !spec.use_gpu) {
-      ctx.addIssue({ code: 'custom', path: ['max_used_gpu'], message: 'set use_gpu: true to request GPUs' });
+      ctx.addIssue({ code: 'custom', path: ['max_used_gpu'], input: spec.max_used_gpu, message: 'set use_gpu: true to request GPUs' });
     }
   });
 export type EnvironmentSpecInput = z.input<typeof EnvironmentSpec>;

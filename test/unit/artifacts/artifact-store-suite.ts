@@ -1,34 +1,16 @@
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ArtifactStore } from '../../../core/artifacts/artifact-store.js';
 import { NotFoundError, SpecValidationError } from '../../../core/errors.js';
+import { describeStreamingContract } from './artifact-store-suite-streaming.js';
+import { readAll, sha256 } from './stream-helpers.js';
 
 export interface ArtifactStoreFixture {
   store: ArtifactStore;
   cleanup(): Promise<void>;
-}
-
-const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
-/** A stream that yields `bytesBeforeError` bytes and then fails. */
-function failingStream(bytesBeforeError: number): Readable {
-  return Readable.from(
-    (async function* () {
-      yield Buffer.alloc(bytesBeforeError, 7);
-      throw new Error('upstream broke');
-    })(),
-  );
 }
 
 /** Every ArtifactStore implementation runs this suite; `factory` gives a fresh, empty store. */
@@ -129,48 +111,6 @@ export function describeArtifactStore(name: string, factory: () => Promise<Artif
       });
     });
 
-    describe('atomic writes', () => {
-      it('leaves no object and nothing listed when a stream body fails midway', async () => {
-        await expect(store.put('runs/r1/model.bin', failingStream(1024 * 1024))).rejects.toThrow('upstream broke');
-        expect(await store.exists('runs/r1/model.bin')).toBe(false);
-        await expect(store.get('runs/r1/model.bin')).rejects.toBeInstanceOf(NotFoundError);
-        expect(await store.list('')).toEqual([]);
-      });
-
-      it('keeps the previous object when an overwrite fails midway', async () => {
-        await store.put('model.bin', 'good');
-        await expect(store.put('model.bin', failingStream(64 * 1024))).rejects.toThrow('upstream broke');
-        expect((await store.getBuffer('model.bin')).toString()).toBe('good');
-        expect(await store.list('')).toEqual(['model.bin']);
-      });
-
-      it('shows readers nothing, or the old object, while a put is in progress', async () => {
-        await store.put('old', 'old content');
-        const newBody = new PassThrough();
-        const oldBody = new PassThrough();
-        const puts = [store.put('new', newBody), store.put('old', oldBody)];
-        newBody.write(Buffer.alloc(256 * 1024, 1));
-        oldBody.write(Buffer.alloc(256 * 1024, 2));
-        await sleep(50);
-        expect(await store.exists('new')).toBe(false);
-        expect(await store.list('')).toEqual(['old']);
-        expect((await store.getBuffer('old')).toString()).toBe('old content');
-        newBody.end('tail');
-        oldBody.end('tail');
-        await Promise.all(puts);
-        expect((await store.getBuffer('new')).length).toBe(256 * 1024 + 4);
-        expect((await store.getBuffer('old')).length).toBe(256 * 1024 + 4);
-      });
-
-      it('lets a reader that opened an object before an overwrite read the whole old object', async () => {
-        const oldBytes = Buffer.alloc(2 * 1024 * 1024, 'a');
-        await store.put('big', oldBytes);
-        const reader = await store.get('big');
-        await store.put('big', 'b');
-        expect(sha256(await readAll(reader))).toBe(sha256(oldBytes));
-      });
-    });
-
     describe('list', () => {
       beforeEach(async () => {
         for (const key of ['runs/r1/b', 'runs/r1/a', 'runs/r1/sub/c', 'runs/r10/x', 'runs/r1x', 'other/B', 'other/a']) {
@@ -219,28 +159,7 @@ export function describeArtifactStore(name: string, factory: () => Promise<Artif
       });
     });
 
-    describe('large objects', () => {
-      it('streams a 50 MB body in and out with the right sha256', async () => {
-        const chunk = Buffer.alloc(1024 * 1024);
-        const expected = createHash('sha256');
-        const body = Readable.from(
-          (function* () {
-            for (let i = 0; i < 50; i++) {
-              chunk.fill(i % 251);
-              chunk.writeUInt32LE(i, 0);
-              expected.update(chunk);
-              yield Buffer.from(chunk);
-            }
-          })(),
-        );
-        const info = await store.put('large/blob.bin', body);
-        const digest = expected.digest('hex');
-        expect(info).toMatchObject({ size: 50 * 1024 * 1024, sha256: digest });
-        const readBack = createHash('sha256');
-        for await (const part of await store.get('large/blob.bin')) readBack.update(part as Buffer);
-        expect(readBack.digest('hex')).toBe(digest);
-      }, 60_000);
-    });
+    describeStreamingContract({ store: () => store });
 
     describe('uri', () => {
       it('gives a URI that names the key', () => {

@@ -1,0 +1,110 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { modelPrefix } from '../artifacts/artifact-keys.js';
+import { homePaths } from '../config.js';
+import type { VenvBuilder } from '../environments/venv-builder.js';
+import { EnvironmentUnavailableError, NotFoundError } from '../errors.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { RUN_CONTRACT_ENV as E } from '../runner/run-contract.js';
+import { restoreSource } from '../snapshots/source-snapshot.js';
+import { isHealthy, startModelServer, stopModelServer } from './local-model-server.js';
+
+export interface DeployRequest {
+  modelName: string;
+  version: number;
+}
+
+export interface ModelDeployerDeps {
+  metadata: MetadataStore;
+  artifacts: ArtifactStore;
+  environments: VenvBuilder;
+  home: string;
+  sdkDir: string;
+}
+
+/**
+ * Local serving: one model server process per model. A new version is started and health
+ * checked before the old one is retired (hot swap). Deployments marked serving are the
+ * desired state: the embedded stack stops their processes on shutdown and restores them on start.
+ */
+export class ModelDeployer {
+  constructor(private readonly deps: ModelDeployerDeps) {}
+
+  async deploy({ modelName, version }: DeployRequest): Promise<{ url: string; deploymentId: string }> {
+    const { metadata } = this.deps;
+    const deploymentId = `${modelName}-v${version}`;
+    const current = await metadata.models.currentDeployment(modelName);
+    // Idempotency guard: a retried activity finds its version already serving.
+    if (current?.id === deploymentId && (await isHealthy(current.url))) return { url: current.url, deploymentId };
+    const server = await this.launch(modelName, version, deploymentId);
+    await metadata.models.recordDeployment({ id: deploymentId, modelName, version, url: server.url, port: server.port, pid: server.pid, status: 'serving' });
+    await metadata.models.setStatus(modelName, version, 'serving');
+    if (current && current.id !== deploymentId) {
+      if (current.pid) stopModelServer(current.pid);
+      await metadata.models.markDeploymentStopped(current.id);
+      await metadata.models.setStatus(current.modelName, current.version, 'archived');
+    }
+    return { url: server.url, deploymentId };
+  }
+
+  /** Relaunches every deployment recorded as serving whose server does not answer. */
+  async restoreAll(): Promise<string[]> {
+    const restored: string[] = [];
+    for (const deployment of await this.deps.metadata.models.listServingDeployments()) {
+      if (await isHealthy(deployment.url)) continue;
+      try {
+        const server = await this.launch(deployment.modelName, deployment.version, deployment.id);
+        await this.deps.metadata.models.recordDeployment({ ...deployment, url: server.url, port: server.port, pid: server.pid, status: 'serving' });
+        restored.push(deployment.id);
+      } catch (error) {
+        await this.deps.metadata.models.markDeploymentStopped(deployment.id, 'failed');
+        console.error(`kiln: could not restore ${deployment.id}: ${error instanceof Error ? error.message : error}`);
+      }
+    }
+    return restored;
+  }
+
+  /** Stops every serving process; the records stay, so the next start restores them. */
+  async stopAll(): Promise<void> {
+    for (const deployment of await this.deps.metadata.models.listServingDeployments()) {
+      if (deployment.pid) stopModelServer(deployment.pid);
+    }
+  }
+
+  private async launch(modelName: string, version: number, deploymentId: string) {
+    const { metadata, artifacts, environments } = this.deps;
+    const model = await metadata.models.get(modelName, version);
+    if (!model) throw new NotFoundError('model version', `${modelName} v${version}`);
+    const run = await metadata.runs.getRun(model.runId);
+    const project = run && (await metadata.projects.get(run.project));
+    const entrypoint = project?.spec.entrypoints.predict ?? project?.spec.entrypoints.train;
+    if (!entrypoint || !model.sourceDigest || !model.environmentDigest) throw new NotFoundError('predict entrypoint for', `${modelName} v${version}`);
+    const built = environments.locate(model.environmentDigest);
+    if (!built) throw new EnvironmentUnavailableError('environment', `environment ${model.environmentDigest.slice(0, 12)} is not built on this machine`);
+
+    const root = join(homePaths(this.deps.home).work, 'serving', deploymentId);
+    const sourceDir = join(root, 'src');
+    const modelDir = join(root, 'model');
+    await rm(root, { recursive: true, force: true });
+    await restoreSource(artifacts, model.sourceDigest, sourceDir);
+    await artifacts.getDirectory(model.artifactPrefix || modelPrefix(modelName, version), modelDir);
+    return startModelServer({
+      pythonExecutable: built.pythonExecutable,
+      workingDirectory: sourceDir,
+      logFile: join(root, 'server.log'),
+      env: {
+        PATH: `${built.binDir}:/usr/local/bin:/usr/bin:/bin`,
+        PYTHONPATH: this.deps.sdkDir,
+        PYTHONUNBUFFERED: '1',
+        PYTHONDONTWRITEBYTECODE: '1',
+        LANG: 'C.UTF-8',
+        [E.stage]: 'serve',
+        [E.runId]: model.runId,
+        [E.entrypoint]: entrypoint,
+        [E.modelDir]: modelDir,
+        [E.sourceDir]: sourceDir,
+      },
+    });
+  }
+}

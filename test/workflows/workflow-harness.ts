@@ -1,0 +1,247 @@
+/**
+ * Shared pieces of the workflow-logic tests: the workflow bundle, connections to the real
+ * Temporal dev server, a worker per test on its own task queue, realistic inputs built from
+ * the zod specs, and test-double activities that record every call.
+ *
+ * No vitest imports here: test/workflows/record-histories.ts uses it outside vitest.
+ */
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { EnvironmentRef } from '../../activities/environments.js';
+import type { KilnActivities } from '../../activities/index.js';
+import type { StageInput, StageResult } from '../../activities/stages.js';
+import { INSTALL_DIR } from '../../core/config.js';
+import { DatasetSpec } from '../../core/specs/dataset.js';
+import { EnvironmentSpec } from '../../core/specs/environment.js';
+import { environmentDigest } from '../../core/specs/environment-digest.js';
+import { ProjectSpec, type ProjectSpecInput } from '../../core/specs/project.js';
+import { RunPolicy, type RunPolicyInput } from '../../core/specs/run-policy.js';
+import { KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../../core/temporal/search-attributes.js';
+import { workflowsEntry } from '../../workers/workflow-bundle.js';
+import type { PipelineInput } from '../../workflows/pipeline-input.js';
+import { pipelineWorkflow } from '../../workflows/pipeline.js';
+
+/** Warning-level worker logs, installed once before any connection exists. */
+export function installQuietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed in this process.
+  }
+}
+
+const noop = () => {};
+const quietBundlerLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
+
+/** Bundles Kiln's workflows from source (call once per test file). */
+export function bundleKilnWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: workflowsEntry(INSTALL_DIR), logger: quietBundlerLogger });
+}
+
+export interface TemporalEnv {
+  address: string;
+  bundle: WorkflowBundle;
+  workerConnection: NativeConnection;
+  clientConnection: Connection;
+  client: Client;
+  close(): Promise<void>;
+}
+
+export async function openTemporalEnv(address: string, bundle: WorkflowBundle): Promise<TemporalEnv> {
+  const workerConnection = await NativeConnection.connect({ address });
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  return {
+    address,
+    bundle,
+    workerConnection,
+    clientConnection,
+    client,
+    async close() {
+      await clientConnection.close();
+      await workerConnection.close();
+    },
+  };
+}
+
+/**
+ * Runs `fn` with a fresh worker serving the real workflows and the given fake activities on
+ * a task queue of its own; the worker shuts down when `fn` settles.
+ */
+export async function withWorker<T>(env: TemporalEnv, activities: Partial<KilnActivities>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `kiln-wf-test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.workerConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: env.bundle,
+    activities: activities as object,
+    maxCachedWorkflows: 20,
+    // Flush heartbeats at once, so a cancel request reaches a heartbeating fake within ~100 ms.
+    maxHeartbeatThrottleInterval: '100 milliseconds',
+    shutdownGraceTime: '2 seconds',
+  });
+  return worker.runUntil(() => fn(taskQueue));
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface InputOptions {
+  runId?: string;
+  /** Shallow overrides of the project spec input (replace `entrypoints` whole). */
+  project?: Partial<ProjectSpecInput>;
+  policy?: RunPolicyInput;
+}
+
+/** A realistic, fully defaulted PipelineInput, built through the same zod schemas the API uses. */
+export function pipelineInput(options: InputOptions = {}): PipelineInput {
+  const environment = EnvironmentSpec.parse({ name: 'sklearn-py311', python_version: '3.11', dependencies: ['scikit-learn==1.5.2', 'pandas>=2.2'] });
+  const project = ProjectSpec.parse({
+    name: 'iris',
+    source_dir: '/srv/kiln-fixtures/iris',
+    dataset: 'iris',
+    environment: environment.name,
+    entrypoints: { preprocess: 'pipeline.py:preprocess', train: 'pipeline.py:train', evaluate: 'pipeline.py:evaluate', predict: 'pipeline.py:predict' },
+    validation_gate: { thresholds: [{ metric: 'accuracy', threshold: 0.9 }] },
+    ...options.project,
+  });
+  const dataset = DatasetSpec.parse({ name: 'iris', path: '/srv/kiln-fixtures/iris.csv', target_column: 'species' });
+  return {
+    runId: options.runId ?? uniqueId('iris'),
+    project,
+    dataset,
+    environment: { name: environment.name, spec: environment, digest: environmentDigest(environment) },
+    params: project.default_params,
+    policy: RunPolicy.parse({ ...project.run_policy, ...options.policy }),
+  };
+}
+
+/** Starts the pipeline the way the API does: workflow id = run id, Kiln search attributes set. */
+export function startPipeline(env: TemporalEnv, taskQueue: string, input: PipelineInput): Promise<WorkflowHandle<typeof pipelineWorkflow>> {
+  return env.client.workflow.start(pipelineWorkflow, {
+    taskQueue,
+    workflowId: input.runId,
+    args: [input],
+    workflowIdConflictPolicy: 'FAIL',
+    typedSearchAttributes: [
+      { key: KilnKind, value: 'pipeline' },
+      { key: KilnProject, value: input.project.name },
+      { key: KilnModel, value: input.project.model_name ?? input.project.name },
+      { key: KilnRunStatus, value: 'queued' },
+    ],
+    workflowExecutionTimeout: '2 minutes',
+  });
+}
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Waits for `gate`, but gives up when the activity is cancelled (so worker shutdown never hangs). */
+export async function blockUntil<T>(gate: Promise<T>): Promise<T> {
+  return Promise.race([gate, Context.current().cancelled]);
+}
+
+export type ActivityName = keyof KilnActivities;
+
+export interface ActivityCall {
+  name: ActivityName;
+  input: unknown;
+  attempt: number;
+}
+
+export const SOURCE_DIGEST = 'c0ffee'.padEnd(64, '0');
+export const DATASET_VERSION = 'iris-3f2a9c1b';
+export const STAGE_METRICS: Record<StageInput['stage'], Record<string, number>> = {
+  preprocess: { rows: 150 },
+  train: { loss: 0.125, train_accuracy: 0.98 },
+  evaluate: { accuracy: 0.95, f1: 0.94 },
+};
+export const MODEL_VERSION = 7;
+export const ENDPOINT = 'http://127.0.0.1:18765';
+
+export function stageResult(input: StageInput, attempt: number): StageResult {
+  const startedAt = new Date();
+  return {
+    attempt,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date(startedAt.getTime() + 5).toISOString(),
+    durationMs: 5,
+    processMs: 3,
+    metrics: STAGE_METRICS[input.stage],
+    logUri: `file:///tmp/kiln-fake/${input.runId}/${input.stage}-${attempt}.log`,
+  };
+}
+
+/** Fast, successful test doubles for every activity `createActivities` returns. */
+export function happyActivities(): KilnActivities {
+  return {
+    async beginRun() {},
+    async finishRun() {},
+    async snapshotSource() {
+      return { digest: SOURCE_DIGEST, fileCount: 3, reused: false };
+    },
+    async versionDataset() {
+      return { versionId: DATASET_VERSION, prefix: `datasets/iris/${DATASET_VERSION}`, trainRows: 120, testRows: 30 };
+    },
+    async checkEnvironment() {
+      return { ready: true };
+    },
+    async buildEnvironment(input: EnvironmentRef) {
+      return { digest: input.digest, venvDir: `/tmp/kiln-fake/envs/${input.digest.slice(0, 16)}`, pythonVersion: '3.11.9', durationMs: 10, reused: false };
+    },
+    async awaitEnvironmentBuild() {
+      return { waitedMs: 10 };
+    },
+    async runStage(input: StageInput) {
+      return stageResult(input, Context.current().info.attempt);
+    },
+    async registerModel(input) {
+      return { version: MODEL_VERSION, artifactPrefix: `models/${input.modelName}/v${MODEL_VERSION}` };
+    },
+    async deployModel(input) {
+      return { url: ENDPOINT, deploymentId: `${input.modelName}-v${input.version}` };
+    },
+  };
+}
+
+export interface FakeActivities {
+  /** Pass to the worker. */
+  activities: Partial<KilnActivities>;
+  /** Every call, in the order the worker started them. */
+  calls: ActivityCall[];
+  names(): ActivityName[];
+  inputsOf<N extends ActivityName>(name: N): Parameters<KilnActivities[N]>[0][];
+}
+
+/** The happy fakes with some replaced, every call recorded (name, input, attempt). */
+export function fakeActivities(overrides: Partial<KilnActivities> = {}): FakeActivities {
+  const impl: Record<string, (input: unknown) => Promise<unknown>> = { ...happyActivities(), ...overrides } as never;
+  const calls: ActivityCall[] = [];
+  const activities = Object.fromEntries(
+    Object.entries(impl).map(([name, fn]) => [
+      name,
+      async (input: unknown) => {
+        calls.push({ name: name as ActivityName, input: structuredClone(input), attempt: Context.current().info.attempt });
+        return fn(input);
+      },
+    ]),
+  ) as Partial<KilnActivities>;
+  return {
+    activities,
+    calls,
+    names: () => calls.map((c) => c.name),
+    inputsOf: <N extends ActivityName>(name: N) => calls.filter((c) => c.name === name).map((c) => c.input as Parameters<KilnActivities[N]>[0]),
+  };
+}
