@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export npm_config_update_notifier := false
 
+BIN := node_modules/.bin
 NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
@@ -24,8 +25,8 @@ tools:
 install: $(NODE_STAMP) tools
 
 $(BUILD_STAMP): $(NODE_STAMP) $(SOURCES)
-	npx tsc -p tsconfig.build.json
-	npx tsx scripts/bundle-workflows.ts
+	$(BIN)/tsc -p tsconfig.build.json
+	$(BIN)/tsx scripts/bundle-workflows.ts
 	@touch $@
 
 build: install $(BUILD_STAMP)
@@ -37,10 +38,10 @@ up: build
 	node bin/kiln.js up
 
 typecheck: $(NODE_STAMP)
-	npx tsc -p tsconfig.json --noEmit
+	$(BIN)/tsc -p tsconfig.json --noEmit
 
 test: build typecheck
-	npx vitest run
+	$(BIN)/vitest run
 
 clean:
 	rm -rf dist node_modules

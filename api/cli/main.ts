@@ -6,7 +6,7 @@ import { applySpecFile, readSpecFile } from './apply-file.js';
 import { runDemo } from './demo.js';
 import { parseParamFlags } from './parse-params.js';
 import { renderRun } from './render-run.js';
-import { runUp } from './up.js';
+import { runForeground } from './up.js';
 import { watchRun } from './watch-run.js';
 
 const config = loadConfig();
@@ -18,7 +18,9 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 const program = new Command('kiln').description('Durable ML pipelines on Temporal').showHelpAfterError();
 
-program.command('up').description('run the embedded stack (Temporal dev server + Web UI, worker, API) until Ctrl-C').action(() => runUp(config));
+program.command('up').description('run the embedded stack (Temporal dev server + Web UI, worker, API) until Ctrl-C').action(() => runForeground(config, { restoreServing: true }));
+program.command('worker').description('run only a worker (against TEMPORAL_ADDRESS, or the local dev server)').action(() => runForeground(config, { api: false, restoreServing: true }));
+program.command('api').description('run only the HTTP API (against TEMPORAL_ADDRESS, or the local dev server)').action(() => runForeground(config, { worker: false }));
 program.command('demo').description('run the breast-cancer example end to end on the embedded stack').action(async () => {
   process.exitCode = await runDemo(config);
 });

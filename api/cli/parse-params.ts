@@ -13,6 +13,9 @@ export function parseParamFlags(flags: string[]): Record<string, unknown> {
     const key = flag.slice(0, eq).trim();
     const value = readValue(flag.slice(eq + 1));
     if (key.startsWith('extras.')) {
+      if (params.extras !== undefined && (typeof params.extras !== 'object' || params.extras === null)) {
+        throw new SpecValidationError([{ path: 'params.extras', message: 'set either extras=<value> or extras.<name>=<value>, not both' }]);
+      }
       const extras = (params.extras ??= {}) as Record<string, unknown>;
       extras[key.slice('extras.'.length)] = value;
     } else params[key] = value;

@@ -1,19 +1,23 @@
 import type { KilnConfig } from '../../core/config.js';
-import { startEmbeddedStack } from '../../workers/embedded-stack.js';
+import { startEmbeddedStack, type EmbeddedStackOptions } from '../../workers/embedded-stack.js';
 
-/** `kiln up`: the embedded stack in the foreground until Ctrl-C (or SIGTERM). */
-export async function runUp(config: KilnConfig, out = process.stdout): Promise<void> {
-  const stack = await startEmbeddedStack(config, { restoreServing: true });
+/**
+ * Runs part or all of the stack in the foreground until Ctrl-C (or SIGTERM): `kiln up` runs
+ * everything; `kiln worker` and `kiln api` run one role each against a shared Temporal.
+ */
+export async function runForeground(config: KilnConfig, options: EmbeddedStackOptions, out = process.stdout): Promise<void> {
+  const stack = await startEmbeddedStack(config, options);
+  const roles = [options.worker !== false && 'worker', options.api !== false && 'API'].filter(Boolean).join(' + ');
   out.write(
     [
-      'Kiln is up.',
-      `  API          ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)`,
+      `Kiln is up (${roles}).`,
+      stack.apiUrl ? `  API          ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)` : '',
       `  Temporal     ${stack.temporalAddress}  namespace ${config.temporalNamespace}, task queue ${config.taskQueue}`,
-      `  Web UI       ${stack.webUiUrl ?? 'n/a'}`,
+      `  Web UI       ${stack.webUiUrl ?? 'n/a (set KILN_TEMPORAL_UI_URL for an external Temporal)'}`,
       `  data dir     ${config.home}`,
       'Press Ctrl-C to stop.',
       '',
-    ].join('\n'),
+    ].filter((l) => l !== '').join('\n') + '\n',
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -15,7 +15,7 @@ export async function startApiServer(routes: Route[], host: string, port: number
     const match = compiled.find((c) => c.route.method === req.method && c.pattern.test(url.pathname));
     if (match) {
       try {
-        const params = Object.fromEntries(Object.entries(match.pattern.exec(url.pathname)?.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+        const params = Object.fromEntries(Object.entries(match.pattern.exec(url.pathname)?.groups ?? {}).map(([k, v]) => [k, decodePathParam(k, v)]));
         const body = req.method === 'POST' ? await readJson(req) : undefined;
         payload = await match.route.handle({ params, query: url.searchParams, body });
         status = match.route.status ?? 200;
@@ -54,5 +54,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     return JSON.parse(text);
   } catch {
     throw new SpecValidationError([{ path: 'body', message: 'not valid JSON' }]);
+  }
+}
+
+function decodePathParam(name: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new SpecValidationError([{ path: name, message: `not a valid URL-encoded value: ${JSON.stringify(value)}` }]);
   }
 }

@@ -9,7 +9,10 @@ import { ValidationGate } from './validation-gate.js';
  * whose stage method is called) or a plain `script.py` run as a program. Paths are relative
  * to the project's source directory.
  */
-const Entrypoint = z.string().regex(/^[\w./-]+\.py(:[A-Za-z_]\w*)?$/, 'must be "file.py" or "file.py:Name"');
+const Entrypoint = z
+  .string()
+  .regex(/^[\w./-]+\.py(:[A-Za-z_]\w*)?$/, 'must be "file.py" or "file.py:Name"')
+  .refine((e) => !e.startsWith('/') && !e.split(/[/:]/).includes('..'), 'must stay inside source_dir (no absolute path, no "..")');
 
 export const STAGES = ['preprocess', 'train', 'evaluate'] as const;
 export type StageName = (typeof STAGES)[number];

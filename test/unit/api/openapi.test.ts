@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { KilnService } from '../../../api/kiln-service.js';
+import { openApiDocument } from '../../../api/http/openapi.js';
+import { kilnRoutes } from '../../../api/http/routes.js';
+
+// The document is built from the route table alone; no handler is called.
+const unusedService = new Proxy({}, { get: (_t, name) => () => Promise.reject(new Error(`unexpected call to ${String(name)}`)) }) as KilnService;
+const routes = kilnRoutes(unusedService);
+const doc = openApiDocument(routes);
+
+type Operation = { summary: string; parameters?: { name: string; in: string; required: boolean }[]; requestBody?: { content: Record<string, { schema: { $ref: string } }> }; responses: Record<string, unknown> };
+const operation = (path: string, method: string) => doc.paths[path]?.[method] as Operation | undefined;
+const schemas = doc.components.schemas as Record<string, { required?: string[]; properties?: Record<string, unknown>; additionalProperties?: unknown }>;
+
+describe('openApiDocument paths', () => {
+  it('is an OpenAPI 3.1 document', () => {
+    expect(doc.openapi).toBe('3.1.0');
+  });
+
+  it.each(routes.map((r) => [r.method, r.path, r] as const))('has %s %s with its summary and success status', (method, path, route) => {
+    const op = operation(path, method.toLowerCase());
+    expect(op?.summary).toBe(route.summary);
+    expect(op?.responses).toHaveProperty(String(route.status ?? 200));
+  });
+
+  it('lists each path parameter as a required string', () => {
+    expect(operation('/v1/models/{name}/predict', 'post')?.parameters).toEqual([{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }]);
+    expect(operation('/v1/runs', 'get')).not.toHaveProperty('parameters');
+  });
+
+  it('keeps a GET and a POST on the same path apart', () => {
+    expect(Object.keys(doc.paths['/v1/runs'] ?? {}).sort()).toEqual(['get', 'post']);
+  });
+});
+
+describe('openApiDocument request bodies', () => {
+  const withBody = routes.filter((r) => r.body);
+
+  it('covers the creating routes', () => {
+    expect(withBody.map((r) => r.body)).toEqual(['EnvironmentSpec', 'DatasetSpec', 'ProjectSpec', 'RunRequest', 'PredictRequest']);
+  });
+
+  it.each(withBody.map((r) => [r.method, r.path, r.body!] as const))('%s %s references components.schemas.%s, which exists', (method, path, body) => {
+    const ref = operation(path, method.toLowerCase())?.requestBody?.content['application/json']?.schema.$ref;
+    expect(ref).toBe(`#/components/schemas/${body}`);
+    expect(schemas[body]).toBeTypeOf('object');
+  });
+
+  it('has no request body on routes that take none', () => {
+    for (const route of routes.filter((r) => !r.body)) expect(operation(route.path, route.method.toLowerCase())).not.toHaveProperty('requestBody');
+  });
+});
+
+describe('openApiDocument schemas', () => {
+  it('describes EnvironmentSpec input: name and python_version required, defaulted fields optional', () => {
+    expect(schemas.EnvironmentSpec?.required?.sort()).toEqual(['name', 'python_version']);
+    expect(schemas.EnvironmentSpec?.properties).toHaveProperty('dependencies');
+  });
+
+  it('does not offer spec_digest as an EnvironmentSpec input field', () => {
+    expect(schemas.EnvironmentSpec?.properties).not.toHaveProperty('spec_digest');
+    expect(schemas.EnvironmentSpec?.additionalProperties).toBe(false);
+  });
+
+  it('requires only the project in a RunRequest', () => {
+    expect(schemas.RunRequest?.required).toEqual(['project']);
+  });
+});

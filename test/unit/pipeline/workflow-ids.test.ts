@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { environmentBuildWorkflowId, newRunId } from '../../../core/pipeline/workflow-ids.js';
+
+describe('newRunId', () => {
+  const at = new Date('2026-03-07T09:05:02.789Z');
+
+  it('is <project>-<yyyymmdd>-<hhmmss>-<4 hex> in UTC', () => {
+    expect(newRunId('breast-cancer', at, () => 0.5)).toBe('breast-cancer-20260307-090502-8000');
+  });
+
+  it.each([
+    [0, '0000'],
+    [1 / 65536, '0001'],
+    [0.999999, 'ffff'],
+  ])('pads the random suffix to four hex digits (random = %d)', (random, suffix) => {
+    expect(newRunId('p', at, () => random)).toBe(`p-20260307-090502-${suffix}`);
+  });
+
+  it('matches the documented shape with the default random source', () => {
+    expect(newRunId('iris', new Date())).toMatch(/^iris-\d{8}-\d{6}-[0-9a-f]{4}$/);
+  });
+});
+
+describe('environmentBuildWorkflowId', () => {
+  const digest = 'a3f1c2'.padEnd(64, '0');
+
+  it('is the same for the same digest, so a build is started once', () => {
+    expect(environmentBuildWorkflowId(digest)).toBe(environmentBuildWorkflowId(digest));
+  });
+
+  it('is env-build- followed by the first 16 hex digits of the digest', () => {
+    expect(environmentBuildWorkflowId(digest)).toBe(`env-build-${digest.slice(0, 16)}`);
+  });
+
+  it('differs for digests that differ within the first 16 digits', () => {
+    expect(environmentBuildWorkflowId('b'.repeat(64))).not.toBe(environmentBuildWorkflowId('c'.repeat(64)));
+  });
+});
