@@ -8,12 +8,13 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools build demo test up typecheck clean
+.PHONY: help install tools build demo test up typecheck bench clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
 	@echo "make test   run every test (starts the Temporal dev server the tests need)"
 	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
+	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -39,6 +40,9 @@ up: build
 
 typecheck: $(NODE_STAMP)
 	$(BIN)/tsc -p tsconfig.json --noEmit
+
+bench: build
+	$(BIN)/tsx bench/overhead.ts
 
 test: build typecheck
 	$(BIN)/vitest run

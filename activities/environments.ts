@@ -27,12 +27,6 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
   const heartbeatMs = deps.heartbeatIntervalMs ?? 2_000;
 
   return {
-    /** Ready means recorded as built and still present on this machine. */
-    async checkEnvironment(input: { digest: string }): Promise<{ ready: boolean }> {
-      const build = await metadata.environments.getBuild(input.digest);
-      return { ready: build?.status === 'ready' && environments.locate(input.digest) !== undefined };
-    },
-
     /** Creates the venv for a spec; the build workflow calls it, one at a time per digest. */
     async buildEnvironment(input: EnvironmentRef): Promise<BuildResult> {
       return classified(async () => {

@@ -1,6 +1,6 @@
 import type { ActivityDeps } from './activity-deps.js';
 import { createEnvironmentActivities } from './environments.js';
-import { createInputActivities } from './inputs.js';
+import { createPrepareActivities } from './prepare.js';
 import { createRegistryActivities } from './registry.js';
 import { createRunActivities } from './runs.js';
 import { createServingActivities } from './serving.js';
@@ -10,7 +10,7 @@ import { createStageActivities } from './stages.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createRunActivities(deps),
-    ...createInputActivities(deps),
+    ...createPrepareActivities(deps),
     ...createEnvironmentActivities(deps),
     ...createStageActivities(deps),
     ...createRegistryActivities(deps),

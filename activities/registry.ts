@@ -1,4 +1,4 @@
-import { modelPrefix, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
+import { stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
 import type { ActivityDeps } from './activity-deps.js';
 
@@ -13,10 +13,15 @@ export interface RegisterModelInput {
 }
 
 /** The model registry: versions with full lineage. */
-export function createRegistryActivities({ metadata, artifacts }: ActivityDeps) {
+export function createRegistryActivities({ metadata }: ActivityDeps) {
   return {
-    /** Idempotent by run: a retried registration returns the version it already got. */
+    /**
+     * Idempotent by run: a retried registration returns the version it already got. The model
+     * files are the train stage's outputs, immutable in the artifact store, so nothing is copied
+     * and this is a metadata write only.
+     */
     async registerModel(input: RegisterModelInput): Promise<{ version: number; artifactPrefix: string }> {
+      const artifactPrefix = stageOutputPrefix(input.runId, 'train');
       const registered = await metadata.models.register({
         modelName: input.modelName,
         runId: input.runId,
@@ -25,16 +30,9 @@ export function createRegistryActivities({ metadata, artifacts }: ActivityDeps) 
         sourceDigest: input.sourceDigest,
         params: input.params,
         metrics: input.metrics,
-        artifactPrefix: (version) => modelPrefix(input.modelName, version),
+        artifactPrefix,
       });
-      const prefix = modelPrefix(input.modelName, registered.version);
-      const source = stageOutputPrefix(input.runId, 'train');
-      for (const key of await artifacts.list(source)) {
-        const relative = key.slice(source.length).replace(/^\//, '');
-        const target = `${prefix}/${relative}`;
-        if (!(await artifacts.exists(target))) await artifacts.put(target, await artifacts.get(key));
-      }
-      return { version: registered.version, artifactPrefix: prefix };
+      return { version: registered.version, artifactPrefix: registered.artifactPrefix };
     },
   };
 }

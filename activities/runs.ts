@@ -1,35 +1,9 @@
 import type { RunProgress } from '../core/pipeline/run-progress.js';
-import type { Hyperparameters } from '../core/specs/hyperparameters.js';
-import type { RunPolicy } from '../core/specs/run-policy.js';
 import type { ActivityDeps } from './activity-deps.js';
 
-export interface BeginRunInput {
-  runId: string;
-  workflowId: string;
-  project: string;
-  modelName: string;
-  params: Hyperparameters;
-  policy: RunPolicy;
-  environmentDigest: string;
-}
-
-/** Run records: created when the workflow starts, completed from its final progress. */
+/** Run records: completed from the workflow's final progress (prepareRun creates them). */
 export function createRunActivities({ metadata }: ActivityDeps) {
   return {
-    /** Idempotent: a retried start finds its record already there. */
-    async beginRun(input: BeginRunInput): Promise<void> {
-      await metadata.runs.createRun({
-        id: input.runId,
-        project: input.project,
-        modelName: input.modelName,
-        workflowId: input.workflowId,
-        status: 'running',
-        params: input.params,
-        policy: input.policy,
-        environmentDigest: input.environmentDigest,
-      });
-    },
-
     /** Writes the run's final state and every step from the workflow's progress. */
     async finishRun(progress: RunProgress): Promise<void> {
       await metadata.runs.updateRun(progress.runId, {

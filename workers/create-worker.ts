@@ -21,6 +21,8 @@ export async function createKilnWorker(options: KilnWorkerOptions): Promise<Work
     ...(await workflowCode(options.deps.config)),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
     maxCachedWorkflows: 100,
+    // Cancellation reaches an activity on its heartbeat's reply: keep that under a second.
+    maxHeartbeatThrottleInterval: '1 second',
     // Stage activities kill their process group on cancel; give them time to do it.
     shutdownGraceTime: '10 seconds',
   });

@@ -5,6 +5,7 @@ import {
   defineQuery,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -23,6 +24,12 @@ const NON_RETRYABLE = ['SpecValidationError', 'NotFoundError', 'EnvironmentUnava
 
 const bookkeeping = proxyActivities<KilnActivities>({
   startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Fast metadata writes run as local activities: no task-queue round trip per call. */
+const records = proxyLocalActivities<KilnActivities>({
+  startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
@@ -50,27 +57,30 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
 
   try {
     publish('running');
-    await bookkeeping.beginRun({
-      runId: input.runId,
-      workflowId: workflowInfo().workflowId,
-      project: project.name,
-      modelName: progress.modelName,
-      params: input.params,
-      policy,
-      environmentDigest: input.environment.digest,
-    });
     begin(step('prepare'));
-    const [source, dataset, environment] = await Promise.all([
-      bookkeeping.snapshotSource.executeWithOptions({ startToCloseTimeout: '5 minutes', summary: `snapshot ${project.source_dir}` }, [{ sourceDir: project.source_dir }]),
-      bookkeeping.versionDataset.executeWithOptions({ startToCloseTimeout: '10 minutes', summary: `version dataset ${input.dataset.name}` }, [{ dataset: input.dataset }]),
-      bookkeeping.checkEnvironment({ digest: input.environment.digest }),
-    ]);
+    const prepared = await bookkeeping.prepareRun.executeWithOptions(
+      { startToCloseTimeout: '10 minutes', summary: `snapshot ${project.source_dir}, version dataset ${input.dataset.name}` },
+      [
+        {
+          runId: input.runId,
+          workflowId: workflowInfo().workflowId,
+          project: project.name,
+          modelName: progress.modelName,
+          params: input.params,
+          policy,
+          sourceDir: project.source_dir,
+          dataset: input.dataset,
+          environmentDigest: input.environment.digest,
+        },
+      ],
+    );
+    const { source, dataset } = prepared;
     progress.sourceDigest = source.digest;
     progress.datasetVersion = dataset.versionId;
     finish(step('prepare'), 'succeeded', `source ${source.digest.slice(0, 12)}, dataset ${dataset.versionId} (${dataset.trainRows} train / ${dataset.testRows} test)`);
 
     const env = step('environment');
-    if (environment.ready) {
+    if (prepared.environmentReady) {
       progress.buildWaitMs = 0;
       finish(env, 'succeeded', `environment ${input.environment.name} already built`, 0);
     } else {
@@ -124,8 +134,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
     finish(step('gate'), 'succeeded', `passed: ${details}`);
 
     begin(step('register'));
-    const registered = await bookkeeping.registerModel.executeWithOptions(
-      { startToCloseTimeout: '10 minutes', summary: `register ${progress.modelName}` },
+    const registered = await records.registerModel.executeWithOptions(
+      { startToCloseTimeout: '1 minute', summary: `register ${progress.modelName}` },
       [{ runId: input.runId, modelName: progress.modelName, datasetVersion: dataset.versionId, environmentDigest: input.environment.digest, sourceDigest: source.digest, params: input.params, metrics: evaluation.metrics }],
     );
     progress.modelVersion = registered.version;
@@ -141,7 +151,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
       progress.endpoint = deployed.url;
       finish(step('serve'), 'succeeded', `serving at ${deployed.url}`);
     } else finish(step('serve'), 'skipped', 'serving disabled for this project');
-    return await close('succeeded');
+    // The run is done: a cancel arriving now must not relabel it.
+    return await CancellationScope.nonCancellable(() => close('succeeded'));
   } catch (error) {
     const cancelled = isCancellation(error);
     for (const s of progress.steps) {
@@ -156,7 +167,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
 
   async function close(status: RunStatus): Promise<RunProgress> {
     publish(status);
-    await bookkeeping.finishRun(progress);
+    await records.finishRun(progress);
     return progress;
   }
 }

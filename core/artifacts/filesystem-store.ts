@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +11,7 @@ import { walkFiles } from './walk-files.js';
 
 /** Temp files live here, inside the root, so the final rename never crosses filesystems. */
 const INCOMING_DIR = `${RESERVED_KEY_PREFIX}incoming`;
+const DOWNLOAD_CONCURRENCY = 8;
 
 /**
  * Objects are plain files under `rootDir` at their key's path, so people can browse them.
@@ -68,13 +69,19 @@ export class FilesystemArtifactStore implements ArtifactStore {
   }
 
   async getToFile(key: string, localPath: string): Promise<void> {
-    const source = await this.get(key);
+    const source = this.pathOf(key);
     const target = resolve(localPath);
-    // Next to the target, not in the store: the download may be on another filesystem.
+    await mkdir(dirname(target), { recursive: true });
+    // Next to the target (the download may be on another filesystem), renamed when whole.
+    // No fsync: a download is a scratch copy that a crash simply repeats.
+    const temp = join(dirname(target), `.${randomUUID()}.kiln-download`);
     try {
-      await writeFileAtomically(target, join(dirname(target), `.${randomUUID()}.kiln-download`), source);
-    } finally {
-      source.destroy();
+      await copyFile(source, temp);
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      if (isMissing(error as NodeJS.ErrnoException) && !(await this.exists(key))) throw new NotFoundError('artifact', key);
+      throw error;
     }
   }
 
@@ -110,9 +117,14 @@ export class FilesystemArtifactStore implements ArtifactStore {
   async getDirectory(prefix: string, localDir: string): Promise<number> {
     const normalized = normalizePrefix(prefix);
     const keys = await this.list(normalized);
-    for (const key of keys) {
-      const rel = normalized === '' ? key : key.slice(normalized.length + 1);
-      await this.getToFile(key, join(resolve(localDir), ...rel.split('/')));
+    // A few copies at a time: stage inputs are many small files.
+    for (let i = 0; i < keys.length; i += DOWNLOAD_CONCURRENCY) {
+      await Promise.all(
+        keys.slice(i, i + DOWNLOAD_CONCURRENCY).map((key) => {
+          const rel = normalized === '' ? key : key.slice(normalized.length + 1);
+          return this.getToFile(key, join(resolve(localDir), ...rel.split('/')));
+        }),
+      );
     }
     return keys.length;
   }

@@ -58,6 +58,7 @@ type EnvironmentManifest = z.infer<typeof EnvironmentManifest>;
  */
 export class VenvBuilder {
   private readonly options: VenvBuilderOptions;
+  private readonly located = new Map<string, BuiltEnvironment>();
 
   constructor(options: VenvBuilderOptions) {
     this.options = Object.freeze({ ...options });
@@ -67,12 +68,20 @@ export class VenvBuilder {
   locate(digest: string): BuiltEnvironment | undefined {
     const venvDir = join(this.options.environmentsDir, digest);
     const manifestPath = join(venvDir, ENVIRONMENT_MANIFEST);
-    if (!existsSync(manifestPath)) return undefined;
+    if (!existsSync(manifestPath)) {
+      this.located.delete(digest);
+      return undefined;
+    }
+    // Every stage asks; the manifest of a finished build never changes.
+    const cached = this.located.get(digest);
+    if (cached) return cached;
     const parsed = EnvironmentManifest.safeParse(parseJsonOrUndefined(readFileSync(manifestPath, 'utf8')));
     if (!parsed.success || parsed.data.digest !== digest) return undefined;
     const binDir = join(venvDir, 'bin');
     const pythonExecutable = join(binDir, 'python');
-    return { digest, venvDir, binDir, pythonExecutable, pythonVersion: parsed.data.python.version, durationMs: 0, reused: true };
+    const found = { digest, venvDir, binDir, pythonExecutable, pythonVersion: parsed.data.python.version, durationMs: 0, reused: true };
+    this.located.set(digest, found);
+    return found;
   }
 
   async build(spec: EnvironmentSpec, digest: string, opts: BuildOptions = {}): Promise<BuiltEnvironment> {

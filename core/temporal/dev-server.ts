@@ -58,6 +58,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const address = `${ip}:${options.port}`;
   const args = ['server', 'start-dev', '--db-filename', options.dbFile, '--ip', ip, '--port', String(options.port)];
   args.push('--namespace', options.namespace, '--log-level', 'warn', '--log-format', 'json');
+  // Eager activities: the worker that completes a workflow task gets the next activity in the reply.
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   const logFd = openSync(options.logFile ?? join(dirname(options.dbFile), 'server.log'), 'a');

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,14 @@ async function runToEnd(request: Record<string, unknown>): Promise<RunView> {
   let run = await client.getRun(run_id);
   await eventually(async () => isTerminal((run = await client.getRun(run_id)).status), 240_000, 250);
   return run;
+}
+
+function runCli(args: string[], apiUrl: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', join(INSTALL_DIR, 'api', 'cli', 'main.ts'), ...args], { env: { ...process.env, KILN_API_URL: apiUrl } }, (error, stdout, stderr) =>
+      resolve({ status: child.exitCode, stdout, stderr }),
+    );
+  });
 }
 
 function firstRowFeatures(): number[] {
@@ -95,6 +104,16 @@ describe('bad input is rejected at the API with field-named errors and starts no
     const field = (error as KilnApiError).fields.find((f) => f.path === path);
     expect(field?.message).toMatch(message);
     expect((error as KilnApiError).status).toBe(400);
+    expect((await stack.client.workflow.count(`KilnProject = 'breast-cancer'`)).count).toBe(before.count);
+  });
+
+  it('the CLI prints the field path, exits 2 and starts no workflow', async () => {
+    const before = await stack.client.workflow.count(`KilnProject = 'breast-cancer'`);
+    // Asynchronous: the API answering the CLI lives in this very process.
+    const cli = await runCli(['run', 'start', '-p', 'breast-cancer', '--param', 'learning_rate=abc'], client.baseUrl);
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toContain('error: params.learning_rate: expected number, got "abc"');
+    expect(cli.stdout).toBe('');
     expect((await stack.client.workflow.count(`KilnProject = 'breast-cancer'`)).count).toBe(before.count);
   });
 

@@ -30,6 +30,7 @@ import {
   STAGE_METRICS,
   stageResult,
   startPipeline,
+  happyActivities,
   withWorker,
   type TemporalEnv,
 } from './workflow-harness.js';
@@ -71,9 +72,8 @@ describe('pipelineWorkflow on the real dev server', () => {
     });
 
     const names = fakes.names();
-    expect(names[0]).toBe('beginRun');
-    expect(new Set(names.slice(1, 4))).toEqual(new Set(['snapshotSource', 'versionDataset', 'checkEnvironment']));
-    expect(names.slice(4)).toEqual(['runStage', 'runStage', 'runStage', 'registerModel', 'deployModel', 'finishRun']);
+    // The run record and the run's inputs are prepared in one step, before any stage.
+    expect(names).toEqual(['prepareRun', 'runStage', 'runStage', 'runStage', 'registerModel', 'deployModel', 'finishRun']);
     expect(names).not.toContain('awaitEnvironmentBuild');
 
     const stages = fakes.inputsOf('runStage');
@@ -86,9 +86,10 @@ describe('pipelineWorkflow on the real dev server', () => {
     for (const s of stages) {
       expect(s).toMatchObject({ runId: input.runId, sourceDigest: SOURCE_DIGEST, datasetPrefix: `datasets/iris/${DATASET_VERSION}`, environmentDigest: input.environment.digest, params: input.params, timeoutSeconds: input.policy.timeout_seconds });
     }
-    expect(fakes.inputsOf('beginRun')[0]).toMatchObject({ runId: input.runId, workflowId: input.runId, project: 'iris', modelName: 'iris', environmentDigest: input.environment.digest });
-    expect(fakes.inputsOf('snapshotSource')[0]).toEqual({ sourceDir: input.project.source_dir });
-    expect(fakes.inputsOf('checkEnvironment')[0]).toEqual({ digest: input.environment.digest });
+    expect(fakes.inputsOf('prepareRun')[0]).toMatchObject({
+      runId: input.runId, workflowId: input.runId, project: 'iris', modelName: 'iris', environmentDigest: input.environment.digest,
+      sourceDir: input.project.source_dir, dataset: input.dataset, params: input.params, policy: input.policy,
+    });
     expect(fakes.inputsOf('registerModel')[0]).toMatchObject({ runId: input.runId, modelName: 'iris', datasetVersion: DATASET_VERSION, sourceDigest: SOURCE_DIGEST, metrics: STAGE_METRICS.evaluate });
     expect(fakes.inputsOf('deployModel')[0]).toMatchObject({ modelName: 'iris', version: MODEL_VERSION });
 
@@ -111,8 +112,8 @@ describe('pipelineWorkflow on the real dev server', () => {
     const entered = deferred();
     const release = deferred<{ waitedMs: number }>();
     const fakes = fakeActivities({
-      async checkEnvironment() {
-        return { ready: false };
+      async prepareRun() {
+        return { ...(await happyActivities().prepareRun(undefined as never)), environmentReady: false };
       },
       async awaitEnvironmentBuild() {
         entered.resolve();
@@ -134,7 +135,7 @@ describe('pipelineWorkflow on the real dev server', () => {
 
     const names = fakes.names();
     const awaited = names.indexOf('awaitEnvironmentBuild');
-    expect(awaited).toBeGreaterThan(names.indexOf('checkEnvironment'));
+    expect(awaited).toBeGreaterThan(names.indexOf('prepareRun'));
     expect(awaited).toBeLessThan(names.indexOf('runStage'));
     expect(fakes.inputsOf('awaitEnvironmentBuild')).toEqual([input.environment]);
 

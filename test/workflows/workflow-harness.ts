@@ -189,16 +189,13 @@ export function stageResult(input: StageInput, attempt: number): StageResult {
 /** Fast, successful test doubles for every activity `createActivities` returns. */
 export function happyActivities(): KilnActivities {
   return {
-    async beginRun() {},
     async finishRun() {},
-    async snapshotSource() {
-      return { digest: SOURCE_DIGEST, fileCount: 3, reused: false };
-    },
-    async versionDataset() {
-      return { versionId: DATASET_VERSION, prefix: `datasets/iris/${DATASET_VERSION}`, trainRows: 120, testRows: 30 };
-    },
-    async checkEnvironment() {
-      return { ready: true };
+    async prepareRun() {
+      return {
+        source: { digest: SOURCE_DIGEST, fileCount: 3, reused: false },
+        dataset: { versionId: DATASET_VERSION, prefix: `datasets/iris/${DATASET_VERSION}`, trainRows: 120, testRows: 30 },
+        environmentReady: true,
+      };
     },
     async buildEnvironment(input: EnvironmentRef) {
       return { digest: input.digest, venvDir: `/tmp/kiln-fake/envs/${input.digest.slice(0, 16)}`, pythonVersion: '3.11.9', durationMs: 10, reused: false };

@@ -1,0 +1,70 @@
+import { storeDatasetVersion } from '../core/datasets/store-dataset-version.js';
+import { snapshotSource } from '../core/snapshots/source-snapshot.js';
+import type { DatasetSpec } from '../core/specs/dataset.js';
+import type { Hyperparameters } from '../core/specs/hyperparameters.js';
+import type { RunPolicy } from '../core/specs/run-policy.js';
+import type { ActivityDeps } from './activity-deps.js';
+import { classified } from './failures.js';
+
+export interface PrepareRunInput {
+  runId: string;
+  workflowId: string;
+  project: string;
+  modelName: string;
+  params: Hyperparameters;
+  policy: RunPolicy;
+  sourceDir: string;
+  dataset: DatasetSpec;
+  environmentDigest: string;
+}
+
+export interface PreparedRun {
+  source: { digest: string; fileCount: number; reused: boolean };
+  dataset: { versionId: string; prefix: string; trainRows: number; testRows: number };
+  environmentReady: boolean;
+}
+
+/**
+ * Freezes a run's inputs in one step: records the run, snapshots the source
+ * (content-addressed) and versions the dataset (hash + seeded split). One activity rather
+ * than four, because each activity hop costs a Temporal round trip. Idempotent under retry.
+ */
+export function createPrepareActivities({ metadata, artifacts, environments }: ActivityDeps) {
+  return {
+    async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
+      return classified(async () => {
+        await metadata.runs.createRun({
+          id: input.runId,
+          project: input.project,
+          modelName: input.modelName,
+          workflowId: input.workflowId,
+          status: 'running',
+          params: input.params,
+          policy: input.policy,
+          environmentDigest: input.environmentDigest,
+        });
+        const [snapshot, stored, build] = await Promise.all([
+          snapshotSource(artifacts, input.sourceDir),
+          storeDatasetVersion(artifacts, input.dataset, input.dataset.path),
+          metadata.environments.getBuild(input.environmentDigest),
+        ]);
+        const { manifest } = stored;
+        await metadata.datasets.recordVersion({
+          id: stored.versionId,
+          datasetName: input.dataset.name,
+          contentSha256: manifest.content_sha256,
+          split: manifest.split,
+          trainRows: manifest.train_rows,
+          testRows: manifest.test_rows,
+          artifactPrefix: stored.prefix,
+        });
+        return {
+          source: { digest: snapshot.digest, fileCount: snapshot.fileCount, reused: snapshot.reused },
+          dataset: { versionId: stored.versionId, prefix: stored.prefix, trainRows: manifest.train_rows, testRows: manifest.test_rows },
+          // Ready means recorded as built and still present on this machine.
+          environmentReady: build?.status === 'ready' && environments.locate(input.environmentDigest) !== undefined,
+        };
+      });
+    },
+  };
+}

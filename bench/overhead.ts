@@ -1,0 +1,112 @@
+/**
+ * Kiln overhead benchmark (on demand, not part of the tests): `npx tsx bench/overhead.ts [--runs N]`.
+ *
+ * Runs the breast-cancer example's three stage commands back to back in one bash, then through
+ * Kiln (embedded stack, environment already built by a warm-up run, serving off), and prints
+ * the per-step orchestration overhead, the submit → train-process-start latency (from a probe
+ * project whose train records its own start) and the ratio of the wall times, with a breakdown
+ * of where Kiln's extra time goes. Targets are reported as PASS/MISS, never asserted.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { readSpecFile } from '../api/cli/apply-file.js';
+import { BENCH_PROJECT, EXAMPLE_FILE, startBenchStack } from './lib/bench-stack.js';
+import { measureKilnRun, measureProbeRun, type KilnRun, type ProbeRun } from './lib/kiln-run.js';
+import { breakdownReport } from './lib/print-breakdown.js';
+import { show, summarize, table, verdict, type Row } from './lib/report.js';
+import { prepareShellBaseline, runShellBaseline, type ShellRun } from './lib/shell-baseline.js';
+
+const OVERHEAD_TARGET_MS = 50;
+const LATENCY_TARGET_MS = 1000;
+
+function parseRuns(argv: string[]): number {
+  const i = argv.indexOf('--runs');
+  if (i === -1) return 3;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--runs: expected a positive integer, got ${JSON.stringify(argv[i + 1])}`);
+  return n;
+}
+
+const say = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+async function main(): Promise<void> {
+  const runs = parseRuns(process.argv.slice(2));
+  say('starting the embedded stack (private Temporal dev server, fresh data directory)');
+  const bench = await startBenchStack();
+  try {
+    say('warm-up runs (build both environments, fill caches)');
+    const warm = await measureKilnRun(bench, BENCH_PROJECT);
+    await measureProbeRun(bench);
+    const example = readSpecFile(EXAMPLE_FILE);
+    const baseline = await prepareShellBaseline(bench, {
+      environmentDigest: warm.progress.environmentDigest!,
+      dataset: String(example.dataset!.name),
+      datasetVersion: warm.progress.datasetVersion!,
+      params: warm.progress.params,
+      entrypoints: example.project!.entrypoints as Record<string, string>,
+    });
+    await runShellBaseline(baseline);
+
+    const shell: ShellRun[] = [];
+    const kiln: KilnRun[] = [];
+    const probe: ProbeRun[] = [];
+    for (let i = 1; i <= runs; i++) {
+      say(`run ${i}/${runs}: shell, kiln, probe`);
+      shell.push(await runShellBaseline(baseline));
+      kiln.push(await measureKilnRun(bench, BENCH_PROJECT));
+      probe.push(await measureProbeRun(bench));
+    }
+    process.stdout.write(`${report(runs, shell, kiln, probe)}\n\n${breakdownReport(kiln, shell)}\n`);
+    process.stdout.write(`\nmachine: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine makes the numbers noisy)\n`);
+  } finally {
+    say('stopping the stack');
+    await bench.dispose();
+  }
+}
+
+function report(runs: number, shell: ShellRun[], kiln: KilnRun[], probe: ProbeRun[]): string {
+  const steps = kiln[0]!.pipelineSteps;
+  const overhead = kiln.map((r) => r.wallMs - r.processMs);
+  const perStep = summarize(overhead.map((o) => o / steps.length));
+  const perStage = summarize(overhead.map((o) => o / 3));
+  const processStart = summarize(probe.map((p) => p.processStartMs ?? p.codeStartMs));
+  const rows: Row[] = [
+    { metric: 'shell wall (3 stages)', value: show(summarize(shell.map((s) => s.wallMs)), 's') },
+    { metric: 'Σ stage process time (shell)', value: show(summarize(shell.map((s) => Object.values(s.processMs).reduce((a, b) => a + b, 0))), 's') },
+    { metric: 'kiln wall (submit → succeeded)', value: show(summarize(kiln.map((r) => r.wallMs)), 's') },
+    { metric: 'Σ stage process time (kiln)', value: show(summarize(kiln.map((r) => r.processMs)), 's') },
+    { metric: 'kiln wall − Σ process time', value: show(summarize(overhead), 'ms') },
+    {
+      metric: `orchestration overhead per step (${steps.length} steps)`,
+      value: show(perStep, 'ms'),
+      target: `≤ ${OVERHEAD_TARGET_MS} ms`,
+      verdict: verdict(perStep.median, OVERHEAD_TARGET_MS),
+    },
+    { metric: 'orchestration overhead per stage (3)', value: show(perStage, 'ms'), target: `≤ ${OVERHEAD_TARGET_MS} ms`, verdict: verdict(perStage.median, OVERHEAD_TARGET_MS) },
+    {
+      metric: `submit → train process start (probe${probe[0]?.processStartMs === undefined ? ', code start' : ''})`,
+      value: show(processStart, 's'),
+      target: `≤ ${LATENCY_TARGET_MS / 1000} s`,
+      verdict: verdict(processStart.max, LATENCY_TARGET_MS),
+    },
+    { metric: 'submit → train spawn (probe, worker side)', value: show(summarize(probe.map((p) => p.spawnMs)), 's') },
+    { metric: 'submit → train code start (probe, in python)', value: show(summarize(probe.map((p) => p.codeStartMs)), 's') },
+    { metric: 'probe kiln wall (train + evaluate)', value: show(summarize(probe.map((p) => p.run.wallMs)), 's') },
+    { metric: 'wall ratio kiln / shell', value: show(summarize(kiln.map((r, i) => r.wallMs / shell[i]!.wallMs)), 'x') },
+  ];
+  return [
+    `Kiln overhead benchmark (${runs} run${runs === 1 ? '' : 's'}, median [min–max])`,
+    table(rows),
+    '',
+    `steps: ${steps.join(', ')} (the run's non-skipped steps; prepare and environment are run setup and not counted as steps,`,
+    `but their time is in the overhead). Overhead PASS/MISS on the median; latency PASS/MISS on the max.`,
+    `Process start: kernel start time of the train process (/proc, 10 ms ticks); the probe has no preprocess, so train is its first process.`,
+  ].join('\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('bench: failed:', error);
+    process.exit(1);
+  },
+);
