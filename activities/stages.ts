@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { stageLogKey, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
@@ -91,8 +91,13 @@ export function createStageActivities(deps: ActivityDeps) {
         clearInterval(beat);
         log.end();
       }
-      const logInfo = await logStored;
-      await metadata.metrics.recordMany(input.runId, input.stage, metrics);
+      const succeeded = !exit.cancelled && !exit.timedOut && exit.exitCode === 0;
+      // Independent writes, in parallel: each costs a few ms and every stage pays them.
+      const [logInfo] = await Promise.all([
+        logStored,
+        metadata.metrics.recordMany(input.runId, input.stage, metrics),
+        succeeded ? artifacts.putDirectory(stageOutputPrefix(input.runId, input.stage), ws.outputDir) : undefined,
+      ]);
       const finished = new Date();
       const stageRecord = { runId: input.runId, stage: input.stage, attempt, startedAt: started.getTime(), finishedAt: finished.getTime(), durationMs: finished.getTime() - started.getTime(), processMs: exit.durationMs };
 
@@ -108,7 +113,6 @@ export function createStageActivities(deps: ActivityDeps) {
         const type = exit.timedOut ? 'StageTimeout' : exit.exitCode === INPUT_ERROR_EXIT_CODE ? 'StageInputError' : 'StageProcessFailed';
         throw ApplicationFailure.create({ type, message: reason, nonRetryable: type === 'StageInputError', details: [{ logUri: artifacts.uri(logInfo.key) }] });
       }
-      await artifacts.putDirectory(stageOutputPrefix(input.runId, input.stage), ws.outputDir);
       const done = new Date();
       const result: StageResult = {
         attempt,
@@ -120,6 +124,8 @@ export function createStageActivities(deps: ActivityDeps) {
         logUri: artifacts.uri(logInfo.key),
       };
       await metadata.runs.upsertStage({ ...stageRecord, finishedAt: done.getTime(), durationMs: result.durationMs, status: 'succeeded' });
+      // Outputs and log are in the artifact store now; a failed attempt's directory stays for inspection.
+      void rm(ws.root, { recursive: true, force: true }).catch(() => {});
       return result;
     },
   };
