@@ -1,17 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { WORKFLOW_TYPES, environmentBuildWorkflowId } from '../core/pipeline/workflow-ids.js';
-import type { EnvironmentSpec } from '../core/specs/environment.js';
-import { KilnEnvironmentDigest, KilnKind } from '../core/temporal/search-attributes.js';
+import { startEnvironmentBuild, type EnvironmentBuildRef } from '../core/temporal/start-environment-build.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
 
-export interface EnvironmentRef {
-  name: string;
-  digest: string;
-  spec: EnvironmentSpec;
-}
+/** An environment to build: its name (for messages), spec and spec digest. */
+export type EnvironmentRef = EnvironmentBuildRef;
 
 export interface BuildResult {
   digest: string;
@@ -61,17 +56,7 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
     async awaitEnvironmentBuild(input: EnvironmentRef): Promise<{ waitedMs: number }> {
       const ctx = Context.current();
       const started = Date.now();
-      const handle = await temporal.workflow.start(WORKFLOW_TYPES.buildEnvironment, {
-        taskQueue: config.taskQueue,
-        workflowId: environmentBuildWorkflowId(input.digest),
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [
-          { key: KilnKind, value: 'environment-build' },
-          { key: KilnEnvironmentDigest, value: input.digest },
-        ],
-        staticSummary: `Build environment ${input.name} (python ${input.spec.python_version}, ${input.spec.dependencies.length} dependencies)`,
-      });
+      const handle = await startEnvironmentBuild(temporal, config.taskQueue, input);
       const beat = setInterval(() => ctx.heartbeat(), heartbeatMs);
       try {
         await Promise.race([handle.result(), ctx.cancelled]);

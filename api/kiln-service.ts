@@ -7,10 +7,11 @@ import type { EnvironmentRecord } from '../core/metadata/environments-repository
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
 import type { RunWithStages } from '../core/metadata/run-records.js';
 import { isTerminal, PIPELINE_STEPS, type PipelineStep, type RunProgress, type StepProgress } from '../core/pipeline/run-progress.js';
-import { environmentBuildWorkflowId, newRunId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
+import { newRunId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
+import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec, resolveParams, resolvePolicy } from '../core/specs/index.js';
 import { environmentDigest } from '../core/specs/environment-digest.js';
-import { KilnEnvironmentDigest, KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../core/temporal/search-attributes.js';
+import { KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../core/temporal/search-attributes.js';
 import type { PipelineInput } from '../workflows/pipeline-input.js';
 
 export interface KilnServiceOptions {
@@ -44,17 +45,7 @@ export class KilnService {
   }
 
   private async startBuild(ref: EnvironmentRef) {
-    await this.options.temporal.workflow.start(WORKFLOW_TYPES.buildEnvironment, {
-      taskQueue: this.options.taskQueue,
-      workflowId: environmentBuildWorkflowId(ref.digest),
-      args: [ref],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: KilnKind, value: 'environment-build' },
-        { key: KilnEnvironmentDigest, value: ref.digest },
-      ],
-      staticSummary: `Build environment ${ref.name} (python ${ref.spec.python_version})`,
-    });
+    await startEnvironmentBuild(this.options.temporal, this.options.taskQueue, ref);
   }
 
   async listEnvironments() {
@@ -139,19 +130,38 @@ export class KilnService {
     return base ? `${base}/namespaces/${this.options.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
   }
 
-  /** Live progress from the workflow; the stored record once the workflow is gone. */
+  /**
+   * A run's progress: queried live while it runs, its result once it succeeded, the stored
+   * record otherwise. Only a running run needs a worker to answer.
+   */
   async getRun(runId: string): Promise<RunProgress & { web_ui_url?: string }> {
-    try {
-      const progress = await this.options.temporal.workflow.getHandle(runId).query<RunProgress>('progress');
-      return { ...progress, web_ui_url: this.webUiLink(runId) };
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) {
-        const stored = await this.metadata.runs.getRun(runId);
-        if (stored) return { ...storedProgress(stored), web_ui_url: this.webUiLink(runId) };
+    const handle = this.options.temporal.workflow.getHandle(runId);
+    const status = await handle.describe().then(
+      (d) => d.status.name,
+      (error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return undefined;
         throw error;
-      }
-      throw new NotFoundError('run', runId);
+      },
+    );
+    let progress: RunProgress | undefined;
+    if (status === 'RUNNING') progress = await handle.query<RunProgress>('progress');
+    else if (status === 'COMPLETED') progress = (await handle.result()) as RunProgress;
+    else progress = await this.storedRun(runId, status);
+    if (!progress) throw new NotFoundError('run', runId);
+    return { ...progress, web_ui_url: this.webUiLink(runId) };
+  }
+
+  private async storedRun(runId: string, workflowStatus: string | undefined): Promise<RunProgress | undefined> {
+    const stored = await this.metadata.runs.getRun(runId);
+    if (!stored) return undefined;
+    const progress = storedProgress(stored);
+    progress.metrics = await this.metadata.metrics.latestByName(runId, 'evaluate');
+    // Closed without reaching finishRun (terminated by an operator, timed out): say so.
+    if (workflowStatus && !isTerminal(progress.status)) {
+      progress.status = workflowStatus === 'CANCELLED' ? 'cancelled' : 'failed';
+      progress.error ??= `workflow ${workflowStatus.toLowerCase()}`;
     }
+    return progress;
   }
 
   async cancelRun(runId: string) {

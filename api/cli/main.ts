@@ -5,7 +5,7 @@ import { KilnApiClient, KilnApiError } from '../client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from './apply-file.js';
 import { runDemo } from './demo.js';
 import { parseParamFlags } from './parse-params.js';
-import { renderRun } from './render-run.js';
+import { renderRun, renderRunList } from './render-run.js';
 import { runForeground } from './up.js';
 import { watchRun } from './watch-run.js';
 
@@ -62,8 +62,10 @@ run.command('watch <runId>').description('live progress until the run ends').act
   process.exitCode = exitCodeOf((await watchRun(api(), runId)).status);
 });
 run.command('cancel <runId>').action(async (runId) => print(await api().cancelRun(runId)));
-run.command('list').option('-p, --project <name>').option('--status <status>').option('--limit <n>', 'at most n runs', '20').action(async (opts) => {
-  print(await api().listRuns({ project: opts.project, status: opts.status, limit: Number(opts.limit) }));
+run.command('list').option('-p, --project <name>').option('--status <status>').option('--limit <n>', 'at most n runs', '20').option('--json', 'print JSON').action(async (opts) => {
+  const runs = await api().listRuns({ project: opts.project, status: opts.status, limit: Number(opts.limit) });
+  if (opts.json) print(runs);
+  else process.stdout.write(`${renderRunList(runs as unknown as Parameters<typeof renderRunList>[0]).join('\n')}\n`);
 });
 
 program.command('model').description('model registry').command('list [name]').action(async (name) => print(await api().listModelVersions(name)));

@@ -15,3 +15,26 @@ export function renderRun(run: RunView): string[] {
   if (run.web_ui_url) lines.push(`  web ui: ${run.web_ui_url}`);
   return lines;
 }
+
+interface RunRow {
+  id: string;
+  project: string;
+  status: string;
+  createdAt: number;
+  finishedAt: number | null;
+  error: string | null;
+}
+
+/** `kiln run list`: one line per run, newest first. */
+export function renderRunList(runs: RunRow[]): string[] {
+  if (runs.length === 0) return ['no runs'];
+  const header = `${'RUN'.padEnd(44)} ${'STATUS'.padEnd(10)} ${'STARTED'.padEnd(20)} ${'TOOK'.padStart(8)}  ERROR`;
+  return [
+    header,
+    ...runs.map((r) => {
+      const took = r.finishedAt ? `${((r.finishedAt - r.createdAt) / 1000).toFixed(1)}s` : '';
+      const started = new Date(r.createdAt).toISOString().slice(0, 19).replace('T', ' ');
+      return `${r.id.padEnd(44)} ${r.status.padEnd(10)} ${started.padEnd(20)} ${took.padStart(8)}  ${(r.error ?? '').slice(0, 60)}`.trimEnd();
+    }),
+  ];
+}

@@ -1,5 +1,5 @@
+import { freePort } from '../../core/net/free-port.js';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,17 +25,6 @@ export interface BenchStack {
   exampleSourceDir: string;
   /** Stops the stack and removes the temporary data directory. */
   dispose(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? res(address.port) : rej(new Error('no free port'))));
-    });
-  });
 }
 
 /**

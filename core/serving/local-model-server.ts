@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { BackendUnavailableError } from '../errors.js';
+import { freePort } from '../net/free-port.js';
 
 export interface ModelServerLaunch {
   pythonExecutable: string;
@@ -64,15 +64,4 @@ export function stopModelServer(pid: number): void {
   } catch {
     // already exited
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

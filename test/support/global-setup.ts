@@ -5,7 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../core/config.js';
 import { requireTool } from '../../core/environments/tool-paths.js';
 import { startDevServer } from '../../core/temporal/dev-server.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../core/net/free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

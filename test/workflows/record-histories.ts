@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../core/config.js';
 import { requireTool } from '../../core/environments/tool-paths.js';
 import { startDevServer } from '../../core/temporal/dev-server.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../core/net/free-port.js';
 import { bundleKilnWorkflows, fakeActivities, historyToFixtureJSON, installQuietRuntime, openTemporalEnv, pipelineInput, startPipeline, withWorker } from './workflow-harness.js';
 
 const HISTORIES_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'histories');

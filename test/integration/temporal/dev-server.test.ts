@@ -7,7 +7,7 @@ import { loadConfig } from '../../../core/config.js';
 import { requireTool } from '../../../core/environments/tool-paths.js';
 import { startDevServer, type DevServer } from '../../../core/temporal/dev-server.js';
 import { KILN_SEARCH_ATTRIBUTES } from '../../../core/temporal/search-attributes.js';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '../../../core/net/free-port.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-devserver-'));
 const servers: DevServer[] = [];

@@ -1,3 +1,4 @@
+/** A TCP port on 127.0.0.1 that was free a moment ago (for dev servers, model servers, tests). */
 import { createServer } from 'node:net';
 
 export function freePort(): Promise<number> {
