@@ -14,9 +14,10 @@ import {
 import type { KilnActivities } from '../activities/index.js';
 import type { StageInput, StageResult } from '../activities/stages.js';
 import { checkGate } from '../core/pipeline/gate-check.js';
-import { describeProgress, PIPELINE_STEPS, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
+import { describeProgress, type PipelineStep, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
 import { KilnRunStatus } from '../core/temporal/search-attributes.js';
 import type { PipelineInput } from './pipeline-input.js';
+import { begin, finish, initialProgress, messageOf, summarizeMetrics } from './pipeline-progress.js';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
@@ -179,42 +180,4 @@ function stageOptions(policy: PipelineInput['policy']) {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { maximumAttempts: policy.retry_count_limit + 1, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE },
   } as const;
-}
-
-function initialProgress(input: PipelineInput): RunProgress {
-  return {
-    runId: input.runId,
-    project: input.project.name,
-    modelName: input.project.model_name ?? input.project.name,
-    status: 'queued',
-    steps: PIPELINE_STEPS.map((step): StepProgress => ({ step, status: 'pending' })),
-    params: { ...input.params },
-    environmentDigest: input.environment.digest,
-    metrics: {},
-  };
-}
-
-function begin(step: StepProgress, status: 'running' | 'waiting' = 'running', message?: string): void {
-  step.status = status;
-  step.startedAt = new Date().toISOString();
-  step.message = message;
-}
-
-function finish(step: StepProgress, status: StepProgress['status'], message?: string, durationMs?: number): void {
-  step.status = status;
-  step.finishedAt = new Date().toISOString();
-  step.durationMs = durationMs ?? (step.startedAt ? Date.parse(step.finishedAt) - Date.parse(step.startedAt) : undefined);
-  step.message = message;
-}
-
-function summarizeMetrics(metrics: Record<string, number>): string {
-  const entries = Object.entries(metrics).slice(0, 4);
-  return entries.map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(' ');
-}
-
-function messageOf(error: unknown): string {
-  let current: unknown = error;
-  // Activity failures wrap the real reason: report the innermost message.
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(error);
 }

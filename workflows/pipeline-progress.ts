@@ -1,0 +1,42 @@
+import { PIPELINE_STEPS, type RunProgress, type StepProgress } from '../core/pipeline/run-progress.js';
+import type { PipelineInput } from './pipeline-input.js';
+
+/** How the pipeline workflow records its progress: pure helpers, deterministic in the sandbox. */
+
+export function initialProgress(input: PipelineInput): RunProgress {
+  return {
+    runId: input.runId,
+    project: input.project.name,
+    modelName: input.project.model_name ?? input.project.name,
+    status: 'queued',
+    steps: PIPELINE_STEPS.map((step): StepProgress => ({ step, status: 'pending' })),
+    params: { ...input.params },
+    environmentDigest: input.environment.digest,
+    metrics: {},
+  };
+}
+
+export function begin(step: StepProgress, status: 'running' | 'waiting' = 'running', message?: string): void {
+  step.status = status;
+  step.startedAt = new Date().toISOString();
+  step.message = message;
+}
+
+export function finish(step: StepProgress, status: StepProgress['status'], message?: string, durationMs?: number): void {
+  step.status = status;
+  step.finishedAt = new Date().toISOString();
+  step.durationMs = durationMs ?? (step.startedAt ? Date.parse(step.finishedAt) - Date.parse(step.startedAt) : undefined);
+  step.message = message;
+}
+
+export function summarizeMetrics(metrics: Record<string, number>): string {
+  const entries = Object.entries(metrics).slice(0, 4);
+  return entries.map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(' ');
+}
+
+export function messageOf(error: unknown): string {
+  let current: unknown = error;
+  // Activity failures wrap the real reason: report the innermost message.
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(error);
+}
