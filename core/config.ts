@@ -19,6 +19,12 @@ export const ENV_NAMES = {
   apiPort: 'KILN_API_PORT',
   apiHost: 'KILN_API_HOST',
   bundleFromSource: 'KILN_BUNDLE_FROM_SOURCE',
+  databaseUrl: 'KILN_DATABASE_URL',
+  artifactsUrl: 'KILN_ARTIFACTS_URL',
+  s3Endpoint: 'KILN_S3_ENDPOINT',
+  s3Bucket: 'KILN_S3_BUCKET',
+  s3AccessKey: 'KILN_S3_ACCESS_KEY',
+  s3SecretKey: 'KILN_S3_SECRET_KEY',
 } as const;
 
 export interface KilnConfig {
@@ -43,6 +49,13 @@ export interface KilnConfig {
   installDir: string;
   /** Bundle workflows from sources even when a prebuilt bundle exists (`KILN_BUNDLE_FROM_SOURCE=1`). Default false. */
   bundleFromSource: boolean;
+  /** `mysql://user:password@host:port/database`; unset means embedded SQLite in the data directory. */
+  databaseUrl: string | undefined;
+  /**
+   * `s3://access:secret@host:port/bucket` (MinIO, SeaweedFS, any S3); unset means the filesystem
+   * store in the data directory. Also assembled from KILN_S3_ENDPOINT/BUCKET/ACCESS_KEY/SECRET_KEY.
+   */
+  artifactsUrl: string | undefined;
 }
 
 export type ConfigOverrides = Partial<KilnConfig>;
@@ -74,6 +87,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     apiUrl: overrides.apiUrl ?? env[ENV_NAMES.apiUrl] ?? `http://${apiHost}:${apiPort}`,
     installDir: overrides.installDir ?? INSTALL_DIR,
     bundleFromSource: overrides.bundleFromSource ?? env[ENV_NAMES.bundleFromSource] === '1',
+    databaseUrl: overrides.databaseUrl ?? (env[ENV_NAMES.databaseUrl] || undefined),
+    artifactsUrl: overrides.artifactsUrl ?? (env[ENV_NAMES.artifactsUrl] || s3UrlFromParts(env)),
   };
   return Object.freeze(config);
 }
@@ -95,4 +110,15 @@ export function homePaths(home: string) {
     temporalDb: join(home, 'temporal', 'temporal.sqlite'),
     logs: join(home, 'logs'),
   };
+}
+
+/** The artifact store URL from separate S3 variables, when the endpoint and bucket are given. */
+function s3UrlFromParts(env: NodeJS.ProcessEnv): string | undefined {
+  const endpoint = env[ENV_NAMES.s3Endpoint];
+  const bucket = env[ENV_NAMES.s3Bucket];
+  if (!endpoint || !bucket) return undefined;
+  const secure = endpoint.startsWith('https://');
+  const host = endpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const credentials = `${encodeURIComponent(env[ENV_NAMES.s3AccessKey] ?? '')}:${encodeURIComponent(env[ENV_NAMES.s3SecretKey] ?? '')}`;
+  return `s3://${credentials}@${host}/${encodeURIComponent(bucket)}${secure ? '' : '?secure=false'}`;
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../core/pipeline/run-progress.js';
@@ -12,6 +12,7 @@ import { startTestStack } from '../support/test-stack.js';
 let stack: EmbeddedStack;
 let client: KilnApiClient;
 const pidDir = mkdtempSync(join(tmpdir(), 'kiln-pids-'));
+const fixture = join(__dirname, '..', 'fixtures', 'sleepy');
 
 async function waitForEnd(runId: string, timeoutMs = 90_000): Promise<RunView> {
   let run = await client.getRun(runId);
@@ -21,7 +22,7 @@ async function waitForEnd(runId: string, timeoutMs = 90_000): Promise<RunView> {
 
 beforeAll(async () => {
   ({ stack, client } = await startTestStack('lifecycle'));
-  await applySpecFile(client, readSpecFile(join(__dirname, '..', 'fixtures', 'sleepy', 'kiln.json')));
+  await applySpecFile(client, readSpecFile(join(fixture, 'kiln.json')));
 });
 afterAll(async () => stack?.stop());
 
@@ -58,6 +59,24 @@ describe('run lifecycle on the real dev server with real processes', () => {
     expect(run.error).toMatch(/exited with code 3: deliberate failure/);
     const stored = await stack.backends.metadata.runs.getRun(run_id);
     expect(stored?.stages.find((s) => s.stage === 'train')?.attempt).toBe(2);
+  });
+
+  it('a run executes the source snapshot taken at its start, not the files as they are later', async () => {
+    const sourceDir = mkdtempSync(join(tmpdir(), 'kiln-snapshot-src-'));
+    cpSync(join(fixture, 'src'), sourceDir, { recursive: true });
+    const spec = readSpecFile(join(fixture, 'kiln.json')).project!;
+    await client.applyProject({ ...spec, name: 'sleepy-snapshot', source_dir: sourceDir });
+    const { run_id } = await client.startRun({ project: 'sleepy-snapshot', params: { extras: { sleep_seconds: 3 } } });
+    expect(await eventually(async () => (await client.getRun(run_id)).steps.find((s) => s.step === 'train')?.status === 'running', 60_000)).toBe(true);
+    const stages = join(sourceDir, 'stages.py');
+    writeFileSync(stages, readFileSync(stages, 'utf8').replace('SOURCE_VERSION = 1', 'SOURCE_VERSION = 2'));
+
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('succeeded');
+    expect(run.metrics.source_version).toBe(1);
+    const next = await waitForEnd((await client.startRun({ project: 'sleepy-snapshot' })).run_id);
+    expect(next.metrics.source_version).toBe(2);
+    expect(next.sourceDigest).not.toBe(run.sourceDigest);
   });
 
   it('a model below the validation gate ends the run as rejected and is neither registered nor served', async () => {
