@@ -8,10 +8,11 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools build demo test up typecheck bench clean
+.PHONY: help install tools build demo demo-full services-down test up typecheck bench clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
+	@echo "make demo-full  the same demo on MariaDB + MinIO (started locally)"
 	@echo "make test   run every test (starts the Temporal dev server the tests need)"
 	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
 	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
@@ -34,6 +35,14 @@ build: install $(BUILD_STAMP)
 
 demo: build
 	node bin/kiln.js demo
+
+demo-full: build
+	bash scripts/demo-full.sh
+
+services-down:
+	-bash scripts/mariadb.sh stop
+	-bash scripts/minio.sh stop
+	-bash scripts/seaweedfs.sh stop
 
 up: build
 	node bin/kiln.js up

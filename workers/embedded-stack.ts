@@ -43,6 +43,9 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     for (const fn of stops.reverse()) await fn().catch((error) => console.error('kiln: while stopping:', error));
   };
   try {
+    // Backends first: a misconfigured database or store refuses start-up before anything runs.
+    const backends = await openBackends(config);
+    stops.push(() => backends.close());
     let devServer: DevServer | undefined;
     if (!config.temporalAddress) {
       devServer = await startDevServer({
@@ -59,8 +62,6 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     stops.push(() => connection.close());
     if (config.temporalAddress) await registerSearchAttributes(connection, config.temporalNamespace);
     const client = new Client({ connection, namespace: config.temporalNamespace });
-    const backends = await openBackends(config);
-    stops.push(() => backends.close());
 
     if (options.worker !== false) {
       installWorkerRuntime();

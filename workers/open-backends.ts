@@ -20,8 +20,8 @@ export interface Backends {
 /** Opens the configured backends; the one place besides the factories that names them. */
 export async function openBackends(config: KilnConfig): Promise<Backends> {
   const paths = homePaths(config.home);
-  const metadata = await openMetadataStore({ sqlitePath: paths.database });
-  const artifacts = createArtifactStore({ filesystemRoot: paths.artifacts });
+  const metadata = await openMetadataStore({ url: config.databaseUrl, sqlitePath: paths.database });
+  const artifacts = createArtifactStore({ url: config.artifactsUrl, filesystemRoot: paths.artifacts });
   const executor = createExecutor({ kind: 'local' });
   const environments = new VenvBuilder({ environmentsDir: paths.environments, uvPath: await requireTool(config, 'uv') });
   return {

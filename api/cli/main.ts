@@ -6,6 +6,7 @@ import { applySpecFile, readSpecFile } from './apply-file.js';
 import { runDemo } from './demo.js';
 import { parseParamFlags } from './parse-params.js';
 import { renderRun, renderRunList } from './render-run.js';
+import { runDoctor } from '../../workers/doctor.js';
 import { runForeground } from './up.js';
 import { watchRun } from './watch-run.js';
 
@@ -29,6 +30,15 @@ program
   .description('create or update the environment, dataset and project in a spec file (see examples/*/kiln.json)')
   .requiredOption('-f, --file <path>', 'spec file')
   .action(async ({ file }) => print(await applySpecFile(api(), readSpecFile(file))));
+
+program
+  .command('doctor')
+  .description('check each configured backend (Temporal, database, artifact store, Python runtime) and say why one is not usable')
+  .action(async () => {
+    const checks = await runDoctor(config);
+    for (const c of checks) process.stdout.write(`${c.ok ? '✔' : '✘'} ${c.backend.padEnd(15)} ${c.detail}\n`);
+    process.exitCode = checks.every((c) => c.ok) ? 0 : 1;
+  });
 
 const env = program.command('env').description('environments');
 env.command('list').action(async () => print(await api().listEnvironments()));

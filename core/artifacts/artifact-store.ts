@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
  * Where Kiln keeps bytes: dataset versions, source snapshots, stage outputs, logs, model files.
  * Keys are `/`-separated relative paths (`datasets/iris/<version>/train.csv`); the rules are in
  * artifact-key.ts and a key that breaks them is rejected with SpecValidationError. Key layout: artifact-keys.ts.
- * Implementations: filesystem-store.ts (default); S3/MinIO later. Chosen in create-artifact-store.ts.
+ * Implementations: filesystem-store.ts (default), s3/s3-artifact-store.ts (MinIO, SeaweedFS, any S3).
+ * Chosen in create-artifact-store.ts.
  */
 export interface ArtifactStore {
   /** Short name for messages and `kiln doctor`, e.g. `filesystem:/home/me/.kiln/artifacts`. */
@@ -37,4 +38,14 @@ export interface ArtifactInfo {
   key: string;
   size: number;
   sha256: string;
+}
+
+/** A store that can prove it is usable. Every real implementation is one; test fakes need not be. */
+export interface ProbeableArtifactStore extends ArtifactStore {
+  /**
+   * A real round trip: writes, reads back and deletes a small object under a reserved key.
+   * Rejects with BackendUnavailableError and a one-line reason (bad credentials, no permission,
+   * unreachable server, read-only directory). For `kiln doctor` and start-up checks.
+   */
+  probe(): Promise<void>;
 }

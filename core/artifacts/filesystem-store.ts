@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { BackendUnavailableError, ConflictError, NotFoundError } from '../errors.js';
 import { assertArtifactKey, joinKey, normalizePrefix, RESERVED_KEY_PREFIX } from './artifact-key.js';
-import type { ArtifactInfo, ArtifactStore } from './artifact-store.js';
+import type { ArtifactInfo, ProbeableArtifactStore } from './artifact-store.js';
 import { writeFileAtomically } from './atomic-write.js';
 import { walkFiles } from './walk-files.js';
 
@@ -18,7 +18,7 @@ const DOWNLOAD_CONCURRENCY = 8;
  * Writes go to `<rootDir>/.kiln-incoming/` first and are renamed into place once complete.
  * A key cannot be both an object and a prefix of other keys (a file cannot be a directory).
  */
-export class FilesystemArtifactStore implements ArtifactStore {
+export class FilesystemArtifactStore implements ProbeableArtifactStore {
   readonly rootDir: string;
   readonly description: string;
 
@@ -132,6 +132,21 @@ export class FilesystemArtifactStore implements ArtifactStore {
   uri(key: string): string {
     const normalized = normalizePrefix(key);
     return pathToFileURL(normalized === '' ? this.rootDir : join(this.rootDir, normalized)).href;
+  }
+
+  /** Writes, reads back and removes a file in the incoming directory, which is where every put starts. */
+  async probe(): Promise<void> {
+    const probe = join(this.rootDir, INCOMING_DIR, `probe-${randomUUID()}`);
+    try {
+      await mkdir(dirname(probe), { recursive: true });
+      await writeFile(probe, 'kiln probe\n', { flag: 'wx' });
+      if ((await readFile(probe, 'utf8')) !== 'kiln probe\n') throw new Error('read back different bytes');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new BackendUnavailableError('artifact store', `${this.rootDir} is not usable (${reason})`, { cause: error });
+    } finally {
+      await rm(probe, { force: true });
+    }
   }
 
   private pathOf(key: string): string {

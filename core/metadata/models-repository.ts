@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '../errors.js';
 import { canonicalJson } from '../specs/canonical-json.js';
 import type { Hyperparameters } from '../specs/hyperparameters.js';
@@ -31,8 +32,11 @@ export interface NewDeployment {
   status?: DeploymentStatus;
 }
 
-/** Registering a version can lose a race for its number (MySQL); this many fresh tries are plenty. */
-const REGISTER_ATTEMPTS = 5;
+/**
+ * Registering a version can lose a race for its number (MySQL). Each lost race means another
+ * registration won, so with a short random pause these tries cover dozens of simultaneous ones.
+ */
+const REGISTER_ATTEMPTS = 12;
 
 /** The model registry (versions with lineage) and the deployments serving them. */
 export class ModelsRepository {
@@ -76,6 +80,8 @@ export class ModelsRepository {
         return trx.selectFrom('model_versions').selectAll().where('run_id', '=', input.runId).executeTakeFirst();
       });
       if (stored) return toModelVersion(stored);
+      // Spread the losers out, or they collide again on the next number.
+      await sleep(Math.random() * 5 * (attempt + 1));
     }
     throw new ConflictError('model version', `could not assign a version of "${input.modelName}" to run "${input.runId}"`);
   }

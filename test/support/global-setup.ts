@@ -6,6 +6,8 @@ import { loadConfig } from '../../core/config.js';
 import { requireTool } from '../../core/environments/tool-paths.js';
 import { startDevServer } from '../../core/temporal/dev-server.js';
 import { freePort } from '../../core/net/free-port.js';
+import { provideTestMariadb } from './test-mariadb.js';
+import { provideTestS3Servers } from './test-s3-servers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,8 +25,29 @@ export default async function setup(project: TestProject) {
     namespace: 'default',
   });
   project.provide('temporalAddress', server.address);
+
+  // MariaDB for the MySQL dialect of the metadata suites (test/support/test-mariadb.ts).
+  let stopMariadb: () => Promise<void>;
+  try {
+    stopMariadb = await provideTestMariadb(project);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+
+  // MinIO and SeaweedFS for the S3 artifact store suites (test/support/test-s3-servers.ts).
+  let stopS3Servers: () => Promise<void>;
+  try {
+    stopS3Servers = await provideTestS3Servers(project);
+  } catch (error) {
+    await Promise.all([server.stop(), stopMariadb()]);
+    throw error;
+  }
+
   return async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
+    await stopMariadb();
+    await stopS3Servers();
   };
 }

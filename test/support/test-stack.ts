@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { loadConfig, type KilnConfig } from '../../core/config.js';
+import { loadConfig, type ConfigOverrides, type KilnConfig } from '../../core/config.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../workers/embedded-stack.js';
 import { KilnApiClient } from '../../api/client/kiln-api-client.js';
 
@@ -10,11 +10,12 @@ import { KilnApiClient } from '../../api/client/kiln-api-client.js';
  * A Kiln stack for one test file: the shared real Temporal dev server, a fresh data
  * directory, its own task queue, a real worker and the HTTP API on a free port.
  */
-export async function startTestStack(name: string): Promise<{ stack: EmbeddedStack; client: KilnApiClient; config: KilnConfig }> {
+export async function startTestStack(name: string, overrides: ConfigOverrides = {}): Promise<{ stack: EmbeddedStack; client: KilnApiClient; config: KilnConfig }> {
   const config = loadConfig({
     home: mkdtempSync(join(tmpdir(), `kiln-test-${name}-`)),
     temporalAddress: inject('temporalAddress'),
     taskQueue: `kiln-test-${name}-${process.pid}`,
+    ...overrides,
   });
   const stack = await startEmbeddedStack(config, { ephemeralApiPort: true });
   return { stack, client: new KilnApiClient(stack.apiUrl!), config };

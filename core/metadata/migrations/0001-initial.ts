@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 /*
  * The first schema. Portable to MySQL: every indexed string is a bounded VARCHAR, timestamps
  * are epoch milliseconds (BIGINT), JSON is TEXT and never indexed, and foreign keys are
- * table constraints (MySQL 8 ignores column-level REFERENCES). Migrations take
+ * table constraints (MySQL 8 ignores column-level REFERENCES); primary keys say NOT NULL
+ * (SQLite would otherwise let a single-column one be NULL). Migrations take
  * Kysely<any>: they describe the schema as it was, not as tables.ts says it is now.
  */
 
@@ -19,7 +20,7 @@ const STAGE = 'varchar(32)';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('environments')
-    .addColumn('name', NAME, (c) => c.primaryKey())
+    .addColumn('name', NAME, (c) => c.notNull().primaryKey())
     .addColumn('description', 'text')
     .addColumn('spec_json', 'text', (c) => c.notNull())
     .addColumn('spec_digest', DIGEST, (c) => c.notNull())
@@ -30,7 +31,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('environment_builds')
-    .addColumn('spec_digest', DIGEST, (c) => c.primaryKey())
+    .addColumn('spec_digest', DIGEST, (c) => c.notNull().primaryKey())
     .addColumn('status', STATUS, (c) => c.notNull())
     .addColumn('venv_path', 'text')
     .addColumn('python_executable', 'text')
@@ -43,7 +44,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   for (const table of ['projects', 'datasets']) {
     await db.schema
       .createTable(table)
-      .addColumn('name', NAME, (c) => c.primaryKey())
+      .addColumn('name', NAME, (c) => c.notNull().primaryKey())
       .addColumn('spec_json', 'text', (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
@@ -52,7 +53,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('dataset_versions')
-    .addColumn('id', ID, (c) => c.primaryKey())
+    .addColumn('id', ID, (c) => c.notNull().primaryKey())
     .addColumn('dataset_name', NAME, (c) => c.notNull())
     .addColumn('content_sha256', DIGEST, (c) => c.notNull())
     .addColumn('split_json', 'text', (c) => c.notNull())
@@ -69,7 +70,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // history and must outlive the specs they ran.
   await db.schema
     .createTable('runs')
-    .addColumn('id', ID, (c) => c.primaryKey())
+    .addColumn('id', ID, (c) => c.notNull().primaryKey())
     .addColumn('project', NAME, (c) => c.notNull())
     .addColumn('model_name', NAME, (c) => c.notNull())
     .addColumn('workflow_id', 'varchar(255)', (c) => c.notNull())
@@ -138,7 +139,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('deployments')
-    .addColumn('id', ID, (c) => c.primaryKey())
+    .addColumn('id', ID, (c) => c.notNull().primaryKey())
     .addColumn('model_name', NAME, (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('url', 'text', (c) => c.notNull())

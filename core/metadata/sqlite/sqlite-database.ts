@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import type { KilnDatabase } from '../database.js';
@@ -11,14 +12,14 @@ import { KilnSqliteDialect } from './sqlite-dialect.js';
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /** Opens (creating file and parent directory if missing) the SQLite metadata database. */
-export function openSqliteDatabase(path: string): KilnDatabase {
+export async function openSqliteDatabase(path: string): Promise<KilnDatabase> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   try {
     // Set first, so the pragmas below also wait for a process that is creating the file.
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     // WAL lets the API read while the worker writes.
-    sqlite.pragma('journal_mode = WAL');
+    await whileBusy(() => sqlite.pragma('journal_mode = WAL'));
     sqlite.pragma('foreign_keys = ON');
   } catch (error) {
     sqlite.close();
@@ -28,7 +29,24 @@ export function openSqliteDatabase(path: string): KilnDatabase {
   return {
     db,
     dialect: 'sqlite',
+    description: `SQLite ${sqlite.prepare('select sqlite_version() as v').pluck().get() as string} at ${path}`,
     writes: sqliteConflictWrites,
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Switching a new file to WAL takes an exclusive lock without consulting busy_timeout, so a
+ * process opening the file while another does the same gets SQLITE_BUSY at once: try again.
+ */
+async function whileBusy<T>(body: () => T): Promise<T> {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return body();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      await sleep(10 + Math.random() * 40);
+    }
+  }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from '../../../core/errors.js';
+import { checkDatabase } from '../../../core/metadata/check-database.js';
 import { createDatabase } from '../../../core/metadata/database.js';
 
 describe('createDatabase', () => {
@@ -30,13 +31,42 @@ describe('createDatabase', () => {
   });
 
   it.each([
-    ['mysql://kiln:s3cret@db:3306/kiln', /MySQL support lands with the scale-out backends/],
     ['postgres://kiln:s3cret@db/kiln', /unsupported database URL scheme "postgres:"/],
     ['kiln.sqlite', /no scheme/],
+    ['mysql://kiln:s3cret@db.invalid:3306/kiln', /^database: cannot reach MySQL at db\.invalid:3306 \(host (not found|name lookup failed)\)$/],
+    ['mysql://kiln:s3cret@127.0.0.1:3306', /^database: the database URL names no database/],
+    ['mysql://:s3cret@127.0.0.1:3306/kiln', /^database: the database URL names no user/],
+    ['mysql://kiln:s3cret@127.0.0.1:3306/kiln?ssl=true', /^database: the database URL has query parameters/],
   ])('refuses %s with BackendUnavailableError, never echoing the URL', async (url, message) => {
     const error = await createDatabase({ url, sqlitePath: '/nonexistent/kiln.sqlite' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendUnavailableError);
-    expect(error).toMatchObject({ backend: 'database', message });
+    expect(error).toMatchObject({ backend: 'database' });
+    expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('s3cret');
+  });
+});
+
+describe('checkDatabase [sqlite]', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports a missing file as created on first start, without creating it', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiln-db-'));
+    const path = join(dir, 'kiln.sqlite');
+    expect(await checkDatabase(undefined, path)).toEqual({ ok: true, description: `SQLite at ${path} (created on first start)` });
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('opens an existing file and names the SQLite version', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiln-db-'));
+    const path = join(dir, 'kiln.sqlite');
+    await (await createDatabase({ sqlitePath: path })).close();
+    expect(await checkDatabase('', path)).toEqual({ ok: true, description: expect.stringMatching(/^SQLite 3\.\d+\.\d+ at /) });
+  });
+
+  it('gives the one-line reason for a URL it cannot use', async () => {
+    expect(await checkDatabase('postgres://kiln:s3cret@db/kiln', '/nonexistent')).toEqual({ ok: false, reason: expect.stringMatching(/^database: unsupported database URL scheme/) });
   });
 });

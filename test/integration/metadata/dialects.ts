@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, inject } from 'vitest';
 import type { DialectName } from '../../../core/metadata/database.js';
 import { openMetadataStore, type MetadataStore, type MetadataStoreOptions } from '../../../core/metadata/metadata-store.js';
+import { createMysqlTestDatabase } from '../../support/mysql-test-database.js';
 
 /** A database the shared metadata suite can run against. */
 export interface DialectFixture {
@@ -24,8 +25,19 @@ const sqlite: DialectFixture = {
   },
 };
 
-// MySQL joins this list with its dialect: `{ name: 'mysql', fresh: () => a new schema on a test server }`.
-const ALL: readonly DialectFixture[] = [sqlite];
+const mysql: DialectFixture = {
+  name: 'mysql',
+  async fresh() {
+    // The MariaDB the global setup started (test/support/test-mariadb.ts); a new database per test.
+    const server = inject('mysqlUrl');
+    if (!server) throw new Error('no MySQL test server: the global setup provides one unless KILN_TEST_DIALECTS leaves mysql out');
+    const { url, drop } = await createMysqlTestDatabase(server);
+    // sqlitePath is required by the type but unused once a URL is given.
+    return { options: { url, sqlitePath: '/nonexistent/unused.sqlite' }, cleanup: drop };
+  },
+};
+
+const ALL: readonly DialectFixture[] = [sqlite, mysql];
 
 /** Every dialect, or those named in KILN_TEST_DIALECTS (comma-separated). */
 export const DIALECTS: readonly DialectFixture[] = (() => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../../core/metadata/database.js';
 import { migrateToLatest, MIGRATIONS } from '../../../core/metadata/migrate.js';
@@ -90,6 +91,40 @@ for (const dialect of DIALECTS) {
         } finally {
           await store.close();
         }
+        // Each migration ran once: a second run would have failed on existing tables or left a second row.
+        const database = await createDatabase(options);
+        try {
+          const applied = await (database.db as unknown as Kysely<any>).selectFrom('kiln_migrations').select('name').execute();
+          expect(applied.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
+        } finally {
+          await database.close();
+        }
       }));
   });
 }
+
+describe('migrations on every dialect', () => {
+  it('create the same tables, columns, nullability and defaults', async () => {
+    const shapes = new Map<string, unknown>();
+    for (const dialect of DIALECTS) {
+      await withFresh(dialect, async (options) => {
+        const database = await createDatabase(options);
+        try {
+          await migrateToLatest(database.db);
+          const tables = await database.db.introspection.getTables();
+          // Kysely's own bookkeeping tables are not ours to compare; MySQL reports NULL as every nullable column's default.
+          const shape = tables
+            .filter((t) => !t.name.startsWith('kiln_migrations'))
+            .map((t) => ({ table: t.name, columns: t.columns.map((c) => `${c.name}${c.isNullable ? '?' : c.hasDefaultValue ? '=' : ''}`) }))
+            .sort((a, b) => a.table.localeCompare(b.table));
+          shapes.set(dialect.name, shape);
+        } finally {
+          await database.close();
+        }
+      });
+    }
+    const [first, ...rest] = [...shapes.values()];
+    expect(first).toContainEqual({ table: 'metrics', columns: ['run_id', 'stage', 'name', 'step=', 'epoch?', 'value', 'recorded_at'] });
+    for (const other of rest) expect(other).toEqual(first);
+  });
+});
