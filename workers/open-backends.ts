@@ -22,6 +22,11 @@ export async function openBackends(config: KilnConfig): Promise<Backends> {
   const paths = homePaths(config.home);
   const metadata = await openMetadataStore({ url: config.databaseUrl, sqlitePath: paths.database });
   const artifacts = createArtifactStore({ url: config.artifactsUrl, filesystemRoot: paths.artifacts });
+  // A real round trip now, so a misconfigured store refuses start-up with its one-line reason.
+  await artifacts.probe().catch(async (error: unknown) => {
+    await metadata.close();
+    throw error;
+  });
   const executor = createExecutor({ kind: 'local' });
   const environments = new VenvBuilder({ environmentsDir: paths.environments, uvPath: await requireTool(config, 'uv') });
   return {

@@ -1,0 +1,71 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { FilesystemArtifactStore } from '../../core/artifacts/filesystem-store.js';
+import { loadConfig } from '../../core/config.js';
+import { VenvBuilder } from '../../core/environments/venv-builder.js';
+import { createExecutor } from '../../core/executors/create-executor.js';
+import { DatasetSpec, Hyperparameters, RunPolicy } from '../../core/specs/index.js';
+import { DIALECTS, useFreshStore } from './metadata/dialects.js';
+
+const example = join(__dirname, '..', '..', 'examples', 'breast-cancer');
+
+/** Runs an activity as Temporal would on attempt `attempt` (a retry re-executes it whole). */
+function attempt<T>(n: number, fn: () => Promise<T>): Promise<T> {
+  return new MockActivityEnvironment({ attempt: n }).run(fn);
+}
+
+for (const dialect of DIALECTS) {
+  describe(`activities are idempotent under Temporal retries (${dialect.name})`, () => {
+    const ctx = useFreshStore(dialect);
+    const input = {
+      runId: 'breast-cancer-20260101-000000-abcd',
+      workflowId: 'breast-cancer-20260101-000000-abcd',
+      project: 'breast-cancer',
+      modelName: 'breast-cancer',
+      params: Hyperparameters.parse({}),
+      policy: RunPolicy.parse({}),
+      sourceDir: join(example, 'src'),
+      dataset: DatasetSpec.parse({ name: 'breast-cancer', path: join(example, 'data', 'breast_cancer.csv'), target_column: 'target' }),
+      environmentDigest: 'a'.repeat(64),
+    };
+    const activities = async () => {
+      // Registered by the API before any run of the project can start.
+      await ctx.store.datasets.upsert(input.dataset);
+      const home = mkdtempSync(join(tmpdir(), 'kiln-idempotency-'));
+      return createActivities({
+        config: loadConfig({ home }),
+        metadata: ctx.store,
+        artifacts: new FilesystemArtifactStore(join(home, 'artifacts')),
+        executor: createExecutor({ kind: 'local' }),
+        environments: new VenvBuilder({ environmentsDir: join(home, 'environments'), uvPath: '/nonexistent/uv' }),
+        temporal: undefined as unknown as Client,
+        sdkDir: join(home, 'sdk'),
+      });
+    };
+
+    it('a retried prepareRun records one run and one dataset version, with the same snapshot', async () => {
+      const acts = await activities();
+      const first = await attempt(1, () => acts.prepareRun(input));
+      const second = await attempt(2, () => acts.prepareRun(input));
+      expect(second.source.digest).toBe(first.source.digest);
+      expect(second.dataset).toEqual(first.dataset);
+      expect(await ctx.store.runs.listRuns({ project: 'breast-cancer' })).toHaveLength(1);
+      expect(await ctx.store.datasets.listVersions('breast-cancer')).toHaveLength(1);
+    });
+
+    it('a retried registerModel returns the version it already got and registers nothing more', async () => {
+      const acts = await activities();
+      await attempt(1, () => acts.prepareRun(input));
+      const registration = { runId: input.runId, modelName: 'breast-cancer', datasetVersion: 'v1', environmentDigest: input.environmentDigest, sourceDigest: 's1', params: input.params, metrics: { accuracy: 0.96 } };
+      const first = await attempt(1, () => acts.registerModel(registration));
+      const again = await attempt(2, () => acts.registerModel(registration));
+      expect(again).toEqual(first);
+      expect(await ctx.store.models.list('breast-cancer')).toHaveLength(1);
+    });
+  });
+}
