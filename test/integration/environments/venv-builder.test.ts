@@ -61,7 +61,6 @@ describe('VenvBuilder (real uv)', () => {
     const { spec, digest } = envOf({ dependencies: ['six==1.16.0'] });
     const again = await new VenvBuilder({ environmentsDir: dir, uvPath }).build(spec, digest);
     expect(again.reused).toBe(true);
-    expect(again.durationMs).toBeLessThan(500);
     expect(builder.locate(digest)?.venvDir).toBe(join(dir, digest));
   });
 
