@@ -1,12 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { EnvironmentRef } from '../activities/environments.js';
 import { ConflictError, NotFoundError, SpecValidationError } from '../core/errors.js';
 import type { EnvironmentRecord } from '../core/metadata/environments-repository.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
 import type { RunWithStages } from '../core/metadata/run-records.js';
-import { isTerminal, PIPELINE_STEPS, type PipelineStep, type RunProgress, type StepProgress } from '../core/pipeline/run-progress.js';
+import { idempotentRunId, parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-run-id.js';
+import { isTerminal, PIPELINE_STEPS, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
 import { newRunId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
 import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec, resolveParams, resolvePolicy } from '../core/specs/index.js';
@@ -86,8 +87,13 @@ export class KilnService {
     return this.metadata.projects.list();
   }
 
-  /** Validates everything, then starts the pipeline; returns at once with the run id. */
-  async startRun(input: unknown) {
+  /**
+   * Validates everything, then starts the pipeline; returns at once with the run id. With an
+   * idempotency key the run id is derived from the key, so a repeated or racing start returns
+   * the run the key already names (`existing: true`) instead of starting another.
+   */
+  async startRun(input: unknown, options: { idempotencyKey?: unknown } = {}) {
+    const idempotencyKey = parseIdempotencyKey(options.idempotencyKey);
     const request = parseSpec(RunRequest, input);
     const project = await this.metadata.projects.get(request.project);
     if (!project) throw new SpecValidationError([{ path: 'project', message: `project "${request.project}" is not registered` }]);
@@ -98,7 +104,8 @@ export class KilnService {
     if (!dataset) throw new NotFoundError('dataset', spec.dataset);
     const environment = spec.environment ? await this.metadata.environments.get(spec.environment) : await this.metadata.environments.getDefault();
     if (!environment) throw new NotFoundError('environment', spec.environment ?? '(default)');
-    const runId = newRunId(spec.name, new Date());
+    const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : idempotentRunId(spec.name, idempotencyKey);
+    const digest = requestDigest(request);
     const modelName = spec.model_name ?? spec.name;
     const pipelineInput: PipelineInput = {
       runId,
@@ -108,21 +115,37 @@ export class KilnService {
       params,
       policy,
     };
-    const handle = await this.options.temporal.workflow.start(WORKFLOW_TYPES.pipeline, {
-      taskQueue: this.options.taskQueue,
-      workflowId: runId,
-      args: [pipelineInput],
-      workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: [
-        { key: KilnKind, value: 'pipeline' },
-        { key: KilnProject, value: spec.name },
-        { key: KilnModel, value: modelName },
-        { key: KilnRunStatus, value: 'queued' },
-      ],
-      staticSummary: `${spec.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${Object.entries(params.extras).map(([k, v]) => ` ${k}=${v}`).join('')}`,
-      staticDetails: `environment ${environment.name} (${environment.specDigest.slice(0, 12)}), dataset ${dataset.name}, timeout ${policy.timeout_seconds}s, retries ${policy.retry_count_limit}`,
-    });
-    return { run_id: runId, workflow_id: handle.workflowId, status: 'queued' as const, web_ui_url: this.webUiLink(runId) };
+    try {
+      await this.options.temporal.workflow.start(WORKFLOW_TYPES.pipeline, {
+        taskQueue: this.options.taskQueue,
+        workflowId: runId,
+        args: [pipelineInput],
+        // FAIL + REJECT_DUPLICATE: of racing starts exactly one wins, and a key stays bound to
+        // its run after the run closes (for the namespace's retention period).
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { requestDigest: digest },
+        typedSearchAttributes: [
+          { key: KilnKind, value: 'pipeline' },
+          { key: KilnProject, value: spec.name },
+          { key: KilnModel, value: modelName },
+          { key: KilnRunStatus, value: 'queued' },
+        ],
+        staticSummary: `${spec.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${Object.entries(params.extras).map(([k, v]) => ` ${k}=${v}`).join('')}`,
+        staticDetails: `environment ${environment.name} (${environment.specDigest.slice(0, 12)}), dataset ${dataset.name}, timeout ${policy.timeout_seconds}s, retries ${policy.retry_count_limit}`,
+      });
+    } catch (error) {
+      if (idempotencyKey === undefined || !(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      return this.existingRun(runId, digest);
+    }
+    return { run_id: runId, workflow_id: runId, status: 'queued' as RunStatus, web_ui_url: this.webUiLink(runId), existing: false };
+  }
+
+  /** The run an idempotency key already names, if it was started by the same request. */
+  private async existingRun(runId: string, digest: string) {
+    const description = await this.options.temporal.workflow.getHandle(runId).describe();
+    if (description.memo?.requestDigest !== digest) throw new ConflictError('run', `idempotency key already used for a different request (run ${runId})`);
+    return { run_id: runId, workflow_id: runId, status: describedStatus(description), web_ui_url: this.webUiLink(runId), existing: true };
   }
 
   webUiLink(workflowId: string): string | undefined {
@@ -193,6 +216,13 @@ export class KilnService {
     if (!response.ok) throw new Error(`model server for ${modelName} answered ${response.status}: ${JSON.stringify(payload)}`);
     return { model: modelName, version: deployment.version, ...payload };
   }
+}
+
+/** A run's status from its search attribute; a run closed before recording its end (terminated) failed. */
+function describedStatus(description: WorkflowExecutionDescription): RunStatus {
+  const status = (description.typedSearchAttributes.get(KilnRunStatus) ?? 'queued') as RunStatus;
+  if (description.status.name === 'RUNNING' || isTerminal(status)) return status;
+  return description.status.name === 'CANCELLED' ? 'cancelled' : 'failed';
 }
 
 /** A finished run as stored, in the same shape as the workflow's live progress. */

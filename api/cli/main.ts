@@ -53,12 +53,14 @@ run
   .option('--timeout <seconds>', 'run_policy.timeout_seconds for each stage')
   .option('--retries <count>', 'run_policy.retry_count_limit')
   .option('-w, --watch', 'follow the run until it ends')
+  .option('--idempotency-key <key>', 'start at most one run for this key; repeating the command prints the same run id')
   .action(async (opts) => {
     const runPolicy: Record<string, unknown> = {};
     if (opts.timeout !== undefined) runPolicy.timeout_seconds = Number(opts.timeout);
     if (opts.retries !== undefined) runPolicy.retry_count_limit = Number(opts.retries);
-    const started = await api().startRun({ project: opts.project, params: parseParamFlags(opts.param), run_policy: runPolicy });
+    const started = await api().startRun({ project: opts.project, params: parseParamFlags(opts.param), run_policy: runPolicy }, { idempotencyKey: opts.idempotencyKey });
     process.stdout.write(`${started.run_id}\n`);
+    if (started.existing) process.stderr.write(`idempotency key already used: existing run, ${started.status}\n`);
     if (started.web_ui_url) process.stderr.write(`web ui: ${started.web_ui_url}\n`);
     if (opts.watch) process.exitCode = exitCodeOf((await watchRun(api(), started.run_id)).status);
   });

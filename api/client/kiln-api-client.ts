@@ -1,5 +1,5 @@
 import type { FieldProblem } from '../../core/errors.js';
-import type { RunProgress } from '../../core/pipeline/run-progress.js';
+import type { RunProgress, RunStatus } from '../../core/pipeline/run-progress.js';
 
 /** An error answered by the Kiln API, with the fields it names. */
 export class KilnApiError extends Error {
@@ -17,8 +17,16 @@ export class KilnApiError extends Error {
 export interface StartedRun {
   run_id: string;
   workflow_id: string;
-  status: 'queued';
+  /** `queued` for a new run; an existing run's current status. */
+  status: RunStatus;
   web_ui_url?: string;
+  /** True when an idempotency key named a run that was already started. */
+  existing: boolean;
+}
+
+export interface StartRunOptions {
+  /** Sent as the `Idempotency-Key` header: starts with the same key return the same run. */
+  idempotencyKey?: string;
 }
 
 export type RunView = RunProgress & { web_ui_url?: string };
@@ -34,7 +42,8 @@ export class KilnApiClient {
   listEnvironments = () => this.call<unknown[]>('GET', '/v1/environments');
   listDatasets = () => this.call<unknown[]>('GET', '/v1/datasets');
   listProjects = () => this.call<unknown[]>('GET', '/v1/projects');
-  startRun = (request: unknown) => this.call<StartedRun>('POST', '/v1/runs', request);
+  startRun = (request: unknown, options: StartRunOptions = {}) =>
+    this.call<StartedRun>('POST', '/v1/runs', request, options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey });
   getRun = (runId: string) => this.call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
   cancelRun = (runId: string) => this.call<{ run_id: string; status: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`);
   listRuns = (query: { project?: string; status?: string; limit?: number } = {}) => {
@@ -45,12 +54,12 @@ export class KilnApiClient {
   predict = (name: string, instances: unknown[]) =>
     this.call<{ model: string; version: number; predictions: unknown[] }>('POST', `/v1/models/${encodeURIComponent(name)}/predict`, { instances });
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {

@@ -17,7 +17,7 @@ export async function startApiServer(routes: Route[], host: string, port: number
       try {
         const params = Object.fromEntries(Object.entries(match.pattern.exec(url.pathname)?.groups ?? {}).map(([k, v]) => [k, decodePathParam(k, v)]));
         const body = req.method === 'POST' ? await readJson(req) : undefined;
-        payload = await match.route.handle({ params, query: url.searchParams, body });
+        payload = await match.route.handle({ params, query: url.searchParams, body, headers: req.headers });
         status = match.route.status ?? 200;
       } catch (error) {
         ({ status, body: payload } = errorResponse(error));

@@ -11,7 +11,10 @@ const SCHEMAS: Record<string, z.ZodType> = { EnvironmentSpec, DatasetSpec, Proje
 export function openApiDocument(routes: Route[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters = [
+      ...[...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+      ...(route.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string' } })),
+    ];
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       summary: route.summary,
       ...(parameters.length ? { parameters } : {}),

@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { IDEMPOTENCY_KEY_HEADER } from '../../core/pipeline/idempotent-run-id.js';
 import type { KilnService } from '../kiln-service.js';
 import { openApiDocument } from './openapi.js';
 
@@ -10,7 +12,10 @@ export interface Route {
   body?: string;
   /** 201/202 for creations; 200 otherwise. */
   status?: number;
-  handle(ctx: { params: Record<string, string>; query: URLSearchParams; body: unknown }): Promise<unknown>;
+  /** Optional request headers the route reads, documented in the OpenAPI document. */
+  headers?: { name: string; description: string }[];
+  /** `headers` are Node's: names in lower case. */
+  handle(ctx: { params: Record<string, string>; query: URLSearchParams; body: unknown; headers: IncomingHttpHeaders }): Promise<unknown>;
 }
 
 /** The HTTP API: thin, each route validates and calls the service. */
@@ -24,7 +29,20 @@ export function kilnRoutes(service: KilnService): Route[] {
     { method: 'GET', path: '/v1/datasets', summary: 'List datasets', handle: () => service.listDatasets() },
     { method: 'POST', path: '/v1/projects', summary: 'Create or update a project', body: 'ProjectSpec', status: 201, handle: ({ body }) => service.applyProject(body) },
     { method: 'GET', path: '/v1/projects', summary: 'List projects', handle: () => service.listProjects() },
-    { method: 'POST', path: '/v1/runs', summary: 'Start a pipeline run; returns the run id at once', body: 'RunRequest', status: 202, handle: ({ body }) => service.startRun(body) },
+    {
+      method: 'POST',
+      path: '/v1/runs',
+      summary: 'Start a pipeline run; returns the run id at once',
+      body: 'RunRequest',
+      status: 202,
+      headers: [
+        {
+          name: IDEMPOTENCY_KEY_HEADER,
+          description: 'Up to 200 printable ASCII characters. A repeated (or racing) start with the same key and body returns the run the key names, with `existing: true`; with another body it is a 409.',
+        },
+      ],
+      handle: ({ body, headers }) => service.startRun(body, { idempotencyKey: headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()] }),
+    },
     {
       method: 'GET',
       path: '/v1/runs',

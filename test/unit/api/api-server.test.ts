@@ -11,6 +11,7 @@ const routes: Route[] = [
   { method: 'POST', path: '/v1/things', summary: 'create', status: 201, body: 'Thing', handle: async ({ body }: Ctx) => ({ received: body }) },
   { method: 'GET', path: '/v1/things/{id}/parts/{part}', summary: 'get part', handle: async ({ params }: Ctx) => ({ params }) },
   { method: 'GET', path: '/v1/search', summary: 'search', handle: async ({ query }: Ctx) => ({ q: query.get('q'), limit: query.get('limit') }) },
+  { method: 'POST', path: '/v1/keyed', summary: 'keyed', handle: async ({ headers }: Ctx) => ({ key: headers['idempotency-key'] ?? null }) },
   {
     method: 'POST',
     path: '/v1/invalid',
@@ -35,8 +36,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function call(method: string, path: string, body?: string) {
-  const response = await fetch(`${server.url}${path}`, { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${server.url}${path}`, { method, body, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' } });
   return { status: response.status, contentType: response.headers.get('content-type'), json: (await response.json()) as { error?: unknown } & Record<string, unknown> };
 }
 
@@ -65,6 +66,11 @@ describe('startApiServer routing', () => {
     expect(status).toBe(404);
     expect(contentType).toBe('application/json');
     expect(json).toEqual({ error: { type: 'NotFound', message: `no route ${method} ${path}` } });
+  });
+
+  it('passes the request headers to the handler, names in lower case', async () => {
+    expect((await call('POST', '/v1/keyed', '{}', { 'Idempotency-Key': 'order-42' })).json).toEqual({ key: 'order-42' });
+    expect((await call('POST', '/v1/keyed', '{}')).json).toEqual({ key: null });
   });
 
   it('passes the query string to the handler', async () => {

@@ -28,6 +28,11 @@ describe('openApiDocument paths', () => {
     expect(operation('/v1/runs', 'get')).not.toHaveProperty('parameters');
   });
 
+  it('documents the optional Idempotency-Key header on POST /v1/runs only', () => {
+    expect(operation('/v1/runs', 'post')?.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } })]);
+    expect(operation('/v1/environments', 'post')).not.toHaveProperty('parameters');
+  });
+
   it('keeps a GET and a POST on the same path apart', () => {
     expect(Object.keys(doc.paths['/v1/runs'] ?? {}).sort()).toEqual(['get', 'post']);
   });
