@@ -11,6 +11,8 @@ export interface StageWorkspace {
   inputsDir: string;
   outputDir: string;
   checkpointDir: string;
+  /** Created only when the stage resumes: the checkpoint it starts from. */
+  resumeDir: string;
   paramsFile: string;
 }
 
@@ -31,6 +33,7 @@ export async function prepareStageWorkspace(
     inputsDir: join(root, 'inputs'),
     outputDir: join(root, 'output'),
     checkpointDir: join(root, 'checkpoints'),
+    resumeDir: join(root, 'resume'),
     paramsFile: join(root, 'params.json'),
   };
   await Promise.all([mkdir(ws.outputDir, { recursive: true }), mkdir(ws.checkpointDir, { recursive: true })]);

@@ -3,7 +3,10 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { stageLogKey, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
+import { checkpointPrefix, stageLogKey, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
+import { checkpointFromHeartbeat, type CheckpointRef } from '../core/checkpoints/checkpoint-ref.js';
+import { findLatestCheckpoint, restoreCheckpoint } from '../core/checkpoints/checkpoint-restore.js';
+import { CheckpointUploader } from '../core/checkpoints/checkpoint-uploader.js';
 import { homePaths } from '../core/config.js';
 import { parseMetricLine, type MetricPoint } from '../core/runner/metric-line.js';
 import { stageEnvironment } from '../core/runner/stage-environment.js';
@@ -21,6 +24,8 @@ export interface StageInput {
   environmentDigest: string;
   params: Hyperparameters;
   timeoutSeconds: number;
+  /** run_policy.auto_resume: a retry starts from the latest checkpoint instead of over. Absent in older histories: false. */
+  autoResume?: boolean;
 }
 
 export interface StageResult {
@@ -34,6 +39,17 @@ export interface StageResult {
   /** Last value of each metric the stage logged. */
   metrics: Record<string, number>;
   logUri: string;
+  /** The newest checkpoint in the artifact store when the stage ended, if it wrote any. */
+  checkpoint?: CheckpointRef;
+  /** The checkpoint step this attempt resumed from (auto_resume retries only). */
+  resumedFromStep?: number;
+}
+
+/** What runStage heartbeats; a retry reads `checkpoint` back from the previous attempt's last one. */
+export interface StageHeartbeat {
+  lines: number;
+  metrics: number;
+  checkpoint?: CheckpointRef;
 }
 
 /** Exit code kiln_sdk uses for bad params or a broken run contract: retrying cannot help. */
@@ -57,13 +73,32 @@ export function createStageActivities(deps: ActivityDeps) {
       const ws = await prepareStageWorkspace(artifacts, root, input);
       await writeFile(ws.paramsFile, JSON.stringify(input.params));
 
+      const checkpoints = checkpointPrefix(input.runId, input.stage);
+      // Only a retry resumes; attempt 1, or auto_resume off, starts over with an empty checkpoint dir.
+      const resumed = input.autoResume && attempt > 1
+        ? await findLatestCheckpoint(artifacts, checkpoints, checkpointFromHeartbeat(ctx.info.heartbeatDetails, checkpoints))
+        : undefined;
+      if (resumed) await restoreCheckpoint(artifacts, resumed, ws.resumeDir);
+      const uploader = new CheckpointUploader(artifacts, checkpoints, ws.checkpointDir, resumed);
+
       const logKey = stageLogKey(input.runId, input.stage, attempt);
       const log = new PassThrough();
       const logStored = artifacts.put(logKey, log);
+      if (resumed) log.write(`  kiln: resuming ${input.stage} from checkpoint step ${resumed.step} (attempt ${attempt})\n`);
       const metrics: MetricPoint[] = [];
       const tail: string[] = [];
       let lines = 0;
-      const beat = setInterval(() => ctx.heartbeat({ lines, metrics: metrics.length }), heartbeatMs);
+      const heartbeat = () => ctx.heartbeat({ lines, metrics: metrics.length, checkpoint: uploader.latest } satisfies StageHeartbeat);
+      let uploadError: unknown;
+      const poll = () =>
+        uploader.sync().then(
+          (latest) => latest && heartbeat(),
+          (error: unknown) => (uploadError = error),
+        );
+      const beat = setInterval(() => {
+        heartbeat();
+        void poll();
+      }, heartbeatMs);
       let exit;
       try {
         exit = await executor.run(
@@ -71,7 +106,16 @@ export function createStageActivities(deps: ActivityDeps) {
             id: `${input.runId}/${input.stage}/${attempt}`,
             command: [built.pythonExecutable, '-m', 'kiln_sdk.stage'],
             workingDirectory: ws.sourceDir,
-            env: stageEnvironment({ built, sdkDir: deps.sdkDir, ws, runId: input.runId, stage: input.stage, attempt, entrypoint: input.entrypoint }),
+            env: stageEnvironment({
+              built,
+              sdkDir: deps.sdkDir,
+              ws,
+              runId: input.runId,
+              stage: input.stage,
+              attempt,
+              entrypoint: input.entrypoint,
+              resumeDir: resumed ? ws.resumeDir : undefined,
+            }),
             timeoutMs: input.timeoutSeconds * 1000,
             signal: ctx.cancellationSignal,
           },
@@ -89,6 +133,12 @@ export function createStageActivities(deps: ActivityDeps) {
         );
       } finally {
         clearInterval(beat);
+        // Success or failure, the last checkpoint must reach the store before the next attempt looks for it.
+        await uploader.finish().then(
+          (latest) => latest && heartbeat(),
+          (error: unknown) => (uploadError ??= error),
+        );
+        if (uploadError) log.write(`! kiln: checkpoint upload failed: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}\n`);
         log.end();
       }
       const succeeded = !exit.cancelled && !exit.timedOut && exit.exitCode === 0;
@@ -100,6 +150,7 @@ export function createStageActivities(deps: ActivityDeps) {
       ]);
       const finished = new Date();
       const stageRecord = { runId: input.runId, stage: input.stage, attempt, startedAt: started.getTime(), finishedAt: finished.getTime(), durationMs: finished.getTime() - started.getTime(), processMs: exit.durationMs };
+      const checkpointNote = describeCheckpoints(resumed, uploader.latest);
 
       if (exit.cancelled) {
         await metadata.runs.upsertStage({ ...stageRecord, status: 'cancelled', message: 'cancelled' });
@@ -109,7 +160,7 @@ export function createStageActivities(deps: ActivityDeps) {
         const reason = exit.timedOut
           ? `${input.stage} exceeded timeout_seconds=${input.timeoutSeconds}; its process group was killed`
           : `${input.stage} exited with ${exit.exitCode === null ? `signal ${exit.signal}` : `code ${exit.exitCode}`}: ${lastMeaningful(tail)}`;
-        await metadata.runs.upsertStage({ ...stageRecord, status: 'failed', message: reason });
+        await metadata.runs.upsertStage({ ...stageRecord, status: 'failed', message: [reason, checkpointNote].filter(Boolean).join('; ') });
         const type = exit.timedOut ? 'StageTimeout' : exit.exitCode === INPUT_ERROR_EXIT_CODE ? 'StageInputError' : 'StageProcessFailed';
         throw ApplicationFailure.create({ type, message: reason, nonRetryable: type === 'StageInputError', details: [{ logUri: artifacts.uri(logInfo.key) }] });
       }
@@ -122,13 +173,21 @@ export function createStageActivities(deps: ActivityDeps) {
         processMs: exit.durationMs,
         metrics: Object.fromEntries(metrics.map((m) => [m.name, m.value])),
         logUri: artifacts.uri(logInfo.key),
+        ...(uploader.latest ? { checkpoint: uploader.latest } : {}),
+        ...(resumed ? { resumedFromStep: resumed.step } : {}),
       };
-      await metadata.runs.upsertStage({ ...stageRecord, finishedAt: done.getTime(), durationMs: result.durationMs, status: 'succeeded' });
+      await metadata.runs.upsertStage({ ...stageRecord, finishedAt: done.getTime(), durationMs: result.durationMs, status: 'succeeded', message: checkpointNote });
       // Outputs and log are in the artifact store now; a failed attempt's directory stays for inspection.
       void rm(ws.root, { recursive: true, force: true }).catch(() => {});
       return result;
     },
   };
+}
+
+/** For the stage's run record: where it resumed and the newest checkpoint it left, in words. */
+function describeCheckpoints(resumed: CheckpointRef | undefined, latest: CheckpointRef | undefined): string | undefined {
+  const parts = [resumed && `resumed from checkpoint step ${resumed.step}`, latest && latest !== resumed && `latest checkpoint step ${latest.step} (${latest.key})`];
+  return parts.filter(Boolean).join(', ') || undefined;
 }
 
 function lastMeaningful(tail: string[]): string {

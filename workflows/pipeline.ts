@@ -103,6 +103,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
       environmentDigest: input.environment.digest,
       params: input.params,
       timeoutSeconds: policy.timeout_seconds,
+      autoResume: policy.auto_resume,
     });
     const runStage = async (stage: StageInput['stage'], entrypoint: string, upstream: StageInput['upstream']) => {
       begin(step(stage));

@@ -21,8 +21,13 @@ export const RUN_CONTRACT_ENV = {
   inputsDir: 'KILN_INPUTS_DIR',
   /** Empty directory; everything written here becomes this stage's outputs (train: the model). */
   outputDir: 'KILN_OUTPUT_DIR',
-  /** Directory for checkpoints; its latest contents are kept when the stage ends. */
+  /** Empty directory for checkpoints; Kiln uploads each complete one while the stage runs and when it ends. */
   checkpointDir: 'KILN_CHECKPOINT_DIR',
+  /**
+   * Set only when a retried stage resumes (`auto_resume`): a directory holding the latest
+   * checkpoint of the previous attempts and its `latest` pointer (kiln_sdk/checkpoint.py layout).
+   */
+  resumeCheckpoint: 'KILN_RESUME_CHECKPOINT',
   /** The project's source snapshot (also the working directory). */
   sourceDir: 'KILN_SOURCE_DIR',
   /** Where metric lines go: always `stdout` for now (see metric-line.ts). */

@@ -8,6 +8,8 @@ export interface StageEnvironmentInput {
   stage: string;
   attempt: number;
   entrypoint: string;
+  /** A directory with the checkpoint to resume from; absent when the stage starts over. */
+  resumeDir?: string;
 }
 
 /**
@@ -35,5 +37,6 @@ export function stageEnvironment(input: StageEnvironmentInput): Record<string, s
     [E.checkpointDir]: ws.checkpointDir,
     [E.sourceDir]: ws.sourceDir,
     [E.metricsSink]: 'stdout',
+    ...(input.resumeDir ? { [E.resumeCheckpoint]: input.resumeDir } : {}),
   };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * How each stage of a run is bounded and retried (the seed's run policy).
  * - `timeout_seconds`: wall-clock limit of each stage's process; exceeded ⇒ its process group is killed.
  * - `retry_count_limit`: retries after the first attempt of a failing stage (0 = run once).
- * - `auto_resume`: a retried train stage starts from its latest checkpoint (checkpoint resume lands with the durability work).
+ * - `auto_resume`: a retried stage starts from its latest uploaded checkpoint (KILN_RESUME_CHECKPOINT); false: it starts over.
  */
 export const RunPolicy = z
   .object({

@@ -25,10 +25,11 @@ RUN_CONTRACT_ENV = {
     "metricsSink": "KILN_METRICS_SINK",
     "modelDir": "KILN_MODEL_DIR",
     "servePort": "KILN_SERVE_PORT",
+    "resumeCheckpoint": "KILN_RESUME_CHECKPOINT",
 }
 DATASET_FILES = {"train": "train.csv", "test": "test.csv", "manifest": "dataset.json"}
-# Not (yet) in run-contract.ts: set by the executor when a retried stage resumes from a checkpoint.
-RESUME_CHECKPOINT_ENV = "KILN_RESUME_CHECKPOINT"
+# Set by the executor only when a retried stage resumes from a checkpoint (auto_resume).
+RESUME_CHECKPOINT_ENV = RUN_CONTRACT_ENV["resumeCheckpoint"]
 
 STAGES = ("preprocess", "train", "evaluate")
 __all__ = ["RUN_CONTRACT_ENV", "DATASET_FILES", "RESUME_CHECKPOINT_ENV", "STAGES",
