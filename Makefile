@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools build demo demo-full services-down test up typecheck bench clean
+.PHONY: help install tools server-tools build demo demo-full services-down test up typecheck bench bench-recovery clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -16,6 +16,7 @@ help:
 	@echo "make test   run every test (starts the Temporal dev server the tests need)"
 	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
 	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
+	@echo "make bench-recovery  kill workers mid-training and measure resume time and work lost"
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -55,6 +56,9 @@ typecheck: $(NODE_STAMP)
 
 bench: build
 	$(BIN)/tsx bench/overhead.ts
+
+bench-recovery: build
+	$(BIN)/tsx bench/recovery.ts
 
 test: build typecheck server-tools
 	$(BIN)/vitest run

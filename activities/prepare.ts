@@ -1,3 +1,4 @@
+import { NotFoundError } from '../core/errors.js';
 import { storeDatasetVersion } from '../core/datasets/store-dataset-version.js';
 import { snapshotSource } from '../core/snapshots/source-snapshot.js';
 import type { DatasetSpec } from '../core/specs/dataset.js';
@@ -16,6 +17,10 @@ export interface PrepareRunInput {
   sourceDir: string;
   dataset: DatasetSpec;
   environmentDigest: string;
+  /** The failed run this one resumes. */
+  resumedFrom?: string;
+  /** A resumed run's inputs as the original froze them: reused instead of taken again. */
+  pinned?: { sourceDigest?: string; datasetVersion?: string };
 }
 
 export interface PreparedRun {
@@ -30,6 +35,17 @@ export interface PreparedRun {
  * than four, because each activity hop costs a Temporal round trip. Idempotent under retry.
  */
 export function createPrepareActivities({ metadata, artifacts, environments }: ActivityDeps) {
+  /** A recorded dataset version in the shape storeDatasetVersion returns. */
+  async function pinnedDatasetVersion(id: string) {
+    const version = await metadata.datasets.getVersion(id);
+    if (!version) throw new NotFoundError('dataset version', id);
+    return {
+      versionId: version.id,
+      prefix: version.artifactPrefix,
+      manifest: { content_sha256: version.contentSha256, split: version.split, train_rows: version.trainRows, test_rows: version.testRows },
+    };
+  }
+
   return {
     async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
       return classified(async () => {
@@ -42,10 +58,11 @@ export function createPrepareActivities({ metadata, artifacts, environments }: A
           params: input.params,
           policy: input.policy,
           environmentDigest: input.environmentDigest,
+          resumedFrom: input.resumedFrom ?? null,
         });
         const [snapshot, stored, build] = await Promise.all([
-          snapshotSource(artifacts, input.sourceDir),
-          storeDatasetVersion(artifacts, input.dataset, input.dataset.path),
+          input.pinned?.sourceDigest ? { digest: input.pinned.sourceDigest, fileCount: 0, reused: true } : snapshotSource(artifacts, input.sourceDir),
+          input.pinned?.datasetVersion ? pinnedDatasetVersion(input.pinned.datasetVersion) : storeDatasetVersion(artifacts, input.dataset, input.dataset.path),
           metadata.environments.getBuild(input.environmentDigest),
         ]);
         const { manifest } = stored;

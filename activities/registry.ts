@@ -4,6 +4,8 @@ import type { ActivityDeps } from './activity-deps.js';
 
 export interface RegisterModelInput {
   runId: string;
+  /** The run holding the train stage's outputs when this run reused them; default `runId`. */
+  trainRunId?: string;
   modelName: string;
   datasetVersion: string;
   environmentDigest: string;
@@ -21,7 +23,7 @@ export function createRegistryActivities({ metadata }: ActivityDeps) {
      * and this is a metadata write only.
      */
     async registerModel(input: RegisterModelInput): Promise<{ version: number; artifactPrefix: string }> {
-      const artifactPrefix = stageOutputPrefix(input.runId, 'train');
+      const artifactPrefix = stageOutputPrefix(input.trainRunId ?? input.runId, 'train');
       const registered = await metadata.models.register({
         modelName: input.modelName,
         runId: input.runId,

@@ -25,6 +25,7 @@ export function createRunActivities({ metadata }: ActivityDeps) {
           durationMs: step.durationMs ?? null,
           processMs: step.processMs ?? null,
           message: step.message ?? null,
+          reusedFrom: step.reusedFrom ?? null,
         });
       }
     },

@@ -23,7 +23,7 @@ export interface StageWorkspace {
 export async function prepareStageWorkspace(
   artifacts: ArtifactStore,
   root: string,
-  input: { runId: string; sourceDigest: string; datasetPrefix: string; upstream: readonly string[] },
+  input: { runId: string; sourceDigest: string; datasetPrefix: string; upstream: readonly string[]; upstreamRunIds?: Partial<Record<string, string>> },
 ): Promise<StageWorkspace> {
   await rm(root, { recursive: true, force: true });
   const ws: StageWorkspace = {
@@ -40,7 +40,8 @@ export async function prepareStageWorkspace(
   await Promise.all([
     restoreSource(artifacts, input.sourceDigest, ws.sourceDir),
     artifacts.getDirectory(input.datasetPrefix, ws.datasetDir),
-    ...input.upstream.map((stage) => artifacts.getDirectory(stageOutputPrefix(input.runId, stage), join(ws.inputsDir, stage))),
+    // A resumed or cached upstream's outputs stay where its own run wrote them.
+    ...input.upstream.map((stage) => artifacts.getDirectory(stageOutputPrefix(input.upstreamRunIds?.[stage] ?? input.runId, stage), join(ws.inputsDir, stage))),
   ]);
   return ws;
 }

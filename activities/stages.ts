@@ -12,6 +12,7 @@ import { parseMetricLine, type MetricPoint } from '../core/runner/metric-line.js
 import { stageEnvironment } from '../core/runner/stage-environment.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
 import type { ActivityDeps } from './activity-deps.js';
+import { stageCache, stageCacheKey } from './stage-cache.js';
 import { prepareStageWorkspace } from './stage-workspace.js';
 
 export interface StageInput {
@@ -26,6 +27,12 @@ export interface StageInput {
   timeoutSeconds: number;
   /** run_policy.auto_resume: a retry starts from the latest checkpoint instead of over. Absent in older histories: false. */
   autoResume?: boolean;
+  /** Upstream stages whose outputs live in another run (resumed or cached stages); others are this run's. */
+  upstreamRunIds?: Partial<Record<'preprocess' | 'train', string>>;
+  /** Stage caching: reuse a completed identical stage instead of running. Absent in older histories: off. */
+  cache?: boolean;
+  /** Each upstream stage's cache key; null when it has none, which makes this stage uncacheable. */
+  upstreamCacheKeys?: Partial<Record<'preprocess' | 'train', string | null>>;
 }
 
 export interface StageResult {
@@ -43,6 +50,10 @@ export interface StageResult {
   checkpoint?: CheckpointRef;
   /** The checkpoint step this attempt resumed from (auto_resume retries only). */
   resumedFromStep?: number;
+  /** The stage's cache key, when it is cacheable. */
+  cacheKey?: string;
+  /** Set on a cache hit: the run whose outputs this stage reused; nothing ran. */
+  cachedFrom?: string;
 }
 
 /** What runStage heartbeats; a retry reads `checkpoint` back from the previous attempt's last one. */
@@ -58,6 +69,7 @@ const INPUT_ERROR_EXIT_CODE = 2;
 export function createStageActivities(deps: ActivityDeps) {
   const { artifacts, executor, metadata, environments, config } = deps;
   const heartbeatMs = deps.heartbeatIntervalMs ?? 2_000;
+  const cache = stageCache(deps);
 
   return {
     /** Runs one stage process with the run contract; logs and outputs go to the artifact store. */
@@ -65,6 +77,11 @@ export function createStageActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const attempt = ctx.info.attempt;
       const started = new Date();
+      const cacheKey = stageCacheKey(input);
+      if (input.cache && cacheKey) {
+        const hit = await cache.lookup(input, cacheKey, attempt);
+        if (hit) return hit;
+      }
       const built = environments.locate(input.environmentDigest);
       if (!built) throw ApplicationFailure.nonRetryable(`environment ${input.environmentDigest.slice(0, 12)} is not built on this worker`, 'EnvironmentUnavailableError');
       await metadata.runs.upsertStage({ runId: input.runId, stage: input.stage, status: 'running', attempt, startedAt: started.getTime() });
@@ -175,7 +192,10 @@ export function createStageActivities(deps: ActivityDeps) {
         logUri: artifacts.uri(logInfo.key),
         ...(uploader.latest ? { checkpoint: uploader.latest } : {}),
         ...(resumed ? { resumedFromStep: resumed.step } : {}),
+        ...(cacheKey ? { cacheKey } : {}),
       };
+      // Recorded whatever this run's cache switch says, so later runs (and resumes) can reuse it.
+      if (cacheKey) await cache.record(input, cacheKey, result.metrics);
       await metadata.runs.upsertStage({ ...stageRecord, finishedAt: done.getTime(), durationMs: result.durationMs, status: 'succeeded', message: checkpointNote });
       // Outputs and log are in the artifact store now; a failed attempt's directory stays for inspection.
       void rm(ws.root, { recursive: true, force: true }).catch(() => {});

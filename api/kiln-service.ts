@@ -13,7 +13,7 @@ import { startEnvironmentBuild } from '../core/temporal/start-environment-build.
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec, resolveParams, resolvePolicy } from '../core/specs/index.js';
 import { environmentDigest } from '../core/specs/environment-digest.js';
 import { KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../core/temporal/search-attributes.js';
-import type { PipelineInput } from '../workflows/pipeline-input.js';
+import type { PipelineInput, PipelineResume } from '../workflows/pipeline-input.js';
 
 export interface KilnServiceOptions {
   temporal: Client;
@@ -106,7 +106,6 @@ export class KilnService {
     if (!environment) throw new NotFoundError('environment', spec.environment ?? '(default)');
     const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : idempotentRunId(spec.name, idempotencyKey);
     const digest = requestDigest(request);
-    const modelName = spec.model_name ?? spec.name;
     const pipelineInput: PipelineInput = {
       runId,
       project: spec,
@@ -114,31 +113,78 @@ export class KilnService {
       environment: { name: environment.name, spec: environment.spec, digest: environment.specDigest },
       params,
       policy,
+      cache: request.cache,
     };
     try {
-      await this.options.temporal.workflow.start(WORKFLOW_TYPES.pipeline, {
-        taskQueue: this.options.taskQueue,
-        workflowId: runId,
-        args: [pipelineInput],
-        // FAIL + REJECT_DUPLICATE: of racing starts exactly one wins, and a key stays bound to
-        // its run after the run closes (for the namespace's retention period).
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { requestDigest: digest },
-        typedSearchAttributes: [
-          { key: KilnKind, value: 'pipeline' },
-          { key: KilnProject, value: spec.name },
-          { key: KilnModel, value: modelName },
-          { key: KilnRunStatus, value: 'queued' },
-        ],
-        staticSummary: `${spec.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${Object.entries(params.extras).map(([k, v]) => ` ${k}=${v}`).join('')}`,
-        staticDetails: `environment ${environment.name} (${environment.specDigest.slice(0, 12)}), dataset ${dataset.name}, timeout ${policy.timeout_seconds}s, retries ${policy.retry_count_limit}`,
-      });
+      await this.launch(pipelineInput, digest, dataset.name);
     } catch (error) {
       if (idempotencyKey === undefined || !(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       return this.existingRun(runId, digest);
     }
     return { run_id: runId, workflow_id: runId, status: 'queued' as RunStatus, web_ui_url: this.webUiLink(runId), existing: false };
+  }
+
+  /**
+   * Starts a new run that resumes a failed, cancelled or rejected one: same spec, params,
+   * policy, environment, source snapshot and dataset version (taken from the original's
+   * workflow input and record); its completed stages are reused, the rest run.
+   */
+  async resumeRun(originalId: string) {
+    const original = await this.getRun(originalId);
+    if (!RESUMABLE.includes(original.status)) throw new ConflictError('run', `run ${originalId} is ${original.status}: only failed, cancelled or rejected runs can be resumed`);
+    const stored = await this.metadata.runs.getRun(originalId);
+    if (!stored) throw new NotFoundError('run', originalId);
+    const started = await this.originalInput(originalId);
+    const stages: PipelineResume['stages'] = {};
+    for (const name of ['preprocess', 'train', 'evaluate'] as const) {
+      const stage = stored.stages.find((s) => s.stage === name);
+      if (name === 'preprocess' && !started.project.entrypoints.preprocess) continue;
+      if (stage?.status !== 'succeeded' && stage?.status !== 'cached') break;
+      const outputsRun = stage.reusedFrom ?? originalId;
+      const [metrics, cached] = await Promise.all([this.metadata.metrics.latestByName(outputsRun, name), this.metadata.stageCache.findByRunStage(outputsRun, name)]);
+      stages[name] = { runId: outputsRun, metrics, ...(cached ? { cacheKey: cached.key } : {}) };
+    }
+    const runId = newRunId(started.project.name, new Date());
+    const pipelineInput: PipelineInput = {
+      ...started,
+      runId,
+      resume: { fromRunId: originalId, sourceDigest: stored.sourceDigest ?? undefined, datasetVersion: stored.datasetVersion ?? undefined, stages },
+    };
+    await this.launch(pipelineInput, requestDigest({ resume: originalId }), started.dataset.name);
+    return { run_id: runId, workflow_id: runId, status: 'queued' as RunStatus, web_ui_url: this.webUiLink(runId), resumed_from: originalId, reused_stages: Object.keys(stages) };
+  }
+
+  /** The input a pipeline run was started with, from the first event of its history. */
+  private async originalInput(runId: string): Promise<PipelineInput> {
+    const history = await this.options.temporal.workflow.getHandle(runId).fetchHistory();
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!payload) throw new NotFoundError('run input', runId);
+    const input = this.options.temporal.options.loadedDataConverter.payloadConverter.fromPayload<PipelineInput>(payload);
+    // A resume of a resume starts from the input proper, not the older link.
+    const { resume: _older, ...rest } = input;
+    return rest;
+  }
+
+  private async launch(pipelineInput: PipelineInput, digest: string, datasetName: string) {
+    const { runId, project: spec, environment, params, policy } = pipelineInput;
+    await this.options.temporal.workflow.start(WORKFLOW_TYPES.pipeline, {
+      taskQueue: this.options.taskQueue,
+      workflowId: runId,
+      args: [pipelineInput],
+      // FAIL + REJECT_DUPLICATE: of racing starts exactly one wins, and a key stays bound to
+      // its run after the run closes (for the namespace's retention period).
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { requestDigest: digest },
+      typedSearchAttributes: [
+        { key: KilnKind, value: 'pipeline' },
+        { key: KilnProject, value: spec.name },
+        { key: KilnModel, value: spec.model_name ?? spec.name },
+        { key: KilnRunStatus, value: 'queued' },
+      ],
+      staticSummary: `${spec.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${Object.entries(params.extras).map(([k, v]) => ` ${k}=${v}`).join('')}${pipelineInput.resume ? ` (resumes ${pipelineInput.resume.fromRunId})` : ''}`,
+      staticDetails: `environment ${environment.name} (${environment.digest.slice(0, 12)}), dataset ${datasetName}, timeout ${policy.timeout_seconds}s, retries ${policy.retry_count_limit}`,
+    });
   }
 
   /** The run an idempotency key already names, if it was started by the same request. */
@@ -218,6 +264,8 @@ export class KilnService {
   }
 }
 
+const RESUMABLE: readonly RunStatus[] = ['failed', 'cancelled', 'rejected'];
+
 /** A run's status from its search attribute; a run closed before recording its end (terminated) failed. */
 function describedStatus(description: WorkflowExecutionDescription): RunStatus {
   const status = (description.typedSearchAttributes.get(KilnRunStatus) ?? 'queued') as RunStatus;
@@ -239,6 +287,7 @@ function storedProgress(stored: RunWithStages): RunProgress {
     environmentDigest: stored.environmentDigest ?? undefined,
     buildWaitMs: stored.buildWaitMs ?? undefined,
     error: stored.error ?? undefined,
+    ...(stored.resumedFrom ? { resumedFrom: stored.resumedFrom } : {}),
     metrics: {},
     steps: [...stored.stages]
       .sort((a, b) => order(a.stage) - order(b.stage))
@@ -251,6 +300,7 @@ function storedProgress(stored: RunWithStages): RunProgress {
         startedAt: s.startedAt ? new Date(s.startedAt).toISOString() : undefined,
         finishedAt: s.finishedAt ? new Date(s.finishedAt).toISOString() : undefined,
         message: s.message ?? undefined,
+        ...(s.reusedFrom ? { reusedFrom: s.reusedFrom } : {}),
       })),
   };
 }

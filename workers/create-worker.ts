@@ -1,5 +1,8 @@
+import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { inFlightActivities } from './in-flight-activities.js';
+import { runningPaths } from './orphan-cleanup.js';
 import { workflowCode } from './workflow-bundle.js';
 
 export interface KilnWorkerOptions {
@@ -9,6 +12,8 @@ export interface KilnWorkerOptions {
   deps: ActivityDeps;
   /** Stage processes that may run at once on this worker (default 2: one per core here). */
   maxConcurrentActivities?: number;
+  /** How long shutdown waits for in-flight activities before cancelling them (default 5 s). */
+  shutdownGraceTime?: Duration;
 }
 
 /** A worker serving Kiln's workflows and activities on one task queue. */
@@ -23,7 +28,10 @@ export async function createKilnWorker(options: KilnWorkerOptions): Promise<Work
     maxCachedWorkflows: 100,
     // Cancellation reaches an activity on its heartbeat's reply: keep that under a second.
     maxHeartbeatThrottleInterval: '1 second',
-    // Stage activities kill their process group on cancel; give them time to do it.
-    shutdownGraceTime: '10 seconds',
+    interceptors: { activity: [inFlightActivities(runningPaths(options.deps.config.home).activities)] },
+    // On SIGTERM short activities finish within this; a stage still running is then cancelled,
+    // kills its process group, uploads its last checkpoint and fails as WorkerShutdown, so
+    // Temporal retries it elsewhere from that checkpoint.
+    shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
   });
 }

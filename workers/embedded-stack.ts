@@ -11,6 +11,7 @@ import { registerSearchAttributes } from '../core/temporal/register-search-attri
 import { createKilnWorker } from './create-worker.js';
 import { installWorkerRuntime } from './install-runtime.js';
 import { openBackends, type Backends } from './open-backends.js';
+import { cleanUpAfterDeadWorkers } from './orphan-cleanup.js';
 
 export interface EmbeddedStackOptions {
   /** Serve the HTTP API (default true). */
@@ -65,6 +66,11 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
 
     if (options.worker !== false) {
       installWorkerRuntime();
+      // Before polling: a retry of a dead worker's stage must not run beside its leftover process.
+      const cleaned = await cleanUpAfterDeadWorkers(config.home, client, backends.artifacts);
+      if (cleaned.groups + cleaned.activities > 0) {
+        console.error(`kiln: cleaned up after a dead worker: killed ${cleaned.groups} stage process group(s), uploaded ${cleaned.salvagedCheckpoints} step(s) of unsent checkpoints, failed ${cleaned.activities} abandoned activity attempt(s) for retry`);
+      }
       const workerConnection = await NativeConnection.connect({ address: temporalAddress });
       stops.push(() => workerConnection.close());
       const worker: Worker = await createKilnWorker({

@@ -7,6 +7,7 @@ import { VenvBuilder } from '../core/environments/venv-builder.js';
 import { createExecutor } from '../core/executors/create-executor.js';
 import type { StageExecutor } from '../core/executors/executor.js';
 import { openMetadataStore, type MetadataStore } from '../core/metadata/metadata-store.js';
+import { runningPaths } from './orphan-cleanup.js';
 
 export interface Backends {
   metadata: MetadataStore;
@@ -27,7 +28,7 @@ export async function openBackends(config: KilnConfig): Promise<Backends> {
     await metadata.close();
     throw error;
   });
-  const executor = createExecutor({ kind: 'local' });
+  const executor = createExecutor({ kind: 'local', runningDir: runningPaths(config.home).groups });
   const environments = new VenvBuilder({ environmentsDir: paths.environments, uvPath: await requireTool(config, 'uv') });
   return {
     metadata,

@@ -14,4 +14,30 @@ export interface PipelineInput {
   environment: EnvironmentRef;
   params: Hyperparameters;
   policy: RunPolicy;
+  /** Set when this run resumes a failed one (`kiln run resume`). */
+  resume?: PipelineResume;
+  /** Stage caching (RunRequest `cache`). Absent in older histories: on. */
+  cache?: boolean;
+}
+
+export type CacheableStage = 'preprocess' | 'train' | 'evaluate';
+
+/** A completed stage a run takes over instead of running it. */
+export interface ReusedStage {
+  /** The run whose artifact prefix holds the stage's outputs. */
+  runId: string;
+  /** Last value of each metric the stage logged. */
+  metrics: Record<string, number>;
+  /** The stage's cache key, when it recorded one: lets downstream stages hit the cache. */
+  cacheKey?: string;
+}
+
+/** What a resumed run keeps from the run it resumes. */
+export interface PipelineResume {
+  fromRunId: string;
+  /** The original's source snapshot and dataset version, reused rather than taken again. */
+  sourceDigest?: string;
+  datasetVersion?: string;
+  /** The original's completed stages, up to its first failed or unfinished one. */
+  stages: Partial<Record<CacheableStage, ReusedStage>>;
 }

@@ -13,6 +13,7 @@ export function initialProgress(input: PipelineInput): RunProgress {
     params: { ...input.params },
     environmentDigest: input.environment.digest,
     metrics: {},
+    ...(input.resume ? { resumedFrom: input.resume.fromRunId } : {}),
   };
 }
 

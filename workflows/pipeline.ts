@@ -16,7 +16,7 @@ import type { StageInput, StageResult } from '../activities/stages.js';
 import { checkGate } from '../core/pipeline/gate-check.js';
 import { describeProgress, type PipelineStep, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
 import { KilnRunStatus } from '../core/temporal/search-attributes.js';
-import type { PipelineInput } from './pipeline-input.js';
+import type { CacheableStage, PipelineInput } from './pipeline-input.js';
 import { begin, finish, initialProgress, messageOf, summarizeMetrics } from './pipeline-progress.js';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
@@ -72,6 +72,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
           sourceDir: project.source_dir,
           dataset: input.dataset,
           environmentDigest: input.environment.digest,
+          ...(input.resume ? { resumedFrom: input.resume.fromRunId, pinned: { sourceDigest: input.resume.sourceDigest, datasetVersion: input.resume.datasetVersion } } : {}),
         },
       ],
     );
@@ -93,27 +94,51 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
     }
     publish();
 
-    const stageInput = (stage: StageInput['stage'], entrypoint: string, upstream: StageInput['upstream']): StageInput => ({
-      runId: input.runId,
-      stage,
-      entrypoint,
-      upstream,
-      sourceDigest: source.digest,
-      datasetPrefix: dataset.prefix,
-      environmentDigest: input.environment.digest,
-      params: input.params,
-      timeoutSeconds: policy.timeout_seconds,
-      autoResume: policy.auto_resume,
-    });
-    const runStage = async (stage: StageInput['stage'], entrypoint: string, upstream: StageInput['upstream']) => {
+    /** Which run holds each finished stage's outputs, and its cache key: downstream stages read both. */
+    const outputsOf: Partial<Record<CacheableStage, string>> = {};
+    const cacheKeys: Partial<Record<CacheableStage, string>> = {};
+    const stageInput = (stage: StageInput['stage'], entrypoint: string, upstream: StageInput['upstream']): StageInput => {
+      const elsewhere = upstream.filter((u) => outputsOf[u] !== undefined && outputsOf[u] !== input.runId);
+      return {
+        runId: input.runId,
+        stage,
+        entrypoint,
+        upstream,
+        sourceDigest: source.digest,
+        datasetPrefix: dataset.prefix,
+        environmentDigest: input.environment.digest,
+        params: input.params,
+        timeoutSeconds: policy.timeout_seconds,
+        autoResume: policy.auto_resume,
+        ...(elsewhere.length ? { upstreamRunIds: Object.fromEntries(elsewhere.map((u) => [u, outputsOf[u]!])) } : {}),
+        cache: input.cache ?? true,
+        upstreamCacheKeys: Object.fromEntries(upstream.map((u) => [u, cacheKeys[u] ?? null])),
+      };
+    };
+    const runStage = async (stage: StageInput['stage'], entrypoint: string, upstream: StageInput['upstream']): Promise<{ metrics: Record<string, number> }> => {
+      // A resumed run takes over the original's completed stages without scheduling anything.
+      const reused = input.resume?.stages[stage];
+      if (reused) {
+        outputsOf[stage] = reused.runId;
+        if (reused.cacheKey) cacheKeys[stage] = reused.cacheKey;
+        step(stage).reusedFrom = reused.runId;
+        finish(step(stage), 'cached', `reused from ${input.resume!.fromRunId}`, 0);
+        publish();
+        return { metrics: reused.metrics };
+      }
       begin(step(stage));
       publish();
       const result: StageResult = await stageActivities.runStage.executeWithOptions(
         { ...stageOptions(policy), summary: `${stage}: ${entrypoint}` },
         [stageInput(stage, entrypoint, upstream)],
       );
+      outputsOf[stage] = result.cachedFrom ?? input.runId;
+      if (result.cacheKey) cacheKeys[stage] = result.cacheKey;
       Object.assign(step(stage), { attempt: result.attempt, startedAt: result.startedAt, processMs: result.processMs });
-      finish(step(stage), 'succeeded', summarizeMetrics(result.metrics), result.durationMs);
+      if (result.cachedFrom) {
+        step(stage).reusedFrom = result.cachedFrom;
+        finish(step(stage), 'cached', `cached from ${result.cachedFrom}`, result.durationMs);
+      } else finish(step(stage), 'succeeded', summarizeMetrics(result.metrics), result.durationMs);
       publish();
       return result;
     };
@@ -138,7 +163,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
     begin(step('register'));
     const registered = await records.registerModel.executeWithOptions(
       { startToCloseTimeout: '1 minute', summary: `register ${progress.modelName}` },
-      [{ runId: input.runId, modelName: progress.modelName, datasetVersion: dataset.versionId, environmentDigest: input.environment.digest, sourceDigest: source.digest, params: input.params, metrics: evaluation.metrics }],
+      [{ runId: input.runId, ...(outputsOf.train !== input.runId ? { trainRunId: outputsOf.train } : {}), modelName: progress.modelName, datasetVersion: dataset.versionId, environmentDigest: input.environment.digest, sourceDigest: source.digest, params: input.params, metrics: evaluation.metrics }],
     );
     progress.modelVersion = registered.version;
     finish(step('register'), 'succeeded', `${progress.modelName} v${registered.version}`);

@@ -30,7 +30,7 @@ export async function runDemo(config: KilnConfig, out = process.stdout): Promise
 
 function summary(run: RunView, apiUrl: string, prediction: unknown): string {
   const seconds = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(2)} s`;
-  const stages = run.steps.map((s) => `${s.step} ${s.status === 'skipped' ? 'skipped' : seconds(s.durationMs)}`).join(' · ');
+  const stages = run.steps.map((s) => `${s.step} ${s.status === 'skipped' || s.status === 'cached' ? s.status : seconds(s.durationMs)}`).join(' · ');
   const metrics = Object.entries(run.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' · ');
   return [
     '',

@@ -54,11 +54,12 @@ run
   .option('--retries <count>', 'run_policy.retry_count_limit')
   .option('-w, --watch', 'follow the run until it ends')
   .option('--idempotency-key <key>', 'start at most one run for this key; repeating the command prints the same run id')
+  .option('--no-cache', 'run every stage, even one whose inputs match a completed stage')
   .action(async (opts) => {
     const runPolicy: Record<string, unknown> = {};
     if (opts.timeout !== undefined) runPolicy.timeout_seconds = Number(opts.timeout);
     if (opts.retries !== undefined) runPolicy.retry_count_limit = Number(opts.retries);
-    const started = await api().startRun({ project: opts.project, params: parseParamFlags(opts.param), run_policy: runPolicy }, { idempotencyKey: opts.idempotencyKey });
+    const started = await api().startRun({ project: opts.project, params: parseParamFlags(opts.param), run_policy: runPolicy, ...(opts.cache === false ? { cache: false } : {}) }, { idempotencyKey: opts.idempotencyKey });
     process.stdout.write(`${started.run_id}\n`);
     if (started.existing) process.stderr.write(`idempotency key already used: existing run, ${started.status}\n`);
     if (started.web_ui_url) process.stderr.write(`web ui: ${started.web_ui_url}\n`);
@@ -73,6 +74,17 @@ run.command('status <runId>').option('--json', 'print JSON').action(async (runId
 run.command('watch <runId>').description('live progress until the run ends').action(async (runId) => {
   process.exitCode = exitCodeOf((await watchRun(api(), runId)).status);
 });
+run
+  .command('resume <runId>')
+  .description('start a new run that reuses the completed stages of a failed, cancelled or rejected run and runs the rest')
+  .option('-w, --watch', 'follow the new run until it ends')
+  .action(async (runId, opts) => {
+    const resumed = await api().resumeRun(runId);
+    process.stdout.write(`${resumed.run_id}\n`);
+    process.stderr.write(`resumes ${resumed.resumed_from}; reused: ${resumed.reused_stages.join(', ') || 'nothing'}\n`);
+    if (resumed.web_ui_url) process.stderr.write(`web ui: ${resumed.web_ui_url}\n`);
+    if (opts.watch) process.exitCode = exitCodeOf((await watchRun(api(), resumed.run_id)).status);
+  });
 run.command('cancel <runId>').action(async (runId) => print(await api().cancelRun(runId)));
 run.command('list').option('-p, --project <name>').option('--status <status>').option('--limit <n>', 'at most n runs', '20').option('--json', 'print JSON').action(async (opts) => {
   const runs = await api().listRuns({ project: opts.project, status: opts.status, limit: Number(opts.limit) });

@@ -24,6 +24,17 @@ export interface StartedRun {
   existing: boolean;
 }
 
+export interface ResumedRun {
+  run_id: string;
+  workflow_id: string;
+  status: RunStatus;
+  web_ui_url?: string;
+  /** The run it resumes. */
+  resumed_from: string;
+  /** The original's completed stages that the new run reuses instead of running. */
+  reused_stages: string[];
+}
+
 export interface StartRunOptions {
   /** Sent as the `Idempotency-Key` header: starts with the same key return the same run. */
   idempotencyKey?: string;
@@ -45,6 +56,7 @@ export class KilnApiClient {
   startRun = (request: unknown, options: StartRunOptions = {}) =>
     this.call<StartedRun>('POST', '/v1/runs', request, options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey });
   getRun = (runId: string) => this.call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
+  resumeRun = (runId: string) => this.call<ResumedRun>('POST', `/v1/runs/${encodeURIComponent(runId)}/resume`);
   cancelRun = (runId: string) => this.call<{ run_id: string; status: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`);
   listRuns = (query: { project?: string; status?: string; limit?: number } = {}) => {
     const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));

@@ -50,6 +50,13 @@ export function kilnRoutes(service: KilnService): Route[] {
       handle: ({ query }) => service.listRuns({ project: query.get('project') ?? undefined, status: query.get('status') ?? undefined, limit: Number(query.get('limit') ?? 50) }),
     },
     { method: 'GET', path: '/v1/runs/{id}', summary: 'Stage-by-stage progress of a run', handle: ({ params }) => service.getRun(params.id!) },
+    {
+      method: 'POST',
+      path: '/v1/runs/{id}/resume',
+      summary: 'Start a new run that resumes a failed, cancelled or rejected run from its first unfinished stage (409 otherwise)',
+      status: 202,
+      handle: ({ params }) => service.resumeRun(params.id!),
+    },
     { method: 'POST', path: '/v1/runs/{id}/cancel', summary: 'Cancel a run: its running process is stopped', status: 202, handle: ({ params }) => service.cancelRun(params.id!) },
     { method: 'GET', path: '/v1/models', summary: 'List model versions', handle: () => service.listModelVersions() },
     { method: 'GET', path: '/v1/models/{name}/versions', summary: "List a model's versions with lineage", handle: ({ params }) => service.listModelVersions(params.name!) },

@@ -32,7 +32,7 @@ const SETUP_STEPS = ['prepare', 'environment'];
 /** Submits one run through the HTTP API and waits for it to finish; throws unless it succeeded. */
 export async function measureKilnRun(bench: BenchStack, project: string, params: Record<string, unknown> = {}): Promise<KilnRun> {
   const t0 = now();
-  const started = await bench.client.startRun({ project, params });
+  const started = await bench.client.startRun({ project, params, cache: false });
   const submitted = now();
   await bench.stack.client.workflow.getHandle(started.workflow_id).result().catch(() => undefined);
   const end = now();

@@ -6,6 +6,7 @@ import { migrateToLatest } from './migrate.js';
 import { ModelsRepository } from './models-repository.js';
 import { ProjectsRepository } from './projects-repository.js';
 import { RunsRepository } from './runs-repository.js';
+import { StageCacheRepository } from './stage-cache-repository.js';
 
 export interface MetadataStoreOptions extends DatabaseOptions {
   /** Source of every stored timestamp (epoch ms). Default `Date.now`; tests pass a fake clock. */
@@ -21,6 +22,8 @@ export interface MetadataStore {
   readonly runs: RunsRepository;
   readonly metrics: MetricsRepository;
   readonly models: ModelsRepository;
+  /** Completed stages by the digest of their inputs (stage caching). */
+  readonly stageCache: StageCacheRepository;
   /** Closes the database; the store is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -48,6 +51,7 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     runs: new RunsRepository(db, writes, now),
     metrics: new MetricsRepository(db, writes, now),
     models: new ModelsRepository(db, writes, now),
+    stageCache: new StageCacheRepository(db, writes, now),
     close: () => database.close(),
   });
 }

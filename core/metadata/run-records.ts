@@ -22,6 +22,8 @@ export interface RunRecord {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** The failed run this one resumed, if it is a resume. */
+  resumedFrom: string | null;
 }
 
 export interface StageRecord {
@@ -37,6 +39,8 @@ export interface StageRecord {
   /** Time the user process itself ran (last attempt). */
   processMs: number | null;
   message: string | null;
+  /** Set when the stage was cached: the run whose outputs it reused. */
+  reusedFrom: string | null;
 }
 
 export interface RunWithStages extends RunRecord {
@@ -61,6 +65,7 @@ export function toRun(row: RunsTable): RunRecord {
     createdAt: Number(row.created_at),
     startedAt: numberOrNull(row.started_at),
     finishedAt: numberOrNull(row.finished_at),
+    resumedFrom: row.resumed_from ?? null,
   };
 }
 
@@ -75,6 +80,7 @@ export function toStage(row: RunStagesTable): StageRecord {
     durationMs: numberOrNull(row.duration_ms),
     processMs: numberOrNull(row.process_ms),
     message: row.message,
+    reusedFrom: row.reused_from ?? null,
   };
 }
 

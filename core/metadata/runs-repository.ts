@@ -21,6 +21,8 @@ export interface NewRun {
   environmentDigest?: string | null;
   datasetVersion?: string | null;
   sourceDigest?: string | null;
+  /** The failed run this one resumes. */
+  resumedFrom?: string | null;
 }
 
 /** Fields to change; undefined ones are left as they are. */
@@ -47,6 +49,8 @@ export interface StageWrite {
   durationMs?: number | null;
   processMs?: number | null;
   message?: string | null;
+  /** The run whose outputs a cached stage reused. */
+  reusedFrom?: string | null;
 }
 
 export interface ListRunsOptions {
@@ -82,6 +86,7 @@ export class RunsRepository {
       created_at: this.now(),
       started_at: null,
       finished_at: null,
+      resumed_from: run.resumedFrom ?? null,
     };
     await this.writes.insertIfAbsent(this.db, 'runs', row, { key: ['id'] });
     return this.require(run.id);
@@ -117,6 +122,7 @@ export class RunsRepository {
       duration_ms: update.durationMs ?? null,
       process_ms: update.processMs ?? null,
       message: update.message ?? null,
+      reused_from: update.reusedFrom ?? null,
     };
     const given: Record<Exclude<keyof StageWrite, 'runId' | 'stage'>, keyof RunStagesTable> = {
       status: 'status',
@@ -126,6 +132,7 @@ export class RunsRepository {
       durationMs: 'duration_ms',
       processMs: 'process_ms',
       message: 'message',
+      reusedFrom: 'reused_from',
     };
     // Only the fields the caller passed overwrite a stored stage; the defaults above are for inserts.
     const passed = (k: keyof typeof given) => (k === 'attempt' ? update.attempt != null : update[k] !== undefined);

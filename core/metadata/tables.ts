@@ -72,6 +72,8 @@ export interface RunsTable {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** The run this one resumed (migration 0002). */
+  resumed_from: string | null;
 }
 
 export interface RunStagesTable {
@@ -84,6 +86,18 @@ export interface RunStagesTable {
   duration_ms: number | null;
   process_ms: number | null;
   message: string | null;
+  /** The run whose outputs a cached stage reused (migration 0002). */
+  reused_from: string | null;
+}
+
+/** A completed stage's outputs, by the digest of everything that determined them. */
+export interface StageCacheTable {
+  cache_key: string;
+  run_id: string;
+  stage: string;
+  output_prefix: string;
+  metrics_json: string;
+  created_at: number;
 }
 
 export interface MetricsTable {
@@ -134,4 +148,5 @@ export interface KilnTables {
   metrics: MetricsTable;
   model_versions: ModelVersionsTable;
   deployments: DeploymentsTable;
+  stage_cache: StageCacheTable;
 }

@@ -22,6 +22,8 @@ export interface StepProgress {
   attempt?: number;
   /** Short human-readable state: "waiting for environment build", "accuracy 0.96 ≥ 0.9". */
   message?: string;
+  /** A `cached` stage: the run whose outputs it reused. */
+  reusedFrom?: string;
 }
 
 export interface RunProgress {
@@ -40,6 +42,8 @@ export interface RunProgress {
   modelVersion?: number;
   endpoint?: string;
   error?: string;
+  /** The failed run this run resumed. */
+  resumedFrom?: string;
 }
 
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'rejected', 'cancelled'];

@@ -12,6 +12,8 @@ export const RunRequest = z
     project: ResourceName,
     params: HyperparameterOverrides.default({}),
     run_policy: RunPolicy.partial().strict().default({}),
+    /** Stage caching: a stage whose inputs match a completed stage reuses its outputs. */
+    cache: z.boolean().default(true),
   })
   .strict();
 export type RunRequestInput = z.input<typeof RunRequest>;

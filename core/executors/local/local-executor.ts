@@ -8,6 +8,12 @@ export interface LocalExecutorOptions {
   killGraceMs?: number;
   /** Output lines longer than this many bytes are delivered in pieces. Default 64 KiB. */
   maxLineBytes?: number;
+  /**
+   * Directory where each running stage's process group is recorded (`<pgid>.json`, see
+   * running-groups.ts) until it ends, so a worker that dies does not leave it running
+   * unnoticed. Default: not recorded.
+   */
+  runningDir?: string;
 }
 
 /**
@@ -21,7 +27,7 @@ export class LocalExecutor implements StageExecutor {
   constructor(options: LocalExecutorOptions = {}) {
     const killGraceMs = options.killGraceMs ?? 2000;
     if (!Number.isFinite(killGraceMs) || killGraceMs < 0) throw new RangeError(`killGraceMs must be >= 0, got ${killGraceMs}`);
-    this.options = Object.freeze({ killGraceMs, maxLineBytes: options.maxLineBytes ?? 64 * 1024 });
+    this.options = Object.freeze({ killGraceMs, maxLineBytes: options.maxLineBytes ?? 64 * 1024, runningDir: options.runningDir });
   }
 
   async run(spec: StageProcessSpec, observer: StageObserver): Promise<StageExit> {

@@ -3,10 +3,12 @@ import { EnvironmentUnavailableError } from '../../errors.js';
 import type { StageExit, StageObserver, StageProcessSpec } from '../executor.js';
 import { LineSplitter } from './line-splitter.js';
 import { signalProcessGroup, waitForProcessGroupExit } from './process-tree.js';
+import { forgetRunningGroup, recordRunningGroup } from './running-groups.js';
 
 export interface ProcessGroupRunOptions {
   killGraceMs: number;
   maxLineBytes: number;
+  runningDir?: string | undefined;
 }
 
 // setTimeout fires at once for longer delays (about 24.8 days), so longer limits are clamped.
@@ -41,6 +43,7 @@ export function runProcessGroup(spec: StageProcessSpec, observer: StageObserver,
 
     const cleanup = () => {
       for (const timer of timers) clearTimeout(timer);
+      if (options.runningDir && pid !== undefined) forgetRunningGroup(options.runningDir, pid);
       spec.signal?.removeEventListener('abort', onAbort);
     };
     const kill = (signal: NodeJS.Signals) => {
@@ -107,6 +110,13 @@ export function runProcessGroup(spec: StageProcessSpec, observer: StageObserver,
     });
 
     if (pid === undefined) return;
+    if (options.runningDir) {
+      try {
+        recordRunningGroup(options.runningDir, { pgid: pid, ownerPid: process.pid, stageId: spec.id, startedAt: startedAt.toISOString() });
+      } catch {
+        // Bookkeeping for crash recovery only: a full disk must not fail the stage itself.
+      }
+    }
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     timers.push(setTimeout(() => stop('timedOut'), Math.min(spec.timeoutMs, MAX_TIMER_MS)));
   });

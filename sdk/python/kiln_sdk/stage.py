@@ -12,7 +12,10 @@ import math
 import numbers
 import os
 import runpy
+import signal
 import sys
+import threading
+import time
 import traceback
 from typing import Any, Dict
 
@@ -22,6 +25,31 @@ from .metrics import log_metrics
 from .model import KilnModel
 
 METRICS_FILE = "metrics.json"
+PARENT_POLL_SECONDS = 0.5
+
+
+def _watch_parent(parent: int, poll_seconds: float = PARENT_POLL_SECONDS) -> None:
+    """Kills this stage's process group once the worker that started it is gone.
+
+    Kiln starts each stage as its own process group, so a SIGKILLed worker would leave it
+    training, unseen, on its own; this makes the stage die with its worker within a poll.
+    """
+    while os.getppid() == parent:
+        time.sleep(poll_seconds)
+    try:
+        print(f"kiln: worker process {parent} is gone; stopping this stage", file=sys.stderr, flush=True)
+    except OSError:
+        pass  # the worker held the other end of stderr: usually a broken pipe by now
+    if os.getpgid(0) == os.getpid():
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(1)
+
+
+def start_parent_watchdog() -> None:
+    parent = os.getppid()
+    # Started by init, or already orphaned: there is no parent to outlive.
+    if parent > 1:
+        threading.Thread(target=_watch_parent, args=(parent,), name="kiln-parent-watchdog", daemon=True).start()
 
 
 def _check_metrics(result: Any, origin: str) -> Dict[str, float]:
@@ -84,6 +112,7 @@ def main() -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(line_buffering=True)
+    start_parent_watchdog()
     raw = {key: os.environ.get(RUN_CONTRACT_ENV[key]) or "?" for key in ("stage", "attempt", "entrypoint")}
     print(f"kiln: stage {raw['stage']} attempt {raw['attempt']} entrypoint {raw['entrypoint']}", flush=True)
     try:

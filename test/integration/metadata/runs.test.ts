@@ -65,6 +65,7 @@ for (const dialect of DIALECTS) {
         durationMs: 3000,
         processMs: 2900,
         message: null,
+        reusedFrom: null,
       });
       const run = await ctx.store.runs.getRun('r1');
       expect(run?.stages.map((s) => [s.stage, s.status])).toEqual([
@@ -72,6 +73,17 @@ for (const dialect of DIALECTS) {
         ['train', 'succeeded'],
         ['evaluate', 'pending'],
       ]);
+    });
+
+    it('links a resumed run to its original and records which run a cached stage reused', async () => {
+      await ctx.store.runs.createRun(newRun('r1'));
+      const resumed = await ctx.store.runs.createRun(newRun('r2', { resumedFrom: 'r1' }));
+      expect(resumed.resumedFrom).toBe('r1');
+      expect((await ctx.store.runs.getRun('r1'))?.resumedFrom).toBeNull();
+      await ctx.store.runs.upsertStage({ runId: 'r2', stage: 'train', status: 'cached', message: 'reused from r1', reusedFrom: 'r1' });
+      // A later write that leaves reusedFrom out keeps it.
+      const stage = await ctx.store.runs.upsertStage({ runId: 'r2', stage: 'train', status: 'cached', durationMs: 0 });
+      expect(stage).toMatchObject({ status: 'cached', reusedFrom: 'r1', message: 'reused from r1', durationMs: 0 });
     });
 
     it('rejects a stage of an unknown run', async () => {

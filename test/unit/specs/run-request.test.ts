@@ -19,7 +19,7 @@ const request = (input: Record<string, unknown>) => parseSpec(RunRequest, { proj
 
 describe('RunRequest', () => {
   it('needs only the project; params and run policy default to no overrides', () => {
-    expect(parseSpec(RunRequest, { project: 'breast-cancer' })).toEqual({ project: 'breast-cancer', params: {}, run_policy: {} });
+    expect(parseSpec(RunRequest, { project: 'breast-cancer' })).toEqual({ project: 'breast-cancer', params: {}, run_policy: {}, cache: true });
   });
 
   it('names a mistyped parameter under params', () => {
