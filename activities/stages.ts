@@ -170,7 +170,13 @@ export function createStageActivities(deps: ActivityDeps) {
       const checkpointNote = describeCheckpoints(resumed, uploader.latest);
 
       if (exit.cancelled) {
-        await metadata.runs.upsertStage({ ...stageRecord, status: 'cancelled', message: 'cancelled' });
+        // Nobody asked to cancel the run: this worker is shutting down and Temporal retries the stage elsewhere.
+        const byShutdown = !ctx.cancellationDetails?.cancelRequested;
+        await metadata.runs.upsertStage(
+          byShutdown
+            ? { ...stageRecord, status: 'failed', message: 'worker shutting down; the stage is retried on another worker' }
+            : { ...stageRecord, status: 'cancelled', message: 'cancelled' },
+        );
         throw new CancelledFailure(`${input.stage} cancelled`);
       }
       if (exit.timedOut || exit.exitCode !== 0) {

@@ -61,6 +61,16 @@ describe('run lifecycle on the real dev server with real processes', () => {
     expect(stored?.stages.find((s) => s.stage === 'train')?.attempt).toBe(2);
   });
 
+  it('bad params that user code rejects are attempted once, whatever retry_count_limit says', async () => {
+    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { optimizer: 'lbfgs' } }, run_policy: { retry_count_limit: 2 }, cache: false });
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/params.extras.optimizer: expected "sgd" or "adam", got 'lbfgs'/);
+    const stored = await stack.backends.metadata.runs.getRun(run_id);
+    expect(stored?.stages.find((s) => s.stage === 'train')?.attempt).toBe(1);
+    expect(await stack.backends.artifacts.list(`runs/${run_id}/train/logs`)).toHaveLength(1);
+  });
+
   it('a run executes the source snapshot taken at its start, not the files as they are later', async () => {
     const sourceDir = mkdtempSync(join(tmpdir(), 'kiln-snapshot-src-'));
     cpSync(join(fixture, 'src'), sourceDir, { recursive: true });
