@@ -37,23 +37,11 @@ free_ports() {
 }
 
 start() {
-  mkdir -p "$services"
-  # One starter at a time: a second `start` waits, then reuses what the first started.
-  exec 8>"$services/minio.lock"
-  flock 8
-  if is_live; then cat "$state/url"; return 0; fi
-  local pid
-  if pid="$(server_pid)"; then kill "$pid" 2>/dev/null || true; fi
-  rm -rf "$state"
-  [ -x "$minio" ] || bash "$here/ensure-tools.sh"
-  [ -x "$minio" ] || die "minio not found at $minio after scripts/ensure-tools.sh"
-
-  mkdir -p "$state/data"
-  chmod 700 "$state"
+  begin_start "$minio" || return 0
   local user password port console
   # Letters and digits only, so neither needs escaping in the URL.
-  user="kiln$(head -c 64 /dev/urandom | tr -dc 'a-z0-9' | head -c 12)"
-  password="$(head -c 96 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 32)"
+  user="$(random_token kiln 12)"
+  password="$(random_token '' 32 'A-Za-z0-9')"
   read -r port console <<<"$(free_ports)"
   # Credentials go through the environment, never the command line (ps shows that to everyone).
   # fd 8 (the lock) is closed for the server, or it would hold the lock as long as it runs.

@@ -53,25 +53,13 @@ free_ports() {
 }
 
 start() {
-  mkdir -p "$services"
-  # One starter at a time: a second `start` waits, then reuses what the first started.
-  exec 8>"$services/seaweedfs.lock"
-  flock 8
-  if is_live; then cat "$state/url"; return 0; fi
-  local pid
-  if pid="$(server_pid)"; then kill "$pid" 2>/dev/null || true; fi
-  rm -rf "$state"
-  [ -x "$weed" ] || bash "$here/ensure-tools.sh"
-  [ -x "$weed" ] || die "weed not found at $weed after scripts/ensure-tools.sh"
-
-  mkdir -p "$state/data"
-  chmod 700 "$state"
+  begin_start "$weed" || return 0
   local access secret reader reader_secret
   # Letters and digits only, so none needs escaping in the URL or the JSON.
-  access="kiln$(head -c 64 /dev/urandom | tr -dc 'a-z0-9' | head -c 12)"
-  secret="$(head -c 96 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 32)"
-  reader="reader$(head -c 64 /dev/urandom | tr -dc 'a-z0-9' | head -c 10)"
-  reader_secret="$(head -c 96 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 32)"
+  access="$(random_token kiln 12)"
+  secret="$(random_token '' 32 'A-Za-z0-9')"
+  reader="$(random_token reader 10)"
+  reader_secret="$(random_token '' 32 'A-Za-z0-9')"
   # The reader lets tests prove that a missing permission is reported as such.
   (umask 077 && cat >"$state/s3.json" <<JSON
 {"identities": [

@@ -1,12 +1,9 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { checkArtifactStore } from '../core/artifacts/check-artifact-store.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
 import { findPythonInterpreter } from '../core/environments/find-python.js';
 import { requireTool } from '../core/environments/tool-paths.js';
 import { checkDatabase } from '../core/metadata/check-database.js';
-import { waitForFrontend } from '../core/temporal/dev-server.js';
+import { runningDevServerAddress, waitForFrontend } from '../core/temporal/dev-server.js';
 
 export interface BackendCheck {
   backend: 'temporal' | 'database' | 'artifact store' | 'python runtime';
@@ -32,7 +29,7 @@ function toCheck(backend: BackendCheck['backend'], result: { ok: true; descripti
 }
 
 async function checkTemporal(config: KilnConfig): Promise<BackendCheck> {
-  const address = config.temporalAddress ?? (await runningDevServer(config));
+  const address = config.temporalAddress ?? runningDevServerAddress(homePaths(config.home).temporalDb);
   if (!address) {
     try {
       const binary = await requireTool(config, 'temporal');
@@ -48,19 +45,6 @@ async function checkTemporal(config: KilnConfig): Promise<BackendCheck> {
     return { backend: 'temporal', ok: true, detail: `${address} reachable (server ${info.serverVersion || 'unknown version'}), namespace ${config.temporalNamespace}` };
   } catch {
     return { backend: 'temporal', ok: false, detail: `cannot reach Temporal at ${address} (is it running? check TEMPORAL_ADDRESS)` };
-  }
-}
-
-/** The address of a dev server a running `kiln up` supervises for this data directory, if any. */
-async function runningDevServer(config: KilnConfig): Promise<string | undefined> {
-  const record = join(homePaths(config.home).temporalDb, '..', 'server.json');
-  if (!existsSync(record)) return undefined;
-  try {
-    const { pid, address } = JSON.parse(await readFile(record, 'utf8')) as { pid: number; address: string };
-    process.kill(pid, 0);
-    return address;
-  } catch {
-    return undefined;
   }
 }
 

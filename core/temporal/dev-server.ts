@@ -98,6 +98,11 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>, re
   rmSync(recordFile, { force: true });
 }
 
+/** The address of a live dev server another Kiln process supervises on `dbFile`, if any. */
+export function runningDevServerAddress(dbFile: string): string | undefined {
+  return readLiveRecord(join(dirname(dbFile), 'server.json'))?.address;
+}
+
 function readLiveRecord(file: string): ServerRecord | undefined {
   try {
     const record = JSON.parse(readFileSync(file, 'utf8')) as ServerRecord;

@@ -10,7 +10,6 @@ import { checkpointPrefix } from '../../core/artifacts/artifact-keys.js';
 import { checkpointStep } from '../../core/checkpoints/checkpoint-ref.js';
 import { loadConfig, type ConfigOverrides, type KilnConfig } from '../../core/config.js';
 import type { RunningGroupRecord } from '../../core/executors/local/running-groups.js';
-import { isTerminal } from '../../core/pipeline/run-progress.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../workers/embedded-stack.js';
 import { runningPaths } from '../../workers/orphan-cleanup.js';
 import { eventually } from '../support/process-check.js';
@@ -64,11 +63,7 @@ export class WorkerProcess {
   }
 }
 
-export async function waitForRun(client: KilnApiClient, runId: string, timeoutMs = 120_000): Promise<RunView> {
-  let run = await client.getRun(runId);
-  await eventually(async () => isTerminal((run = await client.getRun(runId).catch(() => run)).status), timeoutMs, 250);
-  return run;
-}
+export { waitForRun } from '../support/wait-for-run.js';
 
 /** The highest checkpoint step uploaded for the run's train stage so far (-1: none). */
 export async function uploadedCheckpointStep(stack: EmbeddedStack, runId: string): Promise<number> {

@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { checkpointPrefix, stageLogKey } from '../../core/artifacts/artifact-keys.js';
-import { isTerminal } from '../../core/pipeline/run-progress.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
-import { eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
+import { runToEnd as runToEndOf } from '../support/wait-for-run.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
@@ -16,12 +15,7 @@ const markers = mkdtempSync(join(tmpdir(), 'kiln-crash-markers-'));
 const fixture = join(__dirname, '..', 'fixtures', 'checkpointing');
 const CRASH_AT = 12;
 
-async function runToEnd(body: Parameters<KilnApiClient['startRun']>[0]): Promise<RunView> {
-  const { run_id } = await client.startRun(body);
-  let run = await client.getRun(run_id);
-  await eventually(async () => isTerminal((run = await client.getRun(run_id)).status), 90_000, 200);
-  return run;
-}
+const runToEnd = (body: Parameters<KilnApiClient['startRun']>[0]): Promise<RunView> => runToEndOf(client, body, 90_000);
 
 const trainLog = async (runId: string, attempt: number) => (await stack.backends.artifacts.getBuffer(stageLogKey(runId, 'train', attempt))).toString('utf8');
 const crashOnce = (name: string) => ({ extras: { crash_at_step: CRASH_AT, crash_marker: join(markers, name) } });

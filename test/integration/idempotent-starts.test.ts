@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { KilnApiError, type KilnApiClient, type RunView } from '../../api/client/kiln-api-client.js';
 import { INSTALL_DIR, type KilnConfig } from '../../core/config.js';
-import { isTerminal } from '../../core/pipeline/run-progress.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
+import { waitForRun } from '../support/wait-for-run.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
@@ -16,11 +16,7 @@ const fixture = join(__dirname, '..', 'fixtures', 'sleepy');
 // The dev server outlives this file: keys unique to this process never meet an earlier run's.
 const key = (name: string) => `${name}-${process.pid}-${Date.now()}`;
 
-async function waitForEnd(runId: string): Promise<RunView> {
-  let run = await client.getRun(runId);
-  await eventually(async () => isTerminal((run = await client.getRun(runId)).status), 90_000, 200);
-  return run;
-}
+const waitForEnd = (runId: string): Promise<RunView> => waitForRun(client, runId, 90_000);
 
 async function rejection(promise: Promise<unknown>): Promise<KilnApiError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);

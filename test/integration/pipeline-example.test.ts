@@ -4,22 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { KilnApiError, type KilnApiClient, type RunView } from '../../api/client/kiln-api-client.js';
-import { isTerminal } from '../../core/pipeline/run-progress.js';
 import { INSTALL_DIR } from '../../core/config.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { isAlive, eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
+import { runToEnd as runToEndOf } from '../support/wait-for-run.js';
 
 const example = join(INSTALL_DIR, 'examples', 'breast-cancer');
 let stack: EmbeddedStack;
 let client: KilnApiClient;
 
-async function runToEnd(request: Record<string, unknown>): Promise<RunView> {
-  const { run_id } = await client.startRun(request);
-  let run = await client.getRun(run_id);
-  await eventually(async () => isTerminal((run = await client.getRun(run_id)).status), 240_000, 250);
-  return run;
-}
+const runToEnd = (request: Record<string, unknown>): Promise<RunView> => runToEndOf(client, request as Parameters<KilnApiClient['startRun']>[0], 240_000);
 
 function runCli(args: string[], apiUrl: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

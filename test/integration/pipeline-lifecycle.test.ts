@@ -2,23 +2,19 @@ import { join } from 'node:path';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTerminal } from '../../core/pipeline/run-progress.js';
 import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { eventually, isAlive, readPids } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
+import { waitForRun } from '../support/wait-for-run.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
 const pidDir = mkdtempSync(join(tmpdir(), 'kiln-pids-'));
 const fixture = join(__dirname, '..', 'fixtures', 'sleepy');
 
-async function waitForEnd(runId: string, timeoutMs = 90_000): Promise<RunView> {
-  let run = await client.getRun(runId);
-  await eventually(async () => isTerminal((run = await client.getRun(runId)).status), timeoutMs, 200);
-  return run;
-}
+const waitForEnd = (runId: string, timeoutMs = 90_000): Promise<RunView> => waitForRun(client, runId, timeoutMs);
 
 beforeAll(async () => {
   ({ stack, client } = await startTestStack('lifecycle'));

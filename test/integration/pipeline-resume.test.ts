@@ -4,21 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { KilnApiError, type KilnApiClient, type RunView } from '../../api/client/kiln-api-client.js';
-import { isTerminal } from '../../core/pipeline/run-progress.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
-import { eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
+import { waitForRun } from '../support/wait-for-run.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
 const fixture = join(__dirname, '..', 'fixtures', 'sleepy');
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-resume-'));
 
-async function waitForEnd(runId: string, timeoutMs = 90_000): Promise<RunView> {
-  let run = await client.getRun(runId);
-  await eventually(async () => isTerminal((run = await client.getRun(runId)).status), timeoutMs, 200);
-  return run;
-}
+const waitForEnd = (runId: string, timeoutMs = 90_000): Promise<RunView> => waitForRun(client, runId, timeoutMs);
 
 const statuses = (run: RunView) => Object.fromEntries(run.steps.map((s) => [s.step, s.status]));
 

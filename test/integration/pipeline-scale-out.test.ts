@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
 import { INSTALL_DIR } from '../../core/config.js';
-import { isTerminal } from '../../core/pipeline/run-progress.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { createMysqlTestDatabase } from '../support/mysql-test-database.js';
-import { eventually } from '../support/process-check.js';
 import { withPath } from '../support/s3-test-stores.js';
 import { startTestStack } from '../support/test-stack.js';
+import { runToEnd } from '../support/wait-for-run.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
@@ -33,9 +32,8 @@ describe('the full pipeline on the scale-out backends: MariaDB metadata, MinIO a
   it('runs the example end to end with every record in MySQL and every artifact in MinIO', async () => {
     expect(stack.backends.metadata.dialect).toBe('mysql');
     expect(stack.backends.artifacts.description).toMatch(/^s3/);
-    const { run_id } = await client.startRun({ project: 'breast-cancer' });
-    let run: RunView = await client.getRun(run_id);
-    await eventually(async () => isTerminal((run = await client.getRun(run_id)).status), 240_000, 250);
+    const run: RunView = await runToEnd(client, { project: 'breast-cancer' }, 240_000);
+    const run_id = run.runId;
     expect(run.error).toBeUndefined();
     expect(run.status).toBe('succeeded');
     expect(run.metrics.accuracy).toBeGreaterThanOrEqual(0.9);

@@ -2,21 +2,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
-import { isTerminal } from '../../core/pipeline/run-progress.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
-import { eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
+import { runToEnd as runToEndOf } from '../support/wait-for-run.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
 const fixture = join(__dirname, '..', 'fixtures', 'sleepy');
 
-async function runToEnd(request: Record<string, unknown>): Promise<RunView> {
-  const { run_id } = await client.startRun({ project: 'sleepy-cache', ...request });
-  let run = await client.getRun(run_id);
-  await eventually(async () => isTerminal((run = await client.getRun(run_id)).status), 90_000, 200);
-  return run;
-}
+const runToEnd = (request: Record<string, unknown>): Promise<RunView> => runToEndOf(client, { project: 'sleepy-cache', ...request } as Parameters<KilnApiClient['startRun']>[0], 90_000);
 
 const statuses = (run: RunView) => Object.fromEntries(run.steps.filter((s) => ['preprocess', 'train', 'evaluate'].includes(s.step)).map((s) => [s.step, s.status]));
 const SLOW = { extras: { sleep_seconds: 1.5 } };

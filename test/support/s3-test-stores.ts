@@ -5,6 +5,7 @@ import { createArtifactStore } from '../../core/artifacts/create-artifact-store.
 import type { ObjectStoreClient } from '../../core/artifacts/s3/object-store-client.js';
 import { S3ArtifactStore } from '../../core/artifacts/s3/s3-artifact-store.js';
 import { parseS3Url, type S3Location } from '../../core/artifacts/s3/s3-location.js';
+import { minioClientOptions } from '../../core/artifacts/s3/minio-client.js';
 
 /** The real S3 servers every S3 suite runs against, with the key global-setup provides them under. */
 export const S3_SERVERS = [
@@ -15,14 +16,7 @@ export type S3ServerUrlKey = (typeof S3_SERVERS)[number]['urlKey'];
 
 /** A client of our own for out-of-band checks and tampering, outside the store under test. */
 export function rawClient(location: S3Location): Client {
-  return new Client({
-    endPoint: location.endPoint,
-    ...(location.port === undefined ? {} : { port: location.port }),
-    useSSL: location.useSSL,
-    region: location.region,
-    accessKey: location.accessKey,
-    secretKey: location.secretKey,
-  });
+  return new Client(minioClientOptions(location));
 }
 
 /** `url` with its path replaced by `/bucket/prefix`, keeping credentials and parameters. */

@@ -7,7 +7,13 @@ import type { S3Location } from './s3-location.js';
  * dynamically, so the SDK loads only when an S3 store is configured.
  */
 export async function createMinioClient(location: S3Location): Promise<ObjectStoreClient> {
-  const client: ObjectStoreClient = new Client({
+  const client: ObjectStoreClient = new Client(minioClientOptions(location));
+  return client;
+}
+
+/** The `minio` client settings for a location (also used by tests for out-of-band access). */
+export function minioClientOptions(location: S3Location) {
+  return {
     endPoint: location.endPoint,
     ...(location.port === undefined ? {} : { port: location.port }),
     useSSL: location.useSSL,
@@ -18,6 +24,5 @@ export async function createMinioClient(location: S3Location): Promise<ObjectSto
     // The client's own retry prints to the console and replaces the S3 error code with a
     // generic message; Temporal retries whole activities instead.
     retryOptions: { disableRetry: true },
-  });
-  return client;
+  };
 }
