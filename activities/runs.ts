@@ -12,8 +12,13 @@ export function createRunActivities({ metadata }: ActivityDeps) {
         sourceDigest: progress.sourceDigest ?? null,
         buildWaitMs: progress.buildWaitMs ?? null,
         error: progress.error ?? null,
+        failureClass: progress.failureClass ?? null,
         finishedAt: Date.now(),
       });
+      // An attempt still marked running when the run ends lost its worker and was never retried.
+      for (const step of progress.steps) {
+        await metadata.attempts.closeAbandoned(progress.runId, step.step, Number.MAX_SAFE_INTEGER, 'the worker running this attempt died or lost contact with Temporal');
+      }
       for (const step of progress.steps) {
         await metadata.runs.upsertStage({
           runId: progress.runId,

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { checkpointPrefix, stageLogKey, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
@@ -8,6 +9,8 @@ import { checkpointFromHeartbeat, type CheckpointRef } from '../core/checkpoints
 import { findLatestCheckpoint, restoreCheckpoint } from '../core/checkpoints/checkpoint-restore.js';
 import { CheckpointUploader } from '../core/checkpoints/checkpoint-uploader.js';
 import { homePaths } from '../core/config.js';
+import { classifyStageExit, describeFailure } from '../core/executors/classify-stage-exit.js';
+import { FAILURE_CLASSES, FAILURE_TYPE_OF_CLASS, type FailureClass } from '../core/pipeline/failure-class.js';
 import { parseMetricLine, type MetricPoint } from '../core/runner/metric-line.js';
 import { stageEnvironment } from '../core/runner/stage-environment.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
@@ -33,6 +36,12 @@ export interface StageInput {
   cache?: boolean;
   /** Each upstream stage's cache key; null when it has none, which makes this stage uncacheable. */
   upstreamCacheKeys?: Partial<Record<'preprocess' | 'train', string | null>>;
+  /**
+   * run_policy.retry_count_limit. When given, this activity decides whether a failure is retried,
+   * counting only the failures that use up the limit (not lost or shut-down workers); older
+   * histories leave it to the retry policy's maximumAttempts.
+   */
+  retryCountLimit?: number;
 }
 
 export interface StageResult {
@@ -63,13 +72,28 @@ export interface StageHeartbeat {
   checkpoint?: CheckpointRef;
 }
 
-/** Exit code kiln_sdk uses for bad params or a broken run contract: retrying cannot help. */
-const INPUT_ERROR_EXIT_CODE = 2;
-
 export function createStageActivities(deps: ActivityDeps) {
   const { artifacts, executor, metadata, environments, config } = deps;
   const heartbeatMs = deps.heartbeatIntervalMs ?? 2_000;
   const cache = stageCache(deps);
+
+  /**
+   * Whether Kiln retries after this failed attempt, and a note saying so. Only failures that use
+   * up retry_count_limit are counted against it (a stage that lost two workers and then failed
+   * once still has its retries).
+   */
+  async function decideRetry(input: StageInput, attempt: number, failureClass: FailureClass): Promise<{ retried: boolean | null; note?: string }> {
+    const policy = FAILURE_CLASSES[failureClass];
+    if (!policy.retried) return { retried: false, note: 'not retried: retrying cannot fix this' };
+    if (input.retryCountLimit === undefined) return { retried: null };
+    const earlier = await metadata.attempts.countTowardsLimit(input.runId, input.stage);
+    const used = earlier + (policy.countsTowardsLimit ? 1 : 0);
+    if (used > input.retryCountLimit) {
+      return { retried: false, note: `attempt ${attempt}, ${used} failure${used === 1 ? '' : 's'} counted against retry_count_limit=${input.retryCountLimit}: not retried` };
+    }
+    if (!policy.countsTowardsLimit) return { retried: true, note: `attempt ${attempt}, retried without using up retry_count_limit` };
+    return { retried: true, note: `attempt ${attempt}, retry ${used} of ${input.retryCountLimit}` };
+  }
 
   return {
     /** Runs one stage process with the run contract; logs and outputs go to the artifact store. */
@@ -84,7 +108,14 @@ export function createStageActivities(deps: ActivityDeps) {
       }
       const built = environments.locate(input.environmentDigest);
       if (!built) throw ApplicationFailure.nonRetryable(`environment ${input.environmentDigest.slice(0, 12)} is not built on this worker`, 'EnvironmentUnavailableError');
-      await metadata.runs.upsertStage({ runId: input.runId, stage: input.stage, status: 'running', attempt, startedAt: started.getTime() });
+      const attemptKey = { runId: input.runId, stage: input.stage, attempt };
+      await Promise.all([
+        metadata.runs.upsertStage({ ...attemptKey, status: 'running', startedAt: started.getTime() }),
+        // Earlier attempts still marked running died with their worker: Temporal only starts this one after giving up on them.
+        metadata.attempts
+          .closeAbandoned(input.runId, input.stage, attempt, 'the worker running this attempt died or lost contact with Temporal; retried')
+          .then(() => metadata.attempts.begin({ ...attemptKey, startedAt: started.getTime(), worker: `${hostname()}:${process.pid}` })),
+      ]);
 
       const root = join(homePaths(config.home).work, input.runId, `${input.stage}-${attempt}`);
       const ws = await prepareStageWorkspace(artifacts, root, input);
@@ -172,20 +203,31 @@ export function createStageActivities(deps: ActivityDeps) {
       if (exit.cancelled) {
         // Nobody asked to cancel the run: this worker is shutting down and Temporal retries the stage elsewhere.
         const byShutdown = !ctx.cancellationDetails?.cancelRequested;
-        await metadata.runs.upsertStage(
-          byShutdown
-            ? { ...stageRecord, status: 'failed', message: 'worker shutting down; the stage is retried on another worker' }
-            : { ...stageRecord, status: 'cancelled', message: 'cancelled' },
-        );
+        const message = byShutdown ? 'worker shutting down; the stage is retried on another worker' : 'cancelled';
+        await Promise.all([
+          metadata.runs.upsertStage({ ...stageRecord, status: byShutdown ? 'failed' : 'cancelled', message }),
+          metadata.attempts.end(
+            byShutdown
+              ? { ...attemptKey, status: 'failed', failureClass: 'worker_shutdown', retried: true, message: `${FAILURE_CLASSES.worker_shutdown.label}: ${message}`, logUri: artifacts.uri(logInfo.key) }
+              : { ...attemptKey, status: 'cancelled', retried: false, message, logUri: artifacts.uri(logInfo.key) },
+          ),
+        ]);
         throw new CancelledFailure(`${input.stage} cancelled`);
       }
       if (exit.timedOut || exit.exitCode !== 0) {
-        const reason = exit.timedOut
-          ? `${input.stage} exceeded timeout_seconds=${input.timeoutSeconds}; its process group was killed`
-          : `${input.stage} exited with ${exit.exitCode === null ? `signal ${exit.signal}` : `code ${exit.exitCode}`}: ${lastMeaningful(tail)}`;
-        await metadata.runs.upsertStage({ ...stageRecord, status: 'failed', message: [reason, checkpointNote].filter(Boolean).join('; ') });
-        const type = exit.timedOut ? 'StageTimeout' : exit.exitCode === INPUT_ERROR_EXIT_CODE ? 'StageInputError' : 'StageProcessFailed';
-        throw ApplicationFailure.create({ type, message: reason, nonRetryable: type === 'StageInputError', details: [{ logUri: artifacts.uri(logInfo.key) }] });
+        const failure = classifyStageExit(input.stage, exit, { timeoutSeconds: input.timeoutSeconds, lastOutputLine: lastMeaningful(tail) });
+        const retry = await decideRetry(input, attempt, failure.failureClass);
+        const reason = [describeFailure(failure), retry.note, checkpointNote].filter(Boolean).join('; ');
+        await Promise.all([
+          metadata.runs.upsertStage({ ...stageRecord, status: 'failed', message: reason }),
+          metadata.attempts.end({ ...attemptKey, status: 'failed', failureClass: failure.failureClass, retried: retry.retried, message: reason, logUri: artifacts.uri(logInfo.key) }),
+        ]);
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPE_OF_CLASS[failure.failureClass],
+          message: reason,
+          nonRetryable: retry.retried === false,
+          details: [{ logUri: artifacts.uri(logInfo.key), failureClass: failure.failureClass, attempt }],
+        });
       }
       const done = new Date();
       const result: StageResult = {
@@ -202,7 +244,10 @@ export function createStageActivities(deps: ActivityDeps) {
       };
       // Recorded whatever this run's cache switch says, so later runs (and resumes) can reuse it.
       if (cacheKey) await cache.record(input, cacheKey, result.metrics);
-      await metadata.runs.upsertStage({ ...stageRecord, finishedAt: done.getTime(), durationMs: result.durationMs, status: 'succeeded', message: checkpointNote });
+      await Promise.all([
+        metadata.runs.upsertStage({ ...stageRecord, finishedAt: done.getTime(), durationMs: result.durationMs, status: 'succeeded', message: checkpointNote }),
+        metadata.attempts.end({ ...attemptKey, status: 'succeeded', retried: false, message: checkpointNote ?? null, logUri: result.logUri }),
+      ]);
       // Outputs and log are in the artifact store now; a failed attempt's directory stays for inspection.
       void rm(ws.root, { recursive: true, force: true }).catch(() => {});
       return result;

@@ -6,8 +6,10 @@ import { ConflictError, NotFoundError, SpecValidationError } from '../core/error
 import type { EnvironmentRecord } from '../core/metadata/environments-repository.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
 import type { RunWithStages } from '../core/metadata/run-records.js';
+import type { StageAttemptRecord } from '../core/metadata/stage-attempts-repository.js';
+import { isFailureClass } from '../core/pipeline/failure-class.js';
 import { idempotentRunId, parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-run-id.js';
-import { isTerminal, PIPELINE_STEPS, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
+import { isTerminal, PIPELINE_STEPS, type AttemptView, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
 import { newRunId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
 import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec, resolveParams, resolvePolicy } from '../core/specs/index.js';
@@ -217,7 +219,7 @@ export class KilnService {
     else if (status === 'COMPLETED') progress = (await handle.result()) as RunProgress;
     else progress = await this.storedRun(runId, status);
     if (!progress) throw new NotFoundError('run', runId);
-    return { ...progress, web_ui_url: this.webUiLink(runId) };
+    return { ...withAttempts(progress, await this.metadata.attempts.list(runId)), web_ui_url: this.webUiLink(runId) };
   }
 
   private async storedRun(runId: string, workflowStatus: string | undefined): Promise<RunProgress | undefined> {
@@ -287,6 +289,7 @@ function storedProgress(stored: RunWithStages): RunProgress {
     environmentDigest: stored.environmentDigest ?? undefined,
     buildWaitMs: stored.buildWaitMs ?? undefined,
     error: stored.error ?? undefined,
+    ...(isFailureClass(stored.failureClass) ? { failureClass: stored.failureClass } : {}),
     ...(stored.resumedFrom ? { resumedFrom: stored.resumedFrom } : {}),
     metrics: {},
     steps: [...stored.stages]
@@ -303,4 +306,26 @@ function storedProgress(stored: RunWithStages): RunProgress {
         ...(s.reusedFrom ? { reusedFrom: s.reusedFrom } : {}),
       })),
   };
+}
+
+/** The run's stage attempts, from the run record, attached to their steps. */
+function withAttempts(progress: RunProgress, attempts: StageAttemptRecord[]): RunProgress {
+  if (attempts.length === 0) return progress;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const steps = progress.steps.map((step) => {
+    const mine = attempts.filter((a) => a.stage === step.step);
+    if (mine.length === 0) return step;
+    const views = mine.map((a): AttemptView => ({
+      attempt: a.attempt,
+      status: a.status,
+      ...(a.failureClass ? { failureClass: a.failureClass } : {}),
+      ...(a.retried === null ? {} : { retried: a.retried }),
+      ...(a.message ? { message: a.message } : {}),
+      ...(a.logUri ? { logUri: a.logUri } : {}),
+      startedAt: iso(a.startedAt),
+      ...(a.finishedAt === null ? {} : { finishedAt: iso(a.finishedAt) }),
+    }));
+    return { ...step, attempts: views };
+  });
+  return { ...progress, steps };
 }

@@ -42,9 +42,8 @@ export class ConflictError extends Error {
   }
 }
 
-/** The machine cannot satisfy a spec (no matching Python interpreter, missing file). Never retried. */
-export class EnvironmentUnavailableError extends Error {
-  override readonly name = 'EnvironmentUnavailableError';
+/** An error about one field of a spec (dotted path) that the spec's schema could not catch. */
+abstract class FieldError extends Error {
   constructor(
     readonly field: string,
     message: string,
@@ -52,6 +51,16 @@ export class EnvironmentUnavailableError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The machine cannot satisfy a spec (no matching Python interpreter, missing file). Never retried. */
+export class EnvironmentUnavailableError extends FieldError {
+  override readonly name = 'EnvironmentUnavailableError';
+}
+
+/** Data a run needs is gone (a dataset file deleted since it was registered). Never retried; HTTP 422. */
+export class MissingDataError extends FieldError {
+  override readonly name = 'MissingDataError';
 }
 
 /** A backend (Temporal, database, artifact store) that cannot be reached or used. */
@@ -74,6 +83,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'ValidationGateRejected',
   'EnvironmentBuildError',
   'StageInputError',
+  'MissingDataError',
   // A corrupt object stays corrupt: reading it again cannot help.
   'ArtifactIntegrityError',
 ] as const;

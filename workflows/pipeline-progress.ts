@@ -1,3 +1,5 @@
+import { ApplicationFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
+import { failureClassOfType, type FailureClass } from '../core/pipeline/failure-class.js';
 import { PIPELINE_STEPS, type RunProgress, type StepProgress } from '../core/pipeline/run-progress.js';
 import type { PipelineInput } from './pipeline-input.js';
 
@@ -35,9 +37,21 @@ export function summarizeMetrics(metrics: Record<string, number>): string {
   return entries.map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(' ');
 }
 
+/** The failure class of the innermost typed failure (an activity's ApplicationFailure type). */
+export function failureClassOf(error: unknown): FailureClass {
+  let found: FailureClass | undefined;
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current instanceof ApplicationFailure && current.type) found = failureClassOfType(current.type);
+    // Temporal's own timeouts: a missed heartbeat is a worker that went away.
+    else if (current instanceof TimeoutFailure) found = current.timeoutType === TimeoutType.HEARTBEAT ? 'lost_worker' : 'timeout';
+  }
+  return found ?? 'internal_error';
+}
+
 export function messageOf(error: unknown): string {
   let current: unknown = error;
-  // Activity failures wrap the real reason: report the innermost message.
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  // Activity failures wrap the real reason: report the first application failure's message
+  // (what our code said), else the innermost one. Its own causes are lower-level detail.
+  while (current instanceof Error && !(current instanceof ApplicationFailure) && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(error);
 }

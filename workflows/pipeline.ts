@@ -13,15 +13,21 @@ import {
 } from '@temporalio/workflow';
 import type { KilnActivities } from '../activities/index.js';
 import type { StageInput, StageResult } from '../activities/stages.js';
+import { NON_RETRIED_FAILURE_TYPES } from '../core/pipeline/failure-class.js';
 import { checkGate } from '../core/pipeline/gate-check.js';
 import { describeProgress, type PipelineStep, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
 import { KilnRunStatus } from '../core/temporal/search-attributes.js';
 import type { CacheableStage, PipelineInput } from './pipeline-input.js';
-import { begin, finish, initialProgress, messageOf, summarizeMetrics } from './pipeline-progress.js';
+import { begin, failureClassOf, finish, initialProgress, messageOf, summarizeMetrics } from './pipeline-progress.js';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
-const NON_RETRYABLE = ['SpecValidationError', 'NotFoundError', 'EnvironmentUnavailableError', 'EnvironmentBuildError', 'StageInputError'];
+const NON_RETRYABLE = [...NON_RETRIED_FAILURE_TYPES];
+/**
+ * Attempts beyond retry_count_limit + 1 that a stage may take for failures of the platform (a
+ * worker lost or shut down), which runStage does not count against the limit.
+ */
+const PLATFORM_RETRY_ALLOWANCE = 3;
 
 const bookkeeping = proxyActivities<KilnActivities>({
   startToCloseTimeout: '5 minutes',
@@ -110,6 +116,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
         params: input.params,
         timeoutSeconds: policy.timeout_seconds,
         autoResume: policy.auto_resume,
+        retryCountLimit: policy.retry_count_limit,
         ...(elsewhere.length ? { upstreamRunIds: Object.fromEntries(elsewhere.map((u) => [u, outputsOf[u]!])) } : {}),
         cache: input.cache ?? true,
         upstreamCacheKeys: Object.fromEntries(upstream.map((u) => [u, cacheKeys[u] ?? null])),
@@ -156,6 +163,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
       finish(step('gate'), 'failed', `rejected: ${details}`);
       for (const later of ['register', 'serve'] as const) finish(step(later), 'skipped', 'validation gate rejected the model');
       progress.error = `validation gate rejected the model: ${details}`;
+      progress.failureClass = 'gate_failed';
       return await close('rejected');
     }
     finish(step('gate'), 'succeeded', `passed: ${details}`);
@@ -187,6 +195,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
       else if (s.status === 'pending') s.status = cancelled ? 'cancelled' : 'skipped';
     }
     progress.error = cancelled ? 'cancelled by request' : messageOf(error);
+    if (!cancelled) progress.failureClass = failureClassOf(error);
     await CancellationScope.nonCancellable(() => close(cancelled ? 'cancelled' : 'failed'));
     if (cancelled) throw error;
     throw ApplicationFailure.create({ type: 'PipelineFailed', message: progress.error, nonRetryable: true, cause: error instanceof Error ? error : undefined });
@@ -204,6 +213,7 @@ function stageOptions(policy: PipelineInput['policy']) {
     startToCloseTimeout: `${policy.timeout_seconds + 120} seconds`,
     heartbeatTimeout: '30 seconds',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { maximumAttempts: policy.retry_count_limit + 1, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE },
+    // runStage ends a stage's retries itself once retry_count_limit is used up; this bound only caps platform failures.
+    retry: { maximumAttempts: policy.retry_count_limit + 1 + PLATFORM_RETRY_ALLOWANCE, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE },
   } as const;
 }

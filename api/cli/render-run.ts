@@ -1,3 +1,5 @@
+import { FAILURE_CLASSES } from '../../core/pipeline/failure-class.js';
+import type { AttemptView } from '../../core/pipeline/run-progress.js';
 import type { RunView } from '../client/kiln-api-client.js';
 
 const ICONS: Record<string, string> = {
@@ -10,10 +12,21 @@ export function renderRun(run: RunView): string[] {
   for (const step of run.steps) {
     const time = step.durationMs === undefined ? '' : `${(step.durationMs / 1000).toFixed(2)}s`;
     lines.push(`  ${ICONS[step.status] ?? '?'} ${step.step.padEnd(11)} ${step.status.padEnd(10)} ${time.padStart(8)}  ${step.message ?? ''}`.trimEnd());
+    // Attempts are worth a line each only when there was more than one, or one failed.
+    const attempts = step.attempts ?? [];
+    if (attempts.length > 1 || attempts.some((a) => a.status === 'failed')) lines.push(...attempts.map(renderAttempt));
   }
-  if (run.error) lines.push(`  error: ${run.error}`);
+  if (run.error) lines.push(`  error${run.failureClass ? ` (${FAILURE_CLASSES[run.failureClass].label})` : ''}: ${run.error}`);
   if (run.web_ui_url) lines.push(`  web ui: ${run.web_ui_url}`);
   return lines;
+}
+
+function renderAttempt(a: AttemptView): string {
+  const outcome = a.status === 'failed' ? (a.retried ? 'failed, retried' : a.retried === false ? 'failed, not retried' : 'failed') : a.status;
+  const why = a.failureClass ? `${FAILURE_CLASSES[a.failureClass].label}: ` : '';
+  // The message already starts with the class label when runStage wrote it.
+  const message = a.message && why && a.message.startsWith(why) ? a.message.slice(why.length) : (a.message ?? '');
+  return `      attempt ${a.attempt}: ${outcome}${a.failureClass ? ` [${a.failureClass}]` : ''}${message ? ` — ${message}` : ''}`;
 }
 
 interface RunRow {

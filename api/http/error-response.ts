@@ -1,4 +1,4 @@
-import { BackendUnavailableError, ConflictError, EnvironmentUnavailableError, NotFoundError, SpecValidationError } from '../../core/errors.js';
+import { BackendUnavailableError, ConflictError, EnvironmentUnavailableError, MissingDataError, NotFoundError, SpecValidationError } from '../../core/errors.js';
 
 export interface ErrorBody {
   error: { type: string; message: string; fields?: { path: string; message: string }[] };
@@ -12,7 +12,7 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   if (error instanceof NotFoundError) return { status: 404, body: { error: { type: error.name, message: error.message } } };
   if (error instanceof ConflictError) return { status: 409, body: { error: { type: error.name, message: error.message } } };
   // The spec is valid but this installation cannot run it (e.g. no matching Python).
-  if (error instanceof EnvironmentUnavailableError) {
+  if (error instanceof EnvironmentUnavailableError || error instanceof MissingDataError) {
     return { status: 422, body: { error: { type: error.name, message: error.message, fields: [{ path: error.field, message: error.message }] } } };
   }
   if (error instanceof BackendUnavailableError) return { status: 503, body: { error: { type: error.name, message: error.message } } };

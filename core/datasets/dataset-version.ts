@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { SpecValidationError } from '../errors.js';
+import { MissingDataError, SpecValidationError } from '../errors.js';
 import { canonicalJson } from '../specs/canonical-json.js';
 import type { DatasetSpec } from '../specs/dataset.js';
 import { CsvSyntaxError, formatCsv, parseCsv } from './csv.js';
@@ -118,6 +118,10 @@ export async function readDatasetFile(csvPath: string): Promise<Buffer> {
   try {
     return await readFile(csvPath);
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new MissingDataError('dataset.path', `dataset file ${csvPath} does not exist (moved or deleted since the dataset was registered?)`, { cause: err });
+    }
     throw new SpecValidationError([{ path: 'dataset.path', message: `cannot read ${csvPath}: ${(err as Error).message}` }], {
       cause: err,
     });

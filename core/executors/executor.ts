@@ -48,6 +48,13 @@ export interface StageExit {
   signal: string | null;
   timedOut: boolean;
   cancelled: boolean;
+  /**
+   * The platform says the out-of-memory killer ended it (the cgroup's oom_kill counter rose;
+   * a pod's OOMKilled state). Absent when the executor cannot tell.
+   */
+  oomKilled?: boolean;
+  /** How the platform ended it, in its own words, when it says more than the exit code (pod messages). */
+  platformMessage?: string;
   startedAt: Date;
   finishedAt: Date;
   /** Wall time of the process itself, from spawn to exit. */

@@ -6,6 +6,7 @@ import { migrateToLatest } from './migrate.js';
 import { ModelsRepository } from './models-repository.js';
 import { ProjectsRepository } from './projects-repository.js';
 import { RunsRepository } from './runs-repository.js';
+import { StageAttemptsRepository } from './stage-attempts-repository.js';
 import { StageCacheRepository } from './stage-cache-repository.js';
 
 export interface MetadataStoreOptions extends DatabaseOptions {
@@ -24,6 +25,8 @@ export interface MetadataStore {
   readonly models: ModelsRepository;
   /** Completed stages by the digest of their inputs (stage caching). */
   readonly stageCache: StageCacheRepository;
+  /** Every attempt of every stage and why it ended. */
+  readonly attempts: StageAttemptsRepository;
   /** Closes the database; the store is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -52,6 +55,7 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     metrics: new MetricsRepository(db, writes, now),
     models: new ModelsRepository(db, writes, now),
     stageCache: new StageCacheRepository(db, writes, now),
+    attempts: new StageAttemptsRepository(db, writes, now),
     close: () => database.close(),
   });
 }

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { BackendUnavailableError } from '../errors.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-resume-and-stage-cache.js';
+import * as m0003 from './migrations/0003-stage-attempts.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a directory scan so the
@@ -10,6 +11,7 @@ import * as m0002 from './migrations/0002-resume-and-stage-cache.js';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
   '0002-resume-and-stage-cache': m0002,
+  '0003-stage-attempts': m0003,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -19,6 +19,8 @@ export interface RunRecord {
   /** Time spent waiting for the environment build before the first stage could start. */
   buildWaitMs: number | null;
   error: string | null;
+  /** Why the run failed (a FailureClass), when it did. */
+  failureClass: string | null;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -62,6 +64,7 @@ export function toRun(row: RunsTable): RunRecord {
     sourceDigest: row.source_digest,
     buildWaitMs: numberOrNull(row.build_wait_ms),
     error: row.error,
+    failureClass: row.failure_class ?? null,
     createdAt: Number(row.created_at),
     startedAt: numberOrNull(row.started_at),
     finishedAt: numberOrNull(row.finished_at),

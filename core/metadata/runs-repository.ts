@@ -33,6 +33,8 @@ export interface RunUpdate {
   sourceDigest?: string | null;
   buildWaitMs?: number | null;
   error?: string | null;
+  /** A FailureClass: why the run failed. */
+  failureClass?: string | null;
   startedAt?: number | null;
   finishedAt?: number | null;
 }
@@ -87,6 +89,7 @@ export class RunsRepository {
       started_at: null,
       finished_at: null,
       resumed_from: run.resumedFrom ?? null,
+      failure_class: null,
     };
     await this.writes.insertIfAbsent(this.db, 'runs', row, { key: ['id'] });
     return this.require(run.id);
@@ -101,6 +104,7 @@ export class RunsRepository {
       source_digest: update.sourceDigest,
       build_wait_ms: update.buildWaitMs,
       error: update.error,
+      failure_class: update.failureClass,
       started_at: update.startedAt,
       finished_at: update.finishedAt,
     };

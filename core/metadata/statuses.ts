@@ -14,6 +14,9 @@ export type RunStatus = z.infer<typeof RunStatus>;
 export const StageStatus = z.enum(['pending', 'waiting', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'cached']);
 export type StageStatus = z.infer<typeof StageStatus>;
 
+export const StageAttemptStatus = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
+export type StageAttemptStatus = z.infer<typeof StageAttemptStatus>;
+
 export const ModelVersionStatus = z.enum(['registered', 'serving', 'archived']);
 export type ModelVersionStatus = z.infer<typeof ModelVersionStatus>;
 

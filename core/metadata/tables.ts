@@ -1,4 +1,4 @@
-import type { BuildStatus, DeploymentStatus, ModelVersionStatus, RunStatus, StageStatus } from './statuses.js';
+import type { BuildStatus, DeploymentStatus, ModelVersionStatus, RunStatus, StageAttemptStatus, StageStatus } from './statuses.js';
 
 /*
  * Row shapes of the metadata tables, as Kysely sees them. Conventions that keep the schema
@@ -74,6 +74,8 @@ export interface RunsTable {
   finished_at: number | null;
   /** The run this one resumed (migration 0002). */
   resumed_from: string | null;
+  /** Why the run failed, a FailureClass (migration 0003). */
+  failure_class: string | null;
 }
 
 export interface RunStagesTable {
@@ -88,6 +90,24 @@ export interface RunStagesTable {
   message: string | null;
   /** The run whose outputs a cached stage reused (migration 0002). */
   reused_from: string | null;
+}
+
+/** One attempt of a stage and how it ended (migration 0003). */
+export interface StageAttemptsTable {
+  run_id: string;
+  stage: string;
+  attempt: number;
+  status: StageAttemptStatus;
+  /** A FailureClass when the attempt failed. */
+  failure_class: string | null;
+  /** 1 when Kiln retries the stage after this attempt, 0 when this attempt ended it; NULL while running. */
+  retried: number | null;
+  message: string | null;
+  log_uri: string | null;
+  /** host:pid of the worker that ran it. */
+  worker: string | null;
+  started_at: number;
+  finished_at: number | null;
 }
 
 /** A completed stage's outputs, by the digest of everything that determined them. */
@@ -149,4 +169,5 @@ export interface KilnTables {
   model_versions: ModelVersionsTable;
   deployments: DeploymentsTable;
   stage_cache: StageCacheTable;
+  stage_attempts: StageAttemptsTable;
 }

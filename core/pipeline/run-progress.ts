@@ -3,6 +3,8 @@
  * Pure types and helpers (no Node imports): shared by the workflow, the API and the CLI, so
  * every surface shows the same states.
  */
+import type { FailureClass } from './failure-class.js';
+
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
 export type StepStatus = 'pending' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'cached';
 
@@ -24,6 +26,20 @@ export interface StepProgress {
   message?: string;
   /** A `cached` stage: the run whose outputs it reused. */
   reusedFrom?: string;
+  /** Every attempt and how it ended; filled in from the run record by the API, not by the workflow. */
+  attempts?: AttemptView[];
+}
+
+export interface AttemptView {
+  attempt: number;
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  failureClass?: FailureClass;
+  /** Whether the stage was retried after this attempt (absent while it runs). */
+  retried?: boolean;
+  message?: string;
+  logUri?: string;
+  startedAt: string;
+  finishedAt?: string;
 }
 
 export interface RunProgress {
@@ -42,6 +58,8 @@ export interface RunProgress {
   modelVersion?: number;
   endpoint?: string;
   error?: string;
+  /** Why the run failed, when it did. */
+  failureClass?: FailureClass;
   /** The failed run this run resumed. */
   resumedFrom?: string;
 }

@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 describe('the training process killed from outside', () => {
-  it.each([0, 1, 2])('with retry_count_limit %i: retried up to the limit, then the run fails as killed by SIGKILL', async (limit) => {
+  it.each([0, 1, 2])('with retry_count_limit %i: retried up to the limit, then the run fails as killed, most likely out of memory', async (limit) => {
     const pidFile = join(pidDir, `limit-${limit}.json`);
     const { run_id } = await client.startRun({ project: 'sleepy', cache: false, params: { extras: { sleep_seconds: 120, pid_file: pidFile } }, run_policy: { retry_count_limit: limit } });
     const killed = new Set<number>();
@@ -42,7 +42,14 @@ describe('the training process killed from outside', () => {
     const logs = await stack.backends.artifacts.list(dirname(stageLogKey(run_id, 'train', 1)));
     expect(logs).toHaveLength(limit + 1);
     expect(run.error).toContain(`attempt ${limit + 1}`);
-    expect(run.error).toMatch(/train exited with signal SIGKILL/);
+    expect(run.error).toMatch(/train was killed \(SIGKILL\) by something other than Kiln, most likely the out-of-memory killer/);
+    expect(run.failureClass).toBe('out_of_memory');
     expect(killed.size).toBe(limit + 1);
+    // The run record keeps every attempt and why it ended: all retried but the last.
+    const attempts = run.steps.find((s) => s.step === 'train')?.attempts ?? [];
+    expect(attempts.map((a) => [a.attempt, a.status, a.failureClass, a.retried])).toEqual(
+      Array.from({ length: limit + 1 }, (_, i) => [i + 1, 'failed', 'out_of_memory', i < limit]),
+    );
+    expect(attempts.at(-1)?.message).toContain(`counted against retry_count_limit=${limit}: not retried`);
   });
 });

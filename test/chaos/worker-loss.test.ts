@@ -12,7 +12,12 @@ let config: KilnConfig;
 let worker: WorkerProcess | undefined;
 let uninterrupted: RunView;
 // cache: false, or the stage cache would reuse the baseline's train stage instead of running it.
-const resumable = { project: 'checkpointing', cache: false, params: LONG_TRAIN, run_policy: { retry_count_limit: 2, auto_resume: true, timeout_seconds: 120 } };
+// retry_count_limit 0: a lost or shut-down worker is the platform's failure, which does not use up the limit.
+const resumable = { project: 'checkpointing', cache: false, params: LONG_TRAIN, run_policy: { retry_count_limit: 0, auto_resume: true, timeout_seconds: 120 } };
+
+function trainAttempts(run: RunView) {
+  return run.steps.find((s) => s.step === 'train')?.attempts?.map((a) => [a.attempt, a.status, a.failureClass ?? null, a.retried]);
+}
 
 beforeAll(async () => {
   ({ stack, client, config } = await startApiOnly('worker-loss', 'checkpointing'));
@@ -52,6 +57,10 @@ describe('a worker lost in the middle of training', () => {
     // No work lost: it resumes from the very last step the killed attempt completed.
     expect(run.metrics.resumed_from_step).toBe(lastStep);
     expect(lastStep).toBeGreaterThanOrEqual(8);
+    expect(trainAttempts(run)).toEqual([
+      [1, 'failed', 'lost_worker', true],
+      [2, 'succeeded', null, false],
+    ]);
     expect(withoutResumeMarker(run.metrics)).toEqual(withoutResumeMarker(uninterrupted.metrics));
     expect(await modelVersionsOf(run)).toHaveLength(1);
     expect(recordedGroups(config.home)).toEqual([]);
@@ -74,6 +83,10 @@ describe('a worker lost in the middle of training', () => {
     expect(run.status).toBe('succeeded');
     expect(run.steps.find((s) => s.step === 'train')?.attempt).toBe(2);
     expect(run.metrics.resumed_from_step).toBeGreaterThanOrEqual(8);
+    expect(trainAttempts(run)).toEqual([
+      [1, 'failed', 'worker_shutdown', true],
+      [2, 'succeeded', null, false],
+    ]);
     expect(withoutResumeMarker(run.metrics)).toEqual(withoutResumeMarker(uninterrupted.metrics));
     expect(await modelVersionsOf(run)).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { temporal } from '@temporalio/proto';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
@@ -43,7 +44,8 @@ describe('run lifecycle on the real dev server with real processes', () => {
     const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 120, pid_file: pidFile } }, run_policy: { timeout_seconds: 2 } });
     const run = await waitForEnd(run_id);
     expect(run.status).toBe('failed');
-    expect(run.error).toMatch(/exceeded timeout_seconds=2/);
+    expect(run.error).toMatch(/train ran longer than timeout_seconds=2 and was stopped with its whole process group/);
+    expect(run.failureClass).toBe('timeout');
     const pids = readPids(pidFile)!;
     expect(isAlive(pids.pid) || isAlive(pids.child)).toBe(false);
   });
@@ -53,8 +55,16 @@ describe('run lifecycle on the real dev server with real processes', () => {
     const run = await waitForEnd(run_id);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/exited with code 3: deliberate failure/);
+    expect(run.failureClass).toBe('user_code_error');
     const stored = await stack.backends.metadata.runs.getRun(run_id);
     expect(stored?.stages.find((s) => s.stage === 'train')?.attempt).toBe(2);
+    const attempts = run.steps.find((s) => s.step === 'train')?.attempts ?? [];
+    expect(attempts.map((a) => [a.attempt, a.status, a.failureClass, a.retried])).toEqual([
+      [1, 'failed', 'user_code_error', true],
+      [2, 'failed', 'user_code_error', false],
+    ]);
+    expect(attempts[0]?.message).toMatch(/^user code failed: train exited with code 3: deliberate failure.*; attempt 1, retry 1 of 1$/);
+    expect(attempts[0]?.logUri).toMatch(/train/);
   });
 
   it('bad params that user code rejects are attempted once, whatever retry_count_limit says', async () => {
@@ -65,6 +75,32 @@ describe('run lifecycle on the real dev server with real processes', () => {
     const stored = await stack.backends.metadata.runs.getRun(run_id);
     expect(stored?.stages.find((s) => s.stage === 'train')?.attempt).toBe(1);
     expect(await stack.backends.artifacts.list(`runs/${run_id}/train/logs`)).toHaveLength(1);
+    expect(run.failureClass).toBe('invalid_input');
+    expect(run.steps.find((s) => s.step === 'train')?.attempts?.map((a) => [a.failureClass, a.retried])).toEqual([['invalid_input', false]]);
+  });
+
+  it('a dataset file deleted after it was registered fails the run as missing data, attempted once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kiln-vanishing-data-'));
+    const csv = join(dataDir, 'tiny.csv');
+    cpSync(join(fixture, 'data', 'tiny.csv'), csv);
+    const spec = readSpecFile(join(fixture, 'kiln.json'));
+    await client.applyDataset({ ...spec.dataset, name: 'vanishing', path: csv });
+    await client.applyProject({ ...spec.project, name: 'sleepy-vanishing', dataset: 'vanishing', source_dir: join(fixture, 'src') });
+    rmSync(csv);
+
+    const { run_id } = await client.startRun({ project: 'sleepy-vanishing', run_policy: { retry_count_limit: 2 }, cache: false });
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('failed');
+    expect(run.failureClass).toBe('missing_data');
+    expect(run.error).toContain(`dataset file ${csv} does not exist`);
+    expect(run.steps.find((s) => s.step === 'prepare')?.status).toBe('failed');
+    expect(run.steps.find((s) => s.step === 'train')?.status).toBe('skipped');
+    // Not retried: one prepareRun attempt in the workflow's history.
+    const history = await stack.client.workflow.getHandle(run_id).fetchHistory();
+    const failures = history.events?.filter((e) => e.activityTaskFailedEventAttributes) ?? [];
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.activityTaskFailedEventAttributes?.retryState).toBe(temporal.api.enums.v1.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE);
+    expect((await stack.backends.metadata.runs.getRun(run_id))?.failureClass).toBe('missing_data');
   });
 
   it('a run executes the source snapshot taken at its start, not the files as they are later', async () => {

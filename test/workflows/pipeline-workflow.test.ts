@@ -181,7 +181,7 @@ describe('pipelineWorkflow on the real dev server', () => {
     expect(fakes.names()).not.toContain('deployModel');
     expect(fakes.names().at(-1)).toBe('finishRun');
     expect(fakes.inputsOf('finishRun')).toHaveLength(1);
-    expect(fakes.inputsOf('finishRun')[0]).toMatchObject({ status: 'rejected', metrics: STAGE_METRICS.evaluate });
+    expect(fakes.inputsOf('finishRun')[0]).toMatchObject({ status: 'rejected', failureClass: 'gate_failed', metrics: STAGE_METRICS.evaluate });
     expect(stepStatuses(result)).toMatchObject({ evaluate: 'succeeded', gate: 'failed', register: 'skipped', serve: 'skipped' });
     expect(result.error).toMatch(/validation gate rejected the model: accuracy 0.95 < 0.99, f1 0.94 ≥ 0.5/);
     expect(result.modelVersion).toBeUndefined();
@@ -202,12 +202,15 @@ describe('pipelineWorkflow on the real dev server', () => {
     expect(fakes.inputsOf('finishRun')[0]?.status).toBe('succeeded');
   });
 
-  it('a retryable stage failure is retried retry_count_limit times, then fails the run with its message', async () => {
+  it('a retryable stage failure is retried until runStage says retry_count_limit is used up, then fails the run with its message and class', async () => {
     const message = 'train exited with code 1: ValueError: deliberate failure';
     const fakes = fakeActivities({
       async runStage(input: StageInput) {
-        if (input.stage !== 'train') return stageResult(input, Context.current().info.attempt);
-        throw ApplicationFailure.create({ type: 'StageProcessFailed', message, details: [{ logUri: 'file:///tmp/train.log' }] });
+        const attempt = Context.current().info.attempt;
+        if (input.stage !== 'train') return stageResult(input, attempt);
+        // runStage's contract: it counts failures against the limit the workflow hands it.
+        const nonRetryable = attempt > input.retryCountLimit!;
+        throw ApplicationFailure.create({ type: 'StageProcessFailed', message, nonRetryable, details: [{ logUri: 'file:///tmp/train.log' }] });
       },
     });
     const input = pipelineInput({ policy: { retry_count_limit: 2 } });
@@ -225,9 +228,10 @@ describe('pipelineWorkflow on the real dev server', () => {
     expect((failure.cause as ApplicationFailure).type).toBe('PipelineFailed');
     expect(failure.cause?.message).toBe(message);
 
+    expect(fakes.inputsOf('runStage').every((s) => s.retryCountLimit === 2)).toBe(true);
     const finished = fakes.inputsOf('finishRun');
     expect(finished).toHaveLength(1);
-    expect(finished[0]).toMatchObject({ status: 'failed', error: message });
+    expect(finished[0]).toMatchObject({ status: 'failed', error: message, failureClass: 'user_code_error' });
     expect(stepStatuses(finished[0]!)).toEqual({
       prepare: 'succeeded',
       environment: 'succeeded',
@@ -240,6 +244,22 @@ describe('pipelineWorkflow on the real dev server', () => {
     });
     expect(finished[0]!.steps.find((s) => s.step === 'train')?.message).toBe(message);
     expect(await runStatusAttribute(handle)).toBe('failed');
+  });
+
+  it('lost workers do not use up retry_count_limit, but a stage that keeps losing them is bounded', async () => {
+    const fakes = fakeActivities({
+      async runStage(input: StageInput) {
+        if (input.stage !== 'train') return stageResult(input, Context.current().info.attempt);
+        throw ApplicationFailure.create({ type: 'WorkerLost', message: 'the worker running runStage died' });
+      },
+    });
+    const input = pipelineInput({ policy: { retry_count_limit: 0 } });
+    await withWorker(env, fakes.activities, async (taskQueue) => failureOf(await startPipeline(env, taskQueue, input)));
+
+    const train = fakes.calls.filter((c) => c.name === 'runStage' && (c.input as StageInput).stage === 'train');
+    // retry_count_limit + 1 attempts, plus the allowance for platform failures (3).
+    expect(train.map((c) => c.attempt)).toEqual([1, 2, 3, 4]);
+    expect(fakes.inputsOf('finishRun')[0]).toMatchObject({ status: 'failed', failureClass: 'lost_worker' });
   });
 
   it('a StageInputError is not retried, whatever retry_count_limit says', async () => {
@@ -255,7 +275,7 @@ describe('pipelineWorkflow on the real dev server', () => {
 
     expect(fakes.inputsOf('runStage').map((s) => s.stage)).toEqual(['preprocess']);
     expect(failure.cause?.message).toBe('params.json: epochs must be positive');
-    expect(fakes.inputsOf('finishRun')[0]).toMatchObject({ status: 'failed', error: 'params.json: epochs must be positive' });
+    expect(fakes.inputsOf('finishRun')[0]).toMatchObject({ status: 'failed', error: 'params.json: epochs must be positive', failureClass: 'invalid_input' });
     expect(stepStatuses(fakes.inputsOf('finishRun')[0]!)).toMatchObject({ preprocess: 'failed', train: 'skipped' });
   });
 

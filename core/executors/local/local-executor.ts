@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { EnvironmentUnavailableError, SpecValidationError } from '../../errors.js';
 import type { ExecutorCapabilities, StageExecutor, StageExit, StageObserver, StageProcessSpec } from '../executor.js';
+import { readOomKillCount } from './oom-kill-counter.js';
 import { runProcessGroup, type ProcessGroupRunOptions } from './process-group-run.js';
 
 export interface LocalExecutorOptions {
@@ -45,7 +46,12 @@ export class LocalExecutor implements StageExecutor {
     }
     // The signal may have fired while the directory was checked.
     if (spec.signal?.aborted) return notStarted();
-    return runProcessGroup(spec, observer, this.options);
+    const oomKillsBefore = await readOomKillCount();
+    const exit = await runProcessGroup(spec, observer, this.options);
+    if (exit.signal !== 'SIGKILL' || exit.timedOut || exit.cancelled || oomKillsBefore === undefined) return exit;
+    // Another stage's process in the same cgroup could be the victim; a rise is still the best evidence there is.
+    const oomKillsAfter = await readOomKillCount();
+    return oomKillsAfter !== undefined && oomKillsAfter > oomKillsBefore ? { ...exit, oomKilled: true } : exit;
   }
 }
 

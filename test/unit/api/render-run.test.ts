@@ -52,6 +52,37 @@ describe('renderRun steps', () => {
   });
 });
 
+describe('renderRun attempts', () => {
+  const at = '2026-01-01T12:00:00.000Z';
+  it('lists every attempt of a stage that failed once, with its class and whether it was retried', () => {
+    const lines = renderRun(
+      run({
+        steps: [
+          {
+            step: 'train',
+            status: 'succeeded',
+            attempts: [
+              { attempt: 1, status: 'failed', failureClass: 'out_of_memory', retried: true, message: 'out of memory: train was killed (SIGKILL)', startedAt: at },
+              { attempt: 2, status: 'succeeded', retried: false, startedAt: at },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(lines.slice(2)).toEqual(['      attempt 1: failed, retried [out_of_memory] — train was killed (SIGKILL)', '      attempt 2: succeeded']);
+  });
+
+  it('lists none for a stage that succeeded at its only attempt', () => {
+    const lines = renderRun(run({ steps: [{ step: 'train', status: 'succeeded', attempts: [{ attempt: 1, status: 'succeeded', startedAt: at }] }] }));
+    expect(lines).toHaveLength(2);
+  });
+
+  it('names the failure class of a failed run next to its error', () => {
+    const lines = renderRun(run({ status: 'failed', failureClass: 'missing_data', error: 'dataset "iris" not found' }));
+    expect(lines.at(-1)).toBe('  error (missing data): dataset "iris" not found');
+  });
+});
+
 describe('renderRun footer', () => {
   it('adds the error and the Web UI link when present', () => {
     const lines = renderRun(run({ status: 'failed', error: 'train exited with code 1', web_ui_url: 'http://localhost:8233/x' }));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeDatasetVersion } from '../../../core/datasets/store-dataset-version.js';
-import { SpecValidationError } from '../../../core/errors.js';
+import { MissingDataError } from '../../../core/errors.js';
 import { DatasetSpec } from '../../../core/specs/dataset.js';
 import { MemoryArtifactStore } from '../snapshots/memory-artifact-store.js';
 
@@ -58,10 +58,11 @@ describe('storeDatasetVersion', () => {
     expect(await store.exists(`${second.prefix}/dataset.json`)).toBe(true);
   });
 
-  it('reports a missing file on dataset.path', async () => {
+  it('reports a missing file as missing data on dataset.path', async () => {
     const error = await storeDatasetVersion(store, spec, join(dir, 'missing.csv')).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SpecValidationError);
-    expect((error as SpecValidationError).problems[0]?.path).toBe('dataset.path');
+    expect(error).toBeInstanceOf(MissingDataError);
+    expect((error as MissingDataError).field).toBe('dataset.path');
+    expect((error as MissingDataError).message).toContain('missing.csv does not exist');
     expect(store.objects.size).toBe(0);
   });
 });
