@@ -8,12 +8,13 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools build demo demo-full services-down test up typecheck bench bench-recovery clean
+.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test up typecheck bench bench-recovery clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
 	@echo "make demo-full  the same demo on MariaDB + MinIO (started locally)"
 	@echo "make test   run every test (starts the Temporal dev server the tests need)"
+	@echo "make k8s-up / k8s-down  a local Kubernetes control plane with fake nodes (scripts/k8s-testbed.sh)"
 	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
 	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
 	@echo "make bench-recovery  kill workers mid-training and measure resume time and work lost"
@@ -27,6 +28,10 @@ tools:
 
 server-tools:
 	@bash scripts/ensure-tools.sh servers
+
+# Kubernetes binaries for the testbed: a long build the first time (then cached per machine).
+k8s-tools:
+	@bash scripts/ensure-tools.sh k8s
 
 install: $(NODE_STAMP) tools
 
@@ -43,10 +48,17 @@ demo: build
 demo-full: build server-tools
 	bash scripts/demo-full.sh
 
-services-down:
+services-down: k8s-down
 	-bash scripts/mariadb.sh stop
 	-bash scripts/minio.sh stop
 	-bash scripts/seaweedfs.sh stop
+
+# Prints the admin kubeconfig path; `export $(scripts/k8s-testbed.sh env)` points kubectl at it.
+k8s-up: k8s-tools
+	@bash scripts/k8s-testbed.sh start
+
+k8s-down:
+	-bash scripts/k8s-testbed.sh stop
 
 up: build
 	node bin/kiln.js up
@@ -60,7 +72,7 @@ bench: build
 bench-recovery: build
 	$(BIN)/tsx bench/recovery.ts
 
-test: build typecheck server-tools
+test: build typecheck server-tools k8s-tools
 	$(BIN)/vitest run
 
 clean:

