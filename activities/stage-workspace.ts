@@ -2,19 +2,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
 import { stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
+import { workspaceLayout, type StageWorkspace } from '../core/runner/workspace-layout.js';
 import { restoreSource } from '../core/snapshots/source-snapshot.js';
 
-export interface StageWorkspace {
-  root: string;
-  sourceDir: string;
-  datasetDir: string;
-  inputsDir: string;
-  outputDir: string;
-  checkpointDir: string;
-  /** Created only when the stage resumes: the checkpoint it starts from. */
-  resumeDir: string;
-  paramsFile: string;
-}
+export type { StageWorkspace };
 
 /**
  * Materialises what a stage reads, from the artifact store only, into a fresh directory:
@@ -26,16 +17,7 @@ export async function prepareStageWorkspace(
   input: { runId: string; sourceDigest: string; datasetPrefix: string; upstream: readonly string[]; upstreamRunIds?: Partial<Record<string, string>> },
 ): Promise<StageWorkspace> {
   await rm(root, { recursive: true, force: true });
-  const ws: StageWorkspace = {
-    root,
-    sourceDir: join(root, 'src'),
-    datasetDir: join(root, 'dataset'),
-    inputsDir: join(root, 'inputs'),
-    outputDir: join(root, 'output'),
-    checkpointDir: join(root, 'checkpoints'),
-    resumeDir: join(root, 'resume'),
-    paramsFile: join(root, 'params.json'),
-  };
+  const ws = workspaceLayout(root);
   await Promise.all([mkdir(ws.outputDir, { recursive: true }), mkdir(ws.checkpointDir, { recursive: true })]);
   await Promise.all([
     restoreSource(artifacts, input.sourceDigest, ws.sourceDir),

@@ -22,6 +22,12 @@ export function classifyStageExit(stage: string, exit: StageExit, context: { tim
   if (exit.timedOut) {
     return { failureClass: 'timeout', reason: `${stage} ran longer than timeout_seconds=${context.timeoutSeconds} and was stopped with its whole process group${platform}` };
   }
+  if (exit.platformFailure === 'evicted') {
+    return { failureClass: 'evicted', reason: `${stage}'s pod was evicted from its node${platform}` };
+  }
+  if (exit.platformFailure === 'image_pull_failure') {
+    return { failureClass: 'image_pull_failure', reason: `${stage}'s image could not be pulled${platform}` };
+  }
   if (exit.oomKilled) {
     return { failureClass: 'out_of_memory', reason: `${stage} was killed by the out-of-memory killer: it used more memory than it may${platform}` };
   }

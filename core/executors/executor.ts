@@ -15,6 +15,12 @@ export interface StageExecutor {
 }
 
 export interface ExecutorCapabilities {
+  /**
+   * Where the stage's files live. `local`: the caller prepares the workspace on this machine
+   * and stores the outputs. `remote`: the executor's own init step fetches the inputs named
+   * in `spec.placement` and its sidecar stores outputs and checkpoints (Kubernetes pods).
+   */
+  workspace: 'local' | 'remote';
   /** Can give a stage GPUs. */
   supportsGpu: boolean;
   /** Enforces the environment's cpu/memory limits (the local executor only records them). */
@@ -33,13 +39,44 @@ export interface StageProcessSpec {
   timeoutMs: number;
   /** Cancels the stage: the whole process group is killed and `cancelled` is set. */
   signal?: AbortSignal;
+  /** What a `remote` executor needs to run the stage elsewhere; ignored by local ones. */
+  placement?: StagePlacement;
+}
+
+/** A stage attempt as a remote executor launches it: identity, image, resources, and its inputs and outputs in the artifact store. */
+export interface StagePlacement {
+  project: string;
+  runId: string;
+  stage: string;
+  attempt: number;
+  /** The environment's image, and its spec digest (for labels). */
+  image: string;
+  environmentDigest: string;
+  resources: { cpu?: string; memory?: string; gpus: number };
+  /** JSON handed to the init container: what to fetch (see core/runner/stage-io.ts). */
+  io: StageIoPlan;
+}
+
+/** What the pod's init container fetches and its sidecar stores, by artifact key. */
+export interface StageIoPlan {
+  sourceDigest: string;
+  datasetPrefix: string;
+  /** Upstream stage name → artifact prefix of its outputs. */
+  upstream: Record<string, string>;
+  params: unknown;
+  outputPrefix: string;
+  checkpointPrefix: string;
+  /** Checkpoint to restore into the resume directory before the stage starts. */
+  resumeCheckpointKey?: string;
 }
 
 export interface StageObserver {
   /** Each output line (without newline, CRLF-aware), in order per stream; very long lines arrive in pieces. */
   onLine(line: string, stream: 'stdout' | 'stderr'): void;
-  /** Called once the process is running. */
+  /** Called once the process is running (pid 0 when it runs elsewhere). */
   onStart?(info: { pid: number; startedAt: Date }): void;
+  /** The stage is waiting to start, and why ("waiting for GPU: 0/2 nodes …"); remote executors only. */
+  onPending?(reason: string): void;
 }
 
 export interface StageExit {
@@ -55,6 +92,8 @@ export interface StageExit {
   oomKilled?: boolean;
   /** How the platform ended it, in its own words, when it says more than the exit code (pod messages). */
   platformMessage?: string;
+  /** A platform failure that is not the process's doing. */
+  platformFailure?: 'image_pull_failure' | 'evicted';
   startedAt: Date;
   finishedAt: Date;
   /** Wall time of the process itself, from spawn to exit. */

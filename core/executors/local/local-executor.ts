@@ -22,7 +22,7 @@ export interface LocalExecutorOptions {
  * the command and everything it started. Resource limits are recorded, not enforced.
  */
 export class LocalExecutor implements StageExecutor {
-  readonly capabilities: ExecutorCapabilities = Object.freeze({ supportsGpu: false, enforcesResourceLimits: false });
+  readonly capabilities: ExecutorCapabilities = Object.freeze({ workspace: 'local', supportsGpu: false, enforcesResourceLimits: false });
   private readonly options: Readonly<ProcessGroupRunOptions>;
 
   constructor(options: LocalExecutorOptions = {}) {

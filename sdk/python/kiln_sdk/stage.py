@@ -127,5 +127,16 @@ def main() -> int:
     return 0
 
 
+def _record_exit(code: int) -> None:
+    # In a pod, the sidecar that stores outputs learns from this file whether the stage succeeded.
+    path = os.environ.get("KILN_EXIT_FILE")
+    if path:
+        with open(path + ".tmp", "w") as f:
+            f.write(str(code))
+        os.replace(path + ".tmp", path)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    _record_exit(code)
+    sys.exit(code)

@@ -1,0 +1,51 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { StageExit } from '../executor.js';
+import { STAGE_CONTAINER } from './stage-job.js';
+
+/** Where a stage Job stands, read from the Job and its pod: what the executor acts on. */
+export type StageJobState =
+  | { kind: 'pending'; reason: string; imagePullFailing?: boolean }
+  | { kind: 'running'; podName: string }
+  | { kind: 'finished'; exit: Pick<StageExit, 'exitCode' | 'signal' | 'timedOut' | 'oomKilled' | 'platformMessage' | 'platformFailure'> };
+
+const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+
+export function stageJobState(job: V1Job | undefined, pod: V1Pod | undefined): StageJobState {
+  const failed = job?.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  const complete = job?.status?.conditions?.find((c) => c.type === 'Complete' && c.status === 'True');
+  const main = pod?.status?.containerStatuses?.find((c) => c.name === STAGE_CONTAINER);
+  const terminated = main?.state?.terminated;
+
+  if (failed?.reason === 'DeadlineExceeded') {
+    return { kind: 'finished', exit: { exitCode: null, signal: 'SIGKILL', timedOut: true, platformMessage: failed.message ?? 'Job was active longer than its deadline' } };
+  }
+  if (pod?.status?.phase === 'Failed' && pod.status.reason === 'Evicted') {
+    return { kind: 'finished', exit: { exitCode: null, signal: null, timedOut: false, platformFailure: 'evicted', platformMessage: pod.status.message ?? 'Evicted' } };
+  }
+  // The Job's verdict first: a pod the Job controller killed for its deadline also ends "terminated".
+  if (terminated && (failed || complete)) {
+    const oomKilled = terminated.reason === 'OOMKilled';
+    const message = [terminated.reason && terminated.reason !== 'Completed' && terminated.reason !== 'Error' ? terminated.reason : undefined, terminated.message?.trim()]
+      .filter(Boolean)
+      .join(': ');
+    return {
+      kind: 'finished',
+      exit: { exitCode: terminated.exitCode ?? null, signal: null, timedOut: false, ...(oomKilled ? { oomKilled } : {}), ...(message ? { platformMessage: message } : {}) },
+    };
+  }
+  if (complete) return { kind: 'finished', exit: { exitCode: 0, signal: null, timedOut: false } };
+  if (failed) return { kind: 'finished', exit: { exitCode: null, signal: null, timedOut: false, platformMessage: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() } };
+
+  if (!pod) return { kind: 'pending', reason: 'waiting for the Job controller to create the pod' };
+  const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unschedulable) {
+    const why = unschedulable.message ?? unschedulable.reason ?? 'unschedulable';
+    return { kind: 'pending', reason: /nvidia\.com\/gpu/.test(why) ? `waiting for GPU: ${why}` : `waiting for a node: ${why}` };
+  }
+  const waiting = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((c) => c.state?.waiting && IMAGE_PULL_REASONS.has(c.state.waiting.reason ?? ''));
+  if (waiting) {
+    return { kind: 'pending', reason: `image ${waiting.image} cannot be pulled: ${waiting.state!.waiting!.reason}${waiting.state!.waiting!.message ? ` (${waiting.state!.waiting!.message})` : ''}`, imagePullFailing: true };
+  }
+  if (main?.state?.running) return { kind: 'running', podName: pod.metadata!.name! };
+  return { kind: 'pending', reason: pod.status?.phase === 'Pending' && !pod.spec?.nodeName ? 'waiting to be scheduled' : 'starting' };
+}

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+
+/*
+ * Labels and annotations on every object Kiln creates, so `kubectl get -l` finds a run's Jobs
+ * and pods, and the garbage it leaves can be told from anyone else's.
+ */
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  component: 'app.kubernetes.io/component',
+  project: 'kiln.dev/project',
+  run: 'kiln.dev/run',
+  stage: 'kiln.dev/stage',
+  attempt: 'kiln.dev/attempt',
+  environment: 'kiln.dev/environment-digest',
+  model: 'kiln.dev/model',
+  modelVersion: 'kiln.dev/model-version',
+} as const;
+
+export const MANAGED_BY = 'kiln';
+
+/**
+ * A label value: at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric.
+ * Longer ids keep their start and a hash-free tail cut, which is enough to select by.
+ */
+export function labelValue(value: string): string {
+  const cleaned = value.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
+  return cleaned.replace(/^[^A-Za-z0-9]+/, '').replace(/[^A-Za-z0-9]+$/, '');
+}
+
+/**
+ * A DNS-1123 object name (lower case, ≤ `max` chars) from parts, e.g. kiln-<run>-train-2. A name
+ * that must be cut keeps a hash of the whole, so two long run ids never share a Job name.
+ */
+export function objectName(parts: string[], max = 63): string {
+  const name = parts
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (name.length <= max) return name;
+  const hash = createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 8);
+  return `${name.slice(0, max - 9).replace(/-+$/, '')}-${hash}`;
+}
