@@ -13,10 +13,10 @@ import { classifyStageExit, describeFailure } from '../core/executors/classify-s
 import { FAILURE_CLASSES, FAILURE_TYPE_OF_CLASS, type FailureClass } from '../core/pipeline/failure-class.js';
 import { parseMetricLine, type MetricPoint } from '../core/runner/metric-line.js';
 import { stageEnvironment } from '../core/runner/stage-environment.js';
+import { prepareStageWorkspace } from '../core/runner/stage-workspace.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { stageCache, stageCacheKey } from './stage-cache.js';
-import { prepareStageWorkspace } from './stage-workspace.js';
 
 export interface StageInput {
   runId: string;
@@ -118,7 +118,7 @@ export function createStageActivities(deps: ActivityDeps) {
       ]);
 
       const root = join(homePaths(config.home).work, input.runId, `${input.stage}-${attempt}`);
-      const ws = await prepareStageWorkspace(artifacts, root, input);
+      const ws = await prepareStageWorkspace(artifacts, root, { ...input, upstream: upstreamPrefixes(input) });
       await writeFile(ws.paramsFile, JSON.stringify(input.params));
 
       const checkpoints = checkpointPrefix(input.runId, input.stage);
@@ -253,6 +253,11 @@ export function createStageActivities(deps: ActivityDeps) {
       return result;
     },
   };
+}
+
+/** Where each upstream stage's outputs are: a resumed or cached upstream's stay where its own run wrote them. */
+export function upstreamPrefixes(input: Pick<StageInput, 'runId' | 'upstream' | 'upstreamRunIds'>): Record<string, string> {
+  return Object.fromEntries(input.upstream.map((stage) => [stage, stageOutputPrefix(input.upstreamRunIds?.[stage] ?? input.runId, stage)]));
 }
 
 /** For the stage's run record: where it resumed and the newest checkpoint it left, in words. */

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KubernetesSettings } from './kubernetes/kubernetes-settings.js';
 
 /**
  * The one place that reads the process environment. Everything else receives a KilnConfig.
@@ -25,6 +26,17 @@ export const ENV_NAMES = {
   s3Bucket: 'KILN_S3_BUCKET',
   s3AccessKey: 'KILN_S3_ACCESS_KEY',
   s3SecretKey: 'KILN_S3_SECRET_KEY',
+  executor: 'KILN_EXECUTOR',
+  kubeconfig: 'KILN_K8S_KUBECONFIG',
+  k8sNamespace: 'KILN_K8S_NAMESPACE',
+  k8sKilnImage: 'KILN_K8S_KILN_IMAGE',
+  k8sImageRegistry: 'KILN_K8S_IMAGE_REGISTRY',
+  k8sArtifactsSecret: 'KILN_K8S_ARTIFACTS_SECRET',
+  k8sNodeSelector: 'KILN_K8S_NODE_SELECTOR',
+  k8sTolerations: 'KILN_K8S_TOLERATIONS',
+  gpuSlots: 'KILN_GPU_SLOTS',
+  stageIo: 'KILN_STAGE_IO',
+  stageRoot: 'KILN_STAGE_ROOT',
 } as const;
 
 export interface KilnConfig {
@@ -56,6 +68,12 @@ export interface KilnConfig {
    * store in the data directory. Also assembled from KILN_S3_ENDPOINT/BUCKET/ACCESS_KEY/SECRET_KEY.
    */
   artifactsUrl: string | undefined;
+  /** Where stages run: this machine (`local`, default) or Kubernetes Jobs (`KILN_EXECUTOR=kubernetes`). */
+  executor: 'local' | 'kubernetes';
+  /** Cluster settings; set when `executor` is `kubernetes`. */
+  kubernetes: KubernetesSettings | undefined;
+  /** Inside a stage pod (`kiln stage-io`): the plan and workspace root its init container and sidecar use. */
+  stageIo: { plan: string | undefined; root: string | undefined };
 }
 
 export type ConfigOverrides = Partial<KilnConfig>;
@@ -71,7 +89,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const home = resolve(overrides.home ?? env[ENV_NAMES.home] ?? '.kiln');
   const apiHost = overrides.apiHost ?? env[ENV_NAMES.apiHost] ?? '127.0.0.1';
   const apiPort = overrides.apiPort ?? intFrom(env[ENV_NAMES.apiPort], ENV_NAMES.apiPort) ?? 8580;
-  const config: KilnConfig = {
+  const config: KilnConfig & { kubernetes: KubernetesSettings | undefined } = {
     home,
     toolsDir: resolve(
       overrides.toolsDir ?? env[ENV_NAMES.toolsDir] ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kiln', 'tools'),
@@ -89,8 +107,47 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     bundleFromSource: overrides.bundleFromSource ?? env[ENV_NAMES.bundleFromSource] === '1',
     databaseUrl: overrides.databaseUrl ?? (env[ENV_NAMES.databaseUrl] || undefined),
     artifactsUrl: overrides.artifactsUrl ?? (env[ENV_NAMES.artifactsUrl] || s3UrlFromParts(env)),
+    executor: overrides.executor ?? executorFrom(env[ENV_NAMES.executor]),
+    kubernetes: undefined,
+    stageIo: overrides.stageIo ?? { plan: env[ENV_NAMES.stageIo], root: env[ENV_NAMES.stageRoot] || undefined },
   };
+  config.kubernetes = overrides.kubernetes ?? (config.executor === 'kubernetes' ? kubernetesFrom(env) : undefined);
   return Object.freeze(config);
+}
+
+function executorFrom(value: string | undefined): KilnConfig['executor'] {
+  if (!value || value === 'local') return 'local';
+  if (value === 'kubernetes') return 'kubernetes';
+  throw new Error(`${ENV_NAMES.executor}: expected "local" or "kubernetes", got ${JSON.stringify(value)}`);
+}
+
+/** KubernetesSettings from KILN_K8S_* (JSON for the node selector and tolerations); errors name the variable. */
+function kubernetesFrom(env: NodeJS.ProcessEnv): KubernetesSettings {
+  const json = (name: string) => {
+    const text = env[name];
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new Error(`${name}: expected JSON, got ${JSON.stringify(text)}`);
+    }
+  };
+  const input = {
+    kubeconfig: env[ENV_NAMES.kubeconfig] || env.KUBECONFIG || undefined,
+    namespace: env[ENV_NAMES.k8sNamespace] || undefined,
+    kilnImage: env[ENV_NAMES.k8sKilnImage] || undefined,
+    imageRegistry: env[ENV_NAMES.k8sImageRegistry] || undefined,
+    artifactsSecret: env[ENV_NAMES.k8sArtifactsSecret] || undefined,
+    nodeSelector: json(ENV_NAMES.k8sNodeSelector),
+    tolerations: json(ENV_NAMES.k8sTolerations),
+    gpuSlots: env[ENV_NAMES.gpuSlots] ? Number(env[ENV_NAMES.gpuSlots]) : undefined,
+  };
+  const parsed = KubernetesSettings.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`Kubernetes settings (KILN_K8S_*, KILN_GPU_SLOTS): ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 function intFrom(value: string | undefined, name: string): number | undefined {

@@ -45,7 +45,7 @@ async function salvageCheckpoints(home: string, artifacts: ArtifactStore, group:
   const [, runId, stage, attempt] = id as unknown as [string, string, string, string];
   const prefix = checkpointPrefix(runId, stage);
   const stored = await findLatestCheckpoint(artifacts, prefix);
-  // The stage workspace layout of activities/stage-workspace.ts: <work>/<runId>/<stage>-<attempt>/checkpoints.
+  // The stage workspace layout of core/runner/workspace-layout.ts: <work>/<runId>/<stage>-<attempt>/checkpoints.
   const local = join(homePaths(home).work, runId, `${stage}-${attempt}`, 'checkpoints');
   const latest = await new CheckpointUploader(artifacts, prefix, local, stored).finish();
   return (latest?.step ?? 0) - (stored?.step ?? 0);

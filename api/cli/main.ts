@@ -7,6 +7,7 @@ import { runDemo } from './demo.js';
 import { parseParamFlags } from './parse-params.js';
 import { renderRun, renderRunList } from './render-run.js';
 import { runDoctor } from '../../workers/doctor.js';
+import { runStageIo } from './stage-io-command.js';
 import { runForeground } from './up.js';
 import { watchRun } from './watch-run.js';
 
@@ -22,6 +23,13 @@ const program = new Command('kiln').description('Durable ML pipelines on Tempora
 program.command('up').description('run the embedded stack (Temporal dev server + Web UI, worker, API) until Ctrl-C').action(() => runForeground(config, { restoreServing: true }));
 program.command('worker').description('run only a worker (against TEMPORAL_ADDRESS, or the local dev server)').action(() => runForeground(config, { api: false, restoreServing: true }));
 program.command('api').description('run only the HTTP API (against TEMPORAL_ADDRESS, or the local dev server)').action(() => runForeground(config, { worker: false }));
+program
+  .command('stage-io <action>')
+  .description('inside a Kubernetes stage pod: `fetch` the inputs (init container) or `sync` checkpoints and outputs (sidecar)')
+  .action(async (action: string) => {
+    if (action !== 'fetch' && action !== 'sync') throw new SpecValidationError([{ path: 'action', message: `expected "fetch" or "sync", got ${JSON.stringify(action)}` }]);
+    process.exitCode = await runStageIo(config, action, config.stageIo);
+  });
 program.command('demo').description('run the breast-cancer example end to end on the embedded stack').action(async () => {
   process.exitCode = await runDemo(config);
 });

@@ -1,20 +1,20 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
-import { stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
-import { workspaceLayout, type StageWorkspace } from '../core/runner/workspace-layout.js';
-import { restoreSource } from '../core/snapshots/source-snapshot.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { restoreSource } from '../snapshots/source-snapshot.js';
+import { workspaceLayout, type StageWorkspace } from './workspace-layout.js';
 
 export type { StageWorkspace };
 
 /**
  * Materialises what a stage reads, from the artifact store only, into a fresh directory:
  * the source snapshot, the dataset version and upstream stages' outputs (the seeds' init step).
+ * The local executor's worker and a Kubernetes pod's init container (stage-io.ts) both use it.
  */
 export async function prepareStageWorkspace(
   artifacts: ArtifactStore,
   root: string,
-  input: { runId: string; sourceDigest: string; datasetPrefix: string; upstream: readonly string[]; upstreamRunIds?: Partial<Record<string, string>> },
+  input: { sourceDigest: string; datasetPrefix: string; /** Upstream stage name → artifact prefix of its outputs. */ upstream: Readonly<Record<string, string>> },
 ): Promise<StageWorkspace> {
   await rm(root, { recursive: true, force: true });
   const ws = workspaceLayout(root);
@@ -22,8 +22,7 @@ export async function prepareStageWorkspace(
   await Promise.all([
     restoreSource(artifacts, input.sourceDigest, ws.sourceDir),
     artifacts.getDirectory(input.datasetPrefix, ws.datasetDir),
-    // A resumed or cached upstream's outputs stay where its own run wrote them.
-    ...input.upstream.map((stage) => artifacts.getDirectory(stageOutputPrefix(input.upstreamRunIds?.[stage] ?? input.runId, stage), join(ws.inputsDir, stage))),
+    ...Object.entries(input.upstream).map(([stage, prefix]) => artifacts.getDirectory(prefix, join(ws.inputsDir, stage))),
   ]);
   return ws;
 }
