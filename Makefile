@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test up typecheck bench bench-recovery clean
+.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test up typecheck bench bench-recovery bench-k8s clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -18,6 +18,7 @@ help:
 	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
 	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
 	@echo "make bench-recovery  kill workers mid-training and measure resume time and work lost"
+	@echo "make bench-k8s  Kubernetes stage overhead on the testbed (Job creation, completion latency)"
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -71,6 +72,9 @@ bench: build
 
 bench-recovery: build
 	$(BIN)/tsx bench/recovery.ts
+
+bench-k8s: build k8s-tools
+	$(BIN)/tsx bench/kubernetes.ts
 
 test: build typecheck server-tools k8s-tools
 	$(BIN)/vitest run

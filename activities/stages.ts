@@ -1,22 +1,19 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { checkpointPrefix, stageLogKey, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
 import { checkpointFromHeartbeat, type CheckpointRef } from '../core/checkpoints/checkpoint-ref.js';
-import { findLatestCheckpoint, restoreCheckpoint } from '../core/checkpoints/checkpoint-restore.js';
-import { CheckpointUploader } from '../core/checkpoints/checkpoint-uploader.js';
-import { homePaths } from '../core/config.js';
 import { classifyStageExit, describeFailure } from '../core/executors/classify-stage-exit.js';
+import { environmentImage } from '../core/kubernetes/environment-image.js';
 import { FAILURE_CLASSES, FAILURE_TYPE_OF_CLASS, type FailureClass } from '../core/pipeline/failure-class.js';
 import { parseMetricLine, type MetricPoint } from '../core/runner/metric-line.js';
-import { stageEnvironment } from '../core/runner/stage-environment.js';
-import { prepareStageWorkspace } from '../core/runner/stage-workspace.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
+import { stageStateSignal } from '../workflows/pipeline-signals.js';
 import type { ActivityDeps } from './activity-deps.js';
+import { classified } from './failures.js';
 import { stageCache, stageCacheKey } from './stage-cache.js';
+import { launchLocally, launchRemotely } from './stage-launch.js';
 
 export interface StageInput {
   runId: string;
@@ -42,6 +39,17 @@ export interface StageInput {
    * histories leave it to the retry policy's maximumAttempts.
    */
   retryCountLimit?: number;
+  /** The project (labels on Kubernetes objects). Absent in older histories. */
+  project?: string;
+  /** The environment's resource limits, for executors that enforce them (Kubernetes). */
+  resources?: StageResources;
+}
+
+export interface StageResources {
+  /** Kubernetes quantities: cores ("2", "500m") and bytes ("4096Mi"). */
+  cpu?: string;
+  memory?: string;
+  gpus: number;
 }
 
 export interface StageResult {
@@ -73,7 +81,7 @@ export interface StageHeartbeat {
 }
 
 export function createStageActivities(deps: ActivityDeps) {
-  const { artifacts, executor, metadata, environments, config } = deps;
+  const { artifacts, executor, metadata, config } = deps;
   const heartbeatMs = deps.heartbeatIntervalMs ?? 2_000;
   const cache = stageCache(deps);
 
@@ -106,8 +114,6 @@ export function createStageActivities(deps: ActivityDeps) {
         const hit = await cache.lookup(input, cacheKey, attempt);
         if (hit) return hit;
       }
-      const built = environments.locate(input.environmentDigest);
-      if (!built) throw ApplicationFailure.nonRetryable(`environment ${input.environmentDigest.slice(0, 12)} is not built on this worker`, 'EnvironmentUnavailableError');
       const attemptKey = { runId: input.runId, stage: input.stage, attempt };
       await Promise.all([
         metadata.runs.upsertStage({ ...attemptKey, status: 'running', startedAt: started.getTime() }),
@@ -117,17 +123,15 @@ export function createStageActivities(deps: ActivityDeps) {
           .then(() => metadata.attempts.begin({ ...attemptKey, startedAt: started.getTime(), worker: `${hostname()}:${process.pid}` })),
       ]);
 
-      const root = join(homePaths(config.home).work, input.runId, `${input.stage}-${attempt}`);
-      const ws = await prepareStageWorkspace(artifacts, root, { ...input, upstream: upstreamPrefixes(input) });
-      await writeFile(ws.paramsFile, JSON.stringify(input.params));
-
       const checkpoints = checkpointPrefix(input.runId, input.stage);
-      // Only a retry resumes; attempt 1, or auto_resume off, starts over with an empty checkpoint dir.
-      const resumed = input.autoResume && attempt > 1
-        ? await findLatestCheckpoint(artifacts, checkpoints, checkpointFromHeartbeat(ctx.info.heartbeatDetails, checkpoints))
-        : undefined;
-      if (resumed) await restoreCheckpoint(artifacts, resumed, ws.resumeDir);
-      const uploader = new CheckpointUploader(artifacts, checkpoints, ws.checkpointDir, resumed);
+      const context = { input, attempt, heartbeated: checkpointFromHeartbeat(ctx.info.heartbeatDetails, checkpoints), upstream: upstreamPrefixes(input) };
+      const launch = await classified(() =>
+        executor.capabilities.workspace === 'remote'
+          ? launchRemotely(deps, { ...context, project: input.project ?? input.runId, image: environmentImage(config.kubernetes ?? { imageRegistry: 'kiln-env' }, input.environmentDigest), resources: input.resources ?? { gpus: 0 } })
+          : launchLocally(deps, context),
+      );
+      const { resumed } = launch;
+      const uploader = launch.checkpoints;
 
       const logKey = stageLogKey(input.runId, input.stage, attempt);
       const log = new PassThrough();
@@ -147,27 +151,29 @@ export function createStageActivities(deps: ActivityDeps) {
         heartbeat();
         void poll();
       }, heartbeatMs);
+      // A stage that must wait (no GPU free, no node fits) says why: in the run record and the
+      // workflow's progress (CLI, API, Web UI), until it starts.
+      let waitingFor: string | undefined;
+      const reportState = async (status: 'waiting' | 'running', message: string | undefined) => {
+        if (message) log.write(`  kiln: ${message}\n`);
+        const workflowId = ctx.info.workflowExecution?.workflowId ?? input.runId;
+        await Promise.all([
+          metadata.runs.upsertStage({ ...attemptKey, status, message: message ?? null }),
+          deps.temporal.workflow.getHandle(workflowId).signal(stageStateSignal, { stage: input.stage, status, ...(message ? { message } : {}) }),
+        ]).catch(() => undefined);
+      };
       let exit;
       try {
         exit = await executor.run(
+          { ...launch.spec, signal: ctx.cancellationSignal },
           {
-            id: `${input.runId}/${input.stage}/${attempt}`,
-            command: [built.pythonExecutable, '-m', 'kiln_sdk.stage'],
-            workingDirectory: ws.sourceDir,
-            env: stageEnvironment({
-              built,
-              sdkDir: deps.sdkDir,
-              ws,
-              runId: input.runId,
-              stage: input.stage,
-              attempt,
-              entrypoint: input.entrypoint,
-              resumeDir: resumed ? ws.resumeDir : undefined,
-            }),
-            timeoutMs: input.timeoutSeconds * 1000,
-            signal: ctx.cancellationSignal,
-          },
-          {
+            onPending: (reason) => {
+              waitingFor = reason;
+              void reportState('waiting', reason);
+            },
+            onStart: () => {
+              if (waitingFor !== undefined) void reportState('running', undefined);
+            },
             onLine(line, stream) {
               lines += 1;
               log.write(`${stream === 'stderr' ? '!' : ' '} ${line}\n`);
@@ -194,7 +200,7 @@ export function createStageActivities(deps: ActivityDeps) {
       const [logInfo] = await Promise.all([
         logStored,
         metadata.metrics.recordMany(input.runId, input.stage, metrics),
-        succeeded ? artifacts.putDirectory(stageOutputPrefix(input.runId, input.stage), ws.outputDir) : undefined,
+        succeeded ? launch.storeOutputs() : undefined,
       ]);
       const finished = new Date();
       const stageRecord = { runId: input.runId, stage: input.stage, attempt, startedAt: started.getTime(), finishedAt: finished.getTime(), durationMs: finished.getTime() - started.getTime(), processMs: exit.durationMs };
@@ -249,7 +255,7 @@ export function createStageActivities(deps: ActivityDeps) {
         metadata.attempts.end({ ...attemptKey, status: 'succeeded', retried: false, message: checkpointNote ?? null, logUri: result.logUri }),
       ]);
       // Outputs and log are in the artifact store now; a failed attempt's directory stays for inspection.
-      void rm(ws.root, { recursive: true, force: true }).catch(() => {});
+      launch.cleanUp();
       return result;
     },
   };

@@ -21,6 +21,8 @@ export interface KilnServiceOptions {
   temporal: Client;
   metadata: MetadataStore;
   taskQueue: string;
+  /** Queue of GPU stages (Kubernetes executor with KILN_GPU_SLOTS); unset: GPU stages use taskQueue. */
+  gpuTaskQueue?: string;
   namespace: string;
   /** Temporal Web UI base URL, for links to runs. */
   webUiUrl?: string;
@@ -116,6 +118,7 @@ export class KilnService {
       params,
       policy,
       cache: request.cache,
+      ...(this.options.gpuTaskQueue ? { gpuTaskQueue: this.options.gpuTaskQueue } : {}),
     };
     try {
       await this.launch(pipelineInput, digest, dataset.name);

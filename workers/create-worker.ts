@@ -14,6 +14,8 @@ export interface KilnWorkerOptions {
   maxConcurrentActivities?: number;
   /** How long shutdown waits for in-flight activities before cancelling them (default 5 s). */
   shutdownGraceTime?: Duration;
+  /** Serve activities only (the GPU queue): workflows stay on the main queue. */
+  activitiesOnly?: boolean;
 }
 
 /** A worker serving Kiln's workflows and activities on one task queue. */
@@ -23,7 +25,7 @@ export async function createKilnWorker(options: KilnWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    ...(await workflowCode(options.deps.config)),
+    ...(options.activitiesOnly ? {} : await workflowCode(options.deps.config)),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
     maxCachedWorkflows: 100,
     // Cancellation reaches an activity on its heartbeat's reply: keep that under a second.

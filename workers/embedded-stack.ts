@@ -6,6 +6,7 @@ import { kilnRoutes } from '../api/http/routes.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
 import { ModelDeployer } from '../core/serving/model-deployer.js';
 import { requireTool } from '../core/environments/tool-paths.js';
+import { gpuTaskQueue } from '../core/pipeline/stage-resources.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { registerSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { createKilnWorker } from './create-worker.js';
@@ -84,6 +85,16 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
       });
+      // GPU stages: their own queue, as many slots as GPUs, so Kiln never floods the cluster with unschedulable pods.
+      const gpuSlots = config.executor === 'kubernetes' ? (config.kubernetes?.gpuSlots ?? 0) : 0;
+      if (gpuSlots > 0) {
+        const gpuWorker = await createKilnWorker({ connection: workerConnection, namespace: config.temporalNamespace, taskQueue: gpuTaskQueue(config.taskQueue), deps: { config, temporal: client, ...backends }, maxConcurrentActivities: gpuSlots, activitiesOnly: true });
+        const gpuRunning = gpuWorker.run();
+        stops.push(async () => {
+          if (gpuWorker.getState() === 'RUNNING') gpuWorker.shutdown();
+          await gpuRunning;
+        });
+      }
       // Model servers belong to this stack: stopped with it, restored by the next `kiln up`.
       const deployer = new ModelDeployer({ ...backends, home: config.home });
       stops.push(() => deployer.stopAll());
@@ -91,7 +102,14 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     }
 
     const webUiUrl = devServer?.uiUrl ?? config.temporalUiUrl;
-    const service = new KilnService({ temporal: client, metadata: backends.metadata, taskQueue: config.taskQueue, namespace: config.temporalNamespace, webUiUrl });
+    const service = new KilnService({
+      temporal: client,
+      metadata: backends.metadata,
+      taskQueue: config.taskQueue,
+      ...(config.executor === 'kubernetes' && (config.kubernetes?.gpuSlots ?? 0) > 0 ? { gpuTaskQueue: gpuTaskQueue(config.taskQueue) } : {}),
+      namespace: config.temporalNamespace,
+      webUiUrl,
+    });
     let apiUrl: string | undefined;
     if (options.api !== false) {
       const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort);

@@ -4,6 +4,7 @@ import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
 import { requireTool } from '../core/environments/tool-paths.js';
 import { VenvBuilder } from '../core/environments/venv-builder.js';
+import { connectKubernetes } from '../core/kubernetes/kube-clients.js';
 import { createExecutor } from '../core/executors/create-executor.js';
 import type { StageExecutor } from '../core/executors/executor.js';
 import { openMetadataStore, type MetadataStore } from '../core/metadata/metadata-store.js';
@@ -28,7 +29,10 @@ export async function openBackends(config: KilnConfig): Promise<Backends> {
     await metadata.close();
     throw error;
   });
-  const executor = createExecutor({ kind: 'local', runningDir: runningPaths(config.home).groups });
+  const executor =
+    config.executor === 'kubernetes' && config.kubernetes
+      ? createExecutor({ kind: 'kubernetes', clients: connectKubernetes(config.kubernetes), settings: config.kubernetes })
+      : createExecutor({ kind: 'local', runningDir: runningPaths(config.home).groups });
   const environments = new VenvBuilder({ environmentsDir: paths.environments, uvPath: await requireTool(config, 'uv') });
   return {
     metadata,

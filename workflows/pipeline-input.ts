@@ -18,6 +18,8 @@ export interface PipelineInput {
   resume?: PipelineResume;
   /** Stage caching (RunRequest `cache`). Absent in older histories: on. */
   cache?: boolean;
+  /** Task queue for stages that use GPUs (Kubernetes executor); absent: the run's own queue. */
+  gpuTaskQueue?: string;
 }
 
 export type CacheableStage = 'preprocess' | 'train' | 'evaluate';

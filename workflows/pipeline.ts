@@ -15,12 +15,15 @@ import type { KilnActivities } from '../activities/index.js';
 import type { StageInput, StageResult } from '../activities/stages.js';
 import { NON_RETRIED_FAILURE_TYPES } from '../core/pipeline/failure-class.js';
 import { checkGate } from '../core/pipeline/gate-check.js';
+import { stageResources } from '../core/pipeline/stage-resources.js';
 import { describeProgress, type PipelineStep, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
 import { KilnRunStatus } from '../core/temporal/search-attributes.js';
 import type { CacheableStage, PipelineInput } from './pipeline-input.js';
+import { stageStateSignal } from './pipeline-signals.js';
 import { begin, failureClassOf, finish, initialProgress, messageOf, summarizeMetrics } from './pipeline-progress.js';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
+
 
 const NON_RETRYABLE = [...NON_RETRIED_FAILURE_TYPES];
 /**
@@ -61,6 +64,14 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
     }
     setCurrentDetails(describeProgress(progress));
   };
+  setHandler(stageStateSignal, ({ stage, status, message }) => {
+    const target = progress.steps.find((s) => s.step === stage);
+    // A late signal must not reopen a stage that already ended.
+    if (target?.status !== 'running' && target?.status !== 'waiting') return;
+    target.status = status;
+    target.message = message;
+    publish();
+  });
 
   try {
     publish('running');
@@ -100,6 +111,9 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
     }
     publish();
 
+    const resources = stageResources(input.environment.spec);
+    // GPU stages wait for a GPU slot on their own queue instead of flooding the cluster with pods.
+    const stageQueue = resources.gpus > 0 && input.gpuTaskQueue ? { taskQueue: input.gpuTaskQueue } : {};
     /** Which run holds each finished stage's outputs, and its cache key: downstream stages read both. */
     const outputsOf: Partial<Record<CacheableStage, string>> = {};
     const cacheKeys: Partial<Record<CacheableStage, string>> = {};
@@ -117,6 +131,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
         timeoutSeconds: policy.timeout_seconds,
         autoResume: policy.auto_resume,
         retryCountLimit: policy.retry_count_limit,
+        project: project.name,
+        resources,
         ...(elsewhere.length ? { upstreamRunIds: Object.fromEntries(elsewhere.map((u) => [u, outputsOf[u]!])) } : {}),
         cache: input.cache ?? true,
         upstreamCacheKeys: Object.fromEntries(upstream.map((u) => [u, cacheKeys[u] ?? null])),
@@ -136,7 +152,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
       begin(step(stage));
       publish();
       const result: StageResult = await stageActivities.runStage.executeWithOptions(
-        { ...stageOptions(policy), summary: `${stage}: ${entrypoint}` },
+        { ...stageOptions(policy), ...stageQueue, summary: `${stage}: ${entrypoint}` },
         [stageInput(stage, entrypoint, upstream)],
       );
       outputsOf[stage] = result.cachedFrom ?? input.runId;

@@ -1,7 +1,8 @@
 import type { StageExecutor } from './executor.js';
+import { KubernetesExecutor, type KubernetesExecutorOptions } from './kubernetes/kubernetes-executor.js';
 import { LocalExecutor, type LocalExecutorOptions } from './local/local-executor.js';
 
-export type ExecutorOptions = { kind: 'local' } & LocalExecutorOptions;
+export type ExecutorOptions = ({ kind: 'local' } & LocalExecutorOptions) | ({ kind: 'kubernetes' } & KubernetesExecutorOptions);
 
 /** The one place that picks a stage executor implementation. */
 export function createExecutor(options: ExecutorOptions): StageExecutor {
@@ -9,6 +10,10 @@ export function createExecutor(options: ExecutorOptions): StageExecutor {
     case 'local': {
       const { kind: _kind, ...local } = options;
       return new LocalExecutor(local);
+    }
+    case 'kubernetes': {
+      const { kind: _kind, ...cluster } = options;
+      return new KubernetesExecutor(cluster);
     }
     default:
       // Reachable from untyped callers (config files, JS).

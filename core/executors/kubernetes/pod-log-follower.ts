@@ -8,9 +8,12 @@ import { LineSplitter } from '../local/line-splitter.js';
  * lines it already delivered, so each line reaches `onLine` once and in order.
  */
 export class PodLogFollower {
-  /** RFC3339Nano timestamp of the last delivered line, as [seconds-part, nanoseconds]. */
-  private last: { second: string; nanos: number } | undefined;
-  private current: AbortController | undefined;
+  /** Timestamp of the last delivered line, and how many lines carried exactly it. */
+  private last: { stamp: string; count: number } | undefined;
+  /** For the stream being read: lines at `last.stamp` still to skip (already delivered by an earlier stream). */
+  private replaySkip = 0;
+  /** Ends the stream being read: aborts its request, even one still waiting for response headers. */
+  private abandonCurrent: (() => void) | undefined;
   private stopping = false;
   private readonly loop: Promise<void>;
 
@@ -31,14 +34,14 @@ export class PodLogFollower {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     // A healthy follow stream ends by itself once the container has; one that does not (a
     // stalled kubelet) is cut, and a last plain read from the last timestamp fetches the tail.
-    await Promise.race([this.loop, sleep(Math.min(500, timeoutMs))]);
-    this.current?.abort();
+    await Promise.race([this.loop, sleep(Math.min(100, timeoutMs))]);
+    this.abandonCurrent?.();
     await Promise.race([this.loop, sleep(timeoutMs)]);
   }
 
   abort(): void {
     this.stopping = true;
-    this.current?.abort();
+    this.abandonCurrent?.();
   }
 
   private async run(): Promise<void> {
@@ -53,7 +56,16 @@ export class PodLogFollower {
 
   private openOnce(follow: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const splitter = new LineSplitter((line) => this.deliver(line));
+      // A follow request on an empty log may not even send headers until the first line, so the
+      // library's AbortController arrives late or never: a stream can be abandoned before it.
+      let abandoned = false;
+      let controller: AbortController | undefined;
+      this.abandonCurrent = () => {
+        abandoned = true;
+        controller?.abort();
+        resolve();
+      };
+      const splitter = new LineSplitter((line) => abandoned || this.deliver(line));
       const sink = new Writable({
         write: (chunk: Buffer, _encoding, callback) => {
           splitter.push(chunk);
@@ -67,11 +79,12 @@ export class PodLogFollower {
       });
       sink.on('error', reject);
       sink.on('close', resolve);
-      const sinceTime = this.last ? `${this.last.second}Z` : undefined;
+      this.replaySkip = this.last?.count ?? 0;
+      const sinceTime = this.last ? `${this.last.stamp.slice(0, 19)}Z` : undefined;
       this.clients.log.log(this.namespace, this.podName, this.container, sink, { follow, timestamps: true, ...(sinceTime ? { sinceTime } : {}) }).then(
-        (controller) => {
-          this.current = controller;
-          controller.signal.addEventListener('abort', () => resolve(), { once: true });
+        (c) => {
+          controller = c;
+          if (abandoned) c.abort();
         },
         reject,
       );
@@ -80,12 +93,26 @@ export class PodLogFollower {
 
   private deliver(raw: string): void {
     const space = raw.indexOf(' ');
-    const stamp = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(space > 0 ? raw.slice(0, space) : '');
+    const stamp = space > 0 ? normalizeStamp(raw.slice(0, space)) : undefined;
     if (!stamp) return this.onLine(raw);
-    const at = { second: stamp[1]!, nanos: Number((stamp[2] ?? '').padEnd(9, '0')) };
-    // sinceTime has whole-second precision: lines of that second come again and are skipped here.
-    if (this.last && (at.second < this.last.second || (at.second === this.last.second && at.nanos <= this.last.nanos))) return;
-    this.last = at;
+    // A reopened stream starts at the last line's whole second: skip what was delivered before.
+    if (this.last && stamp < this.last.stamp) return;
+    if (this.last && stamp === this.last.stamp) {
+      if (this.replaySkip > 0) {
+        this.replaySkip -= 1;
+        return;
+      }
+      this.last.count += 1;
+    } else {
+      this.last = { stamp, count: 1 };
+      this.replaySkip = 0;
+    }
     this.onLine(raw.slice(space + 1));
   }
+}
+
+/** RFC3339 with nanoseconds padded to 9 digits, so timestamps compare as strings. */
+function normalizeStamp(text: string): string | undefined {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(text);
+  return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}Z` : undefined;
 }

@@ -22,8 +22,11 @@ export function stageJobState(job: V1Job | undefined, pod: V1Pod | undefined): S
   if (pod?.status?.phase === 'Failed' && pod.status.reason === 'Evicted') {
     return { kind: 'finished', exit: { exitCode: null, signal: null, timedOut: false, platformFailure: 'evicted', platformMessage: pod.status.message ?? 'Evicted' } };
   }
-  // The Job's verdict first: a pod the Job controller killed for its deadline also ends "terminated".
-  if (terminated && (failed || complete)) {
+  // A terminal pod is the stage's end (its phase waits for the sidecar's uploads); no need to
+  // wait for the Job controller, which batches pod updates for a second. Except a pod being
+  // deleted: the Job controller kills pods past the deadline, and its verdict says so.
+  const podDone = pod?.status?.phase === 'Succeeded' || (pod?.status?.phase === 'Failed' && !pod.metadata?.deletionTimestamp);
+  if (terminated && (failed || complete || podDone)) {
     const oomKilled = terminated.reason === 'OOMKilled';
     const message = [terminated.reason && terminated.reason !== 'Completed' && terminated.reason !== 'Error' ? terminated.reason : undefined, terminated.message?.trim()]
       .filter(Boolean)
@@ -46,6 +49,7 @@ export function stageJobState(job: V1Job | undefined, pod: V1Pod | undefined): S
   if (waiting) {
     return { kind: 'pending', reason: `image ${waiting.image} cannot be pulled: ${waiting.state!.waiting!.reason}${waiting.state!.waiting!.message ? ` (${waiting.state!.waiting!.message})` : ''}`, imagePullFailing: true };
   }
-  if (main?.state?.running) return { kind: 'running', podName: pod.metadata!.name! };
+  // Terminated but the Job has no verdict yet: still running, as far as anyone waiting can tell.
+  if (main?.state?.running || terminated) return { kind: 'running', podName: pod.metadata!.name! };
   return { kind: 'pending', reason: pod.status?.phase === 'Pending' && !pod.spec?.nodeName ? 'waiting to be scheduled' : 'starting' };
 }

@@ -1,0 +1,147 @@
+import type { V1Deployment, V1ResourceRequirements, V1Service } from '@kubernetes/client-node';
+import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
+import { LABELS, labelValue, MANAGED_BY, objectName } from '../../kubernetes/labels.js';
+import { RUN_CONTRACT_ENV as E } from '../../runner/run-contract.js';
+
+export const MODEL_SERVER_PORT = 8080;
+export const SERVER_CONTAINER = 'server';
+/** The pod's shared directory (an emptyDir): the init container fills it, the server reads it. */
+export const SERVING_ROOT = '/kiln/serving';
+/** Carries the ServingIoPlan JSON to the init container (`kiln serving-io fetch`). */
+export const SERVING_IO_ENV = 'KILN_SERVING_IO';
+
+/** What the init container fetches from the artifact store into SERVING_ROOT (src/, model/, sdk/). */
+export interface ServingIoPlan {
+  sourceDigest: string;
+  modelPrefix: string;
+}
+
+export interface ModelDeploymentInput {
+  modelName: string;
+  version: number;
+  /** The environment image the model was trained in, `<imageRegistry>:<spec digest>`. */
+  image: string;
+  /** Artifact-store prefix of the model version's files. */
+  artifactPrefix: string;
+  /** Source snapshot holding the predict entrypoint. */
+  sourceDigest: string;
+  /** `file.py:ModelClass`, as the project's predict (or train) entrypoint names it. */
+  entrypoint: string;
+  /** Default 1. */
+  replicas?: number;
+  /** The environment's cpu_limit (cores) and memory_limit (MiB); requests equal limits. Default: none. */
+  resources?: { cpu?: number; memoryMiB?: number };
+}
+
+export interface ModelDeploymentOptions {
+  /** How long a rollout may make no progress before the Deployment reports it failed. Default 600. */
+  progressDeadlineSeconds?: number;
+}
+
+export function modelDeploymentName(modelName: string): string {
+  return objectName(['kiln-model', modelName]);
+}
+
+/** Selects every pod of the model, whatever its version: the Deployment's (immutable) selector and the Service's. */
+export function modelSelectorLabels(modelName: string): Record<string, string> {
+  return { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'model-server', [LABELS.model]: labelValue(modelName) };
+}
+
+/** The in-cluster URL clients call: stable across versions, since the Service selects by model only. */
+export function modelServiceUrl(modelName: string, namespace: string): string {
+  return `http://${modelDeploymentName(modelName)}.${namespace}.svc:${MODEL_SERVER_PORT}`;
+}
+
+/**
+ * One Deployment per model, its template naming the version. A new version is a rolling
+ * update that never lowers capacity (maxUnavailable 0, maxSurge 1): old pods go only once new
+ * ones answer /health. Old versions stay as scaled-down ReplicaSets, which is what rollback uses.
+ */
+export function buildModelDeployment(input: ModelDeploymentInput, settings: KubernetesSettings, options: ModelDeploymentOptions = {}): V1Deployment {
+  const name = modelDeploymentName(input.modelName);
+  const selector = modelSelectorLabels(input.modelName);
+  const version = String(input.version);
+  const labels = { ...selector, [LABELS.modelVersion]: version };
+  const mount = [{ name: 'serving', mountPath: SERVING_ROOT }];
+  const plan: ServingIoPlan = { sourceDigest: input.sourceDigest, modelPrefix: input.artifactPrefix };
+  const env: Record<string, string> = {
+    PYTHONPATH: `${SERVING_ROOT}/sdk`,
+    PYTHONUNBUFFERED: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+    LANG: 'C.UTF-8',
+    [E.stage]: 'serve',
+    [E.entrypoint]: input.entrypoint,
+    [E.modelDir]: `${SERVING_ROOT}/model`,
+    [E.sourceDir]: `${SERVING_ROOT}/src`,
+    [E.servePort]: String(MODEL_SERVER_PORT),
+    KILN_MODEL_NAME: input.modelName,
+    KILN_MODEL_VERSION: version,
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: settings.namespace, labels, annotations: { [LABELS.modelVersion]: version } },
+    spec: {
+      replicas: input.replicas ?? 1,
+      selector: { matchLabels: selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
+      revisionHistoryLimit: 10,
+      template: {
+        metadata: { labels, annotations: { ...settings.podAnnotations, [LABELS.modelVersion]: version } },
+        spec: {
+          automountServiceAccountToken: false,
+          nodeSelector: Object.keys(settings.nodeSelector).length ? settings.nodeSelector : undefined,
+          tolerations: settings.tolerations.length ? settings.tolerations : undefined,
+          volumes: [{ name: 'serving', emptyDir: {} }],
+          initContainers: [
+            {
+              name: 'fetch-model',
+              image: settings.kilnImage,
+              command: ['node', '/app/bin/kiln.js', 'serving-io', 'fetch'],
+              env: [
+                { name: SERVING_IO_ENV, value: JSON.stringify(plan) },
+                { name: 'KILN_SERVING_ROOT', value: SERVING_ROOT },
+              ],
+              envFrom: [{ secretRef: { name: settings.artifactsSecret } }],
+              volumeMounts: mount,
+              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+            },
+          ],
+          containers: [
+            {
+              name: SERVER_CONTAINER,
+              image: input.image,
+              command: ['python', '-m', 'kiln_sdk.serve', '--host', '0.0.0.0'],
+              workingDir: `${SERVING_ROOT}/src`,
+              env: Object.entries(env).map(([key, value]) => ({ name: key, value })),
+              ports: [{ name: 'http', containerPort: MODEL_SERVER_PORT }],
+              // Traffic (and the rollout) waits for the model to be loaded and answering.
+              readinessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+              volumeMounts: mount,
+              resources: serverResources(input.resources),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function buildModelService(modelName: string, settings: Pick<KubernetesSettings, 'namespace'>): V1Service {
+  const selector = modelSelectorLabels(modelName);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: modelDeploymentName(modelName), namespace: settings.namespace, labels: selector },
+    spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port: MODEL_SERVER_PORT, targetPort: 'http' }] },
+  };
+}
+
+function serverResources(resources: ModelDeploymentInput['resources']): V1ResourceRequirements | undefined {
+  const limits: Record<string, string> = {
+    ...(resources?.cpu ? { cpu: String(resources.cpu) } : {}),
+    ...(resources?.memoryMiB ? { memory: `${resources.memoryMiB}Mi` } : {}),
+  };
+  return Object.keys(limits).length ? { requests: limits, limits } : undefined;
+}

@@ -1,0 +1,98 @@
+// The same project spec that runs on the local executor, run by the Kubernetes executor against
+// the testbed, with Kiln's worker using only the least-privilege Role from deploy/kubernetes/.
+// Real: Temporal, the worker, the API, Jobs/pods/scheduling/logs through the API server, the
+// artifact store. Simulated (test/support/pod-stand-in.ts): what the pod's containers do runs
+// as local processes, and kwok reports their exit as the container's.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { KilnApiClient } from '../../../api/client/kiln-api-client.js';
+import { applySpecFile, readSpecFile } from '../../../api/cli/apply-file.js';
+import { stageLogKey } from '../../../core/artifacts/artifact-keys.js';
+import { connectKubernetes, type KubeClients } from '../../../core/kubernetes/kube-clients.js';
+import { KubernetesSettings } from '../../../core/kubernetes/kubernetes-settings.js';
+import type { EmbeddedStack } from '../../../workers/embedded-stack.js';
+import { bindKilnWorkerRole } from '../../support/kube-apply.js';
+import { startPodStandIn } from '../../support/pod-stand-in.js';
+import { startTestStack } from '../../support/test-stack.js';
+import { waitForRun } from '../../support/wait-for-run.js';
+import { execFileSync } from 'node:child_process';
+
+const kubeconfig = inject('kubeconfigPath');
+const workerKubeconfig = inject('kubeWorkerKubeconfigPath');
+const unavailable = inject('kubeUnavailableReason');
+const fixture = join(__dirname, '..', '..', 'fixtures', 'checkpointing');
+
+describe.skipIf(!kubeconfig)(`a pipeline run on Kubernetes${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  const namespace = `kiln-pipe-${process.pid}-${Date.now().toString(36)}`;
+  let admin: KubeClients;
+  let stack: EmbeddedStack;
+  let client: KilnApiClient;
+  let stopStandIn: () => void;
+
+  beforeAll(async () => {
+    admin = connectKubernetes({ kubeconfig: kubeconfig!, namespace });
+    await admin.core.createNamespace({ body: { metadata: { name: namespace } } });
+    await admin.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'kiln-stage' }, automountServiceAccountToken: false } });
+    await bindKilnWorkerRole(kubeconfig!, namespace);
+    ({ stack, client } = await startTestStack('k8s-pipeline', {
+      executor: 'kubernetes',
+      // The worker talks to the cluster as kiln-worker, with only the deploy/ Role's permissions.
+      kubernetes: KubernetesSettings.parse({ kubeconfig: workerKubeconfig, namespace, kilnImage: 'kiln:test', imageRegistry: 'registry.test/kiln-env', podAnnotations: { 'kiln.dev/simulate': 'hang' } }),
+    }));
+    const python = execFileSync('sh', ['-c', 'command -v python3']).toString().trim();
+    stopStandIn = startPodStandIn(admin, stack.backends.artifacts, { workDir: mkdtempSync(join(tmpdir(), 'kiln-pod-stand-in-')), sdkDir: join(__dirname, '..', '..', '..', 'sdk', 'python'), python });
+    await applySpecFile(client, readSpecFile(join(fixture, 'kiln.json')));
+  });
+  afterAll(async () => {
+    stopStandIn?.();
+    await stack?.stop();
+    await admin?.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  });
+
+  it('runs train and evaluate as Jobs, streams their logs and metrics, registers the model', async () => {
+    const { run_id } = await client.startRun({ project: 'checkpointing', cache: false, params: { extras: { steps: 5, step_seconds: 0.01 } } });
+    const run = await waitForRun(client, run_id, 120_000);
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe('succeeded');
+    expect(run.metrics.steps_trained).toBe(5);
+    expect(run.modelVersion).toBe(1);
+
+    // The stage ends with its pod; the Job controller marks the Job Complete within about a second.
+    const complete = (job: { status?: { conditions?: { type: string; status: string }[] } }) => job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
+    let jobs = await admin.batch.listNamespacedJob({ namespace, labelSelector: `kiln.dev/run=${run_id}` });
+    for (const deadline = Date.now() + 15_000; !jobs.items.every(complete) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      jobs = await admin.batch.listNamespacedJob({ namespace, labelSelector: `kiln.dev/run=${run_id}` });
+    }
+    expect(jobs.items.map((j) => j.metadata?.labels?.['kiln.dev/stage']).sort()).toEqual(['evaluate', 'train']);
+    expect(jobs.items.every(complete)).toBe(true);
+    // The stage's log came through the API server (kwok serving the stand-in's output) into the store.
+    const log = (await stack.backends.artifacts.getBuffer(stageLogKey(run_id, 'train', 1))).toString();
+    expect(log).toMatch(/KILN_METRIC .*"loss"/);
+    expect(Object.keys(run.metrics)).toContain('steps_trained');
+  });
+
+  it('a stage crashing in its pod is classified, retried in a new Job, and resumes from the checkpoint its sidecar stored', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'kiln-k8s-crash-')), 'crashed');
+    const { run_id } = await client.startRun({
+      project: 'checkpointing',
+      cache: false,
+      params: { extras: { steps: 3, step_seconds: 0.01, crash_at_step: 1, crash_marker: marker } },
+      run_policy: { retry_count_limit: 1, auto_resume: true },
+    });
+    const run = await waitForRun(client, run_id, 120_000);
+    expect(run.status).toBe('succeeded');
+    const attempts = run.steps.find((s) => s.step === 'train')?.attempts ?? [];
+    expect(attempts.map((a) => [a.attempt, a.status, a.failureClass ?? null, a.retried])).toEqual([
+      [1, 'failed', 'user_code_error', true],
+      [2, 'succeeded', null, false],
+    ]);
+    expect(attempts[0]?.message).toMatch(/exited with code 1: deliberate crash after step 1/);
+    expect(run.metrics.resumed_from_step).toBe(1);
+    expect(run.metrics.steps_trained).toBe(3);
+    const jobs = await admin.batch.listNamespacedJob({ namespace, labelSelector: `kiln.dev/run=${run_id},kiln.dev/stage=train` });
+    expect(jobs.items.map((j) => j.metadata?.labels?.['kiln.dev/attempt']).sort()).toEqual(['1', '2']);
+  });
+});
