@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { KanikoImageBuilder } from '../core/environments/image/kaniko-image-builder.js';
 import { startEnvironmentBuild, type EnvironmentBuildRef } from '../core/temporal/start-environment-build.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
@@ -10,7 +11,10 @@ export type EnvironmentRef = EnvironmentBuildRef;
 
 export interface BuildResult {
   digest: string;
+  /** The venv directory; on Kubernetes, the image reference. */
   venvDir: string;
+  /** The environment's image, when built in the cluster. */
+  image?: string;
   pythonVersion: string;
   durationMs: number;
   reused: boolean;
@@ -20,6 +24,7 @@ export interface BuildResult {
 export function createEnvironmentActivities(deps: ActivityDeps) {
   const { metadata, environments, temporal, config } = deps;
   const heartbeatMs = deps.heartbeatIntervalMs ?? 2_000;
+  const images = deps.cluster ? new KanikoImageBuilder(deps.cluster) : undefined;
 
   return {
     /** Creates the venv for a spec; the build workflow calls it, one at a time per digest. */
@@ -30,10 +35,14 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
         let lastLine = '';
         const beat = setInterval(() => ctx.heartbeat({ lastLine }), heartbeatMs);
         try {
-          const built = await environments.build(input.spec, input.digest, {
-            signal: ctx.cancellationSignal,
-            onLine: (line) => (lastLine = line),
-          });
+          const options = { signal: ctx.cancellationSignal, onLine: (line: string) => (lastLine = line) };
+          if (images) {
+            // On Kubernetes the environment is an image in the registry, tagged by spec digest.
+            const image = await images.build(input.spec, input.digest, options);
+            await metadata.environments.markReady(input.digest, { venvPath: image.image, pythonExecutable: 'python', durationMs: image.durationMs });
+            return { digest: input.digest, venvDir: image.image, image: image.image, pythonVersion: input.spec.python_version, durationMs: image.durationMs, reused: image.reused };
+          }
+          const built = await environments.build(input.spec, input.digest, options);
           await metadata.environments.markReady(input.digest, {
             venvPath: built.venvDir,
             pythonExecutable: built.pythonExecutable,

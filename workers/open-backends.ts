@@ -4,7 +4,8 @@ import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
 import { requireTool } from '../core/environments/tool-paths.js';
 import { VenvBuilder } from '../core/environments/venv-builder.js';
-import { connectKubernetes } from '../core/kubernetes/kube-clients.js';
+import { connectKubernetes, type KubeClients } from '../core/kubernetes/kube-clients.js';
+import type { KubernetesSettings } from '../core/kubernetes/kubernetes-settings.js';
 import { createExecutor } from '../core/executors/create-executor.js';
 import type { StageExecutor } from '../core/executors/executor.js';
 import { openMetadataStore, type MetadataStore } from '../core/metadata/metadata-store.js';
@@ -15,6 +16,8 @@ export interface Backends {
   artifacts: ArtifactStore;
   executor: StageExecutor;
   environments: VenvBuilder;
+  /** The cluster, when stages run on Kubernetes (KILN_EXECUTOR=kubernetes). */
+  cluster?: { clients: KubeClients; settings: KubernetesSettings };
   sdkDir: string;
   close(): Promise<void>;
 }
@@ -29,16 +32,15 @@ export async function openBackends(config: KilnConfig): Promise<Backends> {
     await metadata.close();
     throw error;
   });
-  const executor =
-    config.executor === 'kubernetes' && config.kubernetes
-      ? createExecutor({ kind: 'kubernetes', clients: connectKubernetes(config.kubernetes), settings: config.kubernetes })
-      : createExecutor({ kind: 'local', runningDir: runningPaths(config.home).groups });
+  const cluster = config.executor === 'kubernetes' && config.kubernetes ? { clients: connectKubernetes(config.kubernetes), settings: config.kubernetes } : undefined;
+  const executor = cluster ? createExecutor({ kind: 'kubernetes', ...cluster }) : createExecutor({ kind: 'local', runningDir: runningPaths(config.home).groups });
   const environments = new VenvBuilder({ environmentsDir: paths.environments, uvPath: await requireTool(config, 'uv') });
   return {
     metadata,
     artifacts,
     executor,
     environments,
+    ...(cluster ? { cluster } : {}),
     sdkDir: join(config.installDir, 'sdk', 'python'),
     close: () => metadata.close(),
   };

@@ -1,13 +1,14 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { modelPrefix } from '../artifacts/artifact-keys.js';
 import { homePaths } from '../config.js';
 import type { VenvBuilder } from '../environments/venv-builder.js';
-import { EnvironmentUnavailableError, NotFoundError } from '../errors.js';
+import { EnvironmentUnavailableError } from '../errors.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { RUN_CONTRACT_ENV as E } from '../runner/run-contract.js';
 import { restoreSource } from '../snapshots/source-snapshot.js';
+import { recordPromotion } from './promotion-record.js';
+import { resolveServingTarget } from './serving-target.js';
 import { isHealthy, startModelServer, stopModelServer } from './local-model-server.js';
 
 export interface DeployRequest {
@@ -38,13 +39,8 @@ export class ModelDeployer {
     // Idempotency guard: a retried activity finds its version already serving.
     if (current?.id === deploymentId && (await isHealthy(current.url))) return { url: current.url, deploymentId };
     const server = await this.launch(modelName, version, deploymentId);
-    await metadata.models.recordDeployment({ id: deploymentId, modelName, version, url: server.url, port: server.port, pid: server.pid, status: 'serving' });
-    await metadata.models.setStatus(modelName, version, 'serving');
-    if (current && current.id !== deploymentId) {
-      if (current.pid) stopModelServer(current.pid);
-      await metadata.models.markDeploymentStopped(current.id);
-      await metadata.models.setStatus(current.modelName, current.version, 'archived');
-    }
+    if (current && current.id !== deploymentId && current.pid) stopModelServer(current.pid);
+    await recordPromotion(metadata, { id: deploymentId, modelName, version, url: server.url, port: server.port, pid: server.pid }, current);
     return { url: server.url, deploymentId };
   }
 
@@ -74,12 +70,8 @@ export class ModelDeployer {
 
   private async launch(modelName: string, version: number, deploymentId: string) {
     const { metadata, artifacts, environments } = this.deps;
-    const model = await metadata.models.get(modelName, version);
-    if (!model) throw new NotFoundError('model version', `${modelName} v${version}`);
-    const run = await metadata.runs.getRun(model.runId);
-    const project = run && (await metadata.projects.get(run.project));
-    const entrypoint = project?.spec.entrypoints.predict ?? project?.spec.entrypoints.train;
-    if (!entrypoint || !model.sourceDigest || !model.environmentDigest) throw new NotFoundError('predict entrypoint for', `${modelName} v${version}`);
+    const model = await resolveServingTarget(metadata, modelName, version);
+    const { entrypoint } = model;
     const built = environments.locate(model.environmentDigest);
     if (!built) throw new EnvironmentUnavailableError('environment', `environment ${model.environmentDigest.slice(0, 12)} is not built on this machine`);
 
@@ -88,7 +80,7 @@ export class ModelDeployer {
     const modelDir = join(root, 'model');
     await rm(root, { recursive: true, force: true });
     await restoreSource(artifacts, model.sourceDigest, sourceDir);
-    await artifacts.getDirectory(model.artifactPrefix || modelPrefix(modelName, version), modelDir);
+    await artifacts.getDirectory(model.artifactPrefix, modelDir);
     return startModelServer({
       pythonExecutable: built.pythonExecutable,
       workingDirectory: sourceDir,

@@ -8,7 +8,8 @@ import type { KubeClients } from '../../core/kubernetes/kube-clients.js';
 import { fetchStageInputs, parseStageIoPlan, syncStageOutputs } from '../../core/runner/stage-io.js';
 
 /**
- * Stands in for the container runtime the testbed does not have. For every Kiln stage pod that
+ * Stands in for the container runtime the testbed does not have. Image-build pods simply succeed
+ * (no registry or Kaniko here). For every Kiln stage pod that
  * kwok reports Running (created with `kiln.dev/simulate: hang`, so kwok never ends it by
  * itself), it does on this machine what the pod's containers would: the init container's
  * fetch, the stage runner (`python -m kiln_sdk.stage`, with the pod's own run contract, its
@@ -53,24 +54,28 @@ export function startPodStandIn(clients: KubeClients, artifacts: ArtifactStore, 
     });
     // The sidecar's last pass: checkpoints, and outputs after a success.
     await syncStageOutputs(artifacts, plan, root, { signal: AbortSignal.abort(), exitFile: join(root, '.kiln-exit') });
-    const outcome = code === 0 ? { 'kiln.dev/simulate': 'succeed' } : { 'kiln.dev/simulate': 'exit-code', 'kiln.dev/simulate-exit-code': String(code) };
-    await clients.core.patchNamespacedPod(
+    await finishPod(name, code === 0 ? { 'kiln.dev/simulate': 'succeed' } : { 'kiln.dev/simulate': 'exit-code', 'kiln.dev/simulate-exit-code': String(code) });
+  };
+
+  const finishPod = (name: string, outcome: Record<string, string>) =>
+    clients.core.patchNamespacedPod(
       { name, namespace: clients.namespace, body: { metadata: { annotations: { ...outcome, 'kiln.dev/simulate-delay': '0s' } } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
-  };
 
   const watch = async () => {
     if (stopped) return;
     controller = await clients.watch.watch(
       `/api/v1/namespaces/${clients.namespace}/pods`,
-      { labelSelector: 'app.kubernetes.io/component=stage' },
+      { labelSelector: 'app.kubernetes.io/component in (stage,image-build)' },
       (_type, pod: k8s.V1Pod) => {
         const name = pod.metadata?.name;
-        const running = pod.status?.containerStatuses?.some((c) => c.name === STAGE_CONTAINER && c.state?.running);
+        const running = pod.status?.phase === 'Running' && pod.status.containerStatuses?.every((c) => c.state?.running);
         if (!name || !running || seen.has(name)) return;
         seen.add(name);
-        handle(pod).catch((error: unknown) => console.error(`pod stand-in: ${name}:`, error));
+        // An image build: Kaniko's work (pull, install, push) is what no container runtime here can do; it succeeds.
+        const work = pod.metadata?.labels?.['app.kubernetes.io/component'] === 'image-build' ? finishPod(name, { 'kiln.dev/simulate': 'succeed' }) : handle(pod);
+        work.catch((error: unknown) => console.error(`pod stand-in: ${name}:`, error));
       },
       () => void watch(),
     );

@@ -74,6 +74,36 @@ describe.skipIf(!kubeconfig)(`a pipeline run on Kubernetes${unavailable ? ` (ski
     expect(Object.keys(run.metrics)).toContain('steps_trained');
   });
 
+  it('built the environment as an image with a Kaniko Job, tagged by its spec digest, and never builds it twice', async () => {
+    const builds = await admin.batch.listNamespacedJob({ namespace, labelSelector: 'app.kubernetes.io/component=image-build' });
+    expect(builds.items).toHaveLength(1);
+    const kaniko = builds.items[0]!.spec!.template.spec!.containers[0]!;
+    const environments = (await client.listEnvironments()) as { name: string; specDigest: string; build: { status: string; venvPath: string } | null }[];
+    const environment = environments.find((e) => e.name === 'stdlib-py311')!;
+    const digest = environment.specDigest;
+    // The build record names the image, not a local venv.
+    expect(environment.build).toMatchObject({ status: 'ready', venvPath: `registry.test/kiln-env:${digest}` });
+    expect(kaniko.args).toContain(`--destination=registry.test/kiln-env:${digest}`);
+    // Every stage pod of every run used that image.
+    const pods = await admin.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/component=stage' });
+    expect(new Set(pods.items.map((p) => p.spec!.containers[0]!.image))).toEqual(new Set([`registry.test/kiln-env:${digest}`]));
+  });
+
+  it('serves the promoted model as a Deployment and Service in the training image', async () => {
+    const spec = readSpecFile(join(fixture, 'kiln.json')).project!;
+    await client.applyProject({ ...spec, name: 'checkpointing-served', source_dir: join(fixture, 'src'), serve: true });
+    const { run_id } = await client.startRun({ project: 'checkpointing-served', params: { extras: { steps: 2, step_seconds: 0.01 } } });
+    const run = await waitForRun(client, run_id, 120_000);
+    expect(run.status).toBe('succeeded');
+    expect(run.endpoint).toBe(`http://kiln-model-checkpointing-served.${namespace}.svc:8080`);
+    const deployment = await admin.apps.readNamespacedDeployment({ namespace, name: 'kiln-model-checkpointing-served' });
+    expect(deployment.status?.availableReplicas).toBe(1);
+    expect(deployment.spec?.template.metadata?.labels?.['kiln.dev/model-version']).toBe('1');
+    expect(deployment.spec?.template.spec?.containers[0]?.image).toMatch(/^registry\.test\/kiln-env:[0-9a-f]{64}$/);
+    const versions = (await client.listModelVersions('checkpointing-served')) as { version: number; status: string }[];
+    expect(versions.map((v) => [v.version, v.status])).toEqual([[1, 'serving']]);
+  });
+
   it('a stage crashing in its pod is classified, retried in a new Job, and resumes from the checkpoint its sidecar stored', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'kiln-k8s-crash-')), 'crashed');
     const { run_id } = await client.startRun({
