@@ -16,6 +16,7 @@ import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec, resol
 import { environmentDigest } from '../core/specs/environment-digest.js';
 import { KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../core/temporal/search-attributes.js';
 import type { PipelineInput, PipelineResume } from '../workflows/pipeline-input.js';
+import { rollbackModel } from './model-rollback.js';
 
 export interface KilnServiceOptions {
   temporal: Client;
@@ -247,6 +248,11 @@ export class KilnService {
 
   async listRuns(filter: { project?: string; status?: string; limit?: number }) {
     return this.metadata.runs.listRuns({ project: filter.project, status: filter.status as never, limit: filter.limit ?? 50 });
+  }
+
+  /** POST /v1/models/{name}/rollback: serve an earlier version again (api/model-rollback.ts). */
+  async rollbackModel(modelName: string, body: unknown) {
+    return rollbackModel({ temporal: this.options.temporal, metadata: this.metadata, taskQueue: this.options.taskQueue }, modelName, body);
   }
 
   async listModelVersions(modelName?: string) {

@@ -1,2 +1,3 @@
 export { buildEnvironmentWorkflow } from './build-environment.js';
 export { pipelineWorkflow, progressQuery } from './pipeline.js';
+export { deployModelWorkflow } from './deploy-model.js';

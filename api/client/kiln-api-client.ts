@@ -63,6 +63,8 @@ export class KilnApiClient {
     return this.call<Record<string, unknown>[]>('GET', `/v1/runs${params.size ? `?${params}` : ''}`);
   };
   listModelVersions = (name?: string) => this.call<Record<string, unknown>[]>('GET', name ? `/v1/models/${encodeURIComponent(name)}/versions` : '/v1/models');
+  rollbackModel = (name: string, toVersion?: number) =>
+    this.call<{ model: string; version: number; url: string; rolled_back_from: number | null }>('POST', `/v1/models/${encodeURIComponent(name)}/rollback`, toVersion === undefined ? {} : { to_version: toVersion });
   predict = (name: string, instances: unknown[]) =>
     this.call<{ model: string; version: number; predictions: unknown[] }>('POST', `/v1/models/${encodeURIComponent(name)}/predict`, { instances });
 

@@ -5,7 +5,8 @@ import type { Route } from './routes.js';
 const PredictRequest = z.object({ instances: z.array(z.union([z.array(z.number()), z.record(z.string(), z.number())])).min(1) });
 
 /** Request schemas, from the same zod schemas the API validates with. */
-const SCHEMAS: Record<string, z.ZodType> = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest };
+const RollbackRequest = z.object({ to_version: z.number().int().min(1).optional() });
+const SCHEMAS: Record<string, z.ZodType> = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest };
 
 /** OpenAPI 3.1 document generated from the route table and the zod schemas. */
 export function openApiDocument(routes: Route[]) {

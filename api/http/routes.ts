@@ -60,6 +60,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     { method: 'POST', path: '/v1/runs/{id}/cancel', summary: 'Cancel a run: its running process is stopped', status: 202, handle: ({ params }) => service.cancelRun(params.id!) },
     { method: 'GET', path: '/v1/models', summary: 'List model versions', handle: () => service.listModelVersions() },
     { method: 'GET', path: '/v1/models/{name}/versions', summary: "List a model's versions with lineage", handle: ({ params }) => service.listModelVersions(params.name!) },
+    { method: 'POST', path: '/v1/models/{name}/rollback', summary: 'Serve an earlier version again (default: the one before the current)', body: 'RollbackRequest', handle: ({ params, body }) => service.rollbackModel(params.name!, body) },
     { method: 'POST', path: '/v1/models/{name}/predict', summary: 'Predict with the serving version', body: 'PredictRequest', handle: ({ params, body }) => service.predict(params.name!, body) },
   ];
 }

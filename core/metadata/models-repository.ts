@@ -151,6 +151,15 @@ export class ModelsRepository {
     return row && toDeployment(row);
   }
 
+  /** The version that served before the current one (the latest stopped deployment of another version). */
+  async previousDeployment(modelName: string): Promise<DeploymentRecord | undefined> {
+    const current = await this.currentDeployment(modelName);
+    let query = this.db.selectFrom('deployments').selectAll().where('model_name', '=', modelName).where('status', '=', 'stopped');
+    if (current) query = query.where('version', '!=', current.version);
+    const row = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+    return row && toDeployment(row);
+  }
+
   /** Marks a deployment ended; a no-op for an unknown id. */
   async markDeploymentStopped(id: string, status: 'stopped' | 'failed' = 'stopped'): Promise<void> {
     await this.db.updateTable('deployments').set({ status, stopped_at: this.now() }).where('id', '=', id).execute();

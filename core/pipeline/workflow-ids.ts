@@ -16,4 +16,10 @@ export function newRunId(project: string, now: Date, random: () => number = Math
 export const WORKFLOW_TYPES = {
   pipeline: 'pipelineWorkflow',
   buildEnvironment: 'buildEnvironmentWorkflow',
+  deployModel: 'deployModelWorkflow',
 } as const;
+
+/** One deployment workflow per model at a time. */
+export function deployWorkflowId(modelName: string): string {
+  return `deploy-${modelName}`;
+}

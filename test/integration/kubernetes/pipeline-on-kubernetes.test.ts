@@ -102,6 +102,20 @@ describe.skipIf(!kubeconfig)(`a pipeline run on Kubernetes${unavailable ? ` (ski
     expect(deployment.spec?.template.spec?.containers[0]?.image).toMatch(/^registry\.test\/kiln-env:[0-9a-f]{64}$/);
     const versions = (await client.listModelVersions('checkpointing-served')) as { version: number; status: string }[];
     expect(versions.map((v) => [v.version, v.status])).toEqual([[1, 'serving']]);
+
+    // Promoting v2 is a rolling update of the same Deployment; rolling back returns to v1's ReplicaSet.
+    const second = await waitForRun(client, (await client.startRun({ project: 'checkpointing-served', params: { extras: { steps: 3, step_seconds: 0.01 } } })).run_id, 120_000);
+    expect([second.status, second.modelVersion]).toEqual(['succeeded', 2]);
+    const servedVersion = async () => (await admin.apps.readNamespacedDeployment({ namespace, name: 'kiln-model-checkpointing-served' })).spec?.template.metadata?.labels?.['kiln.dev/model-version'];
+    expect(await servedVersion()).toBe('2');
+    const rolledBack = await client.rollbackModel('checkpointing-served');
+    expect(rolledBack).toMatchObject({ model: 'checkpointing-served', version: 1, rolled_back_from: 2 });
+    expect(await servedVersion()).toBe('1');
+    const replicaSets = await admin.apps.listNamespacedReplicaSet({ namespace, labelSelector: 'kiln.dev/model=checkpointing-served' });
+    expect(replicaSets.items).toHaveLength(2);
+    const statuses = (await client.listModelVersions('checkpointing-served')) as { version: number; status: string }[];
+    expect(statuses.map((v) => [v.version, v.status]).sort()).toEqual([[1, 'serving'], [2, 'archived']]);
+    await expect(client.rollbackModel('checkpointing-served', 1)).rejects.toMatchObject({ status: 409 });
   });
 
   it('a stage crashing in its pod is classified, retried in a new Job, and resumes from the checkpoint its sidecar stored', async () => {

@@ -1,0 +1,44 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ConflictError, NotFoundError, SpecValidationError } from '../core/errors.js';
+import type { MetadataStore } from '../core/metadata/metadata-store.js';
+import { deployWorkflowId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
+import type { DeployModelInput } from '../workflows/deploy-model.js';
+
+export interface RollbackResult {
+  model: string;
+  version: number;
+  url: string;
+  rolled_back_from: number | null;
+}
+
+/**
+ * Serves an earlier version again: `toVersion`, or the one that served before the current one.
+ * Runs as a deployModel workflow (durable, one per model at a time), and answers when the
+ * version serves: locally a hot swap, on Kubernetes a rollout back to that version's ReplicaSet.
+ */
+export async function rollbackModel(deps: { temporal: Client; metadata: MetadataStore; taskQueue: string }, modelName: string, body: unknown): Promise<RollbackResult> {
+  const requested = (body as { to_version?: unknown } | undefined)?.to_version;
+  if (requested !== undefined && (!Number.isInteger(requested) || (requested as number) < 1)) {
+    throw new SpecValidationError([{ path: 'to_version', message: `expected a positive integer, got ${JSON.stringify(requested)}` }]);
+  }
+  const current = await deps.metadata.models.currentDeployment(modelName);
+  const target = (requested as number | undefined) ?? (await deps.metadata.models.previousDeployment(modelName))?.version;
+  if (target === undefined) throw new ConflictError('model', `model ${modelName} has no earlier served version to roll back to`);
+  if (!(await deps.metadata.models.get(modelName, target))) throw new NotFoundError('model version', `${modelName} v${target}`);
+  if (current?.version === target) throw new ConflictError('model', `${modelName} v${target} is already serving`);
+  const input: DeployModelInput = { modelName, version: target, reason: current ? `rollback from v${current.version}` : 'rollback' };
+  let handle;
+  try {
+    handle = await deps.temporal.workflow.start(WORKFLOW_TYPES.deployModel, {
+      workflowId: deployWorkflowId(modelName),
+      taskQueue: deps.taskQueue,
+      args: [input],
+      staticSummary: `${input.reason}: serve ${modelName} v${target}`,
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictError('model', `a deployment of ${modelName} is already in progress`);
+    throw error;
+  }
+  const deployed = (await handle.result()) as { url: string };
+  return { model: modelName, version: target, url: deployed.url, rolled_back_from: current?.version ?? null };
+}
