@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
+import { PassThrough } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
+import { environmentBuildLogKey } from '../core/artifacts/artifact-keys.js';
 import { KanikoImageBuilder } from '../core/environments/image/kaniko-image-builder.js';
 import { startEnvironmentBuild, type EnvironmentBuildRef } from '../core/temporal/start-environment-build.js';
 import type { ActivityDeps } from './activity-deps.js';
@@ -34,8 +36,17 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
         await metadata.environments.markBuilding(input.digest);
         let lastLine = '';
         const beat = setInterval(() => ctx.heartbeat({ lastLine }), heartbeatMs);
+        // Every line of the build is kept (uv's or Kaniko's), for when a dependency will not install.
+        const log = new PassThrough();
+        const logStored = deps.artifacts.put(environmentBuildLogKey(input.digest, ctx.info.attempt), log);
         try {
-          const options = { signal: ctx.cancellationSignal, onLine: (line: string) => (lastLine = line) };
+          const options = {
+            signal: ctx.cancellationSignal,
+            onLine: (line: string) => {
+              lastLine = line;
+              log.write(`${line}\n`);
+            },
+          };
           if (images) {
             // On Kubernetes the environment is an image in the registry, tagged by spec digest.
             const image = await images.build(input.spec, input.digest, options);
@@ -50,10 +61,15 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
           });
           return { digest: input.digest, venvDir: built.venvDir, pythonVersion: built.pythonVersion, durationMs: built.durationMs, reused: built.reused };
         } catch (error) {
-          await metadata.environments.markFailed(input.digest, error instanceof Error ? error.message : String(error));
+          const message = error instanceof Error ? error.message : String(error);
+          log.end();
+          const stored = await logStored.catch(() => undefined);
+          await metadata.environments.markFailed(input.digest, stored ? `${message} (build log: ${deps.artifacts.uri(stored.key)})` : message);
           throw error;
         } finally {
           clearInterval(beat);
+          log.end();
+          await logStored.catch(() => undefined);
         }
       });
     },

@@ -37,21 +37,33 @@ export function summarizeMetrics(metrics: Record<string, number>): string {
   return entries.map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(' ');
 }
 
-/** The failure class of the innermost typed failure (an activity's ApplicationFailure type). */
-export function failureClassOf(error: unknown): FailureClass {
-  let found: FailureClass | undefined;
+/**
+ * The failure that explains a run's end: the deepest one in the cause chain whose type Kiln
+ * knows (an ApplicationFailure of a classified type, or a Temporal timeout). Wrappers above it
+ * (activity and child-workflow failures) and raw causes below it (ENOENT) say less.
+ */
+function explainingFailure(error: unknown): { failureClass: FailureClass; message: string } | undefined {
+  let found: { failureClass: FailureClass; message: string } | undefined;
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    if (current instanceof ApplicationFailure && current.type) found = failureClassOfType(current.type);
-    // Temporal's own timeouts: a missed heartbeat is a worker that went away.
-    else if (current instanceof TimeoutFailure) found = current.timeoutType === TimeoutType.HEARTBEAT ? 'lost_worker' : 'timeout';
+    if (current instanceof ApplicationFailure && current.type && failureClassOfType(current.type) !== 'internal_error') {
+      found = { failureClass: failureClassOfType(current.type), message: current.message };
+    } else if (current instanceof TimeoutFailure) {
+      // Temporal's own timeouts: a missed heartbeat is a worker that went away.
+      found = { failureClass: current.timeoutType === TimeoutType.HEARTBEAT ? 'lost_worker' : 'timeout', message: current.message };
+    }
   }
-  return found ?? 'internal_error';
+  return found;
+}
+
+export function failureClassOf(error: unknown): FailureClass {
+  return explainingFailure(error)?.failureClass ?? 'internal_error';
 }
 
 export function messageOf(error: unknown): string {
+  const explained = explainingFailure(error);
+  if (explained && !(explained.failureClass === 'timeout' || explained.failureClass === 'lost_worker')) return explained.message;
+  // Otherwise the innermost message: activity failures wrap the real reason.
   let current: unknown = error;
-  // Activity failures wrap the real reason: report the first application failure's message
-  // (what our code said), else the innermost one. Its own causes are lower-level detail.
-  while (current instanceof Error && !(current instanceof ApplicationFailure) && current.cause instanceof Error) current = current.cause;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(error);
 }

@@ -32,6 +32,11 @@ export function stageLogKey(runId: string, stage: string, attempt: number): stri
 }
 
 /** The latest checkpoint directory of a stage, shared by its attempts so a retry can resume. */
+/** The log of one attempt to build an environment (venv or image). */
+export function environmentBuildLogKey(digest: string, attempt: number): string {
+  return `environments/${digest}/build-${attempt}.log`;
+}
+
 export function checkpointPrefix(runId: string, stage: string): string {
   return `${stagePrefix(runId, stage)}/checkpoints`;
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { environmentBuildLogKey } from '../../core/artifacts/artifact-keys.js';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { KilnApiError, type KilnApiClient, type RunView } from '../../api/client/kiln-api-client.js';
 import { INSTALL_DIR } from '../../core/config.js';
@@ -118,5 +119,11 @@ describe('bad input is rejected at the API with field-named errors and starts no
     const run = await runToEnd({ project: 'needs-py399' });
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/no Python 3.99 interpreter/);
+    expect(run.failureClass).toBe('environment_unavailable');
+    // The build record points at the build's log, kept in the artifact store.
+    const environment = ((await client.listEnvironments()) as { name: string; specDigest: string; build: { status: string; error: string } | null }[]).find((e) => e.name === 'py-3-99')!;
+    expect(environment.build?.status).toBe('failed');
+    expect(environment.build?.error).toContain(`(build log: ${stack.backends.artifacts.uri(environmentBuildLogKey(environment.specDigest, 1))})`);
+    expect(await stack.backends.artifacts.exists(environmentBuildLogKey(environment.specDigest, 1))).toBe(true);
   });
 });
