@@ -147,9 +147,17 @@ export function createStageActivities(deps: ActivityDeps) {
           (latest) => latest && heartbeat(),
           (error: unknown) => (uploadError = error),
         );
+      // Metrics reach the run record while the stage runs, so early stopping can read a trial's curve.
+      let recorded = 0;
+      const recordNewMetrics = () => {
+        const batch = metrics.slice(recorded);
+        recorded = metrics.length;
+        return batch.length ? metadata.metrics.recordMany(input.runId, input.stage, batch) : Promise.resolve();
+      };
       const beat = setInterval(() => {
         heartbeat();
         void poll();
+        void recordNewMetrics().catch(() => (recorded = 0));
       }, heartbeatMs);
       // A stage that must wait (no GPU free, no node fits) says why: in the run record and the
       // workflow's progress (CLI, API, Web UI), until it starts.
@@ -199,7 +207,7 @@ export function createStageActivities(deps: ActivityDeps) {
       // Independent writes, in parallel: each costs a few ms and every stage pays them.
       const [logInfo] = await Promise.all([
         logStored,
-        metadata.metrics.recordMany(input.runId, input.stage, metrics),
+        recordNewMetrics(),
         succeeded ? launch.storeOutputs() : undefined,
       ]);
       const finished = new Date();

@@ -37,6 +37,8 @@ export const ENV_NAMES = {
   gpuSlots: 'KILN_GPU_SLOTS',
   stageIo: 'KILN_STAGE_IO',
   stageRoot: 'KILN_STAGE_ROOT',
+  servingIo: 'KILN_SERVING_IO',
+  servingRoot: 'KILN_SERVING_ROOT',
 } as const;
 
 export interface KilnConfig {
@@ -74,6 +76,8 @@ export interface KilnConfig {
   kubernetes: KubernetesSettings | undefined;
   /** Inside a stage pod (`kiln stage-io`): the plan and workspace root its init container and sidecar use. */
   stageIo: { plan: string | undefined; root: string | undefined };
+  /** Inside a model-server pod (`kiln serving-io`): the plan and serving root its init container uses. */
+  servingIo: { plan: string | undefined; root: string | undefined };
 }
 
 export type ConfigOverrides = Partial<KilnConfig>;
@@ -110,6 +114,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     executor: overrides.executor ?? executorFrom(env[ENV_NAMES.executor]),
     kubernetes: undefined,
     stageIo: overrides.stageIo ?? { plan: env[ENV_NAMES.stageIo], root: env[ENV_NAMES.stageRoot] || undefined },
+    servingIo: overrides.servingIo ?? { plan: env[ENV_NAMES.servingIo], root: env[ENV_NAMES.servingRoot] || undefined },
   };
   config.kubernetes = overrides.kubernetes ?? (config.executor === 'kubernetes' ? kubernetesFrom(env) : undefined);
   return Object.freeze(config);

@@ -18,6 +18,11 @@ export interface PipelineInput {
   resume?: PipelineResume;
   /** Stage caching (RunRequest `cache`). Absent in older histories: on. */
   cache?: boolean;
+  /**
+   * Set when this run is a trial of a tuning experiment: it trains and evaluates with the
+   * trial's params, and stops there (no gate, registry or serving).
+   */
+  trial?: { experimentId: string; index: number };
   /** Task queue for stages that use GPUs (Kubernetes executor); absent: the run's own queue. */
   gpuTaskQueue?: string;
 }

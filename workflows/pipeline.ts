@@ -173,6 +173,10 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
     const evaluation = await runStage('evaluate', entrypoints.evaluate, entrypoints.preprocess ? ['preprocess', 'train'] : ['train']);
     progress.metrics = evaluation.metrics;
 
+    if (input.trial) {
+      for (const later of ['gate', 'register', 'serve'] as const) finish(step(later), 'skipped', `trial ${input.trial.index} of experiment ${input.trial.experimentId}`);
+      return await CancellationScope.nonCancellable(() => close('succeeded'));
+    }
     const verdict = checkGate(project.validation_gate, evaluation.metrics);
     const details = verdict.checks.map((c) => c.detail).join(', ') || 'no thresholds';
     if (!verdict.passed) {

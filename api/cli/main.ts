@@ -7,6 +7,7 @@ import { runDemo } from './demo.js';
 import { parseParamFlags } from './parse-params.js';
 import { renderRun, renderRunList } from './render-run.js';
 import { runDoctor } from '../../workers/doctor.js';
+import { runServingIo } from './serving-io-command.js';
 import { runStageIo } from './stage-io-command.js';
 import { runForeground } from './up.js';
 import { watchRun } from './watch-run.js';
@@ -29,6 +30,13 @@ program
   .action(async (action: string) => {
     if (action !== 'fetch' && action !== 'sync') throw new SpecValidationError([{ path: 'action', message: `expected "fetch" or "sync", got ${JSON.stringify(action)}` }]);
     process.exitCode = await runStageIo(config, action, config.stageIo);
+  });
+program
+  .command('serving-io <action>')
+  .description('inside a Kubernetes model-server pod: `fetch` the source, model and SDK (init container)')
+  .action(async (action: string) => {
+    if (action !== 'fetch') throw new SpecValidationError([{ path: 'action', message: `expected "fetch", got ${JSON.stringify(action)}` }]);
+    process.exitCode = await runServingIo(config, config.servingIo);
   });
 program.command('demo').description('run the breast-cancer example end to end on the embedded stack').action(async () => {
   process.exitCode = await runDemo(config);

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { restoreSource } from '../snapshots/source-snapshot.js';
@@ -16,7 +16,9 @@ export async function prepareStageWorkspace(
   root: string,
   input: { sourceDigest: string; datasetPrefix: string; /** Upstream stage name → artifact prefix of its outputs. */ upstream: Readonly<Record<string, string>> },
 ): Promise<StageWorkspace> {
-  await rm(root, { recursive: true, force: true });
+  // Emptied, not removed: in a pod the root is a volume's mount point, which cannot be deleted.
+  await mkdir(root, { recursive: true });
+  await Promise.all((await readdir(root)).map((entry) => rm(join(root, entry), { recursive: true, force: true })));
   const ws = workspaceLayout(root);
   await Promise.all([mkdir(ws.outputDir, { recursive: true }), mkdir(ws.checkpointDir, { recursive: true })]);
   await Promise.all([

@@ -10,5 +10,7 @@ export const KilnRunStatus = defineSearchAttributeKey('KilnRunStatus', SearchAtt
 /** `pipeline` or `environment-build`. */
 export const KilnKind = defineSearchAttributeKey('KilnKind', SearchAttributeType.KEYWORD);
 export const KilnEnvironmentDigest = defineSearchAttributeKey('KilnEnvironmentDigest', SearchAttributeType.KEYWORD);
+/** The experiment (hyperparameter tuning) an experiment workflow is, or a trial run belongs to. */
+export const KilnExperiment = defineSearchAttributeKey('KilnExperiment', SearchAttributeType.KEYWORD);
 
-export const KILN_SEARCH_ATTRIBUTES = [KilnProject, KilnModel, KilnRunStatus, KilnKind, KilnEnvironmentDigest] as const;
+export const KILN_SEARCH_ATTRIBUTES = [KilnProject, KilnModel, KilnRunStatus, KilnKind, KilnEnvironmentDigest, KilnExperiment] as const;

@@ -1,6 +1,7 @@
-import { ApiException, type KubernetesObject, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { BackendUnavailableError, ConflictError } from '../../errors.js';
 import { PodLogFollower } from '../../executors/kubernetes/pod-log-follower.js';
+import { ignoreStatus } from '../../kubernetes/api-errors.js';
 import type { KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import { LABELS } from '../../kubernetes/labels.js';
@@ -250,14 +251,4 @@ export class KanikoImageBuilder {
 /** Deletes a Job and, in the background, its pods (a Job orphans its pods unless told). Gone already is fine. */
 async function deleteJob(clients: KubeClients, namespace: string, name: string): Promise<void> {
   await ignoreStatus(404, () => clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }));
-}
-
-/** The call's result, or undefined when the API server answered with `status` (404 gone, 409 exists). */
-async function ignoreStatus<T>(status: number, call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof ApiException && error.code === status) return undefined;
-    throw error;
-  }
 }

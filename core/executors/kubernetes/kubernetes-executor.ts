@@ -1,5 +1,6 @@
-import { ApiException, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { SpecValidationError } from '../../errors.js';
+import { ignoreStatus } from '../../kubernetes/api-errors.js';
 import type { KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import { LABELS } from '../../kubernetes/labels.js';
@@ -45,12 +46,8 @@ export class KubernetesExecutor implements StageExecutor {
     const job = buildStageJob(spec, placement, settings);
     const name = stageJobName(placement);
     const startedAt = new Date();
-    try {
-      await clients.batch.createNamespacedJob({ namespace: settings.namespace, body: job });
-    } catch (error) {
-      // The same attempt re-run (a retried activity task): adopt the Job it already created.
-      if (!(error instanceof ApiException && error.code === 409)) throw error;
-    }
+    // The same attempt re-run (a retried activity task): adopt the Job it already created.
+    await ignoreStatus(409, () => clients.batch.createNamespacedJob({ namespace: settings.namespace, body: job }));
     const labels = stageLabels(placement);
     const selector = [LABELS.run, LABELS.stage, LABELS.attempt].map((k) => `${k}=${labels[k]}`).join(',');
     return this.follow(name, selector, spec, observer, startedAt);
@@ -150,11 +147,7 @@ export class KubernetesExecutor implements StageExecutor {
 
 /** Deletes the Job and, in the background, its pods (Jobs orphan their pods unless told). */
 export async function deleteJob(clients: KubeClients, namespace: string, name: string): Promise<void> {
-  try {
-    await clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
-  } catch (error) {
-    if (!(error instanceof ApiException && error.code === 404)) throw error;
-  }
+  await ignoreStatus(404, () => clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }));
 }
 
 function cancelledExit(now: Date): StageExit {

@@ -1,5 +1,6 @@
-import { ApiException, type V1Deployment, type V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { BackendUnavailableError, NotFoundError } from '../../errors.js';
+import { ignoreStatus } from '../../kubernetes/api-errors.js';
 import type { KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import { LABELS } from '../../kubernetes/labels.js';
@@ -161,14 +162,4 @@ export class KubernetesModelDeployer {
 
 function revision(replicaSet: V1ReplicaSet): number {
   return Number(replicaSet.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
-}
-
-/** The call's result, or undefined when the API server answered with `status` (404 gone, 409 exists or conflict). */
-async function ignoreStatus<T>(status: number, call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof ApiException && error.code === status) return undefined;
-    throw error;
-  }
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../core/config.js';
 import { readToolVersions } from '../../../core/environments/tool-paths.js';
 import { DEPLOY_DIR, applyDeployManifests, deployManifestFiles, readDeployManifests } from '../../support/kube-apply.js';
+import { until } from '../../support/kube-until.js';
 
 const kubeconfig = inject('kubeconfigPath');
 const unavailable = inject('kubeUnavailableReason');
@@ -105,7 +106,8 @@ describe.skipIf(!kubeconfig)(`deploy/kubernetes applied to a cluster${unavailabl
         (list) => list.items.length === d.spec!.replicas && list.items.every((p) => p.spec?.nodeName),
       );
       for (const pod of pods.items) expect(pod.spec).toMatchObject({ serviceAccountName: 'kiln-worker', nodeName: expect.stringMatching(/^kiln-(cpu|gpu)-node$/) });
-      expect((await apps.readNamespacedDeployment({ namespace: deployed, name })).status?.replicas).toBe(d.spec!.replicas);
+      // The Deployment controller counts the pods in its status a moment after the scheduler binds them.
+      await until(`${name}'s status to count ${d.spec!.replicas} replicas`, () => apps.readNamespacedDeployment({ namespace: deployed, name }), (read) => read.status?.replicas === d.spec!.replicas);
     }
   });
 
@@ -125,15 +127,4 @@ function asStored(o: k8s.KubernetesObject): object {
   const { stringData, ...rest } = o as k8s.V1Secret;
   if (!stringData) return o;
   return { ...rest, data: Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
-}
-
-/** Polls `read` until `done` holds of its result (bounded), and returns that result. */
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

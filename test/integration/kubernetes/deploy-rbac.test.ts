@@ -6,6 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KILN_WORKER_USER, applyDeployManifests, bindKilnWorkerRole } from '../../support/kube-apply.js';
+import { until } from '../../support/kube-until.js';
 
 const kubeconfig = inject('kubeconfigPath');
 const workerKubeconfig = inject('kubeWorkerKubeconfigPath');
@@ -295,16 +296,5 @@ async function watchFor<T>(kc: k8s.KubeConfig, path: string, done: (object: T) =
     });
   } finally {
     abort?.abort();
-  }
-}
-
-/** Polls `read` until `done` holds of its result (bounded), and returns that result. */
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -13,6 +13,7 @@ import { KubernetesSettings } from '../../../core/kubernetes/kubernetes-settings
 import type { EmbeddedStack } from '../../../workers/embedded-stack.js';
 import { eventually } from '../../support/process-check.js';
 import { bindKilnWorkerRole } from '../../support/kube-apply.js';
+import { createPrivateGpuNode } from '../../support/fake-gpu-node.js';
 import { startPodStandIn } from '../../support/pod-stand-in.js';
 import { startTestStack } from '../../support/test-stack.js';
 import { waitForRun } from '../../support/wait-for-run.js';
@@ -32,15 +33,18 @@ describe.skipIf(!kubeconfig)(`GPU stages on Kubernetes${unavailable ? ` (skipped
   const running = new Set<string>();
   let mostAtOnce = 0;
   let stopWatch: AbortController | undefined;
+  let gpuNode: Awaited<ReturnType<typeof createPrivateGpuNode>>;
 
   beforeAll(async () => {
     admin = connectKubernetes({ kubeconfig: kubeconfig!, namespace });
     await admin.core.createNamespace({ body: { metadata: { name: namespace } } });
+    // A 2-GPU node of this file's own, so other test files' pods cannot take its GPUs.
+    gpuNode = await createPrivateGpuNode(admin, `${namespace}-gpu`, 2);
     await bindKilnWorkerRole(kubeconfig!, namespace);
     let config;
     ({ stack, client, config } = await startTestStack('k8s-gpu', {
       executor: 'kubernetes',
-      kubernetes: KubernetesSettings.parse({ kubeconfig: workerKubeconfig, namespace, kilnImage: 'kiln:test', imageRegistry: 'registry.test/kiln-env', podAnnotations: { 'kiln.dev/simulate': 'hang' }, gpuSlots: 1 }),
+      kubernetes: KubernetesSettings.parse({ kubeconfig: workerKubeconfig, namespace, kilnImage: 'kiln:test', imageRegistry: 'registry.test/kiln-env', podAnnotations: { 'kiln.dev/simulate': 'hang' }, gpuSlots: 1, nodeSelector: gpuNode.nodeSelector, tolerations: gpuNode.tolerations }),
     }));
     taskQueue = config.taskQueue;
     const python = execFileSync('sh', ['-c', 'command -v python3']).toString().trim();
@@ -65,6 +69,7 @@ describe.skipIf(!kubeconfig)(`GPU stages on Kubernetes${unavailable ? ` (skipped
     stopStandIn?.();
     await stack?.stop();
     await admin?.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await gpuNode?.remove();
   });
 
   it('runs GPU stages on the GPU queue, never more at once than its slots, though the cluster has room for more', async () => {
@@ -82,7 +87,10 @@ describe.skipIf(!kubeconfig)(`GPU stages on Kubernetes${unavailable ? ` (skipped
     // Someone else's pod holds one of the node's two GPUs.
     await admin.core.createNamespacedPod({
       namespace,
-      body: { metadata: { name: 'gpu-holder', annotations: { 'kiln.dev/simulate': 'hang' } }, spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '1' } } }] } },
+      body: {
+        metadata: { name: 'gpu-holder', annotations: { 'kiln.dev/simulate': 'hang' } },
+        spec: { nodeSelector: gpuNode.nodeSelector, tolerations: gpuNode.tolerations, containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '1' } } }] },
+      },
     });
     const { run_id } = await client.startRun({ project: 'gpu-2', cache: false, params: { extras: { steps: 2, step_seconds: 0.01 } } });
     const waiting = await eventually(async () => {

@@ -15,6 +15,7 @@ import { SpecValidationError } from '../../../core/errors.js';
 import { connectKubernetes, type KubeClients } from '../../../core/kubernetes/kube-clients.js';
 import { KubernetesSettings } from '../../../core/kubernetes/kubernetes-settings.js';
 import { parseMetricLine } from '../../../core/runner/metric-line.js';
+import { createPrivateGpuNode } from '../../support/fake-gpu-node.js';
 
 const kubeconfig = inject('kubeconfigPath');
 const unavailable = inject('kubeUnavailableReason');
@@ -23,13 +24,17 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
   const namespace = `kiln-exec-${process.pid}-${Date.now().toString(36)}`;
   let admin: KubeClients;
   let attempt = 0;
+  // GPU stages go to a 2-GPU node of this file's own: other files' pods cannot take its GPUs.
+  let gpuNode: Awaited<ReturnType<typeof createPrivateGpuNode>>;
 
   beforeAll(async () => {
     admin = connectKubernetes({ kubeconfig: kubeconfig!, namespace });
     await admin.core.createNamespace({ body: { metadata: { name: namespace } } });
+    gpuNode = await createPrivateGpuNode(admin, `${namespace}-gpu`, 2);
   });
   afterAll(async () => {
     await admin?.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await gpuNode?.remove();
   });
 
   const executor = (podAnnotations: Record<string, string> = {}, extra: Partial<KubernetesSettings> = {}) =>
@@ -72,10 +77,11 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
   }
 
   const nodeSelectorFree = { nodeSelector: {} } as const;
+  const onPrivateGpuNode = () => ({ nodeSelector: gpuNode.nodeSelector, tolerations: gpuNode.tolerations });
 
   it('creates one Job per attempt with the init container, sidecar, resources, GPUs, deadline, labels and run contract the spec implies', async () => {
     const spec = stage({ gpus: 1, resume: 'runs/r/train/checkpoints/step-8' });
-    const exit = await executor({}, nodeSelectorFree).run(spec, { onLine: () => {} });
+    const exit = await executor({}, onPrivateGpuNode()).run(spec, { onLine: () => {} });
     expect(exit.exitCode).toBe(0);
     const job = await admin.batch.readNamespacedJob({ namespace, name: stageJobName(spec.placement) });
     expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 3600 });
@@ -111,7 +117,9 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
     });
     // The scheduler put the GPU pod on the GPU node.
     const pods = await admin.core.listNamespacedPod({ namespace, labelSelector: `kiln.dev/run=${spec.placement.runId}` });
-    expect(pods.items[0]?.spec?.nodeName).toBe('kiln-gpu-node');
+    expect(pods.items[0]?.spec?.nodeName).toBe(`${namespace}-gpu`);
+    expect(pod.nodeSelector).toEqual(gpuNode.nodeSelector);
+    expect(pod.tolerations).toEqual(gpuNode.tolerations);
   });
 
   const classify = (exit: StageExit) => classifyStageExit('train', exit, { timeoutSeconds: 2, lastOutputLine: '' });
@@ -157,10 +165,10 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
 
   it('a GPU stage waits with the scheduler reason while the GPUs are taken, then runs when they free up', async () => {
     const holder = new AbortController();
-    const holding = executor({ 'kiln.dev/simulate': 'hang' }, nodeSelectorFree).run(stage({ gpus: 2, signal: holder.signal }), { onLine: () => {} });
+    const holding = executor({ 'kiln.dev/simulate': 'hang' }, onPrivateGpuNode()).run(stage({ gpus: 2, signal: holder.signal }), { onLine: () => {} });
     const pending: string[] = [];
     let started = false;
-    const waiting = executor({}, nodeSelectorFree).run(stage({ gpus: 2 }), {
+    const waiting = executor({}, onPrivateGpuNode()).run(stage({ gpus: 2 }), {
       onLine: () => {},
       onStart: () => (started = true),
       onPending: (reason) => {

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { until } from '../../support/kube-until.js';
 
 const kubeconfig = inject('kubeconfigPath');
 const workerKubeconfig = inject('kubeWorkerKubeconfigPath');
@@ -19,17 +20,6 @@ function clients(path: string) {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(path);
   return { core: kc.makeApiClient(k8s.CoreV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), kc };
-}
-
-/** Polls `read` until `done` holds of its result (bounded), and returns that result. */
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const condition = (job: k8s.V1Job, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
@@ -131,6 +121,8 @@ describe.skipIf(!kubeconfig)(`Kubernetes testbed${unavailable ? ` (skipped: ${un
     await core.createNamespacedPod({ namespace, body: gpus(2, 'two-gpus') });
     const placed = await until('two-gpus to be bound', () => core.readNamespacedPod({ namespace, name: 'two-gpus' }), (p) => Boolean(p.spec?.nodeName));
     expect(placed.spec?.nodeName).toBe('kiln-gpu-node');
+    // The GPU node is shared with the other files' GPU tests: hand its GPUs back now, not at teardown.
+    await core.deleteNamespacedPod({ namespace, name: 'two-gpus', gracePeriodSeconds: 0 });
   });
 
   it('serves a container log from a file through GET pods/log', async () => {
