@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './activity-deps.js';
 import { createEnvironmentActivities } from './environments.js';
+import { createExperimentActivities } from './experiments.js';
 import { createPrepareActivities } from './prepare.js';
 import { createRegistryActivities } from './registry.js';
 import { createRunActivities } from './runs.js';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStageActivities(deps),
     ...createRegistryActivities(deps),
     ...createServingActivities(deps),
+    ...createExperimentActivities(deps),
   };
 }
 

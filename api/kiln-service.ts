@@ -16,6 +16,7 @@ import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec, resol
 import { environmentDigest } from '../core/specs/environment-digest.js';
 import { KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../core/temporal/search-attributes.js';
 import type { PipelineInput, PipelineResume } from '../workflows/pipeline-input.js';
+import { ExperimentsService } from './experiments-service.js';
 import { rollbackModel } from './model-rollback.js';
 
 export interface KilnServiceOptions {
@@ -34,7 +35,17 @@ export interface KilnServiceOptions {
  * spec throws SpecValidationError naming the field, and no workflow is started.
  */
 export class KilnService {
-  constructor(private readonly options: KilnServiceOptions) {}
+  /** Tuning experiments (api/experiments-service.ts). */
+  readonly experiments: ExperimentsService;
+
+  constructor(private readonly options: KilnServiceOptions) {
+    this.experiments = new ExperimentsService({
+      temporal: options.temporal,
+      taskQueue: options.taskQueue,
+      resolveRun: (request) => this.resolveRun(request),
+      webUiLink: (id) => this.webUiLink(id),
+    });
+  }
 
   private get metadata() {
     return this.options.metadata;
@@ -100,6 +111,22 @@ export class KilnService {
   async startRun(input: unknown, options: { idempotencyKey?: unknown } = {}) {
     const idempotencyKey = parseIdempotencyKey(options.idempotencyKey);
     const request = parseSpec(RunRequest, input);
+    const base = await this.resolveRun(request);
+    const spec = base.project;
+    const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : idempotentRunId(spec.name, idempotencyKey);
+    const digest = requestDigest(request);
+    const pipelineInput: PipelineInput = { runId, ...base };
+    try {
+      await this.launch(pipelineInput, digest, spec.dataset);
+    } catch (error) {
+      if (idempotencyKey === undefined || !(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      return this.existingRun(runId, digest);
+    }
+    return { run_id: runId, workflow_id: runId, status: 'queued' as RunStatus, web_ui_url: this.webUiLink(runId), existing: false };
+  }
+
+  /** A run request resolved against the registered project, dataset and environment: everything but the run id. */
+  async resolveRun(request: RunRequest): Promise<Omit<PipelineInput, 'runId'>> {
     const project = await this.metadata.projects.get(request.project);
     if (!project) throw new SpecValidationError([{ path: 'project', message: `project "${request.project}" is not registered` }]);
     const spec = project.spec;
@@ -109,10 +136,7 @@ export class KilnService {
     if (!dataset) throw new NotFoundError('dataset', spec.dataset);
     const environment = spec.environment ? await this.metadata.environments.get(spec.environment) : await this.metadata.environments.getDefault();
     if (!environment) throw new NotFoundError('environment', spec.environment ?? '(default)');
-    const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : idempotentRunId(spec.name, idempotencyKey);
-    const digest = requestDigest(request);
-    const pipelineInput: PipelineInput = {
-      runId,
+    return {
       project: spec,
       dataset: dataset.spec,
       environment: { name: environment.name, spec: environment.spec, digest: environment.specDigest },
@@ -121,13 +145,6 @@ export class KilnService {
       cache: request.cache,
       ...(this.options.gpuTaskQueue ? { gpuTaskQueue: this.options.gpuTaskQueue } : {}),
     };
-    try {
-      await this.launch(pipelineInput, digest, dataset.name);
-    } catch (error) {
-      if (idempotencyKey === undefined || !(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      return this.existingRun(runId, digest);
-    }
-    return { run_id: runId, workflow_id: runId, status: 'queued' as RunStatus, web_ui_url: this.webUiLink(runId), existing: false };
   }
 
   /**

@@ -1,3 +1,4 @@
 export { buildEnvironmentWorkflow } from './build-environment.js';
 export { pipelineWorkflow, progressQuery } from './pipeline.js';
 export { deployModelWorkflow } from './deploy-model.js';
+export { experimentWorkflow } from './experiment.js';

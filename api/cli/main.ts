@@ -5,7 +5,9 @@ import { KilnApiClient, KilnApiError } from '../client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from './apply-file.js';
 import { runDemo } from './demo.js';
 import { parseParamFlags } from './parse-params.js';
+import { renderExperiment } from './render-experiment.js';
 import { renderRun, renderRunList } from './render-run.js';
+import { readJsonFile, watchExperiment } from './watch-experiment.js';
 import { runDoctor } from '../../workers/doctor.js';
 import { runServingIo } from './serving-io-command.js';
 import { runStageIo } from './stage-io-command.js';
@@ -108,7 +110,43 @@ run.command('list').option('-p, --project <name>').option('--status <status>').o
   else process.stdout.write(`${renderRunList(runs as unknown as Parameters<typeof renderRunList>[0]).join('\n')}\n`);
 });
 
-program.command('model').description('model registry').command('list [name]').action(async (name) => print(await api().listModelVersions(name)));
+const model = program.command('model').description('model registry');
+model.command('list [name]').action(async (name) => print(await api().listModelVersions(name)));
+model
+  .command('rollback <name>')
+  .description('serve the version that served before the current one (or --to-version N) again')
+  .option('--to-version <n>', 'the registered version to serve')
+  .action(async (name, opts) => print(await api().rollbackModel(name, opts.toVersion === undefined ? undefined : Number(opts.toVersion))));
+
+const experiment = program.command('experiment').description('hyperparameter tuning experiments');
+experiment
+  .command('create')
+  .requiredOption('-f, --file <spec.json>', 'experiment spec (JSON)')
+  .option('-w, --watch', 'show the live trials table until it ends')
+  .action(async (opts) => {
+    const created = await api().createExperiment(readJsonFile(opts.file));
+    process.stdout.write(`${created.experiment_id}\n`);
+    if (created.web_ui_url) process.stderr.write(`web ui: ${created.web_ui_url}\n`);
+    if (opts.watch) process.exitCode = (await watchExperiment(api(), created.experiment_id)).status === 'succeeded' ? 0 : 1;
+  });
+experiment
+  .command('status <id>')
+  .option('--json', 'print JSON')
+  .option('-w, --watch', 'live trials table until it ends')
+  .action(async (id, opts) => {
+    if (opts.watch) return void (process.exitCode = (await watchExperiment(api(), id)).status === 'succeeded' ? 0 : 1);
+    const view = await api().getExperiment(id);
+    if (opts.json) print(view);
+    else process.stdout.write(`${renderExperiment(view).join('\n')}\n`);
+  });
+experiment.command('best <id>').action(async (id) => print(await api().bestTrial(id)));
+experiment.command('stop <id>').action(async (id) => print(await api().stopExperiment(id)));
+experiment
+  .command('extend <id>')
+  .requiredOption('--max-trials <n>', 'the new max_trial_count')
+  .action(async (id, opts) => {
+    process.stdout.write(`${renderExperiment(await api().extendExperiment(id, Number(opts.maxTrials))).join('\n')}\n`);
+  });
 program
   .command('predict <model>')
   .requiredOption('--instances <json>', 'JSON array of instances, e.g. [[1.0, 2.0]]')

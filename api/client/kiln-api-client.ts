@@ -1,5 +1,6 @@
 import type { FieldProblem } from '../../core/errors.js';
 import type { RunProgress, RunStatus } from '../../core/pipeline/run-progress.js';
+import type { ExperimentView } from '../../workflows/experiment-state.js';
 
 /** An error answered by the Kiln API, with the fields it names. */
 export class KilnApiError extends Error {
@@ -41,6 +42,7 @@ export interface StartRunOptions {
 }
 
 export type RunView = RunProgress & { web_ui_url?: string };
+export type { ExperimentView };
 
 /** Typed HTTP client for the Kiln API; used by the CLI, the demo and services that start runs. */
 export class KilnApiClient {
@@ -65,6 +67,11 @@ export class KilnApiClient {
   listModelVersions = (name?: string) => this.call<Record<string, unknown>[]>('GET', name ? `/v1/models/${encodeURIComponent(name)}/versions` : '/v1/models');
   rollbackModel = (name: string, toVersion?: number) =>
     this.call<{ model: string; version: number; url: string; rolled_back_from: number | null }>('POST', `/v1/models/${encodeURIComponent(name)}/rollback`, toVersion === undefined ? {} : { to_version: toVersion });
+  createExperiment = (spec: unknown) => this.call<{ experiment_id: string; status: string; web_ui_url?: string }>('POST', '/v1/experiments', spec);
+  getExperiment = (id: string) => this.call<ExperimentView>('GET', `/v1/experiments/${encodeURIComponent(id)}`);
+  bestTrial = (id: string) => this.call<{ experiment_id: string; trial: ExperimentView['trials'][number] }>('GET', `/v1/experiments/${encodeURIComponent(id)}/best`);
+  stopExperiment = (id: string) => this.call<{ experiment_id: string; status: string }>('POST', `/v1/experiments/${encodeURIComponent(id)}/stop`);
+  extendExperiment = (id: string, maxTrialCount: number) => this.call<ExperimentView>('POST', `/v1/experiments/${encodeURIComponent(id)}/extend`, { max_trial_count: maxTrialCount });
   predict = (name: string, instances: unknown[]) =>
     this.call<{ model: string; version: number; predictions: unknown[] }>('POST', `/v1/models/${encodeURIComponent(name)}/predict`, { instances });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExperimentSpec } from '../../core/specs/experiment.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest } from '../../core/specs/index.js';
 import type { Route } from './routes.js';
 
@@ -6,7 +7,8 @@ const PredictRequest = z.object({ instances: z.array(z.union([z.array(z.number()
 
 /** Request schemas, from the same zod schemas the API validates with. */
 const RollbackRequest = z.object({ to_version: z.number().int().min(1).optional() });
-const SCHEMAS: Record<string, z.ZodType> = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest };
+const ExtendRequest = z.object({ max_trial_count: z.number().int().min(1) });
+const SCHEMAS: Record<string, z.ZodType> = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest };
 
 /** OpenAPI 3.1 document generated from the route table and the zod schemas. */
 export function openApiDocument(routes: Route[]) {

@@ -62,5 +62,10 @@ export function kilnRoutes(service: KilnService): Route[] {
     { method: 'GET', path: '/v1/models/{name}/versions', summary: "List a model's versions with lineage", handle: ({ params }) => service.listModelVersions(params.name!) },
     { method: 'POST', path: '/v1/models/{name}/rollback', summary: 'Serve an earlier version again (default: the one before the current)', body: 'RollbackRequest', handle: ({ params, body }) => service.rollbackModel(params.name!, body) },
     { method: 'POST', path: '/v1/models/{name}/predict', summary: 'Predict with the serving version', body: 'PredictRequest', handle: ({ params, body }) => service.predict(params.name!, body) },
+    { method: 'POST', path: '/v1/experiments', summary: 'Create a tuning experiment (validated against its project first)', body: 'ExperimentSpec', status: 201, handle: ({ body }) => service.experiments.create(body) },
+    { method: 'GET', path: '/v1/experiments/{id}', summary: 'Trials table, counts and best trial of an experiment', handle: ({ params }) => service.experiments.get(params.id!) },
+    { method: 'GET', path: '/v1/experiments/{id}/best', summary: 'The best succeeded trial', handle: ({ params }) => service.experiments.best(params.id!) },
+    { method: 'POST', path: '/v1/experiments/{id}/stop', summary: 'Stop an experiment: running trials are cancelled', status: 202, handle: ({ params }) => service.experiments.stop(params.id!) },
+    { method: 'POST', path: '/v1/experiments/{id}/extend', summary: 'Raise max_trial_count of a running or finished experiment', body: 'ExtendRequest', handle: ({ params, body }) => service.experiments.extend(params.id!, body) },
   ];
 }

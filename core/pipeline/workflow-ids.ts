@@ -17,6 +17,7 @@ export const WORKFLOW_TYPES = {
   pipeline: 'pipelineWorkflow',
   buildEnvironment: 'buildEnvironmentWorkflow',
   deployModel: 'deployModelWorkflow',
+  experiment: 'experimentWorkflow',
 } as const;
 
 /** One deployment workflow per model at a time. */

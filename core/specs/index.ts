@@ -1,5 +1,6 @@
 export * from './dataset.js';
 export * from './environment.js';
+export * from './experiment.js';
 export * from './hyperparameters.js';
 export * from './names.js';
 export * from './parse-spec.js';

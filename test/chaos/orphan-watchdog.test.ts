@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('a stage whose worker is SIGKILLed', () => {
-  it('a silent stage and its grandchild die with it, before any new worker starts; the lost attempt then fails the run when no retry is left', async () => {
+  it('a silent stage and its grandchild die with it, before any new worker starts; the lost attempt is then retried on the new worker without using up retry_count_limit 0', async () => {
     const pidFile = join(pidDir, 'silent.json');
     // Silent: it writes nothing after its first line, so no broken pipe would ever stop it.
     const { run_id } = await client.startRun({ project: 'sleepy', cache: false, params: { extras: { sleep_seconds: 120, pid_file: pidFile } }, run_policy: { retry_count_limit: 0 } });
@@ -38,11 +38,18 @@ describe('a stage whose worker is SIGKILLed', () => {
     expect(await eventually(async () => !(await isProcessGroupAlive(pids.pgid)), 3_000, 50)).toBe(true);
     expect(isAlive(pids.child)).toBe(false);
 
-    // The next worker removes the dead group's record and fails the abandoned attempt.
+    // The next worker removes the dead group's record and fails the abandoned attempt, which
+    // Temporal retries there: a lost worker is the platform's failure, not the stage's.
     worker = await WorkerProcess.start(config);
-    expect(recordedGroups(config.home)).toEqual([]);
+    expect(await eventually(() => { const p = readPids(pidFile); return !!p && p.pid !== pids.pid; }, 30_000, 50)).toBe(true);
+    await client.cancelRun(run_id);
     const run = await waitForRun(client, run_id, 30_000);
-    expect(run.status).toBe('failed');
-    expect(run.error).toMatch(/died/);
+    expect(run.status).toBe('cancelled');
+    const attempts = run.steps.find((s) => s.step === 'train')?.attempts ?? [];
+    expect(attempts.map((a) => [a.attempt, a.status, a.failureClass ?? null, a.retried])).toEqual([
+      [1, 'failed', 'lost_worker', true],
+      [2, 'cancelled', null, false],
+    ]);
+    expect(attempts[0]?.message).toMatch(/died/);
   });
 });

@@ -190,6 +190,9 @@ export function stageResult(input: StageInput, attempt: number): StageResult {
 export function happyActivities(): KilnActivities {
   return {
     async finishRun() {},
+    async trialCurves() {
+      return {};
+    },
     async prepareRun() {
       return {
         source: { digest: SOURCE_DIGEST, fileCount: 3, reused: false },

@@ -165,7 +165,11 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
 
   it('a GPU stage waits with the scheduler reason while the GPUs are taken, then runs when they free up', async () => {
     const holder = new AbortController();
-    const holding = executor({ 'kiln.dev/simulate': 'hang' }, onPrivateGpuNode()).run(stage({ gpus: 2, signal: holder.signal }), { onLine: () => {} });
+    let holdingStarted!: () => void;
+    const holds = new Promise<void>((resolve) => (holdingStarted = resolve));
+    const holding = executor({ 'kiln.dev/simulate': 'hang' }, onPrivateGpuNode()).run(stage({ gpus: 2, signal: holder.signal }), { onLine: () => {}, onStart: () => holdingStarted() });
+    // Only once the first stage holds both GPUs: otherwise the scheduler might place the second first.
+    await holds;
     const pending: string[] = [];
     let started = false;
     const waiting = executor({}, onPrivateGpuNode()).run(stage({ gpus: 2 }), {
@@ -181,7 +185,7 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
     const exit = await waiting;
     expect(exit.exitCode).toBe(0);
     expect(pending.find((r) => r.startsWith('waiting for GPU: '))).toMatch(/0\/\d+ nodes are available: .*Insufficient nvidia\.com\/gpu/);
-    expect(started || exit.exitCode === 0).toBe(true);
+    expect(started).toBe(true);
   });
 
   it('a node selector nobody matches leaves the stage pending with the scheduler reason', async () => {
