@@ -16,6 +16,8 @@ export interface ExperimentsServiceDeps {
   taskQueue: string;
   /** Resolves a run request against the registered project (KilnService.resolveRun). */
   resolveRun(request: RunRequest): Promise<Omit<PipelineInput, 'runId'>>;
+  /** Starts the gate → register → serve part of the pipeline from a succeeded trial (KilnService.promoteTrial). */
+  promoteTrial(trialRunId: string): Promise<{ run_id: string }>;
   webUiLink(workflowId: string): string | undefined;
 }
 
@@ -66,6 +68,12 @@ export class ExperimentsService {
     const view = await this.get(experimentId);
     if (!view.best) throw new NotFoundError('succeeded trial of experiment', experimentId);
     return { experiment_id: experimentId, objective: view.objective, trial: view.best };
+  }
+
+  /** Hands the best trial to the pipeline's validation gate, registry and serving: a new run reusing its stages. */
+  async promote(experimentId: string) {
+    const { trial } = await this.best(experimentId);
+    return { experiment_id: experimentId, trial: trial.index, ...(await this.deps.promoteTrial(trial.runId)) };
   }
 
   async stop(experimentId: string) {

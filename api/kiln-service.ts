@@ -44,6 +44,7 @@ export class KilnService {
       taskQueue: options.taskQueue,
       resolveRun: (request) => this.resolveRun(request),
       webUiLink: (id) => this.webUiLink(id),
+      promoteTrial: (runId) => this.promoteTrial(runId),
     });
   }
 
@@ -155,6 +156,21 @@ export class KilnService {
   async resumeRun(originalId: string) {
     const original = await this.getRun(originalId);
     if (!RESUMABLE.includes(original.status)) throw new ConflictError('run', `run ${originalId} is ${original.status}: only failed, cancelled or rejected runs can be resumed`);
+    return this.continueFrom(originalId);
+  }
+
+  /**
+   * Hands a succeeded trial of a tuning experiment to the rest of the pipeline: a new run that
+   * reuses the trial's stages (its params, source and data) and goes on to the validation gate,
+   * the registry and serving.
+   */
+  async promoteTrial(trialRunId: string) {
+    const trial = await this.getRun(trialRunId);
+    if (trial.status !== 'succeeded') throw new ConflictError('run', `trial ${trialRunId} is ${trial.status}: only a succeeded trial can be promoted`);
+    return this.continueFrom(trialRunId);
+  }
+
+  private async continueFrom(originalId: string) {
     const stored = await this.metadata.runs.getRun(originalId);
     if (!stored) throw new NotFoundError('run', originalId);
     const started = await this.originalInput(originalId);
@@ -168,8 +184,9 @@ export class KilnService {
       stages[name] = { runId: outputsRun, metrics, ...(cached ? { cacheKey: cached.key } : {}) };
     }
     const runId = newRunId(started.project.name, new Date());
+    const { trial: _trial, ...base } = started;
     const pipelineInput: PipelineInput = {
-      ...started,
+      ...base,
       runId,
       resume: { fromRunId: originalId, sourceDigest: stored.sourceDigest ?? undefined, datasetVersion: stored.datasetVersion ?? undefined, stages },
     };

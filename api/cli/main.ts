@@ -140,6 +140,16 @@ experiment
     else process.stdout.write(`${renderExperiment(view).join('\n')}\n`);
   });
 experiment.command('best <id>').action(async (id) => print(await api().bestTrial(id)));
+experiment
+  .command('promote <id>')
+  .description("run the best trial on through the validation gate, registry and serving")
+  .option('-w, --watch', 'follow the new run until it ends')
+  .action(async (id, opts) => {
+    const promoted = await api().promoteBestTrial(id);
+    process.stdout.write(`${promoted.run_id}\n`);
+    process.stderr.write(`promotes trial ${promoted.trial}; reused: ${promoted.reused_stages.join(', ')}\n`);
+    if (opts.watch) process.exitCode = exitCodeOf((await watchRun(api(), promoted.run_id)).status);
+  });
 experiment.command('stop <id>').action(async (id) => print(await api().stopExperiment(id)));
 experiment
   .command('extend <id>')

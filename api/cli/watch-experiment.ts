@@ -1,24 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { SpecValidationError } from '../../core/errors.js';
 import type { ExperimentView, KilnApiClient } from '../client/kiln-api-client.js';
+import { liveView } from './live-view.js';
 import { renderExperiment } from './render-experiment.js';
 
 /** Follows an experiment until it ends: redrawn in place on a terminal, changed lines only otherwise. */
 export async function watchExperiment(client: KilnApiClient, id: string, out: NodeJS.WriteStream = process.stdout, intervalMs = 500): Promise<ExperimentView> {
-  let previous: string[] = [];
-  for (;;) {
-    const view = await client.getExperiment(id);
-    const lines = renderExperiment(view);
-    if (out.isTTY) {
-      if (previous.length) out.write(`\x1b[${previous.length}A`);
-      out.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
-    } else {
-      for (const line of lines) if (!previous.includes(line)) out.write(`${line}\n`);
-    }
-    previous = lines;
-    if (view.status !== 'running') return view;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  return liveView(() => client.getExperiment(id), (view) => renderExperiment(view), (view) => view.status !== 'running', out, intervalMs);
 }
 
 /** A JSON spec file; unreadable or invalid JSON is reported on `file`. */

@@ -70,6 +70,7 @@ export class KilnApiClient {
   createExperiment = (spec: unknown) => this.call<{ experiment_id: string; status: string; web_ui_url?: string }>('POST', '/v1/experiments', spec);
   getExperiment = (id: string) => this.call<ExperimentView>('GET', `/v1/experiments/${encodeURIComponent(id)}`);
   bestTrial = (id: string) => this.call<{ experiment_id: string; trial: ExperimentView['trials'][number] }>('GET', `/v1/experiments/${encodeURIComponent(id)}/best`);
+  promoteBestTrial = (id: string) => this.call<{ experiment_id: string; trial: number; run_id: string; reused_stages: string[] }>('POST', `/v1/experiments/${encodeURIComponent(id)}/promote`);
   stopExperiment = (id: string) => this.call<{ experiment_id: string; status: string }>('POST', `/v1/experiments/${encodeURIComponent(id)}/stop`);
   extendExperiment = (id: string, maxTrialCount: number) => this.call<ExperimentView>('POST', `/v1/experiments/${encodeURIComponent(id)}/extend`, { max_trial_count: maxTrialCount });
   predict = (name: string, instances: unknown[]) =>

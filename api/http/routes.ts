@@ -65,6 +65,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     { method: 'POST', path: '/v1/experiments', summary: 'Create a tuning experiment (validated against its project first)', body: 'ExperimentSpec', status: 201, handle: ({ body }) => service.experiments.create(body) },
     { method: 'GET', path: '/v1/experiments/{id}', summary: 'Trials table, counts and best trial of an experiment', handle: ({ params }) => service.experiments.get(params.id!) },
     { method: 'GET', path: '/v1/experiments/{id}/best', summary: 'The best succeeded trial', handle: ({ params }) => service.experiments.best(params.id!) },
+    { method: 'POST', path: '/v1/experiments/{id}/promote', summary: "Run the best trial on through the validation gate, registry and serving (reusing its stages)", status: 202, handle: ({ params }) => service.experiments.promote(params.id!) },
     { method: 'POST', path: '/v1/experiments/{id}/stop', summary: 'Stop an experiment: running trials are cancelled', status: 202, handle: ({ params }) => service.experiments.stop(params.id!) },
     { method: 'POST', path: '/v1/experiments/{id}/extend', summary: 'Raise max_trial_count of a running or finished experiment', body: 'ExtendRequest', handle: ({ params, body }) => service.experiments.extend(params.id!, body) },
   ];

@@ -7,6 +7,7 @@ import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import type { ExperimentView } from '../../workflows/experiment-state.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { startTestStack } from '../support/test-stack.js';
+import { waitForRun } from '../support/wait-for-run.js';
 
 const example = join(__dirname, '..', '..', 'examples', 'tuning-curves');
 let stack: EmbeddedStack;
@@ -58,6 +59,15 @@ describe('tuning experiments', () => {
     expect(most).toBe(2);
     expect(view.best?.assignment).toEqual({ 'extras.quality': 0.8 });
     expect(view.best?.objective).toBeCloseTo(0.8 * (1 - Math.exp(-0.5 * 8)), 6);
+
+    // Handing the best trial on: its stages are reused, the gate passes, its model is registered.
+    const promoted = await client.promoteBestTrial(experiment_id);
+    expect(promoted).toMatchObject({ trial: view.best!.index, reused_stages: ['train', 'evaluate'] });
+    const run = await waitForRun(client, promoted.run_id);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.filter((s) => s.status === 'cached').map((s) => s.step)).toEqual(['train', 'evaluate']);
+    expect(run.modelVersion).toBe(1);
+    expect(run.params).toMatchObject({ extras: { quality: 0.8 } });
   });
 
   it('median stopping stops the clearly worse trials and none of the best', async () => {
