@@ -21,7 +21,7 @@ const FIXTURES = join(__dirname, '..', 'fixtures');
 export const LONG_TRAIN = { extras: { steps: 50, step_seconds: 0.15 } };
 
 /** An API-only stack (no worker in this process) on a fresh data directory and task queue, with a fixture's specs applied. */
-export async function startApiOnly(name: string, fixture: 'checkpointing' | 'sleepy', overrides: ConfigOverrides = {}): Promise<{ stack: EmbeddedStack; client: KilnApiClient; config: KilnConfig }> {
+export async function startApiOnly(name: string, fixture: 'checkpointing' | 'sleepy' | { specFile: string }, overrides: ConfigOverrides = {}): Promise<{ stack: EmbeddedStack; client: KilnApiClient; config: KilnConfig }> {
   const config = loadConfig({
     home: mkdtempSync(join(tmpdir(), `kiln-chaos-${name}-`)),
     temporalAddress: inject('temporalAddress'),
@@ -30,7 +30,7 @@ export async function startApiOnly(name: string, fixture: 'checkpointing' | 'sle
   });
   const stack = await startEmbeddedStack(config, { worker: false, ephemeralApiPort: true });
   const client = new ApiClient(stack.apiUrl!);
-  await applySpecFile(client, readSpecFile(join(FIXTURES, fixture, 'kiln.json')));
+  await applySpecFile(client, readSpecFile(typeof fixture === 'string' ? join(FIXTURES, fixture, 'kiln.json') : fixture.specFile));
   return { stack, client, config };
 }
 
