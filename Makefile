@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test up typecheck bench bench-recovery bench-k8s clean
+.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test up typecheck bench bench-recovery bench-k8s bench-hpo clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
 	@echo "make bench-recovery  kill workers mid-training and measure resume time and work lost"
 	@echo "make bench-k8s  Kubernetes stage overhead on the testbed (Job creation, completion latency)"
+	@echo "make bench-hpo  tuning: parallel efficiency, median-stopping savings, algorithms at equal budget"
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -75,6 +76,9 @@ bench-recovery: build
 
 bench-k8s: build k8s-tools
 	$(BIN)/tsx bench/kubernetes.ts
+
+bench-hpo: build
+	$(BIN)/tsx bench/hpo.ts
 
 test: build typecheck server-tools k8s-tools
 	$(BIN)/vitest run
