@@ -10,7 +10,11 @@ export interface KilnWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Stage processes that may run at once on this worker (default 2: one per core here). */
+  /**
+   * Activities that may run at once on this worker (default 8). Short bookkeeping activities
+   * share these slots with long stages, so there must be more than the stages expected to run
+   * in parallel (tuning experiments), or a new trial's first step waits for a stage to end.
+   */
   maxConcurrentActivities?: number;
   /** How long shutdown waits for in-flight activities before cancelling them (default 5 s). */
   shutdownGraceTime?: Duration;
@@ -26,7 +30,7 @@ export async function createKilnWorker(options: KilnWorkerOptions): Promise<Work
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
     ...(options.activitiesOnly ? {} : await workflowCode(options.deps.config)),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
     maxCachedWorkflows: 100,
     // Cancellation reaches an activity on its heartbeat's reply: keep that under a second.
     maxHeartbeatThrottleInterval: '1 second',

@@ -38,6 +38,11 @@ export interface ExperimentInput {
   /** The project's run, resolved by the API: each trial changes only its params. */
   base: Omit<PipelineInput, 'runId' | 'trial' | 'resume'>;
   state?: ExperimentState;
+  /**
+   * Continue as new after this many trials ended in one run (default: only when Temporal
+   * suggests it, as history grows). Keeps each run's history short; tests use a small value.
+   */
+  continueAsNewAfterTrials?: number;
 }
 
 /** What `status` queries and the API show: the state plus the best trial. */

@@ -44,7 +44,7 @@ export const extendExperimentUpdate = defineUpdate<ExperimentView, [{ maxTrialCo
 const { trialCurves } = proxyActivities<KilnActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 
 /** How often running trials are checked against the median stopping rule. */
-const EARLY_STOP_POLL = '3 seconds';
+const EARLY_STOP_POLL = '2 seconds';
 
 interface RunningTrial {
   scope: CancellationScope;
@@ -66,6 +66,9 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   const running = new Map<number, RunningTrial>();
   let stopRequested = false;
   let wake = false;
+  let endedThisRun = 0;
+  // Drain and continue as new: when Temporal suggests it, or after the configured number of trials.
+  const timeToContinue = () => workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterTrials !== undefined && endedThisRun >= input.continueAsNewAfterTrials);
 
   const view = (): ExperimentView => ({
     ...state,
@@ -110,7 +113,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   const failedCount = () => countByStatus(state.trials, 'failed');
   const targetReached = () => state.trials.some((t) => t.status === 'succeeded' && t.objective !== undefined && reachesTarget(spec.objective, t.objective));
   const canLaunch = () =>
-    !stopRequested && !state.exhausted && !targetReached() && failedCount() <= spec.max_failed_trial_count && state.trials.length < state.maxTrialCount && !workflowInfo().continueAsNewSuggested;
+    !stopRequested && !state.exhausted && !targetReached() && failedCount() <= spec.max_failed_trial_count && state.trials.length < state.maxTrialCount && !timeToContinue();
 
   const launch = (trial: TrialRecord) => {
     const scope = new CancellationScope();
@@ -140,6 +143,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     const trial = state.trials[index]!;
     const entry = running.get(index)!;
     running.delete(index);
+    endedThisRun += 1;
     trial.finishedAt = new Date().toISOString();
     if (entry.stopped) {
       Object.assign(trial, { status: 'early_stopped', reason: entry.stopped.reason }, entry.stopped.objective === undefined ? {} : { objective: entry.stopped.objective });
@@ -190,7 +194,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
       if (stopRequested) for (const entry of running.values()) entry.scope.cancel();
       if (running.size === 0) {
         // Nothing runs and nothing more may start: done, unless only the history's size asks for a fresh run.
-        if (workflowInfo().continueAsNewSuggested && !stopRequested && canLaunchIgnoringHistory()) {
+        if (timeToContinue() && !stopRequested && canLaunchIgnoringHistory()) {
           return await continueAsNew<typeof experimentWorkflow>({ ...input, state });
         }
         if (!(canLaunch() && !state.exhausted)) break;
