@@ -67,18 +67,18 @@ async function stackBenchmarks() {
     const actual = (Math.max(...ends) - Math.min(...starts)) / 1000;
     const efficiency = sum(trialSeconds(parallel)) / 4 / actual;
 
-    say('median stopping: 8 trials of 30 × 0.3 s, 2 at a time, with and without medianstop');
+    say('median stopping: 8 trials of 60 × 0.2 s, 2 at a time, with and without medianstop');
     const grid = { name: 'extras.quality', type: 'discrete', values: [0.9, 0.85, 0.8, 0.3, 0.25, 0.2, 0.15, 0.1] };
     const fixed = [
-      { name: 'extras.steps', type: 'discrete', values: [30] },
-      { name: 'extras.step_seconds', type: 'discrete', values: [0.3] },
+      { name: 'extras.steps', type: 'discrete', values: [60] },
+      { name: 'extras.step_seconds', type: 'discrete', values: [0.2] },
     ];
     const base = { parameters: [grid, ...fixed], parallel_trial_count: 2, max_trial_count: 8 } as Partial<ExperimentSpecInput>;
     // fail_below differs (and never fires) so the second experiment's trials are not stage-cache hits of the first's.
     const without = await runExperiment(bench.client, curves('no-stopping', { ...base, parameters: [...base.parameters!, { name: 'extras.fail_below', type: 'discrete', values: [-1] }] }));
     const withStop = await runExperiment(
       bench.client,
-      curves('medianstop', { ...base, parameters: [...base.parameters!, { name: 'extras.fail_below', type: 'discrete', values: [-2] }], early_stopping: { algorithm: 'medianstop', min_trials_required: 3, start_step: 3 } }),
+      curves('medianstop', { ...base, parameters: [...base.parameters!, { name: 'extras.fail_below', type: 'discrete', values: [-2] }], early_stopping: { algorithm: 'medianstop', min_trials_required: 2, start_step: 3 } }),
     );
     const saved = 1 - sum(trialSeconds(withStop)) / sum(trialSeconds(without));
     return { efficiency, actual, parallel, saved, without, withStop };
