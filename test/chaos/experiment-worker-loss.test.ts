@@ -47,7 +47,7 @@ describe('a worker SIGKILLed in the middle of a tuning experiment', () => {
     worker = await WorkerProcess.start(config);
 
     let view: ExperimentView | undefined;
-    expect(await eventually(async () => (view = await client.getExperiment(experiment_id)).status !== 'running', 180_000, 300)).toBe(true);
+    expect(await eventually(async () => (view = await client.getExperiment(experiment_id)).status !== 'running', 240_000, 300)).toBe(true);
     expect(view!.status).toBe('succeeded');
     expect(view!.trials.map((t) => [t.index, t.assignment['extras.quality'], t.status])).toEqual([
       [0, 0.9, 'succeeded'],
@@ -60,5 +60,6 @@ describe('a worker SIGKILLed in the middle of a tuning experiment', () => {
       expect(view!.trials[done.index]).toMatchObject({ runId: done.runId, objective: done.objective, finishedAt: done.finishedAt });
     }
     expect(view!.best?.assignment).toEqual({ 'extras.quality': 0.9, 'extras.steps': 8, 'extras.step_seconds': 0.4 });
-  });
+    // Generous: under a full test run on two cores, recovery plus four trials can take minutes.
+  }, 360_000);
 });
