@@ -41,7 +41,8 @@ async function until(id: string, done: (view: ExperimentView) => boolean, timeou
 }
 const ended = (view: ExperimentView) => view.status !== 'running';
 
-describe('tuning experiments', () => {
+// Trials are real processes: under a full test run on two cores an experiment can take minutes.
+describe('tuning experiments', { timeout: 300_000 }, () => {
   it('never runs more than parallel_trial_count trials at once, and records every trial', async () => {
     const { experiment_id } = await client.createExperiment(
       experiment({ name: 'parallel', parameters: [{ name: 'extras.quality', type: 'discrete', values: [0.5, 0.6, 0.7, 0.8] }], parallel_trial_count: 2, max_trial_count: 4 }),
