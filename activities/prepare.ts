@@ -6,6 +6,7 @@ import type { Hyperparameters } from '../core/specs/hyperparameters.js';
 import type { RunPolicy } from '../core/specs/run-policy.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
+import { heartbeating } from './heartbeating.js';
 
 export interface PrepareRunInput {
   runId: string;
@@ -48,7 +49,7 @@ export function createPrepareActivities({ metadata, artifacts, environments, clu
 
   return {
     async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
-      return classified(async () => {
+      return classified(() => heartbeating(async () => {
         await metadata.runs.createRun({
           id: input.runId,
           project: input.project,
@@ -81,7 +82,7 @@ export function createPrepareActivities({ metadata, artifacts, environments, clu
           // Ready means recorded as built and still present on this machine (or, on Kubernetes, in the registry).
           environmentReady: build?.status === 'ready' && (cluster !== undefined || environments.locate(input.environmentDigest) !== undefined),
         };
-      });
+      }));
     },
   };
 }

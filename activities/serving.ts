@@ -3,6 +3,7 @@ import { ClusterModelServing } from '../core/serving/kubernetes/cluster-model-se
 import { ModelDeployer } from '../core/serving/model-deployer.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
+import { heartbeating } from './heartbeating.js';
 
 /** Serving: roll the promoted version out (a local process, or the model's Deployment on Kubernetes) and swap it in. */
 export function createServingActivities({ metadata, artifacts, environments, config, sdkDir, cluster }: ActivityDeps) {
@@ -10,7 +11,8 @@ export function createServingActivities({ metadata, artifacts, environments, con
   const inCluster = cluster ? new ClusterModelServing({ metadata, cluster }) : undefined;
   return {
     async deployModel(input: { modelName: string; version: number }): Promise<{ url: string; deploymentId: string }> {
-      return classified(() => (inCluster ? inCluster.deploy(input, Context.current().cancellationSignal) : local.deploy(input)));
+      const signal = Context.current().cancellationSignal;
+      return classified(() => heartbeating(() => (inCluster ? inCluster.deploy(input, signal) : local.deploy(input))));
     },
   };
 }

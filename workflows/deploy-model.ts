@@ -10,6 +10,7 @@ export interface DeployModelInput {
 
 const { deployModel } = proxyActivities<KilnActivities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['NotFoundError', 'EnvironmentUnavailableError'] },
 });
 

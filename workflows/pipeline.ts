@@ -34,6 +34,8 @@ const PLATFORM_RETRY_ALLOWANCE = 3;
 
 const bookkeeping = proxyActivities<KilnActivities>({
   startToCloseTimeout: '5 minutes',
+  // prepareRun and deployModel heartbeat: a dead worker's attempt is retried within 30 s.
+  heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
