@@ -28,7 +28,8 @@ describe('deploy/kubernetes, as written', () => {
     expect([...deployManifestFiles()].sort()).toEqual(files.sort());
   });
 
-  it.skipIf(!existsSync(kubectl))('renders through `kubectl kustomize` to exactly those objects', async () => {
+  // The pinned kubectl is built by `make test` (k8s-tools); only a hand-run outside CI may lack it.
+  it.skipIf(!existsSync(kubectl) && process.env.CI !== 'true')('renders through `kubectl kustomize` to exactly those objects', async () => {
     const { stdout } = await promisify(execFile)(kubectl, ['kustomize', DEPLOY_DIR]);
     const key = (o: k8s.KubernetesObject) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
     const byKey = (objects: k8s.KubernetesObject[]) => Object.fromEntries(objects.map((o) => [key(o), o]));

@@ -1,0 +1,105 @@
+/**
+ * Pipeline workflow logic on the real Temporal dev server, with test-double activities:
+ * resuming a failed run from its completed stages, and stage caching.
+ */
+import { Context } from '@temporalio/activity';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { StageInput } from '../../activities/stages.js';
+import type { RunProgress } from '../../core/pipeline/run-progress.js';
+import {
+  bundleKilnWorkflows,
+  DATASET_VERSION,
+  fakeActivities,
+  installQuietRuntime,
+  openTemporalEnv,
+  pipelineInput,
+  SOURCE_DIGEST,
+  STAGE_METRICS,
+  stageResult,
+  startPipeline,
+  withWorker,
+  type TemporalEnv,
+} from './workflow-harness.js';
+
+installQuietRuntime();
+
+let bundle: WorkflowBundle;
+let env: TemporalEnv;
+
+beforeAll(async () => {
+  bundle = await bundleKilnWorkflows();
+  env = await openTemporalEnv(inject('temporalAddress'), bundle);
+});
+afterAll(async () => env?.close());
+
+const stepStatuses = (progress: RunProgress) => Object.fromEntries(progress.steps.map((s) => [s.step, s.status]));
+
+describe('pipelineWorkflow resuming a failed run', () => {
+  it('takes over the reused stages without running them, reads their outputs from the original run, runs the rest', async () => {
+    const fakes = fakeActivities();
+    const original = 'iris-20250101-000000-beef';
+    const input = {
+      ...pipelineInput(),
+      resume: {
+        fromRunId: original,
+        sourceDigest: SOURCE_DIGEST,
+        datasetVersion: DATASET_VERSION,
+        stages: { preprocess: { runId: original, metrics: STAGE_METRICS.preprocess }, train: { runId: 'iris-older', metrics: STAGE_METRICS.train, cacheKey: 'k'.repeat(64) } },
+      },
+    };
+    const result = await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, input)).result());
+
+    expect(fakes.inputsOf('runStage').map((s) => s.stage)).toEqual(['evaluate']);
+    expect(fakes.inputsOf('runStage')[0]).toMatchObject({ runId: input.runId, upstreamRunIds: { preprocess: original, train: 'iris-older' }, upstreamCacheKeys: { preprocess: null, train: 'k'.repeat(64) } });
+    expect(fakes.inputsOf('prepareRun')[0]).toMatchObject({ resumedFrom: original, pinned: { sourceDigest: SOURCE_DIGEST, datasetVersion: DATASET_VERSION } });
+    // The model files are the reused train stage's outputs.
+    expect(fakes.inputsOf('registerModel')[0]).toMatchObject({ runId: input.runId, trainRunId: 'iris-older' });
+
+    expect(result.status).toBe('succeeded');
+    expect(result.resumedFrom).toBe(original);
+    expect(stepStatuses(result)).toMatchObject({ preprocess: 'cached', train: 'cached', evaluate: 'succeeded', gate: 'succeeded', register: 'succeeded' });
+    expect(result.steps.find((s) => s.step === 'train')).toMatchObject({ message: `reused from ${original}`, reusedFrom: 'iris-older', durationMs: 0 });
+    expect(fakes.inputsOf('finishRun')).toEqual([result]);
+  });
+
+  it('reuses every completed stage of a rejected run and applies the gate to the reused metrics', async () => {
+    const fakes = fakeActivities();
+    const original = 'iris-20250101-000000-cafe';
+    const stages = { preprocess: { runId: original, metrics: {} }, train: { runId: original, metrics: {} }, evaluate: { runId: original, metrics: { accuracy: 0.5, f1: 0.5 } } };
+    const input = { ...pipelineInput(), resume: { fromRunId: original, stages } };
+    const result = await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, input)).result());
+
+    expect(fakes.names()).not.toContain('runStage');
+    expect(result.status).toBe('rejected');
+    expect(result.metrics).toEqual({ accuracy: 0.5, f1: 0.5 });
+    expect(stepStatuses(result)).toMatchObject({ preprocess: 'cached', train: 'cached', evaluate: 'cached', gate: 'failed' });
+  });
+});
+
+describe('pipelineWorkflow with stage caching', () => {
+  it('marks a stage the activity answered from the cache as cached and chains its outputs and key downstream', async () => {
+    const fakes = fakeActivities({
+      async runStage(input: StageInput) {
+        const base = { ...stageResult(input, Context.current().info.attempt), cacheKey: `${input.stage}-key`.padEnd(64, '0') };
+        return input.stage === 'evaluate' ? base : { ...base, cachedFrom: 'iris-earlier' };
+      },
+    });
+    const input = pipelineInput();
+    const result = await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, input)).result());
+
+    const stages = fakes.inputsOf('runStage');
+    expect(stages.map((s) => s.cache)).toEqual([true, true, true]);
+    expect(stages[1]).toMatchObject({ stage: 'train', upstreamRunIds: { preprocess: 'iris-earlier' }, upstreamCacheKeys: { preprocess: 'preprocess-key'.padEnd(64, '0') } });
+    expect(stages[2]).toMatchObject({ stage: 'evaluate', upstreamRunIds: { preprocess: 'iris-earlier', train: 'iris-earlier' } });
+    expect(stepStatuses(result)).toMatchObject({ preprocess: 'cached', train: 'cached', evaluate: 'succeeded' });
+    expect(result.steps.find((s) => s.step === 'train')).toMatchObject({ message: 'cached from iris-earlier', reusedFrom: 'iris-earlier' });
+    expect(fakes.inputsOf('registerModel')[0]).toMatchObject({ trainRunId: 'iris-earlier' });
+  });
+
+  it('passes cache: false through to every stage', async () => {
+    const fakes = fakeActivities();
+    await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, { ...pipelineInput(), cache: false })).result());
+    expect(fakes.inputsOf('runStage').map((s) => s.cache)).toEqual([false, false, false]);
+  });
+});
