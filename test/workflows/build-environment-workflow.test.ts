@@ -3,23 +3,15 @@
  * environment share one build (workflow id from the digest + USE_EXISTING).
  */
 import { randomBytes } from 'node:crypto';
-import type { WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BuildResult, EnvironmentRef } from '../../activities/environments.js';
 import { environmentBuildWorkflowId } from '../../core/pipeline/workflow-ids.js';
 import type { buildEnvironmentWorkflow } from '../../workflows/build-environment.js';
-import { blockUntil, bundleKilnWorkflows, deferred, fakeActivities, installQuietRuntime, openTemporalEnv, pipelineInput, withWorker, type TemporalEnv } from './workflow-harness.js';
+import { blockUntil, deferred, fakeActivities, installQuietRuntime, pipelineInput, withWorker, useTemporalEnv } from './workflow-harness.js';
 
 installQuietRuntime();
 
-let bundle: WorkflowBundle;
-let env: TemporalEnv;
-
-beforeAll(async () => {
-  bundle = await bundleKilnWorkflows();
-  env = await openTemporalEnv(inject('temporalAddress'), bundle);
-});
-afterAll(async () => env?.close());
+const env = useTemporalEnv();
 
 describe('buildEnvironmentWorkflow on the real dev server', () => {
   it('two concurrent starts with the same id and USE_EXISTING share one build and both get its result', async () => {

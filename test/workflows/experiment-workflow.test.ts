@@ -2,22 +2,14 @@
  * The experiment workflow's logic on the real dev server, with test-double activities: trials
  * are real pipeline child workflows whose stages are fakes reporting accuracy = extras.x / 10.
  */
-import type { WorkflowBundle } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StageInput } from '../../activities/stages.js';
 import { ExperimentSpec } from '../../core/specs/experiment.js';
 import type { ExperimentInput, ExperimentView } from '../../workflows/experiment-state.js';
-import { bundleKilnWorkflows, fakeActivities, openTemporalEnv, pipelineInput, stageResult, withWorker, type TemporalEnv } from './workflow-harness.js';
+import { fakeActivities, pipelineInput, stageResult, withWorker, useTemporalEnv } from './workflow-harness.js';
 
-let bundle: WorkflowBundle;
-let env: TemporalEnv;
-
-beforeAll(async () => {
-  bundle = await bundleKilnWorkflows();
-  env = await openTemporalEnv(inject('temporalAddress'), bundle);
-});
-afterAll(async () => env?.close());
+const env = useTemporalEnv();
 
 const activities = () =>
   fakeActivities({

@@ -3,35 +3,25 @@
  * resuming a failed run from its completed stages, and stage caching.
  */
 import { Context } from '@temporalio/activity';
-import type { WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StageInput } from '../../activities/stages.js';
 import type { RunProgress } from '../../core/pipeline/run-progress.js';
 import {
-  bundleKilnWorkflows,
   DATASET_VERSION,
   fakeActivities,
   installQuietRuntime,
-  openTemporalEnv,
   pipelineInput,
   SOURCE_DIGEST,
   STAGE_METRICS,
   stageResult,
   startPipeline,
   withWorker,
-  type TemporalEnv,
+  useTemporalEnv,
 } from './workflow-harness.js';
 
 installQuietRuntime();
 
-let bundle: WorkflowBundle;
-let env: TemporalEnv;
-
-beforeAll(async () => {
-  bundle = await bundleKilnWorkflows();
-  env = await openTemporalEnv(inject('temporalAddress'), bundle);
-});
-afterAll(async () => env?.close());
+const env = useTemporalEnv();
 
 const stepStatuses = (progress: RunProgress) => Object.fromEntries(progress.steps.map((s) => [s.step, s.status]));
 

@@ -8,15 +8,14 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import type { StageInput } from '../../activities/stages.js';
 import type { RunProgress } from '../../core/pipeline/run-progress.js';
 import { KilnRunStatus } from '../../core/temporal/search-attributes.js';
 import { progressQuery, type pipelineWorkflow } from '../../workflows/pipeline.js';
 import {
   blockUntil,
-  bundleKilnWorkflows,
   DATASET_VERSION,
   deferred,
   ENDPOINT,
@@ -24,7 +23,6 @@ import {
   historyFromFixtureJSON,
   installQuietRuntime,
   MODEL_VERSION,
-  openTemporalEnv,
   pipelineInput,
   SOURCE_DIGEST,
   STAGE_METRICS,
@@ -32,20 +30,13 @@ import {
   startPipeline,
   happyActivities,
   withWorker,
-  type TemporalEnv,
+  useTemporalEnv,
 } from './workflow-harness.js';
 
 installQuietRuntime();
 
 const HISTORIES_DIR = join(import.meta.dirname, 'histories');
-let bundle: WorkflowBundle;
-let env: TemporalEnv;
-
-beforeAll(async () => {
-  bundle = await bundleKilnWorkflows();
-  env = await openTemporalEnv(inject('temporalAddress'), bundle);
-});
-afterAll(async () => env?.close());
+const env = useTemporalEnv();
 
 type PipelineHandle = WorkflowHandle<typeof pipelineWorkflow>;
 
@@ -105,7 +96,7 @@ describe('pipelineWorkflow on the real dev server', () => {
     expect(fakes.inputsOf('finishRun')).toEqual([result]);
     expect(await runStatusAttribute(handle)).toBe('succeeded');
 
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, await handle.fetchHistory(), handle.workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, await handle.fetchHistory(), handle.workflowId)).resolves.toBeUndefined();
   });
 
   it('environment not ready: awaits the build before any stage, reports it as waiting meanwhile, records the wait', async () => {
@@ -342,6 +333,6 @@ describe('recorded pipeline histories replay deterministically', () => {
 
   it.each(fixtures)('%s replays against the current workflow code', async (file) => {
     const history = historyFromFixtureJSON(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, file.replace(/\.json$/, ''))).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, history, file.replace(/\.json$/, ''))).resolves.toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { EnvironmentRef } from '../../activities/environments.js';
 import type { KilnActivities } from '../../activities/index.js';
@@ -65,6 +66,30 @@ export async function openTemporalEnv(address: string, bundle: WorkflowBundle): 
       await clientConnection.close();
       await workerConnection.close();
     },
+  };
+}
+
+/**
+ * The test file's connection to the shared dev server, opened before its tests and closed
+ * after: the returned object delegates to it, so it can be used as a TemporalEnv at once.
+ */
+export function useTemporalEnv(): TemporalEnv {
+  let opened: TemporalEnv | undefined;
+  beforeAll(async () => {
+    opened = await openTemporalEnv(inject('temporalAddress'), await bundleKilnWorkflows());
+  });
+  afterAll(async () => opened?.close());
+  const current = () => {
+    if (!opened) throw new Error('useTemporalEnv: used before its beforeAll ran');
+    return opened;
+  };
+  return {
+    get address() { return current().address; },
+    get bundle() { return current().bundle; },
+    get workerConnection() { return current().workerConnection; },
+    get clientConnection() { return current().clientConnection; },
+    get client() { return current().client; },
+    close: () => current().close(),
   };
 }
 
