@@ -2,6 +2,7 @@ import type { ActivityDeps } from './activity-deps.js';
 import { createEnvironmentActivities } from './environments.js';
 import { createExperimentActivities } from './experiments.js';
 import { createPrepareActivities } from './prepare.js';
+import { createPromotionActivities } from './promotion.js';
 import { createRegistryActivities } from './registry.js';
 import { createRunActivities } from './runs.js';
 import { createServingActivities } from './serving.js';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRegistryActivities(deps),
     ...createServingActivities(deps),
     ...createExperimentActivities(deps),
+    ...createPromotionActivities(deps),
   };
 }
 

@@ -4,6 +4,7 @@ import { snapshotSource } from '../core/snapshots/source-snapshot.js';
 import type { DatasetSpec } from '../core/specs/dataset.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
 import type { RunPolicy } from '../core/specs/run-policy.js';
+import type { RunTrigger } from '../workflows/pipeline-input.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
 import { heartbeating } from './heartbeating.js';
@@ -22,6 +23,8 @@ export interface PrepareRunInput {
   resumedFrom?: string;
   /** A resumed run's inputs as the original froze them: reused instead of taken again. */
   pinned?: { sourceDigest?: string; datasetVersion?: string };
+  /** Why the run started. */
+  trigger?: RunTrigger;
 }
 
 export interface PreparedRun {
@@ -60,6 +63,8 @@ export function createPrepareActivities({ metadata, artifacts, environments, clu
           policy: input.policy,
           environmentDigest: input.environmentDigest,
           resumedFrom: input.resumedFrom ?? null,
+          trigger: input.trigger?.kind ?? null,
+          schedule: input.trigger?.schedule ?? null,
         });
         const [snapshot, stored, build] = await Promise.all([
           input.pinned?.sourceDigest ? { digest: input.pinned.sourceDigest, fileCount: 0, reused: true } : snapshotSource(artifacts, input.sourceDir),

@@ -20,9 +20,10 @@ export function createRegistryActivities({ metadata }: ActivityDeps) {
     /**
      * Idempotent by run: a retried registration returns the version it already got. The model
      * files are the train stage's outputs, immutable in the artifact store, so nothing is copied
-     * and this is a metadata write only.
+     * and this is a metadata write only. A train stage reused from the cache names the version
+     * that already holds those files (`existing`) instead of registering them again.
      */
-    async registerModel(input: RegisterModelInput): Promise<{ version: number; artifactPrefix: string }> {
+    async registerModel(input: RegisterModelInput): Promise<{ version: number; artifactPrefix: string; existing?: boolean }> {
       const artifactPrefix = stageOutputPrefix(input.trainRunId ?? input.runId, 'train');
       const registered = await metadata.models.register({
         modelName: input.modelName,
@@ -34,7 +35,7 @@ export function createRegistryActivities({ metadata }: ActivityDeps) {
         metrics: input.metrics,
         artifactPrefix,
       });
-      return { version: registered.version, artifactPrefix: registered.artifactPrefix };
+      return { version: registered.version, artifactPrefix: registered.artifactPrefix, ...(registered.existing ? { existing: true } : {}) };
     },
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
 import { canonicalJson } from '../core/specs/canonical-json.js';
 import type { ActivityDeps } from './activity-deps.js';
+import { stepOf } from './stage-step.js';
 import type { StageInput, StageResult } from './stages.js';
 
 /** Bump when what goes into a key changes meaning, so old entries stop matching. */
@@ -45,10 +46,10 @@ export function stageCache({ metadata, artifacts }: Pick<ActivityDeps, 'metadata
       if (!entry || entry.runId === input.runId) return undefined;
       const now = new Date();
       const points = Object.entries(entry.metrics).map(([name, value]) => ({ name, value }));
-      await metadata.metrics.recordMany(input.runId, input.stage, points);
+      await metadata.metrics.recordMany(input.runId, stepOf(input), points);
       await metadata.runs.upsertStage({
         runId: input.runId,
-        stage: input.stage,
+        stage: stepOf(input),
         status: 'cached',
         attempt,
         startedAt: now.getTime(),
@@ -73,7 +74,7 @@ export function stageCache({ metadata, artifacts }: Pick<ActivityDeps, 'metadata
 
     /** Makes a succeeded stage's outputs reusable by later runs with the same key. */
     async record(input: StageInput, key: string, metrics: Record<string, number>): Promise<void> {
-      await metadata.stageCache.record({ key, runId: input.runId, stage: input.stage, outputPrefix: stageOutputPrefix(input.runId, input.stage), metrics });
+      await metadata.stageCache.record({ key, runId: input.runId, stage: stepOf(input), outputPrefix: stageOutputPrefix(input.runId, stepOf(input)), metrics });
     },
   };
 }

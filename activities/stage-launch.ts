@@ -11,6 +11,7 @@ import type { StageProcessSpec } from '../core/executors/executor.js';
 import { stageEnvironment } from '../core/runner/stage-environment.js';
 import { prepareStageWorkspace } from '../core/runner/stage-workspace.js';
 import type { ActivityDeps } from './activity-deps.js';
+import { stepOf } from './stage-step.js';
 import type { StageInput } from './stages.js';
 
 /** One attempt, ready for the executor: how to start it, and its checkpoints and outputs around it. */
@@ -37,7 +38,7 @@ interface LaunchContext {
 /** The newest stored checkpoint, for attempts that resume (auto_resume and attempt > 1). */
 async function resumePoint(artifacts: ArtifactStore, { input, attempt, heartbeated }: LaunchContext): Promise<CheckpointRef | undefined> {
   if (!input.autoResume || attempt === 1) return undefined;
-  return findLatestCheckpoint(artifacts, checkpointPrefix(input.runId, input.stage), heartbeated);
+  return findLatestCheckpoint(artifacts, checkpointPrefix(input.runId, stepOf(input)), heartbeated);
 }
 
 /** The stage runs on this machine: its workspace is prepared here, and its checkpoints and outputs uploaded from here. */
@@ -46,15 +47,15 @@ export async function launchLocally(deps: ActivityDeps, context: LaunchContext):
   const { input, attempt } = context;
   const built = environments.locate(input.environmentDigest);
   if (!built) throw new EnvironmentUnavailableError('environment', `environment ${input.environmentDigest.slice(0, 12)} is not built on this worker`);
-  const root = join(homePaths(config.home).work, input.runId, `${input.stage}-${attempt}`);
+  const root = join(homePaths(config.home).work, input.runId, `${stepOf(input)}-${attempt}`);
   const ws = await prepareStageWorkspace(artifacts, root, { ...input, upstream: context.upstream });
   await writeFile(ws.paramsFile, JSON.stringify(input.params));
   const resumed = await resumePoint(artifacts, context);
   if (resumed) await restoreCheckpoint(artifacts, resumed, ws.resumeDir);
-  const uploader = new CheckpointUploader(artifacts, checkpointPrefix(input.runId, input.stage), ws.checkpointDir, resumed);
+  const uploader = new CheckpointUploader(artifacts, checkpointPrefix(input.runId, stepOf(input)), ws.checkpointDir, resumed);
   return {
     spec: {
-      id: `${input.runId}/${input.stage}/${attempt}`,
+      id: `${input.runId}/${stepOf(input)}/${attempt}`,
       command: [built.pythonExecutable, '-m', 'kiln_sdk.stage'],
       workingDirectory: ws.sourceDir,
       env: stageEnvironment({ built, sdkDir, ws, runId: input.runId, stage: input.stage, attempt, entrypoint: input.entrypoint, resumeDir: resumed ? ws.resumeDir : undefined }),
@@ -62,7 +63,7 @@ export async function launchLocally(deps: ActivityDeps, context: LaunchContext):
     },
     resumed,
     checkpoints: uploader,
-    storeOutputs: () => artifacts.putDirectory(stageOutputPrefix(input.runId, input.stage), ws.outputDir),
+    storeOutputs: () => artifacts.putDirectory(stageOutputPrefix(input.runId, stepOf(input)), ws.outputDir),
     cleanUp: () => void rm(ws.root, { recursive: true, force: true }).catch(() => {}),
   };
 }
@@ -74,13 +75,13 @@ export async function launchLocally(deps: ActivityDeps, context: LaunchContext):
 export async function launchRemotely(deps: ActivityDeps, context: LaunchContext & { project: string; image: string; resources: { cpu?: string; memory?: string; gpus: number } }): Promise<StageLaunch> {
   const { artifacts } = deps;
   const { input, attempt } = context;
-  const prefix = checkpointPrefix(input.runId, input.stage);
+  const prefix = checkpointPrefix(input.runId, stepOf(input));
   const resumed = await resumePoint(artifacts, context);
   let latest = resumed;
   const sync = async () => (latest = await findLatestCheckpoint(artifacts, prefix, latest));
   return {
     spec: {
-      id: `${input.runId}/${input.stage}/${attempt}`,
+      id: `${input.runId}/${stepOf(input)}/${attempt}`,
       command: ['python', '-m', 'kiln_sdk.stage'],
       workingDirectory: '/kiln/workspace/src',
       env: { KILN_ENTRYPOINT: input.entrypoint },
@@ -89,6 +90,7 @@ export async function launchRemotely(deps: ActivityDeps, context: LaunchContext 
         project: context.project,
         runId: input.runId,
         stage: input.stage,
+        ...(input.step ? { step: input.step } : {}),
         attempt,
         image: context.image,
         environmentDigest: input.environmentDigest,
@@ -98,7 +100,7 @@ export async function launchRemotely(deps: ActivityDeps, context: LaunchContext 
           datasetPrefix: input.datasetPrefix,
           upstream: context.upstream,
           params: input.params,
-          outputPrefix: stageOutputPrefix(input.runId, input.stage),
+          outputPrefix: stageOutputPrefix(input.runId, stepOf(input)),
           checkpointPrefix: prefix,
           ...(resumed ? { resumeCheckpointKey: resumed.key } : {}),
         },

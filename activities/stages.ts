@@ -14,6 +14,7 @@ import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
 import { stageCache, stageCacheKey } from './stage-cache.js';
 import { launchLocally, launchRemotely } from './stage-launch.js';
+import { stepOf } from './stage-step.js';
 
 export interface StageInput {
   runId: string;
@@ -43,6 +44,11 @@ export interface StageInput {
   project?: string;
   /** The environment's resource limits, for executors that enforce them (Kubernetes). */
   resources?: StageResources;
+  /**
+   * Recorded and stored under this name instead of `stage` (logs, outputs, attempts, metrics):
+   * `champion` is the champion's evaluate stage run inside a challenger's run. Absent: `stage`.
+   */
+  step?: 'champion';
 }
 
 export interface StageResources {
@@ -94,7 +100,7 @@ export function createStageActivities(deps: ActivityDeps) {
     const policy = FAILURE_CLASSES[failureClass];
     if (!policy.retried) return { retried: false, note: 'not retried: retrying cannot fix this' };
     if (input.retryCountLimit === undefined) return { retried: null };
-    const earlier = await metadata.attempts.countTowardsLimit(input.runId, input.stage);
+    const earlier = await metadata.attempts.countTowardsLimit(input.runId, stepOf(input));
     const used = earlier + (policy.countsTowardsLimit ? 1 : 0);
     if (used > input.retryCountLimit) {
       return { retried: false, note: `attempt ${attempt}, ${used} failure${used === 1 ? '' : 's'} counted against retry_count_limit=${input.retryCountLimit}: not retried` };
@@ -114,16 +120,16 @@ export function createStageActivities(deps: ActivityDeps) {
         const hit = await cache.lookup(input, cacheKey, attempt);
         if (hit) return hit;
       }
-      const attemptKey = { runId: input.runId, stage: input.stage, attempt };
+      const attemptKey = { runId: input.runId, stage: stepOf(input), attempt };
       await Promise.all([
         metadata.runs.upsertStage({ ...attemptKey, status: 'running', startedAt: started.getTime() }),
         // Earlier attempts still marked running died with their worker: Temporal only starts this one after giving up on them.
         metadata.attempts
-          .closeAbandoned(input.runId, input.stage, attempt, 'the worker running this attempt died or lost contact with Temporal; retried')
+          .closeAbandoned(input.runId, stepOf(input), attempt, 'the worker running this attempt died or lost contact with Temporal; retried')
           .then(() => metadata.attempts.begin({ ...attemptKey, startedAt: started.getTime(), worker: `${hostname()}:${process.pid}` })),
       ]);
 
-      const checkpoints = checkpointPrefix(input.runId, input.stage);
+      const checkpoints = checkpointPrefix(input.runId, stepOf(input));
       const context = { input, attempt, heartbeated: checkpointFromHeartbeat(ctx.info.heartbeatDetails, checkpoints), upstream: upstreamPrefixes(input) };
       const launch = await classified(() =>
         executor.capabilities.workspace === 'remote'
@@ -133,7 +139,7 @@ export function createStageActivities(deps: ActivityDeps) {
       const { resumed } = launch;
       const uploader = launch.checkpoints;
 
-      const logKey = stageLogKey(input.runId, input.stage, attempt);
+      const logKey = stageLogKey(input.runId, stepOf(input), attempt);
       const log = new PassThrough();
       const logStored = artifacts.put(logKey, log);
       if (resumed) log.write(`  kiln: resuming ${input.stage} from checkpoint step ${resumed.step} (attempt ${attempt})\n`);
@@ -152,7 +158,7 @@ export function createStageActivities(deps: ActivityDeps) {
       const recordNewMetrics = () => {
         const batch = metrics.slice(recorded);
         recorded = metrics.length;
-        return batch.length ? metadata.metrics.recordMany(input.runId, input.stage, batch) : Promise.resolve();
+        return batch.length ? metadata.metrics.recordMany(input.runId, stepOf(input), batch) : Promise.resolve();
       };
       const beat = setInterval(() => {
         heartbeat();
@@ -167,7 +173,7 @@ export function createStageActivities(deps: ActivityDeps) {
         const workflowId = ctx.info.workflowExecution?.workflowId ?? input.runId;
         await Promise.all([
           metadata.runs.upsertStage({ ...attemptKey, status, message: message ?? null }),
-          deps.temporal.workflow.getHandle(workflowId).signal(stageStateSignal, { stage: input.stage, status, ...(message ? { message } : {}) }),
+          input.step ? undefined : deps.temporal.workflow.getHandle(workflowId).signal(stageStateSignal, { stage: input.stage, status, ...(message ? { message } : {}) }),
         ]).catch(() => undefined);
       };
       let exit;
@@ -211,7 +217,7 @@ export function createStageActivities(deps: ActivityDeps) {
         succeeded ? launch.storeOutputs() : undefined,
       ]);
       const finished = new Date();
-      const stageRecord = { runId: input.runId, stage: input.stage, attempt, startedAt: started.getTime(), finishedAt: finished.getTime(), durationMs: finished.getTime() - started.getTime(), processMs: exit.durationMs };
+      const stageRecord = { runId: input.runId, stage: stepOf(input), attempt, startedAt: started.getTime(), finishedAt: finished.getTime(), durationMs: finished.getTime() - started.getTime(), processMs: exit.durationMs };
       const checkpointNote = describeCheckpoints(resumed, uploader.latest);
 
       if (exit.cancelled) {
@@ -226,10 +232,10 @@ export function createStageActivities(deps: ActivityDeps) {
               : { ...attemptKey, status: 'cancelled', retried: false, message, logUri: artifacts.uri(logInfo.key) },
           ),
         ]);
-        throw new CancelledFailure(`${input.stage} cancelled`);
+        throw new CancelledFailure(`${stepOf(input)} cancelled`);
       }
       if (exit.timedOut || exit.exitCode !== 0) {
-        const failure = classifyStageExit(input.stage, exit, { timeoutSeconds: input.timeoutSeconds, lastOutputLine: lastMeaningful(tail) });
+        const failure = classifyStageExit(stepOf(input), exit, { timeoutSeconds: input.timeoutSeconds, lastOutputLine: lastMeaningful(tail) });
         const retry = await decideRetry(input, attempt, failure.failureClass);
         const reason = [describeFailure(failure), retry.note, checkpointNote].filter(Boolean).join('; ');
         await Promise.all([

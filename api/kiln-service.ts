@@ -10,14 +10,18 @@ import type { StageAttemptRecord } from '../core/metadata/stage-attempts-reposit
 import { isFailureClass } from '../core/pipeline/failure-class.js';
 import { idempotentRunId, parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-run-id.js';
 import { isTerminal, PIPELINE_STEPS, type AttemptView, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
-import { newRunId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
+import { newRunId } from '../core/pipeline/workflow-ids.js';
 import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
-import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec, resolveParams, resolvePolicy } from '../core/specs/index.js';
+import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec } from '../core/specs/index.js';
+import { resolveRun } from '../core/runs/resolve-run.js';
+import { startPipelineRun } from '../core/runs/start-pipeline.js';
 import { environmentDigest } from '../core/specs/environment-digest.js';
-import { KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../core/temporal/search-attributes.js';
-import type { PipelineInput, PipelineResume } from '../workflows/pipeline-input.js';
+import { KilnRunStatus } from '../core/temporal/search-attributes.js';
+import type { PipelineInput, PipelineResume, PipelineStart } from '../workflows/pipeline-input.js';
 import { ExperimentsService } from './experiments-service.js';
 import { rollbackModel } from './model-rollback.js';
+import { ModelsService } from './models-service.js';
+import { SchedulesService } from './schedules-service.js';
 
 export interface KilnServiceOptions {
   temporal: Client;
@@ -37,6 +41,10 @@ export interface KilnServiceOptions {
 export class KilnService {
   /** Tuning experiments (api/experiments-service.ts). */
   readonly experiments: ExperimentsService;
+  /** Temporal Schedules that start runs (api/schedules-service.ts). */
+  readonly schedules: SchedulesService;
+  /** Aliases, approvals and the continuous-training loop of a model (api/models-service.ts). */
+  readonly models: ModelsService;
 
   constructor(private readonly options: KilnServiceOptions) {
     this.experiments = new ExperimentsService({
@@ -46,6 +54,8 @@ export class KilnService {
       webUiLink: (id) => this.webUiLink(id),
       promoteTrial: (runId) => this.promoteTrial(runId),
     });
+    this.schedules = new SchedulesService({ temporal: options.temporal, metadata: options.metadata, taskQueue: options.taskQueue, namespace: options.namespace, webUiUrl: options.webUiUrl });
+    this.models = new ModelsService({ temporal: options.temporal, metadata: options.metadata, schedules: this.schedules });
   }
 
   private get metadata() {
@@ -116,9 +126,9 @@ export class KilnService {
     const spec = base.project;
     const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : idempotentRunId(spec.name, idempotencyKey);
     const digest = requestDigest(request);
-    const pipelineInput: PipelineInput = { runId, ...base };
+    const pipelineInput: PipelineInput = { runId, ...base, trigger: { kind: request.trigger ?? 'api' } };
     try {
-      await this.launch(pipelineInput, digest, spec.dataset);
+      await this.launch(pipelineInput, digest);
     } catch (error) {
       if (idempotencyKey === undefined || !(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       return this.existingRun(runId, digest);
@@ -128,24 +138,7 @@ export class KilnService {
 
   /** A run request resolved against the registered project, dataset and environment: everything but the run id. */
   async resolveRun(request: RunRequest): Promise<Omit<PipelineInput, 'runId'>> {
-    const project = await this.metadata.projects.get(request.project);
-    if (!project) throw new SpecValidationError([{ path: 'project', message: `project "${request.project}" is not registered` }]);
-    const spec = project.spec;
-    const params = resolveParams(spec, request.params);
-    const policy = resolvePolicy(spec, request.run_policy);
-    const dataset = await this.metadata.datasets.get(spec.dataset);
-    if (!dataset) throw new NotFoundError('dataset', spec.dataset);
-    const environment = spec.environment ? await this.metadata.environments.get(spec.environment) : await this.metadata.environments.getDefault();
-    if (!environment) throw new NotFoundError('environment', spec.environment ?? '(default)');
-    return {
-      project: spec,
-      dataset: dataset.spec,
-      environment: { name: environment.name, spec: environment.spec, digest: environment.specDigest },
-      params,
-      policy,
-      cache: request.cache,
-      ...(this.options.gpuTaskQueue ? { gpuTaskQueue: this.options.gpuTaskQueue } : {}),
-    };
+    return resolveRun(this.metadata, request, this.options.gpuTaskQueue ? { gpuTaskQueue: this.options.gpuTaskQueue } : {});
   }
 
   /**
@@ -190,7 +183,7 @@ export class KilnService {
       runId,
       resume: { fromRunId: originalId, sourceDigest: stored.sourceDigest ?? undefined, datasetVersion: stored.datasetVersion ?? undefined, stages },
     };
-    await this.launch(pipelineInput, requestDigest({ resume: originalId }), started.dataset.name);
+    await this.launch(pipelineInput, requestDigest({ resume: originalId }));
     return { run_id: runId, workflow_id: runId, status: 'queued' as RunStatus, web_ui_url: this.webUiLink(runId), resumed_from: originalId, reused_stages: Object.keys(stages) };
   }
 
@@ -199,32 +192,19 @@ export class KilnService {
     const history = await this.options.temporal.workflow.getHandle(runId).fetchHistory();
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     if (!payload) throw new NotFoundError('run input', runId);
-    const input = this.options.temporal.options.loadedDataConverter.payloadConverter.fromPayload<PipelineInput>(payload);
+    const start = this.options.temporal.options.loadedDataConverter.payloadConverter.fromPayload<PipelineStart>(payload);
+    // A scheduled run's input was resolved when it fired; resolve its schedule's request again.
+    const input: PipelineInput =
+      'scheduled' in start
+        ? { runId, ...(await this.resolveRun(parseSpec(RunRequest, { project: start.scheduled.spec.project, params: start.scheduled.spec.params, run_policy: start.scheduled.spec.run_policy }))), trigger: { kind: 'schedule', schedule: start.scheduled.schedule } }
+        : start;
     // A resume of a resume starts from the input proper, not the older link.
     const { resume: _older, ...rest } = input;
     return rest;
   }
 
-  private async launch(pipelineInput: PipelineInput, digest: string, datasetName: string) {
-    const { runId, project: spec, environment, params, policy } = pipelineInput;
-    await this.options.temporal.workflow.start(WORKFLOW_TYPES.pipeline, {
-      taskQueue: this.options.taskQueue,
-      workflowId: runId,
-      args: [pipelineInput],
-      // FAIL + REJECT_DUPLICATE: of racing starts exactly one wins, and a key stays bound to
-      // its run after the run closes (for the namespace's retention period).
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      memo: { requestDigest: digest },
-      typedSearchAttributes: [
-        { key: KilnKind, value: 'pipeline' },
-        { key: KilnProject, value: spec.name },
-        { key: KilnModel, value: spec.model_name ?? spec.name },
-        { key: KilnRunStatus, value: 'queued' },
-      ],
-      staticSummary: `${spec.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${Object.entries(params.extras).map(([k, v]) => ` ${k}=${v}`).join('')}${pipelineInput.resume ? ` (resumes ${pipelineInput.resume.fromRunId})` : ''}`,
-      staticDetails: `environment ${environment.name} (${environment.digest.slice(0, 12)}), dataset ${datasetName}, timeout ${policy.timeout_seconds}s, retries ${policy.retry_count_limit}`,
-    });
+  private async launch(pipelineInput: PipelineInput, digest: string) {
+    await startPipelineRun(this.options.temporal, this.options.taskQueue, pipelineInput, { requestDigest: digest });
   }
 
   /** The run an idempotency key already names, if it was started by the same request. */
@@ -280,8 +260,8 @@ export class KilnService {
     return { run_id: runId, status: 'cancelling' as const };
   }
 
-  async listRuns(filter: { project?: string; status?: string; limit?: number }) {
-    return this.metadata.runs.listRuns({ project: filter.project, status: filter.status as never, limit: filter.limit ?? 50 });
+  async listRuns(filter: { project?: string; status?: string; trigger?: string; schedule?: string; limit?: number }) {
+    return this.metadata.runs.listRuns({ project: filter.project, status: filter.status as never, trigger: filter.trigger, schedule: filter.schedule, limit: filter.limit ?? 50 });
   }
 
   /** POST /v1/models/{name}/rollback: serve an earlier version again (api/model-rollback.ts). */
@@ -335,7 +315,10 @@ function storedProgress(stored: RunWithStages): RunProgress {
     ...(isFailureClass(stored.failureClass) ? { failureClass: stored.failureClass } : {}),
     ...(stored.resumedFrom ? { resumedFrom: stored.resumedFrom } : {}),
     metrics: {},
-    steps: [...stored.stages]
+    ...(stored.trigger ? { trigger: stored.trigger } : {}),
+    ...(stored.schedule ? { schedule: stored.schedule } : {}),
+    steps: stored.stages
+      .filter((s) => order(s.stage) >= 0)
       .sort((a, b) => order(a.stage) - order(b.stage))
       .map((s): StepProgress => ({
         step: s.stage as PipelineStep,
@@ -356,7 +339,8 @@ function withAttempts(progress: RunProgress, attempts: StageAttemptRecord[]): Ru
   if (attempts.length === 0) return progress;
   const iso = (ms: number) => new Date(ms).toISOString();
   const steps = progress.steps.map((step) => {
-    const mine = attempts.filter((a) => a.stage === step.step);
+    // The champion's evaluation (recorded as `champion`) belongs to the promote step.
+    const mine = attempts.filter((a) => a.stage === step.step || (step.step === 'promote' && a.stage === 'champion'));
     if (mine.length === 0) return step;
     const views = mine.map((a): AttemptView => ({
       attempt: a.attempt,

@@ -1,5 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { ConflictError, NotFoundError, SpecValidationError } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import { parseSpec } from '../core/specs/parse-spec.js';
+import { RollbackRequest } from './http/openapi.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
 import { deployWorkflowId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
 import type { DeployModelInput } from '../workflows/deploy-model.js';
@@ -17,16 +19,15 @@ export interface RollbackResult {
  * version serves: locally a hot swap, on Kubernetes a rollout back to that version's ReplicaSet.
  */
 export async function rollbackModel(deps: { temporal: Client; metadata: MetadataStore; taskQueue: string }, modelName: string, body: unknown): Promise<RollbackResult> {
-  const requested = (body as { to_version?: unknown } | undefined)?.to_version;
-  if (requested !== undefined && (!Number.isInteger(requested) || (requested as number) < 1)) {
-    throw new SpecValidationError([{ path: 'to_version', message: `expected a positive integer, got ${JSON.stringify(requested)}` }]);
-  }
+  const request = parseSpec(RollbackRequest, body ?? {});
+  const requested = request.to_version;
   const current = await deps.metadata.models.currentDeployment(modelName);
-  const target = (requested as number | undefined) ?? (await deps.metadata.models.previousDeployment(modelName))?.version;
+  const target = requested ?? (await deps.metadata.models.previousDeployment(modelName))?.version;
   if (target === undefined) throw new ConflictError('model', `model ${modelName} has no earlier served version to roll back to`);
   if (!(await deps.metadata.models.get(modelName, target))) throw new NotFoundError('model version', `${modelName} v${target}`);
   if (current?.version === target) throw new ConflictError('model', `${modelName} v${target} is already serving`);
-  const input: DeployModelInput = { modelName, version: target, reason: current ? `rollback from v${current.version}` : 'rollback' };
+  const why = current ? `rollback from v${current.version}` : 'rollback';
+  const input: DeployModelInput = { modelName, version: target, reason: request.reason ? `${why}: ${request.reason}` : why, actor: request.by ?? 'rollback' };
   let handle;
   try {
     handle = await deps.temporal.workflow.start(WORKFLOW_TYPES.deployModel, {

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { KilnActivities } from '../activities/index.js';
 
 export interface DeployModelInput {
@@ -6,6 +6,8 @@ export interface DeployModelInput {
   version: number;
   /** Why, for the Web UI: `rollback from v3`, `promote`. */
   reason: string;
+  /** Who asked (a user, for the alias history). Absent in older histories. */
+  actor?: string;
 }
 
 const { deployModel } = proxyActivities<KilnActivities>({
@@ -14,10 +16,21 @@ const { deployModel } = proxyActivities<KilnActivities>({
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['NotFoundError', 'EnvironmentUnavailableError'] },
 });
 
+const { moveAlias } = proxyLocalActivities<KilnActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
+
+/** From here on a deployment (a rollback) also moves the `champion` alias, recorded in its history. */
+export const DEPLOY_MOVES_CHAMPION_PATCH = 'kiln-deploy-moves-champion';
+
 /**
  * Serves one registered version of a model, swapping it in for the current one (a hot swap
- * locally, a rolling update on Kubernetes). One per model at a time: its id is the model's.
+ * locally, a rolling update on Kubernetes), and makes it champion. One per model at a time:
+ * its id is the model's.
  */
 export async function deployModelWorkflow(input: DeployModelInput): Promise<{ url: string; deploymentId: string }> {
-  return deployModel({ modelName: input.modelName, version: input.version });
+  const deployed = await deployModel({ modelName: input.modelName, version: input.version });
+  if (patched(DEPLOY_MOVES_CHAMPION_PATCH)) {
+    const { workflowId, runId } = workflowInfo();
+    await moveAlias({ eventId: `${workflowId}/${runId}`, modelName: input.modelName, alias: 'champion', version: input.version, actor: input.actor ?? 'rollback', reason: input.reason });
+  }
+  return deployed;
 }

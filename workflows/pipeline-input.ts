@@ -2,7 +2,9 @@ import type { EnvironmentRef } from '../activities/environments.js';
 import type { DatasetSpec } from '../core/specs/dataset.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
 import type { ProjectSpec } from '../core/specs/project.js';
+import type { TriggerKind } from '../core/specs/promotion.js';
 import type { RunPolicy } from '../core/specs/run-policy.js';
+import type { ScheduleSpec } from '../core/specs/schedule.js';
 
 /** Everything a run needs, validated and resolved by the API before the workflow starts. */
 export interface PipelineInput {
@@ -25,7 +27,29 @@ export interface PipelineInput {
   trial?: { experimentId: string; index: number };
   /** Task queue for stages that use GPUs (Kubernetes executor); absent: the run's own queue. */
   gpuTaskQueue?: string;
+  /** Why the run started. Absent in older histories and for experiment trials. */
+  trigger?: RunTrigger;
 }
+
+export interface RunTrigger {
+  kind: TriggerKind;
+  /** The schedule that started the run (kind `schedule`). */
+  schedule?: string;
+  /** The dataset version whose arrival started the run (kind `new_data`): the run trains on exactly it. */
+  datasetVersion?: string;
+}
+
+/**
+ * What a Temporal Schedule starts: the schedule's spec, resolved against the registered
+ * project when it fires (so each run uses the project as it is then). The run id is the
+ * workflow id the schedule gives (`sched-<name>-<nominal time>`).
+ */
+export interface ScheduledPipelineStart {
+  scheduled: { schedule: string; spec: ScheduleSpec };
+}
+
+/** pipelineWorkflow's argument: a resolved run, or a scheduled start to resolve first. */
+export type PipelineStart = PipelineInput | ScheduledPipelineStart;
 
 export type CacheableStage = 'preprocess' | 'train' | 'evaluate';
 

@@ -16,6 +16,8 @@ export function initialProgress(input: PipelineInput): RunProgress {
     environmentDigest: input.environment.digest,
     metrics: {},
     ...(input.resume ? { resumedFrom: input.resume.fromRunId } : {}),
+    ...(input.trigger ? { trigger: input.trigger.kind } : {}),
+    ...(input.trigger?.schedule ? { schedule: input.trigger.schedule } : {}),
   };
 }
 

@@ -1,63 +1,61 @@
 import {
-  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
-  defineQuery,
   isCancellation,
-  proxyActivities,
-  proxyLocalActivities,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { KilnActivities } from '../activities/index.js';
 import type { StageInput, StageResult } from '../activities/stages.js';
-import { NON_RETRIED_FAILURE_TYPES } from '../core/pipeline/failure-class.js';
 import { checkGate } from '../core/pipeline/gate-check.js';
 import { stageResources } from '../core/pipeline/stage-resources.js';
-import { describeProgress, type PipelineStep, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
-import { KilnRunStatus } from '../core/temporal/search-attributes.js';
-import type { CacheableStage, PipelineInput } from './pipeline-input.js';
-import { stageStateSignal } from './pipeline-signals.js';
+import { describeProgress, PIPELINE_STEPS, type PipelineStep, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
+import { KilnModel, KilnRunStatus } from '../core/temporal/search-attributes.js';
+import type { CacheableStage, PipelineInput, PipelineStart, ScheduledPipelineStart } from './pipeline-input.js';
+import { acceptApprovals, promoteAndServe } from './pipeline-promotion.js';
+import { bookkeeping, environmentWait, records, stageActivities as stageProxies, stageOptions } from './pipeline-proxies.js';
+import { progressQuery, stageStateSignal } from './pipeline-signals.js';
 import { begin, failureClassOf, finish, initialProgress, messageOf, summarizeMetrics } from './pipeline-progress.js';
 
-export const progressQuery = defineQuery<RunProgress>('progress');
+export { progressQuery };
 
+/** Versions registered from here on face the champion before they serve (core/specs/promotion.ts). */
+export const CHAMPION_CHALLENGER_PATCH = 'kiln-champion-challenger';
 
-const NON_RETRYABLE = [...NON_RETRIED_FAILURE_TYPES];
 /**
- * Attempts beyond retry_count_limit + 1 that a stage may take for failures of the platform (a
- * worker lost or shut down), which runStage does not count against the limit.
+ * A pipeline run, or a Temporal Schedule's start of one: the schedule's request is resolved
+ * against the registered project first (so each run uses the project as it is when it fires).
  */
-const PLATFORM_RETRY_ALLOWANCE = 3;
+export async function pipelineWorkflow(start: PipelineStart): Promise<RunProgress> {
+  if ('scheduled' in start) return runPipeline(await resolveScheduled(start));
+  return runPipeline(start);
+}
 
-const bookkeeping = proxyActivities<KilnActivities>({
-  startToCloseTimeout: '5 minutes',
-  // prepareRun and deployModel heartbeat: a dead worker's attempt is retried within 30 s.
-  heartbeatTimeout: '30 seconds',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
-/** Fast metadata writes run as local activities: no task-queue round trip per call. */
-const records = proxyLocalActivities<KilnActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
-const environmentWait = proxyActivities<KilnActivities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
-  summary: 'waiting for the shared environment build',
-});
+async function resolveScheduled({ scheduled }: ScheduledPipelineStart): Promise<PipelineInput> {
+  const { spec } = scheduled;
+  const runId = workflowInfo().workflowId;
+  // Answer progress queries while resolving, as a run that has not started yet.
+  setHandler(progressQuery, () => ({ runId, project: spec.project, modelName: spec.project, status: 'queued', steps: PIPELINE_STEPS.map((step) => ({ step, status: 'pending' })), params: {}, metrics: {}, trigger: 'schedule', schedule: scheduled.schedule }));
+  try {
+    const resolved = await records.resolveRun.executeWithOptions({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['SpecValidationError', 'NotFoundError'] } }, [
+      { project: spec.project, params: spec.params, run_policy: spec.run_policy, cache: true },
+    ]);
+    upsertSearchAttributes([{ key: KilnModel, value: resolved.project.model_name ?? resolved.project.name }]);
+    return { ...resolved, runId, trigger: { kind: 'schedule', schedule: scheduled.schedule } };
+  } catch (error) {
+    upsertSearchAttributes([{ key: KilnRunStatus, value: 'failed' }]);
+    throw ApplicationFailure.create({ type: 'ScheduledRunUnresolved', nonRetryable: true, message: `schedule ${scheduled.schedule}: cannot start a run of ${spec.project}: ${messageOf(error)}`, cause: error instanceof Error ? error : undefined });
+  }
+}
 
 /** dataset version → preprocess → train → evaluate → gate → register → serve, durably. */
-export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgress> {
+async function runPipeline(input: PipelineInput): Promise<RunProgress> {
   const { project, policy } = input;
   const progress = initialProgress(input);
   setHandler(progressQuery, () => progress);
-  const stageActivities = proxyActivities<KilnActivities>(stageOptions(policy));
+  const stageActivities = stageProxies(policy);
   const step = (name: PipelineStep) => progress.steps.find((s) => s.step === name)!;
   const publish = (status?: RunStatus) => {
     if (status) {
@@ -74,6 +72,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
     target.message = message;
     publish();
   });
+  const approvals = acceptApprovals(progress);
 
   try {
     publish('running');
@@ -92,6 +91,9 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
           dataset: input.dataset,
           environmentDigest: input.environment.digest,
           ...(input.resume ? { resumedFrom: input.resume.fromRunId, pinned: { sourceDigest: input.resume.sourceDigest, datasetVersion: input.resume.datasetVersion } } : {}),
+          // A run started by new data trains on exactly the version that started it.
+          ...(input.trigger ? { trigger: input.trigger } : {}),
+          ...(input.trigger?.datasetVersion ? { pinned: { datasetVersion: input.trigger.datasetVersion } } : {}),
         },
       ],
     );
@@ -176,14 +178,14 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
     progress.metrics = evaluation.metrics;
 
     if (input.trial) {
-      for (const later of ['gate', 'register', 'serve'] as const) finish(step(later), 'skipped', `trial ${input.trial.index} of experiment ${input.trial.experimentId}`);
+      for (const later of ['gate', 'register', 'promote', 'serve'] as const) finish(step(later), 'skipped', `trial ${input.trial.index} of experiment ${input.trial.experimentId}`);
       return await CancellationScope.nonCancellable(() => close('succeeded'));
     }
     const verdict = checkGate(project.validation_gate, evaluation.metrics);
     const details = verdict.checks.map((c) => c.detail).join(', ') || 'no thresholds';
     if (!verdict.passed) {
       finish(step('gate'), 'failed', `rejected: ${details}`);
-      for (const later of ['register', 'serve'] as const) finish(step(later), 'skipped', 'validation gate rejected the model');
+      for (const later of ['register', 'promote', 'serve'] as const) finish(step(later), 'skipped', 'validation gate rejected the model');
       progress.error = `validation gate rejected the model: ${details}`;
       progress.failureClass = 'gate_failed';
       return await close('rejected');
@@ -196,9 +198,13 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
       [{ runId: input.runId, ...(outputsOf.train !== input.runId ? { trainRunId: outputsOf.train } : {}), modelName: progress.modelName, datasetVersion: dataset.versionId, environmentDigest: input.environment.digest, sourceDigest: source.digest, params: input.params, metrics: evaluation.metrics }],
     );
     progress.modelVersion = registered.version;
-    finish(step('register'), 'succeeded', `${progress.modelName} v${registered.version}`);
+    finish(step('register'), 'succeeded', registered.existing ? `${progress.modelName} v${registered.version} already holds these model files: nothing new registered` : `${progress.modelName} v${registered.version}`);
 
-    if (project.serve) {
+    if (patched(CHAMPION_CHALLENGER_PATCH)) {
+      await promoteAndServe({ input, progress, step, publish, approvals, version: registered.version, datasetPrefix: dataset.prefix, metrics: evaluation.metrics, gpuTaskQueue: input.gpuTaskQueue });
+    } else if (project.serve) {
+      // Runs started before champion/challenger: every version that passes the gate serves.
+      finish(step('promote'), 'skipped', 'started before champion/challenger promotion');
       begin(step('serve'));
       publish();
       const deployed = await bookkeeping.deployModel.executeWithOptions(
@@ -207,7 +213,10 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
       );
       progress.endpoint = deployed.url;
       finish(step('serve'), 'succeeded', `serving at ${deployed.url}`);
-    } else finish(step('serve'), 'skipped', 'serving disabled for this project');
+    } else {
+      finish(step('promote'), 'skipped', 'started before champion/challenger promotion');
+      finish(step('serve'), 'skipped', 'serving disabled for this project');
+    }
     // The run is done: a cancel arriving now must not relabel it.
     return await CancellationScope.nonCancellable(() => close('succeeded'));
   } catch (error) {
@@ -228,14 +237,4 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<RunProgres
     await records.finishRun(progress);
     return progress;
   }
-}
-
-function stageOptions(policy: PipelineInput['policy']) {
-  return {
-    startToCloseTimeout: `${policy.timeout_seconds + 120} seconds`,
-    heartbeatTimeout: '30 seconds',
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    // runStage ends a stage's retries itself once retry_count_limit is used up; this bound only caps platform failures.
-    retry: { maximumAttempts: policy.retry_count_limit + 1 + PLATFORM_RETRY_ALLOWANCE, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE },
-  } as const;
 }

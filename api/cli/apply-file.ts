@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { SpecValidationError } from '../../core/errors.js';
-import type { KilnApiClient } from '../client/kiln-api-client.js';
+import { KilnApiError, type KilnApiClient } from '../client/kiln-api-client.js';
 
-/** A spec file: any of an environment, a dataset and a project; paths relative to the file. */
+/** A spec file: any of an environment, a dataset, a project and schedules; paths relative to the file. */
 export interface SpecFile {
   environment?: Record<string, unknown>;
   dataset?: Record<string, unknown>;
   project?: Record<string, unknown>;
+  /** Each created, or updated in place when one of that name exists. */
+  schedules?: Record<string, unknown>[];
 }
 
 export function readSpecFile(path: string): SpecFile {
@@ -21,15 +23,27 @@ export function readSpecFile(path: string): SpecFile {
   const spec = parsed as SpecFile;
   const base = dirname(resolve(path));
   const absolute = (p: unknown) => (typeof p === 'string' && !isAbsolute(p) ? resolve(base, p) : p);
-  if (spec.dataset) spec.dataset = { ...spec.dataset, path: absolute(spec.dataset.path) };
+  // An s3:// dataset path is not a file path: it stays as it is.
+  if (spec.dataset) spec.dataset = { ...spec.dataset, path: typeof spec.dataset.path === 'string' && spec.dataset.path.startsWith('s3://') ? spec.dataset.path : absolute(spec.dataset.path) };
+  if (spec.schedules !== undefined && !Array.isArray(spec.schedules)) throw new SpecValidationError([{ path: 'schedules', message: `${path}: expected a list of schedule specs` }]);
   if (spec.project) spec.project = { ...spec.project, source_dir: absolute(spec.project.source_dir) };
   return spec;
 }
 
-/** Applies environment, then dataset, then project (each may refer to the one before). */
+/** Applies environment, then dataset, then project, then schedules (each may refer to the ones before). */
 export async function applySpecFile(client: KilnApiClient, spec: SpecFile) {
   const environment = spec.environment ? await client.applyEnvironment(spec.environment) : undefined;
   const dataset = spec.dataset ? await client.applyDataset(spec.dataset) : undefined;
   const project = spec.project ? await client.applyProject(spec.project) : undefined;
-  return { environment, dataset, project };
+  const schedules = [];
+  for (const [index, schedule] of (spec.schedules ?? []).entries()) {
+    try {
+      const applied = await client.applySchedule(schedule);
+      schedules.push({ name: applied.name, created: applied.created, cadence: applied.cadence, next_fire_times: applied.next_fire_times.slice(0, 1) });
+    } catch (error) {
+      if (error instanceof KilnApiError) throw new KilnApiError(error.status, error.type, error.message, error.fields.map((f) => ({ ...f, path: f.path.replace(/^schedule/, `schedules[${index}]`) })));
+      throw error;
+    }
+  }
+  return { environment, dataset, project, ...(spec.schedules ? { schedules } : {}) };
 }

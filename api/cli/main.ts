@@ -4,7 +4,9 @@ import { SpecValidationError } from '../../core/errors.js';
 import { KilnApiClient, KilnApiError } from '../client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from './apply-file.js';
 import { runDemo } from './demo.js';
+import { addModelCommands } from './model-commands.js';
 import { parseParamFlags } from './parse-params.js';
+import { addScheduleCommands } from './schedule-commands.js';
 import { renderExperiment } from './render-experiment.js';
 import { renderRun, renderRunList } from './render-run.js';
 import { readJsonFile, watchExperiment } from './watch-experiment.js';
@@ -77,7 +79,7 @@ run
     const runPolicy: Record<string, unknown> = {};
     if (opts.timeout !== undefined) runPolicy.timeout_seconds = Number(opts.timeout);
     if (opts.retries !== undefined) runPolicy.retry_count_limit = Number(opts.retries);
-    const started = await api().startRun({ project: opts.project, params: parseParamFlags(opts.param), run_policy: runPolicy, ...(opts.cache === false ? { cache: false } : {}) }, { idempotencyKey: opts.idempotencyKey });
+    const started = await api().startRun({ project: opts.project, params: parseParamFlags(opts.param), run_policy: runPolicy, trigger: 'manual', ...(opts.cache === false ? { cache: false } : {}) }, { idempotencyKey: opts.idempotencyKey });
     process.stdout.write(`${started.run_id}\n`);
     if (started.existing) process.stderr.write(`idempotency key already used: existing run, ${started.status}\n`);
     if (started.web_ui_url) process.stderr.write(`web ui: ${started.web_ui_url}\n`);
@@ -104,19 +106,14 @@ run
     if (opts.watch) process.exitCode = exitCodeOf((await watchRun(api(), resumed.run_id)).status);
   });
 run.command('cancel <runId>').action(async (runId) => print(await api().cancelRun(runId)));
-run.command('list').option('-p, --project <name>').option('--status <status>').option('--limit <n>', 'at most n runs', '20').option('--json', 'print JSON').action(async (opts) => {
-  const runs = await api().listRuns({ project: opts.project, status: opts.status, limit: Number(opts.limit) });
+run.command('list').option('-p, --project <name>').option('--status <status>').option('--trigger <kind>', 'schedule, new_data, drift, manual or api').option('--schedule <name>').option('--limit <n>', 'at most n runs', '20').option('--json', 'print JSON').action(async (opts) => {
+  const runs = await api().listRuns({ project: opts.project, status: opts.status, trigger: opts.trigger, schedule: opts.schedule, limit: Number(opts.limit) });
   if (opts.json) print(runs);
   else process.stdout.write(`${renderRunList(runs as unknown as Parameters<typeof renderRunList>[0]).join('\n')}\n`);
 });
 
-const model = program.command('model').description('model registry');
-model.command('list [name]').action(async (name) => print(await api().listModelVersions(name)));
-model
-  .command('rollback <name>')
-  .description('serve the version that served before the current one (or --to-version N) again')
-  .option('--to-version <n>', 'the registered version to serve')
-  .action(async (name, opts) => print(await api().rollbackModel(name, opts.toVersion === undefined ? undefined : Number(opts.toVersion))));
+addModelCommands(program, api);
+addScheduleCommands(program, api);
 
 const experiment = program.command('experiment').description('hyperparameter tuning experiments');
 experiment

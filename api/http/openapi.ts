@@ -1,14 +1,24 @@
 import { z } from 'zod';
 import { ExperimentSpec } from '../../core/specs/experiment.js';
-import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest } from '../../core/specs/index.js';
+import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
+import { AliasRequest, ApprovalRequest } from '../models-service.js';
 import type { Route } from './routes.js';
 
 const PredictRequest = z.object({ instances: z.array(z.union([z.array(z.number()), z.record(z.string(), z.number())])).min(1) });
 
 /** Request schemas, from the same zod schemas the API validates with. */
-const RollbackRequest = z.object({ to_version: z.number().int().min(1).optional() });
+export const RollbackRequest = z
+  .object({
+    to_version: z.number().int().min(1).optional(),
+    reason: z.string().max(1000).optional(),
+    /** Who rolls back (recorded in the alias history). */
+    by: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+/** Pause or unpause, with an optional note shown with the schedule. */
+export const NoteRequest = z.object({ note: z.string().max(1000).optional() }).strict();
 const ExtendRequest = z.object({ max_trial_count: z.number().int().min(1) });
-const SCHEMAS: Record<string, z.ZodType> = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest };
+const SCHEMAS: Record<string, z.ZodType> = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest, ScheduleSpec, BackfillRequest, NoteRequest, AliasRequest, ApprovalRequest };
 
 /** OpenAPI 3.1 document generated from the route table and the zod schemas. */
 export function openApiDocument(routes: Route[]) {

@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { IDEMPOTENCY_KEY_HEADER } from '../../core/pipeline/idempotent-run-id.js';
 import type { KilnService } from '../kiln-service.js';
-import { openApiDocument } from './openapi.js';
+import { parseSpec } from '../../core/specs/parse-spec.js';
+import { NoteRequest, openApiDocument } from './openapi.js';
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Path with `{name}` parameters. */
   path: string;
   summary: string;
@@ -47,7 +48,8 @@ export function kilnRoutes(service: KilnService): Route[] {
       method: 'GET',
       path: '/v1/runs',
       summary: 'List runs, newest first',
-      handle: ({ query }) => service.listRuns({ project: query.get('project') ?? undefined, status: query.get('status') ?? undefined, limit: Number(query.get('limit') ?? 50) }),
+      handle: ({ query }) =>
+        service.listRuns({ project: query.get('project') ?? undefined, status: query.get('status') ?? undefined, trigger: query.get('trigger') ?? undefined, schedule: query.get('schedule') ?? undefined, limit: Number(query.get('limit') ?? 50) }),
     },
     { method: 'GET', path: '/v1/runs/{id}', summary: 'Stage-by-stage progress of a run', handle: ({ params }) => service.getRun(params.id!) },
     {
@@ -60,6 +62,20 @@ export function kilnRoutes(service: KilnService): Route[] {
     { method: 'POST', path: '/v1/runs/{id}/cancel', summary: 'Cancel a run: its running process is stopped', status: 202, handle: ({ params }) => service.cancelRun(params.id!) },
     { method: 'GET', path: '/v1/models', summary: 'List model versions', handle: () => service.listModelVersions() },
     { method: 'GET', path: '/v1/models/{name}/versions', summary: "List a model's versions with lineage", handle: ({ params }) => service.listModelVersions(params.name!) },
+    { method: 'GET', path: '/v1/models/{name}', summary: 'Versions, aliases, alias history, serving version and the schedules that feed the model', handle: ({ params }) => service.models.show(params.name!) },
+    { method: 'POST', path: '/v1/models/{name}/aliases', summary: 'Point a user alias (staging, candidate, …) at a version; champion moves only by promotion, approval or rollback', body: 'AliasRequest', handle: ({ params, body }) => service.models.setAlias(params.name!, body) },
+    { method: 'DELETE', path: '/v1/models/{name}/aliases/{alias}', summary: 'Remove a user alias', handle: ({ params }) => service.models.deleteAlias(params.name!, params.alias!) },
+    { method: 'POST', path: '/v1/models/{name}/approve', summary: 'Approve a run waiting for approval: its version is served and becomes champion (409 unless waiting)', body: 'ApprovalRequest', handle: ({ params, body }) => service.models.decide(params.name!, true, body) },
+    { method: 'POST', path: '/v1/models/{name}/reject', summary: 'Reject a run waiting for approval: its version stays challenger (409 unless waiting)', body: 'ApprovalRequest', handle: ({ params, body }) => service.models.decide(params.name!, false, body) },
+    { method: 'GET', path: '/v1/approvals', summary: 'Runs waiting for approval (?model=)', handle: ({ query }) => service.models.pending(query.get('model') ?? undefined) },
+    { method: 'POST', path: '/v1/schedules', summary: 'Create a schedule, or update the one with that name in place (a Temporal Schedule)', body: 'ScheduleSpec', status: 201, handle: ({ body }) => service.schedules.apply(body) },
+    { method: 'GET', path: '/v1/schedules', summary: 'List schedules', handle: () => service.schedules.list() },
+    { method: 'GET', path: '/v1/schedules/{name}', summary: 'A schedule: spec, paused state and note, next 5 fire times, recent runs with results', handle: ({ params }) => service.schedules.get(params.name!) },
+    { method: 'DELETE', path: '/v1/schedules/{name}', summary: 'Delete a schedule (its runs stay)', handle: ({ params }) => service.schedules.delete(params.name!) },
+    { method: 'POST', path: '/v1/schedules/{name}/pause', summary: 'Pause a schedule', body: 'NoteRequest', handle: ({ params, body }) => service.schedules.pause(params.name!, noteOf(body)) },
+    { method: 'POST', path: '/v1/schedules/{name}/unpause', summary: 'Unpause a schedule', body: 'NoteRequest', handle: ({ params, body }) => service.schedules.unpause(params.name!, noteOf(body)) },
+    { method: 'POST', path: '/v1/schedules/{name}/trigger', summary: "Start the schedule's run now (under its overlap policy)", status: 202, handle: ({ params }) => service.schedules.trigger(params.name!) },
+    { method: 'POST', path: '/v1/schedules/{name}/backfill', summary: 'Start the runs of every fire time in [start, end] now, with their nominal times (at most 1000)', body: 'BackfillRequest', status: 202, handle: ({ params, body }) => service.schedules.backfill(params.name!, body) },
     { method: 'POST', path: '/v1/models/{name}/rollback', summary: 'Serve an earlier version again (default: the one before the current)', body: 'RollbackRequest', handle: ({ params, body }) => service.rollbackModel(params.name!, body) },
     { method: 'POST', path: '/v1/models/{name}/predict', summary: 'Predict with the serving version', body: 'PredictRequest', handle: ({ params, body }) => service.predict(params.name!, body) },
     { method: 'POST', path: '/v1/experiments', summary: 'Create a tuning experiment (validated against its project first)', body: 'ExperimentSpec', status: 201, handle: ({ body }) => service.experiments.create(body) },
@@ -69,4 +85,8 @@ export function kilnRoutes(service: KilnService): Route[] {
     { method: 'POST', path: '/v1/experiments/{id}/stop', summary: 'Stop an experiment: running trials are cancelled', status: 202, handle: ({ params }) => service.experiments.stop(params.id!) },
     { method: 'POST', path: '/v1/experiments/{id}/extend', summary: 'Raise max_trial_count of a running or finished experiment', body: 'ExtendRequest', handle: ({ params, body }) => service.experiments.extend(params.id!, body) },
   ];
+}
+
+function noteOf(body: unknown): string | undefined {
+  return parseSpec(NoteRequest, body ?? {}).note;
 }

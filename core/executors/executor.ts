@@ -47,7 +47,10 @@ export interface StageProcessSpec {
 export interface StagePlacement {
   project: string;
   runId: string;
+  /** The run-contract stage (KILN_STAGE). */
   stage: string;
+  /** The name the attempt is recorded under when it differs from `stage` (the champion's evaluation); names the Job. */
+  step?: string;
   attempt: number;
   /** The environment's image, and its spec digest (for labels). */
   image: string;

@@ -93,6 +93,17 @@ export class DatasetsRepository {
     return row && toVersion(row);
   }
 
+  /** What the dataset's source looked like at the last watch check. */
+  async getWatch(datasetName: string): Promise<DatasetWatchRecord | undefined> {
+    const row = await this.db.selectFrom('dataset_watch').selectAll().where('dataset_name', '=', datasetName).executeTakeFirst();
+    return row && { datasetName: row.dataset_name, fingerprint: row.fingerprint, contentSha256: row.content_sha256, versionId: row.version_id, checkedAt: Number(row.checked_at) };
+  }
+
+  async recordWatch(watch: Omit<DatasetWatchRecord, 'checkedAt'>): Promise<void> {
+    const row = { dataset_name: watch.datasetName, fingerprint: watch.fingerprint, content_sha256: watch.contentSha256, version_id: watch.versionId, checked_at: this.now() };
+    await this.writes.upsert(this.db, 'dataset_watch', row, { key: ['dataset_name'], update: ['fingerprint', 'content_sha256', 'version_id', 'checked_at'] });
+  }
+
   /** Versions of one dataset, newest first. */
   async listVersions(datasetName: string): Promise<DatasetVersionRecord[]> {
     const rows = await this.db
@@ -104,6 +115,14 @@ export class DatasetsRepository {
       .execute();
     return rows.map(toVersion);
   }
+}
+
+export interface DatasetWatchRecord {
+  datasetName: string;
+  fingerprint: string;
+  contentSha256: string;
+  versionId: string;
+  checkedAt: number;
 }
 
 function toDataset(row: DatasetsTable): DatasetRecord {

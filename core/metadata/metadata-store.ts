@@ -1,3 +1,4 @@
+import { AliasesRepository } from './aliases-repository.js';
 import { createDatabase, type DatabaseOptions, type DialectName } from './database.js';
 import { DatasetsRepository } from './datasets-repository.js';
 import { EnvironmentsRepository } from './environments-repository.js';
@@ -23,6 +24,8 @@ export interface MetadataStore {
   readonly runs: RunsRepository;
   readonly metrics: MetricsRepository;
   readonly models: ModelsRepository;
+  /** Model aliases (`champion` serves) and their history. */
+  readonly aliases: AliasesRepository;
   /** Completed stages by the digest of their inputs (stage caching). */
   readonly stageCache: StageCacheRepository;
   /** Every attempt of every stage and why it ended. */
@@ -54,6 +57,7 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     runs: new RunsRepository(db, writes, now),
     metrics: new MetricsRepository(db, writes, now),
     models: new ModelsRepository(db, writes, now),
+    aliases: new AliasesRepository(db, writes, now),
     stageCache: new StageCacheRepository(db, writes, now),
     attempts: new StageAttemptsRepository(db, writes, now),
     close: () => database.close(),

@@ -3,6 +3,7 @@ import { BackendUnavailableError } from '../errors.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-resume-and-stage-cache.js';
 import * as m0003 from './migrations/0003-stage-attempts.js';
+import * as m0004 from './migrations/0004-continuous-training.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a directory scan so the
@@ -12,6 +13,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
   '0002-resume-and-stage-cache': m0002,
   '0003-stage-attempts': m0003,
+  '0004-continuous-training': m0004,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

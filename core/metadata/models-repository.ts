@@ -50,7 +50,12 @@ export class ModelsRepository {
    * Registers the run's model as the model's next version. Idempotent by run: registering the
    * same run again returns the version it already got.
    */
-  async register(input: NewModelVersion): Promise<ModelVersionRecord> {
+  async register(input: NewModelVersion): Promise<ModelVersionRecord & { existing: boolean }> {
+    // The same model files (a train stage reused from the cache) keep the version that already holds them.
+    if (typeof input.artifactPrefix === 'string') {
+      const holder = await this.findByArtifact(input.modelName, input.artifactPrefix);
+      if (holder && holder.runId !== input.runId) return { ...holder, existing: true };
+    }
     for (let attempt = 0; attempt < REGISTER_ATTEMPTS; attempt++) {
       // SQLite's immediate transaction serialises registrations; on MySQL a concurrent one may
       // take the number first, the insert then does nothing and the next attempt reads anew.
@@ -79,11 +84,23 @@ export class ModelsRepository {
         await this.writes.insertIfAbsent(trx, 'model_versions', row, { key: ['model_name', 'version'] });
         return trx.selectFrom('model_versions').selectAll().where('run_id', '=', input.runId).executeTakeFirst();
       });
-      if (stored) return toModelVersion(stored);
+      if (stored) return { ...toModelVersion(stored), existing: false };
       // Spread the losers out, or they collide again on the next number.
       await sleep(Math.random() * 5 * (attempt + 1));
     }
     throw new ConflictError('model version', `could not assign a version of "${input.modelName}" to run "${input.runId}"`);
+  }
+
+  /** The oldest version of a model whose files live at `artifactPrefix`. */
+  async findByArtifact(modelName: string, artifactPrefix: string): Promise<ModelVersionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('model_versions')
+      .selectAll()
+      .where('model_name', '=', modelName)
+      .where('artifact_prefix', '=', artifactPrefix)
+      .orderBy('version')
+      .executeTakeFirst();
+    return row && toModelVersion(row);
   }
 
   /** Versions of one model (or all), by model name then newest version first. */

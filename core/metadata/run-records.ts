@@ -26,6 +26,10 @@ export interface RunRecord {
   finishedAt: number | null;
   /** The failed run this one resumed, if it is a resume. */
   resumedFrom: string | null;
+  /** Why it started (a TriggerKind); null for runs older than continuous training. */
+  trigger: string | null;
+  /** The schedule that started it. */
+  schedule: string | null;
 }
 
 export interface StageRecord {
@@ -65,6 +69,8 @@ export function toRun(row: RunsTable): RunRecord {
     buildWaitMs: numberOrNull(row.build_wait_ms),
     error: row.error,
     failureClass: row.failure_class ?? null,
+    trigger: row.trigger ?? null,
+    schedule: row.schedule ?? null,
     createdAt: Number(row.created_at),
     startedAt: numberOrNull(row.started_at),
     finishedAt: numberOrNull(row.finished_at),

@@ -23,6 +23,9 @@ export interface NewRun {
   sourceDigest?: string | null;
   /** The failed run this one resumes. */
   resumedFrom?: string | null;
+  /** Why it started (a TriggerKind) and the schedule that started it. */
+  trigger?: string | null;
+  schedule?: string | null;
 }
 
 /** Fields to change; undefined ones are left as they are. */
@@ -57,6 +60,9 @@ export interface StageWrite {
 
 export interface ListRunsOptions {
   project?: string;
+  /** Only runs started by this trigger (a TriggerKind) or this schedule. */
+  trigger?: string;
+  schedule?: string;
   status?: RunStatus | readonly RunStatus[];
   /** Default 50, at most 1000. */
   limit?: number;
@@ -90,6 +96,8 @@ export class RunsRepository {
       finished_at: null,
       resumed_from: run.resumedFrom ?? null,
       failure_class: null,
+      trigger: run.trigger ?? null,
+      schedule: run.schedule ?? null,
     };
     await this.writes.insertIfAbsent(this.db, 'runs', row, { key: ['id'] });
     return this.require(run.id);
@@ -164,6 +172,8 @@ export class RunsRepository {
     const statuses = options.status === undefined ? undefined : ([] as RunStatus[]).concat(options.status);
     let query = this.db.selectFrom('runs').selectAll();
     if (options.project !== undefined) query = query.where('project', '=', options.project);
+    if (options.trigger !== undefined) query = query.where('trigger', '=', options.trigger);
+    if (options.schedule !== undefined) query = query.where('schedule', '=', options.schedule);
     if (statuses !== undefined) {
       if (statuses.length === 0) return [];
       query = query.where('status', 'in', statuses);

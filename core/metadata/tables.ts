@@ -76,6 +76,10 @@ export interface RunsTable {
   resumed_from: string | null;
   /** Why the run failed, a FailureClass (migration 0003). */
   failure_class: string | null;
+  /** Why the run started, a TriggerKind (migration 0004); NULL for older runs. */
+  trigger: string | null;
+  /** The schedule that started it (migration 0004). */
+  schedule: string | null;
 }
 
 export interface RunStagesTable {
@@ -157,6 +161,38 @@ export interface DeploymentsTable {
   stopped_at: number | null;
 }
 
+/** Where each alias of a model points now (migration 0004). */
+export interface ModelAliasesTable {
+  model_name: string;
+  alias: string;
+  version: number;
+  updated_at: number;
+}
+
+/** Every move of an alias, append-only (migration 0004). `version` NULL: the alias was removed. */
+export interface ModelAliasEventsTable {
+  id: string;
+  model_name: string;
+  alias: string;
+  version: number | null;
+  previous_version: number | null;
+  /** Who or what moved it: a user, `promotion`, `rollback`. */
+  actor: string;
+  run_id: string | null;
+  reason: string;
+  created_at: number;
+}
+
+/** The last look at a watched dataset's source (migration 0004). */
+export interface DatasetWatchTable {
+  dataset_name: string;
+  /** Cheap identity of the source (size and mtime, or the S3 ETag): unchanged means no need to hash. */
+  fingerprint: string;
+  content_sha256: string;
+  version_id: string;
+  checked_at: number;
+}
+
 export interface KilnTables {
   environments: EnvironmentsTable;
   environment_builds: EnvironmentBuildsTable;
@@ -170,4 +206,7 @@ export interface KilnTables {
   deployments: DeploymentsTable;
   stage_cache: StageCacheTable;
   stage_attempts: StageAttemptsTable;
+  model_aliases: ModelAliasesTable;
+  model_alias_events: ModelAliasEventsTable;
+  dataset_watch: DatasetWatchTable;
 }

@@ -8,8 +8,11 @@ import type { FailureClass } from './failure-class.js';
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
 export type StepStatus = 'pending' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'cached';
 
-/** Steps of a pipeline run, in order. `environment` is the build wait; `gate` the validation gate. */
-export const PIPELINE_STEPS = ['prepare', 'environment', 'preprocess', 'train', 'evaluate', 'gate', 'register', 'serve'] as const;
+/**
+ * Steps of a pipeline run, in order. `environment` is the build wait; `gate` the validation
+ * gate; `promote` decides champion or challenger (and waits for approval in manual mode).
+ */
+export const PIPELINE_STEPS = ['prepare', 'environment', 'preprocess', 'train', 'evaluate', 'gate', 'register', 'promote', 'serve'] as const;
 export type PipelineStep = (typeof PIPELINE_STEPS)[number];
 
 export interface StepProgress {
@@ -62,6 +65,15 @@ export interface RunProgress {
   failureClass?: FailureClass;
   /** The failed run this run resumed. */
   resumedFrom?: string;
+  /** Why the run started (`schedule`, `new_data`, `drift`, `manual`, `api`) and the schedule that started it. */
+  trigger?: string;
+  schedule?: string;
+  /** The champion this run's model was compared with, and its metrics on this run's test split. */
+  champion?: { version: number; metrics?: Record<string, number> };
+  /** Where promotion ended: this version became `champion`, stayed `challenger`, or was `rejected` on approval. */
+  promotion?: 'champion' | 'challenger' | 'rejected' | 'awaiting_approval';
+  /** Manual mode: who approved or rejected, and why. */
+  decision?: { approve: boolean; by: string; reason?: string; at: string };
 }
 
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'rejected', 'cancelled'];

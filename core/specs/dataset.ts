@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DurationString } from './duration.js';
 import { ResourceName } from './names.js';
 
 /**
@@ -9,7 +10,10 @@ export const DatasetSpec = z
   .object({
     name: ResourceName,
     description: z.string().max(1000).optional(),
-    /** CSV file with a header row; relative paths resolve against the caller's directory. */
+    /**
+     * CSV file with a header row: a path on the server (relative paths resolve against the
+     * caller's directory) or `s3://bucket/key`, read with the S3 artifact store's credentials.
+     */
     path: z.string().min(1),
     /** Column the model predicts; also the stratification key. */
     target_column: z.string().min(1),
@@ -21,6 +25,8 @@ export const DatasetSpec = z
       })
       .strict()
       .default({ test_fraction: 0.2, seed: 0, stratify: true }),
+    /** Look for new content this often; each change becomes a version and starts projects with `trigger.on_new_data`. */
+    watch: z.object({ every: DurationString({ min: 10_000 }) }).strict().optional(),
   })
   .strict();
 export type DatasetSpecInput = z.input<typeof DatasetSpec>;

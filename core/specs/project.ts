@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Hyperparameters } from './hyperparameters.js';
+import { ProjectTrigger, PromotionPolicy } from './promotion.js';
 import { ResourceName } from './names.js';
 import { RunPolicy } from './run-policy.js';
 import { ValidationGate } from './validation-gate.js';
@@ -45,6 +46,10 @@ export const ProjectSpec = z
     validation_gate: ValidationGate.default({ thresholds: [] }),
     /** Start a local model server for each version that passes the gate. */
     serve: z.boolean().default(true),
+    /** How a version that passed the gate becomes champion (core/specs/promotion.ts). */
+    promotion: PromotionPolicy.default({ mode: 'auto', approval_timeout: '24h' }),
+    /** Runs started by events: `on_new_data` starts one per new version of the dataset. */
+    trigger: ProjectTrigger.default({ on_new_data: false }),
   })
   .strict();
 export type ProjectSpecInput = z.input<typeof ProjectSpec>;

@@ -14,6 +14,8 @@ export const RunRequest = z
     run_policy: RunPolicy.partial().strict().default({}),
     /** Stage caching: a stage whose inputs match a completed stage reuses its outputs. */
     cache: z.boolean().default(true),
+    /** Who starts it: `manual` from the CLI, `api` (default) from a service. Schedules and watchers set their own. */
+    trigger: z.enum(['api', 'manual']).optional(),
   })
   .strict();
 export type RunRequestInput = z.input<typeof RunRequest>;

@@ -13,4 +13,11 @@ export const KilnEnvironmentDigest = defineSearchAttributeKey('KilnEnvironmentDi
 /** The experiment (hyperparameter tuning) an experiment workflow is, or a trial run belongs to. */
 export const KilnExperiment = defineSearchAttributeKey('KilnExperiment', SearchAttributeType.KEYWORD);
 
-export const KILN_SEARCH_ATTRIBUTES = [KilnProject, KilnModel, KilnRunStatus, KilnKind, KilnEnvironmentDigest, KilnExperiment] as const;
+/** The schedule that started a run (or that a schedule is). */
+export const KilnSchedule = defineSearchAttributeKey('KilnSchedule', SearchAttributeType.KEYWORD);
+/** Why a run started: `schedule`, `new_data`, `drift`, `manual` or `api`. */
+export const KilnTrigger = defineSearchAttributeKey('KilnTrigger', SearchAttributeType.KEYWORD);
+/** Where a run's promotion stands: `awaiting_approval`, `champion`, `challenger`, `rejected`. */
+export const KilnPromotion = defineSearchAttributeKey('KilnPromotion', SearchAttributeType.KEYWORD);
+
+export const KILN_SEARCH_ATTRIBUTES = [KilnProject, KilnModel, KilnRunStatus, KilnKind, KilnEnvironmentDigest, KilnExperiment, KilnSchedule, KilnTrigger, KilnPromotion] as const;

@@ -46,7 +46,7 @@ describe('the breast-cancer example, end to end with real Temporal, Python and p
     expect(first.status).toBe('succeeded');
     expect(first.steps.map((s) => [s.step, s.status])).toEqual([
       ['prepare', 'succeeded'], ['environment', 'succeeded'], ['preprocess', 'succeeded'], ['train', 'succeeded'],
-      ['evaluate', 'succeeded'], ['gate', 'succeeded'], ['register', 'succeeded'], ['serve', 'succeeded'],
+      ['evaluate', 'succeeded'], ['gate', 'succeeded'], ['register', 'succeeded'], ['promote', 'succeeded'], ['serve', 'succeeded'],
     ]);
     expect(first.metrics.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(first.modelVersion).toBe(1);

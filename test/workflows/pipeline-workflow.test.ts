@@ -64,7 +64,7 @@ describe('pipelineWorkflow on the real dev server', () => {
 
     const names = fakes.names();
     // The run record and the run's inputs are prepared in one step, before any stage.
-    expect(names).toEqual(['prepareRun', 'runStage', 'runStage', 'runStage', 'registerModel', 'deployModel', 'finishRun']);
+    expect(names).toEqual(['prepareRun', 'runStage', 'runStage', 'runStage', 'registerModel', 'planPromotion', 'deployModel', 'moveAlias', 'finishRun']);
     expect(names).not.toContain('awaitEnvironmentBuild');
 
     const stages = fakes.inputsOf('runStage');
@@ -85,7 +85,7 @@ describe('pipelineWorkflow on the real dev server', () => {
     expect(fakes.inputsOf('deployModel')[0]).toMatchObject({ modelName: 'iris', version: MODEL_VERSION });
 
     expect(result.status).toBe('succeeded');
-    expect(result.steps.map((s) => s.step)).toEqual(['prepare', 'environment', 'preprocess', 'train', 'evaluate', 'gate', 'register', 'serve']);
+    expect(result.steps.map((s) => s.step)).toEqual(['prepare', 'environment', 'preprocess', 'train', 'evaluate', 'gate', 'register', 'promote', 'serve']);
     expect(result.steps.every((s) => s.status === 'succeeded')).toBe(true);
     expect(result).toMatchObject({ metrics: STAGE_METRICS.evaluate, modelVersion: MODEL_VERSION, endpoint: ENDPOINT, buildWaitMs: 0, sourceDigest: SOURCE_DIGEST, datasetVersion: DATASET_VERSION });
     expect(result.error).toBeUndefined();
@@ -154,6 +154,7 @@ describe('pipelineWorkflow on the real dev server', () => {
       evaluate: 'succeeded',
       gate: 'succeeded',
       register: 'succeeded',
+      promote: 'succeeded',
       serve: 'succeeded',
     });
     expect(fakes.inputsOf('deployModel')).toHaveLength(1);
@@ -173,7 +174,7 @@ describe('pipelineWorkflow on the real dev server', () => {
     expect(fakes.names().at(-1)).toBe('finishRun');
     expect(fakes.inputsOf('finishRun')).toHaveLength(1);
     expect(fakes.inputsOf('finishRun')[0]).toMatchObject({ status: 'rejected', failureClass: 'gate_failed', metrics: STAGE_METRICS.evaluate });
-    expect(stepStatuses(result)).toMatchObject({ evaluate: 'succeeded', gate: 'failed', register: 'skipped', serve: 'skipped' });
+    expect(stepStatuses(result)).toMatchObject({ evaluate: 'succeeded', gate: 'failed', register: 'skipped', promote: 'skipped', serve: 'skipped' });
     expect(result.error).toMatch(/validation gate rejected the model: accuracy 0.95 < 0.99, f1 0.94 ≥ 0.5/);
     expect(result.modelVersion).toBeUndefined();
     expect(await runStatusAttribute(handle)).toBe('rejected');
@@ -231,6 +232,7 @@ describe('pipelineWorkflow on the real dev server', () => {
       evaluate: 'skipped',
       gate: 'skipped',
       register: 'skipped',
+      promote: 'skipped',
       serve: 'skipped',
     });
     expect(finished[0]!.steps.find((s) => s.step === 'train')?.message).toBe(message);
@@ -317,6 +319,7 @@ describe('pipelineWorkflow on the real dev server', () => {
       evaluate: 'cancelled',
       gate: 'cancelled',
       register: 'cancelled',
+      promote: 'cancelled',
       serve: 'cancelled',
     });
     expect(fakes.names()).not.toContain('registerModel');

@@ -240,6 +240,14 @@ export function happyActivities(): KilnActivities {
     async deployModel(input) {
       return { url: ENDPOINT, deploymentId: `${input.modelName}-v${input.version}` };
     },
+    async resolveRun(request) {
+      const { runId: _runId, ...resolved } = pipelineInput({ project: { name: request.project } });
+      return resolved;
+    },
+    async planPromotion() {
+      return { kind: 'no-champion' as const };
+    },
+    async moveAlias() {},
   };
 }
 

@@ -13,8 +13,8 @@ export const EXIT_FILE = `${POD_WORKSPACE}/.kiln-exit`;
 /** The environment variable carrying the StageIoPlan JSON to the init container and sidecar. */
 export const STAGE_IO_ENV = 'KILN_STAGE_IO';
 
-export function stageJobName(placement: Pick<StagePlacement, 'runId' | 'stage' | 'attempt'>): string {
-  return objectName(['kiln', placement.runId, placement.stage, String(placement.attempt)]);
+export function stageJobName(placement: Pick<StagePlacement, 'runId' | 'stage' | 'step' | 'attempt'>): string {
+  return objectName(['kiln', placement.runId, placement.step ?? placement.stage, String(placement.attempt)]);
 }
 
 export function stageLabels(placement: StagePlacement): Record<string, string> {
@@ -23,7 +23,7 @@ export function stageLabels(placement: StagePlacement): Record<string, string> {
     [LABELS.component]: 'stage',
     [LABELS.project]: labelValue(placement.project),
     [LABELS.run]: labelValue(placement.runId),
-    [LABELS.stage]: placement.stage,
+    [LABELS.stage]: placement.step ?? placement.stage,
     [LABELS.attempt]: String(placement.attempt),
     [LABELS.environment]: placement.environmentDigest.slice(0, 63),
   };

@@ -1,0 +1,114 @@
+import type { ConflictWrites, KilnDb } from './conflict-writes.js';
+import type { ModelAliasEventsTable } from './tables.js';
+
+export interface AliasRecord {
+  modelName: string;
+  alias: string;
+  version: number;
+  updatedAt: number;
+}
+
+export interface AliasEvent {
+  id: string;
+  modelName: string;
+  alias: string;
+  /** null: the alias was removed. */
+  version: number | null;
+  previousVersion: number | null;
+  actor: string;
+  runId: string | null;
+  reason: string;
+  createdAt: number;
+}
+
+export interface AliasMove {
+  /** Chosen by the writer and unique per move (e.g. `<run>/champion`): a retried move adds nothing. */
+  eventId: string;
+  modelName: string;
+  alias: string;
+  /** null removes the alias. */
+  version: number | null;
+  actor: string;
+  runId?: string | null;
+  reason: string;
+}
+
+/** Model aliases (`champion` serves) and the append-only history of every move. */
+export class AliasesRepository {
+  constructor(
+    private readonly db: KilnDb,
+    private readonly writes: ConflictWrites,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(modelName: string, alias: string): Promise<AliasRecord | undefined> {
+    const row = await this.db.selectFrom('model_aliases').selectAll().where('model_name', '=', modelName).where('alias', '=', alias).executeTakeFirst();
+    return row && { modelName: row.model_name, alias: row.alias, version: Number(row.version), updatedAt: Number(row.updated_at) };
+  }
+
+  /** The aliases of one model (or all), by model then alias. */
+  async list(modelName?: string): Promise<AliasRecord[]> {
+    let query = this.db.selectFrom('model_aliases').selectAll();
+    if (modelName !== undefined) query = query.where('model_name', '=', modelName);
+    const rows = await query.orderBy('model_name').orderBy('alias').execute();
+    return rows.map((row) => ({ modelName: row.model_name, alias: row.alias, version: Number(row.version), updatedAt: Number(row.updated_at) }));
+  }
+
+  /** A model's alias moves, oldest first. */
+  async history(modelName: string, limit = 200): Promise<AliasEvent[]> {
+    const rows = await this.db
+      .selectFrom('model_alias_events')
+      .selectAll()
+      .where('model_name', '=', modelName)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map(toEvent);
+  }
+
+  /**
+   * Points `alias` at `version` (or removes it) and appends the move to the history, in one
+   * transaction. Idempotent by `eventId`: a repeated move returns the event it already wrote.
+   */
+  async move(move: AliasMove): Promise<AliasEvent> {
+    return this.db.transaction().execute(async (trx) => {
+      const done = await trx.selectFrom('model_alias_events').selectAll().where('id', '=', move.eventId).executeTakeFirst();
+      if (done) return toEvent(done);
+      const current = await trx.selectFrom('model_aliases').select('version').where('model_name', '=', move.modelName).where('alias', '=', move.alias).executeTakeFirst();
+      const now = this.now();
+      if (move.version === null) {
+        await trx.deleteFrom('model_aliases').where('model_name', '=', move.modelName).where('alias', '=', move.alias).execute();
+      } else {
+        await this.writes.upsert(trx, 'model_aliases', { model_name: move.modelName, alias: move.alias, version: move.version, updated_at: now }, { key: ['model_name', 'alias'], update: ['version', 'updated_at'] });
+      }
+      const event: ModelAliasEventsTable = {
+        id: move.eventId,
+        model_name: move.modelName,
+        alias: move.alias,
+        version: move.version,
+        previous_version: current ? Number(current.version) : null,
+        actor: move.actor,
+        run_id: move.runId ?? null,
+        reason: move.reason,
+        created_at: now,
+      };
+      await this.writes.insertIfAbsent(trx, 'model_alias_events', event, { key: ['id'] });
+      return toEvent(event);
+    });
+  }
+}
+
+function toEvent(row: ModelAliasEventsTable): AliasEvent {
+  return {
+    id: row.id,
+    modelName: row.model_name,
+    alias: row.alias,
+    version: row.version === null ? null : Number(row.version),
+    previousVersion: row.previous_version === null ? null : Number(row.previous_version),
+    actor: row.actor,
+    runId: row.run_id,
+    reason: row.reason,
+    createdAt: Number(row.created_at),
+  };
+}

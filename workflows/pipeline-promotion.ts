@@ -1,0 +1,145 @@
+import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { PromotionPlan } from '../activities/promotion.js';
+import type { StageResult } from '../activities/stages.js';
+import { compareToChampion } from '../core/pipeline/champion-compare.js';
+import type { RunProgress, StepProgress } from '../core/pipeline/run-progress.js';
+import { KilnPromotion } from '../core/temporal/search-attributes.js';
+import type { PipelineInput } from './pipeline-input.js';
+import { bookkeeping, records, stageActivities, stageOptions } from './pipeline-proxies.js';
+import { promotionDecisionUpdate, type PromotionDecision } from './pipeline-signals.js';
+import { begin, finish } from './pipeline-progress.js';
+
+/** The decisions a manual-mode run can receive, registered when the workflow starts. */
+export interface ApprovalBox {
+  awaiting: boolean;
+  decision?: PromotionDecision;
+}
+
+/** Registers the approve/reject update; its validator refuses it unless the run is waiting. */
+export function acceptApprovals(progress: RunProgress): ApprovalBox {
+  const box: ApprovalBox = { awaiting: false };
+  setHandler(
+    promotionDecisionUpdate,
+    (decision) => {
+      box.decision = decision;
+      return { runId: progress.runId, version: progress.modelVersion ?? 0, approve: decision.approve };
+    },
+    {
+      validator: (decision) => {
+        if (!box.awaiting || box.decision) throw ApplicationFailure.nonRetryable(`run ${progress.runId} is not waiting for approval (promote: ${progress.steps.find((s) => s.step === 'promote')?.status ?? 'unknown'})`, 'NotAwaitingApproval');
+        if (typeof decision?.by !== 'string' || !decision.by) throw ApplicationFailure.nonRetryable('by: required', 'SpecValidationError');
+      },
+    },
+  );
+  return box;
+}
+
+export interface PromotionContext {
+  input: PipelineInput;
+  progress: RunProgress;
+  step(name: StepProgress['step']): StepProgress;
+  publish(): void;
+  approvals: ApprovalBox;
+  version: number;
+  datasetPrefix: string;
+  /** The challenger's evaluate metrics. */
+  metrics: Record<string, number>;
+  gpuTaskQueue: string | undefined;
+}
+
+/**
+ * register → promote → serve: the challenger faces the champion (evaluated on the challenger's
+ * test split), waits for approval in manual mode, and only a winner is served and made
+ * champion. A loser is registered as `challenger` and the champion keeps serving.
+ */
+export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
+  const { input, progress, step, publish, version } = ctx;
+  const { project } = input;
+  const policy = project.promotion ?? { mode: 'auto' as const, approval_timeout: '24h' };
+  const rule = policy.compare_to_champion;
+  const model = progress.modelName;
+  const promote = step('promote');
+  begin(promote, 'running', rule ? `comparing with the champion on ${rule.metric}` : 'deciding champion');
+  publish();
+  const plan: PromotionPlan = await bookkeeping.planPromotion.executeWithOptions(
+    { startToCloseTimeout: '1 minute', summary: `who is champion of ${model}?` },
+    [{ runId: input.runId, modelName: model, version, datasetPrefix: ctx.datasetPrefix, evaluateEntrypoint: project.entrypoints.evaluate, evaluateChampion: rule !== undefined, timeoutSeconds: input.policy.timeout_seconds, cache: input.cache ?? true }],
+  );
+
+  if (plan.kind === 'already-champion') {
+    progress.promotion = 'champion';
+    finish(promote, 'skipped', `v${version} is already champion`);
+    finish(step('serve'), 'skipped', `v${version} already serves`);
+    return;
+  }
+  let won = plan.kind === 'no-champion' ? 'first champion' : `replaces champion v${plan.championVersion}`;
+  if (plan.kind === 'unavailable') return keepChampion(ctx, plan.championVersion, `champion v${plan.championVersion} kept: it could not be evaluated on this split (${plan.reason})`);
+  if (plan.kind === 'compare' && rule) {
+    const queue = plan.evaluation.resources?.gpus && ctx.gpuTaskQueue ? { taskQueue: ctx.gpuTaskQueue } : {};
+    const evaluated: StageResult = await stageActivities(input.policy).runStage.executeWithOptions(
+      { ...stageOptions(input.policy), ...queue, summary: `evaluate champion v${plan.championVersion} on this run's test split` },
+      [plan.evaluation],
+    );
+    progress.champion = { version: plan.championVersion, metrics: evaluated.metrics };
+    const verdict = compareToChampion(rule, ctx.metrics, evaluated.metrics);
+    if ('error' in verdict) return keepChampion(ctx, plan.championVersion, `champion v${plan.championVersion} kept: ${verdict.error}`);
+    if (!verdict.challengerWins) return keepChampion(ctx, plan.championVersion, `did not beat champion v${plan.championVersion} (${verdict.detail})`);
+    won = `beat champion v${plan.championVersion} (${verdict.detail})`;
+  } else if (plan.kind !== 'no-champion') progress.champion = { version: plan.championVersion };
+
+  let actor = 'promotion';
+  let reason = won;
+  if (policy.mode === 'manual') {
+    begin(promote, 'waiting', `waiting for approval: kiln model approve ${model} --run ${input.runId} (or reject); ${won}`);
+    progress.promotion = 'awaiting_approval';
+    upsertSearchAttributes([{ key: KilnPromotion, value: 'awaiting_approval' }]);
+    publish();
+    ctx.approvals.awaiting = true;
+    const decided = await condition(() => ctx.approvals.decision !== undefined, policy.approval_timeout);
+    ctx.approvals.awaiting = false;
+    const decision = ctx.approvals.decision;
+    if (!decided || !decision) return reject(ctx, `rejected: no decision within ${policy.approval_timeout}`, 'timeout');
+    progress.decision = { ...decision, at: new Date().toISOString() };
+    if (!decision.approve) return reject(ctx, `rejected by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`, decision.by);
+    actor = decision.by;
+    reason = `approved by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}; ${won}`;
+    begin(promote, 'running', reason);
+  }
+
+  if (project.serve) {
+    const serve = step('serve');
+    begin(serve);
+    publish();
+    const deployed = await bookkeeping.deployModel.executeWithOptions(
+      { startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 }, summary: `serve ${model} v${version}` },
+      [{ modelName: model, version }],
+    );
+    progress.endpoint = deployed.url;
+    finish(serve, 'succeeded', `serving at ${deployed.url}`);
+  } else finish(step('serve'), 'skipped', 'serving disabled for this project');
+  await records.moveAlias({ eventId: `${input.runId}/champion`, modelName: model, alias: 'champion', version, actor, runId: input.runId, reason });
+  progress.promotion = 'champion';
+  upsertSearchAttributes([{ key: KilnPromotion, value: 'champion' }]);
+  finish(promote, 'succeeded', `v${version} is champion: ${reason}`);
+}
+
+/** The challenger lost (or could not be compared): registered as `challenger`, not served. */
+async function keepChampion(ctx: PromotionContext, championVersion: number, message: string): Promise<void> {
+  const { input, progress, step, version } = ctx;
+  progress.champion ??= { version: championVersion };
+  await records.moveAlias({ eventId: `${input.runId}/challenger`, modelName: progress.modelName, alias: 'challenger', version, actor: 'promotion', runId: input.runId, reason: message });
+  progress.promotion = 'challenger';
+  upsertSearchAttributes([{ key: KilnPromotion, value: 'challenger' }]);
+  finish(step('promote'), 'skipped', message);
+  finish(step('serve'), 'skipped', `champion v${championVersion} keeps serving`);
+}
+
+async function reject(ctx: PromotionContext, message: string, actor: string): Promise<void> {
+  const { input, progress, step, version } = ctx;
+  await records.moveAlias({ eventId: `${input.runId}/challenger`, modelName: progress.modelName, alias: 'challenger', version, actor, runId: input.runId, reason: message });
+  progress.promotion = 'rejected';
+  upsertSearchAttributes([{ key: KilnPromotion, value: 'rejected' }]);
+  finish(step('promote'), 'skipped', message);
+  finish(step('serve'), 'skipped', 'not promoted');
+}
+
