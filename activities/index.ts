@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './activity-deps.js';
+import { createDatasetWatchActivities } from './dataset-watch.js';
 import { createEnvironmentActivities } from './environments.js';
 import { createExperimentActivities } from './experiments.js';
 import { createPrepareActivities } from './prepare.js';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createServingActivities(deps),
     ...createExperimentActivities(deps),
     ...createPromotionActivities(deps),
+    ...createDatasetWatchActivities(deps),
   };
 }
 

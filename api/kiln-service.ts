@@ -2,7 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { EnvironmentRef } from '../activities/environments.js';
-import { ConflictError, NotFoundError, SpecValidationError } from '../core/errors.js';
+import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
+import { datasetSource, parseS3DatasetPath } from '../core/datasets/dataset-source.js';
+import { ConflictError, MissingDataError, NotFoundError, SpecValidationError } from '../core/errors.js';
 import type { EnvironmentRecord } from '../core/metadata/environments-repository.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
 import type { RunWithStages } from '../core/metadata/run-records.js';
@@ -11,6 +13,7 @@ import { isFailureClass } from '../core/pipeline/failure-class.js';
 import { idempotentRunId, parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-run-id.js';
 import { isTerminal, PIPELINE_STEPS, type AttemptView, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
 import { newRunId } from '../core/pipeline/workflow-ids.js';
+import { syncDatasetWatchSchedule } from '../core/schedules/dataset-watch-schedule.js';
 import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec } from '../core/specs/index.js';
 import { resolveRun } from '../core/runs/resolve-run.js';
@@ -32,6 +35,8 @@ export interface KilnServiceOptions {
   namespace: string;
   /** Temporal Web UI base URL, for links to runs. */
   webUiUrl?: string;
+  /** The artifact store; `s3://` dataset paths are checked through it (an S3 store). Absent: they are rejected. */
+  artifacts?: ArtifactStore;
 }
 
 /**
@@ -83,13 +88,28 @@ export class KilnService {
     );
   }
 
-  /** `baseDir` resolves a relative dataset path (the CLI passes its spec file's directory). */
+  /**
+   * `baseDir` resolves a relative dataset path (the CLI passes its spec file's directory); an
+   * `s3://` path must name an existing object the S3 artifact store can read. Creates, updates
+   * or deletes the dataset's new-data watch schedule to match `watch`.
+   */
   async applyDataset(input: unknown, baseDir = process.cwd()) {
     const spec = parseSpec(DatasetSpec, input, 'dataset');
-    const path = isAbsolute(spec.path) ? spec.path : resolve(baseDir, spec.path);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new SpecValidationError([{ path: 'dataset.path', message: `no such file: ${path}` }]);
+    const s3 = parseS3DatasetPath(spec.path) !== undefined;
+    const path = s3 || isAbsolute(spec.path) ? spec.path : resolve(baseDir, spec.path);
+    if (s3) {
+      // datasetSource rejects an s3:// path on dataset.path unless the artifact store is an S3 one.
+      const found = await datasetSource(path, this.options.artifacts).fingerprint().then(
+        () => true,
+        (error: unknown) => (error instanceof MissingDataError ? false : Promise.reject(error)),
+      );
+      if (!found) throw new SpecValidationError([{ path: 'dataset.path', message: `no such object: ${path}` }]);
+    } else if (!existsSync(path) || !statSync(path).isFile()) {
+      throw new SpecValidationError([{ path: 'dataset.path', message: `no such file: ${path}` }]);
+    }
     const resolved = { ...spec, path };
     await this.metadata.datasets.upsert(resolved);
+    await syncDatasetWatchSchedule(this.options.temporal, resolved, { taskQueue: this.options.taskQueue });
     return resolved;
   }
 

@@ -109,6 +109,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       ...(config.executor === 'kubernetes' && (config.kubernetes?.gpuSlots ?? 0) > 0 ? { gpuTaskQueue: gpuTaskQueue(config.taskQueue) } : {}),
       namespace: config.temporalNamespace,
       webUiUrl,
+      artifacts: backends.artifacts,
     });
     let apiUrl: string | undefined;
     if (options.api !== false) {

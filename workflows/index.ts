@@ -2,3 +2,4 @@ export { buildEnvironmentWorkflow } from './build-environment.js';
 export { pipelineWorkflow, progressQuery } from './pipeline.js';
 export { deployModelWorkflow } from './deploy-model.js';
 export { experimentWorkflow } from './experiment.js';
+export { datasetWatchWorkflow } from './dataset-watch.js';

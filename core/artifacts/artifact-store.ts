@@ -32,6 +32,19 @@ export interface ArtifactStore {
   getDirectory(prefix: string, localDir: string): Promise<number>;
   /** A URI a person can read (`file:///…`, `s3://bucket/key`), for a key or a prefix (`''`: the store's root). */
   uri(key: string): string;
+  /**
+   * Objects anywhere on the store's server, outside Kiln's keys, read with its credentials:
+   * how `s3://bucket/key` dataset sources are read. Only S3 stores have it.
+   */
+  readonly externalObjects?: ExternalObjectReader;
+}
+
+/** Reads objects Kiln did not write (no sha256 metadata to check), by bucket and object name. */
+export interface ExternalObjectReader {
+  /** The object's ETag (changes with its content); undefined when there is no such object or bucket. */
+  etag(bucket: string, name: string): Promise<string | undefined>;
+  /** The object's bytes; undefined when there is no such object or bucket. */
+  read(bucket: string, name: string): Promise<Buffer | undefined>;
 }
 
 export interface ArtifactInfo {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { MissingDataError, SpecValidationError } from '../errors.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { SpecValidationError } from '../errors.js';
 import { canonicalJson } from '../specs/canonical-json.js';
 import type { DatasetSpec } from '../specs/dataset.js';
 import { CsvSyntaxError, formatCsv, parseCsv } from './csv.js';
+import { datasetSource } from './dataset-source.js';
 import { countLabels, splitRows, type SplitParams } from './split-dataset.js';
 
 /** What `dataset.json` records about one version; parsed again when read back from a store. */
@@ -109,23 +110,14 @@ export function datasetVersion(spec: DatasetSpec, csv: Buffer | string): Dataset
   };
 }
 
-/** `datasetVersion` over a file; a missing file is reported on `dataset.path`. */
-export async function datasetVersionFromFile(spec: DatasetSpec, csvPath: string): Promise<DatasetVersion> {
-  return datasetVersion(spec, await readDatasetFile(csvPath));
+/** `datasetVersion` over a file or `s3://` object (see readDatasetFile); a missing one is reported on `dataset.path`. */
+export async function datasetVersionFromFile(spec: DatasetSpec, csvPath: string, artifacts?: ArtifactStore): Promise<DatasetVersion> {
+  return datasetVersion(spec, await readDatasetFile(csvPath, artifacts));
 }
 
-export async function readDatasetFile(csvPath: string): Promise<Buffer> {
-  try {
-    return await readFile(csvPath);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new MissingDataError('dataset.path', `dataset file ${csvPath} does not exist (moved or deleted since the dataset was registered?)`, { cause: err });
-    }
-    throw new SpecValidationError([{ path: 'dataset.path', message: `cannot read ${csvPath}: ${(err as Error).message}` }], {
-      cause: err,
-    });
-  }
+/** A dataset's bytes from a path on the server or, through an S3 `artifacts` store, an `s3://bucket/key` object. */
+export async function readDatasetFile(csvPath: string, artifacts?: ArtifactStore): Promise<Buffer> {
+  return datasetSource(csvPath, artifacts).read();
 }
 
 function readRecords(text: string) {

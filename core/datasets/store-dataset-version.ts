@@ -20,12 +20,19 @@ export interface StoredDatasetVersion {
 }
 
 /**
- * Stores a version of `spec`'s dataset read from `csvPath`. Idempotent: the version id is
- * known from the file hash alone, so an already stored version is found without parsing.
- * `dataset.json` is written last and marks the version complete.
+ * Stores a version of `spec`'s dataset read from `csvPath` (a file, or an `s3://` object read
+ * through `store`, which must then be an S3 store); see storeDatasetBytes.
  */
 export async function storeDatasetVersion(store: ArtifactStore, spec: DatasetSpec, csvPath: string): Promise<StoredDatasetVersion> {
-  const bytes = await readDatasetFile(csvPath);
+  return storeDatasetBytes(store, spec, await readDatasetFile(csvPath, store));
+}
+
+/**
+ * Stores the version of `spec`'s dataset whose content is `bytes`. Idempotent: the version id
+ * is known from the hash alone, so an already stored version is found without parsing.
+ * `dataset.json` is written last and marks the version complete.
+ */
+export async function storeDatasetBytes(store: ArtifactStore, spec: DatasetSpec, bytes: Buffer): Promise<StoredDatasetVersion> {
   const versionId = datasetVersionId(sha256Hex(bytes), spec.target_column, splitParamsOf(spec));
   const prefix = datasetVersionPrefix(spec.name, versionId);
   const manifestKey = `${prefix}/dataset.json`;

@@ -18,6 +18,7 @@ export const WORKFLOW_TYPES = {
   buildEnvironment: 'buildEnvironmentWorkflow',
   deployModel: 'deployModelWorkflow',
   experiment: 'experimentWorkflow',
+  datasetWatch: 'datasetWatchWorkflow',
 } as const;
 
 /** One deployment workflow per model at a time. */

@@ -20,7 +20,7 @@ export interface ObjectStoreClient {
   completeMultipartUpload(bucket: string, name: string, uploadId: string, etags: { part: number; etag: string }[]): Promise<unknown>;
   abortMultipartUpload(bucket: string, name: string, uploadId: string): Promise<void>;
   /** Rejects with code `NotFound` (HEAD carries no body) when the object is absent. */
-  statObject(bucket: string, name: string): Promise<{ size: number; metaData: Record<string, unknown> }>;
+  statObject(bucket: string, name: string): Promise<{ size: number; etag: string; metaData: Record<string, unknown> }>;
   /** A raw signed request; used for GET so the body and its metadata headers come from one response. */
   makeRequestAsync(options: { method: string; bucketName: string; objectName?: string }, payload?: string, expectedCodes?: number[]): Promise<IncomingMessage>;
   removeObject(bucket: string, name: string): Promise<void>;

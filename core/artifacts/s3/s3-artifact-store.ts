@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { assertArtifactKey, joinKey, normalizePrefix } from '../artifact-key.js';
-import type { ArtifactInfo, ProbeableArtifactStore } from '../artifact-store.js';
+import type { ArtifactInfo, ExternalObjectReader, ProbeableArtifactStore } from '../artifact-store.js';
 import { inBatches } from '../in-batches.js';
 import { streamToFile } from '../stream-to-file.js';
 import { walkFiles } from '../walk-files.js';
 import { ensureBucket } from './ensure-bucket.js';
+import { externalObjectReader } from './external-objects.js';
 import { listObjectNames } from './list-object-names.js';
 import type { ObjectStoreClient, ObjectStoreClientFactory } from './object-store-client.js';
 import { openVerifiedObject } from './s3-download.js';
@@ -41,6 +42,7 @@ export interface S3ArtifactStoreOptions {
 export class S3ArtifactStore implements ProbeableArtifactStore {
   readonly description: string;
   readonly location: S3Location;
+  readonly externalObjects: ExternalObjectReader = externalObjectReader((operation) => this.run(operation));
   private readonly spoolDir: string;
   private readonly clientFactory: ObjectStoreClientFactory;
   private clientPromise: Promise<ObjectStoreClient> | undefined;

@@ -1,0 +1,30 @@
+import type { ExternalObjectReader } from '../artifact-store.js';
+import type { ObjectStoreClient } from './object-store-client.js';
+import { errorCode, isMissingObject } from './s3-errors.js';
+
+/** Runs an operation with the store's client (see S3ArtifactStore.run). */
+type WithClient = <T>(operation: (client: ObjectStoreClient) => Promise<T>) => Promise<T>;
+
+/**
+ * Reads objects Kiln did not write, such as `s3://bucket/key` dataset sources. Unlike the
+ * store's own reads there is no sha256 metadata to verify: the bytes are taken as they are.
+ */
+export function externalObjectReader(withClient: WithClient): ExternalObjectReader {
+  return {
+    etag: (bucket, name) => withClient((client) => client.statObject(bucket, name).then((stat) => stat.etag, absent)),
+    read: (bucket, name) =>
+      withClient(async (client) => {
+        const response = await client.makeRequestAsync({ method: 'GET', bucketName: bucket, objectName: name }, '', [200]).catch(absent);
+        if (!response) return undefined;
+        const chunks: Buffer[] = [];
+        for await (const chunk of response) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks);
+      }),
+  };
+}
+
+// A missing bucket is a missing object here: the source is someone else's bucket, not the store's.
+function absent(error: unknown): undefined {
+  if (isMissingObject(error) || errorCode(error) === 'NoSuchBucket') return undefined;
+  throw error;
+}

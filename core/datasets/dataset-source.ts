@@ -1,0 +1,83 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { ArtifactStore, ExternalObjectReader } from '../artifacts/artifact-store.js';
+import { MissingDataError, SpecValidationError } from '../errors.js';
+
+/** Where a dataset's CSV bytes come from: a file on the server or an S3 object. */
+export interface DatasetSource {
+  /** The path as the dataset spec gives it. */
+  readonly path: string;
+  /**
+   * A cheap identity of the current content, read without reading the content (a file's size
+   * and mtime, an object's ETag): equal fingerprints mean unchanged content. Rejects with
+   * MissingDataError on `dataset.path` when the source is gone.
+   */
+  fingerprint(): Promise<string>;
+  /** The whole content. Rejects with MissingDataError on `dataset.path` when the source is gone. */
+  read(): Promise<Buffer>;
+}
+
+/** `s3://bucket/key` → its bucket and object name; undefined for any other path. */
+export function parseS3DatasetPath(path: string): { bucket: string; name: string } | undefined {
+  if (!path.startsWith('s3://')) return undefined;
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(path);
+  if (!match) throw new SpecValidationError([{ path: 'dataset.path', message: `${JSON.stringify(path)} is not s3://bucket/key` }]);
+  return { bucket: match[1]!, name: match[2]! };
+}
+
+/**
+ * The source a dataset path names. An `s3://` path is read with the artifact store's S3
+ * credentials, so it needs an S3 artifact store (SpecValidationError on `dataset.path` otherwise).
+ */
+export function datasetSource(path: string, artifacts?: ArtifactStore): DatasetSource {
+  const object = parseS3DatasetPath(path);
+  if (!object) return new FileDatasetSource(path);
+  if (!artifacts?.externalObjects) {
+    const store = artifacts ? `the artifact store is ${artifacts.description}` : 'no artifact store was given';
+    throw new SpecValidationError([{ path: 'dataset.path', message: `${path} is read through an S3 artifact store (KILN_ARTIFACTS_URL=s3://…); ${store}` }]);
+  }
+  return new S3DatasetSource(path, artifacts.externalObjects, object.bucket, object.name);
+}
+
+class FileDatasetSource implements DatasetSource {
+  constructor(readonly path: string) {}
+
+  async fingerprint(): Promise<string> {
+    const stats = await stat(this.path).catch((error: unknown) => this.failed(error));
+    return `file:${stats.size}:${stats.mtimeMs}`;
+  }
+
+  async read(): Promise<Buffer> {
+    return readFile(this.path).catch((error: unknown) => this.failed(error));
+  }
+
+  private failed(error: unknown): never {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new MissingDataError('dataset.path', `dataset file ${this.path} does not exist (moved or deleted since the dataset was registered?)`, { cause: error });
+    }
+    throw new SpecValidationError([{ path: 'dataset.path', message: `cannot read ${this.path}: ${(error as Error).message}` }], { cause: error });
+  }
+}
+
+class S3DatasetSource implements DatasetSource {
+  constructor(
+    readonly path: string,
+    private readonly objects: ExternalObjectReader,
+    private readonly bucket: string,
+    private readonly name: string,
+  ) {}
+
+  async fingerprint(): Promise<string> {
+    const etag = await this.objects.etag(this.bucket, this.name);
+    if (etag === undefined) this.missing();
+    return `s3-etag:${etag}`;
+  }
+
+  async read(): Promise<Buffer> {
+    return (await this.objects.read(this.bucket, this.name)) ?? this.missing();
+  }
+
+  private missing(): never {
+    throw new MissingDataError('dataset.path', `dataset object ${this.path} does not exist (moved or deleted since the dataset was registered?)`);
+  }
+}
