@@ -122,15 +122,17 @@ export class SchedulesService {
   async backfill(name: string, body: unknown): Promise<{ name: string; runs: number; fire_times: string[] }> {
     const request = parseSpec(BackfillRequest, body);
     await this.describe(name);
+    // Temporal backfills both ends inclusively but lists matching times after `start`: ask from 1 ms before.
     const matching = await this.options.temporal.connection.workflowService.listScheduleMatchingTimes({
       namespace: this.options.namespace,
       scheduleId: scheduleId(name),
-      startTime: optionalDateToTs(new Date(request.start)),
+      startTime: optionalDateToTs(new Date(Date.parse(request.start) - 1)),
       endTime: optionalDateToTs(new Date(request.end)),
     });
     const times = (matching.startTime ?? []).map((ts) => new Date(tsToMs(ts)).toISOString());
-    if (times.length > MAX_BACKFILL_RUNS) {
-      throw new SpecValidationError([{ path: 'end', message: `${request.start} to ${request.end} covers ${times.length} fire times of ${name}; a backfill may start at most ${MAX_BACKFILL_RUNS}` }]);
+    // The server lists at most 1000: a full list that stops short of `end` means there are more.
+    if (times.length > MAX_BACKFILL_RUNS || (times.length === MAX_BACKFILL_RUNS && Date.parse(times.at(-1)!) < Date.parse(request.end))) {
+      throw new SpecValidationError([{ path: 'end', message: `${request.start} to ${request.end} covers more than ${MAX_BACKFILL_RUNS} fire times of ${name}; a backfill may start at most ${MAX_BACKFILL_RUNS}` }]);
     }
     if (times.length === 0) throw new SpecValidationError([{ path: 'start', message: `no fire time of ${name} between ${request.start} and ${request.end}` }]);
     await this.handle(name).backfill({ start: new Date(request.start), end: new Date(request.end), overlap: temporalOverlap(request.overlap) });
