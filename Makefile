@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test up typecheck bench bench-recovery bench-k8s bench-hpo clean
+.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench-recovery  kill workers mid-training and measure resume time and work lost"
 	@echo "make bench-k8s  Kubernetes stage overhead on the testbed (Job creation, completion latency)"
 	@echo "make bench-hpo  tuning: parallel efficiency, median-stopping savings, algorithms at equal budget"
+	@echo "make bench-ct  continuous training: schedule fire and new data to run start, idle worker CPU with 100 schedules"
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -79,6 +80,9 @@ bench-k8s: build k8s-tools
 
 bench-hpo: build
 	$(BIN)/tsx bench/hpo.ts
+
+bench-ct: build
+	$(BIN)/tsx bench/ct.ts
 
 test: build typecheck server-tools k8s-tools
 	$(BIN)/vitest run

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConflictWrites, KilnDb } from './conflict-writes.js';
 import type { ModelAliasEventsTable } from './tables.js';
 
@@ -72,22 +73,37 @@ export class AliasesRepository {
    * transaction. Idempotent by `eventId`: a repeated move returns the event it already wrote.
    */
   async move(move: AliasMove): Promise<AliasEvent> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.moveOnce(move);
+      } catch (error) {
+        // Concurrent first moves of one alias can deadlock on MySQL; the loser simply tries again.
+        if (attempt >= MOVE_ATTEMPTS || !isDeadlock(error)) throw error;
+        await sleep(Math.random() * 10 * attempt);
+      }
+    }
+  }
+
+  private moveOnce(move: AliasMove): Promise<AliasEvent> {
     return this.db.transaction().execute(async (trx) => {
       const done = await trx.selectFrom('model_alias_events').selectAll().where('id', '=', move.eventId).executeTakeFirst();
       if (done) return toEvent(done);
-      const current = await trx.selectFrom('model_aliases').select('version').where('model_name', '=', move.modelName).where('alias', '=', move.alias).executeTakeFirst();
       const now = this.now();
-      if (move.version === null) {
-        await trx.deleteFrom('model_aliases').where('model_name', '=', move.modelName).where('alias', '=', move.alias).execute();
-      } else {
-        await this.writes.upsert(trx, 'model_aliases', { model_name: move.modelName, alias: move.alias, version: move.version, updated_at: now }, { key: ['model_name', 'alias'], update: ['version', 'updated_at'] });
-      }
+      const key = (q: typeof trx) => q.selectFrom('model_aliases').select('version').where('model_name', '=', move.modelName).where('alias', '=', move.alias);
+      // Lock the alias row before reading it (a placeholder when it is new), so concurrent moves
+      // of one alias queue up and each records the version the one before it set.
+      await this.writes.upsert(trx, 'model_aliases', { model_name: move.modelName, alias: move.alias, version: PLACEHOLDER, updated_at: now }, { key: ['model_name', 'alias'], update: ['updated_at'] });
+      const current = await key(trx).executeTakeFirst();
+      const previous = current && Number(current.version) !== PLACEHOLDER ? Number(current.version) : null;
+      const row = trx.updateTable('model_aliases').where('model_name', '=', move.modelName).where('alias', '=', move.alias);
+      if (move.version === null) await trx.deleteFrom('model_aliases').where('model_name', '=', move.modelName).where('alias', '=', move.alias).execute();
+      else await row.set({ version: move.version, updated_at: now }).execute();
       const event: ModelAliasEventsTable = {
         id: move.eventId,
         model_name: move.modelName,
         alias: move.alias,
         version: move.version,
-        previous_version: current ? Number(current.version) : null,
+        previous_version: previous,
         actor: move.actor,
         run_id: move.runId ?? null,
         reason: move.reason,
@@ -97,6 +113,15 @@ export class AliasesRepository {
       return toEvent(event);
     });
   }
+}
+
+/** The version of an alias row that a move is creating; never committed. */
+const PLACEHOLDER = -1;
+const MOVE_ATTEMPTS = 8;
+
+function isDeadlock(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
 function toEvent(row: ModelAliasEventsTable): AliasEvent {

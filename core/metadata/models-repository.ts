@@ -52,10 +52,22 @@ export class ModelsRepository {
    */
   async register(input: NewModelVersion): Promise<ModelVersionRecord & { existing: boolean }> {
     // The same model files (a train stage reused from the cache) keep the version that already holds them.
-    if (typeof input.artifactPrefix === 'string') {
-      const holder = await this.findByArtifact(input.modelName, input.artifactPrefix);
-      if (holder && holder.runId !== input.runId) return { ...holder, existing: true };
+    const prefix = typeof input.artifactPrefix === 'string' ? input.artifactPrefix : undefined;
+    const holder = prefix === undefined ? undefined : await this.findByArtifact(input.modelName, prefix);
+    if (holder && holder.runId !== input.runId) return { ...holder, existing: true };
+    const registered = await this.registerVersion(input);
+    if (prefix === undefined) return registered;
+    // Two runs registering the same files at once (MySQL does not serialise them) both got a
+    // number; the later one gives its number back and names the earlier version.
+    const first = await this.findByArtifact(input.modelName, prefix);
+    if (first && first.runId !== input.runId) {
+      await this.db.deleteFrom('model_versions').where('run_id', '=', input.runId).where('model_name', '=', input.modelName).execute();
+      return { ...first, existing: true };
     }
+    return registered;
+  }
+
+  private async registerVersion(input: NewModelVersion): Promise<ModelVersionRecord & { existing: boolean }> {
     for (let attempt = 0; attempt < REGISTER_ATTEMPTS; attempt++) {
       // SQLite's immediate transaction serialises registrations; on MySQL a concurrent one may
       // take the number first, the insert then does nothing and the next attempt reads anew.

@@ -11,13 +11,13 @@ export function DurationString(options: { min?: number; max?: number } = {}) {
     try {
       ms = msToNumber(text);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `not a duration (use e.g. "30s", "5m", "1h", "1d"), got ${JSON.stringify(text)}` });
+      ctx.addIssue({ code: 'custom', input: text, message: 'not a duration (use e.g. "30s", "5m", "1h", "1d")' });
       return;
     }
     if (!Number.isFinite(ms) || ms < (options.min ?? 0)) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${describeMs(options.min ?? 0)}, got ${JSON.stringify(text)}` });
+      ctx.addIssue({ code: 'custom', input: text, message: `must be at least ${describeMs(options.min ?? 0)}` });
     } else if (options.max !== undefined && ms > options.max) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${describeMs(options.max)}, got ${JSON.stringify(text)}` });
+      ctx.addIssue({ code: 'custom', input: text, message: `must be at most ${describeMs(options.max)}` });
     }
   });
 }

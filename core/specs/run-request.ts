@@ -4,14 +4,14 @@ import { HyperparameterOverrides, Hyperparameters } from './hyperparameters.js';
 import { ResourceName } from './names.js';
 import { parseSpec } from './parse-spec.js';
 import type { ProjectSpec } from './project.js';
-import { RunPolicy } from './run-policy.js';
+import { RunPolicy, RunPolicyOverrides } from './run-policy.js';
 
 /** A request to run a project's pipeline once. */
 export const RunRequest = z
   .object({
     project: ResourceName,
     params: HyperparameterOverrides.default({}),
-    run_policy: RunPolicy.partial().strict().default({}),
+    run_policy: RunPolicyOverrides.default({}),
     /** Stage caching: a stage whose inputs match a completed stage reuses its outputs. */
     cache: z.boolean().default(true),
     /** Who starts it: `manual` from the CLI, `api` (default) from a service. Schedules and watchers set their own. */

@@ -3,37 +3,63 @@ import { z } from 'zod';
 import { DurationString, durationMs } from './duration.js';
 import { HyperparameterOverrides } from './hyperparameters.js';
 import { ResourceName } from './names.js';
-import { RunPolicy } from './run-policy.js';
+import { RunPolicyOverrides } from './run-policy.js';
 
 /** Shortest interval a schedule may fire at: anything faster is a loop, not continuous training. */
 export const MIN_SCHEDULE_INTERVAL_MS = 10_000;
 
 const SHORTHANDS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+/** One field as Temporal reads it: `*`, numbers or names, ranges, steps and lists; no L, W, #, ? or H. */
+const FIELD = /^(\*|\w+(-\w+)?)(\/\d+)?(,(\*|\w+(-\w+)?)(\/\d+)?)*$/;
+
+/** What Temporal's cron parser would refuse in one field, if anything. */
+function temporalFieldProblem(field: string, index: number): string | undefined {
+  if (!FIELD.test(field)) return `field ${index + 1} ("${field}") uses syntax Temporal does not read (only *, numbers, names, ranges, steps and lists)`;
+  const names = field.match(/[A-Za-z]+/g) ?? [];
+  const allowed = index === 3 ? MONTHS : index === 4 ? DAYS : [];
+  const unknown = names.find((n) => !allowed.includes(n.toUpperCase()));
+  return unknown ? `field ${index + 1} ("${field}"): "${unknown}" is not ${allowed.length ? `one of ${allowed.join(', ')}` : 'a number'}` : undefined;
+}
 
 /** Five-field cron (minute hour day-of-month month day-of-week) or a shorthand such as `@daily`. */
 const CronExpression = z.string().superRefine((text, ctx) => {
   const trimmed = text.trim();
   if (SHORTHANDS.includes(trimmed)) return;
-  if (trimmed.split(/\s+/).length !== 5) {
-    ctx.addIssue({ code: 'custom', message: `expected 5 fields (minute hour day-of-month month day-of-week) or one of ${SHORTHANDS.join(', ')}, got ${JSON.stringify(text)}` });
+  const fields = trimmed.split(/\s+/);
+  if (fields.length !== 5) {
+    ctx.addIssue({ code: 'custom', input: text, message: `expected 5 fields (minute hour day-of-month month day-of-week) or one of ${SHORTHANDS.join(', ')}` });
+    return;
+  }
+  const syntax = fields.map(temporalFieldProblem).find(Boolean);
+  if (syntax) {
+    ctx.addIssue({ code: 'custom', input: text, message: `not a valid cron expression: ${syntax}` });
     return;
   }
   try {
     CronExpressionParser.parse(trimmed, { strict: false });
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `not a valid cron expression: ${(error as Error).message} (got ${JSON.stringify(text)})` });
+    ctx.addIssue({ code: 'custom', input: text, message: `not a valid cron expression: ${(error as Error).message}` });
   }
 });
 
-/** An IANA time zone this machine knows (`UTC`, `Europe/Berlin`, `America/New_York`). */
-export const TimeZone = z.string().refine((zone) => {
+/**
+ * An IANA time zone this machine knows, spelled as the database spells it (`UTC`, `Europe/Berlin`):
+ * Temporal's server matches names exactly, where JavaScript ignores case.
+ */
+export const TimeZone = z.string().superRefine((zone, ctx) => {
+  let resolved: string;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    ctx.addIssue({ code: 'custom', input: zone, message: 'not a known IANA time zone (e.g. "UTC", "Europe/Berlin")' });
+    return;
   }
-}, 'not a known IANA time zone (e.g. "UTC", "Europe/Berlin")');
+  if (resolved !== zone && resolved.toLowerCase() === zone.toLowerCase()) {
+    ctx.addIssue({ code: 'custom', input: zone, message: `spell it as the IANA time zone database does: "${resolved}"` });
+  }
+});
 
 const Instant = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time such as "2026-12-01T00:00:00Z"' });
 
@@ -57,7 +83,7 @@ export const ScheduleSpec = z
     timezone: TimeZone.default('UTC'),
     /** Overrides of the project's params and run policy for every scheduled run. */
     params: HyperparameterOverrides.default({}),
-    run_policy: RunPolicy.partial().strict().default({}),
+    run_policy: RunPolicyOverrides.default({}),
     /** What happens when a run is due while the previous one still runs. */
     overlap: OverlapPolicy.default('skip'),
     /** After an outage, fire times missed by at most this long still run. */
@@ -80,10 +106,10 @@ export const ScheduleSpec = z
     }
     if (spec.every !== undefined && typeof spec.every === 'object') {
       const { interval, offset } = spec.every;
-      if (offset !== undefined && safeMs(offset) >= safeMs(interval)) ctx.addIssue({ code: 'custom', path: ['every', 'offset'], message: `must be shorter than the interval (${interval})` });
+      if (offset !== undefined && safeMs(offset) >= safeMs(interval)) ctx.addIssue({ code: 'custom', path: ['every', 'offset'], input: offset, message: `must be shorter than the interval (${interval})` });
     }
     if (spec.start_at && spec.end_at && Date.parse(spec.start_at) >= Date.parse(spec.end_at)) {
-      ctx.addIssue({ code: 'custom', path: ['end_at'], message: `must be after start_at (${spec.start_at})` });
+      ctx.addIssue({ code: 'custom', path: ['end_at'], input: spec.end_at, message: `must be after start_at (${spec.start_at})` });
     }
   });
 export type ScheduleSpecInput = z.input<typeof ScheduleSpec>;
@@ -126,7 +152,7 @@ export const BackfillRequest = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (Date.parse(r.start) >= Date.parse(r.end)) ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${r.start})` });
+    if (Date.parse(r.start) >= Date.parse(r.end)) ctx.addIssue({ code: 'custom', path: ['end'], input: r.end, message: `must be after start (${r.start})` });
   });
 export type BackfillRequest = z.output<typeof BackfillRequest>;
 

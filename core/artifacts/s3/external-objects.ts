@@ -1,3 +1,4 @@
+import { BackendUnavailableError } from '../../errors.js';
 import type { ExternalObjectReader } from '../artifact-store.js';
 import type { ObjectStoreClient } from './object-store-client.js';
 import { errorCode, isMissingObject } from './s3-errors.js';
@@ -11,10 +12,10 @@ type WithClient = <T>(operation: (client: ObjectStoreClient) => Promise<T>) => P
  */
 export function externalObjectReader(withClient: WithClient): ExternalObjectReader {
   return {
-    etag: (bucket, name) => withClient((client) => client.statObject(bucket, name).then((stat) => stat.etag, absent)),
+    etag: (bucket, name) => withClient((client) => client.statObject(bucket, name).then((stat) => stat.etag, absentOrFailed(bucket, name))),
     read: (bucket, name) =>
       withClient(async (client) => {
-        const response = await client.makeRequestAsync({ method: 'GET', bucketName: bucket, objectName: name }, '', [200]).catch(absent);
+        const response = await client.makeRequestAsync({ method: 'GET', bucketName: bucket, objectName: name }, '', [200]).catch(absentOrFailed(bucket, name));
         if (!response) return undefined;
         const chunks: Buffer[] = [];
         for await (const chunk of response) chunks.push(chunk as Buffer);
@@ -24,7 +25,12 @@ export function externalObjectReader(withClient: WithClient): ExternalObjectRead
 }
 
 // A missing bucket is a missing object here: the source is someone else's bucket, not the store's.
-function absent(error: unknown): undefined {
-  if (isMissingObject(error) || errorCode(error) === 'NoSuchBucket') return undefined;
-  throw error;
+function absentOrFailed(bucket: string, name: string) {
+  return (error: unknown): undefined => {
+    const code = errorCode(error);
+    if (isMissingObject(error) || code === 'NoSuchBucket') return undefined;
+    // Named here, since the store's own error would name its bucket rather than this one.
+    if (code === 'AccessDenied' || code === 'Forbidden') throw new BackendUnavailableError('artifact store', `its credentials may not read s3://${bucket}/${name} (${code})`, { cause: error });
+    throw error;
+  };
 }

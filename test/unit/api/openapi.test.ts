@@ -42,7 +42,7 @@ describe('openApiDocument request bodies', () => {
   const withBody = routes.filter((r) => r.body);
 
   it('covers the creating routes', () => {
-    expect(withBody.map((r) => r.body)).toEqual(['EnvironmentSpec', 'DatasetSpec', 'ProjectSpec', 'RunRequest', 'RollbackRequest', 'PredictRequest', 'ExperimentSpec', 'ExtendRequest']);
+    expect(withBody.map((r) => r.body)).toEqual(['EnvironmentSpec', 'DatasetSpec', 'ProjectSpec', 'RunRequest', 'AliasRequest', 'ApprovalRequest', 'ApprovalRequest', 'ScheduleSpec', 'NoteRequest', 'NoteRequest', 'BackfillRequest', 'RollbackRequest', 'PredictRequest', 'ExperimentSpec', 'ExtendRequest']);
   });
 
   it.each(withBody.map((r) => [r.method, r.path, r.body!] as const))('%s %s references components.schemas.%s, which exists', (method, path, body) => {

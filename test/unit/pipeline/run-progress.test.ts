@@ -15,8 +15,8 @@ describe('isTerminal', () => {
 });
 
 describe('PIPELINE_STEPS', () => {
-  it('runs the stages in pipeline order, gate before register and serve', () => {
-    expect(PIPELINE_STEPS).toEqual(['prepare', 'environment', 'preprocess', 'train', 'evaluate', 'gate', 'register', 'serve']);
+  it('runs the stages in pipeline order, gate before register, promote and serve', () => {
+    expect(PIPELINE_STEPS).toEqual(['prepare', 'environment', 'preprocess', 'train', 'evaluate', 'gate', 'register', 'promote', 'serve']);
   });
 });
 
@@ -49,7 +49,7 @@ describe('describeProgress', () => {
     ['a duration in seconds with two decimals', 1, '- prepare: succeeded 1.23s'],
     ['the message after a dash', 2, '- environment: waiting — waiting for environment build'],
     ['a zero duration rather than none', 4, '- train: running 0.00s'],
-    ['only the status when there is nothing else', 8, '- serve: pending'],
+    ['only the status when there is nothing else', 9, '- serve: pending'],
   ])('shows %s', (_label, index, expected) => {
     expect(lines[index]).toBe(expected);
   });

@@ -20,6 +20,8 @@ describe('ProjectSpec defaults', () => {
       run_policy: { timeout_seconds: 300, retry_count_limit: 0, auto_resume: false },
       validation_gate: { thresholds: [] },
       serve: true,
+      promotion: { mode: 'auto', approval_timeout: '24h' },
+      trigger: { on_new_data: false },
     });
   });
 

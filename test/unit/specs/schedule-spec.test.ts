@@ -114,6 +114,26 @@ describe('ScheduleSpec problems, by field path', () => {
   });
 });
 
+// The Temporal server reads cron and zone names more strictly than cron-parser and Intl: what it refuses must be a field problem, not a failed schedule creation.
+describe('ScheduleSpec accepts only what Temporal reads', () => {
+  it.each([
+    ['a last-day-of-month L', '0 3 L * *'],
+    ['a last-weekday 5L', '0 3 * * 5L'],
+    ['a question mark', '0 3 ? * *'],
+    ['a Jenkins hash H', 'H 3 * * *'],
+  ])('rejects %s under schedule.cron', (_label, cron) => {
+    expect(pathsOf({ ...base, cron })).toEqual(['schedule.cron']);
+  });
+
+  it.each(['utc', 'europe/berlin'])('rejects the zone %j, not spelled as the IANA database does', (timezone) => {
+    expect(pathsOf({ ...base, cron: '0 3 * * *', timezone })).toEqual(['schedule.timezone']);
+  });
+
+  it.each(['UTC', 'Europe/Berlin', 'US/Pacific', 'Etc/GMT+5'])('accepts the zone %j', (timezone) => {
+    expect(parse({ ...base, cron: '0 3 * * *', timezone }).timezone).toBe(timezone);
+  });
+});
+
 // Each problem should show the offending value once, and that value, not "an object".
 describe('ScheduleSpec problem messages', () => {
   it.each([
