@@ -90,6 +90,8 @@ http_ok() { [ "$(http_status "$1")" = 200 ]; }
 https_ok() { [ "$(https_status "$1")" = 200 ]; }
 api_ready() { [ "$(kube get --raw /readyz 2>/dev/null)" = ok ]; }
 nodes_ready() { kube wait --for condition=Ready node --all --timeout 1s >/dev/null 2>&1; }
+# kubectl wait fails outright (not waits) while a new CRD has no status yet: poll instead.
+crd_established() { kube wait --for condition=Established "crd/$1" --timeout 1s >/dev/null 2>&1; }
 
 # Polls a check (a command that succeeds when ready) for up to readiness_seconds, failing early
 # with the component's log when it exits.
@@ -228,7 +230,7 @@ start() {
   # kwok watches Logs objects (per-pod log files); their CRD must exist before it starts. Its
   # pod IPs (--cidr) are labels only: nothing is routed to them.
   kube apply -f "$kwok_crds/kwok.x-k8s.io_logs.yaml" >/dev/null
-  kube wait --for condition=Established crd/logs.kwok.x-k8s.io --timeout "${readiness_seconds}s" >/dev/null
+  wait_for kube-apiserver crd_established logs.kwok.x-k8s.io
   launch kwok "$kwok" --kubeconfig "$state/kubeconfig" --config "$state/kwok.yaml" --enable-crds Logs \
     --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --node-ip 127.0.0.1 --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port" --cidr 10.244.0.0/20

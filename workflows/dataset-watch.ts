@@ -12,10 +12,8 @@ const { checkDatasetForNewData } = proxyActivities<KilnActivities>({
 });
 
 /**
- * One check of a watched dataset, started by its Temporal Schedule (`kiln-watch-<dataset>`,
- * core/schedules/dataset-watch-schedule.ts). A schedule rather than one long-running workflow:
- * no history to continue-as-new, overlapping checks are skipped rather than piled up, it
- * survives worker and API restarts, and the Web UI's Schedules page shows and pauses it.
+ * One check of a watched dataset, started by its Temporal Schedule `kiln-watch-<dataset>` (why a
+ * schedule and not a long-running workflow: core/schedules/dataset-watch-schedule.ts).
  */
 export async function datasetWatchWorkflow(input: DatasetWatchInput): Promise<DatasetCheck> {
   setCurrentDetails(`Checking dataset **${input.dataset}** for new content…`);

@@ -181,6 +181,8 @@ export interface ModelAliasEventsTable {
   run_id: string | null;
   reason: string;
   created_at: number;
+  /** 1, 2, 3… per model and alias, in the order the moves took effect. */
+  seq: number;
 }
 
 /** The last look at a watched dataset's source (migration 0004). */

@@ -40,9 +40,10 @@ describe('stage caching', () => {
     // Train sleeps 1.5 s when it runs; reused, it takes no time.
     expect(second.steps.find((s) => s.step === 'train')!.durationMs).toBeLessThan(1000);
     expect(second.metrics).toEqual(first.metrics);
-    // The registered model is the first run's train outputs.
+    // The model is the first run's train outputs: the second run names the version that holds them.
     const models = await client.listModelVersions('sleepy-cache');
-    expect(models.find((m) => m.runId === second.runId)).toMatchObject({ artifactPrefix: `runs/${first.runId}/train/outputs` });
+    expect(models.map((m) => [m.runId, m.artifactPrefix])).toEqual([[first.runId, `runs/${first.runId}/train/outputs`]]);
+    expect(second.modelVersion).toBe(first.modelVersion);
     const stored = await stack.backends.metadata.runs.getRun(second.runId);
     expect(stored?.stages.find((s) => s.stage === 'train')).toMatchObject({ status: 'cached', reusedFrom: first.runId });
   });

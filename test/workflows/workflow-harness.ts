@@ -248,6 +248,9 @@ export function happyActivities(): KilnActivities {
       return { kind: 'no-champion' as const };
     },
     async moveAlias() {},
+    async checkDatasetForNewData() {
+      return { changed: false, versionId: DATASET_VERSION, started: [], alreadyStarted: [] };
+    },
   };
 }
 

@@ -32,6 +32,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('run_id', ID)
     .addColumn('reason', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
+    // 1, 2, 3… per model and alias, in the order the moves took effect (timestamps can tie).
+    .addColumn('seq', 'integer', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('model_alias_events_model_idx').on('model_alias_events').columns(['model_name', 'created_at']).execute();
   await db.schema
