@@ -27,8 +27,10 @@ export const DEPLOY_MOVES_CHAMPION_PATCH = 'kiln-deploy-moves-champion';
  * its id is the model's.
  */
 export async function deployModelWorkflow(input: DeployModelInput): Promise<{ url: string; deploymentId: string }> {
+  // Decided before any command, so a deployment keeps the behaviour it started with.
+  const movesChampion = patched(DEPLOY_MOVES_CHAMPION_PATCH);
   const deployed = await deployModel({ modelName: input.modelName, version: input.version });
-  if (patched(DEPLOY_MOVES_CHAMPION_PATCH)) {
+  if (movesChampion) {
     const { workflowId, runId } = workflowInfo();
     await moveAlias({ eventId: `${workflowId}/${runId}`, modelName: input.modelName, alias: 'champion', version: input.version, actor: input.actor ?? 'rollback', reason: input.reason });
   }

@@ -29,8 +29,11 @@ export const CHAMPION_CHALLENGER_PATCH = 'kiln-champion-challenger';
  * against the registered project first (so each run uses the project as it is when it fires).
  */
 export async function pipelineWorkflow(start: PipelineStart): Promise<RunProgress> {
-  if ('scheduled' in start) return runPipeline(await resolveScheduled(start));
-  return runPipeline(start);
+  // Decided once, before any command: a run keeps the behaviour it started with, and the
+  // marker never follows a local activity in its workflow task.
+  const promotes = patched(CHAMPION_CHALLENGER_PATCH);
+  if ('scheduled' in start) return runPipeline(await resolveScheduled(start), promotes);
+  return runPipeline(start, promotes);
 }
 
 async function resolveScheduled({ scheduled }: ScheduledPipelineStart): Promise<PipelineInput> {
@@ -51,7 +54,7 @@ async function resolveScheduled({ scheduled }: ScheduledPipelineStart): Promise<
 }
 
 /** dataset version → preprocess → train → evaluate → gate → register → serve, durably. */
-async function runPipeline(input: PipelineInput): Promise<RunProgress> {
+async function runPipeline(input: PipelineInput, promotes: boolean): Promise<RunProgress> {
   const { project, policy } = input;
   const progress = initialProgress(input);
   setHandler(progressQuery, () => progress);
@@ -200,7 +203,7 @@ async function runPipeline(input: PipelineInput): Promise<RunProgress> {
     progress.modelVersion = registered.version;
     finish(step('register'), 'succeeded', registered.existing ? `${progress.modelName} v${registered.version} already holds these model files: nothing new registered` : `${progress.modelName} v${registered.version}`);
 
-    if (patched(CHAMPION_CHALLENGER_PATCH)) {
+    if (promotes) {
       await promoteAndServe({ input, progress, step, publish, approvals, version: registered.version, datasetPrefix: dataset.prefix, metrics: evaluation.metrics, gpuTaskQueue: input.gpuTaskQueue });
     } else if (project.serve) {
       // Runs started before champion/challenger: every version that passes the gate serves.

@@ -86,6 +86,11 @@ const SCENARIOS: Scenario[] = [
     start: (env, q) => env.client.workflow.start('pipelineWorkflow', { taskQueue: q, workflowId: 'sched-nightly-2025-01-01T00:00:00Z', args: [{ scheduled: { schedule: 'nightly', spec: { name: 'nightly', project: 'iris', every: '1h', timezone: 'UTC', params: {}, run_policy: {}, overlap: 'skip', catchup_window: '5m', pause_on_failure: false } } }] }),
   },
   {
+    name: 'dataset-watch-check',
+    activities: () => fakeActivities(),
+    start: (env, q) => env.client.workflow.start('datasetWatchWorkflow', { taskQueue: q, workflowId: 'kiln-watch-iris-2025-01-01T00:00:00Z', args: [{ dataset: 'iris' }] }),
+  },
+  {
     name: 'deploy-model-rollback',
     activities: () => fakeActivities(),
     start: (env, q) => env.client.workflow.start('deployModelWorkflow', { taskQueue: q, workflowId: 'deploy-iris-recorded', args: [{ modelName: 'iris', version: 2, reason: 'rollback from v3', actor: 'alice' }] }),
