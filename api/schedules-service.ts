@@ -182,7 +182,12 @@ export class SchedulesService {
     const { metadata } = this.options;
     const record = await metadata.runs.getRun(runId);
     const base = { run_id: runId, scheduled_at: scheduledAt.toISOString(), taken_at: takenAt.toISOString() };
-    if (!record) return { ...base, status: 'queued' };
+    if (!record) {
+      // No record yet (not started) or never (it failed before its first step, e.g. the project is gone).
+      const described = await this.options.temporal.workflow.getHandle(runId).describe().catch(() => undefined);
+      const closed = described && described.status.name !== 'RUNNING';
+      return { ...base, status: closed ? described.status.name.toLowerCase() : 'queued', ...(closed && described.status.name === 'FAILED' ? { error: 'failed before its first step: see the run in the Web UI' } : {}) };
+    }
     const version = (await metadata.models.list(record.modelName)).find((v) => v.runId === runId)?.version;
     const promote = record.stages.find((s) => s.stage === 'promote')?.message ?? undefined;
     return { ...base, status: record.status, ...(version ? { model_version: version } : {}), ...(promote ? { promotion: promote } : {}), ...(record.error ? { error: record.error } : {}) };

@@ -69,7 +69,9 @@ export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
   if (plan.kind === 'already-champion') {
     progress.promotion = 'champion';
     finish(promote, 'skipped', `v${version} is already champion`);
-    finish(step('serve'), 'skipped', `v${version} already serves`);
+    // Nothing to swap; deploying is idempotent and brings its server back if it is not running.
+    if (project.serve) await serve(ctx, `v${version} already champion, serving at`);
+    else finish(step('serve'), 'skipped', 'serving disabled for this project');
     return;
   }
   let won = plan.kind === 'no-champion' ? 'first champion' : `replaces champion v${plan.championVersion}`;
@@ -106,21 +108,26 @@ export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
     begin(promote, 'running', reason);
   }
 
-  if (project.serve) {
-    const serve = step('serve');
-    begin(serve);
-    publish();
-    const deployed = await bookkeeping.deployModel.executeWithOptions(
-      { startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 }, summary: `serve ${model} v${version}` },
-      [{ modelName: model, version }],
-    );
-    progress.endpoint = deployed.url;
-    finish(serve, 'succeeded', `serving at ${deployed.url}`);
-  } else finish(step('serve'), 'skipped', 'serving disabled for this project');
+  if (project.serve) await serve(ctx, 'serving at');
+  else finish(step('serve'), 'skipped', 'serving disabled for this project');
   await records.moveAlias({ eventId: `${input.runId}/champion`, modelName: model, alias: 'champion', version, actor, runId: input.runId, reason });
   progress.promotion = 'champion';
   upsertSearchAttributes([{ key: KilnPromotion, value: 'champion' }]);
   finish(promote, 'succeeded', `v${version} is champion: ${reason}`);
+}
+
+/** Deploys the run's version (a hot swap, or nothing when it already serves). */
+async function serve(ctx: PromotionContext, saying: string): Promise<void> {
+  const { progress, version } = ctx;
+  const step = ctx.step('serve');
+  begin(step);
+  ctx.publish();
+  const deployed = await bookkeeping.deployModel.executeWithOptions(
+    { startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 }, summary: `serve ${progress.modelName} v${version}` },
+    [{ modelName: progress.modelName, version }],
+  );
+  progress.endpoint = deployed.url;
+  finish(step, 'succeeded', `${saying} ${deployed.url}`);
 }
 
 /** The challenger lost (or could not be compared): registered as `challenger`, not served. */

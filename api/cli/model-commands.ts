@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { KilnApiClient } from '../client/kiln-api-client.js';
+import { printJson, printView } from './output.js';
 import { renderModel, renderPending } from './render-model.js';
 
 /** Who is at the keyboard, for the alias history (until the API authenticates callers). */
@@ -14,25 +15,19 @@ function whoAmI(): string {
 
 /** `kiln model …`: the registry, aliases, approvals and rollback. */
 export function addModelCommands(program: Command, api: () => KilnApiClient): void {
-  const out = (lines: string[]): void => void process.stdout.write(`${lines.join('\n')}\n`);
-  const json = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   const model = program.command('model').description('model registry: versions, aliases (champion serves), approvals');
-  model.command('list [name]').action(async (name) => json(await api().listModelVersions(name)));
+  model.command('list [name]').action(async (name) => printJson(await api().listModelVersions(name)));
   model
     .command('show <name>')
     .description('versions, aliases, the alias history and the schedules that feed the model')
     .option('--json', 'print JSON')
-    .action(async (name, opts) => {
-      const view = await api().showModel(name);
-      if (opts.json) json(view);
-      else out(renderModel(view));
-    });
+    .action(async (name, opts) => printView(await api().showModel(name), opts.json, renderModel));
   model
     .command('rollback <name>')
     .description('serve the version that served before the current one (or --to-version N) again; champion moves back')
     .option('--to-version <n>', 'the registered version to serve')
     .option('--reason <text>', 'why (kept in the alias history)')
-    .action(async (name, opts) => json(await api().rollbackModel(name, opts.toVersion === undefined ? undefined : Number(opts.toVersion), { by: whoAmI(), ...(opts.reason ? { reason: opts.reason } : {}) })));
+    .action(async (name, opts) => printJson(await api().rollbackModel(name, opts.toVersion === undefined ? undefined : Number(opts.toVersion), { by: whoAmI(), ...(opts.reason ? { reason: opts.reason } : {}) })));
   for (const decision of ['approve', 'reject'] as const) {
     model
       .command(`${decision} <name>`)
@@ -48,15 +43,11 @@ export function addModelCommands(program: Command, api: () => KilnApiClient): vo
     .command('pending [name]')
     .description('runs waiting for approval')
     .option('--json', 'print JSON')
-    .action(async (name, opts) => {
-      const pending = await api().pendingApprovals(name);
-      if (opts.json) json(pending);
-      else out(renderPending(pending));
-    });
+    .action(async (name, opts) => printView(await api().pendingApprovals(name), opts.json, renderPending));
   const alias = model.command('alias').description('user aliases (staging, candidate, …); champion moves by promotion, approval or rollback');
   alias
     .command('set <name> <alias> <version>')
     .option('--reason <text>', 'why (kept in the alias history)')
-    .action(async (name, aliasName, version, opts) => json(await api().setAlias(name, { alias: aliasName, version: Number(version), by: whoAmI(), ...(opts.reason ? { reason: opts.reason } : {}) })));
-  alias.command('delete <name> <alias>').action(async (name, aliasName) => json(await api().deleteAlias(name, aliasName)));
+    .action(async (name, aliasName, version, opts) => printJson(await api().setAlias(name, { alias: aliasName, version: Number(version), by: whoAmI(), ...(opts.reason ? { reason: opts.reason } : {}) })));
+  alias.command('delete <name> <alias>').action(async (name, aliasName) => printJson(await api().deleteAlias(name, aliasName)));
 }

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { SpecValidationError } from '../../core/errors.js';
 import type { KilnApiClient } from '../client/kiln-api-client.js';
+import { printLines, printView } from './output.js';
 import { renderSchedule, renderScheduleList } from './render-schedule.js';
 import { readJsonFile } from './watch-experiment.js';
 
 /** `kiln schedule …`: Temporal Schedules that start a project's runs. */
 export function addScheduleCommands(program: Command, api: () => KilnApiClient): void {
-  const out = (lines: string[]): void => void process.stdout.write(`${lines.join('\n')}\n`);
-  const json = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   const schedule = program.command('schedule').description('schedules: runs of a project on a cadence (Temporal Schedules)');
   schedule
     .command('create')
@@ -16,24 +15,16 @@ export function addScheduleCommands(program: Command, api: () => KilnApiClient):
     .action(async (opts) => {
       const view = await api().applySchedule(readJsonFile(opts.file));
       process.stderr.write(`${view.created ? 'created' : 'updated'} schedule ${view.name}\n`);
-      out(renderSchedule(view));
+      printLines(renderSchedule(view));
     });
-  schedule.command('list').option('--json', 'print JSON').action(async (opts) => {
-    const schedules = await api().listSchedules();
-    if (opts.json) json(schedules);
-    else out(renderScheduleList(schedules));
-  });
+  schedule.command('list').option('--json', 'print JSON').action(async (opts) => printView(await api().listSchedules(), opts.json, renderScheduleList));
   schedule
     .command('show <name>')
     .description('paused state and note, next 5 fire times, recent runs with their results')
     .option('--json', 'print JSON')
-    .action(async (name, opts) => {
-      const view = await api().getSchedule(name);
-      if (opts.json) json(view);
-      else out(renderSchedule(view));
-    });
-  schedule.command('pause <name>').option('--note <text>', 'why (shown with the schedule)').action(async (name, opts) => out(renderSchedule(await api().pauseSchedule(name, opts.note))));
-  schedule.command('unpause <name>').option('--note <text>', 'why (shown with the schedule)').action(async (name, opts) => out(renderSchedule(await api().unpauseSchedule(name, opts.note))));
+    .action(async (name, opts) => printView(await api().getSchedule(name), opts.json, renderSchedule));
+  schedule.command('pause <name>').option('--note <text>', 'why (shown with the schedule)').action(async (name, opts) => printLines(renderSchedule(await api().pauseSchedule(name, opts.note))));
+  schedule.command('unpause <name>').option('--note <text>', 'why (shown with the schedule)').action(async (name, opts) => printLines(renderSchedule(await api().unpauseSchedule(name, opts.note))));
   schedule
     .command('trigger <name>')
     .description("start the schedule's run now (under its overlap policy)")

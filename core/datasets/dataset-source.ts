@@ -19,7 +19,9 @@ export interface DatasetSource {
 /** `s3://bucket/key` → its bucket and object name; undefined for any other path. */
 export function parseS3DatasetPath(path: string): { bucket: string; name: string } | undefined {
   if (!path.startsWith('s3://')) return undefined;
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(path);
+  // Credentials would travel in workflow inputs and histories: the artifact store's are used instead.
+  if (/^s3:\/\/[^/]*@/.test(path)) throw new SpecValidationError([{ path: 'dataset.path', message: 'no credentials in an s3:// dataset path: it is read with the S3 artifact store\'s' }]);
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(path);
   if (!match) throw new SpecValidationError([{ path: 'dataset.path', message: `${JSON.stringify(path)} is not s3://bucket/key` }]);
   return { bucket: match[1]!, name: match[2]! };
 }

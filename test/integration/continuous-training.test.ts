@@ -91,9 +91,13 @@ describe('champion and challenger, with real stages', () => {
     expect((await client.predict(MODEL, [READING])).version).toBe(4);
   });
 
-  it('a rerun whose train stage comes from the cache registers no second version and deploys nothing', async () => {
+  it('a rerun whose train stage comes from the cache registers no second version and swaps nothing', async () => {
     const before = await client.listModelVersions(MODEL);
+    const serving = await stack.backends.metadata.models.currentDeployment(MODEL);
     const again = await run('all');
+    // The same server process keeps serving.
+    expect(await stack.backends.metadata.models.currentDeployment(MODEL)).toMatchObject({ id: serving!.id, pid: serving!.pid });
+    expect(step(again, 'serve').message).toMatch(/^v4 already champion, serving at http/);
     expect(step(again, 'train').status).toBe('cached');
     expect(again.modelVersion).toBe(4);
     expect(step(again, 'register').message).toMatch(/v4 already holds these model files/);

@@ -26,6 +26,7 @@ import { eventually } from '../support/process-check.js';
 import { rawClient, removeAll, withPath } from '../support/s3-test-stores.js';
 import { startTestStack } from '../support/test-stack.js';
 import { runToEnd, waitForRun } from '../support/wait-for-run.js';
+import { probeProject } from '../support/probe-project.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
@@ -62,19 +63,6 @@ async function upload(name: string, body: Buffer): Promise<string> {
 
 const versionOf = (bytes: Buffer) => datasetVersionId(sha256Hex(bytes), 'label', { test_fraction: 0.2, seed: 0, stratify: true });
 
-function probeProject(name: string, dataset: string) {
-  return {
-    name,
-    source_dir: join(PROBE, 'src'),
-    dataset,
-    environment: 'stdlib-py311',
-    entrypoints: { train: 'probe.py:train', evaluate: 'probe.py:evaluate' },
-    default_params: { epochs: 1, extras: { timestamp_file: '' } },
-    run_policy: { timeout_seconds: 60 },
-    serve: false,
-    trigger: { on_new_data: true },
-  };
-}
 
 describe('s3:// datasets', () => {
   it('are versioned and trained on, and a new upload of the object starts a run within the watch interval', async () => {
@@ -82,7 +70,7 @@ describe('s3:// datasets', () => {
     const project = unique('s3-sub');
     const path = await upload('watched.csv', CSV);
     expect(await client.applyDataset({ name: dataset, path, target_column: 'label', watch: { every: '10s' } })).toMatchObject({ path });
-    await client.applyProject(probeProject(project, dataset));
+    await client.applyProject(probeProject(project, dataset, true));
     expect(await eventually(async () => (await stack.backends.metadata.datasets.getWatch(dataset)) !== undefined, 15_000)).toBe(true);
 
     const manual = await runToEnd(client, { project }, 90_000);
@@ -111,7 +99,7 @@ describe('s3:// datasets', () => {
     const project = unique('s3-vanishing-sub');
     const path = await upload('vanishing.csv', CSV);
     await client.applyDataset({ name: dataset, path, target_column: 'label' });
-    await client.applyProject(probeProject(project, dataset));
+    await client.applyProject(probeProject(project, dataset, true));
     await raw.removeObject(bucket, 'data/vanishing.csv');
 
     const run = await runToEnd(client, { project }, 90_000);

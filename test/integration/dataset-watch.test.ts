@@ -22,6 +22,7 @@ import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
 import { waitForRun } from '../support/wait-for-run.js';
+import { probeProject } from '../support/probe-project.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
@@ -47,19 +48,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function probeProject(name: string, dataset: string, onNewData: boolean) {
-  return {
-    name,
-    source_dir: join(PROBE, 'src'),
-    dataset,
-    environment: 'stdlib-py311',
-    entrypoints: { train: 'probe.py:train', evaluate: 'probe.py:evaluate' },
-    default_params: { epochs: 1, extras: { timestamp_file: '' } },
-    run_policy: { timeout_seconds: 60 },
-    serve: false,
-    trigger: { on_new_data: onNewData },
-  };
-}
 
 /** A dataset on a fresh copy of the probe's CSV, and projects on it (name → on_new_data). Returns the CSV. */
 async function register(dataset: string, watch: { every: string } | undefined, projects: Record<string, boolean> = {}): Promise<string> {

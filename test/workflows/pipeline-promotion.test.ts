@@ -107,13 +107,14 @@ describe('champion vs challenger in the pipeline workflow', () => {
     expect(fakes.inputsOf('moveAlias')[0]).toMatchObject({ alias: 'champion', version: MODEL_VERSION, actor: 'promotion' });
   });
 
-  it('a version that already is champion (same model files) is neither compared nor deployed again', async () => {
+  it('a version that already is champion (same model files) is not compared, no alias moves, and its deployment is only made sure of', async () => {
     const fakes = fakeActivities({ planPromotion: async () => ({ kind: 'already-champion', championVersion: MODEL_VERSION }) });
     const result = await withWorker(env, fakes.activities, async (q) => (await startPipeline(env, q, pipelineInput(compareProject()))).result());
-    expect(fakes.names()).not.toContain('deployModel');
     expect(fakes.names()).not.toContain('moveAlias');
     expect(fakes.inputsOf('runStage')).toHaveLength(3);
+    expect(fakes.inputsOf('deployModel')).toEqual([{ modelName: 'iris', version: MODEL_VERSION }]);
     expect(stepOf(result, 'promote')).toMatchObject({ status: 'skipped', message: `v${MODEL_VERSION} is already champion` });
+    expect(stepOf(result, 'serve')).toMatchObject({ status: 'succeeded', message: `v${MODEL_VERSION} already champion, serving at http://127.0.0.1:18765` });
   });
 
   it('a champion that cannot be evaluated stays champion, and says why', async () => {

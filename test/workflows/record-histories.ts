@@ -63,6 +63,11 @@ const SCENARIOS: Scenario[] = [
   { name: 'pipeline-challenger-loses', activities: () => championScoring(0.99), start: (env, q) => startPipeline(env, q, comparing('auto')) },
   { name: 'pipeline-challenger-wins', activities: () => championScoring(0.5), start: (env, q) => startPipeline(env, q, { ...comparing('auto'), runId: `${FIXED_RUN}-wins` }) },
   {
+    name: 'pipeline-already-champion',
+    activities: () => fakeActivities({ planPromotion: async () => ({ kind: 'already-champion', championVersion: 7 }) }),
+    start: (env, q) => startPipeline(env, q, pipelineInput({ runId: `${FIXED_RUN}-cached` })),
+  },
+  {
     name: 'pipeline-manual-approved',
     activities: () => championScoring(0.5),
     start: (env, q) => startPipeline(env, q, comparing('manual')),

@@ -27,8 +27,12 @@ describe('parseS3DatasetPath', () => {
     expect(parseS3DatasetPath(path)).toEqual(expected);
   });
 
-  it.each(['s3://data', 's3://data/', 's3:///sensors.csv'])('rejects %s on dataset.path', (path) => {
+  it.each(['s3://data', 's3://data/', 's3:///sensors.csv', 's3://Bad_Bucket/x.csv'])('rejects %s on dataset.path', (path) => {
     expect(problemsOf(() => parseS3DatasetPath(path))).toEqual([{ path: 'dataset.path', message: `"${path}" is not s3://bucket/key` }]);
+  });
+
+  it('refuses credentials in the path, which would travel in workflow inputs', () => {
+    expect(problemsOf(() => parseS3DatasetPath('s3://AKIA:secret@data/sensors.csv'))).toEqual([{ path: 'dataset.path', message: "no credentials in an s3:// dataset path: it is read with the S3 artifact store's" }]);
   });
 });
 
