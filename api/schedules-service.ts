@@ -2,6 +2,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type Schedu
 import { optionalDateToTs, tsToMs } from '@temporalio/common/lib/time.js';
 import { ConflictError, NotFoundError, SpecValidationError } from '../core/errors.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
+import { resolveRun } from '../core/runs/resolve-run.js';
 import { SCHEDULE_ID_PREFIX, scheduleCreateOptions, scheduleId, scheduleUpdateOptions, temporalOverlap } from '../core/schedules/schedule-options.js';
 import { BackfillRequest, MAX_BACKFILL_RUNS, ScheduleSpec, describeCadence, parseSpec } from '../core/specs/index.js';
 import type { ScheduledPipelineStart } from '../workflows/pipeline-input.js';
@@ -59,6 +60,11 @@ export class SchedulesService {
     const spec = parseSpec(ScheduleSpec, body, 'schedule');
     const project = await this.options.metadata.projects.get(spec.project);
     if (!project) throw new SpecValidationError([{ path: 'schedule.project', message: `project "${spec.project}" is not registered` }]);
+    // The overrides must fit the project now, as a run started by hand must (they are checked again at each fire).
+    await resolveRun(this.options.metadata, { project: spec.project, params: spec.params, run_policy: spec.run_policy, cache: true }).catch((error: unknown) => {
+      if (error instanceof SpecValidationError) throw new SpecValidationError(error.problems.map((p) => ({ ...p, path: `schedule.${p.path}` })));
+      throw error;
+    });
     const context = { taskQueue: this.options.taskQueue, modelName: project.spec.model_name ?? project.spec.name };
     const existing = await this.describeOrUndefined(spec.name);
     let created = false;
@@ -184,9 +190,11 @@ export class SchedulesService {
     const base = { run_id: runId, scheduled_at: scheduledAt.toISOString(), taken_at: takenAt.toISOString() };
     if (!record) {
       // No record yet (not started) or never (it failed before its first step, e.g. the project is gone).
-      const described = await this.options.temporal.workflow.getHandle(runId).describe().catch(() => undefined);
-      const closed = described && described.status.name !== 'RUNNING';
-      return { ...base, status: closed ? described.status.name.toLowerCase() : 'queued', ...(closed && described.status.name === 'FAILED' ? { error: 'failed before its first step: see the run in the Web UI' } : {}) };
+      const handle = this.options.temporal.workflow.getHandle(runId);
+      const described = await handle.describe().catch(() => undefined);
+      if (!described || described.status.name === 'RUNNING') return { ...base, status: 'queued' };
+      const error = described.status.name === 'FAILED' ? await handle.result().then(() => undefined, (e: unknown) => ((e as Error).cause as Error | undefined)?.message) : undefined;
+      return { ...base, status: described.status.name.toLowerCase(), ...(error ? { error } : {}) };
     }
     const version = (await metadata.models.list(record.modelName)).find((v) => v.runId === runId)?.version;
     const promote = record.stages.find((s) => s.stage === 'promote')?.message ?? undefined;

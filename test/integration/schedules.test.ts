@@ -128,6 +128,22 @@ describe('schedules on Temporal Schedules', () => {
     await client.deleteSchedule(name);
   });
 
+  it('a run that cannot start any more (its project changed under it) fails with the reason, and pause_on_failure pauses the schedule', async () => {
+    const name = unique('orphan');
+    const project = readSpecFile(join(fixture, 'kiln.json')).project!;
+    await client.applyProject({ ...project, name: 'sleepy-changing' });
+    await client.applySchedule({ name, project: 'sleepy-changing', cron: YEARLY, pause_on_failure: true, params: { extras: { optimizer: 'adam' } } });
+    // The project drops the extra the schedule overrides.
+    const { optimizer: _gone, ...extras } = (project.default_params as { extras: Record<string, unknown> }).extras;
+    await client.applyProject({ ...project, name: 'sleepy-changing', default_params: { ...(project.default_params as object), extras } });
+    await client.triggerSchedule(name);
+    let shown = await client.getSchedule(name);
+    expect(await eventually(async () => (shown = await client.getSchedule(name)).recent_runs[0]?.status === 'failed', 30_000, 250)).toBe(true);
+    expect(shown.recent_runs[0]!.error).toMatch(/^schedule .*: cannot start a run of sleepy-changing: params\.extras\.optimizer: not declared/);
+    expect(await eventually(async () => (await client.getSchedule(name)).paused, 15_000, 250)).toBe(true);
+    await client.deleteSchedule(name);
+  });
+
   it('a kiln apply file with a schedules section creates, then updates in place', async () => {
     const name = unique('applied');
     const spec = { ...readSpecFile(join(fixture, 'kiln.json')), schedules: [{ name, project: 'sleepy', every: '6h' }] };
@@ -160,6 +176,8 @@ describe('bad schedule input: 400/404 with the field path, nothing created or ch
     ['neither cron nor every', {}, 'schedule.cron', /exactly one of "cron" and "every"/],
     ['start_at after end_at', { every: '1h', start_at: '2027-01-02T00:00:00Z', end_at: '2027-01-01T00:00:00Z' }, 'schedule.end_at', /must be after start_at/],
     ['an unknown project', { every: '1h', project: 'nope' }, 'schedule.project', /not registered/],
+    ['a param the project does not declare', { every: '1h', params: { extras: { gamma: 1 } } }, 'schedule.params.extras.gamma', /not declared by project "sleepy"/],
+    ['a param of the wrong type', { every: '1h', params: { learning_rate: 'fast' } }, 'schedule.params.learning_rate', /expected number/],
   ];
   it.each(cases)('%s', async (_what, fields, path, message) => {
     const name = unique(`bad-${path.replace(/\W/g, '')}`);
