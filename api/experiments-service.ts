@@ -10,6 +10,7 @@ import { parseSpec, resolveParams, RunRequest } from '../core/specs/index.js';
 import { KilnExperiment, KilnKind, KilnProject } from '../core/temporal/search-attributes.js';
 import type { ExperimentInput, ExperimentView } from '../workflows/experiment-state.js';
 import type { PipelineInput } from '../workflows/pipeline-input.js';
+import { experimentQuery, extendExperimentUpdate, stopExperimentSignal } from '../workflows/experiment-signals.js';
 
 export interface ExperimentsServiceDeps {
   temporal: Client;
@@ -53,7 +54,7 @@ export class ExperimentsService {
       throw error;
     });
     if (description.type !== WORKFLOW_TYPES.experiment) throw new NotFoundError('experiment', experimentId);
-    if (description.status.name === 'RUNNING') return handle.query<ExperimentView>('experiment');
+    if (description.status.name === 'RUNNING') return handle.query(experimentQuery);
     try {
       return (await handle.result()) as ExperimentView;
     } catch (error) {
@@ -79,7 +80,7 @@ export class ExperimentsService {
   async stop(experimentId: string) {
     const view = await this.get(experimentId);
     if (view.status !== 'running') throw new ConflictError('experiment', `experiment ${experimentId} already ${view.status}`);
-    await this.deps.temporal.workflow.getHandle(experimentId).signal('stop');
+    await this.deps.temporal.workflow.getHandle(experimentId).signal(stopExperimentSignal);
     return { experiment_id: experimentId, status: 'stopping' };
   }
 
@@ -92,7 +93,7 @@ export class ExperimentsService {
     }
     const handle = this.deps.temporal.workflow.getHandle(experimentId);
     if (view.status === 'running') {
-      return handle.executeUpdate<ExperimentView, [{ maxTrialCount: number }]>('extend', { args: [{ maxTrialCount: maxTrialCount as number }] });
+      return handle.executeUpdate(extendExperimentUpdate, { args: [{ maxTrialCount: maxTrialCount as number }] });
     }
     if (view.status === 'failed') throw new ConflictError('experiment', `experiment ${experimentId} failed (${view.message}); start a new one`);
     const original = await this.originalInput(experimentId);

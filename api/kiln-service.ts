@@ -25,6 +25,7 @@ import { ExperimentsService } from './experiments-service.js';
 import { rollbackModel } from './model-rollback.js';
 import { ModelsService } from './models-service.js';
 import { SchedulesService } from './schedules-service.js';
+import { progressQuery } from '../workflows/pipeline-signals.js';
 
 export interface KilnServiceOptions {
   temporal: Client;
@@ -144,16 +145,20 @@ export class KilnService {
     const request = parseSpec(RunRequest, input);
     const base = await this.resolveRun(request);
     const spec = base.project;
-    const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : idempotentRunId(spec.name, idempotencyKey);
     const digest = requestDigest(request);
-    const pipelineInput: PipelineInput = { runId, ...base, trigger: { kind: request.trigger ?? 'api' } };
-    try {
-      await this.launch(pipelineInput, digest);
-    } catch (error) {
-      if (idempotencyKey === undefined || !(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      return this.existingRun(runId, digest);
+    for (let attempt = 1; ; attempt++) {
+      const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : idempotentRunId(spec.name, idempotencyKey);
+      const pipelineInput: PipelineInput = { runId, ...base, trigger: { kind: request.trigger ?? 'api' } };
+      try {
+        await this.launch(pipelineInput, digest);
+        return { run_id: runId, workflow_id: runId, status: 'queued' as RunStatus, web_ui_url: this.webUiLink(runId), existing: false };
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        if (idempotencyKey !== undefined) return this.existingRun(runId, digest);
+        // Two starts in the same second drew the same random suffix: draw again.
+        if (attempt >= 5) throw error;
+      }
     }
-    return { run_id: runId, workflow_id: runId, status: 'queued' as RunStatus, web_ui_url: this.webUiLink(runId), existing: false };
   }
 
   /** A run request resolved against the registered project, dataset and environment: everything but the run id. */
@@ -253,7 +258,7 @@ export class KilnService {
       },
     );
     let progress: RunProgress | undefined;
-    if (status === 'RUNNING') progress = await handle.query<RunProgress>('progress');
+    if (status === 'RUNNING') progress = await handle.query(progressQuery);
     else if (status === 'COMPLETED') progress = (await handle.result()) as RunProgress;
     else progress = await this.storedRun(runId, status);
     if (!progress) throw new NotFoundError('run', runId);

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createArtifactStore } from '../core/artifacts/create-artifact-store.js';
 import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
@@ -25,6 +26,8 @@ export interface Backends {
 /** Opens the configured backends; the one place besides the factories that names them. */
 export async function openBackends(config: KilnConfig): Promise<Backends> {
   const paths = homePaths(config.home);
+  // The data directory holds credentials and everyone's runs: only its owner may read it.
+  if (!existsSync(config.home)) mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const metadata = await openMetadataStore({ url: config.databaseUrl, sqlitePath: paths.database });
   const artifacts = createArtifactStore({ url: config.artifactsUrl, filesystemRoot: paths.artifacts });
   // A real round trip now, so a misconfigured store refuses start-up with its one-line reason.

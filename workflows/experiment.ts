@@ -3,9 +3,6 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
@@ -36,10 +33,9 @@ import {
 } from './experiment-state.js';
 import { pipelineWorkflow } from './pipeline.js';
 
-export const experimentQuery = defineQuery<ExperimentView>('experiment');
-export const stopExperimentSignal = defineSignal('stop');
-/** Raises max_trial_count of a running experiment; answers the new state. */
-export const extendExperimentUpdate = defineUpdate<ExperimentView, [{ maxTrialCount: number }]>('extend');
+import { experimentQuery, extendExperimentUpdate, stopExperimentSignal } from './experiment-signals.js';
+
+export { experimentQuery, extendExperimentUpdate, stopExperimentSignal };
 
 const { trialCurves } = proxyActivities<KilnActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { KilnApiError, type KilnApiClient, type RunView } from '../../api/client/kiln-api-client.js';
 import { INSTALL_DIR, type KilnConfig } from '../../core/config.js';
@@ -44,6 +44,21 @@ beforeAll(async () => {
   for (const name of ['sleepy-race', 'sleepy-plain']) await client.applyProject({ ...specs.project, name, source_dir: join(fixture, 'src') });
 });
 afterAll(async () => stack?.stop());
+
+describe('starts without a key', () => {
+  it('two starts in the same second that draw the same random suffix both start, under different ids', async () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValueOnce(0.5).mockReturnValueOnce(0.5);
+    try {
+      const [a, b] = await Promise.all([client.startRun({ project: 'sleepy-plain' }), client.startRun({ project: 'sleepy-plain' })]);
+      expect(a.run_id).not.toBe(b.run_id);
+      // Without a retry the second start is a 500 (unless the two fell into different seconds).
+      expect(random.mock.calls.length).toBeGreaterThanOrEqual(2);
+      for (const run of [a, b]) expect((await waitForEnd(run.run_id)).status).toBe('succeeded');
+    } finally {
+      random.mockRestore();
+    }
+  });
+});
 
 describe('starts with an idempotency key', () => {
   it('20 concurrent identical starts with one key produce one run', async () => {
