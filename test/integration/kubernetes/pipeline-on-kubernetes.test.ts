@@ -118,6 +118,21 @@ describe.skipIf(!kubeconfig)(`a pipeline run on Kubernetes${unavailable ? ` (ski
     await expect(client.rollbackModel('checkpointing-served', 1)).rejects.toMatchObject({ status: 409 });
   });
 
+  it("evaluates the champion in its own Job (its image, the challenger's dataset) and promotes the better model", async () => {
+    const spec = readSpecFile(join(fixture, 'kiln.json')).project!;
+    await client.applyProject({ ...spec, name: 'checkpointing-ct', source_dir: join(fixture, 'src'), promotion: { compare_to_champion: { metric: 'steps_trained', direction: 'max', min_delta: 0 } } });
+    const champion = await waitForRun(client, (await client.startRun({ project: 'checkpointing-ct', params: { extras: { steps: 2, step_seconds: 0.01 } } })).run_id, 120_000);
+    expect(champion).toMatchObject({ status: 'succeeded', promotion: 'champion', modelVersion: 1 });
+    // No cache: the champion's evaluation must really run, in a Job of its own.
+    const { run_id } = await client.startRun({ project: 'checkpointing-ct', cache: false, params: { extras: { steps: 3, step_seconds: 0.01 } } });
+    const challenger = await waitForRun(client, run_id, 120_000);
+    expect(challenger).toMatchObject({ status: 'succeeded', promotion: 'champion', modelVersion: 2, champion: { version: 1, metrics: { steps_trained: 2 } } });
+    expect(challenger.steps.find((s) => s.step === 'promote')?.message).toBe('v2 is champion: beat champion v1 (3 vs 2, needs higher steps_trained)');
+    const jobs = await admin.batch.listNamespacedJob({ namespace, labelSelector: `kiln.dev/run=${run_id},kiln.dev/stage=champion` });
+    expect(jobs.items.map((j) => j.metadata?.name)).toEqual([`kiln-${run_id}-champion-1`]);
+    expect(jobs.items[0]?.spec?.template.spec?.containers.find((c) => c.name === 'stage')?.env?.find((e) => e.name === 'KILN_STAGE')?.value).toBe('evaluate');
+  });
+
   it('a stage crashing in its pod is classified, retried in a new Job, and resumes from the checkpoint its sidecar stored', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'kiln-k8s-crash-')), 'crashed');
     const { run_id } = await client.startRun({
