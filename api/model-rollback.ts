@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { parseSpec } from '../core/specs/parse-spec.js';
-import { RollbackRequest } from './http/openapi.js';
+import { RollbackRequest } from './http/request-schemas.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
 import { deployWorkflowId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
 import type { DeployModelInput } from '../workflows/deploy-model.js';

@@ -19,6 +19,7 @@ export const ENV_NAMES = {
   apiUrl: 'KILN_API_URL',
   apiPort: 'KILN_API_PORT',
   apiHost: 'KILN_API_HOST',
+  apiAllowedHosts: 'KILN_API_ALLOWED_HOSTS',
   bundleFromSource: 'KILN_BUNDLE_FROM_SOURCE',
   databaseUrl: 'KILN_DATABASE_URL',
   artifactsUrl: 'KILN_ARTIFACTS_URL',
@@ -59,6 +60,12 @@ export interface KilnConfig {
   apiPort: number;
   /** Where the CLI finds the API; default `http://<apiHost>:<apiPort>`. */
   apiUrl: string;
+  /**
+   * Host names (no port) the API answers besides loopback names, its bind address and the host of
+   * `apiUrl`; any other `Host` header is refused (DNS rebinding). From comma-separated
+   * `KILN_API_ALLOWED_HOSTS`; default none.
+   */
+  apiAllowedHosts: string[];
   /** The repository root (holds sdk/python, scripts/tool-versions.sh). */
   installDir: string;
   /** Bundle workflows from sources even when a prebuilt bundle exists (`KILN_BUNDLE_FROM_SOURCE=1`). Default false. */
@@ -107,6 +114,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     apiHost,
     apiPort,
     apiUrl: overrides.apiUrl ?? env[ENV_NAMES.apiUrl] ?? `http://${apiHost}:${apiPort}`,
+    apiAllowedHosts: overrides.apiAllowedHosts ?? listFrom(env[ENV_NAMES.apiAllowedHosts]),
     installDir: overrides.installDir ?? INSTALL_DIR,
     bundleFromSource: overrides.bundleFromSource ?? env[ENV_NAMES.bundleFromSource] === '1',
     databaseUrl: overrides.databaseUrl ?? (env[ENV_NAMES.databaseUrl] || undefined),
@@ -183,4 +191,8 @@ function s3UrlFromParts(env: NodeJS.ProcessEnv): string | undefined {
   const host = endpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   const credentials = `${encodeURIComponent(env[ENV_NAMES.s3AccessKey] ?? '')}:${encodeURIComponent(env[ENV_NAMES.s3SecretKey] ?? '')}`;
   return `s3://${credentials}@${host}/${encodeURIComponent(bucket)}${secure ? '' : '?secure=false'}`;
+}
+
+function listFrom(text: string | undefined): string[] {
+  return (text ?? '').split(',').map((item) => item.trim().toLowerCase()).filter(Boolean);
 }

@@ -113,7 +113,9 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     });
     let apiUrl: string | undefined;
     if (options.api !== false) {
-      const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort);
+      // The host of the configured API URL is how the CLI reaches us, so it is always allowed.
+      const allowedHosts = [...config.apiAllowedHosts, new URL(config.apiUrl).hostname.toLowerCase()];
+      const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, { allowedHosts });
       stops.push(() => api.close());
       apiUrl = api.url;
     }

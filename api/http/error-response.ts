@@ -1,3 +1,4 @@
+import { HttpRequestError } from './http-request-error.js';
 import { BackendUnavailableError, ConflictError, EnvironmentUnavailableError, MissingDataError, NotFoundError, SpecValidationError } from '../../core/errors.js';
 
 export interface ErrorBody {
@@ -16,6 +17,9 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
     return { status: 422, body: { error: { type: error.name, message: error.message, fields: [{ path: error.field, message: error.message }] } } };
   }
   if (error instanceof BackendUnavailableError) return { status: 503, body: { error: { type: error.name, message: error.message } } };
+  if (error instanceof HttpRequestError) {
+    return { status: error.status, body: { error: { type: error.type, message: error.message, ...(error.fields.length ? { fields: error.fields } : {}) } } };
+  }
   const message = error instanceof Error ? error.message : String(error);
   return { status: 500, body: { error: { type: 'InternalError', message } } };
 }

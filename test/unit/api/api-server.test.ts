@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startApiServer } from '../../../api/http/api-server.js';
 import type { Route } from '../../../api/http/routes.js';
 import { NotFoundError, SpecValidationError } from '../../../core/errors.js';
@@ -8,10 +9,10 @@ type Ctx = Parameters<Route['handle']>[0];
 /** A small route table whose handlers echo what the server handed them. */
 const routes: Route[] = [
   { method: 'GET', path: '/v1/health', summary: 'health', handle: async () => ({ status: 'ok' }) },
-  { method: 'POST', path: '/v1/things', summary: 'create', status: 201, body: 'Thing', handle: async ({ body }: Ctx) => ({ received: body }) },
+  { method: 'POST', path: '/v1/things', summary: 'create', status: 201, body: z.looseObject({}), handle: async ({ body }: Ctx) => ({ received: body }) },
   { method: 'GET', path: '/v1/things/{id}/parts/{part}', summary: 'get part', handle: async ({ params }: Ctx) => ({ params }) },
-  { method: 'GET', path: '/v1/search', summary: 'search', handle: async ({ query }: Ctx) => ({ q: query.get('q'), limit: query.get('limit') }) },
-  { method: 'POST', path: '/v1/keyed', summary: 'keyed', handle: async ({ headers }: Ctx) => ({ key: headers['idempotency-key'] ?? null }) },
+  { method: 'GET', path: '/v1/search', summary: 'search', query: z.object({ q: z.string(), limit: z.string() }).strict(), handle: async ({ query }: Ctx) => ({ q: query.q, limit: query.limit }) },
+  { method: 'POST', path: '/v1/keyed', summary: 'keyed', headers: z.looseObject({ 'idempotency-key': z.string().optional() }), handle: async ({ headers }: Ctx) => ({ key: headers['idempotency-key'] ?? null }) },
   {
     method: 'POST',
     path: '/v1/invalid',
@@ -50,7 +51,7 @@ describe('startApiServer', () => {
 
 describe('startApiServer routing', () => {
   it('answers a matching route with its JSON result and 200', async () => {
-    expect(await call('GET', '/v1/health')).toEqual({ status: 200, contentType: 'application/json', json: { status: 'ok' } });
+    expect(await call('GET', '/v1/health')).toEqual({ status: 200, contentType: expect.stringMatching(/^application\/json/), json: { status: 'ok' } });
   });
 
   it("uses the route's own success status", async () => {
@@ -64,7 +65,7 @@ describe('startApiServer routing', () => {
   ])('answers %s with a 404 JSON error naming the request', async (_label, method, path) => {
     const { status, contentType, json } = await call(method, path);
     expect(status).toBe(404);
-    expect(contentType).toBe('application/json');
+    expect(contentType).toMatch(/^application\/json/);
     expect(json).toEqual({ error: { type: 'NotFound', message: `no route ${method} ${path}` } });
   });
 
@@ -98,9 +99,9 @@ describe('startApiServer request bodies', () => {
     expect((await call('POST', '/v1/things')).json).toEqual({ received: {} });
   });
 
-  it('refuses a body over 1 MiB with 400 naming body', async () => {
+  it('refuses a body over 1 MiB with 413 naming body', async () => {
     const { status, json } = await call('POST', '/v1/things', JSON.stringify({ pad: 'x'.repeat(1 << 20) }));
-    expect(status).toBe(400);
+    expect(status).toBe(413);
     expect(json.error).toMatchObject({ fields: [{ path: 'body', message: 'larger than 1048576 bytes' }] });
   });
 

@@ -2,11 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { KilnService } from '../../../api/kiln-service.js';
 import { openApiDocument } from '../../../api/http/openapi.js';
 import { kilnRoutes } from '../../../api/http/routes.js';
+import { ExtendRequest, NoteRequest, PredictRequest, RollbackRequest } from '../../../api/http/request-schemas.js';
+import { AliasRequest, ApprovalRequest } from '../../../api/models-service.js';
+import { ExperimentSpec } from '../../../core/specs/experiment.js';
+import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../../core/specs/index.js';
+
+const NAMED = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest, ScheduleSpec, BackfillRequest, NoteRequest, AliasRequest, ApprovalRequest };
 
 // The document is built from the route table alone; no handler is called.
 const unusedService = new Proxy({}, { get: (_t, name) => () => Promise.reject(new Error(`unexpected call to ${String(name)}`)) }) as KilnService;
 const routes = kilnRoutes(unusedService);
-const doc = openApiDocument(routes);
+const doc = (await openApiDocument(routes)) as unknown as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
 
 type Operation = { summary: string; parameters?: { name: string; in: string; required: boolean }[]; requestBody?: { content: Record<string, { schema: { $ref: string } }> }; responses: Record<string, unknown> };
 const operation = (path: string, method: string) => doc.paths[path]?.[method] as Operation | undefined;
@@ -24,12 +30,21 @@ describe('openApiDocument paths', () => {
   });
 
   it('lists each path parameter as a required string', () => {
-    expect(operation('/v1/models/{name}/predict', 'post')?.parameters).toEqual([{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }]);
-    expect(operation('/v1/runs', 'get')).not.toHaveProperty('parameters');
+    expect(operation('/v1/models/{name}/predict', 'post')?.parameters).toEqual([expect.objectContaining({ name: 'name', in: 'path', required: true, schema: { type: 'string', minLength: 1 } })]);
+  });
+
+  it('lists the GET /v1/runs filters as optional query parameters, from the schema that validates them', () => {
+    expect(operation('/v1/runs', 'get')?.parameters?.map((p) => [p.name, p.in, p.required])).toEqual([
+      ['project', 'query', false],
+      ['status', 'query', false],
+      ['trigger', 'query', false],
+      ['schedule', 'query', false],
+      ['limit', 'query', false],
+    ]);
   });
 
   it('documents the optional Idempotency-Key header on POST /v1/runs only', () => {
-    expect(operation('/v1/runs', 'post')?.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } })]);
+    expect(operation('/v1/runs', 'post')?.parameters).toEqual([expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false })]);
     expect(operation('/v1/environments', 'post')).not.toHaveProperty('parameters');
   });
 
@@ -39,35 +54,45 @@ describe('openApiDocument paths', () => {
 });
 
 describe('openApiDocument request bodies', () => {
-  const withBody = routes.filter((r) => r.body);
+  const names = new Map(Object.entries(doc.components.schemas).map(([name]) => [name.replace(/Input$/, ''), name]));
+  const withBody = routes.filter((r) => r.body ?? r.serviceBody).map((r) => ({ ...r, name: bodyName(r.body ?? r.serviceBody) }));
 
   it('covers the creating routes', () => {
-    expect(withBody.map((r) => r.body)).toEqual(['EnvironmentSpec', 'DatasetSpec', 'ProjectSpec', 'RunRequest', 'AliasRequest', 'ApprovalRequest', 'ApprovalRequest', 'ScheduleSpec', 'NoteRequest', 'NoteRequest', 'BackfillRequest', 'RollbackRequest', 'PredictRequest', 'ExperimentSpec', 'ExtendRequest']);
+    expect(withBody.map((r) => r.name)).toEqual(['EnvironmentSpec', 'DatasetSpec', 'ProjectSpec', 'RunRequest', 'AliasRequest', 'ApprovalRequest', 'ApprovalRequest', 'ScheduleSpec', 'NoteRequest', 'NoteRequest', 'BackfillRequest', 'RollbackRequest', 'PredictRequest', 'ExperimentSpec', 'ExtendRequest']);
   });
 
-  it.each(withBody.map((r) => [r.method, r.path, r.body!] as const))('%s %s references components.schemas.%s, which exists', (method, path, body) => {
+  it.each(withBody.map((r) => [r.method, r.path, r.name] as const))('%s %s references components.schemas.%s, which exists', (method, path, body) => {
     const ref = operation(path, method.toLowerCase())?.requestBody?.content['application/json']?.schema.$ref;
-    expect(ref).toBe(`#/components/schemas/${body}`);
-    expect(schemas[body]).toBeTypeOf('object');
+    expect(ref).toBe(`#/components/schemas/${names.get(body)}`);
+    expect(schemas[names.get(body)!]).toBeTypeOf('object');
   });
 
   it('has no request body on routes that take none', () => {
-    for (const route of routes.filter((r) => !r.body)) expect(operation(route.path, route.method.toLowerCase())).not.toHaveProperty('requestBody');
+    for (const route of routes.filter((r) => !r.body && !r.serviceBody)) expect(operation(route.path, route.method.toLowerCase())).not.toHaveProperty('requestBody');
   });
 });
 
+function bodyName(schema: unknown): string {
+  const found = Object.entries(NAMED).find(([, s]) => s === schema);
+  return found ? found[0] : 'unnamed';
+}
+
 describe('openApiDocument schemas', () => {
+  it('serves the document at /openapi.json', () => {
+    expect(doc.paths).toHaveProperty('/openapi.json');
+  });
+
   it('describes EnvironmentSpec input: name and python_version required, defaulted fields optional', () => {
-    expect(schemas.EnvironmentSpec?.required?.sort()).toEqual(['name', 'python_version']);
-    expect(schemas.EnvironmentSpec?.properties).toHaveProperty('dependencies');
+    expect(schemas.EnvironmentSpecInput?.required?.sort()).toEqual(['name', 'python_version']);
+    expect(schemas.EnvironmentSpecInput?.properties).toHaveProperty('dependencies');
   });
 
   it('does not offer spec_digest as an EnvironmentSpec input field', () => {
-    expect(schemas.EnvironmentSpec?.properties).not.toHaveProperty('spec_digest');
-    expect(schemas.EnvironmentSpec?.additionalProperties).toBe(false);
+    expect(schemas.EnvironmentSpecInput?.properties).not.toHaveProperty('spec_digest');
+    expect(schemas.EnvironmentSpecInput?.additionalProperties).toBe(false);
   });
 
   it('requires only the project in a RunRequest', () => {
-    expect(schemas.RunRequest?.required).toEqual(['project']);
+    expect(schemas.RunRequestInput?.required).toEqual(['project']);
   });
 });

@@ -1,0 +1,36 @@
+import { SpecValidationError } from '../../core/errors.js';
+
+/** Largest request body accepted (1 MiB); larger ones are answered 413. */
+export const MAX_BODY_BYTES = 1 << 20;
+/** Deepest nesting of objects and arrays accepted in a body; deeper ones are answered 400. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Parses a JSON request body: an empty body is `{}`; invalid or too-deep JSON is a SpecValidationError naming `body`. */
+export function parseJsonBody(text: string): unknown {
+  if (!text.trim()) return {};
+  // Checked on the text, before parsing, so a hostile nesting never reaches recursive code.
+  if (nestingDepth(text) > MAX_JSON_DEPTH) throw new SpecValidationError([{ path: 'body', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }]);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new SpecValidationError([{ path: 'body', message: 'not valid JSON' }]);
+  }
+  return value;
+}
+
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+    else if (c === '}' || c === ']') depth--;
+  }
+  return deepest;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { RunStatus } from '../../core/pipeline/run-progress.js';
+import { TriggerKind } from '../../core/specs/index.js';
+
+/** Request schemas owned by the HTTP layer; the spec schemas live in core/specs. */
+export const PredictRequest = z.object({ instances: z.array(z.union([z.array(z.number()), z.record(z.string(), z.number())])).min(1) });
+
+export const RollbackRequest = z
+  .object({
+    to_version: z.number().int().min(1).optional(),
+    reason: z.string().max(1000).optional(),
+    /** Who rolls back (recorded in the alias history). */
+    by: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+
+/** Pause or unpause, with an optional note shown with the schedule. */
+export const NoteRequest = z.object({ note: z.string().max(1000).optional() }).strict();
+
+export const ExtendRequest = z.object({ max_trial_count: z.number().int().min(1) });
+
+const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'rejected', 'cancelled'] as const satisfies readonly RunStatus[];
+
+/** A query value that must be a whole number in [min, max]; query values arrive as text. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** `GET /v1/runs` filters. */
+export const RunsQuery = z
+  .object({
+    project: z.string().min(1).optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    trigger: TriggerKind.optional(),
+    schedule: z.string().min(1).optional(),
+    /** Default 50. */
+    limit: wholeNumber(1, 1000).optional(),
+  })
+  .strict();
+
+/** `GET /v1/approvals` filter. */
+export const ApprovalsQuery = z.object({ model: z.string().min(1).optional() }).strict();
+
+/** No query parameter at all: the default for a route that declares none. */
+export const NoQuery = z.object({}).strict();
+
+/** Headers `POST /v1/runs` reads; the key's own rules are checked by the service. */
+export const IdempotencyHeaders = z.looseObject({
+  'idempotency-key': z.string().describe('Up to 200 printable ASCII characters. A repeated (or racing) start with the same key and body returns the run the key names, with `existing: true`; with another body it is a 409.').optional(),
+});
