@@ -36,7 +36,11 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
   });
   app.server.maxConnections = options.maxConnections ?? 256;
   const allowed = allowedHostNames(bindHost, options.allowedHosts);
-  app.addHook('onRequest', async (request) => checkHostAndOrigin(request, allowed));
+  // Liveness carries no data and is probed by address (a kubelet's Host is the pod IP): it skips the Host check.
+  app.addHook('onRequest', async (request) => {
+    if (request.url === '/v1/health' && request.method === 'GET') return;
+    checkHostAndOrigin(request, allowed);
+  });
   // Only JSON bodies: a form or text/plain body (what a cross-site page can send without preflight) is a 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {

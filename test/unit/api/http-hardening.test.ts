@@ -73,6 +73,11 @@ describe('HTTP hardening: what is still accepted', () => {
     expect((await send('GET', '/v1/runs?limit=5&status=failed', headers)).status).toBe(200);
   });
 
+  it('liveness under any Host (a kubelet probes by pod address), and nothing else under it', async () => {
+    expect((await send('GET', '/v1/health', { host: '10.244.0.7:8580' })).status).not.toBe(421);
+    expect((await send('GET', '/v1/runs', { host: '10.244.0.7:8580' })).status).toBe(421);
+  });
+
   it('a POST whose Origin is the API itself', async () => {
     const { port } = new URL(server.url);
     expect((await send('POST', '/v1/runs/r1/cancel', { origin: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}` })).status).toBe(202);
