@@ -114,6 +114,20 @@ export class KilnService {
     return resolved;
   }
 
+  /**
+   * Makes sure every dataset that declares `watch` has its watch schedule (one deleted by hand,
+   * or a dataset saved before watchers existed). Run when the API starts; returns those it fixed.
+   */
+  async reconcileWatchSchedules(): Promise<string[]> {
+    const fixed: string[] = [];
+    for (const { spec } of await this.metadata.datasets.list()) {
+      if (!spec.watch) continue;
+      const done = await syncDatasetWatchSchedule(this.options.temporal, spec, { taskQueue: this.options.taskQueue });
+      if (done === 'created') fixed.push(spec.name);
+    }
+    return fixed;
+  }
+
   async listDatasets() {
     return this.metadata.datasets.list();
   }

@@ -113,6 +113,12 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     });
     let apiUrl: string | undefined;
     if (options.api !== false) {
+      // Watchers are Temporal Schedules: recreate any that a dataset declares but Temporal lacks.
+      const restored = await service.reconcileWatchSchedules().catch((error: unknown) => {
+        console.error(`kiln: could not check the dataset watch schedules: ${error instanceof Error ? error.message : error}`);
+        return [];
+      });
+      if (restored.length) console.error(`kiln: recreated the watch schedule of ${restored.join(', ')}`);
       // The host of the configured API URL is how the CLI reaches us, so it is always allowed.
       const allowedHosts = [...config.apiAllowedHosts, new URL(config.apiUrl).hostname.toLowerCase()];
       const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, { allowedHosts });

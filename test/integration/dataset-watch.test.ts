@@ -12,13 +12,13 @@ import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newDataRunId, type DatasetCheck } from '../../activities/dataset-watch.js';
 import { readSpecFile } from '../../api/cli/apply-file.js';
-import { KilnApiError, type KilnApiClient } from '../../api/client/kiln-api-client.js';
+import { KilnApiClient, KilnApiError } from '../../api/client/kiln-api-client.js';
 import type { KilnConfig } from '../../core/config.js';
 import { datasetVersionId, sha256Hex } from '../../core/datasets/dataset-version.js';
 import { WORKFLOW_TYPES } from '../../core/pipeline/workflow-ids.js';
 import { datasetWatchScheduleId } from '../../core/schedules/dataset-watch-schedule.js';
 import { KilnKind, KilnTrigger } from '../../core/temporal/search-attributes.js';
-import type { EmbeddedStack } from '../../workers/embedded-stack.js';
+import { startEmbeddedStack, type EmbeddedStack } from '../../workers/embedded-stack.js';
 import { eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
 import { waitForRun } from '../support/wait-for-run.js';
@@ -177,5 +177,18 @@ describe('the watch schedule follows the dataset spec', () => {
     expect((error as KilnApiError).fields?.map((f) => f.path)).toEqual(['dataset.watch.every']);
     expect(await stack.backends.metadata.datasets.get(dataset)).toBeUndefined();
     await expect(stack.client.schedule.getHandle(datasetWatchScheduleId(dataset)).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+});
+
+describe('watch schedules follow the specs across restarts', () => {
+  it('the API recreates a watch schedule that Temporal lost, when it starts', async () => {
+    const dataset = unique('reconciled');
+    await register(dataset, { every: '1h' });
+    await stack.client.schedule.getHandle(datasetWatchScheduleId(dataset)).delete();
+    await stack.stop();
+    stack = await startEmbeddedStack(config, { ephemeralApiPort: true });
+    client = new KilnApiClient(stack.apiUrl!);
+    const described = await stack.client.schedule.getHandle(datasetWatchScheduleId(dataset)).describe();
+    expect(described.spec.intervals?.[0]?.every).toBe(3_600_000);
   });
 });
