@@ -4,7 +4,7 @@ import { datasetVersionId, sha256Hex, splitParamsOf } from '../core/datasets/dat
 import { storeDatasetBytes } from '../core/datasets/store-dataset-version.js';
 import { NotFoundError } from '../core/errors.js';
 import { idempotentRunId } from '../core/pipeline/idempotent-run-id.js';
-import { gpuTaskQueue } from '../core/pipeline/stage-resources.js';
+import { gpuQueueOf } from '../core/pipeline/stage-resources.js';
 import { resolveRun } from '../core/runs/resolve-run.js';
 import { startPipelineRun } from '../core/runs/start-pipeline.js';
 import type { DatasetSpec } from '../core/specs/dataset.js';
@@ -37,8 +37,8 @@ export function newDataRunId(project: string, versionId: string): string {
 
 /** The new-data watcher's check (workflows/dataset-watch.ts runs it on a Temporal Schedule). */
 export function createDatasetWatchActivities({ metadata, artifacts, temporal, config }: ActivityDeps) {
-  const gpuSlots = config.executor === 'kubernetes' ? (config.kubernetes?.gpuSlots ?? 0) : 0;
-  const runOptions = gpuSlots > 0 ? { gpuTaskQueue: gpuTaskQueue(config.taskQueue) } : {};
+  const gpuQueue = gpuQueueOf(config);
+  const runOptions = gpuQueue ? { gpuTaskQueue: gpuQueue } : {};
 
   async function recordStoredVersion(spec: DatasetSpec, bytes: Buffer): Promise<string> {
     const stored = await storeDatasetBytes(artifacts, spec, bytes);

@@ -1,6 +1,5 @@
-import { stageResources } from '../core/pipeline/stage-resources.js';
 import { resolveRun } from '../core/runs/resolve-run.js';
-import { gpuTaskQueue } from '../core/pipeline/stage-resources.js';
+import { gpuQueueOf, stageResources } from '../core/pipeline/stage-resources.js';
 import { CHAMPION } from '../core/specs/promotion.js';
 import type { RunRequest } from '../core/specs/run-request.js';
 import type { PipelineInput } from '../workflows/pipeline-input.js';
@@ -66,8 +65,8 @@ export function createPromotionActivities({ metadata, environments, cluster, con
   return {
     /** Resolves a scheduled run's request against the registered project at fire time. */
     async resolveRun(request: RunRequest): Promise<Omit<PipelineInput, 'runId'>> {
-      const gpuSlots = config.executor === 'kubernetes' ? (config.kubernetes?.gpuSlots ?? 0) : 0;
-      return resolveRun(metadata, request, gpuSlots > 0 ? { gpuTaskQueue: gpuTaskQueue(config.taskQueue) } : {});
+      const gpuQueue = gpuQueueOf(config);
+      return resolveRun(metadata, request, gpuQueue ? { gpuTaskQueue: gpuQueue } : {});
     },
 
     /** Who the challenger faces, and the champion's evaluation on the challenger's split. */

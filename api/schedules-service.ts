@@ -2,6 +2,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type Schedu
 import { optionalDateToTs, tsToMs } from '@temporalio/common/lib/time.js';
 import { ConflictError, NotFoundError, SpecValidationError } from '../core/errors.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
+import type { ModelVersionRecord } from '../core/metadata/models-repository.js';
 import { resolveRun } from '../core/runs/resolve-run.js';
 import { SCHEDULE_ID_PREFIX, scheduleCreateOptions, scheduleId, scheduleUpdateOptions, temporalOverlap } from '../core/schedules/schedule-options.js';
 import { BackfillRequest, MAX_BACKFILL_RUNS, ScheduleSpec, describeCadence, parseSpec } from '../core/specs/index.js';
@@ -164,7 +165,8 @@ export class SchedulesService {
     const spec = specOf(description);
     if (!spec) throw new ConflictError('schedule', `${scheduleId(name)} exists but was not created by Kiln`);
     const { info, state } = description;
-    const recent = await Promise.all(info.recentActions.slice(-10).reverse().map((action) => this.recentRun(action.action.workflow.workflowId, action.scheduledAt, action.takenAt)));
+    const versionsOf = memoizeOne((model: string) => this.options.metadata.models.list(model));
+    const recent = await Promise.all(info.recentActions.slice(-10).reverse().map((action) => this.recentRun(action.action.workflow.workflowId, action.scheduledAt, action.takenAt, versionsOf)));
     const base = this.options.webUiUrl;
     return {
       name,
@@ -184,7 +186,7 @@ export class SchedulesService {
     };
   }
 
-  private async recentRun(runId: string, scheduledAt: Date, takenAt: Date): Promise<ScheduleRunView> {
+  private async recentRun(runId: string, scheduledAt: Date, takenAt: Date, versionsOf: (model: string) => Promise<ModelVersionRecord[]>): Promise<ScheduleRunView> {
     const { metadata } = this.options;
     const record = await metadata.runs.getRun(runId);
     const base = { run_id: runId, scheduled_at: scheduledAt.toISOString(), taken_at: takenAt.toISOString() };
@@ -196,10 +198,19 @@ export class SchedulesService {
       const error = described.status.name === 'FAILED' ? await handle.result().then(() => undefined, (e: unknown) => ((e as Error).cause as Error | undefined)?.message) : undefined;
       return { ...base, status: described.status.name.toLowerCase(), ...(error ? { error } : {}) };
     }
-    const version = (await metadata.models.list(record.modelName)).find((v) => v.runId === runId)?.version;
+    const version = (await versionsOf(record.modelName)).find((v) => v.runId === runId)?.version;
     const promote = record.stages.find((s) => s.stage === 'promote')?.message ?? undefined;
     return { ...base, status: record.status, ...(version ? { model_version: version } : {}), ...(promote ? { promotion: promote } : {}), ...(record.error ? { error: record.error } : {}) };
   }
+}
+
+/** `fn` by argument, each called once (a schedule's runs are all of one model). */
+function memoizeOne<A, R>(fn: (arg: A) => Promise<R>): (arg: A) => Promise<R> {
+  const seen = new Map<A, Promise<R>>();
+  return (arg) => {
+    if (!seen.has(arg)) seen.set(arg, fn(arg));
+    return seen.get(arg)!;
+  };
 }
 
 /** The Kiln spec a schedule's action carries, if it is one of Kiln's. */

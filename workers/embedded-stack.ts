@@ -6,7 +6,7 @@ import { kilnRoutes } from '../api/http/routes.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
 import { ModelDeployer } from '../core/serving/model-deployer.js';
 import { requireTool } from '../core/environments/tool-paths.js';
-import { gpuTaskQueue } from '../core/pipeline/stage-resources.js';
+import { gpuQueueOf, gpuTaskQueue } from '../core/pipeline/stage-resources.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { registerSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { createKilnWorker } from './create-worker.js';
@@ -106,7 +106,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       temporal: client,
       metadata: backends.metadata,
       taskQueue: config.taskQueue,
-      ...(config.executor === 'kubernetes' && (config.kubernetes?.gpuSlots ?? 0) > 0 ? { gpuTaskQueue: gpuTaskQueue(config.taskQueue) } : {}),
+      ...(gpuQueueOf(config) ? { gpuTaskQueue: gpuQueueOf(config) } : {}),
       namespace: config.temporalNamespace,
       webUiUrl,
       artifacts: backends.artifacts,

@@ -20,3 +20,11 @@ export function stageResources(spec: EnvironmentResourceSpec): { cpu?: string; m
 export function gpuTaskQueue(taskQueue: string): string {
   return `${taskQueue}-gpu`;
 }
+
+/**
+ * The GPU queue when stages run on Kubernetes with KILN_GPU_SLOTS > 0, otherwise undefined (GPU
+ * stages then use the run's own queue). Structural parameter: this module stays free of config imports.
+ */
+export function gpuQueueOf(config: { executor: string; taskQueue: string; kubernetes?: { gpuSlots?: number } | undefined }): string | undefined {
+  return config.executor === 'kubernetes' && (config.kubernetes?.gpuSlots ?? 0) > 0 ? gpuTaskQueue(config.taskQueue) : undefined;
+}
