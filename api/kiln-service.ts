@@ -21,6 +21,8 @@ import { startPipelineRun } from '../core/runs/start-pipeline.js';
 import { environmentDigest } from '../core/specs/environment-digest.js';
 import { KilnRunStatus } from '../core/temporal/search-attributes.js';
 import type { PipelineInput, PipelineResume, PipelineStart } from '../workflows/pipeline-input.js';
+import type { OidcSettings } from '../core/config.js';
+import { AccessService } from './access/access-service.js';
 import { ExperimentsService } from './experiments-service.js';
 import { rollbackModel } from './model-rollback.js';
 import { ModelsService } from './models-service.js';
@@ -36,6 +38,8 @@ export interface KilnServiceOptions {
   namespace: string;
   /** Temporal Web UI base URL, for links to runs. */
   webUiUrl?: string;
+  /** OIDC/JWT bearer tokens accepted besides API tokens. */
+  oidc?: OidcSettings;
   /** The artifact store; `s3://` dataset paths are checked through it (an S3 store). Absent: they are rejected. */
   artifacts?: ArtifactStore;
 }
@@ -51,6 +55,8 @@ export class KilnService {
   readonly schedules: SchedulesService;
   /** Aliases, approvals and the continuous-training loop of a model (api/models-service.ts). */
   readonly models: ModelsService;
+  /** Users, service accounts, roles, bindings, tokens, audit log; what the API asks of access control (api/access). */
+  readonly access: AccessService;
 
   constructor(private readonly options: KilnServiceOptions) {
     this.experiments = new ExperimentsService({
@@ -62,6 +68,7 @@ export class KilnService {
     });
     this.schedules = new SchedulesService({ temporal: options.temporal, metadata: options.metadata, taskQueue: options.taskQueue, namespace: options.namespace, webUiUrl: options.webUiUrl });
     this.models = new ModelsService({ temporal: options.temporal, metadata: options.metadata, schedules: this.schedules });
+    this.access = new AccessService({ metadata: options.metadata, temporal: options.temporal, schedules: this.schedules, ...(options.oidc ? { oidc: options.oidc } : {}) });
   }
 
   private get metadata() {

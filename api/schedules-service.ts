@@ -146,6 +146,12 @@ export class SchedulesService {
     return { name, runs: times.length, fire_times: times };
   }
 
+  /** The project a schedule runs, for access control; undefined when there is no such Kiln schedule. */
+  async projectOf(name: string): Promise<string | undefined> {
+    const description = await this.describeOrUndefined(name);
+    return description && specOf(description)?.project;
+  }
+
   private async describe(name: string): Promise<ScheduleDescription> {
     const found = await this.describeOrUndefined(name);
     if (!found) throw new NotFoundError('schedule', name);

@@ -21,15 +21,15 @@ import { ROOT, startBenchStack } from './lib/bench-stack.js';
 import { table, verdict } from './lib/report.js';
 
 const say = (message: string) => process.stderr.write(`bench: ${message}\n`);
-const curves = (name: string, overrides: Partial<ExperimentSpecInput>) => ({
+const curves = (name: string, overrides: Partial<ExperimentSpecInput> & Pick<ExperimentSpecInput, 'parameters'>): ExperimentSpecInput => ({
   name,
   project: 'curves',
-  objective: { metric: 'accuracy', goal: 'maximize' },
+  objective: { metric: 'accuracy', goal: 'maximize' as const },
   algorithm: { name: 'grid' },
   ...overrides,
 });
 
-async function runExperiment(client: KilnApiClient, spec: unknown): Promise<ExperimentView> {
+async function runExperiment(client: KilnApiClient, spec: Parameters<KilnApiClient['createExperiment']>[0]): Promise<ExperimentView> {
   const { experiment_id } = await client.createExperiment(spec);
   for (;;) {
     const view = await client.getExperiment(experiment_id);

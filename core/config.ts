@@ -20,6 +20,13 @@ export const ENV_NAMES = {
   apiPort: 'KILN_API_PORT',
   apiHost: 'KILN_API_HOST',
   apiAllowedHosts: 'KILN_API_ALLOWED_HOSTS',
+  token: 'KILN_TOKEN',
+  credentialsFile: 'KILN_CREDENTIALS_FILE',
+  oidcIssuer: 'KILN_OIDC_ISSUER',
+  oidcAudience: 'KILN_OIDC_AUDIENCE',
+  oidcJwksUrl: 'KILN_OIDC_JWKS_URL',
+  oidcUserClaim: 'KILN_OIDC_USER_CLAIM',
+  oidcTeamClaim: 'KILN_OIDC_TEAM_CLAIM',
   bundleFromSource: 'KILN_BUNDLE_FROM_SOURCE',
   databaseUrl: 'KILN_DATABASE_URL',
   artifactsUrl: 'KILN_ARTIFACTS_URL',
@@ -66,6 +73,12 @@ export interface KilnConfig {
    * `KILN_API_ALLOWED_HOSTS`; default none.
    */
   apiAllowedHosts: string[];
+  /** The CLI's API token for a remote API (`KILN_TOKEN`); unset: `kiln login`'s, then the data directory's admin token. */
+  token: string | undefined;
+  /** Where `kiln login` keeps tokens by API URL (0600). Default `~/.config/kiln/credentials.json`. */
+  credentialsFile: string;
+  /** OIDC/JWT bearer tokens accepted besides API tokens; unset unless issuer, audience and JWKS URL are all given. */
+  oidc: OidcSettings | undefined;
   /** The repository root (holds sdk/python, scripts/tool-versions.sh). */
   installDir: string;
   /** Bundle workflows from sources even when a prebuilt bundle exists (`KILN_BUNDLE_FROM_SOURCE=1`). Default false. */
@@ -85,6 +98,19 @@ export interface KilnConfig {
   stageIo: { plan: string | undefined; root: string | undefined };
   /** Inside a model-server pod (`kiln serving-io`): the plan and serving root its init container uses. */
   servingIo: { plan: string | undefined; root: string | undefined };
+}
+
+export interface OidcSettings {
+  /** Required `iss` claim (`KILN_OIDC_ISSUER`). */
+  issuer: string;
+  /** Required `aud` claim (`KILN_OIDC_AUDIENCE`). */
+  audience: string;
+  /** Where the issuer's signing keys are served (`KILN_OIDC_JWKS_URL`). */
+  jwksUrl: string;
+  /** The claim that names the user (`KILN_OIDC_USER_CLAIM`); default `sub`. */
+  userClaim: string;
+  /** A claim naming the user's team (`KILN_OIDC_TEAM_CLAIM`); default none. */
+  teamClaim: string | undefined;
 }
 
 export type ConfigOverrides = Partial<KilnConfig>;
@@ -115,6 +141,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     apiPort,
     apiUrl: overrides.apiUrl ?? env[ENV_NAMES.apiUrl] ?? `http://${apiHost}:${apiPort}`,
     apiAllowedHosts: overrides.apiAllowedHosts ?? listFrom(env[ENV_NAMES.apiAllowedHosts]),
+    token: overrides.token ?? (env[ENV_NAMES.token] || undefined),
+    oidc: overrides.oidc ?? oidcFrom(env),
+    credentialsFile: resolve(overrides.credentialsFile ?? env[ENV_NAMES.credentialsFile] ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'kiln', 'credentials.json')),
     installDir: overrides.installDir ?? INSTALL_DIR,
     bundleFromSource: overrides.bundleFromSource ?? env[ENV_NAMES.bundleFromSource] === '1',
     databaseUrl: overrides.databaseUrl ?? (env[ENV_NAMES.databaseUrl] || undefined),
@@ -163,6 +192,22 @@ function kubernetesFrom(env: NodeJS.ProcessEnv): KubernetesSettings {
   return parsed.data;
 }
 
+/** OIDC settings when any KILN_OIDC_* is set; a partial set is an error naming what is missing. */
+function oidcFrom(env: NodeJS.ProcessEnv): OidcSettings | undefined {
+  const issuer = env[ENV_NAMES.oidcIssuer] || undefined;
+  const audience = env[ENV_NAMES.oidcAudience] || undefined;
+  const jwksUrl = env[ENV_NAMES.oidcJwksUrl] || undefined;
+  if (!issuer && !audience && !jwksUrl) return undefined;
+  const missing = [[ENV_NAMES.oidcIssuer, issuer], [ENV_NAMES.oidcAudience, audience], [ENV_NAMES.oidcJwksUrl, jwksUrl]].filter(([, v]) => !v).map(([n]) => n);
+  if (missing.length) throw new Error(`OIDC: set ${missing.join(' and ')} too (or none of KILN_OIDC_*)`);
+  try {
+    new URL(jwksUrl!);
+  } catch {
+    throw new Error(`${ENV_NAMES.oidcJwksUrl}: expected a URL, got ${JSON.stringify(jwksUrl)}`);
+  }
+  return { issuer: issuer!, audience: audience!, jwksUrl: jwksUrl!, userClaim: env[ENV_NAMES.oidcUserClaim] || 'sub', teamClaim: env[ENV_NAMES.oidcTeamClaim] || undefined };
+}
+
 function intFrom(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
@@ -179,6 +224,8 @@ export function homePaths(home: string) {
     work: join(home, 'work'),
     temporalDb: join(home, 'temporal', 'temporal.sqlite'),
     logs: join(home, 'logs'),
+    /** The admin token `kiln up` writes on first start (0600), which the CLI on this data directory uses. */
+    adminToken: join(home, 'credentials', 'admin.token'),
   };
 }
 

@@ -42,6 +42,23 @@ export class ConflictError extends Error {
   }
 }
 
+/** No credentials, or credentials that prove nothing (unknown, expired, revoked, bad signature). HTTP 401. */
+export class UnauthenticatedError extends Error {
+  override readonly name = 'UnauthenticatedError';
+}
+
+/** The caller is known but no binding grants what the request needs. HTTP 403. */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+  constructor(
+    readonly permission: string,
+    readonly resource: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** An error about one field of a spec (dotted path) that the spec's schema could not catch. */
 abstract class FieldError extends Error {
   constructor(

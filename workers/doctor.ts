@@ -1,3 +1,4 @@
+import { cliToken } from '../api/cli/credentials.js';
 import { checkArtifactStore } from '../core/artifacts/check-artifact-store.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
 import { findPythonInterpreter } from '../core/environments/find-python.js';
@@ -6,7 +7,7 @@ import { checkDatabase } from '../core/metadata/check-database.js';
 import { runningDevServerAddress, waitForFrontend } from '../core/temporal/dev-server.js';
 
 export interface BackendCheck {
-  backend: 'temporal' | 'database' | 'artifact store' | 'python runtime';
+  backend: 'temporal' | 'database' | 'artifact store' | 'python runtime' | 'auth';
   ok: boolean;
   /** What was checked and found, or why it failed, in one line. */
   detail: string;
@@ -20,6 +21,7 @@ export async function runDoctor(config: KilnConfig): Promise<BackendCheck[]> {
     checkDatabase(config.databaseUrl, paths.database).then((r) => toCheck('database', r)),
     checkArtifactStore(config.artifactsUrl, paths.artifacts).then((r) => toCheck('artifact store', r)),
     checkPython(config),
+    Promise.resolve(checkAuth(config)),
   ]);
 }
 
@@ -46,6 +48,20 @@ async function checkTemporal(config: KilnConfig): Promise<BackendCheck> {
   } catch {
     return { backend: 'temporal', ok: false, detail: `cannot reach Temporal at ${address} (is it running? check TEMPORAL_ADDRESS)` };
   }
+}
+
+/** How the API authenticates callers, and which token this CLI would send. */
+function checkAuth(config: KilnConfig): BackendCheck {
+  const mode = config.oidc ? `API tokens + OIDC (issuer ${config.oidc.issuer}, audience ${config.oidc.audience}, user claim ${config.oidc.userClaim})` : 'API tokens (OIDC off)';
+  let source: string;
+  try {
+    source = cliToken(config).source;
+  } catch (error) {
+    return { backend: 'auth', ok: false, detail: `${mode}; ${(error as Error).message}` };
+  }
+  const from = { KILN_TOKEN: 'KILN_TOKEN', 'kiln login': `kiln login (${config.credentialsFile})`, 'admin token': `the admin token in ${homePaths(config.home).adminToken}`, none: '' }[source];
+  // No token yet is fine before the first `kiln up`, which writes the admin token.
+  return { backend: 'auth', ok: true, detail: `${mode}; the CLI sends ${from || `no token yet (\`kiln up\` writes ${homePaths(config.home).adminToken}; or KILN_TOKEN / kiln login)`}` };
 }
 
 async function checkPython(config: KilnConfig): Promise<BackendCheck> {

@@ -29,6 +29,8 @@ export interface EmbeddedStack {
   temporalAddress: string;
   webUiUrl: string | undefined;
   apiUrl: string | undefined;
+  /** The local administrator's token (also in `$KILN_HOME/credentials/admin.token`); set when the API runs. */
+  adminToken: string | undefined;
   client: Client;
   service: KilnService;
   backends: Backends;
@@ -110,8 +112,10 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       namespace: config.temporalNamespace,
       webUiUrl,
       artifacts: backends.artifacts,
+      ...(config.oidc ? { oidc: config.oidc } : {}),
     });
     let apiUrl: string | undefined;
+    let adminToken: string | undefined;
     if (options.api !== false) {
       // Watchers are Temporal Schedules: recreate any that a dataset declares but Temporal lacks.
       const restored = await service.reconcileWatchSchedules().catch((error: unknown) => {
@@ -121,11 +125,15 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       if (restored.length) console.error(`kiln: recreated the watch schedule of ${restored.join(', ')}`);
       // The host of the configured API URL is how the CLI reaches us, so it is always allowed.
       const allowedHosts = [...config.apiAllowedHosts, new URL(config.apiUrl).hostname.toLowerCase()];
-      const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, { allowedHosts });
+      // The first start makes an administrator and leaves its token where the local CLI finds it.
+      const admin = await service.access.bootstrapAdmin(homePaths(config.home).adminToken);
+      if (admin.created) console.error(`kiln: created the admin token in ${homePaths(config.home).adminToken} (mode 0600; the CLI on this data directory uses it)`);
+      adminToken = admin.token;
+      const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, { allowedHosts, security: service.access });
       stops.push(() => api.close());
       apiUrl = api.url;
     }
-    return { temporalAddress, webUiUrl, apiUrl, client, service, backends, stop };
+    return { temporalAddress, webUiUrl, apiUrl, adminToken, client, service, backends, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,18 +1,28 @@
+import type { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { SpecValidationError } from '../../core/errors.js';
+import { DatasetSpec, EnvironmentSpec, ProjectSpec, ScheduleSpec, parseSpec } from '../../core/specs/index.js';
 import { KilnApiError, type KilnApiClient } from '../client/kiln-api-client.js';
 
 /** A spec file: any of an environment, a dataset, a project and schedules; paths relative to the file. */
 export interface SpecFile {
-  environment?: Record<string, unknown>;
-  dataset?: Record<string, unknown>;
-  project?: Record<string, unknown>;
+  environment?: z.input<typeof EnvironmentSpec>;
+  dataset?: z.input<typeof DatasetSpec>;
+  project?: z.input<typeof ProjectSpec>;
   /** Each created, or updated in place when one of that name exists. */
-  schedules?: Record<string, unknown>[];
+  schedules?: z.input<typeof ScheduleSpec>[];
 }
 
-export function readSpecFile(path: string): SpecFile {
+/** A spec file as written, before its sections are checked. */
+interface RawSpecFile {
+  environment?: unknown;
+  dataset?: Record<string, unknown>;
+  project?: Record<string, unknown>;
+  schedules?: unknown;
+}
+
+function readRawSpecFile(path: string): RawSpecFile {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -20,7 +30,7 @@ export function readSpecFile(path: string): SpecFile {
     throw new SpecValidationError([{ path: 'file', message: `${path}: ${(error as Error).message}` }]);
   }
   if (typeof parsed !== 'object' || parsed === null) throw new SpecValidationError([{ path: 'file', message: `${path}: expected a JSON object` }]);
-  const spec = parsed as SpecFile;
+  const spec: RawSpecFile = { ...parsed };
   const base = dirname(resolve(path));
   const absolute = (p: unknown) => (typeof p === 'string' && !isAbsolute(p) ? resolve(base, p) : p);
   // An s3:// dataset path is not a file path: it stays as it is.
@@ -28,6 +38,20 @@ export function readSpecFile(path: string): SpecFile {
   if (spec.schedules !== undefined && !Array.isArray(spec.schedules)) throw new SpecValidationError([{ path: 'schedules', message: `${path}: expected a list of schedule specs` }]);
   if (spec.project) spec.project = { ...spec.project, source_dir: absolute(spec.project.source_dir) };
   return spec;
+}
+
+/**
+ * Checks each section with the schema the API checks it with, so a mistake is named before
+ * anything is sent (paths already made absolute).
+ */
+export function readSpecFile(path: string): SpecFile {
+  const raw = readRawSpecFile(path);
+  return {
+    ...(raw.environment === undefined ? {} : { environment: parseSpec(EnvironmentSpec, raw.environment, 'environment') }),
+    ...(raw.dataset === undefined ? {} : { dataset: parseSpec(DatasetSpec, raw.dataset, 'dataset') }),
+    ...(raw.project === undefined ? {} : { project: parseSpec(ProjectSpec, raw.project, 'project') }),
+    ...(raw.schedules === undefined ? {} : { schedules: (raw.schedules as unknown[]).map((s, i) => parseSpec(ScheduleSpec, s, `schedules[${i}]`)) }),
+  };
 }
 
 /** Applies environment, then dataset, then project, then schedules (each may refer to the ones before). */

@@ -13,11 +13,11 @@ import { watchRun } from './watch-run.js';
 export async function runDemo(config: KilnConfig, out = process.stdout): Promise<number> {
   const stack = await startEmbeddedStack(config, { ephemeralApiPort: true });
   try {
-    const client = new KilnApiClient(stack.apiUrl!);
+    const client = new KilnApiClient(stack.apiUrl!, { token: stack.adminToken });
     const exampleDir = join(config.installDir, 'examples', 'breast-cancer');
     const applied = await applySpecFile(client, readSpecFile(join(exampleDir, 'kiln.json')));
     out.write(`kiln: environment ${applied.environment?.name} (${applied.environment?.spec_digest.slice(0, 12)}) ${applied.environment?.build_status}\n`);
-    const started = await client.startRun({ project: applied.project?.name });
+    const started = await client.startRun({ project: applied.project!.name });
     const run = await watchRun(client, started.run_id, out);
     const instance = firstTestInstance(join(exampleDir, 'data', 'breast_cancer.csv'));
     const prediction = run.status === 'succeeded' ? await client.predict(run.modelName, [instance]) : undefined;

@@ -1,9 +1,14 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { SpecValidationError } from '../../core/errors.js';
+import { ExperimentSpec } from '../../core/specs/experiment.js';
+import { parseSpec } from '../../core/specs/index.js';
+import { PredictRequest } from '../http/request-schemas.js';
 import { KilnApiClient, KilnApiError } from '../client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from './apply-file.js';
 import { runDemo } from './demo.js';
+import { addAccessCommands } from './access-commands.js';
+import { cliToken } from './credentials.js';
 import { addModelCommands } from './model-commands.js';
 import { parseParamFlags } from './parse-params.js';
 import { addScheduleCommands } from './schedule-commands.js';
@@ -17,7 +22,7 @@ import { runForeground } from './up.js';
 import { watchRun } from './watch-run.js';
 
 const config = loadConfig();
-const api = () => new KilnApiClient(config.apiUrl);
+const api = () => new KilnApiClient(config.apiUrl, { token: cliToken(config).token });
 const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
@@ -114,6 +119,7 @@ run.command('list').option('-p, --project <name>').option('--status <status>').o
 
 addModelCommands(program, api);
 addScheduleCommands(program, api);
+addAccessCommands(program, config, api);
 
 const experiment = program.command('experiment').description('hyperparameter tuning experiments');
 experiment
@@ -121,7 +127,7 @@ experiment
   .requiredOption('-f, --file <spec.json>', 'experiment spec (JSON)')
   .option('-w, --watch', 'show the live trials table until it ends')
   .action(async (opts) => {
-    const created = await api().createExperiment(readJsonFile(opts.file));
+    const created = await api().createExperiment(parseSpec(ExperimentSpec, readJsonFile(opts.file)));
     process.stdout.write(`${created.experiment_id}\n`);
     if (created.web_ui_url) process.stderr.write(`web ui: ${created.web_ui_url}\n`);
     if (opts.watch) process.exitCode = (await watchExperiment(api(), created.experiment_id)).status === 'succeeded' ? 0 : 1;
@@ -164,7 +170,7 @@ program
     } catch {
       throw new SpecValidationError([{ path: 'instances', message: 'not valid JSON' }]);
     }
-    print(await api().predict(model, instances as unknown[]));
+    print(await api().predict(model, parseSpec(PredictRequest, { instances }).instances));
   });
 
 function exitCodeOf(status: string): number {

@@ -1,17 +1,7 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { KilnApiClient } from '../client/kiln-api-client.js';
 import { printJson, printView } from './output.js';
 import { renderModel, renderPending } from './render-model.js';
-
-/** Who is at the keyboard, for the alias history (until the API authenticates callers). */
-function whoAmI(): string {
-  try {
-    return userInfo().username || 'cli';
-  } catch {
-    return 'cli';
-  }
-}
 
 /** `kiln model …`: the registry, aliases, approvals and rollback. */
 export function addModelCommands(program: Command, api: () => KilnApiClient): void {
@@ -27,7 +17,7 @@ export function addModelCommands(program: Command, api: () => KilnApiClient): vo
     .description('serve the version that served before the current one (or --to-version N) again; champion moves back')
     .option('--to-version <n>', 'the registered version to serve')
     .option('--reason <text>', 'why (kept in the alias history)')
-    .action(async (name, opts) => printJson(await api().rollbackModel(name, opts.toVersion === undefined ? undefined : Number(opts.toVersion), { by: whoAmI(), ...(opts.reason ? { reason: opts.reason } : {}) })));
+    .action(async (name, opts) => printJson(await api().rollbackModel(name, opts.toVersion === undefined ? undefined : Number(opts.toVersion), opts.reason ? { reason: opts.reason } : {})));
   for (const decision of ['approve', 'reject'] as const) {
     model
       .command(`${decision} <name>`)
@@ -35,7 +25,7 @@ export function addModelCommands(program: Command, api: () => KilnApiClient): vo
       .requiredOption('--run <id>', 'the waiting run')
       .option('--reason <text>', 'why (kept in the run and the alias history)')
       .action(async (name, opts) => {
-        const result = await api().decide(name, decision, { run_id: opts.run, by: whoAmI(), ...(opts.reason ? { reason: opts.reason } : {}) });
+        const result = await api().decide(name, decision, { run_id: opts.run, ...(opts.reason ? { reason: opts.reason } : {}) });
         process.stdout.write(`${result.decision} ${result.model} v${result.version} (run ${result.run_id}) by ${result.by}\n`);
       });
   }
@@ -48,6 +38,6 @@ export function addModelCommands(program: Command, api: () => KilnApiClient): vo
   alias
     .command('set <name> <alias> <version>')
     .option('--reason <text>', 'why (kept in the alias history)')
-    .action(async (name, aliasName, version, opts) => printJson(await api().setAlias(name, { alias: aliasName, version: Number(version), by: whoAmI(), ...(opts.reason ? { reason: opts.reason } : {}) })));
+    .action(async (name, aliasName, version, opts) => printJson(await api().setAlias(name, { alias: aliasName, version: Number(version), ...(opts.reason ? { reason: opts.reason } : {}) })));
   alias.command('delete <name> <alias>').action(async (name, aliasName) => printJson(await api().deleteAlias(name, aliasName)));
 }

@@ -1,3 +1,4 @@
+import { ScheduleSpec, parseSpec } from '../../core/specs/index.js';
 import type { Command } from 'commander';
 import { SpecValidationError } from '../../core/errors.js';
 import type { KilnApiClient } from '../client/kiln-api-client.js';
@@ -13,7 +14,7 @@ export function addScheduleCommands(program: Command, api: () => KilnApiClient):
     .description('create a schedule from a spec file, or update the one with its name in place')
     .requiredOption('-f, --file <spec.json>', 'schedule spec (JSON)')
     .action(async (opts) => {
-      const view = await api().applySchedule(readJsonFile(opts.file));
+      const view = await api().applySchedule(parseSpec(ScheduleSpec, readJsonFile(opts.file), 'schedule'));
       process.stderr.write(`${view.created ? 'created' : 'updated'} schedule ${view.name}\n`);
       printLines(renderSchedule(view));
     });

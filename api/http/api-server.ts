@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchemaCompiler } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchemaCompiler } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SpecValidationError } from '../../core/errors.js';
@@ -11,9 +13,24 @@ import { MAX_BODY_BYTES, parseJsonBody } from './json-body.js';
 import { swaggerOptions } from './swagger-options.js';
 import { allowedHostNames, checkHostAndOrigin } from './request-guards.js';
 import { NoQuery } from './request-schemas.js';
+import { authorize, visibleItems, type ApiSecurity, type Caller, type RouteAccess } from './route-access.js';
 import type { Route } from './routes.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the bearer token checked out. */
+    caller: Caller | null;
+    /** The resource the request acted on, for the audit log (`project:fraud`). */
+    auditResource: string | null;
+  }
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
 export interface ApiServerOptions {
+  /** Authentication, authorization, ownership and the audit log (AccessService). */
+  security: ApiSecurity;
   /** Host names answered besides loopback names and the bind address (`KILN_API_ALLOWED_HOSTS`). Default none. */
   allowedHosts?: readonly string[];
   /** Most connections open at once; more are refused by the socket. Default 256. */
@@ -25,8 +42,17 @@ export interface ApiServerOptions {
 }
 
 /** The route table on Fastify: each part validated by the route's zod schemas, which also make /openapi.json. */
-export async function buildApiApp(routes: Route[], bindHost: string, options: ApiServerOptions = {}): Promise<FastifyInstance> {
+export async function buildApiApp(routes: Route[], bindHost: string, options: ApiServerOptions): Promise<FastifyInstance> {
+  const { security } = options;
+  const directoryOf = (request: FastifyRequest) => {
+    let directory = directories.get(request);
+    if (!directory) directories.set(request, (directory = security.directory()));
+    return directory;
+  };
   const app = Fastify({
+    // Our own ids: a client-sent X-Request-Id would let a caller forge audit entries' ids.
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
     bodyLimit: MAX_BODY_BYTES,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     http: { headersTimeout: options.headersTimeoutMs ?? 10_000 },
@@ -37,9 +63,24 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
   app.server.maxConnections = options.maxConnections ?? 256;
   const allowed = allowedHostNames(bindHost, options.allowedHosts);
   // Liveness carries no data and is probed by address (a kubelet's Host is the pod IP): it skips the Host check.
+  app.decorateRequest('caller', null);
+  app.decorateRequest('auditResource', null);
   app.addHook('onRequest', async (request) => {
-    if (request.url === '/v1/health' && request.method === 'GET') return;
+    const access = request.routeOptions.config.access;
+    if (access === 'public') return;
     checkHostAndOrigin(request, allowed);
+    // Every route but liveness needs a token, unknown paths included (no probing without one).
+    const principal = await security.authenticate(request.headers.authorization);
+    request.caller = { principal, grant: await security.grantOf(principal) };
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    if (!MUTATING_METHODS.has(request.method)) return payload;
+    await security.record(auditEntry(request, reply.statusCode, payload)).catch((error: unknown) => {
+      request.log.error({ err: error }, 'kiln: could not write the audit log');
+      console.error(`kiln: could not write the audit entry of request ${request.id}: ${error instanceof Error ? error.message : error}`);
+    });
+    return payload;
   });
   // Only JSON bodies: a form or text/plain body (what a cross-site page can send without preflight) is a 415.
   app.removeAllContentTypeParsers();
@@ -57,7 +98,9 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
     reply.code(404).header('content-type', 'application/json').send({ error: { type: 'NotFound', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
   await app.register(swagger, swaggerOptions);
-  app.get('/openapi.json', { schema: { summary: 'This document', querystring: NoQuery } }, async () => app.swagger());
+  // Per route (token endpoints), keyed by caller address.
+  await app.register(rateLimit, { global: false, errorResponseBuilder: (_request, context) => rateLimited(context.after) });
+  app.get('/openapi.json', { schema: { summary: 'This document', querystring: NoQuery }, config: { access: 'authenticated' } }, async () => app.swagger());
   for (const route of routes) {
     const bodySchema = route.body ?? route.serviceBody;
     app.route({
@@ -65,6 +108,8 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
       url: route.path.replace(/\{(\w+)\}/g, ':$1'),
       schema: {
         summary: route.summary,
+        description: accessDescription(route.access),
+        ...(route.access === 'public' ? { security: [] } : {}),
         params: route.params ?? pathParams(route.path),
         querystring: route.query ?? NoQuery,
         ...(route.headers ? { headers: route.headers } : {}),
@@ -73,13 +118,31 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
       },
       // A service-parsed body is only documented here; the service names its fields under its own root.
       ...(route.serviceBody ? { validatorCompiler: (req) => (req.httpPart === 'body' ? (data: unknown) => ({ value: data ?? {} }) : zodValidator({ ...req, schema: req.schema as z.ZodType })) } : {}),
+      config: { access: route.access, ...(route.rateLimit ? { rateLimit: route.rateLimit } : {}) },
+      preHandler: async (request) => {
+        if (route.access === 'public') return;
+        const caller = request.caller!;
+        const label = await authorize(route.access, { params: request.params as Record<string, string>, query: request.query as Record<string, unknown>, body: request.body, caller }, directoryOf(request));
+        request.auditResource = label ?? null;
+      },
       handler: async (request, reply) => {
-        const result = await route.handle({
+        const caller = request.caller;
+        let result = await route.handle({
           params: request.params as Record<string, string>,
           query: request.query as Record<string, unknown>,
           headers: request.headers,
           body: request.body ?? {},
+          caller: caller!,
         });
+        if (caller && typeof route.access === 'object') {
+          const { owns } = route.access;
+          if (owns) {
+            const name = (owns.nameOf as (r: unknown) => string)(result);
+            await security.claim(owns.kind, name, caller.principal);
+            request.auditResource ??= `${owns.kind}:${name}`;
+          }
+          result = await visibleItems(route.access, caller, result, directoryOf(request));
+        }
         reply.code(route.status ?? 200).header('content-type', 'application/json');
         return JSON.stringify(result);
       },
@@ -88,8 +151,13 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
   return app;
 }
 
+const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** One resource directory per request: lookups are remembered for the request only. */
+const directories = new WeakMap<FastifyRequest, ReturnType<ApiSecurity['directory']>>();
+
 /** Starts the API on `host:port` (0: a port the OS picks). */
-export async function startApiServer(routes: Route[], host: string, port: number, options: ApiServerOptions = {}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startApiServer(routes: Route[], host: string, port: number, options: ApiServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const app = await buildApiApp(routes, host, options);
   await app.listen({ host, port });
   const address = app.server.address();
@@ -142,6 +210,40 @@ function fromFastifyError(thrown: unknown): unknown {
       return new HttpRequestError(status, status === 500 ? 'InternalError' : 'BadRequest', thrown.message, [], { cause: thrown });
     }
   }
+}
+
+function auditEntry(request: FastifyRequest, status: number, payload: unknown) {
+  const access = request.routeOptions.config.access;
+  let message: string | null = null;
+  if (status >= 400 && typeof payload === 'string') {
+    try {
+      const { error } = JSON.parse(payload) as { error?: { type?: string; message?: string } };
+      message = error ? `${error.type}: ${error.message}` : null;
+    } catch {
+      message = null;
+    }
+  }
+  return {
+    principal: request.caller ? `${request.caller.principal.kind}:${request.caller.principal.name}` : 'anonymous',
+    permission: typeof access === 'object' ? access.permission : null,
+    method: request.method,
+    route: request.routeOptions.url ?? request.url.split('?')[0]!,
+    resource: request.auditResource,
+    status,
+    outcome: status < 400 ? ('ok' as const) : status === 401 || status === 403 ? ('denied' as const) : status < 500 ? ('invalid' as const) : ('error' as const),
+    requestId: request.id,
+    message,
+  };
+}
+
+function accessDescription(access: RouteAccess): string {
+  if (access === 'public') return 'No token needed.';
+  if (access === 'authenticated') return 'Any valid token.';
+  return `Needs \`${access.permission}\`${access.global ? ' on every resource (an unscoped binding)' : access.resource ? ' on the resource it names' : access.visible ? '; lists only what the caller may see' : ''}.`;
+}
+
+function rateLimited(retryAfter: string): HttpRequestError {
+  return new HttpRequestError(429, 'TooManyRequests', `too many requests to this endpoint; retry in ${retryAfter}`, []);
 }
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {

@@ -1,5 +1,5 @@
 import { HttpRequestError } from './http-request-error.js';
-import { BackendUnavailableError, ConflictError, EnvironmentUnavailableError, MissingDataError, NotFoundError, SpecValidationError } from '../../core/errors.js';
+import { BackendUnavailableError, ConflictError, EnvironmentUnavailableError, ForbiddenError, MissingDataError, NotFoundError, SpecValidationError, UnauthenticatedError } from '../../core/errors.js';
 
 export interface ErrorBody {
   error: { type: string; message: string; fields?: { path: string; message: string }[] };
@@ -10,6 +10,8 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   if (error instanceof SpecValidationError) {
     return { status: 400, body: { error: { type: error.name, message: error.message, fields: error.problems } } };
   }
+  if (error instanceof UnauthenticatedError) return { status: 401, body: { error: { type: error.name, message: error.message } } };
+  if (error instanceof ForbiddenError) return { status: 403, body: { error: { type: error.name, message: error.message } } };
   if (error instanceof NotFoundError) return { status: 404, body: { error: { type: error.name, message: error.message } } };
   if (error instanceof ConflictError) return { status: 409, body: { error: { type: error.name, message: error.message } } };
   // The spec is valid but this installation cannot run it (e.g. no matching Python).

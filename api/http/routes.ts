@@ -1,130 +1,217 @@
-import type { z } from 'zod';
 import { ExperimentSpec } from '../../core/specs/experiment.js';
 import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
 import type { KilnService } from '../kiln-service.js';
+import type { Permission } from '../../core/access/permissions.js';
+import { principalId } from '../../core/access/principal.js';
+import type { ResourceRef } from '../../core/access/resource-scope.js';
+import type { ModelVersionRecord } from '../../core/metadata/model-records.js';
+import type { RunRecord } from '../../core/metadata/run-records.js';
+import type { ResourceDirectory } from '../access/resource-directory.js';
+import type { PendingApproval } from '../models-service.js';
+import type { ScheduleView } from '../schedules-service.js';
+import { accessRoutes } from './access-routes.js';
+import { bodyField, target, type AccessContext, type Caller, type ResourceTarget, type RouteAccess } from './route-access.js';
+import { route, type Route } from './route.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
 import { ApprovalsQuery, ExtendRequest, IdempotencyHeaders, NoteRequest, PredictRequest, RollbackRequest, RunsQuery } from './request-schemas.js';
 
-/** What a handler receives: each part already checked by the route's schema. */
-export interface RouteContext {
-  params: Record<string, string>;
-  query: Record<string, unknown>;
-  /** Names in lower case. */
-  headers: Record<string, unknown>;
-  body: unknown;
-}
+export { route, type Route, type RouteContext } from './route.js';
 
-export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
-  /** Path with `{name}` parameters. */
-  path: string;
-  summary: string;
-  /** 201/202 for creations; 200 otherwise. */
-  status?: number;
-  /** Path parameters; default: each `{name}` a non-empty string. */
-  params?: z.ZodType;
-  /** Query parameters; default: none accepted (an unknown one is a 400 naming it). */
-  query?: z.ZodType;
-  /** Request headers the route reads (names in lower case); default none documented. */
-  headers?: z.ZodType;
-  /** Request body, checked before the handler runs; field paths start at the body's root. */
-  body?: z.ZodType;
-  /**
-   * Request body parsed by the service itself, whose field paths start at its own root
-   * (`project.`, `schedule.`); here it only documents the body. The handler gets the raw JSON.
-   */
-  serviceBody?: z.ZodType;
-  handle(ctx: RouteContext): Promise<unknown>;
-}
+type Finder = (ctx: AccessContext) => ResourceTarget;
 
-type Out<S, Default> = S extends z.ZodType ? z.output<S> : Default;
+/** A permission on the resource `find` names (none: on some resource; lists show only what it covers). */
+const can = (permission: Permission, find?: Finder, more: Partial<Extract<RouteAccess, object>> = {}): RouteAccess => ({ permission, ...(find ? { resource: find } : {}), ...more });
+const runIn: Finder = ({ params }) => target('run', params.id!, (d) => d.run(params.id!));
+const modelIn: Finder = ({ params }) => target('model', params.name!, (d) => d.model(params.name!));
+const scheduleIn: Finder = ({ params }) => target('schedule', params.name!, (d) => d.schedule(params.name!));
+const experimentIn: Finder = ({ params }) => target('experiment', params.id!, (d) => d.experiment(params.id!));
+/** A resource named by the body's `name` (not yet validated: a missing name is the service's 400). */
+const namedInBody = (kind: 'environment' | 'dataset' | 'project'): Finder => ({ body }) => {
+  const name = bodyField(body, 'name');
+  return target(kind, name, (d) => (kind === 'project' ? d.project(name) : d[kind](name)));
+};
+/** The project a new run, schedule or experiment belongs to, from its body. */
+const projectOfBody = (kind: ResourceRef['kind']): Finder => ({ body }) => {
+  const name = bodyField(body, 'name') || bodyField(body, 'project');
+  return target(kind, name, (d) => d.project(bodyField(body, 'project'), kind, name));
+};
+const named = <T extends { name: string }>(result: T) => result.name;
 
-/** A route whose handler sees the outputs of its own schemas. */
-export function route<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, H extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  definition: Omit<Route, 'params' | 'query' | 'headers' | 'body' | 'handle'> & {
-    params?: P;
-    query?: Q;
-    headers?: H;
-    body?: B;
-    handle(ctx: { params: Out<P, Record<string, string>>; query: Out<Q, Record<string, never>>; headers: Out<H, Record<string, unknown>>; body: Out<B, unknown> }): Promise<unknown>;
-  },
-): Route {
-  return definition as Route;
-}
-
-/** The HTTP API: thin, each route declares its schemas and calls the service. */
+/** The HTTP API: thin, each route declares its schemas, its permission, and calls the service. */
 export function kilnRoutes(service: KilnService): Route[] {
   return [
-    route({ method: 'GET', path: '/v1/health', summary: 'Liveness', handle: async () => ({ status: 'ok' }) }),
-    route({ method: 'POST', path: '/v1/environments', summary: 'Create or update an environment and start its build', serviceBody: EnvironmentSpec, status: 201, handle: ({ body }) => service.applyEnvironment(body) }),
-    route({ method: 'GET', path: '/v1/environments', summary: 'List environments with their build state', handle: () => service.listEnvironments() }),
-    route({ method: 'POST', path: '/v1/datasets', summary: 'Register a dataset (CSV path on the server)', serviceBody: DatasetSpec, status: 201, handle: ({ body }) => service.applyDataset(body) }),
-    route({ method: 'GET', path: '/v1/datasets', summary: 'List datasets', handle: () => service.listDatasets() }),
-    route({ method: 'POST', path: '/v1/projects', summary: 'Create or update a project', serviceBody: ProjectSpec, status: 201, handle: ({ body }) => service.applyProject(body) }),
-    route({ method: 'GET', path: '/v1/projects', summary: 'List projects', handle: () => service.listProjects() }),
+    route({ method: 'GET', path: '/v1/health', summary: 'Liveness', access: 'public', handle: async () => ({ status: 'ok' }) }),
+    route({
+      method: 'POST',
+      path: '/v1/environments',
+      summary: 'Create or update an environment and start its build',
+      access: can('environments:write', namedInBody('environment'), { owns: { kind: 'environment', nameOf: named } }),
+      serviceBody: EnvironmentSpec,
+      status: 201,
+      handle: ({ body }) => service.applyEnvironment(body),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/environments',
+      summary: 'List environments with their build state',
+      access: can('environments:read', undefined, { visible: (e: { name: string }, d) => d.environment(e.name) }),
+      handle: () => service.listEnvironments(),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/datasets',
+      summary: 'Register a dataset (CSV path on the server)',
+      access: can('datasets:write', namedInBody('dataset'), { owns: { kind: 'dataset', nameOf: named } }),
+      serviceBody: DatasetSpec,
+      status: 201,
+      handle: ({ body }) => service.applyDataset(body),
+    }),
+    route({ method: 'GET', path: '/v1/datasets', summary: 'List datasets', access: can('datasets:read', undefined, { visible: (e: { name: string }, d) => d.dataset(e.name) }), handle: () => service.listDatasets() }),
+    route({
+      method: 'POST',
+      path: '/v1/projects',
+      summary: 'Create or update a project',
+      access: can('projects:write', namedInBody('project'), { owns: { kind: 'project', nameOf: named } }),
+      serviceBody: ProjectSpec,
+      status: 201,
+      handle: ({ body }) => service.applyProject(body),
+    }),
+    route({ method: 'GET', path: '/v1/projects', summary: 'List projects', access: can('projects:read', undefined, { visible: (p: { name: string }, d) => d.project(p.name) }), handle: () => service.listProjects() }),
     route({
       method: 'POST',
       path: '/v1/runs',
       summary: 'Start a pipeline run; returns the run id at once',
+      access: can('runs:create', projectOfBody('run')),
       serviceBody: RunRequest,
       status: 202,
       headers: IdempotencyHeaders,
       handle: ({ body, headers }) => service.startRun(body, { idempotencyKey: headers['idempotency-key'] }),
     }),
-    route({ method: 'GET', path: '/v1/runs', summary: 'List runs, newest first', query: RunsQuery, handle: ({ query }) => service.listRuns({ ...query, limit: query.limit ?? 50 }) }),
-    route({ method: 'GET', path: '/v1/runs/{id}', summary: 'Stage-by-stage progress of a run', handle: ({ params }) => service.getRun(params.id!) }),
+    route({
+      method: 'GET',
+      path: '/v1/runs',
+      summary: 'List runs, newest first (only those of projects the caller may read)',
+      access: can('runs:read', undefined, { visible: (r: RunRecord, d) => d.project(r.project, 'run', r.id) }),
+      query: RunsQuery,
+      handle: ({ query }) => service.listRuns({ ...query, limit: query.limit ?? 50 }),
+    }),
+    route({ method: 'GET', path: '/v1/runs/{id}', summary: 'Stage-by-stage progress of a run', access: can('runs:read', runIn), handle: ({ params }) => service.getRun(params.id!) }),
     route({
       method: 'POST',
       path: '/v1/runs/{id}/resume',
       summary: 'Start a new run that resumes a failed, cancelled or rejected run from its first unfinished stage (409 otherwise)',
+      access: can('runs:create', runIn),
       status: 202,
       handle: ({ params }) => service.resumeRun(params.id!),
     }),
-    route({ method: 'POST', path: '/v1/runs/{id}/cancel', summary: 'Cancel a run: its running process is stopped', status: 202, handle: ({ params }) => service.cancelRun(params.id!) }),
-    route({ method: 'GET', path: '/v1/models', summary: 'List model versions', handle: () => service.listModelVersions() }),
-    route({ method: 'GET', path: '/v1/models/{name}/versions', summary: "List a model's versions with lineage", handle: ({ params }) => service.listModelVersions(params.name!) }),
-    route({ method: 'GET', path: '/v1/models/{name}', summary: 'Versions, aliases, alias history, serving version and the schedules that feed the model', handle: ({ params }) => service.models.show(params.name!) }),
+    route({ method: 'POST', path: '/v1/runs/{id}/cancel', summary: 'Cancel a run: its running process is stopped', access: can('runs:cancel', runIn), status: 202, handle: ({ params }) => service.cancelRun(params.id!) }),
+    route({
+      method: 'GET',
+      path: '/v1/models',
+      summary: 'List model versions',
+      access: can('models:read', undefined, { visible: (m: ModelVersionRecord, d) => d.model(m.modelName) }),
+      handle: () => service.listModelVersions(),
+    }),
+    route({ method: 'GET', path: '/v1/models/{name}/versions', summary: "List a model's versions with lineage", access: can('models:read', modelIn), handle: ({ params }) => service.listModelVersions(params.name!) }),
+    route({
+      method: 'GET',
+      path: '/v1/models/{name}',
+      summary: 'Versions, aliases, alias history, serving version and the schedules that feed the model',
+      access: can('models:read', modelIn),
+      handle: ({ params }) => service.models.show(params.name!),
+    }),
     route({
       method: 'POST',
       path: '/v1/models/{name}/aliases',
       summary: 'Point a user alias (staging, candidate, …) at a version; champion moves only by promotion, approval or rollback',
+      access: can('models:promote', modelIn),
       serviceBody: AliasRequest,
-      handle: ({ params, body }) => service.models.setAlias(params.name!, body),
+      handle: ({ params, body, caller }) => service.models.setAlias(params.name!, withActor(body, caller)),
     }),
-    route({ method: 'DELETE', path: '/v1/models/{name}/aliases/{alias}', summary: 'Remove a user alias', handle: ({ params }) => service.models.deleteAlias(params.name!, params.alias!) }),
+    route({
+      method: 'DELETE',
+      path: '/v1/models/{name}/aliases/{alias}',
+      summary: 'Remove a user alias',
+      access: can('models:promote', modelIn),
+      handle: ({ params, caller }) => service.models.deleteAlias(params.name!, params.alias!, principalId(caller.principal)),
+    }),
     route({
       method: 'POST',
       path: '/v1/models/{name}/approve',
       summary: 'Approve a run waiting for approval: its version is served and becomes champion (409 unless waiting)',
+      access: can('models:promote', modelIn),
       serviceBody: ApprovalRequest,
-      handle: ({ params, body }) => service.models.decide(params.name!, true, body),
+      handle: ({ params, body, caller }) => service.models.decide(params.name!, true, withActor(body, caller)),
     }),
     route({
       method: 'POST',
       path: '/v1/models/{name}/reject',
       summary: 'Reject a run waiting for approval: its version stays challenger (409 unless waiting)',
+      access: can('models:promote', modelIn),
       serviceBody: ApprovalRequest,
-      handle: ({ params, body }) => service.models.decide(params.name!, false, body),
+      handle: ({ params, body, caller }) => service.models.decide(params.name!, false, withActor(body, caller)),
     }),
-    route({ method: 'GET', path: '/v1/approvals', summary: 'Runs waiting for approval (?model=)', query: ApprovalsQuery, handle: ({ query }) => service.models.pending(query.model) }),
+    route({
+      method: 'GET',
+      path: '/v1/approvals',
+      summary: 'Runs waiting for approval (?model=)',
+      access: can('models:read', undefined, { visible: (a: PendingApproval, d) => d.project(a.project, 'run', a.run_id) }),
+      query: ApprovalsQuery,
+      handle: ({ query }) => service.models.pending(query.model),
+    }),
     route({
       method: 'POST',
       path: '/v1/schedules',
       summary: 'Create a schedule, or update the one with that name in place (a Temporal Schedule)',
+      access: can('schedules:write', projectOfBody('schedule'), { owns: { kind: 'schedule', nameOf: named } }),
       serviceBody: ScheduleSpec,
       status: 201,
       handle: ({ body }) => service.schedules.apply(body),
     }),
-    route({ method: 'GET', path: '/v1/schedules', summary: 'List schedules', handle: () => service.schedules.list() }),
-    route({ method: 'GET', path: '/v1/schedules/{name}', summary: 'A schedule: spec, paused state and note, next 5 fire times, recent runs with results', handle: ({ params }) => service.schedules.get(params.name!) }),
-    route({ method: 'DELETE', path: '/v1/schedules/{name}', summary: 'Delete a schedule (its runs stay)', handle: ({ params }) => service.schedules.delete(params.name!) }),
-    route({ method: 'POST', path: '/v1/schedules/{name}/pause', summary: 'Pause a schedule', body: NoteRequest, handle: ({ params, body }) => service.schedules.pause(params.name!, body.note) }),
-    route({ method: 'POST', path: '/v1/schedules/{name}/unpause', summary: 'Unpause a schedule', body: NoteRequest, handle: ({ params, body }) => service.schedules.unpause(params.name!, body.note) }),
-    route({ method: 'POST', path: '/v1/schedules/{name}/trigger', summary: "Start the schedule's run now (under its overlap policy)", status: 202, handle: ({ params }) => service.schedules.trigger(params.name!) }),
+    route({
+      method: 'GET',
+      path: '/v1/schedules',
+      summary: 'List schedules',
+      access: can('schedules:read', undefined, { visible: (v: ScheduleView, d) => d.project(v.project, 'schedule', v.name) }),
+      handle: () => service.schedules.list(),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/schedules/{name}',
+      summary: 'A schedule: spec, paused state and note, next 5 fire times, recent runs with results',
+      access: can('schedules:read', scheduleIn),
+      handle: ({ params }) => service.schedules.get(params.name!),
+    }),
+    route({ method: 'DELETE', path: '/v1/schedules/{name}', summary: 'Delete a schedule (its runs stay)', access: can('schedules:write', scheduleIn), handle: ({ params }) => service.schedules.delete(params.name!) }),
+    route({
+      method: 'POST',
+      path: '/v1/schedules/{name}/pause',
+      summary: 'Pause a schedule',
+      access: can('schedules:write', scheduleIn),
+      body: NoteRequest,
+      handle: ({ params, body }) => service.schedules.pause(params.name!, body.note),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/schedules/{name}/unpause',
+      summary: 'Unpause a schedule',
+      access: can('schedules:write', scheduleIn),
+      body: NoteRequest,
+      handle: ({ params, body }) => service.schedules.unpause(params.name!, body.note),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/schedules/{name}/trigger',
+      summary: "Start the schedule's run now (under its overlap policy)",
+      access: can('schedules:write', scheduleIn),
+      status: 202,
+      handle: ({ params }) => service.schedules.trigger(params.name!),
+    }),
     route({
       method: 'POST',
       path: '/v1/schedules/{name}/backfill',
       summary: 'Start the runs of every fire time in [start, end] now, with their nominal times (at most 1000)',
+      access: can('schedules:write', scheduleIn),
       serviceBody: BackfillRequest,
       status: 202,
       handle: ({ params, body }) => service.schedules.backfill(params.name!, body),
@@ -133,27 +220,65 @@ export function kilnRoutes(service: KilnService): Route[] {
       method: 'POST',
       path: '/v1/models/{name}/rollback',
       summary: 'Serve an earlier version again (default: the one before the current)',
+      access: can('models:promote', modelIn),
       serviceBody: RollbackRequest,
-      handle: ({ params, body }) => service.rollbackModel(params.name!, body),
+      handle: ({ params, body, caller }) => service.rollbackModel(params.name!, withActor(body, caller)),
     }),
-    route({ method: 'POST', path: '/v1/models/{name}/predict', summary: 'Predict with the serving version', body: PredictRequest, handle: ({ params, body }) => service.predict(params.name!, body) }),
-    route({ method: 'POST', path: '/v1/experiments', summary: 'Create a tuning experiment (validated against its project first)', serviceBody: ExperimentSpec, status: 201, handle: ({ body }) => service.experiments.create(body) }),
-    route({ method: 'GET', path: '/v1/experiments/{id}', summary: 'Trials table, counts and best trial of an experiment', handle: ({ params }) => service.experiments.get(params.id!) }),
-    route({ method: 'GET', path: '/v1/experiments/{id}/best', summary: 'The best succeeded trial', handle: ({ params }) => service.experiments.best(params.id!) }),
+    route({
+      method: 'POST',
+      path: '/v1/models/{name}/predict',
+      summary: 'Predict with the serving version',
+      access: can('models:predict', modelIn),
+      body: PredictRequest,
+      handle: ({ params, body }) => service.predict(params.name!, body),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/experiments',
+      summary: 'Create a tuning experiment (validated against its project first)',
+      access: can('experiments:write', projectOfBody('experiment'), { owns: { kind: 'experiment', nameOf: (r: { experiment_id: string }) => r.experiment_id } }),
+      serviceBody: ExperimentSpec,
+      status: 201,
+      handle: ({ body }) => service.experiments.create(body),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/experiments/{id}',
+      summary: 'Trials table, counts and best trial of an experiment',
+      access: can('experiments:read', experimentIn),
+      handle: ({ params }) => service.experiments.get(params.id!),
+    }),
+    route({ method: 'GET', path: '/v1/experiments/{id}/best', summary: 'The best succeeded trial', access: can('experiments:read', experimentIn), handle: ({ params }) => service.experiments.best(params.id!) }),
     route({
       method: 'POST',
       path: '/v1/experiments/{id}/promote',
       summary: 'Run the best trial on through the validation gate, registry and serving (reusing its stages)',
+      access: can('experiments:write', experimentIn),
       status: 202,
       handle: ({ params }) => service.experiments.promote(params.id!),
     }),
-    route({ method: 'POST', path: '/v1/experiments/{id}/stop', summary: 'Stop an experiment: running trials are cancelled', status: 202, handle: ({ params }) => service.experiments.stop(params.id!) }),
+    route({
+      method: 'POST',
+      path: '/v1/experiments/{id}/stop',
+      summary: 'Stop an experiment: running trials are cancelled',
+      access: can('experiments:write', experimentIn),
+      status: 202,
+      handle: ({ params }) => service.experiments.stop(params.id!),
+    }),
     route({
       method: 'POST',
       path: '/v1/experiments/{id}/extend',
       summary: 'Raise max_trial_count of a running or finished experiment',
+      access: can('experiments:write', experimentIn),
       body: ExtendRequest,
       handle: ({ params, body }) => service.experiments.extend(params.id!, body),
     }),
+    ...accessRoutes(service.access),
   ];
+}
+
+/** A body naming who acts (`by`): the authenticated caller, whatever the body says. */
+function withActor(body: unknown, caller: Caller): unknown {
+  const by = principalId(caller.principal);
+  return body && typeof body === 'object' && !Array.isArray(body) ? { ...body, by } : body;
 }

@@ -5,9 +5,12 @@ import { ExperimentSpec } from '../../core/specs/experiment.js';
 import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
 import { ExtendRequest, NoteRequest, PredictRequest, RollbackRequest } from './request-schemas.js';
+import { PrincipalSpec } from '../../core/access/principal.js';
+import { RoleSpec } from '../../core/access/roles.js';
+import { BindingRequest, TokenRequest } from '../access/access-requests.js';
 
 /** Request bodies shown by name under `components.schemas` (each route references them by `$ref`). */
-const NAMED_SCHEMAS = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest, ScheduleSpec, BackfillRequest, NoteRequest, AliasRequest, ApprovalRequest };
+const NAMED_SCHEMAS = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest, ScheduleSpec, BackfillRequest, NoteRequest, AliasRequest, ApprovalRequest, PrincipalSpec, RoleSpec, BindingRequest, TokenRequest };
 const registry = z.registry<{ id: string }>();
 for (const [id, schema] of Object.entries(NAMED_SCHEMAS)) registry.add(schema, { id });
 
@@ -16,7 +19,13 @@ const zodToJsonConfig = { unrepresentable: 'any' } as const;
 
 /** @fastify/swagger options: an OpenAPI 3.1 document made from each route's zod schemas. */
 export const swaggerOptions: SwaggerOptions = {
-  openapi: { openapi: '3.1.0', info: { title: 'Kiln API', version: '0.1.0' } },
+  openapi: {
+    openapi: '3.1.0',
+    info: { title: 'Kiln API', version: '0.1.0' },
+    // An API token (`kiln_…`) or, when OIDC is configured, a JWT from the issuer.
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+  },
   transform: createJsonSchemaTransform({ schemaRegistry: registry, zodToJsonConfig }),
   transformObject: (input) => inputSchemasOnly(createJsonSchemaTransformObject({ schemaRegistry: registry, zodToJsonConfig })(input)),
 };

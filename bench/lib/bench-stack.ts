@@ -54,12 +54,12 @@ export async function startBenchStack(): Promise<BenchStack> {
   try {
     const tracer = new Tracer();
     tracer.instrument(stack.backends);
-    const client = new KilnApiClient(stack.apiUrl!);
+    const client = new KilnApiClient(stack.apiUrl!, { token: stack.adminToken });
     const example = readSpecFile(EXAMPLE_FILE);
-    example.project = { ...example.project, name: BENCH_PROJECT, serve: false };
+    example.project = { ...example.project!, name: BENCH_PROJECT, serve: false };
     await applySpecFile(client, example);
     await applySpecFile(client, readSpecFile(PROBE_FILE));
-    return { config, stack, client, tracer, exampleSourceDir: String(example.project.source_dir), dispose };
+    return { config, stack, client, tracer, exampleSourceDir: example.project.source_dir, dispose };
   } catch (error) {
     await dispose();
     throw error;

@@ -38,7 +38,7 @@ export async function startRecoveryStack(): Promise<RecoveryStack> {
       rmSync(home, { recursive: true, force: true });
     }
   };
-  const client = new KilnApiClient(stack.apiUrl!);
+  const client = new KilnApiClient(stack.apiUrl!, { token: stack.adminToken });
   await applySpecFile(client, readSpecFile(CHECKPOINTING_SPEC)).catch(async (error: unknown) => {
     await dispose();
     throw error;

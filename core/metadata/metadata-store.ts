@@ -1,14 +1,18 @@
+import { AccessRepository } from './access-repository.js';
 import { AliasesRepository } from './aliases-repository.js';
+import { AuditRepository } from './audit-repository.js';
 import { createDatabase, type DatabaseOptions, type DialectName } from './database.js';
 import { DatasetsRepository } from './datasets-repository.js';
 import { EnvironmentsRepository } from './environments-repository.js';
 import { MetricsRepository } from './metrics-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { ModelsRepository } from './models-repository.js';
+import { OwnersRepository } from './owners-repository.js';
 import { ProjectsRepository } from './projects-repository.js';
 import { RunsRepository } from './runs-repository.js';
 import { StageAttemptsRepository } from './stage-attempts-repository.js';
 import { StageCacheRepository } from './stage-cache-repository.js';
+import { TokensRepository } from './tokens-repository.js';
 
 export interface MetadataStoreOptions extends DatabaseOptions {
   /** Source of every stored timestamp (epoch ms). Default `Date.now`; tests pass a fake clock. */
@@ -30,6 +34,14 @@ export interface MetadataStore {
   readonly stageCache: StageCacheRepository;
   /** Every attempt of every stage and why it ended. */
   readonly attempts: StageAttemptsRepository;
+  /** Users, service accounts, custom roles and role bindings. */
+  readonly access: AccessRepository;
+  /** API tokens (hashed). */
+  readonly tokens: TokensRepository;
+  /** Who created each resource, for which team. */
+  readonly owners: OwnersRepository;
+  /** Every mutating API call. */
+  readonly audit: AuditRepository;
   /** Closes the database; the store is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -60,6 +72,10 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     aliases: new AliasesRepository(db, writes, now),
     stageCache: new StageCacheRepository(db, writes, now),
     attempts: new StageAttemptsRepository(db, writes, now),
+    access: new AccessRepository(db, writes, now),
+    tokens: new TokensRepository(db, now),
+    owners: new OwnersRepository(db, writes, now),
+    audit: new AuditRepository(db, now),
     close: () => database.close(),
   });
 }

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-resume-and-stage-cache.js';
 import * as m0003 from './migrations/0003-stage-attempts.js';
 import * as m0004 from './migrations/0004-continuous-training.js';
+import * as m0005 from './migrations/0005-access-control.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a directory scan so the
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0002-resume-and-stage-cache': m0002,
   '0003-stage-attempts': m0003,
   '0004-continuous-training': m0004,
+  '0005-access-control': m0005,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { BuildStatus, DeploymentStatus, ModelVersionStatus, RunStatus, StageAttemptStatus, StageStatus } from './statuses.js';
 
 /*
@@ -195,6 +196,78 @@ export interface DatasetWatchTable {
   checked_at: number;
 }
 
+/** A user or service account (migration 0005). */
+export interface PrincipalsTable {
+  kind: string;
+  name: string;
+  team: string | null;
+  description: string | null;
+  created_by: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+/** A custom role; built-in roles live in code (migration 0005). */
+export interface RolesTable {
+  name: string;
+  /** JSON array of permission patterns. */
+  permissions_json: string;
+  description: string | null;
+  created_by: string;
+  created_at: number;
+}
+
+/** A principal bound to a role, optionally limited to a scope (migration 0005). */
+export interface RoleBindingsTable {
+  id: string;
+  principal_kind: string;
+  principal_name: string;
+  role: string;
+  /** JSON BindingScope; NULL: every resource. */
+  scope_json: string | null;
+  created_by: string;
+  created_at: number;
+}
+
+/** An API token: only the SHA-256 of its secret (migration 0005). */
+export interface ApiTokensTable {
+  id: string;
+  secret_sha256: string;
+  principal_kind: string;
+  principal_name: string;
+  name: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Who created a resource, and the team it belongs to (migration 0005). */
+export interface ResourceOwnersTable {
+  kind: string;
+  name: string;
+  owner: string;
+  team: string | null;
+  created_at: number;
+}
+
+/** One mutating API call, append-only (migration 0005). */
+export interface AuditEventsTable {
+  seq: Generated<number>;
+  at: number;
+  principal: string;
+  permission: string | null;
+  method: string;
+  route: string;
+  resource: string | null;
+  status: number;
+  /** `ok`, `denied` (401/403), `invalid` (other 4xx) or `error` (5xx). */
+  outcome: string;
+  request_id: string;
+  message: string | null;
+}
+
 export interface KilnTables {
   environments: EnvironmentsTable;
   environment_builds: EnvironmentBuildsTable;
@@ -211,4 +284,10 @@ export interface KilnTables {
   model_aliases: ModelAliasesTable;
   model_alias_events: ModelAliasEventsTable;
   dataset_watch: DatasetWatchTable;
+  principals: PrincipalsTable;
+  roles: RolesTable;
+  role_bindings: RoleBindingsTable;
+  api_tokens: ApiTokensTable;
+  resource_owners: ResourceOwnersTable;
+  audit_events: AuditEventsTable;
 }

@@ -152,7 +152,7 @@ describe('manual approval through the API and the CLI', () => {
 
   beforeAll(async () => {
     const { project } = readSpecFile(join(example, 'kiln.json'));
-    await client.applyProject({ ...project, name: 'machine-failure-manual', model_name: MODEL, promotion: { mode: 'manual', approval_timeout: '1h' } });
+    await client.applyProject({ ...project!, name: 'machine-failure-manual', model_name: MODEL, promotion: { mode: 'manual', approval_timeout: '1h' } });
   });
 
   it('kiln model pending lists the waiting run; kiln model approve serves it and records the approver', async () => {

@@ -44,7 +44,7 @@ beforeAll(async () => {
   await raw.makeBucket(bucket);
   const artifactsUrl = withPath(minio, `/kiln-watch-${randomBytes(4).toString('hex')}`);
   ({ stack, client, config } = await startTestStack('dataset-watch-s3', { artifactsUrl }));
-  await client.applyEnvironment(readSpecFile(join(PROBE, 'kiln.json')).environment);
+  await client.applyEnvironment(readSpecFile(join(PROBE, 'kiln.json')).environment!);
 });
 afterAll(async () => {
   await stack?.client.schedule.getHandle(datasetWatchScheduleId(unique('s3-watched'))).delete().catch((error: unknown) => {

@@ -36,7 +36,7 @@ const unique = (name: string) => `${name}-${process.pid % 100000}`;
 beforeAll(async () => {
   ({ stack, client, config } = await startTestStack('dataset-watch'));
   dataDir = mkdtempSync(join(tmpdir(), 'kiln-watch-data-'));
-  await client.applyEnvironment(readSpecFile(join(PROBE, 'kiln.json')).environment);
+  await client.applyEnvironment(readSpecFile(join(PROBE, 'kiln.json')).environment!);
 });
 afterAll(async () => {
   // Schedules live on the shared dev server: stop them firing at a queue nobody polls any more.
@@ -187,7 +187,7 @@ describe('watch schedules follow the specs across restarts', () => {
     await stack.client.schedule.getHandle(datasetWatchScheduleId(dataset)).delete();
     await stack.stop();
     stack = await startEmbeddedStack(config, { ephemeralApiPort: true });
-    client = new KilnApiClient(stack.apiUrl!);
+    client = new KilnApiClient(stack.apiUrl!, { token: stack.adminToken });
     const described = await stack.client.schedule.getHandle(datasetWatchScheduleId(dataset)).describe();
     expect(described.spec.intervals?.[0]?.every).toBe(3_600_000);
   });

@@ -1,3 +1,4 @@
+import type { ExperimentSpecInput } from '../../core/specs/experiment.js';
 // Tuning experiments end to end on the real stack: the experiment workflow, trials as pipeline
 // child workflows running real processes (examples/tuning-curves), the API.
 import { join } from 'node:path';
@@ -19,10 +20,10 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-const experiment = (overrides: Record<string, unknown>) => ({
+const experiment = (overrides: Partial<ExperimentSpecInput>): ExperimentSpecInput => ({
   name: 'curves',
   project: 'curves',
-  objective: { metric: 'accuracy', goal: 'maximize' },
+  objective: { metric: 'accuracy', goal: 'maximize' as const },
   parameters: [{ name: 'extras.quality', type: 'discrete', values: [0.9, 0.8, 0.7, 0.2, 0.1] }],
   algorithm: { name: 'grid' },
   parallel_trial_count: 1,

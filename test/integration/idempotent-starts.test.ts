@@ -41,7 +41,7 @@ beforeAll(async () => {
   ({ stack, client, config } = await startTestStack('idempotent'));
   const specs = readSpecFile(join(fixture, 'kiln.json'));
   await applySpecFile(client, specs);
-  for (const name of ['sleepy-race', 'sleepy-plain']) await client.applyProject({ ...specs.project, name, source_dir: join(fixture, 'src') });
+  for (const name of ['sleepy-race', 'sleepy-plain']) await client.applyProject({ ...specs.project!, name, source_dir: join(fixture, 'src') });
 });
 afterAll(async () => stack?.stop());
 
@@ -111,7 +111,7 @@ describe('starts with an idempotency key', () => {
 
   it('an invalid request with a key starts nothing, so the key stays free for a valid one', async () => {
     const idempotencyKey = key('invalid-first');
-    const error = await rejection(client.startRun({ project: 'sleepy', params: { learning_rate: 'fast' } }, { idempotencyKey }));
+    const error = await rejection(client.startRun({ project: 'sleepy', params: { learning_rate: 'fast' } } as never, { idempotencyKey }));
     expect(error.status).toBe(400);
 
     const started = await client.startRun({ project: 'sleepy' }, { idempotencyKey });

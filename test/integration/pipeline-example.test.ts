@@ -95,7 +95,7 @@ describe('bad input is rejected at the API with field-named errors and starts no
 
   it.each(cases)('%s', async (_name, request, path, message) => {
     const before = await stack.client.workflow.count(`KilnProject = 'breast-cancer'`);
-    const error = await client.startRun(request).then(() => undefined, (e: unknown) => e);
+    const error = await client.startRun(request as never).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(KilnApiError);
     const field = (error as KilnApiError).fields.find((f) => f.path === path);
     expect(field?.message).toMatch(message);
@@ -115,7 +115,7 @@ describe('bad input is rejected at the API with field-named errors and starts no
 
   it('an environment asking for a Python this machine lacks fails the build with a clear error', async () => {
     await client.applyEnvironment({ name: 'py-3-99', python_version: '3.99' });
-    await client.applyProject({ ...readSpecFile(join(example, 'kiln.json')).project, name: 'needs-py399', environment: 'py-3-99' });
+    await client.applyProject({ ...readSpecFile(join(example, 'kiln.json')).project!, name: 'needs-py399', environment: 'py-3-99' });
     const run = await runToEnd({ project: 'needs-py399' });
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/no Python 3.99 interpreter/);

@@ -84,8 +84,8 @@ describe('run lifecycle on the real dev server with real processes', () => {
     const csv = join(dataDir, 'tiny.csv');
     cpSync(join(fixture, 'data', 'tiny.csv'), csv);
     const spec = readSpecFile(join(fixture, 'kiln.json'));
-    await client.applyDataset({ ...spec.dataset, name: 'vanishing', path: csv });
-    await client.applyProject({ ...spec.project, name: 'sleepy-vanishing', dataset: 'vanishing', source_dir: join(fixture, 'src') });
+    await client.applyDataset({ ...spec.dataset!, name: 'vanishing', path: csv });
+    await client.applyProject({ ...spec.project!, name: 'sleepy-vanishing', dataset: 'vanishing', source_dir: join(fixture, 'src') });
     rmSync(csv);
 
     const { run_id } = await client.startRun({ project: 'sleepy-vanishing', run_policy: { retry_count_limit: 2 }, cache: false });

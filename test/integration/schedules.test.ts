@@ -120,7 +120,7 @@ describe('schedules on Temporal Schedules', () => {
     await stack.stop();
     // A new process would find the same dev server, data directory and task queue.
     stack = await startEmbeddedStack(config, { ephemeralApiPort: true });
-    client = new KilnApiClient(stack.apiUrl!);
+    client = new KilnApiClient(stack.apiUrl!, { token: stack.adminToken });
     expect(await client.getSchedule(name)).toMatchObject({ note: 'keeps going', paused: false });
     let runs: string[] = [];
     expect(await eventually(async () => (runs = await runsOf(name)).length >= 1, 30_000, 500)).toBe(true);
@@ -134,7 +134,7 @@ describe('schedules on Temporal Schedules', () => {
     await client.applyProject({ ...project, name: 'sleepy-changing' });
     await client.applySchedule({ name, project: 'sleepy-changing', cron: YEARLY, pause_on_failure: true, params: { extras: { optimizer: 'adam' } } });
     // The project drops the extra the schedule overrides.
-    const { optimizer: _gone, ...extras } = (project.default_params as { extras: Record<string, unknown> }).extras;
+    const { optimizer: _gone, ...extras } = project.default_params!.extras!;
     await client.applyProject({ ...project, name: 'sleepy-changing', default_params: { ...(project.default_params as object), extras } });
     await client.triggerSchedule(name);
     let shown = await client.getSchedule(name);
@@ -209,7 +209,7 @@ describe('bad schedule input: 400/404 with the field path, nothing created or ch
   it('pointing an existing schedule at another project is a 409 and changes nothing', async () => {
     const name = unique('owner');
     await client.applySchedule({ name, project: 'sleepy', every: '1h' });
-    await client.applyProject({ ...readSpecFile(join(fixture, 'kiln.json')).project, name: 'sleepy-other' });
+    await client.applyProject({ ...readSpecFile(join(fixture, 'kiln.json')).project!, name: 'sleepy-other' });
     const error = await rejection(client.applySchedule({ name, project: 'sleepy-other', every: '2h' }));
     expect(error.status).toBe(409);
     expect((await client.getSchedule(name)).cadence).toBe('every 1h');

@@ -18,5 +18,5 @@ export async function startTestStack(name: string, overrides: ConfigOverrides = 
     ...overrides,
   });
   const stack = await startEmbeddedStack(config, { ephemeralApiPort: true });
-  return { stack, client: new KilnApiClient(stack.apiUrl!), config };
+  return { stack, client: new KilnApiClient(stack.apiUrl!, { token: stack.adminToken }), config };
 }

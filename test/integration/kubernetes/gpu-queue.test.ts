@@ -58,10 +58,10 @@ describe.skipIf(!kubeconfig)(`GPU stages on Kubernetes${unavailable ? ` (skipped
       mostAtOnce = Math.max(mostAtOnce, running.size);
     }, () => {});
     const spec = readSpecFile(join(fixture, 'kiln.json'));
-    await client.applyDataset({ ...spec.dataset, path: join(fixture, 'data', 'tiny.csv') });
+    await client.applyDataset({ ...spec.dataset!, path: join(fixture, 'data', 'tiny.csv') });
     for (const gpus of [1, 2]) {
-      await client.applyEnvironment({ ...spec.environment, name: `gpu-${gpus}`, use_gpu: true, max_used_gpu: gpus });
-      await client.applyProject({ ...spec.project, name: `gpu-${gpus}`, environment: `gpu-${gpus}`, source_dir: join(fixture, 'src') });
+      await client.applyEnvironment({ ...spec.environment!, name: `gpu-${gpus}`, use_gpu: true, max_used_gpu: gpus });
+      await client.applyProject({ ...spec.project!, name: `gpu-${gpus}`, environment: `gpu-${gpus}`, source_dir: join(fixture, 'src') });
     }
   });
   afterAll(async () => {

@@ -3,20 +3,22 @@ import { z } from 'zod';
 import { startApiServer } from '../../../api/http/api-server.js';
 import type { Route } from '../../../api/http/routes.js';
 import { NotFoundError, SpecValidationError } from '../../../core/errors.js';
+import { startTestSecurity } from '../../support/test-security.js';
 
 type Ctx = Parameters<Route['handle']>[0];
 
 /** A small route table whose handlers echo what the server handed them. */
 const routes: Route[] = [
-  { method: 'GET', path: '/v1/health', summary: 'health', handle: async () => ({ status: 'ok' }) },
-  { method: 'POST', path: '/v1/things', summary: 'create', status: 201, body: z.looseObject({}), handle: async ({ body }: Ctx) => ({ received: body }) },
-  { method: 'GET', path: '/v1/things/{id}/parts/{part}', summary: 'get part', handle: async ({ params }: Ctx) => ({ params }) },
-  { method: 'GET', path: '/v1/search', summary: 'search', query: z.object({ q: z.string(), limit: z.string() }).strict(), handle: async ({ query }: Ctx) => ({ q: query.q, limit: query.limit }) },
-  { method: 'POST', path: '/v1/keyed', summary: 'keyed', headers: z.looseObject({ 'idempotency-key': z.string().optional() }), handle: async ({ headers }: Ctx) => ({ key: headers['idempotency-key'] ?? null }) },
+  { method: 'GET', path: '/v1/health', summary: 'health', access: 'public', handle: async () => ({ status: 'ok' }) },
+  { method: 'POST', path: '/v1/things', summary: 'create', access: 'authenticated', status: 201, body: z.looseObject({}), handle: async ({ body }: Ctx) => ({ received: body }) },
+  { method: 'GET', path: '/v1/things/{id}/parts/{part}', summary: 'get part', access: 'authenticated', handle: async ({ params }: Ctx) => ({ params }) },
+  { method: 'GET', path: '/v1/search', summary: 'search', access: 'authenticated', query: z.object({ q: z.string(), limit: z.string() }).strict(), handle: async ({ query }: Ctx) => ({ q: query.q, limit: query.limit }) },
+  { method: 'POST', path: '/v1/keyed', summary: 'keyed', access: 'authenticated', headers: z.looseObject({ 'idempotency-key': z.string().optional() }), handle: async ({ headers }: Ctx) => ({ key: headers['idempotency-key'] ?? null }) },
   {
     method: 'POST',
     path: '/v1/invalid',
     summary: 'always invalid',
+    access: 'authenticated',
     handle: async () => {
       throw new SpecValidationError([{ path: 'thing.size', message: 'expected number, got "big"' }]);
     },
@@ -25,6 +27,7 @@ const routes: Route[] = [
     method: 'GET',
     path: '/v1/missing/{id}',
     summary: 'always missing',
+    access: 'authenticated',
     handle: async ({ params }: Ctx) => {
       throw new NotFoundError('thing', params.id!);
     },
@@ -32,13 +35,19 @@ const routes: Route[] = [
 ];
 
 let server: Awaited<ReturnType<typeof startApiServer>>;
+let security: Awaited<ReturnType<typeof startTestSecurity>>;
 beforeAll(async () => {
-  server = await startApiServer(routes, '127.0.0.1', 0);
+  security = await startTestSecurity();
+  server = await startApiServer(routes, '127.0.0.1', 0, { security: security.access });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await security.close();
+});
 
 async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${server.url}${path}`, { method, body, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' } });
+  const auth = { authorization: `Bearer ${security.adminToken}`, ...headers };
+  const response = await fetch(`${server.url}${path}`, { method, body, headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' } });
   return { status: response.status, contentType: response.headers.get('content-type'), json: (await response.json()) as { error?: unknown } & Record<string, unknown> };
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../../api/http/api-server.js';
 import { kilnRoutes } from '../../../api/http/routes.js';
 import type { KilnService } from '../../../api/kiln-service.js';
+import { startTestSecurity } from '../../support/test-security.js';
 
 // A fake service that records calls: a refused request must never reach it.
 const calls: string[] = [];
@@ -11,16 +12,21 @@ const fakeService: KilnService = new Proxy({} as KilnService, {
 });
 
 let server: Awaited<ReturnType<typeof startApiServer>>;
+let security: Awaited<ReturnType<typeof startTestSecurity>>;
 beforeAll(async () => {
-  server = await startApiServer(kilnRoutes(fakeService), '127.0.0.1', 0, { allowedHosts: ['kiln.internal'] });
+  security = await startTestSecurity();
+  server = await startApiServer(kilnRoutes(fakeService), '127.0.0.1', 0, { allowedHosts: ['kiln.internal'], security: security.access });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await security.close();
+});
 
 /** A raw request, so Host and Origin can be set as a browser or an attacker would. */
 function send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; json: { error?: { type: string; message: string; fields?: { path: string; message: string }[] } } }> {
   const { port } = new URL(server.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { authorization: `Bearer ${security.adminToken}`, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));

@@ -5,9 +5,12 @@ import { kilnRoutes } from '../../../api/http/routes.js';
 import { ExtendRequest, NoteRequest, PredictRequest, RollbackRequest } from '../../../api/http/request-schemas.js';
 import { AliasRequest, ApprovalRequest } from '../../../api/models-service.js';
 import { ExperimentSpec } from '../../../core/specs/experiment.js';
+import { PrincipalSpec } from '../../../core/access/principal.js';
+import { RoleSpec } from '../../../core/access/roles.js';
+import { BindingRequest, TokenRequest } from '../../../api/access/access-requests.js';
 import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../../core/specs/index.js';
 
-const NAMED = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest, ScheduleSpec, BackfillRequest, NoteRequest, AliasRequest, ApprovalRequest };
+const NAMED = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest, ScheduleSpec, BackfillRequest, NoteRequest, AliasRequest, ApprovalRequest, PrincipalSpec, RoleSpec, BindingRequest, TokenRequest };
 
 // The document is built from the route table alone; no handler is called.
 const unusedService = new Proxy({}, { get: (_t, name) => () => Promise.reject(new Error(`unexpected call to ${String(name)}`)) }) as KilnService;
@@ -58,7 +61,7 @@ describe('openApiDocument request bodies', () => {
   const withBody = routes.filter((r) => r.body ?? r.serviceBody).map((r) => ({ ...r, name: bodyName(r.body ?? r.serviceBody) }));
 
   it('covers the creating routes', () => {
-    expect(withBody.map((r) => r.name)).toEqual(['EnvironmentSpec', 'DatasetSpec', 'ProjectSpec', 'RunRequest', 'AliasRequest', 'ApprovalRequest', 'ApprovalRequest', 'ScheduleSpec', 'NoteRequest', 'NoteRequest', 'BackfillRequest', 'RollbackRequest', 'PredictRequest', 'ExperimentSpec', 'ExtendRequest']);
+    expect(withBody.map((r) => r.name)).toEqual(['EnvironmentSpec', 'DatasetSpec', 'ProjectSpec', 'RunRequest', 'AliasRequest', 'ApprovalRequest', 'ApprovalRequest', 'ScheduleSpec', 'NoteRequest', 'NoteRequest', 'BackfillRequest', 'RollbackRequest', 'PredictRequest', 'ExperimentSpec', 'ExtendRequest', 'PrincipalSpec', 'PrincipalSpec', 'RoleSpec', 'BindingRequest', 'TokenRequest']);
   });
 
   it.each(withBody.map((r) => [r.method, r.path, r.name] as const))('%s %s references components.schemas.%s, which exists', (method, path, body) => {

@@ -1,0 +1,88 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { ResourceRef } from '../../core/access/resource-scope.js';
+import type { MetadataStore } from '../../core/metadata/metadata-store.js';
+import type { OwnedKind, OwnerRecord } from '../../core/metadata/owners-repository.js';
+import { KilnProject } from '../../core/temporal/search-attributes.js';
+import type { SchedulesService } from '../schedules-service.js';
+
+/**
+ * Finds what access control matches on (project, model, team) for a resource named in a
+ * request or shown in a list. Loads lazily and remembers for one request.
+ */
+export class ResourceDirectory {
+  private readonly owners = new Map<OwnedKind, Promise<Map<string, OwnerRecord>>>();
+  private modelProjects: Promise<Map<string, string>> | undefined;
+  private projectModels: Promise<Map<string, string>> | undefined;
+
+  constructor(private readonly deps: { metadata: MetadataStore; temporal: Client; schedules: SchedulesService }) {}
+
+  private ownersOf(kind: OwnedKind): Promise<Map<string, OwnerRecord>> {
+    let found = this.owners.get(kind);
+    if (!found) this.owners.set(kind, (found = this.deps.metadata.owners.all(kind)));
+    return found;
+  }
+
+  private async loadProjects(): Promise<void> {
+    if (this.projectModels) return;
+    const projects = this.deps.metadata.projects.list();
+    this.projectModels = projects.then((list) => new Map(list.map((p) => [p.name, p.spec.model_name ?? p.name])));
+    this.modelProjects = projects.then((list) => new Map(list.map((p) => [p.spec.model_name ?? p.name, p.name])));
+  }
+
+  private async teamOf(kind: OwnedKind, name: string): Promise<string | null> {
+    return (await this.ownersOf(kind)).get(name)?.team ?? null;
+  }
+
+  async environment(name: string): Promise<ResourceRef> {
+    return { kind: 'environment', name, team: await this.teamOf('environment', name) };
+  }
+
+  async dataset(name: string): Promise<ResourceRef> {
+    return { kind: 'dataset', name, team: await this.teamOf('dataset', name) };
+  }
+
+  /** A project (registered or about to be): its model is the spec's `model_name` when registered. */
+  async project(name: string, kind: ResourceRef['kind'] = 'project', resourceName = name): Promise<ResourceRef> {
+    await this.loadProjects();
+    const model = (await this.projectModels!).get(name) ?? name;
+    return { kind, name: resourceName, project: name, model, team: await this.teamOf('project', name) };
+  }
+
+  async model(name: string): Promise<ResourceRef> {
+    await this.loadProjects();
+    const project = (await this.modelProjects!).get(name);
+    return { kind: 'model', name, model: name, ...(project ? { project, team: await this.teamOf('project', project) } : {}) };
+  }
+
+  /** A run: its project from the metadata, or from Temporal while no record exists yet. */
+  async run(id: string): Promise<ResourceRef> {
+    const record = await this.deps.metadata.runs.getRun(id);
+    const project = record?.project ?? (await this.workflowProject(id));
+    return project ? this.project(project, 'run', id) : { kind: 'run', name: id };
+  }
+
+  async schedule(name: string): Promise<ResourceRef> {
+    const project = await this.deps.schedules.projectOf(name);
+    return project ? this.project(project, 'schedule', name) : { kind: 'schedule', name };
+  }
+
+  async experiment(id: string): Promise<ResourceRef> {
+    const project = await this.workflowProject(id);
+    return project ? this.project(project, 'experiment', id) : { kind: 'experiment', name: id };
+  }
+
+  private async workflowProject(workflowId: string): Promise<string | undefined> {
+    try {
+      const description = await this.deps.temporal.workflow.getHandle(workflowId).describe();
+      return description.typedSearchAttributes.get(KilnProject);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** How a resource appears in the audit log and in errors: `project:fraud`. */
+export function resourceLabel(ref: ResourceRef): string {
+  return `${ref.kind}:${ref.name}`;
+}
