@@ -20,6 +20,7 @@ export const ENV_NAMES = {
   apiPort: 'KILN_API_PORT',
   apiHost: 'KILN_API_HOST',
   apiAllowedHosts: 'KILN_API_ALLOWED_HOSTS',
+  dataRoots: 'KILN_DATA_ROOTS',
   bundleFromSource: 'KILN_BUNDLE_FROM_SOURCE',
   databaseUrl: 'KILN_DATABASE_URL',
   artifactsUrl: 'KILN_ARTIFACTS_URL',
@@ -66,6 +67,13 @@ export interface KilnConfig {
    * `KILN_API_ALLOWED_HOSTS`; default none.
    */
   apiAllowedHosts: string[];
+  /**
+   * Directories dataset files and project source directories must lie in (after resolving
+   * symlinks); nothing else on the server can be registered. From colon-separated absolute
+   * paths in `KILN_DATA_ROOTS` (like PATH); default: the working directory of this process
+   * and the bundled `examples/`. `/` is never a root.
+   */
+  dataRoots: string[];
   /** The repository root (holds sdk/python, scripts/tool-versions.sh). */
   installDir: string;
   /** Bundle workflows from sources even when a prebuilt bundle exists (`KILN_BUNDLE_FROM_SOURCE=1`). Default false. */
@@ -116,6 +124,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     apiUrl: overrides.apiUrl ?? env[ENV_NAMES.apiUrl] ?? `http://${apiHost}:${apiPort}`,
     apiAllowedHosts: overrides.apiAllowedHosts ?? listFrom(env[ENV_NAMES.apiAllowedHosts]),
     installDir: overrides.installDir ?? INSTALL_DIR,
+    dataRoots: overrides.dataRoots ?? dataRootsFrom(env[ENV_NAMES.dataRoots], overrides.installDir ?? INSTALL_DIR),
     bundleFromSource: overrides.bundleFromSource ?? env[ENV_NAMES.bundleFromSource] === '1',
     databaseUrl: overrides.databaseUrl ?? (env[ENV_NAMES.databaseUrl] || undefined),
     artifactsUrl: overrides.artifactsUrl ?? (env[ENV_NAMES.artifactsUrl] || s3UrlFromParts(env)),
@@ -191,6 +200,23 @@ function s3UrlFromParts(env: NodeJS.ProcessEnv): string | undefined {
   const host = endpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   const credentials = `${encodeURIComponent(env[ENV_NAMES.s3AccessKey] ?? '')}:${encodeURIComponent(env[ENV_NAMES.s3SecretKey] ?? '')}`;
   return `s3://${credentials}@${host}/${encodeURIComponent(bucket)}${secure ? '' : '?secure=false'}`;
+}
+
+/**
+ * KILN_DATA_ROOTS as absolute directories; unset or empty: the working directory and the
+ * bundled examples, so `kiln apply -f examples/…/kiln.json` and `kiln demo` work as they are.
+ */
+function dataRootsFrom(text: string | undefined, installDir: string): string[] {
+  if (!text) return [process.cwd(), join(installDir, 'examples')].map((dir) => resolve(dir)).filter((dir) => dir !== '/');
+  return text
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => {
+      if (!dir.startsWith('/')) throw new Error(`${ENV_NAMES.dataRoots}: expected absolute directories separated by ":", got ${JSON.stringify(dir)}`);
+      const root = resolve(dir);
+      if (root === '/') throw new Error(`${ENV_NAMES.dataRoots}: "/" would allow every file on the server (such as /etc/passwd); name the directories that hold data and code`);
+      return root;
+    });
 }
 
 function listFrom(text: string | undefined): string[] {

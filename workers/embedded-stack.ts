@@ -110,6 +110,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       namespace: config.temporalNamespace,
       webUiUrl,
       artifacts: backends.artifacts,
+      inputRoots: { allowed: config.dataRoots, denied: [config.home] },
     });
     let apiUrl: string | undefined;
     if (options.api !== false) {
