@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError, SpecValidationError } from '../core/error
 import { searchSpace } from '../core/hpo/search-space.js';
 import type { Assignment } from '../core/hpo/trial-observation.js';
 import { trialParams } from '../core/hpo/trial-params.js';
+import { clampSummary } from '../core/pipeline/clamp-summary.js';
 import { newRunId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
 import { ExperimentSpec } from '../core/specs/experiment.js';
 import { parseSpec, resolveParams, RunRequest } from '../core/specs/index.js';
@@ -112,7 +113,7 @@ export class ExperimentsService {
         { key: KilnProject, value: input.spec.project },
         { key: KilnExperiment, value: input.experimentId },
       ],
-      staticSummary: `experiment ${input.spec.name}: ${input.spec.objective.goal} ${input.spec.objective.metric} of ${input.spec.project}`,
+      staticSummary: clampSummary(`experiment ${input.spec.name}: ${input.spec.objective.goal} ${input.spec.objective.metric} of ${input.spec.project}`),
       staticDetails: summary,
     });
   }

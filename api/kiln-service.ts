@@ -1,5 +1,3 @@
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { EnvironmentRef } from '../activities/environments.js';
 import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
@@ -9,6 +7,8 @@ import type { EnvironmentRecord } from '../core/metadata/environments-repository
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
 import type { RunWithStages } from '../core/metadata/run-records.js';
 import type { StageAttemptRecord } from '../core/metadata/stage-attempts-repository.js';
+import { resolveInputPath, type InputRoots } from '../core/inputs/input-path.js';
+import { sourceDirInput } from '../core/inputs/source-dir-input.js';
 import { isFailureClass } from '../core/pipeline/failure-class.js';
 import { idempotentRunId, parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-run-id.js';
 import { isTerminal, PIPELINE_STEPS, type AttemptView, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
@@ -42,6 +42,8 @@ export interface KilnServiceOptions {
   oidc?: OidcSettings;
   /** The artifact store; `s3://` dataset paths are checked through it (an S3 store). Absent: they are rejected. */
   artifacts?: ArtifactStore;
+  /** Where dataset files and source directories may lie on this server (core/inputs/input-path.ts). */
+  inputRoots: InputRoots;
 }
 
 /**
@@ -104,7 +106,7 @@ export class KilnService {
   async applyDataset(input: unknown, baseDir = process.cwd()) {
     const spec = parseSpec(DatasetSpec, input, 'dataset');
     const s3 = parseS3DatasetPath(spec.path) !== undefined;
-    const path = s3 || isAbsolute(spec.path) ? spec.path : resolve(baseDir, spec.path);
+    const path = s3 ? spec.path : await resolveInputPath({ field: 'dataset.path', path: spec.path, baseDir, kind: 'file' }, this.options.inputRoots);
     if (s3) {
       // datasetSource rejects an s3:// path on dataset.path unless the artifact store is an S3 one.
       const found = await datasetSource(path, this.options.artifacts).fingerprint().then(
@@ -112,8 +114,6 @@ export class KilnService {
         (error: unknown) => (error instanceof MissingDataError ? false : Promise.reject(error)),
       );
       if (!found) throw new SpecValidationError([{ path: 'dataset.path', message: `no such object: ${path}` }]);
-    } else if (!existsSync(path) || !statSync(path).isFile()) {
-      throw new SpecValidationError([{ path: 'dataset.path', message: `no such file: ${path}` }]);
     }
     const resolved = { ...spec, path };
     await this.metadata.datasets.upsert(resolved);
@@ -141,8 +141,7 @@ export class KilnService {
 
   async applyProject(input: unknown, baseDir = process.cwd()) {
     const spec = parseSpec(ProjectSpec, input, 'project');
-    const sourceDir = isAbsolute(spec.source_dir) ? spec.source_dir : resolve(baseDir, spec.source_dir);
-    if (!existsSync(sourceDir) || !statSync(sourceDir).isDirectory()) throw new SpecValidationError([{ path: 'project.source_dir', message: `no such directory: ${sourceDir}` }]);
+    const sourceDir = await sourceDirInput(spec.source_dir, baseDir, this.options.inputRoots);
     if (!(await this.metadata.datasets.get(spec.dataset))) throw new SpecValidationError([{ path: 'project.dataset', message: `dataset "${spec.dataset}" is not registered` }]);
     if (spec.environment && !(await this.metadata.environments.get(spec.environment))) {
       throw new SpecValidationError([{ path: 'project.environment', message: `environment "${spec.environment}" is not registered` }]);

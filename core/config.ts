@@ -27,6 +27,7 @@ export const ENV_NAMES = {
   oidcJwksUrl: 'KILN_OIDC_JWKS_URL',
   oidcUserClaim: 'KILN_OIDC_USER_CLAIM',
   oidcTeamClaim: 'KILN_OIDC_TEAM_CLAIM',
+  dataRoots: 'KILN_DATA_ROOTS',
   bundleFromSource: 'KILN_BUNDLE_FROM_SOURCE',
   databaseUrl: 'KILN_DATABASE_URL',
   artifactsUrl: 'KILN_ARTIFACTS_URL',
@@ -79,6 +80,13 @@ export interface KilnConfig {
   credentialsFile: string;
   /** OIDC/JWT bearer tokens accepted besides API tokens; unset unless issuer, audience and JWKS URL are all given. */
   oidc: OidcSettings | undefined;
+  /**
+   * Directories dataset files and project source directories must lie in (after resolving
+   * symlinks); nothing else on the server can be registered. From colon-separated absolute
+   * paths in `KILN_DATA_ROOTS` (like PATH); default: the working directory of this process
+   * and the bundled `examples/`. `/` is never a root.
+   */
+  dataRoots: string[];
   /** The repository root (holds sdk/python, scripts/tool-versions.sh). */
   installDir: string;
   /** Bundle workflows from sources even when a prebuilt bundle exists (`KILN_BUNDLE_FROM_SOURCE=1`). Default false. */
@@ -145,6 +153,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     oidc: overrides.oidc ?? oidcFrom(env),
     credentialsFile: resolve(overrides.credentialsFile ?? env[ENV_NAMES.credentialsFile] ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'kiln', 'credentials.json')),
     installDir: overrides.installDir ?? INSTALL_DIR,
+    dataRoots: overrides.dataRoots ?? dataRootsFrom(env[ENV_NAMES.dataRoots], overrides.installDir ?? INSTALL_DIR),
     bundleFromSource: overrides.bundleFromSource ?? env[ENV_NAMES.bundleFromSource] === '1',
     databaseUrl: overrides.databaseUrl ?? (env[ENV_NAMES.databaseUrl] || undefined),
     artifactsUrl: overrides.artifactsUrl ?? (env[ENV_NAMES.artifactsUrl] || s3UrlFromParts(env)),
@@ -238,6 +247,23 @@ function s3UrlFromParts(env: NodeJS.ProcessEnv): string | undefined {
   const host = endpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   const credentials = `${encodeURIComponent(env[ENV_NAMES.s3AccessKey] ?? '')}:${encodeURIComponent(env[ENV_NAMES.s3SecretKey] ?? '')}`;
   return `s3://${credentials}@${host}/${encodeURIComponent(bucket)}${secure ? '' : '?secure=false'}`;
+}
+
+/**
+ * KILN_DATA_ROOTS as absolute directories; unset or empty: the working directory and the
+ * bundled examples, so `kiln apply -f examples/…/kiln.json` and `kiln demo` work as they are.
+ */
+function dataRootsFrom(text: string | undefined, installDir: string): string[] {
+  if (!text) return [process.cwd(), join(installDir, 'examples')].map((dir) => resolve(dir)).filter((dir) => dir !== '/');
+  return text
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => {
+      if (!dir.startsWith('/')) throw new Error(`${ENV_NAMES.dataRoots}: expected absolute directories separated by ":", got ${JSON.stringify(dir)}`);
+      const root = resolve(dir);
+      if (root === '/') throw new Error(`${ENV_NAMES.dataRoots}: "/" would allow every file on the server (such as /etc/passwd); name the directories that hold data and code`);
+      return root;
+    });
 }
 
 function listFrom(text: string | undefined): string[] {

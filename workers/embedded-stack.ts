@@ -113,6 +113,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       webUiUrl,
       artifacts: backends.artifacts,
       ...(config.oidc ? { oidc: config.oidc } : {}),
+      inputRoots: { allowed: config.dataRoots, denied: [config.home] },
     });
     let apiUrl: string | undefined;
     let adminToken: string | undefined;

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { KilnActivities } from '../activities/index.js';
 import { medianStop } from '../core/hpo/median-stop.js';
+import { clampSummary } from '../core/pipeline/clamp-summary.js';
 import { suggest } from '../core/hpo/suggest.js';
 import { reachesTarget } from '../core/hpo/trial-observation.js';
 import type { RunProgress } from '../core/pipeline/run-progress.js';
@@ -124,7 +125,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
             { key: KilnKind, value: 'trial' },
             { key: KilnExperiment, value: experimentId },
           ],
-          staticSummary: `trial ${trial.index} of ${spec.name}: ${describeAssignment(trial.assignment)}`,
+          staticSummary: clampSummary(`trial ${trial.index} of ${spec.name}: ${describeAssignment(trial.assignment)}`),
         });
         return child.result();
       })

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { RunStatus } from '../../core/pipeline/run-progress.js';
 import { TriggerKind } from '../../core/specs/index.js';
+import { LIMITS } from '../../core/specs/limits.js';
 
 /** Request schemas owned by the HTTP layer; the spec schemas live in core/specs. */
-export const PredictRequest = z.object({ instances: z.array(z.union([z.array(z.number()), z.record(z.string(), z.number())])).min(1) });
+export const PredictRequest = z.object({ instances: z.array(z.union([z.array(z.number()), z.record(z.string(), z.number())])).min(1).max(LIMITS.predictInstances) });
 
 export const RollbackRequest = z
   .object({
@@ -17,7 +18,7 @@ export const RollbackRequest = z
 /** Pause or unpause, with an optional note shown with the schedule. */
 export const NoteRequest = z.object({ note: z.string().max(1000).optional() }).strict();
 
-export const ExtendRequest = z.object({ max_trial_count: z.number().int().min(1) });
+export const ExtendRequest = z.object({ max_trial_count: z.number().int().min(1).max(LIMITS.trials) });
 
 const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'rejected', 'cancelled'] as const satisfies readonly RunStatus[];
 
@@ -32,17 +33,17 @@ const wholeNumber = (min: number, max: number) =>
 /** `GET /v1/runs` filters. */
 export const RunsQuery = z
   .object({
-    project: z.string().min(1).optional(),
+    project: z.string().min(1).max(LIMITS.name).optional(),
     status: z.enum(RUN_STATUSES).optional(),
     trigger: TriggerKind.optional(),
-    schedule: z.string().min(1).optional(),
+    schedule: z.string().min(1).max(LIMITS.name).optional(),
     /** Default 50. */
-    limit: wholeNumber(1, 1000).optional(),
+    limit: wholeNumber(1, LIMITS.listRows).optional(),
   })
   .strict();
 
 /** `GET /v1/approvals` filter. */
-export const ApprovalsQuery = z.object({ model: z.string().min(1).optional() }).strict();
+export const ApprovalsQuery = z.object({ model: z.string().min(1).max(LIMITS.name).optional() }).strict();
 
 /** No query parameter at all: the default for a route that declares none. */
 export const NoQuery = z.object({}).strict();

@@ -36,7 +36,8 @@ export async function startBenchStack(): Promise<BenchStack> {
   // Always supervise a private dev server, even when the caller's shell points at another Temporal.
   const env = { ...process.env };
   delete env[ENV_NAMES.temporalAddress];
-  const config = loadConfig({ home, temporalAddress: undefined, temporalPort: await freePort(), temporalUiPort: await freePort(), taskQueue: 'kiln-bench' }, env);
+  // Benchmarks copy datasets into temporary directories: those are data roots here, beside the repository.
+  const config = loadConfig({ home, temporalAddress: undefined, temporalPort: await freePort(), temporalUiPort: await freePort(), taskQueue: 'kiln-bench', dataRoots: [ROOT, tmpdir()] }, env);
   let stack: EmbeddedStack;
   try {
     stack = await startEmbeddedStack(config, { ephemeralApiPort: true });

@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import type { ArtifactStore, ExternalObjectReader } from '../artifacts/artifact-store.js';
 import { MissingDataError, SpecValidationError } from '../errors.js';
+import { isInside, SYSTEM_DIRS } from '../inputs/input-path.js';
 
 /** Where a dataset's CSV bytes come from: a file on the server or an S3 object. */
 export interface DatasetSource {
@@ -48,8 +49,17 @@ class FileDatasetSource implements DatasetSource {
     return `file:${stats.size}:${stats.mtimeMs}`;
   }
 
+  /**
+   * The roots were checked when the dataset was registered; a file swapped since for a link
+   * into /proc or for a device or FIFO is still refused here, before a byte is read.
+   */
   async read(): Promise<Buffer> {
-    return readFile(this.path).catch((error: unknown) => this.failed(error));
+    const real = await realpath(this.path).catch((error: unknown) => this.failed(error));
+    const info = await stat(real).catch((error: unknown) => this.failed(error));
+    if (SYSTEM_DIRS.some((dir) => isInside(dir, real)) || !info.isFile()) {
+      throw new SpecValidationError([{ path: 'dataset.path', message: `${this.path} is not a regular file, or resolves into ${SYSTEM_DIRS.join(', ')}` }]);
+    }
+    return readFile(real).catch((error: unknown) => this.failed(error));
   }
 
   private failed(error: unknown): never {

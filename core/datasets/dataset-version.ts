@@ -131,17 +131,21 @@ function readRecords(text: string) {
   }
 }
 
+/**
+ * Messages name columns by position, never by content: the file may not be a dataset at all,
+ * and its first line must not come back in an API answer or a run's error.
+ */
 function checkColumns(columns: string[], target: string): void {
   const seen = new Set<string>();
   for (const column of columns) {
-    if (seen.has(column)) throw new SpecValidationError([{ path: 'dataset.path', message: `column "${column}" appears twice in the header` }]);
+    if (seen.has(column)) throw new SpecValidationError([{ path: 'dataset.path', message: `column ${columns.indexOf(column) + 1} and column ${seen.size + 1} of the header have the same name` }]);
     seen.add(column);
   }
   if (!seen.has(target)) {
     throw new SpecValidationError([
       {
         path: 'dataset.target_column',
-        message: `column "${target}" is not in the CSV header (columns: ${columns.join(', ')})`,
+        message: `column "${target}" is not in the CSV header (${columns.length} column${columns.length === 1 ? '' : 's'})`,
       },
     ]);
   }

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { clampSummary } from '../pipeline/clamp-summary.js';
 import { WORKFLOW_TYPES } from '../pipeline/workflow-ids.js';
 import { KilnKind, KilnModel, KilnProject, KilnRunStatus, KilnSchedule, KilnTrigger } from '../temporal/search-attributes.js';
 import type { PipelineInput } from '../../workflows/pipeline-input.js';
@@ -20,7 +21,7 @@ export function runSummary(input: PipelineInput): string {
   const { params } = input;
   const extras = Object.entries(params.extras).map(([k, v]) => ` ${k}=${v}`).join('');
   const why = input.resume ? ` (resumes ${input.resume.fromRunId})` : input.trigger?.kind === 'new_data' ? ` (new data ${input.trigger.datasetVersion})` : '';
-  return `${input.project.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${extras}${why}`;
+  return clampSummary(`${input.project.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${extras}${why}`);
 }
 
 /**

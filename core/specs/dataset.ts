@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationString } from './duration.js';
+import { LIMITS, PathString } from './limits.js';
 import { ResourceName } from './names.js';
 
 /**
@@ -9,18 +10,19 @@ import { ResourceName } from './names.js';
 export const DatasetSpec = z
   .object({
     name: ResourceName,
-    description: z.string().max(1000).optional(),
+    description: z.string().max(LIMITS.text).optional(),
     /**
      * CSV file with a header row: a path on the server (relative paths resolve against the
      * caller's directory) or `s3://bucket/key`, read with the S3 artifact store's credentials.
+     * A server path must lie inside the data roots (core/inputs/input-path.ts).
      */
-    path: z.string().min(1),
+    path: PathString,
     /** Column the model predicts; also the stratification key. */
-    target_column: z.string().min(1),
+    target_column: z.string().min(1).max(LIMITS.columnName),
     split: z
       .object({
         test_fraction: z.number().gt(0).lt(1).default(0.2),
-        seed: z.number().int().min(0).default(0),
+        seed: z.number().int().min(0).max(LIMITS.seed).default(0),
         stratify: z.boolean().default(true),
       })
       .strict()

@@ -1,11 +1,19 @@
 import { z } from 'zod';
+import { ImageReference } from './image-reference.js';
+import { LIMITS } from './limits.js';
 import { ResourceName } from './names.js';
 
-/** A pip requirement line (`scikit-learn==1.5.2`, `numpy>=1.26`); no options or URLs, so builds stay reproducible. */
+/**
+ * A pip requirement (`scikit-learn==1.5.2`, `numpy>=1.26`): a project name, extras and version
+ * clauses only. Each is passed to `uv pip install` (and pip in an image build) as one argument,
+ * so options (`--index-url`, `-e`), URLs, paths and markers are refused: builds stay
+ * reproducible and a spec cannot point the installer elsewhere. Spaces and tabs only, no line breaks.
+ */
 const Requirement = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?\s*((==|>=|<=|~=|!=|>|<)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)*$/, 'must be a PyPI requirement such as "scikit-learn==1.5.2"');
+  .max(LIMITS.dependency, `must be at most ${LIMITS.dependency} characters`)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?[ \t]*((==|>=|<=|~=|!=|>|<)[ \t]*[A-Za-z0-9.*+!_-]+[ \t]*,?[ \t]*)*$/, 'must be a PyPI requirement such as "scikit-learn==1.5.2"');
 
 /**
  * Environment: what a stage runs in, built once and keyed by its spec digest (see
@@ -16,18 +24,18 @@ const Requirement = z
 export const EnvironmentSpec = z
   .object({
     name: ResourceName,
-    description: z.string().max(1000).optional(),
+    description: z.string().max(LIMITS.text).optional(),
     /** `major.minor` (or `major.minor.patch`); the local runtime needs a matching interpreter. */
     python_version: z.string().regex(/^3\.\d{1,2}(\.\d{1,3})?$/, 'must look like "3.11" or "3.11.7"'),
     /** Container image the Kubernetes executor builds on; the local executor records it only. */
-    base_image: z.string().min(1).default('python:3.11-slim'),
-    dependencies: z.array(Requirement).default([]),
-    /** CPU cores (fractions allowed), as a Kubernetes limit. */
-    cpu_limit: z.number().positive().optional(),
+    base_image: ImageReference.default('python:3.11-slim'),
+    dependencies: z.array(Requirement).max(LIMITS.dependencies).default([]),
+    /** CPU cores (fractions allowed, down to a millicore), as a Kubernetes limit. */
+    cpu_limit: z.number().min(LIMITS.cpuCores.min).max(LIMITS.cpuCores.max).optional(),
     /** Memory limit in MiB. */
-    memory_limit: z.number().int().positive().optional(),
+    memory_limit: z.number().int().min(LIMITS.memoryMiB.min).max(LIMITS.memoryMiB.max).optional(),
     use_gpu: z.boolean().default(false),
-    max_used_gpu: z.number().int().positive().optional(),
+    max_used_gpu: z.number().int().positive().max(LIMITS.gpus).optional(),
     /** The environment a project uses when it names none. At most one is default. */
     is_default: z.boolean().default(false),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS } from './limits.js';
 import { ResourceName } from './names.js';
 
 /** A parameter an experiment tunes: a top-level hyperparameter or a declared extra. */
@@ -46,8 +47,8 @@ export const ExperimentParameter = tagged(
   z.discriminatedUnion('type', [
     range('double'),
     range('int'),
-    z.object({ name: ParamPath, type: z.literal('categorical'), values: z.array(z.string().min(1)).min(1) }).strict(),
-    z.object({ name: ParamPath, type: z.literal('discrete'), values: z.array(z.number()).min(1) }).strict(),
+    z.object({ name: ParamPath, type: z.literal('categorical'), values: z.array(z.string().min(1).max(LIMITS.extraString)).min(1).max(LIMITS.parameterValues) }).strict(),
+    z.object({ name: ParamPath, type: z.literal('discrete'), values: z.array(z.number()).min(1).max(LIMITS.parameterValues) }).strict(),
   ]),
 );
 export type ExperimentParameter = z.output<typeof ExperimentParameter>;
@@ -108,13 +109,13 @@ export type SearchAlgorithmSpec = z.output<typeof SearchAlgorithmSpec>;
 export const ExperimentSpec = z
   .object({
     name: ResourceName,
-    description: z.string().max(1000).optional(),
+    description: z.string().max(LIMITS.text).optional(),
     /** The project whose train and evaluate stages each trial runs. */
     project: ResourceName,
     objective: z
       .object({
         /** A metric the evaluate stage logs (its last value counts). */
-        metric: z.string().min(1).max(200),
+        metric: z.string().min(1).max(LIMITS.metricName),
         goal: z.enum(['maximize', 'minimize']),
         /** Reaching it (per goal) ends the experiment early. */
         target: z.number().optional(),
@@ -123,8 +124,8 @@ export const ExperimentSpec = z
     parameters: z.array(ExperimentParameter).min(1).max(50),
     algorithm: SearchAlgorithmSpec,
     parallel_trial_count: z.number().int().min(1).max(100).default(3),
-    max_trial_count: z.number().int().min(1).max(10_000).default(12),
-    max_failed_trial_count: z.number().int().min(0).max(10_000).default(3),
+    max_trial_count: z.number().int().min(1).max(LIMITS.trials).default(12),
+    max_failed_trial_count: z.number().int().min(0).max(LIMITS.trials).default(3),
     early_stopping: z
       .object({
         algorithm: z.enum(['medianstop']),

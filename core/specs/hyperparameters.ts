@@ -1,6 +1,11 @@
 import { z } from 'zod';
+import { LIMITS } from './limits.js';
 
-const ExtraValue = z.union([z.number(), z.string(), z.boolean()]);
+const ExtraValue = z.union([z.number(), z.string().max(LIMITS.extraString), z.boolean()]);
+const ExtraName = z.string().max(LIMITS.extraName);
+/** Declared or overridden extras: at most LIMITS.extras of them. */
+const extrasOf = (key: z.ZodString) =>
+  z.record(key, ExtraValue).refine((extras) => Object.keys(extras).length <= LIMITS.extras, `at most ${LIMITS.extras} extras`);
 export type ExtraValue = z.infer<typeof ExtraValue>;
 
 /**
@@ -11,10 +16,10 @@ export type ExtraValue = z.infer<typeof ExtraValue>;
 export const Hyperparameters = z
   .object({
     learning_rate: z.number().positive().default(0.01),
-    batch_size: z.number().int().positive().default(32),
-    epochs: z.number().int().positive().default(10),
-    seed: z.number().int().min(0).default(42),
-    extras: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), ExtraValue).default({}),
+    batch_size: z.number().int().positive().max(LIMITS.batchSize).default(32),
+    epochs: z.number().int().positive().max(LIMITS.epochs).default(10),
+    seed: z.number().int().min(0).max(LIMITS.seed).default(42),
+    extras: extrasOf(ExtraName.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default({}),
   })
   .strict();
 export type Hyperparameters = z.output<typeof Hyperparameters>;
@@ -23,10 +28,10 @@ export type Hyperparameters = z.output<typeof Hyperparameters>;
 export const HyperparameterOverrides = z
   .object({
     learning_rate: z.number().positive(),
-    batch_size: z.number().int().positive(),
-    epochs: z.number().int().positive(),
-    seed: z.number().int().min(0),
-    extras: z.record(z.string(), ExtraValue),
+    batch_size: z.number().int().positive().max(LIMITS.batchSize),
+    epochs: z.number().int().positive().max(LIMITS.epochs),
+    seed: z.number().int().min(0).max(LIMITS.seed),
+    extras: extrasOf(ExtraName),
   })
   .partial()
   .strict();

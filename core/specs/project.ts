@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Hyperparameters } from './hyperparameters.js';
 import { ProjectTrigger, PromotionPolicy } from './promotion.js';
+import { LIMITS, PathString } from './limits.js';
 import { ResourceName } from './names.js';
 import { RunPolicy } from './run-policy.js';
 import { ValidationGate } from './validation-gate.js';
@@ -12,6 +13,7 @@ import { ValidationGate } from './validation-gate.js';
  */
 const Entrypoint = z
   .string()
+  .max(LIMITS.entrypoint)
   .regex(/^[\w./-]+\.py(:[A-Za-z_]\w*)?$/, 'must be "file.py" or "file.py:Name"')
   .refine((e) => !e.startsWith('/') && !e.split(/[/:]/).includes('..'), 'must stay inside source_dir (no absolute path, no "..")');
 
@@ -25,9 +27,12 @@ export type StageName = (typeof STAGES)[number];
 export const ProjectSpec = z
   .object({
     name: ResourceName,
-    description: z.string().max(1000).optional(),
-    /** Directory holding the user's code; snapshotted (content-addressed) at run start. */
-    source_dir: z.string().min(1),
+    description: z.string().max(LIMITS.text).optional(),
+    /**
+     * Directory holding the user's code; snapshotted (content-addressed) at run start. Must lie
+     * inside the data roots and stay under LIMITS.sourceFiles / LIMITS.sourceBytes.
+     */
+    source_dir: PathString,
     dataset: ResourceName,
     /** Environment to run in; the default environment when omitted. */
     environment: ResourceName.optional(),

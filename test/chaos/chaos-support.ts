@@ -26,6 +26,7 @@ export async function startApiOnly(name: string, fixture: 'checkpointing' | 'sle
     home: mkdtempSync(join(tmpdir(), `kiln-chaos-${name}-`)),
     temporalAddress: inject('temporalAddress'),
     taskQueue: `kiln-chaos-${name}-${process.pid}`,
+    dataRoots: [REPO, tmpdir()],
     ...overrides,
   });
   const stack = await startEmbeddedStack(config, { worker: false, ephemeralApiPort: true });

@@ -126,6 +126,7 @@ describe('registering an s3:// dataset', () => {
       taskQueue: config.taskQueue,
       namespace: config.temporalNamespace,
       artifacts: createArtifactStore({ filesystemRoot: mkdtempSync(join(tmpdir(), 'kiln-fs-store-')) }),
+      inputRoots: { allowed: config.dataRoots, denied: [config.home] },
     });
     const error = await service.applyDataset({ name: unique('s3-on-fs'), path, target_column: 'label' }).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(SpecValidationError);

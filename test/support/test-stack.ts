@@ -6,6 +6,8 @@ import { loadConfig, type ConfigOverrides, type KilnConfig } from '../../core/co
 import { startEmbeddedStack, type EmbeddedStack } from '../../workers/embedded-stack.js';
 import { KilnApiClient } from '../../api/client/kiln-api-client.js';
 
+const REPO = join(__dirname, '..', '..');
+
 /**
  * A Kiln stack for one test file: the shared real Temporal dev server, a fresh data
  * directory, its own task queue, a real worker and the HTTP API on a free port.
@@ -15,6 +17,8 @@ export async function startTestStack(name: string, overrides: ConfigOverrides = 
     home: mkdtempSync(join(tmpdir(), `kiln-test-${name}-`)),
     temporalAddress: inject('temporalAddress'),
     taskQueue: `kiln-test-${name}-${process.pid}`,
+    // Tests copy datasets and sources into temporary directories: those are data roots here.
+    dataRoots: [REPO, tmpdir()],
     ...overrides,
   });
   const stack = await startEmbeddedStack(config, { ephemeralApiPort: true });

@@ -69,7 +69,8 @@ def split_features_target(
     """Returns (X, y, feature_names): features as floats, the target as a float when numeric
     (class labels like "benign" stay strings)."""
     if target_column not in header:
-        raise ValueError(f"target column {target_column!r} not in CSV header {list(header)}")
+        # Columns are counted, never quoted: the run's error shows this line.
+        raise ValueError(f"target column {target_column!r} not in CSV header ({len(header)} columns)")
     t = list(header).index(target_column)
     names = [h for i, h in enumerate(header) if i != t]
     X: List[List[float]] = []
@@ -82,7 +83,7 @@ def split_features_target(
             try:
                 features.append(float(value))
             except ValueError:
-                raise ValueError(f"row {n + 1}, column {header[i]!r}: expected a number, got {value!r}") from None
+                raise ValueError(f"row {n + 1}, column {i + 1}: expected a number") from None
         X.append(features)
         y.append(_number_or_text(row[t]))
     return X, y, names

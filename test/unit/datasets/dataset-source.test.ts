@@ -1,11 +1,15 @@
-import { appendFile, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { appendFile, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExternalObjectReader } from '../../../core/artifacts/artifact-store.js';
 import { datasetSource, parseS3DatasetPath } from '../../../core/datasets/dataset-source.js';
 import { MissingDataError, SpecValidationError } from '../../../core/errors.js';
 import { MemoryArtifactStore } from '../snapshots/memory-artifact-store.js';
+
+const execFileAsync = promisify(execFile);
 
 const problemsOf = (fn: () => unknown) => {
   try {
@@ -64,6 +68,18 @@ describe('a file source', () => {
       await expect(attempt).rejects.toThrow(MissingDataError);
       await expect(attempt).rejects.toMatchObject({ field: 'dataset.path' });
     }
+  });
+
+  it.each([
+    ['a link into /proc', (path: string) => symlink('/proc/self/environ', path)],
+    ['a FIFO', (path: string) => execFileAsync('mkfifo', [path])],
+    ['a directory', (path: string) => mkdir(path)],
+  ])('refuses to read a registered path that has since become %s', async (_label, replace) => {
+    await rm(csv);
+    await replace(csv);
+    const error = await datasetSource(csv).read().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SpecValidationError);
+    expect((error as SpecValidationError).problems).toEqual([{ path: 'dataset.path', message: expect.stringContaining('is not a regular file') }]);
   });
 });
 

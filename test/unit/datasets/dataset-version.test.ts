@@ -112,10 +112,18 @@ describe('datasetVersion id', () => {
 });
 
 describe('datasetVersion input errors', () => {
-  it('names dataset.target_column and lists the columns when the target is missing', () => {
+  it('names dataset.target_column and counts the columns, without quoting the header, when the target is missing', () => {
     const problem = problemOf(() => datasetVersion(spec({}, 'label'), CSV));
-    expect(problem?.path).toBe('dataset.target_column');
-    expect(problem?.message).toContain('id, x, species');
+    expect(problem).toEqual({ path: 'dataset.target_column', message: 'column "label" is not in the CSV header (3 columns)' });
+  });
+
+  it.each([
+    ['a missing target column', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\nbin:x:2:2::/bin:/usr/sbin/nologin\n'],
+    ['a duplicated column', 'secret-token,secret-token,species\n1,2,a\n3,4,b\n'],
+    ['a ragged row', 'species,secret-token\na,1\nb,2,extra\n'],
+  ])('never quotes the file in its message: %s', (_label, csv) => {
+    const problem = problemOf(() => datasetVersion(spec(), csv));
+    for (const secret of ['root', 'bash', 'secret-token']) expect(problem?.message).not.toContain(secret);
   });
 
   it('names the line of a ragged row', () => {
@@ -127,7 +135,7 @@ describe('datasetVersion input errors', () => {
   it.each([
     ['an empty file', '', /empty/],
     ['a header without rows', 'id,species\n', /at least 2 data rows/],
-    ['a duplicated column', 'id,id,species\n1,2,a\n3,4,b\n', /"id" appears twice/],
+    ['a duplicated column', 'id,id,species\n1,2,a\n3,4,b\n', /column 1 and column 2 of the header have the same name/],
     ['malformed quoting', 'id,species\n1,"a\n', /line 2: quoted field is never closed/],
   ])('rejects %s on dataset.path', (_label, csv, message) => {
     const problem = problemOf(() => datasetVersion(spec(), csv));
