@@ -50,7 +50,7 @@ describe('the API refuses unsafe inputs with a 400 naming the field, and creates
     ['/etc', '/etc'],
     ['a directory outside the roots', tmpdir()],
   ])('project.source_dir: %s', async (_label, sourceDir) => {
-    const project = { ...readSpecFile(join(fixture, 'kiln.json')).project, name: 'refused-project', source_dir: sourceDir };
+    const project = { ...readSpecFile(join(fixture, 'kiln.json')).project!, name: 'refused-project', source_dir: sourceDir };
     expect(await refusal(client.applyProject(project))).toEqual(['project.source_dir']);
     expect((await client.listProjects()).map((p) => (p as { name: string }).name)).not.toContain('refused-project');
   });
