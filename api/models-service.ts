@@ -16,7 +16,7 @@ export const ApprovalRequest = z
     run_id: z.string().min(1).max(128),
     reason: z.string().max(1000).optional(),
     /** Who decides; recorded in the run and the alias history. */
-    by: z.string().min(1).max(128).default('api'),
+    by: z.string().min(1).max(128).default('api').describe('Set by the API to the authenticated caller; a value sent here is replaced'),
   })
   .strict();
 
@@ -26,7 +26,7 @@ export const AliasRequest = z
     alias: AliasName,
     version: z.number().int().min(1),
     reason: z.string().max(1000).default('set by hand'),
-    by: z.string().min(1).max(128).default('api'),
+    by: z.string().min(1).max(128).default('api').describe('Set by the API to the authenticated caller; a value sent here is replaced'),
   })
   .strict();
 

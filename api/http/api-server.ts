@@ -119,7 +119,8 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
       // A service-parsed body is only documented here; the service names its fields under its own root.
       ...(route.serviceBody ? { validatorCompiler: (req) => (req.httpPart === 'body' ? (data: unknown) => ({ value: data ?? {} }) : zodValidator({ ...req, schema: req.schema as z.ZodType })) } : {}),
       config: { access: route.access, ...(route.rateLimit ? { rateLimit: route.rateLimit } : {}) },
-      preHandler: async (request) => {
+      // Before validation: a caller without the permission learns nothing from how its input is checked.
+      preValidation: async (request) => {
         if (route.access === 'public') return;
         const caller = request.caller!;
         const label = await authorize(route.access, { params: request.params as Record<string, string>, query: request.query as Record<string, unknown>, body: request.body, caller }, directoryOf(request));
@@ -136,8 +137,8 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
         });
         if (caller && typeof route.access === 'object') {
           const { owns } = route.access;
-          if (owns) {
-            const name = (owns.nameOf as (r: unknown) => string)(result);
+          const name = owns && (owns.nameOf as (r: unknown) => unknown)(result);
+          if (owns && typeof name === 'string') {
             await security.claim(owns.kind, name, caller.principal);
             request.auditResource ??= `${owns.kind}:${name}`;
           }

@@ -11,7 +11,7 @@ export const RollbackRequest = z
     to_version: z.number().int().min(1).optional(),
     reason: z.string().max(1000).optional(),
     /** Who rolls back (recorded in the alias history). */
-    by: z.string().min(1).max(128).optional(),
+    by: z.string().min(1).max(128).optional().describe('Set by the API to the authenticated caller; a value sent here is replaced'),
   })
   .strict();
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { KilnApiError, type KilnApiClient, type RunView } from '../../api/client/kiln-api-client.js';
-import { INSTALL_DIR } from '../../core/config.js';
+import { INSTALL_DIR, type KilnConfig } from '../../core/config.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { eventually } from '../support/process-check.js';
 import { runCli } from '../support/run-cli.js';
@@ -20,6 +20,7 @@ import { runToEnd, waitForRun } from '../support/wait-for-run.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
+let config: KilnConfig;
 const MODEL = 'machine-failure';
 // A copy: nothing here may change the example's files.
 const example = mkdtempSync(join(tmpdir(), 'kiln-ct-example-'));
@@ -35,7 +36,7 @@ async function rejection(promise: Promise<unknown>): Promise<KilnApiError> {
 
 beforeAll(async () => {
   cpSync(join(INSTALL_DIR, 'examples', 'continuous-training'), example, { recursive: true });
-  ({ stack, client } = await startTestStack('ct'));
+  ({ stack, client, config } = await startTestStack('ct'));
   const { schedules: _minutely, ...specs } = readSpecFile(join(example, 'kiln.json'));
   // No watcher here (test/integration/dataset-watch.test.ts covers it): runs start only when this test says.
   const { watch: _watch, ...dataset } = specs.dataset!;
@@ -114,7 +115,7 @@ describe('champion and challenger, with real stages', () => {
       ['challenger', 2, 3, 'promotion'],
       ['champion', 1, 4, 'promotion'],
     ]);
-    const cli = await runCli(['model', 'show', MODEL], client.baseUrl);
+    const cli = await runCli(['model', 'show', MODEL], client.baseUrl, config.home);
     expect(cli.status).toBe(0);
     expect(cli.stdout).toContain('aliases   challenger=v3  champion=v4');
     expect(cli.stdout).toMatch(/champion {4}v1 → v4 +by promotion \(run .*\): beat champion v1/);
@@ -122,16 +123,16 @@ describe('champion and challenger, with real stages', () => {
   });
 
   it('rollback moves champion back and records who did it and why', async () => {
-    const rolled = await client.rollbackModel(MODEL, 1, { by: 'carol', reason: 'pager at 3am' });
+    const rolled = await client.rollbackModel(MODEL, 1, { reason: 'pager at 3am' });
     expect(rolled).toMatchObject({ version: 1, rolled_back_from: 4 });
     const shown = await client.showModel(MODEL);
     expect(shown.aliases.find((a) => a.alias === 'champion')?.version).toBe(1);
-    expect(shown.alias_history.at(-1)).toMatchObject({ alias: 'champion', previousVersion: 4, version: 1, actor: 'carol', reason: 'rollback from v4: pager at 3am' });
-    await client.rollbackModel(MODEL, 4, { by: 'carol' });
+    expect(shown.alias_history.at(-1)).toMatchObject({ alias: 'champion', previousVersion: 4, version: 1, actor: 'user:admin', reason: 'rollback from v4: pager at 3am' });
+    await client.rollbackModel(MODEL, 4);
   });
 
   it('user aliases: set, refuse champion and bad names, 404 for unknown ones', async () => {
-    expect(await client.setAlias(MODEL, { alias: 'staging', version: 2, by: 'dave' })).toMatchObject({ alias: 'staging', version: 2, previous_version: null });
+    expect(await client.setAlias(MODEL, { alias: 'staging', version: 2 })).toMatchObject({ alias: 'staging', version: 2, previous_version: null });
     expect((await client.showModel(MODEL)).versions.find((v) => v.version === 2)?.aliases).toContain('staging');
     expect((await rejection(client.setAlias(MODEL, { alias: 'champion', version: 2 }))).status).toBe(409);
     const bad = await rejection(client.setAlias(MODEL, { alias: 'Bad Name', version: 2 }));
@@ -157,11 +158,11 @@ describe('manual approval through the API and the CLI', () => {
 
   it('kiln model pending lists the waiting run; kiln model approve serves it and records the approver', async () => {
     const runId = await waitingRun('temperature,vibration,hours_since_service');
-    const pending = await runCli(['model', 'pending', MODEL], client.baseUrl);
+    const pending = await runCli(['model', 'pending', MODEL], client.baseUrl, config.home);
     expect(pending.stdout).toContain(`run ${runId}`);
-    const approved = await runCli(['model', 'approve', MODEL, '--run', runId, '--reason', 'reviewed the curves'], client.baseUrl);
+    const approved = await runCli(['model', 'approve', MODEL, '--run', runId, '--reason', 'reviewed the curves'], client.baseUrl, config.home);
     expect(approved.status).toBe(0);
-    expect(approved.stdout).toMatch(/^approved machine-failure v\d+ \(run .*\) by /);
+    expect(approved.stdout).toMatch(/^approved machine-failure v\d+ \(run .*\) by user:admin/);
     const done = await waitForRun(client, runId, 60_000);
     expect(done.promotion).toBe('champion');
     expect(done.decision).toMatchObject({ approve: true, reason: 'reviewed the curves' });
@@ -170,10 +171,10 @@ describe('manual approval through the API and the CLI', () => {
 
   it('a rejection keeps the champion; deciding again, or on a run that is not waiting, is a 409', async () => {
     const runId = await waitingRun('temperature');
-    expect(await client.decide(MODEL, 'reject', { run_id: runId, by: 'erin', reason: 'not on a Friday' })).toMatchObject({ decision: 'rejected', by: 'erin' });
+    expect(await client.decide(MODEL, 'reject', { run_id: runId, reason: 'not on a Friday' })).toMatchObject({ decision: 'rejected', by: 'user:admin' });
     const done = await waitForRun(client, runId, 60_000);
     expect(done.promotion).toBe('rejected');
-    expect(done.steps.find((s) => s.step === 'promote')?.message).toBe('rejected by erin: not on a Friday');
+    expect(done.steps.find((s) => s.step === 'promote')?.message).toBe('rejected by user:admin: not on a Friday');
     expect((await rejection(client.decide(MODEL, 'approve', { run_id: runId }))).status).toBe(409);
     expect((await rejection(client.decide(MODEL, 'approve', { run_id: 'no-such-run' }))).status).toBe(404);
     const bad = await rejection(client.decide(MODEL, 'approve', { run_id: '' }));

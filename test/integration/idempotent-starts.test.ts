@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
@@ -7,6 +6,7 @@ import { INSTALL_DIR, type KilnConfig } from '../../core/config.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
+import { runCli } from '../support/run-cli.js';
 import { waitForRun } from '../support/wait-for-run.js';
 
 let stack: EmbeddedStack;
@@ -27,14 +27,6 @@ async function rejection(promise: Promise<unknown>): Promise<KilnApiError> {
 /** Pipeline workflows of one project on this file's task queue, as visibility counts them. */
 async function workflowCount(project: string): Promise<number> {
   return (await stack.client.workflow.count(`KilnProject = '${project}' AND TaskQueue = '${config.taskQueue}'`)).count;
-}
-
-function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', join(INSTALL_DIR, 'api', 'cli', 'main.ts'), ...args], { env: { ...process.env, KILN_API_URL: client.baseUrl } }, (_error, stdout, stderr) =>
-      resolve({ status: child.exitCode, stdout, stderr }),
-    );
-  });
 }
 
 beforeAll(async () => {
@@ -133,12 +125,12 @@ describe('starts without a key', () => {
 describe('kiln run start --idempotency-key', () => {
   it('prints the same run id when repeated, and says the run already existed', async () => {
     const args = ['run', 'start', '-p', 'sleepy', '--param', 'extras.sleep_seconds=1', '--idempotency-key', key('cli')];
-    const first = await runCli(args);
+    const first = await runCli(args, client.baseUrl, config.home);
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^sleepy-key-[0-9a-f]{16}\n$/);
     expect(first.stderr).not.toContain('existing run');
 
-    const second = await runCli(args);
+    const second = await runCli(args, client.baseUrl, config.home);
     expect(second.status).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr).toContain('idempotency key already used: existing run');

@@ -1,29 +1,22 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentBuildLogKey } from '../../core/artifacts/artifact-keys.js';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { KilnApiError, type KilnApiClient, type RunView } from '../../api/client/kiln-api-client.js';
-import { INSTALL_DIR } from '../../core/config.js';
+import { INSTALL_DIR, type KilnConfig } from '../../core/config.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { isAlive, eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
+import { runCli } from '../support/run-cli.js';
 import { runToEnd as runToEndOf } from '../support/wait-for-run.js';
 
 const example = join(INSTALL_DIR, 'examples', 'breast-cancer');
 let stack: EmbeddedStack;
 let client: KilnApiClient;
+let config: KilnConfig;
 
 const runToEnd = (request: Record<string, unknown>): Promise<RunView> => runToEndOf(client, request as Parameters<KilnApiClient['startRun']>[0], 240_000);
-
-function runCli(args: string[], apiUrl: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', join(INSTALL_DIR, 'api', 'cli', 'main.ts'), ...args], { env: { ...process.env, KILN_API_URL: apiUrl } }, (error, stdout, stderr) =>
-      resolve({ status: child.exitCode, stdout, stderr }),
-    );
-  });
-}
 
 function firstRowFeatures(): number[] {
   const [header, row] = readFileSync(join(example, 'data', 'breast_cancer.csv'), 'utf8').split('\n');
@@ -32,7 +25,7 @@ function firstRowFeatures(): number[] {
 }
 
 beforeAll(async () => {
-  ({ stack, client } = await startTestStack('example'));
+  ({ stack, client, config } = await startTestStack('example'));
   await applySpecFile(client, readSpecFile(join(example, 'kiln.json')));
 });
 afterAll(async () => stack?.stop());
@@ -106,7 +99,7 @@ describe('bad input is rejected at the API with field-named errors and starts no
   it('the CLI prints the field path, exits 2 and starts no workflow', async () => {
     const before = await stack.client.workflow.count(`KilnProject = 'breast-cancer'`);
     // Asynchronous: the API answering the CLI lives in this very process.
-    const cli = await runCli(['run', 'start', '-p', 'breast-cancer', '--param', 'learning_rate=abc'], client.baseUrl);
+    const cli = await runCli(['run', 'start', '-p', 'breast-cancer', '--param', 'learning_rate=abc'], client.baseUrl, config.home);
     expect(cli.status).toBe(2);
     expect(cli.stderr).toContain('error: params.learning_rate: expected number, got "abc"');
     expect(cli.stdout).toBe('');

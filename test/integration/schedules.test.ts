@@ -155,12 +155,12 @@ describe('schedules on Temporal Schedules', () => {
   it('kiln schedule show prints the state, the note and the next fire times', async () => {
     const name = unique('cli');
     await client.applySchedule({ name, project: 'sleepy', every: '1h', note: 'hourly refresh' });
-    const cli = await runCli(['schedule', 'show', name], client.baseUrl);
+    const cli = await runCli(['schedule', 'show', name], client.baseUrl, config.home);
     expect(cli.status).toBe(0);
     expect(cli.stdout).toContain(`schedule ${name}  project sleepy  ACTIVE`);
     expect(cli.stdout).toContain('note      hourly refresh');
     expect(cli.stdout).toMatch(/next {6}\d{4}-\d{2}-\d{2} \d{2}:00:00, /);
-    const missing = await runCli(['schedule', 'pause', 'no-such-schedule'], client.baseUrl);
+    const missing = await runCli(['schedule', 'pause', 'no-such-schedule'], client.baseUrl, config.home);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('schedule "no-such-schedule" not found');
     await client.deleteSchedule(name);
