@@ -86,16 +86,16 @@ export class KilnApiClient {
   applyEnvironment = (spec: In<typeof EnvironmentSpec>) => this.call<{ name: string; spec_digest: string; build_status: string }>('POST', '/v1/environments', spec);
   applyDataset = (spec: In<typeof DatasetSpec>) => this.call<Svc<'applyDataset'>>('POST', '/v1/datasets', spec);
   applyProject = (spec: In<typeof ProjectSpec>) => this.call<Svc<'applyProject'>>('POST', '/v1/projects', spec);
-  listEnvironments = () => this.call<unknown[]>('GET', '/v1/environments');
-  listDatasets = () => this.call<unknown[]>('GET', '/v1/datasets');
-  listProjects = () => this.call<unknown[]>('GET', '/v1/projects');
+  listEnvironments = () => this.call<Svc<'listEnvironments'>>('GET', '/v1/environments');
+  listDatasets = () => this.call<Svc<'listDatasets'>>('GET', '/v1/datasets');
+  listProjects = () => this.call<Svc<'listProjects'>>('GET', '/v1/projects');
   startRun = (request: In<typeof RunRequest>, options: StartRunOptions = {}) =>
     this.call<StartedRun>('POST', '/v1/runs', request, options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey });
   getRun = (runId: string) => this.call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
   resumeRun = (runId: string) => this.call<ResumedRun>('POST', `/v1/runs/${encodeURIComponent(runId)}/resume`);
   cancelRun = (runId: string) => this.call<{ run_id: string; status: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`);
   listRuns = (query: QueryOf<typeof RunsQuery> = {}) => {
-    return this.call<Record<string, unknown>[]>('GET', `/v1/runs${queryString(query)}`);
+    return this.call<Svc<'listRuns'>>('GET', `/v1/runs${queryString(query)}`);
   };
   listModelVersions = (name?: string) => this.call<Record<string, unknown>[]>('GET', name ? `/v1/models/${encodeURIComponent(name)}/versions` : '/v1/models');
   rollbackModel = (name: string, toVersion?: number, options: Omit<In<typeof RollbackRequest>, 'to_version'> = {}) =>

@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchemaCompiler } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SpecValidationError } from '../../core/errors.js';
+import { ForbiddenError, SpecValidationError } from '../../core/errors.js';
 import { describeIssues } from '../../core/specs/parse-spec.js';
 import { errorResponse } from './error-response.js';
 import { HttpRequestError } from './http-request-error.js';
@@ -123,8 +123,14 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
       preValidation: async (request) => {
         if (route.access === 'public') return;
         const caller = request.caller!;
-        const label = await authorize(route.access, { params: request.params as Record<string, string>, query: request.query as Record<string, unknown>, body: request.body, caller }, directoryOf(request));
-        request.auditResource = label ?? null;
+        try {
+          const label = await authorize(route.access, { params: request.params as Record<string, string>, query: request.query as Record<string, unknown>, body: request.body, caller }, directoryOf(request));
+          request.auditResource = label ?? null;
+        } catch (error) {
+          // A refusal is audited with the resource it concerned.
+          if (error instanceof ForbiddenError && error.resource) request.auditResource = error.resource;
+          throw error;
+        }
       },
       handler: async (request, reply) => {
         const caller = request.caller;
