@@ -63,7 +63,7 @@ export async function launchLocally(deps: ActivityDeps, context: LaunchContext):
     },
     resumed,
     checkpoints: uploader,
-    storeOutputs: () => artifacts.putDirectory(stageOutputPrefix(input.runId, stepOf(input)), ws.outputDir),
+    storeOutputs: () => artifacts.putDirectory(stageOutputPrefix(input.runId, stepOf(input)), ws.outputDir, { linksWithin: ws.root }),
     cleanUp: () => void rm(ws.root, { recursive: true, force: true }).catch(() => {}),
   };
 }

@@ -10,12 +10,13 @@ import type { StageAttemptRecord } from '../core/metadata/stage-attempts-reposit
 import { resolveInputPath, type InputRoots } from '../core/inputs/input-path.js';
 import { sourceDirInput } from '../core/inputs/source-dir-input.js';
 import { isFailureClass } from '../core/pipeline/failure-class.js';
-import { idempotentRunId, parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-run-id.js';
+import { parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-run-id.js';
 import { isTerminal, PIPELINE_STEPS, type AttemptView, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
 import { newRunId } from '../core/pipeline/workflow-ids.js';
 import { syncDatasetWatchSchedule } from '../core/schedules/dataset-watch-schedule.js';
 import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec } from '../core/specs/index.js';
+import { keyedRunId } from '../core/runs/keyed-run-id.js';
 import { resolveRun } from '../core/runs/resolve-run.js';
 import { startPipelineRun } from '../core/runs/start-pipeline.js';
 import { environmentDigest } from '../core/specs/environment-digest.js';
@@ -167,7 +168,7 @@ export class KilnService {
     const spec = base.project;
     const digest = requestDigest(request);
     for (let attempt = 1; ; attempt++) {
-      const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : idempotentRunId(spec.name, idempotencyKey);
+      const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : await keyedRunId(this.options.temporal, this.metadata.runs, spec.name, idempotencyKey);
       const pipelineInput: PipelineInput = { runId, ...base, trigger: { kind: request.trigger ?? 'api' } };
       try {
         await this.launch(pipelineInput, digest);

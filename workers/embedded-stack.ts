@@ -97,10 +97,13 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
           await gpuRunning;
         });
       }
-      // Model servers belong to this stack: stopped with it, restored by the next `kiln up`.
-      const deployer = new ModelDeployer({ ...backends, home: config.home });
-      stops.push(() => deployer.stopAll());
-      if (options.restoreServing) await deployer.restoreAll();
+      // Local model servers belong to this stack: stopped with it, restored by the next `kiln up`.
+      // On a cluster they are Deployments that Kubernetes keeps running: nothing to stop or relaunch here.
+      if (!backends.cluster) {
+        const deployer = new ModelDeployer({ ...backends, home: config.home });
+        stops.push(() => deployer.stopAll());
+        if (options.restoreServing) await deployer.restoreAll();
+      }
     }
 
     const webUiUrl = devServer?.uiUrl ?? config.temporalUiUrl;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { pidScope, thisProcessHost, type ProcessHost } from '../core/executors/local/process-host.js';
 import { isProcessAlive } from '../core/executors/local/running-groups.js';
 
 /** An activity attempt running on some worker of this machine, recorded until it settles. */
@@ -16,6 +17,8 @@ export interface InFlightActivityRecord {
   attempt: number;
   /** Base64 task token: failing it ends exactly this attempt, never a later one. */
   taskToken: string;
+  /** Where `ownerPid` is valid. Absent in records of older versions. */
+  host?: ProcessHost;
 }
 
 /**
@@ -41,14 +44,20 @@ export function inFlightActivities(dir: string): ActivityInterceptorsFactory {
   });
 }
 
-/** Fails (via `fail`) every recorded attempt whose worker process is dead; returns those records. */
+/**
+ * Fails (via `fail`) every recorded attempt whose worker process is dead; returns those records.
+ * An attempt recorded on another host (a shared data directory) is left alone: its worker may
+ * well be alive there. One recorded before this host's last boot is dead whatever its pid says.
+ */
 export async function failAbandonedActivities(dir: string, fail: (taskToken: Uint8Array, error: ApplicationFailure) => Promise<void>): Promise<InFlightActivityRecord[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const failed: InFlightActivityRecord[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const file = join(dir, name);
     const record = await readFile(file, 'utf8').then((text) => JSON.parse(text) as InFlightActivityRecord).catch(() => undefined);
-    if (record && isProcessAlive(record.ownerPid)) continue;
+    const scope = pidScope(record?.host);
+    if (record && scope === 'other-host') continue;
+    if (record && scope !== 'earlier-boot' && isProcessAlive(record.ownerPid)) continue;
     if (record) {
       const error = ApplicationFailure.retryable(`the worker running ${record.activityType} attempt ${record.attempt} (pid ${record.ownerPid}) died`, 'WorkerLost');
       // NotFound: the attempt already ended (timed out, or the run was closed); nothing to do.
@@ -62,7 +71,15 @@ export async function failAbandonedActivities(dir: string, fail: (taskToken: Uin
 
 function recordAttempt(dir: string, ctx: Context): string | undefined {
   const { workflowExecution, activityId, activityType, attempt, taskToken } = ctx.info;
-  const record: InFlightActivityRecord = { ownerPid: process.pid, workflowId: workflowExecution?.workflowId ?? '', activityId, activityType, attempt, taskToken: Buffer.from(taskToken).toString('base64') };
+  const record: InFlightActivityRecord = {
+    ownerPid: process.pid,
+    workflowId: workflowExecution?.workflowId ?? '',
+    activityId,
+    activityType,
+    attempt,
+    taskToken: Buffer.from(taskToken).toString('base64'),
+    host: thisProcessHost(),
+  };
   const file = join(dir, `${createHash('sha256').update(taskToken).digest('hex').slice(0, 24)}.json`);
   try {
     mkdirSync(dir, { recursive: true });

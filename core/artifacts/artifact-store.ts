@@ -26,8 +26,13 @@ export interface ArtifactStore {
    * `runs/r1` lists `runs/r1/…`, not `runs/r10/…`; a trailing `/` is ignored; `''` lists everything.
    */
   list(prefix: string): Promise<string[]>;
-  /** Uploads every file under `localDir` to `prefix/<relative path>`; returns them sorted by key. Empty directories are not kept. */
-  putDirectory(prefix: string, localDir: string): Promise<ArtifactInfo[]>;
+  /**
+   * Uploads every file under `localDir` to `prefix/<relative path>`; returns them sorted by key.
+   * Empty directories are not kept. Symlinks to files are followed only to files really inside
+   * `options.linksWithin` (default `localDir` itself); others are skipped, as are symlinked
+   * directories, and a `localDir` that is itself a link out uploads nothing.
+   */
+  putDirectory(prefix: string, localDir: string, options?: PutDirectoryOptions): Promise<ArtifactInfo[]>;
   /** Downloads every object under `prefix` into `localDir`, keeping relative paths; returns how many (0 when none). */
   getDirectory(prefix: string, localDir: string): Promise<number>;
   /** A URI a person can read (`file:///…`, `s3://bucket/key`), for a key or a prefix (`''`: the store's root). */
@@ -45,6 +50,11 @@ export interface ExternalObjectReader {
   etag(bucket: string, name: string): Promise<string | undefined>;
   /** The object's bytes; undefined when there is no such object or bucket. */
   read(bucket: string, name: string): Promise<Buffer | undefined>;
+}
+
+export interface PutDirectoryOptions {
+  /** The directory symlinks may lead into (a stage's whole workspace); default the uploaded directory. */
+  linksWithin?: string;
 }
 
 export interface ArtifactInfo {

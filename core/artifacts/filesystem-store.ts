@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { BackendUnavailableError, ConflictError, NotFoundError } from '../errors.js';
 import { assertArtifactKey, joinKey, normalizePrefix, RESERVED_KEY_PREFIX } from './artifact-key.js';
-import type { ArtifactInfo, ProbeableArtifactStore } from './artifact-store.js';
+import type { ArtifactInfo, ProbeableArtifactStore, PutDirectoryOptions } from './artifact-store.js';
+import { confinedPath, listConfinedFiles, withConfinedFile } from './confined-files.js';
 import { writeFileAtomically } from './atomic-write.js';
 import { walkFiles } from './walk-files.js';
 
@@ -101,16 +102,20 @@ export class FilesystemArtifactStore implements ProbeableArtifactStore {
     return files.map((file) => joinKey(normalized, file));
   }
 
-  async putDirectory(prefix: string, localDir: string): Promise<ArtifactInfo[]> {
+  async putDirectory(prefix: string, localDir: string, options: PutDirectoryOptions = {}): Promise<ArtifactInfo[]> {
     const normalized = normalizePrefix(prefix);
     const root = resolve(localDir);
     const info = await stat(root);
     if (!info.isDirectory()) throw new Error(`putDirectory: ${root} is not a directory`);
-    const files = await walkFiles(root, { followLinks: true });
+    const within = options.linksWithin ?? root;
+    const files = await listConfinedFiles(root, within);
     const keys = files.map((file) => assertArtifactKey(joinKey(normalized, file)));
     const stored: ArtifactInfo[] = [];
     // One at a time: bounded open files and memory no matter how large the directory.
-    for (const [i, key] of keys.entries()) stored.push(await this.putFile(key, join(root, ...files[i]!.split('/'))));
+    for (const [i, key] of keys.entries()) {
+      const put = await withConfinedFile(within, confinedPath(root, files[i]!), (path) => this.putFile(key, path));
+      if (put) stored.push(put);
+    }
     return stored;
   }
 

@@ -1,12 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { withConfinedFile } from '../artifacts/confined-files.js';
 import { checkpointStep, type CheckpointRef } from './checkpoint-ref.js';
 
 /**
  * Copies the checkpoints a stage process writes into its checkpoint directory to the artifact
  * store, under `prefix/<file name>`, newest step last. Call `sync()` as often as you like (the
- * stage activity does on every heartbeat) and `finish()` once the process has exited.
+ * stage activity does on every heartbeat) and `finish()` once the process has exited. A
+ * checkpoint that is really a link out of the checkpoint directory is never uploaded.
  */
 export class CheckpointUploader {
   #latest: CheckpointRef | undefined;
@@ -48,7 +50,8 @@ export class CheckpointUploader {
     for (const { name, step } of fresh) {
       const key = `${this.prefix}/${name}`;
       try {
-        await this.artifacts.putFile(key, join(this.localDir, name));
+        const stored = await withConfinedFile(this.localDir, join(this.localDir, name), (path) => this.artifacts.putFile(key, path));
+        if (!stored) continue;
       } catch (error) {
         // The SDK prunes old checkpoints as it writes new ones: a file gone meanwhile is superseded.
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;

@@ -19,12 +19,27 @@ export const LABELS = {
 export const MANAGED_BY = 'kiln';
 
 /**
- * A label value: at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric.
- * Longer ids keep their start and a hash-free tail cut, which is enough to select by.
+ * A label value: at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric. A
+ * valid value is kept as it is; any other is cut or cleaned and ends in a hash of the whole, so
+ * two ids that differ only past the cut (the trials of one experiment, `<exp id>-trial-<n>`)
+ * never share a label, and a pod selector never matches another run's pods.
  */
 export function labelValue(value: string): string {
-  const cleaned = value.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
-  return cleaned.replace(/^[^A-Za-z0-9]+/, '').replace(/[^A-Za-z0-9]+$/, '');
+  if (value.length <= 63 && LABEL_VALUE.test(value)) return value;
+  const hash = shortHash([value]);
+  const head = value
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 63 - hash.length - 1)
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .replace(/[^A-Za-z0-9]+$/, '');
+  return head ? `${head}-${hash}` : hash;
+}
+
+const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?)?$/;
+
+/** A sha256 hex digest as a label value: its first 63 digits (the full digest goes in an annotation). */
+export function digestLabel(digest: string): string {
+  return digest.slice(0, 63);
 }
 
 /**
@@ -39,6 +54,9 @@ export function objectName(parts: string[], max = 63): string {
     .replace(/-+/g, '-')
     .replace(/^-+|-+$/g, '');
   if (name.length <= max) return name;
-  const hash = createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 8);
-  return `${name.slice(0, max - 9).replace(/-+$/, '')}-${hash}`;
+  return `${name.slice(0, max - 9).replace(/-+$/, '')}-${shortHash(parts)}`;
+}
+
+function shortHash(parts: string[]): string {
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 8);
 }

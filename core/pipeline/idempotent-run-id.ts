@@ -12,9 +12,14 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]{1,200}$/;
 
-/** `<project>-key-<first 16 hex of sha256(project NUL key)>`: the same key always names the same run. */
-export function idempotentRunId(project: string, key: string): string {
-  return `${project}-key-${sha256(`${project}\0${key}`).slice(0, 16)}`;
+/**
+ * `<project>-key-<first 16 hex of sha256(project NUL key)>`: the same key always names the same
+ * run. Later generations (`…-g2`, `…-g3`) are the runs the key starts once the namespace's
+ * retention has removed the earlier ones from Temporal (see core/runs/keyed-run-id.ts).
+ */
+export function idempotentRunId(project: string, key: string, generation = 1): string {
+  const id = `${project}-key-${sha256(`${project}\0${key}`).slice(0, 16)}`;
+  return generation > 1 ? `${id}-g${generation}` : id;
 }
 
 /** An absent key is `undefined`; a present one must be 1–200 printable ASCII characters. */

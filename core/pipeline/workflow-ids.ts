@@ -5,11 +5,15 @@ export function environmentBuildWorkflowId(digest: string): string {
   return `env-build-${digest.slice(0, 16)}`;
 }
 
-/** A run's id doubles as its workflow id: `<project>-<yyyymmdd>-<hhmmss>-<4 hex>`. */
+/**
+ * A run's (or experiment's) id doubles as its workflow id: `<project>-<yyyymmdd>-<hhmmss>-<8 hex>`.
+ * 32 random bits: two starts of one project in the same second share an id once in four billion
+ * times (and a run start draws again when they do).
+ */
 export function newRunId(project: string, now: Date, random: () => number = Math.random): string {
   const iso = now.toISOString();
   const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
-  const suffix = Math.floor(random() * 0x10000).toString(16).padStart(4, '0');
+  const suffix = Math.floor(random() * 0x1_0000_0000).toString(16).padStart(8, '0');
   return `${project}-${stamp}-${suffix}`;
 }
 

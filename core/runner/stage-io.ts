@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { checkpointStep } from '../checkpoints/checkpoint-ref.js';
+import { MissingDataError } from '../errors.js';
 import { restoreCheckpoint } from '../checkpoints/checkpoint-restore.js';
 import { CheckpointUploader } from '../checkpoints/checkpoint-uploader.js';
 import type { StageIoPlan } from '../executors/executor.js';
@@ -38,8 +39,14 @@ export function parseStageIoPlan(json: string | undefined): StageIoPlan {
   return parseSpec(StageIoPlanSchema, value, 'KILN_STAGE_IO') as StageIoPlan;
 }
 
-/** Init container: the workspace the stage expects, from the artifact store, plus the SDK. */
+/**
+ * Init container: the workspace the stage expects, from the artifact store, plus the SDK. Every
+ * object the plan names is checked before the workspace is emptied (MissingDataError).
+ */
 export async function fetchStageInputs(artifacts: ArtifactStore, plan: StageIoPlan, root: string, sdkDir: string): Promise<void> {
+  if (plan.resumeCheckpointKey && !(await artifacts.exists(plan.resumeCheckpointKey))) {
+    throw new MissingDataError('resumeCheckpointKey', `checkpoint ${plan.resumeCheckpointKey} not found in ${artifacts.description}`);
+  }
   const ws = await prepareStageWorkspace(artifacts, root, plan);
   await Promise.all([
     writeFile(ws.paramsFile, JSON.stringify(plan.params)),
@@ -75,6 +82,7 @@ export async function syncStageOutputs(artifacts: ArtifactStore, plan: StageIoPl
   }
   exit ??= await readExit();
   await uploader.finish();
-  if (exit === 0) await artifacts.putDirectory(plan.outputPrefix, ws.outputDir);
+  // Links may point elsewhere in the workspace (a checkpoint), never out of it.
+  if (exit === 0) await artifacts.putDirectory(plan.outputPrefix, ws.outputDir, { linksWithin: root });
   return exit;
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BackendUnavailableError } from '../errors.js';
+import { pidScope, thisProcessHost, type ProcessHost } from '../executors/local/process-host.js';
 import { freePort } from '../net/free-port.js';
 
 export interface ModelServerLaunch {
@@ -64,4 +65,33 @@ export function stopModelServer(pid: number): void {
   } catch {
     // already exited
   }
+}
+
+/** `server.json` in a server's directory: its pid and where that pid is valid. */
+interface ServerOwnerRecord {
+  pid: number;
+  host: ProcessHost;
+}
+
+/** Records that `pid`, started here, is the server of the deployment whose files live in `dir`. */
+export function recordServerOwner(dir: string, pid: number): void {
+  const record: ServerOwnerRecord = { pid, host: thisProcessHost() };
+  writeFileSync(`${dir}/server.json`, JSON.stringify(record));
+}
+
+/**
+ * Stops the server of the deployment in `dir` when `pid` (from the registry, which other hosts
+ * may share) is the one this host started since its last boot, as `server.json` says; any other
+ * pid names someone else's process, and is left alone. Returns whether it signalled.
+ */
+export function stopOwnedModelServer(dir: string, pid: number): boolean {
+  let record: ServerOwnerRecord | undefined;
+  try {
+    record = JSON.parse(readFileSync(`${dir}/server.json`, 'utf8')) as ServerOwnerRecord;
+  } catch {
+    return false;
+  }
+  if (record.pid !== pid || pidScope(record.host) !== 'this-boot') return false;
+  stopModelServer(pid);
+  return true;
 }

@@ -9,7 +9,7 @@ import { RUN_CONTRACT_ENV as E } from '../runner/run-contract.js';
 import { restoreSource } from '../snapshots/source-snapshot.js';
 import { recordPromotion } from './promotion-record.js';
 import { resolveServingTarget } from './serving-target.js';
-import { isHealthy, startModelServer, stopModelServer } from './local-model-server.js';
+import { isHealthy, recordServerOwner, startModelServer, stopOwnedModelServer } from './local-model-server.js';
 
 export interface DeployRequest {
   modelName: string;
@@ -39,15 +39,20 @@ export class ModelDeployer {
     // Idempotency guard: a retried activity finds its version already serving.
     if (current?.id === deploymentId && (await isHealthy(current.url))) return { url: current.url, deploymentId };
     const server = await this.launch(modelName, version, deploymentId);
-    if (current && current.id !== deploymentId && current.pid) stopModelServer(current.pid);
+    if (current && current.id !== deploymentId && current.pid) this.stop(current.id, current.pid);
     await recordPromotion(metadata, { id: deploymentId, modelName, version, url: server.url, port: server.port, pid: server.pid }, current);
     return { url: server.url, deploymentId };
   }
 
-  /** Relaunches every deployment recorded as serving whose server does not answer. */
+  /**
+   * Relaunches every local deployment recorded as serving whose server does not answer. A
+   * deployment with no pid is a cluster one (a model's Deployment on Kubernetes): never a local
+   * process, whatever its health from here.
+   */
   async restoreAll(): Promise<string[]> {
     const restored: string[] = [];
     for (const deployment of await this.deps.metadata.models.listServingDeployments()) {
+      if (deployment.pid === null) continue;
       if (await isHealthy(deployment.url)) continue;
       try {
         const server = await this.launch(deployment.modelName, deployment.version, deployment.id);
@@ -61,11 +66,20 @@ export class ModelDeployer {
     return restored;
   }
 
-  /** Stops every serving process; the records stay, so the next start restores them. */
+  /** Stops every serving process this host started; the records stay, so the next start restores them. */
   async stopAll(): Promise<void> {
     for (const deployment of await this.deps.metadata.models.listServingDeployments()) {
-      if (deployment.pid) stopModelServer(deployment.pid);
+      if (deployment.pid) this.stop(deployment.id, deployment.pid);
     }
+  }
+
+  /** Signals the registry's pid only if this host started it since its last boot (server.json). */
+  private stop(deploymentId: string, pid: number): void {
+    stopOwnedModelServer(this.serverDir(deploymentId), pid);
+  }
+
+  private serverDir(deploymentId: string): string {
+    return join(homePaths(this.deps.home).work, 'serving', deploymentId);
   }
 
   private async launch(modelName: string, version: number, deploymentId: string) {
@@ -75,13 +89,13 @@ export class ModelDeployer {
     const built = environments.locate(model.environmentDigest);
     if (!built) throw new EnvironmentUnavailableError('environment', `environment ${model.environmentDigest.slice(0, 12)} is not built on this machine`);
 
-    const root = join(homePaths(this.deps.home).work, 'serving', deploymentId);
+    const root = this.serverDir(deploymentId);
     const sourceDir = join(root, 'src');
     const modelDir = join(root, 'model');
     await rm(root, { recursive: true, force: true });
     await restoreSource(artifacts, model.sourceDigest, sourceDir);
     await artifacts.getDirectory(model.artifactPrefix, modelDir);
-    return startModelServer({
+    const server = await startModelServer({
       pythonExecutable: built.pythonExecutable,
       workingDirectory: sourceDir,
       logFile: join(root, 'server.log'),
@@ -98,5 +112,7 @@ export class ModelDeployer {
         [E.sourceDir]: sourceDir,
       },
     });
+    recordServerOwner(root, server.pid);
+    return server;
   }
 }

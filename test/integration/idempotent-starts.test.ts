@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { KilnApiError, type KilnApiClient, type RunView } from '../../api/client/kiln-api-client.js';
 import { INSTALL_DIR, type KilnConfig } from '../../core/config.js';
+import { idempotentRunId } from '../../core/pipeline/idempotent-run-id.js';
+import { Hyperparameters, RunPolicy } from '../../core/specs/index.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { eventually } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
@@ -80,6 +82,24 @@ describe('starts with an idempotency key', () => {
     expect((await stack.client.workflow.getHandle(first.run_id).describe()).runId).toBe(execution);
   });
 
+  it('a key reused after retention removed its run starts a new run under a new id, leaving the old outputs and record alone', async () => {
+    const request = { project: 'sleepy', params: { epochs: 2 } };
+    const idempotencyKey = key('retention');
+    // What the namespace's retention leaves of the key's first run: its record and outputs, no workflow.
+    const expired = idempotentRunId('sleepy', idempotencyKey);
+    const { metadata, artifacts } = stack.backends;
+    await metadata.runs.createRun({ id: expired, project: 'sleepy', modelName: 'sleepy', workflowId: expired, params: Hyperparameters.parse({}), policy: RunPolicy.parse({}), status: 'succeeded' });
+    await artifacts.put(`runs/${expired}/train/outputs/model.json`, '{"old": true}');
+
+    const again = await client.startRun(request, { idempotencyKey });
+    expect(again).toMatchObject({ run_id: `${expired}-g2`, existing: false });
+    expect((await waitForEnd(again.run_id)).status).toBe('succeeded');
+    expect(await client.startRun(request, { idempotencyKey })).toMatchObject({ run_id: again.run_id, existing: true });
+    expect(await artifacts.list(`runs/${expired}`)).toEqual([`runs/${expired}/train/outputs/model.json`]);
+    expect((await artifacts.getBuffer(`runs/${expired}/train/outputs/model.json`)).toString()).toBe('{"old": true}');
+    expect((await metadata.runs.getRun(expired))?.status).toBe('succeeded');
+  });
+
   it('a key used for a different request answers 409 and starts nothing', async () => {
     const idempotencyKey = key('conflict');
     const first = await client.startRun({ project: 'sleepy', params: { epochs: 1 } }, { idempotencyKey });
@@ -117,7 +137,7 @@ describe('starts without a key', () => {
     const request = { project: 'sleepy-plain' };
     const [a, b] = await Promise.all([client.startRun(request), client.startRun(request)]);
     expect(a!.run_id).not.toBe(b!.run_id);
-    for (const s of [a!, b!]) expect(s).toMatchObject({ status: 'queued', existing: false, run_id: expect.stringMatching(/^sleepy-plain-\d{8}-\d{6}-[0-9a-f]{4}$/) });
+    for (const s of [a!, b!]) expect(s).toMatchObject({ status: 'queued', existing: false, run_id: expect.stringMatching(/^sleepy-plain-\d{8}-\d{6}-[0-9a-f]{8}$/) });
     await Promise.all([waitForEnd(a!.run_id), waitForEnd(b!.run_id)]);
   });
 });

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { assertArtifactKey, joinKey, normalizePrefix } from '../artifact-key.js';
-import type { ArtifactInfo, ExternalObjectReader, ProbeableArtifactStore } from '../artifact-store.js';
+import type { ArtifactInfo, ExternalObjectReader, ProbeableArtifactStore, PutDirectoryOptions } from '../artifact-store.js';
+import { confinedPath, listConfinedFiles, withConfinedFile } from '../confined-files.js';
 import { inBatches } from '../in-batches.js';
 import { streamToFile } from '../stream-to-file.js';
-import { walkFiles } from '../walk-files.js';
 import { ensureBucket } from './ensure-bucket.js';
 import { externalObjectReader } from './external-objects.js';
 import { listObjectNames } from './list-object-names.js';
@@ -109,13 +109,15 @@ export class S3ArtifactStore implements ProbeableArtifactStore {
     return keys.filter(isValidKey).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  async putDirectory(prefix: string, localDir: string): Promise<ArtifactInfo[]> {
+  async putDirectory(prefix: string, localDir: string, options: PutDirectoryOptions = {}): Promise<ArtifactInfo[]> {
     const normalized = normalizePrefix(prefix);
     const root = resolve(localDir);
     if (!(await stat(root)).isDirectory()) throw new Error(`putDirectory: ${root} is not a directory`);
-    const files = await walkFiles(root, { followLinks: true });
+    const within = options.linksWithin ?? root;
+    const files = await listConfinedFiles(root, within);
     const keys = files.map((file) => assertArtifactKey(joinKey(normalized, file)));
-    return inBatches(keys, CONCURRENCY, (key, i) => this.putFile(key, join(root, ...files[i]!.split('/'))));
+    const stored = await inBatches(keys, CONCURRENCY, (key, i) => withConfinedFile(within, confinedPath(root, files[i]!), (path) => this.putFile(key, path)));
+    return stored.filter((info): info is ArtifactInfo => info !== undefined);
   }
 
   async getDirectory(prefix: string, localDir: string): Promise<number> {

@@ -1,5 +1,6 @@
 import { BackendUnavailableError } from '../../errors.js';
 import { normalizePrefix } from '../artifact-key.js';
+import { splitCredentials, withEncodedCredentials } from '../../net/url-credentials.js';
 
 /** Where an S3 artifact store keeps its objects and how to reach it. Frozen once parsed. */
 export interface S3Location {
@@ -27,7 +28,9 @@ const SCHEMES: Record<string, boolean | undefined> = { 's3:': undefined, 'http:'
  *
  * `http://…` and `https://…` mean the same with TLS off or on (a `secure` parameter must agree).
  * `s3://` uses TLS unless `secure=false`. Keys and secrets are percent-decoded, so any character
- * can be given as `%XX`. Errors never contain the secret.
+ * can be given as `%XX`; `/`, `?`, `#` and `@` may also be written as they are (S3 secret keys
+ * often hold a `/`): the credentials run to the `@` before the host (see splitCredentials).
+ * Errors never contain the secret.
  */
 export function parseS3Url(url: string): S3Location {
   const redacted = redactS3Url(url);
@@ -36,7 +39,7 @@ export function parseS3Url(url: string): S3Location {
   };
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL(withEncodedCredentials(url));
   } catch {
     return fail('not a valid URL; expected s3://ACCESS_KEY:SECRET_KEY@HOST:PORT/BUCKET');
   }
@@ -50,8 +53,8 @@ export function parseS3Url(url: string): S3Location {
   for (const name of parsed.searchParams.keys()) {
     if (name !== 'secure' && name !== 'region') fail(`unknown parameter "${name}" (allowed: secure, region)`);
   }
-  const accessKey = decodeURIComponent(parsed.username);
-  const secretKey = decodeURIComponent(parsed.password);
+  const accessKey = decodeOr(parsed.username, fail);
+  const secretKey = decodeOr(parsed.password, fail);
   if (!accessKey || !secretKey) fail('missing credentials; put them in the URL as ACCESS_KEY:SECRET_KEY@');
 
   const [bucket = '', ...rest] = decodeURIComponent(parsed.pathname).replace(/^\/+/, '').split('/');
@@ -77,7 +80,17 @@ export function parseS3Url(url: string): S3Location {
 
 /** The URL with its secret replaced by `***`, for messages and logs. */
 export function redactS3Url(url: string): string {
-  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+  const split = splitCredentials(url);
+  if (!split?.credentials.includes(':')) return url;
+  return `${split.scheme}${split.credentials.slice(0, split.credentials.indexOf(':'))}:***@${split.rest}`;
+}
+
+function decodeOr(text: string, fail: (problem: string) => never): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return fail('the credentials hold a "%" that starts no %XX escape; write it as %25');
+  }
 }
 
 /** `http://host:port` of the endpoint, for messages. */

@@ -1,6 +1,7 @@
 import type { V1ConfigMap, V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
-import { LABELS, labelValue, MANAGED_BY, objectName } from '../../kubernetes/labels.js';
+import { digestLabel, LABELS, MANAGED_BY, objectName } from '../../kubernetes/labels.js';
+import { imageBuilderSecurity } from '../../kubernetes/pod-security.js';
 
 /** Kaniko builds images inside an unprivileged pod; pinned so a build never changes under us. */
 export const KANIKO_EXECUTOR_IMAGE = 'gcr.io/kaniko-project/executor:v1.23.2';
@@ -30,7 +31,7 @@ export function imageBuildName(digest: string): string {
 }
 
 export function imageBuildLabels(digest: string): Record<string, string> {
-  return { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'image-build', [LABELS.environment]: labelValue(digest) };
+  return { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'image-build', [LABELS.environment]: digestLabel(digest) };
 }
 
 /** The build context: just the Dockerfile (the image copies nothing in), mounted into the Kaniko pod. */
@@ -75,6 +76,7 @@ export function buildImageJob(input: ImageBuildJobInput, settings: KubernetesSet
     ...(input.insecureRegistry ? [`--insecure-registry=${registryHost}`] : []),
   ];
   const annotations = Object.keys(settings.podAnnotations).length ? settings.podAnnotations : undefined;
+  const security = imageBuilderSecurity();
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -87,7 +89,9 @@ export function buildImageJob(input: ImageBuildJobInput, settings: KubernetesSet
         metadata: { labels, ...(annotations ? { annotations } : {}) },
         spec: {
           restartPolicy: 'Never',
+          serviceAccountName: 'kiln-stage',
           automountServiceAccountToken: false,
+          securityContext: security.pod,
           nodeSelector: Object.keys(settings.nodeSelector).length ? settings.nodeSelector : undefined,
           tolerations: settings.tolerations.length ? settings.tolerations : undefined,
           volumes,
@@ -100,6 +104,7 @@ export function buildImageJob(input: ImageBuildJobInput, settings: KubernetesSet
               terminationMessagePolicy: 'FallbackToLogsOnError',
               // pip unpacking large wheels (torch) needs memory; no limit, so a big build is slow rather than killed.
               resources: { requests: { cpu: '500m', memory: '1Gi' } },
+              securityContext: security.container,
             },
           ],
         },

@@ -1,6 +1,7 @@
 import type { V1Container, V1EnvVar, V1Job } from '@kubernetes/client-node';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
-import { LABELS, labelValue, MANAGED_BY, objectName } from '../../kubernetes/labels.js';
+import { digestLabel, LABELS, labelValue, MANAGED_BY, objectName } from '../../kubernetes/labels.js';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../../kubernetes/pod-security.js';
 import { stageEnvironment } from '../../runner/stage-environment.js';
 import { workspaceLayout } from '../../runner/workspace-layout.js';
 import type { StagePlacement, StageProcessSpec } from '../executor.js';
@@ -25,7 +26,7 @@ export function stageLabels(placement: StagePlacement): Record<string, string> {
     [LABELS.run]: labelValue(placement.runId),
     [LABELS.stage]: placement.step ?? placement.stage,
     [LABELS.attempt]: String(placement.attempt),
-    [LABELS.environment]: placement.environmentDigest.slice(0, 63),
+    [LABELS.environment]: digestLabel(placement.environmentDigest),
   };
 }
 
@@ -40,6 +41,8 @@ export function buildStageJob(spec: StageProcessSpec, placement: StagePlacement,
   const ws = workspaceLayout(POD_WORKSPACE);
   const labels = stageLabels(placement);
   const mount = [{ name: 'workspace', mountPath: POD_WORKSPACE }];
+  // Kiln's containers have a read-only root; the S3 store spools large uploads to /tmp.
+  const kilnMounts = [...mount, { name: 'kiln-tmp', mountPath: '/tmp' }];
   const kilnEnv: V1EnvVar[] = [
     { name: STAGE_IO_ENV, value: JSON.stringify(placement.io) },
     { name: 'KILN_STAGE_ROOT', value: POD_WORKSPACE },
@@ -50,8 +53,9 @@ export function buildStageJob(spec: StageProcessSpec, placement: StagePlacement,
     command: ['node', '/app/bin/kiln.js', 'stage-io', command],
     env: kilnEnv,
     envFrom: [{ secretRef: { name: settings.artifactsSecret } }],
-    volumeMounts: mount,
+    volumeMounts: kilnMounts,
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    securityContext: restrictedContainerSecurity({ readOnlyRoot: true }),
   });
   const contract = stageEnvironment({
     built: { binDir: '/usr/local/bin', venvDir: '/usr/local' },
@@ -83,9 +87,14 @@ export function buildStageJob(spec: StageProcessSpec, placement: StagePlacement,
           restartPolicy: 'Never',
           serviceAccountName: 'kiln-stage',
           automountServiceAccountToken: false,
+          // User code runs here: no root, no capabilities, no Kubernetes credentials.
+          securityContext: restrictedPodSecurity(),
           nodeSelector: Object.keys(settings.nodeSelector).length ? settings.nodeSelector : undefined,
           tolerations: settings.tolerations.length ? settings.tolerations : undefined,
-          volumes: [{ name: 'workspace', emptyDir: {} }],
+          volumes: [
+            { name: 'workspace', emptyDir: {} },
+            { name: 'kiln-tmp', emptyDir: {} },
+          ],
           initContainers: [kilnContainer('fetch-inputs', 'fetch'), { ...kilnContainer('store-outputs', 'sync'), restartPolicy: 'Always' }],
           containers: [
             {
@@ -97,6 +106,7 @@ export function buildStageJob(spec: StageProcessSpec, placement: StagePlacement,
               volumeMounts: mount,
               // Requests equal limits: a training pod should not be squeezed by its neighbours.
               resources: Object.keys(limits).length ? { requests: limits, limits } : undefined,
+              securityContext: restrictedContainerSecurity({ readOnlyRoot: false }),
             },
           ],
         },

@@ -1,4 +1,5 @@
 import { BackendUnavailableError } from '../../errors.js';
+import { withEncodedCredentials } from '../../net/url-credentials.js';
 
 /** Where and as whom to connect, from a `mysql://user:password@host:port/database` URL. */
 export interface MysqlTarget {
@@ -14,13 +15,13 @@ export const MYSQL_DEFAULT_PORT = 3306;
 const FORMAT = 'mysql://user:password@host:port/database';
 
 /**
- * Parses a MySQL URL; user and password may be percent-encoded. Messages never echo the
- * URL: it holds a password.
+ * Parses a MySQL URL; user and password may be percent-encoded, and a password may also hold
+ * `/`, `?`, `#` or `@` as they are. Messages never echo the URL: it holds a password.
  */
 export function parseMysqlUrl(text: string): MysqlTarget {
   let url: URL;
   try {
-    url = new URL(text);
+    url = new URL(withEncodedCredentials(text));
   } catch {
     throw invalid('is not a valid URL');
   }
@@ -35,8 +36,8 @@ export function parseMysqlUrl(text: string): MysqlTarget {
     // URL keeps the brackets of an IPv6 literal; sockets want the bare address.
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port ? Number(url.port) : MYSQL_DEFAULT_PORT,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
+    user: decoded(url.username),
+    password: decoded(url.password),
     database,
   };
 }
@@ -44,6 +45,14 @@ export function parseMysqlUrl(text: string): MysqlTarget {
 /** `host:port`, for messages. */
 export function mysqlAddress(target: Pick<MysqlTarget, 'host' | 'port'>): string {
   return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalid('holds a "%" that starts no %XX escape in its credentials (write it as %25)');
+  }
 }
 
 function invalid(problem: string): BackendUnavailableError {

@@ -1,6 +1,7 @@
 import type { V1Deployment, V1ResourceRequirements, V1Service } from '@kubernetes/client-node';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import { LABELS, labelValue, MANAGED_BY, objectName } from '../../kubernetes/labels.js';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../../kubernetes/pod-security.js';
 import { RUN_CONTRACT_ENV as E } from '../../runner/run-contract.js';
 
 export const MODEL_SERVER_PORT = 8080;
@@ -90,10 +91,15 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
       template: {
         metadata: { labels, annotations: { ...settings.podAnnotations, [LABELS.modelVersion]: version } },
         spec: {
+          serviceAccountName: 'kiln-stage',
           automountServiceAccountToken: false,
+          securityContext: restrictedPodSecurity(),
           nodeSelector: Object.keys(settings.nodeSelector).length ? settings.nodeSelector : undefined,
           tolerations: settings.tolerations.length ? settings.tolerations : undefined,
-          volumes: [{ name: 'serving', emptyDir: {} }],
+          volumes: [
+            { name: 'serving', emptyDir: {} },
+            { name: 'kiln-tmp', emptyDir: {} },
+          ],
           initContainers: [
             {
               name: 'fetch-model',
@@ -104,8 +110,10 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
                 { name: 'KILN_SERVING_ROOT', value: SERVING_ROOT },
               ],
               envFrom: [{ secretRef: { name: settings.artifactsSecret } }],
-              volumeMounts: mount,
+              // Read-only root; the S3 store spools large downloads' temporary files to /tmp.
+              volumeMounts: [...mount, { name: 'kiln-tmp', mountPath: '/tmp' }],
               resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+              securityContext: restrictedContainerSecurity({ readOnlyRoot: true }),
             },
           ],
           containers: [
@@ -120,6 +128,7 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
               readinessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
               volumeMounts: mount,
               resources: serverResources(input.resources),
+              securityContext: restrictedContainerSecurity({ readOnlyRoot: false }),
             },
           ],
         },

@@ -3,7 +3,7 @@
 // contract, and `kiln stage-io sync` (sidecar) beside it. The testbed proves the Kubernetes
 // side; together they cover the pod, which no container engine here can run whole.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,63 @@ describe('a stage pod, container by container, on this machine', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.output).toContain('KILN_STAGE_IO.sourceDigest');
     expect(existsSync(join(home, 'never'))).toBe(false);
+  });
+});
+
+describe('what a stage pod refuses', () => {
+  const fetchInto = (dir: string, changed: Partial<StageIoPlan>) =>
+    run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'fetch'], { PATH: process.env.PATH!, KILN_HOME: home, KILN_STAGE_IO: JSON.stringify({ ...plan, ...changed }), KILN_STAGE_ROOT: dir });
+
+  it.each([
+    ['a source snapshot', { sourceDigest: 'f'.repeat(64) }, /source snapshot f{64} not found/],
+    ['a dataset version', { datasetPrefix: 'datasets/tiny/gone' }, /dataset version datasets\/tiny\/gone not found/],
+    ['a resume checkpoint', { resumeCheckpointKey: 'runs/r1/train/checkpoints/checkpoint-00000099.json' }, /checkpoint runs\/r1\/train\/checkpoints\/checkpoint-00000099.json not found/],
+  ])('fetch: a plan naming %s the store lacks fails before the workspace is emptied', async (_what, changed, message) => {
+    const dir = mkdtempSync(join(home, 'kept-'));
+    writeFileSync(join(dir, 'earlier.txt'), 'still here');
+    const fetched = await fetchInto(dir, changed);
+    expect(fetched.code).not.toBe(0);
+    expect(fetched.output).toMatch(message);
+    expect(readFileSync(join(dir, 'earlier.txt'), 'utf8')).toBe('still here');
+  });
+
+  it('sync: links out of the workspace are never followed; links within it are', async () => {
+    const dir = mkdtempSync(join(home, 'links-'));
+    const ws = workspaceLayout(dir);
+    mkdirSync(ws.outputDir, { recursive: true });
+    mkdirSync(ws.checkpointDir, { recursive: true });
+    const secret = join(home, 'outside-secret.txt');
+    writeFileSync(secret, 'not for the store');
+    writeFileSync(join(ws.outputDir, 'model.json'), '{"w": 1}');
+    writeFileSync(join(ws.checkpointDir, 'checkpoint-00000001.json'), '{"step": 1}');
+    symlinkSync(join(ws.checkpointDir, 'checkpoint-00000001.json'), join(ws.outputDir, 'weights.json'));
+    symlinkSync('/etc', join(ws.outputDir, 'etc'));
+    symlinkSync('/etc/passwd', join(ws.outputDir, 'passwd'));
+    symlinkSync('/proc/self/environ', join(ws.outputDir, 'environ'));
+    symlinkSync(secret, join(ws.outputDir, 'secret.txt'));
+    // A checkpoint that is really a link out, with a step newer than the real one.
+    symlinkSync(secret, join(ws.checkpointDir, 'checkpoint-00000002.json'));
+    writeFileSync(join(dir, '.kiln-exit'), '0');
+    const linked = { ...plan, outputPrefix: 'runs/links/train/outputs', checkpointPrefix: 'runs/links/train/checkpoints' };
+    const synced = await run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'sync'], { PATH: process.env.PATH!, KILN_HOME: home, KILN_STAGE_IO: JSON.stringify(linked), KILN_STAGE_ROOT: dir });
+    expect(synced.code, synced.output).toBe(0);
+    expect(await artifacts.list(linked.outputPrefix)).toEqual([`${linked.outputPrefix}/model.json`, `${linked.outputPrefix}/weights.json`]);
+    expect((await artifacts.getBuffer(`${linked.outputPrefix}/weights.json`)).toString()).toBe('{"step": 1}');
+    expect(await artifacts.list(linked.checkpointPrefix)).toEqual([`${linked.checkpointPrefix}/checkpoint-00000001.json`]);
+  });
+
+  it('sync: an outputs directory replaced by a link out uploads nothing', async () => {
+    const dir = mkdtempSync(join(home, 'swapped-'));
+    const ws = workspaceLayout(dir);
+    mkdirSync(ws.checkpointDir, { recursive: true });
+    const outside = mkdtempSync(join(home, 'outside-'));
+    writeFileSync(join(outside, 'private.txt'), 'not for the store');
+    symlinkSync(outside, ws.outputDir);
+    writeFileSync(join(dir, '.kiln-exit'), '0');
+    const swapped = { ...plan, outputPrefix: 'runs/swapped/train/outputs', checkpointPrefix: 'runs/swapped/train/checkpoints' };
+    const synced = await run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'sync'], { PATH: process.env.PATH!, KILN_HOME: home, KILN_STAGE_IO: JSON.stringify(swapped), KILN_STAGE_ROOT: dir });
+    expect(synced.code, synced.output).toBe(0);
+    expect(await artifacts.list(swapped.outputPrefix)).toEqual([]);
   });
 });
 

@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../core/config.js';
+import { buildImageJob } from '../../../core/environments/image/kaniko-job.js';
 import { readToolVersions } from '../../../core/environments/tool-paths.js';
+import type { StagePlacement } from '../../../core/executors/executor.js';
+import { buildStageJob } from '../../../core/executors/kubernetes/stage-job.js';
+import { KubernetesSettings } from '../../../core/kubernetes/kubernetes-settings.js';
+import { buildModelDeployment } from '../../../core/serving/kubernetes/model-deployment.js';
 import { DEPLOY_DIR, applyDeployManifests, deployManifestFiles, readDeployManifests } from '../../support/kube-apply.js';
 import { until } from '../../support/kube-until.js';
 
@@ -20,6 +25,9 @@ const config = loadConfig();
 const kubectl = join(config.toolsDir, `kubernetes-${(await readToolVersions(config.installDir)).KUBERNETES_VERSION}`, 'bin', 'kubectl');
 
 const deployments = readDeployManifests().filter((o): o is k8s.V1Deployment => o.kind === 'Deployment');
+/** Workers create Jobs and Deployments; the API only talks to Temporal and the database, so it has an identity of its own. */
+const serviceAccountOf = (d: k8s.V1Deployment) => (d.metadata!.name === 'kiln-api' ? 'kiln-api' : 'kiln-worker');
+const manifest = <T extends k8s.KubernetesObject>(kind: string, name: string) => readDeployManifests().find((o) => o.kind === kind && o.metadata?.name === name) as T;
 const source = (path: string) => readFileSync(join(config.installDir, path), 'utf8');
 
 describe('deploy/kubernetes, as written', () => {
@@ -42,7 +50,7 @@ describe('deploy/kubernetes, as written', () => {
     const subcommand = container!.command!.at(-1)!;
     expect(container!.command).toEqual(['node', 'bin/kiln.js', subcommand]);
     expect(source('api/cli/main.ts')).toContain(`program.command('${subcommand}')`);
-    expect(pod.serviceAccountName).toBe('kiln-worker');
+    expect(pod.serviceAccountName).toBe(serviceAccountOf(d));
     // Longer than Kiln's own 5 s shutdown grace (workers/create-worker.ts), or SIGKILL cuts it short.
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(5);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
@@ -66,6 +74,68 @@ describe('deploy/kubernetes, as written', () => {
     expect([slotsOf('kiln-worker-gpu'), slotsOf('kiln-api')]).toEqual([undefined, undefined]);
     const gpu = deployments.find((d) => d.metadata!.name === 'kiln-worker-gpu')!;
     expect(gpu.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+  });
+
+  it('gives the API an identity with no token and no binding, and binds only the workers', () => {
+    expect(manifest<k8s.V1ServiceAccount>('ServiceAccount', 'kiln-api').automountServiceAccountToken).toBe(false);
+    expect(deployments.find((d) => d.metadata!.name === 'kiln-api')!.spec!.template.spec!.automountServiceAccountToken).toBe(false);
+    const bindings = readDeployManifests().filter((o): o is k8s.V1RoleBinding => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding');
+    expect(bindings.flatMap((b) => b.subjects ?? []).map((s) => s.name)).toEqual(bindings.map(() => 'kiln-worker'));
+  });
+
+  it('gives any container without resources default requests and limits, and caps nothing an environment asks for', () => {
+    const [limits] = manifest<k8s.V1LimitRange>('LimitRange', 'kiln-defaults').spec!.limits;
+    // loadAllYaml gives the client's model classes, which name `default` `_default`.
+    expect(limits).toMatchObject({ type: 'Container', defaultRequest: { cpu: expect.any(String), memory: expect.any(String) }, _default: { cpu: expect.any(String), memory: expect.any(String) } });
+    expect(limits!.max).toBeUndefined();
+  });
+
+  describe('network policies', () => {
+    const policies = readDeployManifests().filter((o): o is k8s.V1NetworkPolicy => o.kind === 'NetworkPolicy');
+    const selecting = (labels: Record<string, string>, type: 'Ingress' | 'Egress') => policies.filter((p) => p.spec!.policyTypes!.includes(type) && selects(p.spec!.podSelector!, labels));
+    const stagePod = { 'app.kubernetes.io/managed-by': 'kiln', 'app.kubernetes.io/component': 'stage' };
+    const modelPod = { 'app.kubernetes.io/managed-by': 'kiln', 'app.kubernetes.io/component': 'model-server' };
+    const apiPod = deployments.find((d) => d.metadata!.name === 'kiln-api')!.spec!.template.metadata!.labels!;
+    const workerPod = deployments.find((d) => d.metadata!.name === 'kiln-worker-cpu')!.spec!.template.metadata!.labels!;
+
+    it.each([
+      ['stage', stagePod],
+      ['model-server', modelPod],
+    ])('limit %s pods\' egress to DNS, other namespaces than Kiln\'s and Temporal\'s, and public addresses', (_label, labels) => {
+      const egress = selecting(labels, 'Egress').flatMap((p) => p.spec!.egress ?? []);
+      expect(egress.length).toBeGreaterThan(0);
+      const peers = egress.flatMap((rule) => rule.to ?? []);
+      // No rule without peers (that would allow everything), and no peer in Kiln's own namespace.
+      expect(egress.every((rule) => (rule.to ?? []).length > 0)).toBe(true);
+      for (const peer of peers) {
+        if (peer.ipBlock) expect(peer.ipBlock.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']));
+        else if (peer.podSelector?.matchLabels?.['k8s-app'] !== 'kube-dns') {
+          expect(peer.namespaceSelector?.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: expect.arrayContaining(['kiln', 'temporal']) }]);
+        }
+      }
+    });
+
+    it('let no one connect to stage pods', () => {
+      const ingress = selecting(stagePod, 'Ingress');
+      expect(ingress.length).toBeGreaterThan(0);
+      expect(ingress.flatMap((p) => p.spec!.ingress ?? [])).toEqual([]);
+    });
+
+    it('let only the API pods connect to model servers, on the serving port', () => {
+      const rules = selecting(modelPod, 'Ingress').flatMap((p) => p.spec!.ingress ?? []);
+      expect(rules).toHaveLength(1);
+      expect(rules[0]!.ports).toEqual([{ protocol: 'TCP', port: 8080 }]);
+      // The client's model class names `from` `_from`.
+      const [from] = rules[0]!._from!;
+      expect(from!.namespaceSelector).toBeUndefined();
+      expect(selects(from!.podSelector!, apiPod)).toBe(true);
+      expect(selects(from!.podSelector!, workerPod)).toBe(false);
+      expect(selects(from!.podSelector!, stagePod)).toBe(false);
+    });
+
+    it('leave Kiln\'s own pods alone', () => {
+      expect([...selecting(apiPod, 'Ingress'), ...selecting(apiPod, 'Egress'), ...selecting(workerPod, 'Egress')]).toEqual([]);
+    });
   });
 });
 
@@ -106,7 +176,7 @@ describe.skipIf(!kubeconfig)(`deploy/kubernetes applied to a cluster${unavailabl
         () => core.listNamespacedPod({ namespace: deployed, labelSelector: selector }),
         (list) => list.items.length === d.spec!.replicas && list.items.every((p) => p.spec?.nodeName),
       );
-      for (const pod of pods.items) expect(pod.spec).toMatchObject({ serviceAccountName: 'kiln-worker', nodeName: expect.stringMatching(/^kiln-(cpu|gpu)-node$/) });
+      for (const pod of pods.items) expect(pod.spec).toMatchObject({ serviceAccountName: serviceAccountOf(d), nodeName: expect.stringMatching(/^kiln-(cpu|gpu)-node$/) });
       // The Deployment controller counts the pods in its status a moment after the scheduler binds them.
       await until(`${name}'s status to count ${d.spec!.replicas} replicas`, () => apps.readNamespacedDeployment({ namespace: deployed, name }), (read) => read.status?.replicas === d.spec!.replicas);
     }
@@ -121,7 +191,39 @@ describe.skipIf(!kubeconfig)(`deploy/kubernetes applied to a cluster${unavailabl
       await expect(core.createNamespacedPod({ namespace: restricted, body, dryRun: 'All' }), d.metadata!.name).resolves.toBeDefined();
     }
   });
+
+  it('admits the stage and model-server pods Kiln creates under the restricted Pod Security Standard, and Kaniko\'s under baseline', async () => {
+    const settings = KubernetesSettings.parse({ namespace: restricted });
+    const stage = buildStageJob({ id: 'x', command: ['python', '-m', 'kiln_sdk.stage'], workingDirectory: '/', env: {}, timeoutMs: 60_000 }, STAGE_PLACEMENT, settings).spec!.template;
+    const model = buildModelDeployment({ modelName: 'iris', version: 1, image: 'kiln-env:test', artifactPrefix: 'models/iris/1', sourceDigest: 'f'.repeat(64), entrypoint: 'model.py:M' }, settings).spec!.template;
+    for (const [name, template] of [['stage', stage], ['model-server', model]] as const) {
+      await expect(core.createNamespacedPod({ namespace: restricted, body: { metadata: { name, labels: template.metadata?.labels }, spec: template.spec! }, dryRun: 'All' }), name).resolves.toBeDefined();
+    }
+    const kaniko = buildImageJob({ digest: 'ab'.repeat(32), destination: 'registry.test/kiln-env:ab', deadlineSeconds: 600 }, settings).spec!.template;
+    const body = { metadata: { name: 'kaniko' }, spec: kaniko.spec! };
+    // Kaniko must run as root: restricted refuses it, the namespace's baseline admits it.
+    await expect(core.createNamespacedPod({ namespace: restricted, body, dryRun: 'All' })).rejects.toMatchObject({ code: 403 });
+    await expect(core.createNamespacedPod({ namespace: deployed, body, dryRun: 'All' })).resolves.toBeDefined();
+  });
 });
+
+const STAGE_PLACEMENT: StagePlacement = {
+  project: 'iris',
+  runId: 'iris-20261202-030000-abcd',
+  stage: 'train',
+  attempt: 1,
+  image: 'kiln-env:test',
+  environmentDigest: 'a'.repeat(64),
+  resources: { cpu: '1', memory: '512Mi', gpus: 0 },
+  io: { sourceDigest: 's', datasetPrefix: 'd', upstream: {}, params: {}, outputPrefix: 'o', checkpointPrefix: 'c' },
+};
+
+/** Whether a label selector (matchLabels and In/NotIn expressions) selects pods with `labels`. */
+function selects(selector: k8s.V1LabelSelector, labels: Record<string, string>): boolean {
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpressions = (selector.matchExpressions ?? []).every((e) => (e.operator === 'In' ? e.values!.includes(labels[e.key]!) : e.operator === 'NotIn' ? !e.values!.includes(labels[e.key]!) : false));
+  return byLabels && byExpressions;
+}
 
 /** What the server returns for a sent object: Secrets' stringData comes back base64 in data. */
 function asStored(o: k8s.KubernetesObject): object {

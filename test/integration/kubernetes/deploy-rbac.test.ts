@@ -137,9 +137,9 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
       }
     });
 
-    it('gives the stage service account (kiln-stage) nothing beyond what any authenticated user may do', async () => {
+    it.each(['kiln-stage', 'kiln-api'])('gives the service account %s nothing beyond what any authenticated user may do', async (name) => {
       const matrix = inNamespace(await everyAccess(), deployed);
-      const wrong = await filterAsync(matrix, async (a) => (await review(serviceAccount(deployed, 'kiln-stage'), a)) !== (await review(serviceAccount(deployed, 'kiln-nobody'), a)));
+      const wrong = await filterAsync(matrix, async (a) => (await review(serviceAccount(deployed, name), a)) !== (await review(serviceAccount(deployed, 'kiln-nobody'), a)));
       expect(wrong.map(describeAccess)).toEqual([]);
     });
   });

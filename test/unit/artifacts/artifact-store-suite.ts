@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -152,6 +152,36 @@ export function describeArtifactStore(name: string, factory: () => Promise<Artif
         const target = join(localDir, 'restored');
         expect(await store.getDirectory('sources/abc/', target)).toBe(3);
         for (const [rel, content] of Object.entries(files)) expect(await readFile(join(target, rel), 'utf8')).toBe(content);
+      });
+
+      it('follows links to files inside the directory (or linksWithin), never out of it', async () => {
+        const workspace = join(localDir, 'ws');
+        const outputs = join(workspace, 'outputs');
+        await mkdir(outputs, { recursive: true });
+        await writeFile(join(outputs, 'model.json'), 'm');
+        await writeFile(join(workspace, 'checkpoint.bin'), 'c');
+        await writeFile(join(localDir, 'secret.txt'), 's');
+        await symlink(join(outputs, 'model.json'), join(outputs, 'alias.json'));
+        await symlink(join(workspace, 'checkpoint.bin'), join(outputs, 'weights.bin'));
+        await symlink(join(localDir, 'secret.txt'), join(outputs, 'secret.txt'));
+        await symlink('/etc/passwd', join(outputs, 'passwd'));
+        await symlink('/proc/self/environ', join(outputs, 'environ'));
+        await symlink('/etc', join(outputs, 'etc'));
+        const keys = async (prefix: string, options?: { linksWithin: string }) => (await store.putDirectory(prefix, outputs, options)).map((i) => i.key);
+        expect(await keys('runs/a/outputs')).toEqual(['runs/a/outputs/alias.json', 'runs/a/outputs/model.json']);
+        expect(await keys('runs/b/outputs', { linksWithin: workspace })).toEqual(['runs/b/outputs/alias.json', 'runs/b/outputs/model.json', 'runs/b/outputs/weights.bin']);
+        expect(await store.list('runs')).toEqual(['runs/a/outputs/alias.json', 'runs/a/outputs/model.json', 'runs/b/outputs/alias.json', 'runs/b/outputs/model.json', 'runs/b/outputs/weights.bin']);
+      });
+
+      it('uploads nothing from a directory that is itself a link out', async () => {
+        const workspace = join(localDir, 'ws');
+        const outside = join(localDir, 'outside');
+        await mkdir(workspace, { recursive: true });
+        await mkdir(outside, { recursive: true });
+        await writeFile(join(outside, 'private.txt'), 'p');
+        await symlink(outside, join(workspace, 'outputs'));
+        expect(await store.putDirectory('runs/c/outputs', join(workspace, 'outputs'), { linksWithin: workspace })).toEqual([]);
+        expect(await store.list('runs/c')).toEqual([]);
       });
 
       it('restores nothing and returns 0 for an empty prefix', async () => {

@@ -47,6 +47,36 @@ describe('parseS3Url', () => {
     expect(() => parseS3Url(url)).toThrow(message);
   });
 
+  it.each([
+    ['a "/"', 's3://AKIA:wJalrXUtnFEMI/K7MDENG/bPxRfiCY@minio.local:9000/kiln/team?secure=false', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY'],
+    ['a "/" at its end', 's3://AKIA:secret/@minio.local/kiln', 'secret/'],
+    ['"?" and "#"', 's3://AKIA:se?cr#et@minio.local/kiln', 'se?cr#et'],
+    ['an "@"', 's3://AKIA:p@ss@minio.local/kiln', 'p@ss'],
+    ['"+" and "="', 's3://AKIA:a+b=c@minio.local/kiln', 'a+b=c'],
+  ])('reads a secret key holding %s as written, and the host after it', (_label, url, secretKey) => {
+    expect(parseS3Url(url)).toMatchObject({ accessKey: 'AKIA', secretKey, endPoint: 'minio.local', bucket: 'kiln' });
+  });
+
+  it('keeps an "@" in the key prefix there, not in the credentials', () => {
+    expect(parseS3Url('s3://a:b/c@host/bkt/team@x')).toMatchObject({ secretKey: 'b/c', endPoint: 'host', bucket: 'bkt', prefix: 'team@x' });
+  });
+
+  it('rejects a stray "%" in the credentials with a BackendUnavailableError that hides them', () => {
+    expect(() => parseS3Url('s3://key:50%off/x@host/bkt')).toThrow(BackendUnavailableError);
+    expect(() => parseS3Url('s3://key:50%off/x@host/bkt')).toThrow(/"%" that starts no %XX escape/);
+    expect(() => parseS3Url('s3://key:50%off/x@host/bkt')).not.toThrow(/50%off/);
+  });
+
+  it.each([
+    ['s3://key:T0p/Zq9x@host/Bad_Bucket', 'T0p/Zq9x'],
+    ['s3://key:T0p/Zq9x@host:99999/bkt', 'T0p/Zq9x'],
+    ['ftp://key:T0p/Zq9x@host/bkt', 'T0p/Zq9x'],
+  ])('never puts a secret with "/" in an error (%s)', (url, secret) => {
+    expect(() => parseS3Url(url)).toThrow(BackendUnavailableError);
+    expect(() => parseS3Url(url)).not.toThrow(secret);
+    expect(() => parseS3Url(url)).not.toThrow(secret.split('/')[1]!);
+  });
+
   it('never puts the secret in an error', () => {
     expect(() => parseS3Url('s3://key:TOPSECRET@host/Bad_Bucket')).toThrow(/s3:\/\/key:\*\*\*@host/);
     expect(() => parseS3Url('s3://key:TOPSECRET@host/Bad_Bucket')).not.toThrow(/TOPSECRET/);
@@ -58,6 +88,11 @@ describe('redactS3Url and endpointOf', () => {
     ['s3://key:secret@host:9000/b', 's3://key:***@host:9000/b'],
     ['https://key:se%2Fcret@host/b', 'https://key:***@host/b'],
     ['s3://host/b', 's3://host/b'],
+    ['s3://access:se/cret@host/bucket', 's3://access:***@host/bucket'],
+    ['s3://access:a/b/c@host:9000/bucket/p?secure=false', 's3://access:***@host:9000/bucket/p?secure=false'],
+    ['s3://access:p@ss@host/bucket', 's3://access:***@host/bucket'],
+    ['s3://a:b@host/bkt/x@y', 's3://a:***@host/bkt/x@y'],
+    ['s3://onlykey@host/b', 's3://onlykey@host/b'],
   ])('redacts %s', (url, redacted) => {
     expect(redactS3Url(url)).toBe(redacted);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,18 @@ function setup() {
 }
 
 describe('CheckpointUploader', () => {
+  it('never uploads a checkpoint that is really a link out of its directory', async () => {
+    const { store, local, write } = setup();
+    const outside = join(tempDir('outside'), 'secret.json');
+    writeFileSync(outside, '{"secret": true}');
+    write(1);
+    symlinkSync(outside, join(local, name(2)));
+    symlinkSync('/proc/self/environ', join(local, name(3)));
+    const uploader = new CheckpointUploader(store, prefix, local);
+    expect(await uploader.finish()).toEqual({ key: `${prefix}/${name(1)}`, step: 1 });
+    expect(await store.list(prefix)).toEqual([`${prefix}/${name(1)}`]);
+  });
+
   it('uploads each new complete checkpoint once and reports the newest', async () => {
     const { store, local, write } = setup();
     const uploader = new CheckpointUploader(store, prefix, local);

@@ -4,20 +4,25 @@ import { environmentBuildWorkflowId, newRunId } from '../../../core/pipeline/wor
 describe('newRunId', () => {
   const at = new Date('2026-03-07T09:05:02.789Z');
 
-  it('is <project>-<yyyymmdd>-<hhmmss>-<4 hex> in UTC', () => {
-    expect(newRunId('breast-cancer', at, () => 0.5)).toBe('breast-cancer-20260307-090502-8000');
+  it('is <project>-<yyyymmdd>-<hhmmss>-<8 hex> in UTC', () => {
+    expect(newRunId('breast-cancer', at, () => 0.5)).toBe('breast-cancer-20260307-090502-80000000');
   });
 
   it.each([
-    [0, '0000'],
-    [1 / 65536, '0001'],
-    [0.999999, 'ffff'],
-  ])('pads the random suffix to four hex digits (random = %d)', (random, suffix) => {
+    [0, '00000000'],
+    [1 / 2 ** 32, '00000001'],
+    [1 / 65536, '00010000'],
+    [1 - 2 ** -40, 'ffffffff'],
+  ])('pads the random suffix to eight hex digits (random = %d)', (random, suffix) => {
     expect(newRunId('p', at, () => random)).toBe(`p-20260307-090502-${suffix}`);
   });
 
   it('matches the documented shape with the default random source', () => {
-    expect(newRunId('iris', new Date())).toMatch(/^iris-\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(newRunId('iris', new Date())).toMatch(/^iris-\d{8}-\d{6}-[0-9a-f]{8}$/);
+  });
+
+  it('gives a thousand starts in one second a thousand ids', () => {
+    expect(new Set(Array.from({ length: 1000 }, () => newRunId('iris', at))).size).toBe(1000);
   });
 });
 

@@ -46,8 +46,11 @@ describe('buildModelDeployment', () => {
     const init = pod.initContainers![0]!;
     expect(init).toMatchObject({ name: 'fetch-model', image: 'ghcr.io/kiln-mlops/kiln:1.2.3', envFrom: [{ secretRef: { name: 'artifacts' } }] });
     expect(JSON.parse(init.env!.find((e) => e.name === 'KILN_SERVING_IO')!.value!)).toEqual({ sourceDigest: input.sourceDigest, modelPrefix: 'models/breast-cancer/3' });
-    expect(init.volumeMounts).toEqual(server.volumeMounts);
-    expect(pod.volumes).toEqual([{ name: 'serving', emptyDir: {} }]);
+    expect(init.volumeMounts).toEqual([...server.volumeMounts!, { name: 'kiln-tmp', mountPath: '/tmp' }]);
+    expect(pod.volumes).toEqual([
+      { name: 'serving', emptyDir: {} },
+      { name: 'kiln-tmp', emptyDir: {} },
+    ]);
   });
 
   it('runs kiln_sdk.serve in the environment image on the serving port, with the run contract the SDK reads', () => {
