@@ -19,7 +19,7 @@ export interface RollbackResult {
  * version serves: locally a hot swap, on Kubernetes a rollout back to that version's ReplicaSet.
  */
 export async function rollbackModel(deps: { temporal: Client; metadata: MetadataStore; taskQueue: string }, modelName: string, body: unknown): Promise<RollbackResult> {
-  const request = parseSpec(RollbackRequest, body ?? {});
+  const request = parseSpec(RollbackRequest, body === undefined ? {} : body);
   const requested = request.to_version;
   const current = await deps.metadata.models.currentDeployment(modelName);
   const target = requested ?? (await deps.metadata.models.previousDeployment(modelName))?.version;

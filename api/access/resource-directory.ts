@@ -34,18 +34,20 @@ export class ResourceDirectory {
   }
 
   async environment(name: string): Promise<ResourceRef> {
-    return { kind: 'environment', name, team: await this.teamOf('environment', name) };
+    const exists = !!(await this.deps.metadata.environments.get(name));
+    return { kind: 'environment', name, team: await this.teamOf('environment', name), ...(exists ? {} : { isNew: true }) };
   }
 
   async dataset(name: string): Promise<ResourceRef> {
-    return { kind: 'dataset', name, team: await this.teamOf('dataset', name) };
+    const exists = !!(await this.deps.metadata.datasets.get(name));
+    return { kind: 'dataset', name, team: await this.teamOf('dataset', name), ...(exists ? {} : { isNew: true }) };
   }
 
   /** A project (registered or about to be): its model is the spec's `model_name` when registered. */
   async project(name: string, kind: ResourceRef['kind'] = 'project', resourceName = name): Promise<ResourceRef> {
     await this.loadProjects();
-    const model = (await this.projectModels!).get(name) ?? name;
-    return { kind, name: resourceName, project: name, model, team: await this.teamOf('project', name) };
+    const model = (await this.projectModels!).get(name);
+    return { kind, name: resourceName, project: name, model: model ?? name, team: await this.teamOf('project', name), ...(model === undefined ? { isNew: true } : {}) };
   }
 
   async model(name: string): Promise<ResourceRef> {

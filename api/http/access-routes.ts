@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PrincipalSpec } from '../../core/access/principal.js';
+import { AccessName, PrincipalSpec } from '../../core/access/principal.js';
 import { RoleSpec } from '../../core/access/roles.js';
 import { AuditQuery, BindingRequest, TokenRequest, TokensQuery } from '../access/access-requests.js';
 import type { AccessService } from '../access/access-service.js';
@@ -9,6 +9,9 @@ import type { RouteAccess } from './route-access.js';
 const admin: RouteAccess = { permission: 'admin:access', global: true };
 /** Token endpoints: a few per minute per caller address, against guessing and floods. */
 const tokenLimit = { max: 30, timeWindow: '1 minute' };
+const NameParams = z.object({ name: AccessName }).strict();
+const BindingIdParams = z.object({ id: z.string().regex(/^b-[0-9a-f]{16}$/, 'not a binding id') }).strict();
+const TokenIdParams = z.object({ id: z.string().regex(/^[a-z0-9]{16}$/, 'not a token id') }).strict();
 const BindingsQuery = z.object({ principal: z.string().max(140).optional() }).strict();
 
 /** Who may do what: users, service accounts, roles, bindings, tokens and the audit log. */
@@ -21,6 +24,7 @@ export function accessRoutes(access: AccessService): Route[] {
       route({
         method: 'DELETE',
         path: `${path}/{name}`,
+        params: NameParams,
         summary: `Disable a ${kind}: its tokens stop working and its bindings are removed`,
         access: admin,
         handle: ({ params, caller }) => access.disablePrincipal(kind, params.name!, caller),
@@ -32,7 +36,7 @@ export function accessRoutes(access: AccessService): Route[] {
     ...principalRoutes,
     route({ method: 'POST', path: '/v1/roles', summary: 'Create or update a custom role', access: admin, serviceBody: RoleSpec, status: 201, handle: ({ body, caller }) => access.putRole(body, caller) }),
     route({ method: 'GET', path: '/v1/roles', summary: 'Built-in and custom roles with their permissions', access: admin, handle: () => access.listRoles() }),
-    route({ method: 'DELETE', path: '/v1/roles/{name}', summary: 'Delete an unbound custom role', access: admin, handle: ({ params }) => access.deleteRole(params.name!) }),
+    route({ method: 'DELETE', path: '/v1/roles/{name}', params: NameParams, summary: 'Delete an unbound custom role', access: admin, handle: ({ params }) => access.deleteRole(params.name!) }),
     route({
       method: 'POST',
       path: '/v1/bindings',
@@ -43,7 +47,7 @@ export function accessRoutes(access: AccessService): Route[] {
       handle: ({ body, caller }) => access.addBinding(body, caller),
     }),
     route({ method: 'GET', path: '/v1/bindings', summary: 'List role bindings (?principal=user:alice)', access: admin, query: BindingsQuery, handle: ({ query }) => access.listBindings(query.principal) }),
-    route({ method: 'DELETE', path: '/v1/bindings/{id}', summary: 'Remove a role binding', access: admin, handle: ({ params }) => access.deleteBinding(params.id!) }),
+    route({ method: 'DELETE', path: '/v1/bindings/{id}', params: BindingIdParams, summary: 'Remove a role binding', access: admin, handle: ({ params }) => access.deleteBinding(params.id!) }),
     route({
       method: 'POST',
       path: '/v1/tokens',
@@ -66,6 +70,7 @@ export function accessRoutes(access: AccessService): Route[] {
     route({
       method: 'DELETE',
       path: '/v1/tokens/{id}',
+      params: TokenIdParams,
       summary: "Revoke a token: the caller's own, or any with admin:access",
       access: 'authenticated',
       rateLimit: tokenLimit,

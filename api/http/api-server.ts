@@ -131,6 +131,8 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
           if (error instanceof ForbiddenError && error.resource) request.auditResource = error.resource;
           throw error;
         }
+        // A route that takes no body refuses one with fields in it, as it refuses unknown query parameters.
+        if (!bodySchema) refuseUnexpectedBody(request.body);
       },
       handler: async (request, reply) => {
         const caller = request.caller;
@@ -138,6 +140,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
           params: request.params as Record<string, string>,
           query: request.query as Record<string, unknown>,
           headers: request.headers,
+          // No body reads as `{}` (Fastify hands null); a JSON `null` body was refused when parsed.
           body: request.body ?? {},
           caller: caller!,
         });
@@ -199,8 +202,11 @@ function documentedResponses(status: number) {
   };
 }
 
+/** A path parameter no route declares more precisely: a name or id, printable and short. */
+const PathParam = z.string().min(1).max(255);
+
 function pathParams(path: string): z.ZodType {
-  return z.object(Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, z.string().min(1)]))).strict();
+  return z.object(Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, PathParam]))).strict();
 }
 
 /** Fastify's own refusals (size, media type, malformed URL) in Kiln's error shape. */
@@ -210,6 +216,8 @@ function fromFastifyError(thrown: unknown): unknown {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new HttpRequestError(413, 'PayloadTooLarge', `body: larger than ${MAX_BODY_BYTES} bytes`, [{ path: 'body', message: `larger than ${MAX_BODY_BYTES} bytes` }], { cause: error });
+    case 'FST_ERR_BAD_URL':
+      return new HttpRequestError(400, 'BadRequest', 'url: not a valid URL (bad percent-encoding)', [{ path: 'url', message: 'not a valid URL component' }], { cause: error });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HttpRequestError(415, 'UnsupportedMediaType', 'headers.content-type: expected application/json', [{ path: 'headers.content-type', message: 'expected application/json' }], { cause: error });
     default: {
@@ -241,6 +249,13 @@ function auditEntry(request: FastifyRequest, status: number, payload: unknown) {
     requestId: request.id,
     message,
   };
+}
+
+function refuseUnexpectedBody(body: unknown): void {
+  if (body === null || body === undefined) return;
+  if (typeof body !== 'object' || Array.isArray(body)) throw new SpecValidationError([{ path: 'body', message: 'this route takes no body' }]);
+  const fields = Object.keys(body);
+  if (fields.length) throw new SpecValidationError(fields.map((field) => ({ path: field, message: 'unknown field: this route takes no body' })));
 }
 
 function accessDescription(access: RouteAccess): string {

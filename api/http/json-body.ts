@@ -5,7 +5,7 @@ export const MAX_BODY_BYTES = 1 << 20;
 /** Deepest nesting of objects and arrays accepted in a body; deeper ones are answered 400. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Parses a JSON request body: an empty body is `{}`; invalid or too-deep JSON is a SpecValidationError naming `body`. */
+/** Parses a JSON request body: an empty body is `{}`; invalid or too-deep JSON, or `null`, is a SpecValidationError naming `body`. */
 export function parseJsonBody(text: string): unknown {
   if (!text.trim()) return {};
   // Checked on the text, before parsing, so a hostile nesting never reaches recursive code.
@@ -16,6 +16,8 @@ export function parseJsonBody(text: string): unknown {
   } catch {
     throw new SpecValidationError([{ path: 'body', message: 'not valid JSON' }]);
   }
+  // Fastify hands a missing body as null too: a literal `null` body must not read as "no body".
+  if (value === null) throw new SpecValidationError([{ path: 'body', message: 'expected a JSON object, got null' }]);
   return value;
 }
 

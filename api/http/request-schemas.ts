@@ -4,7 +4,7 @@ import { TriggerKind } from '../../core/specs/index.js';
 import { LIMITS } from '../../core/specs/limits.js';
 
 /** Request schemas owned by the HTTP layer; the spec schemas live in core/specs. */
-export const PredictRequest = z.object({ instances: z.array(z.union([z.array(z.number()), z.record(z.string(), z.number())])).min(1).max(LIMITS.predictInstances) });
+export const PredictRequest = z.object({ instances: z.array(z.union([z.array(z.number()), z.record(z.string(), z.number())])).min(1).max(LIMITS.predictInstances) }).strict();
 
 export const RollbackRequest = z
   .object({
@@ -18,7 +18,7 @@ export const RollbackRequest = z
 /** Pause or unpause, with an optional note shown with the schedule. */
 export const NoteRequest = z.object({ note: z.string().max(1000).optional() }).strict();
 
-export const ExtendRequest = z.object({ max_trial_count: z.number().int().min(1).max(LIMITS.trials) });
+export const ExtendRequest = z.object({ max_trial_count: z.number().int().min(1).max(LIMITS.trials) }).strict();
 
 const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'rejected', 'cancelled'] as const satisfies readonly RunStatus[];
 

@@ -88,8 +88,8 @@ export async function authorize(access: RouteAccess, ctx: AccessContext, directo
   // Only a scoped caller needs the resource's project, model and team looked up.
   if (grant.holdsEverywhere(permission)) return label;
   const resource = await resolve(directory);
-  // A resource with no team yet is being created: it will belong to the caller's team.
-  const effective = resource.team === null || resource.team === undefined ? { ...resource, team: principal.team } : resource;
+  // A resource being created will belong to the caller's team; an existing one keeps its own (or none).
+  const effective = resource.isNew ? { ...resource, team: principal.team } : resource;
   if (!grant.allows(permission, effective)) throw new ForbiddenError(permission, label, `${who} lacks ${permission} on ${label}`);
   return label;
 }

@@ -1,5 +1,6 @@
 import { ExperimentSpec } from '../../core/specs/experiment.js';
-import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
+import { z } from 'zod';
+import { AliasName, BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, ResourceName, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
 import type { KilnService } from '../kiln-service.js';
 import type { Permission } from '../../core/access/permissions.js';
 import { principalId } from '../../core/access/principal.js';
@@ -18,6 +19,12 @@ import { ApprovalsQuery, ExtendRequest, IdempotencyHeaders, NoteRequest, Predict
 export { route, type Route, type RouteContext } from './route.js';
 
 type Finder = (ctx: AccessContext) => ResourceTarget;
+
+const ModelParams = z.object({ name: ResourceName }).strict();
+const AliasParams = z.object({ name: ResourceName, alias: AliasName }).strict();
+const ScheduleParams = z.object({ name: ResourceName }).strict();
+/** Run and experiment ids as Kiln makes them (`<project>-<time>-<hex>`, `sched-…`, `exp-…`). */
+const IdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,254}$/, 'not a run or experiment id') }).strict();
 
 /** A permission on the resource `find` names (none: on some resource; lists show only what it covers). */
 const can = (permission: Permission, find?: Finder, more: Partial<Extract<RouteAccess, object>> = {}): RouteAccess => ({ permission, ...(find ? { resource: find } : {}), ...more });
@@ -95,16 +102,16 @@ export function kilnRoutes(service: KilnService): Route[] {
       query: RunsQuery,
       handle: ({ query }) => service.listRuns({ ...query, limit: query.limit ?? 50 }),
     }),
-    route({ method: 'GET', path: '/v1/runs/{id}', summary: 'Stage-by-stage progress of a run', access: can('runs:read', runIn), handle: ({ params }) => service.getRun(params.id!) }),
+    route({ method: 'GET', path: '/v1/runs/{id}', params: IdParams, summary: 'Stage-by-stage progress of a run', access: can('runs:read', runIn), handle: ({ params }) => service.getRun(params.id!) }),
     route({
       method: 'POST',
-      path: '/v1/runs/{id}/resume',
+      path: '/v1/runs/{id}/resume', params: IdParams,
       summary: 'Start a new run that resumes a failed, cancelled or rejected run from its first unfinished stage (409 otherwise)',
       access: can('runs:create', runIn),
       status: 202,
       handle: ({ params }) => service.resumeRun(params.id!),
     }),
-    route({ method: 'POST', path: '/v1/runs/{id}/cancel', summary: 'Cancel a run: its running process is stopped', access: can('runs:cancel', runIn), status: 202, handle: ({ params }) => service.cancelRun(params.id!) }),
+    route({ method: 'POST', path: '/v1/runs/{id}/cancel', params: IdParams, summary: 'Cancel a run: its running process is stopped', access: can('runs:cancel', runIn), status: 202, handle: ({ params }) => service.cancelRun(params.id!) }),
     route({
       method: 'GET',
       path: '/v1/models',
@@ -112,17 +119,17 @@ export function kilnRoutes(service: KilnService): Route[] {
       access: can('models:read', undefined, { visible: (m: ModelVersionRecord, d) => d.model(m.modelName) }),
       handle: () => service.listModelVersions(),
     }),
-    route({ method: 'GET', path: '/v1/models/{name}/versions', summary: "List a model's versions with lineage", access: can('models:read', modelIn), handle: ({ params }) => service.listModelVersions(params.name!) }),
+    route({ method: 'GET', path: '/v1/models/{name}/versions', params: ModelParams, summary: "List a model's versions with lineage", access: can('models:read', modelIn), handle: ({ params }) => service.listModelVersions(params.name!) }),
     route({
       method: 'GET',
-      path: '/v1/models/{name}',
+      path: '/v1/models/{name}', params: ModelParams,
       summary: 'Versions, aliases, alias history, serving version and the schedules that feed the model',
       access: can('models:read', modelIn),
       handle: ({ params }) => service.models.show(params.name!),
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/aliases',
+      path: '/v1/models/{name}/aliases', params: ModelParams,
       summary: 'Point a user alias (staging, candidate, …) at a version; champion moves only by promotion, approval or rollback',
       access: can('models:promote', modelIn),
       serviceBody: AliasRequest,
@@ -130,14 +137,14 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'DELETE',
-      path: '/v1/models/{name}/aliases/{alias}',
+      path: '/v1/models/{name}/aliases/{alias}', params: AliasParams,
       summary: 'Remove a user alias',
       access: can('models:promote', modelIn),
       handle: ({ params, caller }) => service.models.deleteAlias(params.name!, params.alias!, principalId(caller.principal)),
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/approve',
+      path: '/v1/models/{name}/approve', params: ModelParams,
       summary: 'Approve a run waiting for approval: its version is served and becomes champion (409 unless waiting)',
       access: can('models:promote', modelIn),
       serviceBody: ApprovalRequest,
@@ -145,7 +152,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/reject',
+      path: '/v1/models/{name}/reject', params: ModelParams,
       summary: 'Reject a run waiting for approval: its version stays challenger (409 unless waiting)',
       access: can('models:promote', modelIn),
       serviceBody: ApprovalRequest,
@@ -177,15 +184,15 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'GET',
-      path: '/v1/schedules/{name}',
+      path: '/v1/schedules/{name}', params: ScheduleParams,
       summary: 'A schedule: spec, paused state and note, next 5 fire times, recent runs with results',
       access: can('schedules:read', scheduleIn),
       handle: ({ params }) => service.schedules.get(params.name!),
     }),
-    route({ method: 'DELETE', path: '/v1/schedules/{name}', summary: 'Delete a schedule (its runs stay)', access: can('schedules:write', scheduleIn), handle: ({ params }) => service.schedules.delete(params.name!) }),
+    route({ method: 'DELETE', path: '/v1/schedules/{name}', params: ScheduleParams, summary: 'Delete a schedule (its runs stay)', access: can('schedules:write', scheduleIn), handle: ({ params }) => service.schedules.delete(params.name!) }),
     route({
       method: 'POST',
-      path: '/v1/schedules/{name}/pause',
+      path: '/v1/schedules/{name}/pause', params: ScheduleParams,
       summary: 'Pause a schedule',
       access: can('schedules:write', scheduleIn),
       body: NoteRequest,
@@ -193,7 +200,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/schedules/{name}/unpause',
+      path: '/v1/schedules/{name}/unpause', params: ScheduleParams,
       summary: 'Unpause a schedule',
       access: can('schedules:write', scheduleIn),
       body: NoteRequest,
@@ -201,7 +208,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/schedules/{name}/trigger',
+      path: '/v1/schedules/{name}/trigger', params: ScheduleParams,
       summary: "Start the schedule's run now (under its overlap policy)",
       access: can('schedules:write', scheduleIn),
       status: 202,
@@ -209,7 +216,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/schedules/{name}/backfill',
+      path: '/v1/schedules/{name}/backfill', params: ScheduleParams,
       summary: 'Start the runs of every fire time in [start, end] now, with their nominal times (at most 1000)',
       access: can('schedules:write', scheduleIn),
       serviceBody: BackfillRequest,
@@ -218,7 +225,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/rollback',
+      path: '/v1/models/{name}/rollback', params: ModelParams,
       summary: 'Serve an earlier version again (default: the one before the current)',
       access: can('models:promote', modelIn),
       serviceBody: RollbackRequest,
@@ -226,7 +233,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/predict',
+      path: '/v1/models/{name}/predict', params: ModelParams,
       summary: 'Predict with the serving version',
       access: can('models:predict', modelIn),
       body: PredictRequest,
@@ -243,15 +250,15 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'GET',
-      path: '/v1/experiments/{id}',
+      path: '/v1/experiments/{id}', params: IdParams,
       summary: 'Trials table, counts and best trial of an experiment',
       access: can('experiments:read', experimentIn),
       handle: ({ params }) => service.experiments.get(params.id!),
     }),
-    route({ method: 'GET', path: '/v1/experiments/{id}/best', summary: 'The best succeeded trial', access: can('experiments:read', experimentIn), handle: ({ params }) => service.experiments.best(params.id!) }),
+    route({ method: 'GET', path: '/v1/experiments/{id}/best', params: IdParams, summary: 'The best succeeded trial', access: can('experiments:read', experimentIn), handle: ({ params }) => service.experiments.best(params.id!) }),
     route({
       method: 'POST',
-      path: '/v1/experiments/{id}/promote',
+      path: '/v1/experiments/{id}/promote', params: IdParams,
       summary: 'Run the best trial on through the validation gate, registry and serving (reusing its stages)',
       access: can('experiments:write', experimentIn),
       status: 202,
@@ -259,7 +266,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/experiments/{id}/stop',
+      path: '/v1/experiments/{id}/stop', params: IdParams,
       summary: 'Stop an experiment: running trials are cancelled',
       access: can('experiments:write', experimentIn),
       status: 202,
@@ -267,7 +274,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/experiments/{id}/extend',
+      path: '/v1/experiments/{id}/extend', params: IdParams,
       summary: 'Raise max_trial_count of a running or finished experiment',
       access: can('experiments:write', experimentIn),
       body: ExtendRequest,

@@ -34,6 +34,8 @@ export interface ResourceRef {
   model?: string;
   /** Its team: a project's, dataset's or environment's own; that of the project for the rest. */
   team?: string | null;
+  /** Not registered yet: the request creates it, for the caller's team. */
+  isNew?: boolean;
 }
 
 export function scopeCovers(scope: BindingScope | null, resource: ResourceRef): boolean {
