@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../core/config.js';
+import { homePaths, loadConfig } from '../../core/config.js';
 import { SpecValidationError } from '../../core/errors.js';
 import { ExperimentSpec } from '../../core/specs/experiment.js';
 import { parseSpec } from '../../core/specs/index.js';
@@ -173,6 +173,13 @@ program
     print(await api().predict(model, parseSpec(PredictRequest, { instances }).instances));
   });
 
+/** Where the CLI looked for a token, so a 401 says what to do. */
+function tokenHint(): string {
+  const { source } = cliToken(config);
+  if (source === 'none') return `hint: no token found. Run the CLI in the directory \`kiln up\` runs in (it reads ${homePaths(config.home).adminToken}), or set KILN_TOKEN, or \`kiln login --url ${config.apiUrl} --token-stdin\``;
+  return `hint: the token from ${source} was refused (expired, revoked, or for another installation); \`kiln login --url ${config.apiUrl} --token-stdin\` saves another`;
+}
+
 function exitCodeOf(status: string): number {
   return status === 'succeeded' ? 0 : 1;
 }
@@ -184,6 +191,7 @@ try {
     const fields = error instanceof KilnApiError ? error.fields : error.problems;
     if (fields.length) for (const f of fields) process.stderr.write(`error: ${f.path ? `${f.path}: ` : ''}${f.message}\n`);
     else process.stderr.write(`error: ${error.message}\n`);
+    if (error instanceof KilnApiError && error.status === 401) process.stderr.write(`${tokenHint()}\n`);
     process.exitCode = 2;
   } else {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,4 +1,4 @@
-import type { KilnConfig } from '../../core/config.js';
+import { homePaths, type KilnConfig } from '../../core/config.js';
 import { startEmbeddedStack, type EmbeddedStackOptions } from '../../workers/embedded-stack.js';
 
 /**
@@ -12,6 +12,7 @@ export async function runForeground(config: KilnConfig, options: EmbeddedStackOp
     [
       `Kiln is up (${roles}).`,
       stack.apiUrl ? `  API          ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)` : '',
+      stack.apiUrl ? `  auth         API tokens${config.oidc ? ' + OIDC' : ''}; admin token in ${homePaths(config.home).adminToken} (the CLI here uses it)` : '',
       `  Temporal     ${stack.temporalAddress}  namespace ${config.temporalNamespace}, task queue ${config.taskQueue}`,
       `  Web UI       ${stack.webUiUrl ?? 'n/a (set KILN_TEMPORAL_UI_URL for an external Temporal)'}`,
       `  data dir     ${config.home}`,
