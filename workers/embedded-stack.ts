@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { BOOTSTRAP_ADMIN } from '../api/access/access-service.js';
 import { KilnService } from '../api/kiln-service.js';
 import { startApiServer } from '../api/http/api-server.js';
 import { kilnRoutes } from '../api/http/routes.js';
@@ -131,6 +132,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       const allowedHosts = [...config.apiAllowedHosts, new URL(config.apiUrl).hostname.toLowerCase()];
       // The first start makes an administrator and leaves its token where the local CLI finds it.
       const admin = await service.access.bootstrapAdmin(homePaths(config.home).adminToken);
+      if (admin.token === undefined) console.error(`kiln: user ${BOOTSTRAP_ADMIN} is disabled: no admin token written (use kiln login with another admin's token)`);
       if (admin.created) console.error(`kiln: created the admin token in ${homePaths(config.home).adminToken} (mode 0600; the CLI on this data directory uses it)`);
       adminToken = admin.token;
       const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, { allowedHosts, security: service.access });

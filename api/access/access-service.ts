@@ -156,7 +156,7 @@ export class AccessService implements ApiSecurity {
    * (0600), which the CLI on the same data directory reads. A file whose token no longer
    * works (a new database, a revoked token) is replaced. Returns the token.
    */
-  async bootstrapAdmin(file: string): Promise<{ token: string; created: boolean }> {
+  async bootstrapAdmin(file: string): Promise<{ token: string; created: boolean } | { token: undefined; created: false }> {
     if (existsSync(file)) {
       const token = readFileSync(file, 'utf8').trim();
       const works = await this.authenticator.authenticate(`Bearer ${token}`).then(
@@ -165,7 +165,9 @@ export class AccessService implements ApiSecurity {
       );
       if (works) return { token, created: false };
     }
-    const { created } = await this.metadata.access.addPrincipal({ kind: 'user', name: BOOTSTRAP_ADMIN, description: 'created by kiln up on first start' }, 'kiln');
+    const { record, created } = await this.metadata.access.addPrincipal({ kind: 'user', name: BOOTSTRAP_ADMIN, description: 'created by kiln up on first start' }, 'kiln');
+    // Someone disabled the bootstrap admin on purpose: do not bring it back.
+    if (record.disabledAt !== null) return { token: undefined, created: false };
     const bindings = await this.metadata.access.listBindings({ kind: 'user', name: BOOTSTRAP_ADMIN });
     if (created || !bindings.some((b) => b.role === 'admin' && b.scope === null)) {
       await this.metadata.access.addBinding({ principal: { kind: 'user', name: BOOTSTRAP_ADMIN }, role: 'admin', scope: null }, 'kiln');

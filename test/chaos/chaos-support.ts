@@ -30,7 +30,7 @@ export async function startApiOnly(name: string, fixture: 'checkpointing' | 'sle
     ...overrides,
   });
   const stack = await startEmbeddedStack(config, { worker: false, ephemeralApiPort: true });
-  const client = new ApiClient(stack.apiUrl!);
+  const client = new ApiClient(stack.apiUrl!, { token: stack.adminToken });
   await applySpecFile(client, readSpecFile(typeof fixture === 'string' ? join(FIXTURES, fixture, 'kiln.json') : fixture.specFile));
   return { stack, client, config };
 }

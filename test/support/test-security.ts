@@ -20,7 +20,7 @@ export async function startTestSecurity(deps: { temporal?: Client; schedules?: S
   return {
     access,
     metadata,
-    adminToken: token,
+    adminToken: token!,
     close: async () => {
       await metadata.close();
       rmSync(dir, { recursive: true, force: true });

@@ -65,7 +65,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema
     .createTable('audit_events')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('seq', 'integer', (c) => c.notNull().primaryKey().autoIncrement())
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('principal', PRINCIPAL, (c) => c.notNull())
     .addColumn('permission', NAME)
