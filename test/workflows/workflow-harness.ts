@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Context } from '@temporalio/activity';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -148,7 +148,7 @@ export function pipelineInput(options: InputOptions = {}): PipelineInput {
 }
 
 /** Starts the pipeline the way the API does: workflow id = run id, Kiln search attributes set. */
-export function startPipeline(env: TemporalEnv, taskQueue: string, input: PipelineInput): Promise<WorkflowHandle<typeof pipelineWorkflow>> {
+export function startPipeline(env: TemporalEnv, taskQueue: string, input: PipelineInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof pipelineWorkflow>> {
   return env.client.workflow.start(pipelineWorkflow, {
     taskQueue,
     workflowId: input.runId,
