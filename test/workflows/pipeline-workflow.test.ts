@@ -1,10 +1,8 @@
 /**
  * Pipeline workflow logic on the real Temporal dev server (globalSetup), with test-double
- * activities: ordering, skipping, the gate, retries, cancellation, search attributes and
- * replay determinism.
+ * activities: ordering, skipping, the gate, retries, cancellation and search attributes (the
+ * recorded histories replay in replay-corpus.test.ts).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -20,7 +18,6 @@ import {
   deferred,
   ENDPOINT,
   fakeActivities,
-  historyFromFixtureJSON,
   installQuietRuntime,
   MODEL_VERSION,
   pipelineInput,
@@ -35,7 +32,6 @@ import {
 
 installQuietRuntime();
 
-const HISTORIES_DIR = join(import.meta.dirname, 'histories');
 const env = useTemporalEnv();
 
 type PipelineHandle = WorkflowHandle<typeof pipelineWorkflow>;
@@ -324,18 +320,5 @@ describe('pipelineWorkflow on the real dev server', () => {
     });
     expect(fakes.names()).not.toContain('registerModel');
     expect(await runStatusAttribute(handle)).toBe('cancelled');
-  });
-});
-
-describe('recorded pipeline histories replay deterministically', () => {
-  const fixtures = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
-
-  it('has recorded histories to check', () => {
-    expect(fixtures).toContain('pipeline-happy-path.json');
-  });
-
-  it.each(fixtures)('%s replays against the current workflow code', async (file) => {
-    const history = historyFromFixtureJSON(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, history, file.replace(/\.json$/, ''))).resolves.toBeUndefined();
   });
 });

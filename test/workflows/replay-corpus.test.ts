@@ -1,0 +1,95 @@
+/**
+ * The replay corpus: every recorded history in test/workflows/histories/ (written by
+ * record-histories.ts) replays against the current workflow code, so a change that would break
+ * running workflows fails here instead of in production. The table below is the corpus's index:
+ * every path a workflow can take has a history, and every history names its path. The last
+ * tests prove the suite can fail: altered histories and altered code are refused.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { History } from './recording/scenario.js';
+import { bundleKilnWorkflows, historyFromFixtureJSON, installQuietRuntime } from './workflow-harness.js';
+import { bundleWithEdit } from './workflow-bundles.js';
+
+installQuietRuntime();
+
+const HISTORIES_DIR = join(import.meta.dirname, 'histories');
+
+/** Each path a workflow can take, and the history that records it. */
+const CORPUS: Record<string, string> = {
+  'pipeline succeeds (first champion)': 'pipeline-champion-first',
+  'pipeline succeeds, started before champion/challenger (recorded on that code)': 'pipeline-happy-path',
+  'pipeline: validation gate rejects the model': 'pipeline-gate-rejected',
+  'pipeline cancelled during a stage': 'pipeline-cancelled',
+  'pipeline fails after retry_count_limit retries': 'pipeline-failed-after-retries',
+  'pipeline resumed from a failed run': 'pipeline-resumed',
+  'pipeline with stages answered from the cache': 'pipeline-stages-cached',
+  'pipeline waiting for its environment build': 'pipeline-waiting-for-environment',
+  'pipeline stage waiting for a GPU (stageState signals)': 'pipeline-waiting-for-gpu',
+  'pipeline as an experiment trial': 'pipeline-trial',
+  'pipeline trial stopped early (cancelled by its experiment)': 'pipeline-trial-early-stopped',
+  'pipeline: challenger loses to the champion': 'pipeline-challenger-loses',
+  'pipeline: challenger beats the champion': 'pipeline-challenger-wins',
+  'pipeline: version already champion': 'pipeline-already-champion',
+  'pipeline: manual approval granted': 'pipeline-manual-approved',
+  'pipeline: manual approval refused': 'pipeline-manual-rejected',
+  'pipeline started by a schedule': 'pipeline-scheduled-start',
+  'experiment: grid search': 'experiment-grid',
+  'experiment: random search': 'experiment-random',
+  'experiment: TPE (Bayesian)': 'experiment-tpe',
+  'experiment: Hyperband': 'experiment-hyperband',
+  'experiment: median stopping stops a trial': 'experiment-median-stop',
+  'experiment continues as new': 'experiment-continue-as-new',
+  'experiment after continue-as-new (carried state)': 'experiment-after-continue-as-new',
+  'experiment stopped by request': 'experiment-stopped',
+  'experiment extended while running': 'experiment-extended',
+  'environment build': 'environment-build',
+  'deployment (rollback)': 'deploy-model-rollback',
+  'dataset watch check': 'dataset-watch-check',
+};
+
+const recorded = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+const load = (name: string): History => historyFromFixtureJSON(readFileSync(join(HISTORIES_DIR, `${name}.json`), 'utf8'));
+const replay = (bundle: WorkflowBundle, history: History, name: string) => Worker.runReplayHistory({ workflowBundle: bundle }, history, name);
+
+let current: WorkflowBundle;
+beforeAll(async () => {
+  current = await bundleKilnWorkflows();
+});
+
+describe('the replay corpus', () => {
+  it('has a history for every path, and every history is a listed path', () => {
+    expect(Object.values(CORPUS).filter((name) => !recorded.includes(name))).toEqual([]);
+    expect(recorded.filter((name) => !Object.values(CORPUS).includes(name))).toEqual([]);
+  });
+
+  it.each(Object.entries(CORPUS))('%s (%s) replays against the current workflow code', async (_path, name) => {
+    await expect(replay(current, load(name), name)).resolves.toBeUndefined();
+  });
+});
+
+describe('replay detects non-determinism', () => {
+  it('a history whose first activity was renamed is a determinism violation', async () => {
+    const history = load('pipeline-champion-first');
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!;
+    expect(scheduled.activityType?.name).toBe('prepareRun');
+    scheduled.activityType = { name: 'prepareRunRenamed' };
+    await expect(replay(current, history, 'renamed-activity')).rejects.toThrow(DeterminismViolationError);
+  });
+
+  const PATCHED = 'const promotes = patched(CHAMPION_CHALLENGER_PATCH);';
+  it.each([
+    // Dropping the guard breaks runs on both sides of it: older runs take the new path, newer ones carry a marker nothing asks for.
+    { edit: 'the champion/challenger guard removed', to: 'const promotes = true;', before: 'fails', after: 'fails' },
+    // deprecatePatch() keeps newer runs replaying; it is safe only once no run started before the patch is open.
+    { edit: 'the champion/challenger patch deprecated', to: 'deprecatePatch(CHAMPION_CHALLENGER_PATCH);\n  const promotes = true;', before: 'fails', after: 'replays' },
+  ])('pipeline with $edit: a run started before the patch $before, one started after it $after', async ({ to, before, after }) => {
+    const edited = await bundleWithEdit('pipeline.ts', (source) => source.replace('  patched,\n', '  patched,\n  deprecatePatch,\n').replace(PATCHED, to));
+    const outcome = (name: string) => replay(edited, load(name), name).then(() => 'replays', (error: unknown) => (error instanceof DeterminismViolationError ? 'fails' : error));
+    expect(await outcome('pipeline-happy-path')).toBe(before);
+    expect(await outcome('pipeline-champion-first')).toBe(after);
+  });
+});
