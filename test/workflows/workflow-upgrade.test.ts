@@ -92,7 +92,8 @@ describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)})
       const old = await workflowWorker(OLD_WORKER, previous);
       const handles = await old.runUntil(async () => {
         const pipelines = await Promise.all([plain, rejected, envWait].map((input) => startPipeline(env, taskQueue, input)));
-        const deploy = await env.client.workflow.start('deployModelWorkflow', { taskQueue, workflowId: `deploy-iris-rollback-${randomUUID().slice(0, 8)}`, args: [{ modelName: 'iris-rollback', version: 2, reason: 'rollback from v3', actor: 'alice' }], workflowExecutionTimeout: '2 minutes' });
+        const rollback = { modelName: 'iris-rollback', version: 2, reason: 'rollback from v3', actor: 'alice' };
+        const deploy = await env.client.workflow.start('deployModelWorkflow', { taskQueue, workflowId: `deploy-${rollback.modelName}-${randomUUID().slice(0, 8)}`, args: [rollback], workflowExecutionTimeout: '2 minutes' });
         const tuning = await env.client.workflow.start('experimentWorkflow', { taskQueue, workflowId: experiment.experimentId, args: [experiment], workflowExecutionTimeout: '2 minutes' });
         // Two pipelines and both trials in train, one pipeline waiting for its environment, the deployment deploying.
         await waitFor(() => blocked.train === 4 && blocked.environment === 1 && blocked.deploy === 1);
@@ -145,7 +146,15 @@ function experimentInput(): ExperimentInput {
   const { runId: _runId, ...base } = pipelineInput();
   return {
     experimentId: `exp-upgrade-${randomUUID().slice(0, 8)}`,
-    spec: ExperimentSpec.parse({ name: 'upgrade', project: base.project.name, objective: { metric: 'accuracy', goal: 'maximize' }, parameters: [{ name: 'extras.x', type: 'discrete', values: [1, 2] }], algorithm: { name: 'grid' }, parallel_trial_count: 2, max_trial_count: 2 }),
+    spec: ExperimentSpec.parse({
+      name: 'upgrade',
+      project: base.project.name,
+      objective: { metric: 'accuracy', goal: 'maximize' },
+      parameters: [{ name: 'extras.x', type: 'discrete', values: [1, 2] }],
+      algorithm: { name: 'grid' },
+      parallel_trial_count: 2,
+      max_trial_count: 2,
+    }),
     base: { ...base, params: { ...base.params, extras: { ...base.params.extras, x: 0 } } },
   };
 }

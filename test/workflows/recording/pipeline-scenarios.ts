@@ -15,7 +15,25 @@ const comparing = (mode: 'auto' | 'manual', suffix: string) => run(suffix, { pro
 function championScoring(accuracy: number) {
   return fakeActivities({
     async planPromotion(input) {
-      return { kind: 'compare', championVersion: 3, evaluation: { runId: input.runId, stage: 'evaluate', step: 'champion', entrypoint: input.evaluateEntrypoint, upstream: ['train'], sourceDigest: 'a'.repeat(64), datasetPrefix: input.datasetPrefix, environmentDigest: 'e'.repeat(64), params: { learning_rate: 0.1, batch_size: 8, epochs: 2, seed: 1, extras: {} }, timeoutSeconds: 60, cache: true, upstreamCacheKeys: { train: null } } };
+      const params = { learning_rate: 0.1, batch_size: 8, epochs: 2, seed: 1, extras: {} };
+      return {
+        kind: 'compare',
+        championVersion: 3,
+        evaluation: {
+          runId: input.runId,
+          stage: 'evaluate',
+          step: 'champion',
+          entrypoint: input.evaluateEntrypoint,
+          upstream: ['train'],
+          sourceDigest: 'a'.repeat(64),
+          datasetPrefix: input.datasetPrefix,
+          environmentDigest: 'e'.repeat(64),
+          params,
+          timeoutSeconds: 60,
+          cache: true,
+          upstreamCacheKeys: { train: null },
+        },
+      };
     },
     async runStage(input) {
       const result = stageResult(input, 1);
@@ -59,7 +77,10 @@ export const pipelineScenarios: Scenario[] = [
     name: 'pipeline-scheduled-start',
     setup: (env) => ({
       activities: fakeActivities().activities,
-      start: (q) => env.client.workflow.start('pipelineWorkflow', { taskQueue: q, workflowId: 'sched-nightly-2025-01-01T00:00:00Z', args: [{ scheduled: { schedule: 'nightly', spec: { name: 'nightly', project: 'iris', every: '1h', timezone: 'UTC', params: {}, run_policy: {}, overlap: 'skip', catchup_window: '5m', pause_on_failure: false } } }] }),
+      start: (q) => {
+        const spec = { name: 'nightly', project: 'iris', every: '1h', timezone: 'UTC', params: {}, run_policy: {}, overlap: 'skip', catchup_window: '5m', pause_on_failure: false } as const;
+        return env.client.workflow.start('pipelineWorkflow', { taskQueue: q, workflowId: 'sched-nightly-2025-01-01T00:00:00Z', args: [{ scheduled: { schedule: 'nightly', spec } }] });
+      },
     }),
   },
   {
@@ -109,7 +130,12 @@ export const pipelineScenarios: Scenario[] = [
       const original = `${FIXED_RUN}-failed`;
       const input = {
         ...run('resumed'),
-        resume: { fromRunId: original, sourceDigest: SOURCE_DIGEST, datasetVersion: DATASET_VERSION, stages: { preprocess: { runId: original, metrics: STAGE_METRICS.preprocess }, train: { runId: original, metrics: STAGE_METRICS.train, cacheKey: 'k'.repeat(64) } } },
+        resume: {
+          fromRunId: original,
+          sourceDigest: SOURCE_DIGEST,
+          datasetVersion: DATASET_VERSION,
+          stages: { preprocess: { runId: original, metrics: STAGE_METRICS.preprocess }, train: { runId: original, metrics: STAGE_METRICS.train, cacheKey: 'k'.repeat(64) } },
+        },
       };
       return { activities: fakeActivities().activities, start: (q) => startPipeline(env, q, input) };
     },
