@@ -44,7 +44,7 @@ export interface MoveAliasInput {
 }
 
 /** Champion and challenger: who serves, and the evaluation that decides it. */
-export function createPromotionActivities({ metadata, environments, cluster, config }: ActivityDeps) {
+export function createPromotionActivities({ metadata, platform, config }: ActivityDeps) {
   /** The champion: its alias, or for models served before aliases existed, the serving version. */
   async function championOf(modelName: string): Promise<number | undefined> {
     const alias = await metadata.aliases.get(modelName, CHAMPION);
@@ -81,7 +81,7 @@ export function createPromotionActivities({ metadata, environments, cluster, con
       if (!train || !champion.sourceDigest || !champion.environmentDigest) {
         return { kind: 'unavailable', championVersion, reason: `the run that trained v${championVersion} (${champion.runId}) left no train outputs on record` };
       }
-      if (!cluster && !environments.locate(champion.environmentDigest)) {
+      if (!platform.environments.isAvailable(champion.environmentDigest)) {
         return { kind: 'unavailable', championVersion, reason: `its environment ${champion.environmentDigest.slice(0, 12)} is not built on this worker` };
       }
       const environment = (await metadata.environments.list()).find((e) => e.specDigest === champion.environmentDigest);
