@@ -1,4 +1,5 @@
 import { resolveRun } from '../core/runs/resolve-run.js';
+import type { UpstreamStage } from '../core/pipeline/stage-names.js';
 import { gpuQueueOf, stageResources } from '../core/pipeline/stage-resources.js';
 import { CHAMPION } from '../core/specs/promotion.js';
 import type { RunRequest } from '../core/specs/run-request.js';
@@ -53,7 +54,7 @@ export function createPromotionActivities({ metadata, platform, config }: Activi
   }
 
   /** Where a run's stage outputs are (its own run or the one it reused) and their cache key. */
-  async function stageOutputs(runId: string, stage: 'preprocess' | 'train') {
+  async function stageOutputs(runId: string, stage: UpstreamStage) {
     const run = await metadata.runs.getRun(runId);
     const record = run?.stages.find((s) => s.stage === stage);
     if (!record || (record.status !== 'succeeded' && record.status !== 'cached')) return undefined;

@@ -25,6 +25,11 @@ export function stageAttemptId({ runId, step, attempt }: StageAttemptRef): strin
   return `${runId}/${step}/${attempt}`;
 }
 
+/** The directory an attempt's local workspace gets under `<work>/<runId>/`: `<step>-<attempt>`. */
+export function stageWorkspaceName({ step, attempt }: Pick<StageAttemptRef, 'step' | 'attempt'>): string {
+  return `${step}-${attempt}`;
+}
+
 const ATTEMPT_ID = new RegExp(`^(.+)/(${STAGES.join('|')})/(\\d+)$`);
 
 /**

@@ -7,7 +7,7 @@ import { CheckpointUploader } from '../../checkpoints/checkpoint-uploader.js';
 import { homePaths } from '../../config.js';
 import type { VenvBuilder } from '../../environments/venv-builder.js';
 import { EnvironmentUnavailableError } from '../../errors.js';
-import { stageAttemptId, stepOf } from '../../pipeline/stage-attempt.js';
+import { stageAttemptId, stageWorkspaceName, stepOf } from '../../pipeline/stage-attempt.js';
 import { stageEnvironment } from '../../runner/stage-environment.js';
 import { prepareStageWorkspace } from '../../runner/stage-workspace.js';
 import { resumePoint, type StageLaunch, type StageLauncher, type StageLaunchRequest } from '../stage-launch.js';
@@ -28,7 +28,7 @@ export function localStageLauncher({ artifacts, venvs, home, sdkDir }: LocalStag
       const { input, attempt } = request;
       const built = venvs.locate(input.environmentDigest);
       if (!built) throw new EnvironmentUnavailableError('environment', `environment ${input.environmentDigest.slice(0, 12)} is not built on this worker`);
-      const root = join(homePaths(home).work, input.runId, `${stepOf(input)}-${attempt}`);
+      const root = join(homePaths(home).work, input.runId, stageWorkspaceName({ step: stepOf(input), attempt }));
       const ws = await prepareStageWorkspace(artifacts, root, { ...input, upstream: request.upstream });
       await writeFile(ws.paramsFile, JSON.stringify(input.params));
       const resumed = await resumePoint(artifacts, request);
