@@ -3,7 +3,6 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { PassThrough } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { environmentBuildLogKey } from '../core/artifacts/artifact-keys.js';
-import { KanikoImageBuilder } from '../core/environments/image/kaniko-image-builder.js';
 import { startEnvironmentBuild, type EnvironmentBuildRef } from '../core/temporal/start-environment-build.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
@@ -24,12 +23,11 @@ export interface BuildResult {
 
 /** Environment builds: run once per spec digest, shared by every run that needs them. */
 export function createEnvironmentActivities(deps: ActivityDeps) {
-  const { metadata, environments, temporal, config } = deps;
+  const { metadata, platform, temporal, config } = deps;
   const heartbeatMs = deps.heartbeatIntervalMs ?? 2_000;
-  const images = deps.cluster ? new KanikoImageBuilder(deps.cluster) : undefined;
 
   return {
-    /** Creates the venv for a spec; the build workflow calls it, one at a time per digest. */
+    /** Builds a spec's environment on the platform; the build workflow calls it, one at a time per digest. */
     async buildEnvironment(input: EnvironmentRef): Promise<BuildResult> {
       return classified(async () => {
         const ctx = Context.current();
@@ -47,19 +45,16 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
               log.write(`${line}\n`);
             },
           };
-          if (images) {
-            // On Kubernetes the environment is an image in the registry, tagged by spec digest.
-            const image = await images.build(input.spec, input.digest, options);
-            await metadata.environments.markReady(input.digest, { venvPath: image.image, pythonExecutable: 'python', durationMs: image.durationMs });
-            return { digest: input.digest, venvDir: image.image, image: image.image, pythonVersion: input.spec.python_version, durationMs: image.durationMs, reused: image.reused };
-          }
-          const built = await environments.build(input.spec, input.digest, options);
-          await metadata.environments.markReady(input.digest, {
-            venvPath: built.venvDir,
-            pythonExecutable: built.pythonExecutable,
+          const built = await platform.environments.build(input.spec, input.digest, options);
+          await metadata.environments.markReady(input.digest, { venvPath: built.location, pythonExecutable: built.pythonExecutable, durationMs: built.durationMs });
+          return {
+            digest: input.digest,
+            venvDir: built.location,
+            ...(built.image ? { image: built.image } : {}),
+            pythonVersion: built.pythonVersion,
             durationMs: built.durationMs,
-          });
-          return { digest: input.digest, venvDir: built.venvDir, pythonVersion: built.pythonVersion, durationMs: built.durationMs, reused: built.reused };
+            reused: built.reused,
+          };
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           log.end();

@@ -1,3 +1,4 @@
+import { STAGES } from '../core/pipeline/stage-names.js';
 import type { ActivityDeps } from './activity-deps.js';
 
 export interface TrialCurvesInput {
@@ -17,7 +18,7 @@ export function createExperimentActivities({ metadata }: ActivityDeps) {
       const curves: Record<string, { step: number; value: number }[]> = {};
       for (const runId of input.runIds) {
         const points = (await metadata.metrics.forRun(runId)).filter((m) => m.name === input.metric && m.step !== null);
-        const stage = ['preprocess', 'train', 'evaluate'].find((s) => points.some((p) => p.stage === s));
+        const stage = STAGES.find((s) => points.some((p) => p.stage === s));
         curves[runId] = points.filter((p) => p.stage === stage).map((p) => ({ step: p.step!, value: p.value })).sort((a, b) => a.step - b.step);
       }
       return curves;

@@ -1,14 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { NON_RETRYABLE_ERROR_TYPES } from '../core/errors.js';
+import { isNonRetriedType } from '../core/pipeline/failure-class.js';
 
 /**
  * Turns a thrown error into the ApplicationFailure Temporal acts on: our named permanent
- * errors become non-retryable with their class name as type; anything else is retried.
+ * errors become non-retryable with their class name as type (core/pipeline/failure-class.ts
+ * decides which); anything else is retried.
  */
 export function toFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
   if (!(error instanceof Error)) return error;
-  const permanent = (NON_RETRYABLE_ERROR_TYPES as readonly string[]).includes(error.name);
+  const permanent = isNonRetriedType(error.name);
   return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: permanent, cause: error });
 }
 

@@ -38,7 +38,7 @@ export interface PreparedRun {
  * (content-addressed) and versions the dataset (hash + seeded split). One activity rather
  * than four, because each activity hop costs a Temporal round trip. Idempotent under retry.
  */
-export function createPrepareActivities({ metadata, artifacts, environments, cluster }: ActivityDeps) {
+export function createPrepareActivities({ metadata, artifacts, platform }: ActivityDeps) {
   /** A recorded dataset version in the shape storeDatasetVersion returns. */
   async function pinnedDatasetVersion(id: string) {
     const version = await metadata.datasets.getVersion(id);
@@ -84,8 +84,8 @@ export function createPrepareActivities({ metadata, artifacts, environments, clu
         return {
           source: { digest: snapshot.digest, fileCount: snapshot.fileCount, reused: snapshot.reused },
           dataset: { versionId: stored.versionId, prefix: stored.prefix, trainRows: manifest.train_rows, testRows: manifest.test_rows },
-          // Ready means recorded as built and still present on this machine (or, on Kubernetes, in the registry).
-          environmentReady: build?.status === 'ready' && (cluster !== undefined || environments.locate(input.environmentDigest) !== undefined),
+          // Ready means recorded as built and still usable where stages run (on this machine, in the registry).
+          environmentReady: build?.status === 'ready' && platform.environments.isAvailable(input.environmentDigest),
         };
       }));
     },

@@ -1,4 +1,5 @@
 import { resolveRun } from '../core/runs/resolve-run.js';
+import type { UpstreamStage } from '../core/pipeline/stage-names.js';
 import { gpuQueueOf, stageResources } from '../core/pipeline/stage-resources.js';
 import { CHAMPION } from '../core/specs/promotion.js';
 import type { RunRequest } from '../core/specs/run-request.js';
@@ -44,7 +45,7 @@ export interface MoveAliasInput {
 }
 
 /** Champion and challenger: who serves, and the evaluation that decides it. */
-export function createPromotionActivities({ metadata, environments, cluster, config }: ActivityDeps) {
+export function createPromotionActivities({ metadata, platform, config }: ActivityDeps) {
   /** The champion: its alias, or for models served before aliases existed, the serving version. */
   async function championOf(modelName: string): Promise<number | undefined> {
     const alias = await metadata.aliases.get(modelName, CHAMPION);
@@ -53,7 +54,7 @@ export function createPromotionActivities({ metadata, environments, cluster, con
   }
 
   /** Where a run's stage outputs are (its own run or the one it reused) and their cache key. */
-  async function stageOutputs(runId: string, stage: 'preprocess' | 'train') {
+  async function stageOutputs(runId: string, stage: UpstreamStage) {
     const run = await metadata.runs.getRun(runId);
     const record = run?.stages.find((s) => s.stage === stage);
     if (!record || (record.status !== 'succeeded' && record.status !== 'cached')) return undefined;
@@ -81,7 +82,7 @@ export function createPromotionActivities({ metadata, environments, cluster, con
       if (!train || !champion.sourceDigest || !champion.environmentDigest) {
         return { kind: 'unavailable', championVersion, reason: `the run that trained v${championVersion} (${champion.runId}) left no train outputs on record` };
       }
-      if (!cluster && !environments.locate(champion.environmentDigest)) {
+      if (!platform.environments.isAvailable(champion.environmentDigest)) {
         return { kind: 'unavailable', championVersion, reason: `its environment ${champion.environmentDigest.slice(0, 12)} is not built on this worker` };
       }
       const environment = (await metadata.environments.list()).find((e) => e.specDigest === champion.environmentDigest);

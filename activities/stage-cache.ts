@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
+import { stepOf } from '../core/pipeline/stage-attempt.js';
 import { canonicalJson } from '../core/specs/canonical-json.js';
 import type { ActivityDeps } from './activity-deps.js';
-import { stepOf } from './stage-step.js';
 import type { StageInput, StageResult } from './stages.js';
 
 /** Bump when what goes into a key changes meaning, so old entries stop matching. */

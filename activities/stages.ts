@@ -5,22 +5,21 @@ import { PassThrough } from 'node:stream';
 import { checkpointPrefix, stageLogKey, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
 import { checkpointFromHeartbeat, type CheckpointRef } from '../core/checkpoints/checkpoint-ref.js';
 import { classifyStageExit, describeFailure } from '../core/executors/classify-stage-exit.js';
-import { environmentImage } from '../core/kubernetes/environment-image.js';
 import { FAILURE_CLASSES, FAILURE_TYPE_OF_CLASS, type FailureClass } from '../core/pipeline/failure-class.js';
+import { stepOf } from '../core/pipeline/stage-attempt.js';
+import type { StageName, UpstreamStage } from '../core/pipeline/stage-names.js';
 import { parseMetricLine, type MetricPoint } from '../core/runner/metric-line.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
 import { stageStateSignal } from '../workflows/pipeline-signals.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
 import { stageCache, stageCacheKey } from './stage-cache.js';
-import { launchLocally, launchRemotely } from './stage-launch.js';
-import { stepOf } from './stage-step.js';
 
 export interface StageInput {
   runId: string;
-  stage: 'preprocess' | 'train' | 'evaluate';
+  stage: StageName;
   entrypoint: string;
-  upstream: ('preprocess' | 'train')[];
+  upstream: UpstreamStage[];
   sourceDigest: string;
   datasetPrefix: string;
   environmentDigest: string;
@@ -29,11 +28,11 @@ export interface StageInput {
   /** run_policy.auto_resume: a retry starts from the latest checkpoint instead of over. Absent in older histories: false. */
   autoResume?: boolean;
   /** Upstream stages whose outputs live in another run (resumed or cached stages); others are this run's. */
-  upstreamRunIds?: Partial<Record<'preprocess' | 'train', string>>;
+  upstreamRunIds?: Partial<Record<UpstreamStage, string>>;
   /** Stage caching: reuse a completed identical stage instead of running. Absent in older histories: off. */
   cache?: boolean;
   /** Each upstream stage's cache key; null when it has none, which makes this stage uncacheable. */
-  upstreamCacheKeys?: Partial<Record<'preprocess' | 'train', string | null>>;
+  upstreamCacheKeys?: Partial<Record<UpstreamStage, string | null>>;
   /**
    * run_policy.retry_count_limit. When given, this activity decides whether a failure is retried,
    * counting only the failures that use up the limit (not lost or shut-down workers); older
@@ -87,7 +86,7 @@ export interface StageHeartbeat {
 }
 
 export function createStageActivities(deps: ActivityDeps) {
-  const { artifacts, executor, metadata, config } = deps;
+  const { artifacts, platform, metadata } = deps;
   const heartbeatMs = deps.heartbeatIntervalMs ?? 2_000;
   const cache = stageCache(deps);
 
@@ -131,11 +130,7 @@ export function createStageActivities(deps: ActivityDeps) {
 
       const checkpoints = checkpointPrefix(input.runId, stepOf(input));
       const context = { input, attempt, heartbeated: checkpointFromHeartbeat(ctx.info.heartbeatDetails, checkpoints), upstream: upstreamPrefixes(input) };
-      const launch = await classified(() =>
-        executor.capabilities.workspace === 'remote'
-          ? launchRemotely(deps, { ...context, project: input.project ?? input.runId, image: environmentImage(config.kubernetes ?? { imageRegistry: 'kiln-env' }, input.environmentDigest), resources: input.resources ?? { gpus: 0 } })
-          : launchLocally(deps, context),
-      );
+      const launch = await classified(() => platform.stages.launch(context));
       const { resumed } = launch;
       const uploader = launch.checkpoints;
 
@@ -178,7 +173,7 @@ export function createStageActivities(deps: ActivityDeps) {
       };
       let exit;
       try {
-        exit = await executor.run(
+        exit = await platform.executor.run(
           { ...launch.spec, signal: ctx.cancellationSignal },
           {
             onPending: (reason) => {

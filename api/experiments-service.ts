@@ -9,6 +9,7 @@ import { newRunId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
 import { ExperimentSpec } from '../core/specs/experiment.js';
 import { parseSpec, resolveParams, RunRequest } from '../core/specs/index.js';
 import { KilnExperiment, KilnKind, KilnProject } from '../core/temporal/search-attributes.js';
+import { workflowStartInput } from '../core/temporal/workflow-start-input.js';
 import type { ExperimentInput, ExperimentView } from '../workflows/experiment-state.js';
 import type { PipelineInput } from '../workflows/pipeline-input.js';
 import { experimentQuery, extendExperimentUpdate, stopExperimentSignal } from '../workflows/experiment-signals.js';
@@ -119,10 +120,9 @@ export class ExperimentsService {
   }
 
   private async originalInput(experimentId: string): Promise<ExperimentInput> {
-    const history = await this.deps.temporal.workflow.getHandle(experimentId).fetchHistory();
-    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    if (!payload?.data) throw new NotFoundError('experiment input', experimentId);
-    return JSON.parse(Buffer.from(payload.data).toString('utf8')) as ExperimentInput;
+    const input = await workflowStartInput<ExperimentInput>(this.deps.temporal, experimentId);
+    if (!input) throw new NotFoundError('experiment input', experimentId);
+    return input;
   }
 }
 

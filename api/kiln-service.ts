@@ -10,11 +10,13 @@ import type { StageAttemptRecord } from '../core/metadata/stage-attempts-reposit
 import { resolveInputPath, type InputRoots } from '../core/inputs/input-path.js';
 import { sourceDirInput } from '../core/inputs/source-dir-input.js';
 import { isFailureClass } from '../core/pipeline/failure-class.js';
+import { STAGES } from '../core/pipeline/stage-names.js';
 import { parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-run-id.js';
 import { isTerminal, PIPELINE_STEPS, type AttemptView, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
 import { newRunId } from '../core/pipeline/workflow-ids.js';
 import { syncDatasetWatchSchedule } from '../core/schedules/dataset-watch-schedule.js';
 import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
+import { workflowStartInput } from '../core/temporal/workflow-start-input.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec } from '../core/specs/index.js';
 import { keyedRunId } from '../core/runs/keyed-run-id.js';
 import { resolveRun } from '../core/runs/resolve-run.js';
@@ -214,7 +216,7 @@ export class KilnService {
     if (!stored) throw new NotFoundError('run', originalId);
     const started = await this.originalInput(originalId);
     const stages: PipelineResume['stages'] = {};
-    for (const name of ['preprocess', 'train', 'evaluate'] as const) {
+    for (const name of STAGES) {
       const stage = stored.stages.find((s) => s.stage === name);
       if (name === 'preprocess' && !started.project.entrypoints.preprocess) continue;
       if (stage?.status !== 'succeeded' && stage?.status !== 'cached') break;
@@ -235,10 +237,8 @@ export class KilnService {
 
   /** The input a pipeline run was started with, from the first event of its history. */
   private async originalInput(runId: string): Promise<PipelineInput> {
-    const history = await this.options.temporal.workflow.getHandle(runId).fetchHistory();
-    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    if (!payload) throw new NotFoundError('run input', runId);
-    const start = this.options.temporal.options.loadedDataConverter.payloadConverter.fromPayload<PipelineStart>(payload);
+    const start = await workflowStartInput<PipelineStart>(this.options.temporal, runId);
+    if (!start) throw new NotFoundError('run input', runId);
     // A scheduled run's input was resolved when it fired; resolve its schedule's request again.
     const input: PipelineInput =
       'scheduled' in start

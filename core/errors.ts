@@ -91,16 +91,3 @@ export class BackendUnavailableError extends Error {
     super(`${backend}: ${message}`, options);
   }
 }
-
-/** Error type names that Temporal must never retry. */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'SpecValidationError',
-  'NotFoundError',
-  'EnvironmentUnavailableError',
-  'ValidationGateRejected',
-  'EnvironmentBuildError',
-  'StageInputError',
-  'MissingDataError',
-  // A corrupt object stays corrupt: reading it again cannot help.
-  'ArtifactIntegrityError',
-] as const;

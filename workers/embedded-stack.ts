@@ -5,7 +5,6 @@ import { KilnService } from '../api/kiln-service.js';
 import { startApiServer } from '../api/http/api-server.js';
 import { kilnRoutes } from '../api/http/routes.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
-import { ModelDeployer } from '../core/serving/model-deployer.js';
 import { requireTool } from '../core/environments/tool-paths.js';
 import { gpuQueueOf, gpuTaskQueue } from '../core/pipeline/stage-resources.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
@@ -75,13 +74,14 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       if (cleaned.groups + cleaned.activities > 0) {
         console.error(`kiln: cleaned up after a dead worker: killed ${cleaned.groups} stage process group(s), uploaded ${cleaned.salvagedCheckpoints} step(s) of unsent checkpoints, failed ${cleaned.activities} abandoned activity attempt(s) for retry`);
       }
+      const deps = { config, temporal: client, metadata: backends.metadata, artifacts: backends.artifacts, platform: backends.platform };
       const workerConnection = await NativeConnection.connect({ address: temporalAddress });
       stops.push(() => workerConnection.close());
       const worker: Worker = await createKilnWorker({
         connection: workerConnection,
         namespace: config.temporalNamespace,
         taskQueue: config.taskQueue,
-        deps: { config, temporal: client, ...backends },
+        deps,
       });
       const running = worker.run();
       stops.push(async () => {
@@ -89,22 +89,19 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
         await running;
       });
       // GPU stages: their own queue, as many slots as GPUs, so Kiln never floods the cluster with unschedulable pods.
-      const gpuSlots = config.executor === 'kubernetes' ? (config.kubernetes?.gpuSlots ?? 0) : 0;
+      const gpuSlots = backends.platform.capabilities.gpuSlots;
       if (gpuSlots > 0) {
-        const gpuWorker = await createKilnWorker({ connection: workerConnection, namespace: config.temporalNamespace, taskQueue: gpuTaskQueue(config.taskQueue), deps: { config, temporal: client, ...backends }, maxConcurrentActivities: gpuSlots, activitiesOnly: true });
+        const gpuWorker = await createKilnWorker({ connection: workerConnection, namespace: config.temporalNamespace, taskQueue: gpuTaskQueue(config.taskQueue), deps, maxConcurrentActivities: gpuSlots, activitiesOnly: true });
         const gpuRunning = gpuWorker.run();
         stops.push(async () => {
           if (gpuWorker.getState() === 'RUNNING') gpuWorker.shutdown();
           await gpuRunning;
         });
       }
-      // Local model servers belong to this stack: stopped with it, restored by the next `kiln up`.
-      // On a cluster they are Deployments that Kubernetes keeps running: nothing to stop or relaunch here.
-      if (!backends.cluster) {
-        const deployer = new ModelDeployer({ ...backends, home: config.home });
-        stops.push(() => deployer.stopAll());
-        if (options.restoreServing) await deployer.restoreAll();
-      }
+      // Model servers this stack owns (local processes) stop with it and come back with the next
+      // `kiln up`; a cluster's Deployments keep running, and the platform's serving does nothing here.
+      stops.push(() => backends.platform.serving.stopAll());
+      if (options.restoreServing) await backends.platform.serving.restoreAll();
     }
 
     const webUiUrl = devServer?.uiUrl ?? config.temporalUiUrl;

@@ -3,22 +3,16 @@ import { join } from 'node:path';
 import { createArtifactStore } from '../core/artifacts/create-artifact-store.js';
 import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
-import { requireTool } from '../core/environments/tool-paths.js';
-import { VenvBuilder } from '../core/environments/venv-builder.js';
-import { connectKubernetes, type KubeClients } from '../core/kubernetes/kube-clients.js';
-import type { KubernetesSettings } from '../core/kubernetes/kubernetes-settings.js';
-import { createExecutor } from '../core/executors/create-executor.js';
-import type { StageExecutor } from '../core/executors/executor.js';
 import { openMetadataStore, type MetadataStore } from '../core/metadata/metadata-store.js';
+import { choosePlatform } from '../core/platform/choose-platform.js';
+import type { Platform } from '../core/platform/platform.js';
 import { runningPaths } from './orphan-cleanup.js';
 
 export interface Backends {
   metadata: MetadataStore;
   artifacts: ArtifactStore;
-  executor: StageExecutor;
-  environments: VenvBuilder;
-  /** The cluster, when stages run on Kubernetes (KILN_EXECUTOR=kubernetes). */
-  cluster?: { clients: KubeClients; settings: KubernetesSettings };
+  /** Where stages run, environments are built and models served (KILN_EXECUTOR). */
+  platform: Platform;
   sdkDir: string;
   close(): Promise<void>;
 }
@@ -35,16 +29,10 @@ export async function openBackends(config: KilnConfig): Promise<Backends> {
     await metadata.close();
     throw error;
   });
-  const cluster = config.executor === 'kubernetes' && config.kubernetes ? { clients: connectKubernetes(config.kubernetes), settings: config.kubernetes } : undefined;
-  const executor = cluster ? createExecutor({ kind: 'kubernetes', ...cluster }) : createExecutor({ kind: 'local', runningDir: runningPaths(config.home).groups });
-  const environments = new VenvBuilder({ environmentsDir: paths.environments, uvPath: await requireTool(config, 'uv') });
-  return {
-    metadata,
-    artifacts,
-    executor,
-    environments,
-    ...(cluster ? { cluster } : {}),
-    sdkDir: join(config.installDir, 'sdk', 'python'),
-    close: () => metadata.close(),
-  };
+  const sdkDir = join(config.installDir, 'sdk', 'python');
+  const platform = await choosePlatform({ config, metadata, artifacts, sdkDir, runningDir: runningPaths(config.home).groups }).catch(async (error: unknown) => {
+    await metadata.close();
+    throw error;
+  });
+  return { metadata, artifacts, platform, sdkDir, close: () => metadata.close() };
 }

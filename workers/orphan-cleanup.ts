@@ -6,6 +6,8 @@ import { findLatestCheckpoint } from '../core/checkpoints/checkpoint-restore.js'
 import { CheckpointUploader } from '../core/checkpoints/checkpoint-uploader.js';
 import { homePaths } from '../core/config.js';
 import { reapOrphanedGroups, type RunningGroupRecord } from '../core/executors/local/running-groups.js';
+import { parseStageAttemptId, stageWorkspaceName } from '../core/pipeline/stage-attempt.js';
+import { workspaceLayout } from '../core/runner/workspace-layout.js';
 import { failAbandonedActivities } from './in-flight-activities.js';
 
 /** Where a worker records what it runs, for whoever starts after it dies: `<home>/work/.running`. */
@@ -40,13 +42,12 @@ export async function cleanUpAfterDeadWorkers(home: string, client: Client, arti
 
 /** Uploads a dead stage's local checkpoints newer than the stored ones; returns how many steps that gained. */
 async function salvageCheckpoints(home: string, artifacts: ArtifactStore, group: RunningGroupRecord): Promise<number> {
-  const id = /^(.+)\/(preprocess|train|evaluate)\/(\d+)$/.exec(group.stageId);
+  const id = parseStageAttemptId(group.stageId);
   if (!id) return 0;
-  const [, runId, stage, attempt] = id as unknown as [string, string, string, string];
-  const prefix = checkpointPrefix(runId, stage);
+  const prefix = checkpointPrefix(id.runId, id.step);
   const stored = await findLatestCheckpoint(artifacts, prefix);
-  // The stage workspace layout of core/runner/workspace-layout.ts: <work>/<runId>/<stage>-<attempt>/checkpoints.
-  const local = join(homePaths(home).work, runId, `${stage}-${attempt}`, 'checkpoints');
+  // Where the local platform put the attempt's workspace.
+  const local = workspaceLayout(join(homePaths(home).work, id.runId, stageWorkspaceName(id))).checkpointDir;
   const latest = await new CheckpointUploader(artifacts, prefix, local, stored).finish();
   return (latest?.step ?? 0) - (stored?.step ?? 0);
 }

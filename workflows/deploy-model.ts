@@ -1,5 +1,6 @@
 import { patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { KilnActivities } from '../activities/index.js';
+import { nonRetriedTypes } from '../core/pipeline/failure-class.js';
 
 export interface DeployModelInput {
   modelName: string;
@@ -13,7 +14,7 @@ export interface DeployModelInput {
 const { deployModel } = proxyActivities<KilnActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['NotFoundError', 'EnvironmentUnavailableError'] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: nonRetriedTypes('NotFoundError', 'EnvironmentUnavailableError') },
 });
 
 const { moveAlias } = proxyLocalActivities<KilnActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });

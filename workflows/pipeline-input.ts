@@ -1,4 +1,5 @@
 import type { EnvironmentRef } from '../activities/environments.js';
+import type { StageName } from '../core/pipeline/stage-names.js';
 import type { DatasetSpec } from '../core/specs/dataset.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
 import type { ProjectSpec } from '../core/specs/project.js';
@@ -51,7 +52,7 @@ export interface ScheduledPipelineStart {
 /** pipelineWorkflow's argument: a resolved run, or a scheduled start to resolve first. */
 export type PipelineStart = PipelineInput | ScheduledPipelineStart;
 
-export type CacheableStage = 'preprocess' | 'train' | 'evaluate';
+export type CacheableStage = StageName;
 
 /** A completed stage a run takes over instead of running it. */
 export interface ReusedStage {

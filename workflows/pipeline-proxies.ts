@@ -1,16 +1,11 @@
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { KilnActivities } from '../activities/index.js';
-import { NON_RETRIED_FAILURE_TYPES } from '../core/pipeline/failure-class.js';
+import { NON_RETRIED_FAILURE_TYPES, PLATFORM_RETRY_ALLOWANCE } from '../core/pipeline/failure-class.js';
 import type { PipelineInput } from './pipeline-input.js';
 
 /** The pipeline's activity stubs and their timeouts, shared by its parts. */
 
 const NON_RETRYABLE = [...NON_RETRIED_FAILURE_TYPES];
-/**
- * Attempts beyond retry_count_limit + 1 that a stage may take for failures of the platform (a
- * worker lost or shut down), which runStage does not count against the limit.
- */
-const PLATFORM_RETRY_ALLOWANCE = 3;
 
 export const bookkeeping = proxyActivities<KilnActivities>({
   startToCloseTimeout: '5 minutes',

@@ -1,12 +1,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RunProgress } from '../core/pipeline/run-progress.js';
+import type { StageName } from '../core/pipeline/stage-names.js';
 
 /** The run's live progress (every step's state), as the CLI, API and Web UI show it. */
 export const progressQuery = defineQuery<RunProgress>('progress');
 
 /** From runStage: the stage is waiting to be placed ("waiting for GPU: …") or has started after waiting. */
 export interface StageStateSignal {
-  stage: 'preprocess' | 'train' | 'evaluate';
+  stage: StageName;
   status: 'waiting' | 'running';
   message?: string;
 }

@@ -9,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { StageInput, StageResult } from '../activities/stages.js';
+import { nonRetriedTypes } from '../core/pipeline/failure-class.js';
 import { checkGate } from '../core/pipeline/gate-check.js';
 import { stageResources } from '../core/pipeline/stage-resources.js';
 import { describeProgress, PIPELINE_STEPS, type PipelineStep, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
@@ -42,7 +43,7 @@ async function resolveScheduled({ scheduled }: ScheduledPipelineStart): Promise<
   // Answer progress queries while resolving, as a run that has not started yet.
   setHandler(progressQuery, () => ({ runId, project: spec.project, modelName: spec.project, status: 'queued', steps: PIPELINE_STEPS.map((step) => ({ step, status: 'pending' })), params: {}, metrics: {}, trigger: 'schedule', schedule: scheduled.schedule }));
   try {
-    const resolved = await records.resolveRun.executeWithOptions({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['SpecValidationError', 'NotFoundError'] } }, [
+    const resolved = await records.resolveRun.executeWithOptions({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, nonRetryableErrorTypes: nonRetriedTypes('SpecValidationError', 'NotFoundError') } }, [
       { project: spec.project, params: spec.params, run_policy: spec.run_policy, cache: true },
     ]);
     upsertSearchAttributes([{ key: KilnModel, value: resolved.project.model_name ?? resolved.project.name }]);

@@ -5,6 +5,7 @@ import { checkpointStep } from '../../core/checkpoints/checkpoint-ref.js';
 import { homePaths, type KilnConfig } from '../../core/config.js';
 import type { RunningGroupRecord } from '../../core/executors/local/running-groups.js';
 import { isTerminal } from '../../core/pipeline/run-progress.js';
+import { stageAttemptId } from '../../core/pipeline/stage-attempt.js';
 import { runningPaths } from '../../workers/orphan-cleanup.js';
 import { RecoveryWorker, type WorkerLaunch } from './recovery-worker.js';
 
@@ -68,7 +69,7 @@ async function waitForTrainGroup(home: string, runId: string, attempt: number, t
   while (Date.now() < deadline) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const record = await readFile(join(dir, name), 'utf8').then((t) => JSON.parse(t) as RunningGroupRecord).catch(() => undefined);
-      if (record?.stageId === `${runId}/train/${attempt}`) return record;
+      if (record?.stageId === stageAttemptId({ runId, step: 'train', attempt })) return record;
     }
     await sleep(10);
   }

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetVersionPrefix } from '../../core/artifacts/artifact-keys.js';
+import { homePaths } from '../../core/config.js';
+import { VenvBuilder } from '../../core/environments/venv-builder.js';
+import { STAGES } from '../../core/pipeline/stage-names.js';
 import { stageEnvironment } from '../../core/runner/stage-environment.js';
 import type { BenchStack } from './bench-stack.js';
 import { now } from './trace.js';
-
-const STAGES = ['preprocess', 'train', 'evaluate'] as const;
 
 export interface ShellBaseline {
   root: string;
@@ -37,7 +38,8 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  */
 export async function prepareShellBaseline(bench: BenchStack, inputs: ShellInputs): Promise<ShellBaseline> {
   const { backends } = bench.stack;
-  const built = backends.environments.locate(inputs.environmentDigest);
+  // The venv the stack's local platform built, found where it builds them (locating needs no uv).
+  const built = new VenvBuilder({ environmentsDir: homePaths(bench.config.home).environments, uvPath: 'uv' }).locate(inputs.environmentDigest);
   if (!built) throw new Error(`environment ${inputs.environmentDigest} is not built`);
   const root = join(bench.config.home, 'bench-shell');
   const sourceDir = join(root, 'src');

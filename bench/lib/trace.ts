@@ -28,7 +28,7 @@ export class Tracer {
     for (const [name, repo] of Object.entries(backends.metadata)) {
       if (typeof repo === 'object' && repo !== null) this.wrapAll(repo, 'metadata', `metadata.${name}`);
     }
-    this.wrapExecutor(backends.executor);
+    this.wrapExecutor(backends.platform.executor);
   }
 
   /** Spans overlapping [from, to]. */

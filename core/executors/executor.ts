@@ -1,6 +1,7 @@
 /**
  * Runs one stage command and reports how it ended. Implementations: local/local-executor.ts
- * (a process group on this machine); Kubernetes Jobs later. Chosen in create-executor.ts.
+ * (a process group on this machine), kubernetes/kubernetes-executor.ts (a Job). Each Platform
+ * (core/platform/) holds one.
  */
 export interface StageExecutor {
   readonly capabilities: ExecutorCapabilities;

@@ -1,5 +1,5 @@
 import { Hyperparameters } from '../specs/hyperparameters.js';
-import { STAGES } from '../specs/project.js';
+import { STAGES } from '../pipeline/stage-names.js';
 import { RunPolicy } from '../specs/run-policy.js';
 import { numberOrNull, parseJsonColumn } from './columns.js';
 import type { RunStatus, StageStatus } from './statuses.js';

@@ -73,6 +73,7 @@ const CLASS_OF_TYPE: Readonly<Record<string, FailureClass>> = Object.freeze({
   ...Object.fromEntries(Object.entries(FAILURE_TYPE_OF_CLASS).map(([cls, type]) => [type, cls as FailureClass])),
   SpecValidationError: 'invalid_input',
   MissingDataError: 'missing_data',
+  // A corrupt object stays corrupt: reading it again cannot help.
   ArtifactIntegrityError: 'missing_data',
   EnvironmentBuildError: 'environment_unavailable',
 });
@@ -88,3 +89,25 @@ export const NON_RETRIED_FAILURE_TYPES: readonly string[] = Object.freeze(
     .filter(([, cls]) => !FAILURE_CLASSES[cls].retried)
     .map(([type]) => type),
 );
+
+/** Whether Temporal must not retry a failure of this type (ApplicationFailure.type, or a named error's name). */
+export function isNonRetriedType(type: string): boolean {
+  return NON_RETRIED_FAILURE_TYPES.includes(type);
+}
+
+/**
+ * Some of NON_RETRIED_FAILURE_TYPES, for an activity whose other failures cannot happen or are
+ * worth retrying. In the order given, since a workflow's retry policy is part of its recorded
+ * commands; a type the table retries is a programming error, refused when the workflow loads.
+ */
+export function nonRetriedTypes(...types: string[]): string[] {
+  const retried = types.filter((type) => !isNonRetriedType(type));
+  if (retried.length) throw new TypeError(`not non-retried failure types in failure-class.ts: ${retried.join(', ')}`);
+  return types;
+}
+
+/**
+ * Attempts beyond retry_count_limit + 1 that a stage may take for failures of the platform (a
+ * worker lost or shut down, a pod evicted), which runStage does not count against the limit.
+ */
+export const PLATFORM_RETRY_ALLOWANCE = 3;

@@ -4,6 +4,7 @@
  * every surface shows the same states.
  */
 import type { FailureClass } from './failure-class.js';
+import { STAGES } from './stage-names.js';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
 export type StepStatus = 'pending' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'cached';
@@ -12,7 +13,7 @@ export type StepStatus = 'pending' | 'waiting' | 'running' | 'succeeded' | 'fail
  * Steps of a pipeline run, in order. `environment` is the build wait; `gate` the validation
  * gate; `promote` decides champion or challenger (and waits for approval in manual mode).
  */
-export const PIPELINE_STEPS = ['prepare', 'environment', 'preprocess', 'train', 'evaluate', 'gate', 'register', 'promote', 'serve'] as const;
+export const PIPELINE_STEPS = ['prepare', 'environment', ...STAGES, 'gate', 'register', 'promote', 'serve'] as const;
 export type PipelineStep = (typeof PIPELINE_STEPS)[number];
 
 export interface StepProgress {

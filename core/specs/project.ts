@@ -17,8 +17,7 @@ const Entrypoint = z
   .regex(/^[\w./-]+\.py(:[A-Za-z_]\w*)?$/, 'must be "file.py" or "file.py:Name"')
   .refine((e) => !e.startsWith('/') && !e.split(/[/:]/).includes('..'), 'must stay inside source_dir (no absolute path, no "..")');
 
-export const STAGES = ['preprocess', 'train', 'evaluate'] as const;
-export type StageName = (typeof STAGES)[number];
+export { STAGES, type StageName } from '../pipeline/stage-names.js';
 
 /**
  * Project: what a run executes (source, dataset, entrypoints, default params), apart from

@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { FilesystemArtifactStore } from '../../core/artifacts/filesystem-store.js';
 import { loadConfig } from '../../core/config.js';
-import { VenvBuilder } from '../../core/environments/venv-builder.js';
-import { createExecutor } from '../../core/executors/create-executor.js';
+import { localPlatform } from '../../core/platform/local/local-platform.js';
 import { DatasetSpec, Hyperparameters, RunPolicy } from '../../core/specs/index.js';
 import { DIALECTS, useFreshStore } from './metadata/dialects.js';
 
@@ -37,14 +36,13 @@ for (const dialect of DIALECTS) {
       // Registered by the API before any run of the project can start.
       await ctx.store.datasets.upsert(input.dataset);
       const home = mkdtempSync(join(tmpdir(), 'kiln-idempotency-'));
+      const artifacts = new FilesystemArtifactStore(join(home, 'artifacts'));
       return createActivities({
         config: loadConfig({ home }),
         metadata: ctx.store,
-        artifacts: new FilesystemArtifactStore(join(home, 'artifacts')),
-        executor: createExecutor({ kind: 'local' }),
-        environments: new VenvBuilder({ environmentsDir: join(home, 'environments'), uvPath: '/nonexistent/uv' }),
+        artifacts,
+        platform: localPlatform({ metadata: ctx.store, artifacts, home, sdkDir: join(home, 'sdk'), uvPath: '/nonexistent/uv' }),
         temporal: undefined as unknown as Client,
-        sdkDir: join(home, 'sdk'),
       });
     };
 
