@@ -1,18 +1,15 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { EnvironmentRef } from '../activities/environments.js';
 import type { ArtifactStore } from '../core/artifacts/artifact-store.js';
 import { datasetSource, parseS3DatasetPath } from '../core/datasets/dataset-source.js';
 import { ConflictError, MissingDataError, NotFoundError, SpecValidationError } from '../core/errors.js';
 import type { EnvironmentRecord } from '../core/metadata/environments-repository.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
-import type { RunWithStages } from '../core/metadata/run-records.js';
-import type { StageAttemptRecord } from '../core/metadata/stage-attempts-repository.js';
 import { resolveInputPath, type InputRoots } from '../core/inputs/input-path.js';
 import { sourceDirInput } from '../core/inputs/source-dir-input.js';
-import { isFailureClass } from '../core/pipeline/failure-class.js';
 import { STAGES } from '../core/pipeline/stage-names.js';
 import { parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-run-id.js';
-import { isTerminal, PIPELINE_STEPS, type AttemptView, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../core/pipeline/run-progress.js';
+import { isTerminal, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
 import { newRunId } from '../core/pipeline/workflow-ids.js';
 import { syncDatasetWatchSchedule } from '../core/schedules/dataset-watch-schedule.js';
 import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
@@ -20,9 +17,9 @@ import { workflowStartInput } from '../core/temporal/workflow-start-input.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec } from '../core/specs/index.js';
 import { keyedRunId } from '../core/runs/keyed-run-id.js';
 import { resolveRun } from '../core/runs/resolve-run.js';
+import { describedStatus, storedProgress, withAttempts } from '../core/runs/stored-progress.js';
 import { startPipelineRun } from '../core/runs/start-pipeline.js';
 import { environmentDigest } from '../core/specs/environment-digest.js';
-import { KilnRunStatus } from '../core/temporal/search-attributes.js';
 import type { PipelineInput, PipelineResume, PipelineStart } from '../workflows/pipeline-input.js';
 import type { OidcSettings } from '../core/config.js';
 import { AccessService } from './access/access-service.js';
@@ -336,69 +333,3 @@ export class KilnService {
 }
 
 const RESUMABLE: readonly RunStatus[] = ['failed', 'cancelled', 'rejected'];
-
-/** A run's status from its search attribute; a run closed before recording its end (terminated) failed. */
-function describedStatus(description: WorkflowExecutionDescription): RunStatus {
-  const status = (description.typedSearchAttributes.get(KilnRunStatus) ?? 'queued') as RunStatus;
-  if (description.status.name === 'RUNNING' || isTerminal(status)) return status;
-  return description.status.name === 'CANCELLED' ? 'cancelled' : 'failed';
-}
-
-/** A finished run as stored, in the same shape as the workflow's live progress. */
-function storedProgress(stored: RunWithStages): RunProgress {
-  const order = (step: string) => PIPELINE_STEPS.indexOf(step as PipelineStep);
-  return {
-    runId: stored.id,
-    project: stored.project,
-    modelName: stored.modelName,
-    status: stored.status,
-    params: stored.params,
-    datasetVersion: stored.datasetVersion ?? undefined,
-    sourceDigest: stored.sourceDigest ?? undefined,
-    environmentDigest: stored.environmentDigest ?? undefined,
-    buildWaitMs: stored.buildWaitMs ?? undefined,
-    error: stored.error ?? undefined,
-    ...(isFailureClass(stored.failureClass) ? { failureClass: stored.failureClass } : {}),
-    ...(stored.resumedFrom ? { resumedFrom: stored.resumedFrom } : {}),
-    metrics: {},
-    ...(stored.trigger ? { trigger: stored.trigger } : {}),
-    ...(stored.schedule ? { schedule: stored.schedule } : {}),
-    steps: stored.stages
-      .filter((s) => order(s.stage) >= 0)
-      .sort((a, b) => order(a.stage) - order(b.stage))
-      .map((s): StepProgress => ({
-        step: s.stage as PipelineStep,
-        status: s.status,
-        attempt: s.attempt,
-        durationMs: s.durationMs ?? undefined,
-        processMs: s.processMs ?? undefined,
-        startedAt: s.startedAt ? new Date(s.startedAt).toISOString() : undefined,
-        finishedAt: s.finishedAt ? new Date(s.finishedAt).toISOString() : undefined,
-        message: s.message ?? undefined,
-        ...(s.reusedFrom ? { reusedFrom: s.reusedFrom } : {}),
-      })),
-  };
-}
-
-/** The run's stage attempts, from the run record, attached to their steps. */
-function withAttempts(progress: RunProgress, attempts: StageAttemptRecord[]): RunProgress {
-  if (attempts.length === 0) return progress;
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const steps = progress.steps.map((step) => {
-    // The champion's evaluation (recorded as `champion`) belongs to the promote step.
-    const mine = attempts.filter((a) => a.stage === step.step || (step.step === 'promote' && a.stage === 'champion'));
-    if (mine.length === 0) return step;
-    const views = mine.map((a): AttemptView => ({
-      attempt: a.attempt,
-      status: a.status,
-      ...(a.failureClass ? { failureClass: a.failureClass } : {}),
-      ...(a.retried === null ? {} : { retried: a.retried }),
-      ...(a.message ? { message: a.message } : {}),
-      ...(a.logUri ? { logUri: a.logUri } : {}),
-      startedAt: iso(a.startedAt),
-      ...(a.finishedAt === null ? {} : { finishedAt: iso(a.finishedAt) }),
-    }));
-    return { ...step, attempts: views };
-  });
-  return { ...progress, steps };
-}
