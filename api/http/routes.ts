@@ -39,8 +39,11 @@ const namedInBody = (kind: 'environment' | 'dataset' | 'project'): Finder => ({ 
 };
 /** The project a new run, schedule or experiment belongs to, from its body. */
 const projectOfBody = (kind: ResourceRef['kind']): Finder => ({ body }) => {
-  const name = bodyField(body, 'name') || bodyField(body, 'project');
-  return target(kind, name, (d) => d.project(bodyField(body, 'project'), kind, name));
+  const project = bodyField(body, 'project');
+  const name = bodyField(body, 'name');
+  // A run has no name before it starts: it is audited under its project.
+  const resource = name ? target(kind, name, (d) => d.project(project, kind, name)) : target('project', project, (d) => d.project(project, kind, project));
+  return resource;
 };
 const named = <T extends { name: string }>(result: T) => result.name;
 

@@ -14,7 +14,7 @@ export interface NewApiToken {
 const TOKEN_SHAPE = /^kiln_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
 
 export function generateApiToken(): NewApiToken {
-  const id = randomBytes(10).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 16).padEnd(16, '0');
+  const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   return { id, token: `kiln_${id}_${secret}`, secretSha256: sha256(secret) };
 }

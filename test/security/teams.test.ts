@@ -93,6 +93,6 @@ describe('resources belong to their creator’s team, and scoped bindings see an
     const denied = await admin.audit({ principal: 'user:alice', outcome: 'denied' });
     expect(denied.map((e) => `${e.method} ${e.route} ${e.resource}`)).toContain('POST /v1/projects project:blue-proj');
     const ok = await admin.audit({ principal: 'user:bob', outcome: 'ok' });
-    expect(ok.map((e) => `${e.method} ${e.route} ${e.resource}`)).toEqual(expect.arrayContaining(['POST /v1/projects project:blue-proj', 'POST /v1/datasets dataset:blue-data', 'POST /v1/runs run:blue-proj']));
+    expect(ok.map((e) => `${e.method} ${e.route} ${e.resource}`)).toEqual(expect.arrayContaining(['POST /v1/projects project:blue-proj', 'POST /v1/datasets dataset:blue-data', 'POST /v1/runs project:blue-proj']));
   });
 });
