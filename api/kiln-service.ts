@@ -319,7 +319,7 @@ export class KilnService {
   /** Routes a prediction to the version currently serving `modelName`. */
   async predict(modelName: string, body: unknown) {
     const deployment = await this.metadata.models.currentDeployment(modelName);
-    if (!deployment || deployment.status !== 'serving') throw new NotFoundError('serving model', modelName);
+    if (deployment?.status !== 'serving') throw new NotFoundError('serving model', modelName);
     const response = await fetch(`${deployment.url}/predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -114,7 +114,7 @@ export class ModelsService {
     const found: PendingApproval[] = [];
     for await (const run of this.options.temporal.workflow.list({ query })) {
       const progress: RunProgress | undefined = await this.options.temporal.workflow.getHandle(run.workflowId).query(progressQuery).catch(() => undefined);
-      if (!progress || progress.promotion !== 'awaiting_approval') continue;
+      if (progress?.promotion !== 'awaiting_approval') continue;
       const promote = progress.steps.find((s) => s.step === 'promote');
       found.push({
         run_id: progress.runId,

@@ -8,7 +8,7 @@
  * stage container turns terminated) → stage completion (the executor returned its exit).
  * Targets: under 1 s each (Argo and KFP take ~10 s per step). Reported, never asserted.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { KubernetesExecutor } from '../core/executors/kubernetes/kubernetes-executor.js';
 import { STAGE_CONTAINER } from '../core/executors/kubernetes/stage-job.js';

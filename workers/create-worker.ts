@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { inFlightActivities } from './in-flight-activities.js';
 import { runningPaths } from './orphan-cleanup.js';

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { generateApiToken } from '../../core/access/api-token.js';
 import { Authenticator } from '../../core/access/authenticator.js';
 import { principalId, PrincipalSpec, type Principal, type PrincipalKind } from '../../core/access/principal.js';
@@ -15,7 +15,7 @@ import { durationMs } from '../../core/specs/duration.js';
 import { parseSpec } from '../../core/specs/parse-spec.js';
 import type { AuditEntry, ApiSecurity, Caller } from '../http/route-access.js';
 import type { SchedulesService } from '../schedules-service.js';
-import { AuditQuery, BindingRequest, TokenRequest } from './access-requests.js';
+import { type AuditQuery, BindingRequest, TokenRequest } from './access-requests.js';
 import { ResourceDirectory } from './resource-directory.js';
 
 export interface AccessServiceDeps {

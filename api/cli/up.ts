@@ -9,7 +9,7 @@ export async function runForeground(config: KilnConfig, options: EmbeddedStackOp
   const stack = await startEmbeddedStack(config, options);
   const roles = [options.worker !== false && 'worker', options.api !== false && 'API'].filter(Boolean).join(' + ');
   out.write(
-    [
+    `${[
       `Kiln is up (${roles}).`,
       stack.apiUrl ? `  API          ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)` : '',
       stack.apiUrl ? `  auth         API tokens${config.oidc ? ' + OIDC' : ''}; admin token in ${homePaths(config.home).adminToken} (the CLI here uses it)` : '',
@@ -18,7 +18,7 @@ export async function runForeground(config: KilnConfig, options: EmbeddedStackOp
       `  data dir     ${config.home}`,
       'Press Ctrl-C to stop.',
       '',
-    ].filter((l) => l !== '').join('\n') + '\n',
+    ].filter((l) => l !== '').join('\n')}\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -148,7 +148,7 @@ export class KilnApiClient {
         headers: { ...headers, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-    } catch (error) {
+    } catch {
       throw new KilnApiError(0, 'Unreachable', `Kiln API not reachable at ${this.baseUrl} (start it with \`npx kiln up\`)`, []);
     }
     const payload = (await response.json().catch(() => ({}))) as { error?: { type: string; message: string; fields?: FieldProblem[] } };

@@ -7,7 +7,6 @@ import { principalId } from '../../core/access/principal.js';
 import type { ResourceRef } from '../../core/access/resource-scope.js';
 import type { ModelVersionRecord } from '../../core/metadata/model-records.js';
 import type { RunRecord } from '../../core/metadata/run-records.js';
-import type { ResourceDirectory } from '../access/resource-directory.js';
 import type { PendingApproval } from '../models-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 import { accessRoutes } from './access-routes.js';

@@ -88,5 +88,5 @@ function formatField(field: string): string {
 
 /** Serialises rows with LF line endings and a trailing newline. */
 export function formatCsv(rows: readonly (readonly string[])[]): string {
-  return rows.map((row) => row.map(formatField).join(',') + '\n').join('');
+  return rows.map((row) => `${row.map(formatField).join(',')}\n`).join('');
 }

@@ -64,7 +64,7 @@ export const hyperbandSearch: SearchAlgorithm = {
       hb =
         next && promoted.length > 0
           ? { bracket: hb.bracket, rung: hb.rung + 1, start: suggested(), size: promoted.length, issued: 0, promoted }
-          : { bracket: hb.bracket + 1, rung: 0, start: suggested(), size: plan[hb.bracket + 1]?.rungs[0]!.n ?? 0, issued: 0, promoted: [] };
+          : { bracket: hb.bracket + 1, rung: 0, start: suggested(), size: plan[hb.bracket + 1]?.rungs[0]?.n ?? 0, issued: 0, promoted: [] };
     }
     return done(state, assignments, hb, plan);
   },

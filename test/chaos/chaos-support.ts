@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
+import type { KilnApiClient, } from '../../api/client/kiln-api-client.js';
 import { KilnApiClient as ApiClient } from '../../api/client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { checkpointPrefix } from '../../core/artifacts/artifact-keys.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { KilnApiError, type KilnApiClient, type RunView } from '../../api/client/kiln-api-client.js';
-import { INSTALL_DIR, type KilnConfig } from '../../core/config.js';
+import type { KilnConfig } from '../../core/config.js';
 import { idempotentRunId } from '../../core/pipeline/idempotent-run-id.js';
 import { Hyperparameters, RunPolicy } from '../../core/specs/index.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
@@ -132,7 +132,7 @@ describe('starts with an idempotency key', () => {
   });
 });
 
-describe('starts without a key', () => {
+describe('starts without a key: readable ids', () => {
   it('two identical starts give two runs with readable ids', async () => {
     const request = { project: 'sleepy-plain' };
     const [a, b] = await Promise.all([client.startRun(request), client.startRun(request)]);

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KilnApiClient } from '../../api/client/kiln-api-client.js';
+import type { KilnApiClient } from '../../api/client/kiln-api-client.js';
 import { readSpecFile } from '../../api/cli/apply-file.js';
 import { INSTALL_DIR } from '../../core/config.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';

@@ -94,7 +94,10 @@ export class PodLogFollower {
   private deliver(raw: string): void {
     const space = raw.indexOf(' ');
     const stamp = space > 0 ? normalizeStamp(raw.slice(0, space)) : undefined;
-    if (!stamp) return this.onLine(raw);
+    if (!stamp) {
+      this.onLine(raw);
+      return;
+    }
     // A reopened stream starts at the last line's whole second: skip what was delivered before.
     if (this.last && stamp < this.last.stamp) return;
     if (this.last && stamp === this.last.stamp) {

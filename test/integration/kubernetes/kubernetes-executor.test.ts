@@ -207,9 +207,9 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
     const file = join(dir, 'stage.log');
     writeFileSync(
       file,
-      ['kiln: stage train attempt 1', 'KILN_METRIC {"name":"loss","value":0.25,"step":1}', 'KILN_METRIC {"name":"loss","value":0.125,"step":2}', 'done']
+      `${['kiln: stage train attempt 1', 'KILN_METRIC {"name":"loss","value":0.25,"step":1}', 'KILN_METRIC {"name":"loss","value":0.125,"step":2}', 'done']
         .map((line, i) => `2026-11-22T03:00:0${i}.000000000Z stdout F ${line}`)
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
     const spec = stage();
     const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorResponse } from '../../../api/http/error-response.js';
-import { BackendUnavailableError, ConflictError, EnvironmentUnavailableError, NotFoundError, SpecValidationError } from '../../../core/errors.js';
+import { BackendUnavailableError, ConflictError, NotFoundError, SpecValidationError } from '../../../core/errors.js';
 
 describe('errorResponse status codes', () => {
   it.each<[string, unknown, number, string, string]>([

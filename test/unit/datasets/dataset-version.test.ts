@@ -9,7 +9,7 @@ const spec = (split: DatasetSpecInput['split'] = {}, target = 'species') =>
 
 /** 60 rows: 30 "a", 20 "b", 10 "c", interleaved so order carries no class information. */
 const CLASSES = ['a', 'b', 'a', 'c', 'b', 'a'];
-const CSV = ['id,x,species', ...Array.from({ length: 60 }, (_, i) => `${i},${(i * 0.37).toFixed(2)},${CLASSES[i % 6]}`)].join('\n') + '\n';
+const CSV = `${['id,x,species', ...Array.from({ length: 60 }, (_, i) => `${i},${(i * 0.37).toFixed(2)},${CLASSES[i % 6]}`)].join('\n')}\n`;
 
 const idsOf = (csvText: string) => parseCsv(csvText).slice(1).map((r) => Number(r.fields[0]));
 

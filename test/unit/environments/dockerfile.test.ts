@@ -59,7 +59,7 @@ describe('baseImageFor', () => {
     ['the Docker Hub long name', 'docker.io/library/python:3.11-slim', '3.12', 'python:3.12-slim'],
     ['a custom image', 'nvidia/cuda:12.4.1-runtime-ubuntu22.04', '3.11', 'nvidia/cuda:12.4.1-runtime-ubuntu22.04'],
     ['a mirror of python', 'registry.example.com/python:3.11-slim', '3.12', 'registry.example.com/python:3.11-slim'],
-    ['a digest-pinned python', 'python@sha256:' + 'a'.repeat(64), '3.12', 'python@sha256:' + 'a'.repeat(64)],
+    ['a digest-pinned python', `python@sha256:${'a'.repeat(64)}`, '3.12', `python@sha256:${'a'.repeat(64)}`],
   ])('%s: %s with Python %s builds FROM %s', (_label, baseImage, pythonVersion, expected) => {
     expect(baseImageFor({ base_image: baseImage, python_version: pythonVersion })).toBe(expected);
   });
