@@ -25,9 +25,11 @@ help:
 	@echo "make bench-hpo  tuning: parallel efficiency, median-stopping savings, algorithms at equal budget"
 	@echo "make bench-ct  continuous training: schedule fire and new data to run start, idle worker CPU with 100 schedules"
 
+# The stamp holds a hash of the manifests: a fresh checkout or worktree (new mtimes, same
+# dependencies) must not rerun `npm ci`, which empties node_modules first, even a shared one.
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
+	@cat $^ | sha256sum | cmp -s - $@ 2>/dev/null || npm ci --no-audit --no-fund --loglevel=error
+	@cat $^ | sha256sum > $@
 
 tools:
 	@bash scripts/ensure-tools.sh
