@@ -17,12 +17,18 @@ export default defineConfig({
     reporters: ['default'],
     // Lanes: `vitest run --project unit` (make test-unit) starts no server at all.
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'], globalSetup: [SERVICES.temporal] } },
+      {
+        extends: true,
+        // Threads, one file per core: no server to share, and worker start-up is most of its time.
+        // Its own group (run first) so its worker count never applies to the server lanes.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', maxWorkers: '100%', sequence: { groupOrder: 0 } },
+      },
+      { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'], globalSetup: [SERVICES.temporal], sequence: { groupOrder: 1 } } },
       {
         extends: true,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts', 'test/chaos/**/*.test.ts', 'test/security/**/*.test.ts'],
           globalSetup: [SERVICES.temporal, SERVICES.mariadb, SERVICES.s3, SERVICES.kubernetes],
         },
