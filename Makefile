@@ -8,12 +8,15 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct clean
+.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
 	@echo "make demo-full  the same demo on MariaDB + MinIO (started locally)"
-	@echo "make test   run every test (starts the Temporal dev server the tests need)"
+	@echo "make test   run every test (starts the Temporal dev server, MariaDB, MinIO, SeaweedFS and the Kubernetes testbed)"
+	@echo "make test-unit  the unit lane: no server, under a minute"
+	@echo "make test-workflows  the workflow-logic lane: the Temporal dev server only"
+	@echo "make test-integration  integration, chaos and security suites with every server they need"
 	@echo "make k8s-up / k8s-down  a local Kubernetes control plane with fake nodes (scripts/k8s-testbed.sh)"
 	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
 	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
@@ -22,9 +25,11 @@ help:
 	@echo "make bench-hpo  tuning: parallel efficiency, median-stopping savings, algorithms at equal budget"
 	@echo "make bench-ct  continuous training: schedule fire and new data to run start, idle worker CPU with 100 schedules"
 
+# The stamp holds a hash of the manifests: a fresh checkout or worktree (new mtimes, same
+# dependencies) must not rerun `npm ci`, which empties node_modules first, even a shared one.
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
+	@cat $^ | sha256sum | cmp -s - $@ 2>/dev/null || npm ci --no-audit --no-fund --loglevel=error
+	@cat $^ | sha256sum > $@
 
 tools:
 	@bash scripts/ensure-tools.sh
@@ -86,6 +91,16 @@ bench-ct: build
 
 test: build typecheck server-tools k8s-tools
 	$(BIN)/vitest run
+
+# Lanes (vitest projects in vitest.config.ts). They run from sources, so they need no build.
+test-unit: $(NODE_STAMP)
+	$(BIN)/vitest run --project unit
+
+test-workflows: install
+	$(BIN)/vitest run --project workflows
+
+test-integration: build server-tools k8s-tools
+	$(BIN)/vitest run --project integration
 
 clean:
 	rm -rf dist node_modules

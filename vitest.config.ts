@@ -1,13 +1,38 @@
 import { defineConfig } from 'vitest/config';
 
+/** One globalSetup per real server; a project lists only the ones its files `inject`. */
+const SERVICES = {
+  temporal: 'test/support/test-temporal.ts',
+  mariadb: 'test/support/test-mariadb.ts',
+  s3: 'test/support/test-s3-servers.ts',
+  kubernetes: 'test/support/test-kubernetes.ts',
+} as const;
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Real servers and real processes: allow for a slow machine, never for a hang.
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default'],
+    // Lanes: `vitest run --project unit` (make test-unit) starts no server at all.
+    projects: [
+      {
+        extends: true,
+        // Threads, one file per core: no server to share, and worker start-up is most of its time.
+        // Its own group (run first) so its worker count never applies to the server lanes.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', maxWorkers: '100%', sequence: { groupOrder: 0 } },
+      },
+      { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'], globalSetup: [SERVICES.temporal], sequence: { groupOrder: 1 } } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          sequence: { groupOrder: 1 },
+          include: ['test/integration/**/*.test.ts', 'test/chaos/**/*.test.ts', 'test/security/**/*.test.ts'],
+          globalSetup: [SERVICES.temporal, SERVICES.mariadb, SERVICES.s3, SERVICES.kubernetes],
+        },
+      },
+    ],
   },
 });

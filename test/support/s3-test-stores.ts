@@ -7,7 +7,7 @@ import { S3ArtifactStore } from '../../core/artifacts/s3/s3-artifact-store.js';
 import { parseS3Url, type S3Location } from '../../core/artifacts/s3/s3-location.js';
 import { minioClientOptions } from '../../core/artifacts/s3/minio-client.js';
 
-/** The real S3 servers every S3 suite runs against, with the key global-setup provides them under. */
+/** The real S3 servers every S3 suite runs against, with the key test-s3-servers.ts provides them under. */
 export const S3_SERVERS = [
   { name: 'MinIO', urlKey: 'minioUrl' },
   { name: 'SeaweedFS', urlKey: 'seaweedfsUrl' },

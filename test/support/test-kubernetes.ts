@@ -63,3 +63,6 @@ function provide(project: TestProject, admin: string | undefined, worker: string
   project.provide('kubeWorkerKubeconfigPath', worker);
   project.provide('kubeUnavailableReason', reason);
 }
+
+/** As a vitest globalSetup (vitest.config.ts lists one per service a project needs). */
+export default provideTestKubernetes;

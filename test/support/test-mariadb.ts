@@ -50,3 +50,6 @@ export async function provideTestMariadb(project: TestProject): Promise<() => Pr
     rmSync(services, { recursive: true, force: true });
   };
 }
+
+/** As a vitest globalSetup (vitest.config.ts lists one per service a project needs). */
+export default provideTestMariadb;

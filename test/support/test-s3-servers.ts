@@ -65,3 +65,6 @@ async function named(server: string, started: Promise<string>): Promise<string> 
     throw new Error(`${server} for the S3 artifact store tests did not start: ${stderr || (error as Error).message}`, { cause: error });
   });
 }
+
+/** As a vitest globalSetup (vitest.config.ts lists one per service a project needs). */
+export default provideTestS3Servers;
