@@ -8,12 +8,13 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct clean
+.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
 	@echo "make demo-full  the same demo on MariaDB + MinIO (started locally)"
 	@echo "make test   run every test (starts the Temporal dev server, MariaDB, MinIO, SeaweedFS and the Kubernetes testbed)"
+	@echo "make lint   Biome: formatting and lint rules (part of make test)"
 	@echo "make test-unit  the unit lane: no server, under a minute"
 	@echo "make test-workflows  the workflow-logic lane: the Temporal dev server only"
 	@echo "make test-integration  integration, chaos and security suites with every server they need"
@@ -89,8 +90,12 @@ bench-hpo: build
 bench-ct: build
 	$(BIN)/tsx bench/ct.ts
 
-test: build typecheck server-tools k8s-tools
+test: build typecheck lint server-tools k8s-tools
 	$(BIN)/vitest run
+
+# Biome: the formatter's output and the linter's rules (biome.json); `$(BIN)/biome check --write .` fixes what it can.
+lint: $(NODE_STAMP)
+	$(BIN)/biome check .
 
 # Lanes (vitest projects in vitest.config.ts). They run from sources, so they need no build.
 test-unit: $(NODE_STAMP)
