@@ -46,7 +46,11 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
             },
           };
           const built = await platform.environments.build(input.spec, input.digest, options);
-          await metadata.environments.markReady(input.digest, { venvPath: built.location, pythonExecutable: built.pythonExecutable, durationMs: built.durationMs });
+          await metadata.environments.markReady(input.digest, {
+            venvPath: built.location,
+            pythonExecutable: built.pythonExecutable,
+            durationMs: built.durationMs,
+          });
           return {
             digest: input.digest,
             venvDir: built.location,

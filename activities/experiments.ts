@@ -19,7 +19,10 @@ export function createExperimentActivities({ metadata }: ActivityDeps) {
       for (const runId of input.runIds) {
         const points = (await metadata.metrics.forRun(runId)).filter((m) => m.name === input.metric && m.step !== null);
         const stage = STAGES.find((s) => points.some((p) => p.stage === s));
-        curves[runId] = points.filter((p) => p.stage === stage).map((p) => ({ step: p.step!, value: p.value })).sort((a, b) => a.step - b.step);
+        curves[runId] = points
+          .filter((p) => p.stage === stage)
+          .map((p) => ({ step: p.step!, value: p.value }))
+          .sort((a, b) => a.step - b.step);
       }
       return curves;
     },

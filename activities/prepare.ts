@@ -52,42 +52,46 @@ export function createPrepareActivities({ metadata, artifacts, platform }: Activ
 
   return {
     async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
-      return classified(() => heartbeating(async () => {
-        await metadata.runs.createRun({
-          id: input.runId,
-          project: input.project,
-          modelName: input.modelName,
-          workflowId: input.workflowId,
-          status: 'running',
-          params: input.params,
-          policy: input.policy,
-          environmentDigest: input.environmentDigest,
-          resumedFrom: input.resumedFrom ?? null,
-          trigger: input.trigger?.kind ?? null,
-          schedule: input.trigger?.schedule ?? null,
-        });
-        const [snapshot, stored, build] = await Promise.all([
-          input.pinned?.sourceDigest ? { digest: input.pinned.sourceDigest, fileCount: 0, reused: true } : snapshotSource(artifacts, input.sourceDir),
-          input.pinned?.datasetVersion ? pinnedDatasetVersion(input.pinned.datasetVersion) : storeDatasetVersion(artifacts, input.dataset, input.dataset.path),
-          metadata.environments.getBuild(input.environmentDigest),
-        ]);
-        const { manifest } = stored;
-        await metadata.datasets.recordVersion({
-          id: stored.versionId,
-          datasetName: input.dataset.name,
-          contentSha256: manifest.content_sha256,
-          split: manifest.split,
-          trainRows: manifest.train_rows,
-          testRows: manifest.test_rows,
-          artifactPrefix: stored.prefix,
-        });
-        return {
-          source: { digest: snapshot.digest, fileCount: snapshot.fileCount, reused: snapshot.reused },
-          dataset: { versionId: stored.versionId, prefix: stored.prefix, trainRows: manifest.train_rows, testRows: manifest.test_rows },
-          // Ready means recorded as built and still usable where stages run (on this machine, in the registry).
-          environmentReady: build?.status === 'ready' && platform.environments.isAvailable(input.environmentDigest),
-        };
-      }));
+      return classified(() =>
+        heartbeating(async () => {
+          await metadata.runs.createRun({
+            id: input.runId,
+            project: input.project,
+            modelName: input.modelName,
+            workflowId: input.workflowId,
+            status: 'running',
+            params: input.params,
+            policy: input.policy,
+            environmentDigest: input.environmentDigest,
+            resumedFrom: input.resumedFrom ?? null,
+            trigger: input.trigger?.kind ?? null,
+            schedule: input.trigger?.schedule ?? null,
+          });
+          const [snapshot, stored, build] = await Promise.all([
+            input.pinned?.sourceDigest ? { digest: input.pinned.sourceDigest, fileCount: 0, reused: true } : snapshotSource(artifacts, input.sourceDir),
+            input.pinned?.datasetVersion
+              ? pinnedDatasetVersion(input.pinned.datasetVersion)
+              : storeDatasetVersion(artifacts, input.dataset, input.dataset.path),
+            metadata.environments.getBuild(input.environmentDigest),
+          ]);
+          const { manifest } = stored;
+          await metadata.datasets.recordVersion({
+            id: stored.versionId,
+            datasetName: input.dataset.name,
+            contentSha256: manifest.content_sha256,
+            split: manifest.split,
+            trainRows: manifest.train_rows,
+            testRows: manifest.test_rows,
+            artifactPrefix: stored.prefix,
+          });
+          return {
+            source: { digest: snapshot.digest, fileCount: snapshot.fileCount, reused: snapshot.reused },
+            dataset: { versionId: stored.versionId, prefix: stored.prefix, trainRows: manifest.train_rows, testRows: manifest.test_rows },
+            // Ready means recorded as built and still usable where stages run (on this machine, in the registry).
+            environmentReady: build?.status === 'ready' && platform.environments.isAvailable(input.environmentDigest),
+          };
+        }),
+      );
     },
   };
 }

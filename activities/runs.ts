@@ -17,7 +17,12 @@ export function createRunActivities({ metadata }: ActivityDeps) {
       });
       // An attempt still marked running when the run ends lost its worker and was never retried.
       for (const step of progress.steps) {
-        await metadata.attempts.closeAbandoned(progress.runId, step.step, Number.MAX_SAFE_INTEGER, 'the worker running this attempt died or lost contact with Temporal');
+        await metadata.attempts.closeAbandoned(
+          progress.runId,
+          step.step,
+          Number.MAX_SAFE_INTEGER,
+          'the worker running this attempt died or lost contact with Temporal',
+        );
       }
       for (const step of progress.steps) {
         await metadata.runs.upsertStage({

@@ -102,7 +102,10 @@ export function createStageActivities(deps: ActivityDeps) {
     const earlier = await metadata.attempts.countTowardsLimit(input.runId, stepOf(input));
     const used = earlier + (policy.countsTowardsLimit ? 1 : 0);
     if (used > input.retryCountLimit) {
-      return { retried: false, note: `attempt ${attempt}, ${used} failure${used === 1 ? '' : 's'} counted against retry_count_limit=${input.retryCountLimit}: not retried` };
+      return {
+        retried: false,
+        note: `attempt ${attempt}, ${used} failure${used === 1 ? '' : 's'} counted against retry_count_limit=${input.retryCountLimit}: not retried`,
+      };
     }
     if (!policy.countsTowardsLimit) return { retried: true, note: `attempt ${attempt}, retried without using up retry_count_limit` };
     return { retried: true, note: `attempt ${attempt}, retry ${used} of ${input.retryCountLimit}` };
@@ -168,7 +171,9 @@ export function createStageActivities(deps: ActivityDeps) {
         const workflowId = ctx.info.workflowExecution?.workflowId ?? input.runId;
         await Promise.all([
           metadata.runs.upsertStage({ ...attemptKey, status, message: message ?? null }),
-          input.step ? undefined : deps.temporal.workflow.getHandle(workflowId).signal(stageStateSignal, { stage: input.stage, status, ...(message ? { message } : {}) }),
+          input.step
+            ? undefined
+            : deps.temporal.workflow.getHandle(workflowId).signal(stageStateSignal, { stage: input.stage, status, ...(message ? { message } : {}) }),
         ]).catch(() => undefined);
       };
       let exit;
@@ -206,13 +211,17 @@ export function createStageActivities(deps: ActivityDeps) {
       }
       const succeeded = !exit.cancelled && !exit.timedOut && exit.exitCode === 0;
       // Independent writes, in parallel: each costs a few ms and every stage pays them.
-      const [logInfo] = await Promise.all([
-        logStored,
-        recordNewMetrics(),
-        succeeded ? launch.storeOutputs() : undefined,
-      ]);
+      const [logInfo] = await Promise.all([logStored, recordNewMetrics(), succeeded ? launch.storeOutputs() : undefined]);
       const finished = new Date();
-      const stageRecord = { runId: input.runId, stage: stepOf(input), attempt, startedAt: started.getTime(), finishedAt: finished.getTime(), durationMs: finished.getTime() - started.getTime(), processMs: exit.durationMs };
+      const stageRecord = {
+        runId: input.runId,
+        stage: stepOf(input),
+        attempt,
+        startedAt: started.getTime(),
+        finishedAt: finished.getTime(),
+        durationMs: finished.getTime() - started.getTime(),
+        processMs: exit.durationMs,
+      };
       const checkpointNote = describeCheckpoints(resumed, uploader.latest);
 
       if (exit.cancelled) {
@@ -223,7 +232,14 @@ export function createStageActivities(deps: ActivityDeps) {
           metadata.runs.upsertStage({ ...stageRecord, status: byShutdown ? 'failed' : 'cancelled', message }),
           metadata.attempts.end(
             byShutdown
-              ? { ...attemptKey, status: 'failed', failureClass: 'worker_shutdown', retried: true, message: `${FAILURE_CLASSES.worker_shutdown.label}: ${message}`, logUri: artifacts.uri(logInfo.key) }
+              ? {
+                  ...attemptKey,
+                  status: 'failed',
+                  failureClass: 'worker_shutdown',
+                  retried: true,
+                  message: `${FAILURE_CLASSES.worker_shutdown.label}: ${message}`,
+                  logUri: artifacts.uri(logInfo.key),
+                }
               : { ...attemptKey, status: 'cancelled', retried: false, message, logUri: artifacts.uri(logInfo.key) },
           ),
         ]);
@@ -235,7 +251,14 @@ export function createStageActivities(deps: ActivityDeps) {
         const reason = [describeFailure(failure), retry.note, checkpointNote].filter(Boolean).join('; ');
         await Promise.all([
           metadata.runs.upsertStage({ ...stageRecord, status: 'failed', message: reason }),
-          metadata.attempts.end({ ...attemptKey, status: 'failed', failureClass: failure.failureClass, retried: retry.retried, message: reason, logUri: artifacts.uri(logInfo.key) }),
+          metadata.attempts.end({
+            ...attemptKey,
+            status: 'failed',
+            failureClass: failure.failureClass,
+            retried: retry.retried,
+            message: reason,
+            logUri: artifacts.uri(logInfo.key),
+          }),
         ]);
         throw ApplicationFailure.create({
           type: FAILURE_TYPE_OF_CLASS[failure.failureClass],
@@ -277,7 +300,10 @@ export function upstreamPrefixes(input: Pick<StageInput, 'runId' | 'upstream' | 
 
 /** For the stage's run record: where it resumed and the newest checkpoint it left, in words. */
 function describeCheckpoints(resumed: CheckpointRef | undefined, latest: CheckpointRef | undefined): string | undefined {
-  const parts = [resumed && `resumed from checkpoint step ${resumed.step}`, latest && latest !== resumed && `latest checkpoint step ${latest.step} (${latest.key})`];
+  const parts = [
+    resumed && `resumed from checkpoint step ${resumed.step}`,
+    latest && latest !== resumed && `latest checkpoint step ${latest.step} (${latest.key})`,
+  ];
   return parts.filter(Boolean).join(', ') || undefined;
 }
 

@@ -44,7 +44,10 @@ export class ExperimentsService {
     }
     const experimentId = newRunId(`exp-${spec.name}`, new Date());
     const input: ExperimentInput = { experimentId, spec, base };
-    await this.start(input, `${spec.algorithm.name} search over ${spec.parameters.map((p) => p.name).join(', ')} (${spec.max_trial_count} trials, ${spec.parallel_trial_count} at once)`);
+    await this.start(
+      input,
+      `${spec.algorithm.name} search over ${spec.parameters.map((p) => p.name).join(', ')} (${spec.max_trial_count} trials, ${spec.parallel_trial_count} at once)`,
+    );
     return { experiment_id: experimentId, status: 'running', web_ui_url: this.deps.webUiLink(experimentId) };
   }
 
@@ -91,7 +94,9 @@ export class ExperimentsService {
     const maxTrialCount = (body as { max_trial_count?: unknown } | undefined)?.max_trial_count;
     const view = await this.get(experimentId);
     if (!Number.isInteger(maxTrialCount) || (maxTrialCount as number) <= view.maxTrialCount) {
-      throw new SpecValidationError([{ path: 'max_trial_count', message: `must be an integer above the current ${view.maxTrialCount}, got ${JSON.stringify(maxTrialCount)}` }]);
+      throw new SpecValidationError([
+        { path: 'max_trial_count', message: `must be an integer above the current ${view.maxTrialCount}, got ${JSON.stringify(maxTrialCount)}` },
+      ]);
     }
     const handle = this.deps.temporal.workflow.getHandle(experimentId);
     if (view.status === 'running') {
@@ -100,7 +105,10 @@ export class ExperimentsService {
     if (view.status === 'failed') throw new ConflictError('experiment', `experiment ${experimentId} failed (${view.message}); start a new one`);
     const original = await this.originalInput(experimentId);
     const { best: _best, experimentId: _id, name: _name, objective: _objective, parallelTrialCount: _parallel, ...state } = view;
-    await this.start({ ...original, state: { ...state, maxTrialCount: maxTrialCount as number, status: 'running', message: undefined } }, `extended to ${maxTrialCount} trials`);
+    await this.start(
+      { ...original, state: { ...state, maxTrialCount: maxTrialCount as number, status: 'running', message: undefined } },
+      `extended to ${maxTrialCount} trials`,
+    );
     return this.get(experimentId);
   }
 

@@ -68,9 +68,20 @@ export class KilnService {
       webUiLink: (id) => this.webUiLink(id),
       promoteTrial: (runId) => this.promoteTrial(runId),
     });
-    this.schedules = new SchedulesService({ temporal: options.temporal, metadata: options.metadata, taskQueue: options.taskQueue, namespace: options.namespace, webUiUrl: options.webUiUrl });
+    this.schedules = new SchedulesService({
+      temporal: options.temporal,
+      metadata: options.metadata,
+      taskQueue: options.taskQueue,
+      namespace: options.namespace,
+      webUiUrl: options.webUiUrl,
+    });
     this.models = new ModelsService({ temporal: options.temporal, metadata: options.metadata, schedules: this.schedules });
-    this.access = new AccessService({ metadata: options.metadata, temporal: options.temporal, schedules: this.schedules, ...(options.oidc ? { oidc: options.oidc } : {}) });
+    this.access = new AccessService({
+      metadata: options.metadata,
+      temporal: options.temporal,
+      schedules: this.schedules,
+      ...(options.oidc ? { oidc: options.oidc } : {}),
+    });
   }
 
   private get metadata() {
@@ -93,9 +104,7 @@ export class KilnService {
 
   async listEnvironments() {
     const environments = await this.metadata.environments.list();
-    return Promise.all(
-      environments.map(async (e: EnvironmentRecord) => ({ ...e, build: (await this.metadata.environments.getBuild(e.specDigest)) ?? null })),
-    );
+    return Promise.all(environments.map(async (e: EnvironmentRecord) => ({ ...e, build: (await this.metadata.environments.getBuild(e.specDigest)) ?? null })));
   }
 
   /**
@@ -109,10 +118,12 @@ export class KilnService {
     const path = s3 ? spec.path : await resolveInputPath({ field: 'dataset.path', path: spec.path, baseDir, kind: 'file' }, this.options.inputRoots);
     if (s3) {
       // datasetSource rejects an s3:// path on dataset.path unless the artifact store is an S3 one.
-      const found = await datasetSource(path, this.options.artifacts).fingerprint().then(
-        () => true,
-        (error: unknown) => (error instanceof MissingDataError ? false : Promise.reject(error)),
-      );
+      const found = await datasetSource(path, this.options.artifacts)
+        .fingerprint()
+        .then(
+          () => true,
+          (error: unknown) => (error instanceof MissingDataError ? false : Promise.reject(error)),
+        );
       if (!found) throw new SpecValidationError([{ path: 'dataset.path', message: `no such object: ${path}` }]);
     }
     const resolved = { ...spec, path };
@@ -142,7 +153,8 @@ export class KilnService {
   async applyProject(input: unknown, baseDir = process.cwd()) {
     const spec = parseSpec(ProjectSpec, input, 'project');
     const sourceDir = await sourceDirInput(spec.source_dir, baseDir, this.options.inputRoots);
-    if (!(await this.metadata.datasets.get(spec.dataset))) throw new SpecValidationError([{ path: 'project.dataset', message: `dataset "${spec.dataset}" is not registered` }]);
+    if (!(await this.metadata.datasets.get(spec.dataset)))
+      throw new SpecValidationError([{ path: 'project.dataset', message: `dataset "${spec.dataset}" is not registered` }]);
     if (spec.environment && !(await this.metadata.environments.get(spec.environment))) {
       throw new SpecValidationError([{ path: 'project.environment', message: `environment "${spec.environment}" is not registered` }]);
     }
@@ -167,7 +179,8 @@ export class KilnService {
     const spec = base.project;
     const digest = requestDigest(request);
     for (let attempt = 1; ; attempt++) {
-      const runId = idempotencyKey === undefined ? newRunId(spec.name, new Date()) : await keyedRunId(this.options.temporal, this.metadata.runs, spec.name, idempotencyKey);
+      const runId =
+        idempotencyKey === undefined ? newRunId(spec.name, new Date()) : await keyedRunId(this.options.temporal, this.metadata.runs, spec.name, idempotencyKey);
       const pipelineInput: PipelineInput = { runId, ...base, trigger: { kind: request.trigger ?? 'api' } };
       try {
         await this.launch(pipelineInput, digest);
@@ -193,7 +206,8 @@ export class KilnService {
    */
   async resumeRun(originalId: string) {
     const original = await this.getRun(originalId);
-    if (!RESUMABLE.includes(original.status)) throw new ConflictError('run', `run ${originalId} is ${original.status}: only failed, cancelled or rejected runs can be resumed`);
+    if (!RESUMABLE.includes(original.status))
+      throw new ConflictError('run', `run ${originalId} is ${original.status}: only failed, cancelled or rejected runs can be resumed`);
     return this.continueFrom(originalId);
   }
 
@@ -218,7 +232,10 @@ export class KilnService {
       if (name === 'preprocess' && !started.project.entrypoints.preprocess) continue;
       if (stage?.status !== 'succeeded' && stage?.status !== 'cached') break;
       const outputsRun = stage.reusedFrom ?? originalId;
-      const [metrics, cached] = await Promise.all([this.metadata.metrics.latestByName(outputsRun, name), this.metadata.stageCache.findByRunStage(outputsRun, name)]);
+      const [metrics, cached] = await Promise.all([
+        this.metadata.metrics.latestByName(outputsRun, name),
+        this.metadata.stageCache.findByRunStage(outputsRun, name),
+      ]);
       stages[name] = { runId: outputsRun, metrics, ...(cached ? { cacheKey: cached.key } : {}) };
     }
     const runId = newRunId(started.project.name, new Date());
@@ -229,7 +246,14 @@ export class KilnService {
       resume: { fromRunId: originalId, sourceDigest: stored.sourceDigest ?? undefined, datasetVersion: stored.datasetVersion ?? undefined, stages },
     };
     await this.launch(pipelineInput, requestDigest({ resume: originalId }));
-    return { run_id: runId, workflow_id: runId, status: 'queued' as RunStatus, web_ui_url: this.webUiLink(runId), resumed_from: originalId, reused_stages: Object.keys(stages) };
+    return {
+      run_id: runId,
+      workflow_id: runId,
+      status: 'queued' as RunStatus,
+      web_ui_url: this.webUiLink(runId),
+      resumed_from: originalId,
+      reused_stages: Object.keys(stages),
+    };
   }
 
   /** The input a pipeline run was started with, from the first event of its history. */
@@ -239,7 +263,17 @@ export class KilnService {
     // A scheduled run's input was resolved when it fired; resolve its schedule's request again.
     const input: PipelineInput =
       'scheduled' in start
-        ? { runId, ...(await this.resolveRun(parseSpec(RunRequest, { project: start.scheduled.spec.project, params: start.scheduled.spec.params, run_policy: start.scheduled.spec.run_policy }))), trigger: { kind: 'schedule', schedule: start.scheduled.schedule } }
+        ? {
+            runId,
+            ...(await this.resolveRun(
+              parseSpec(RunRequest, {
+                project: start.scheduled.spec.project,
+                params: start.scheduled.spec.params,
+                run_policy: start.scheduled.spec.run_policy,
+              }),
+            )),
+            trigger: { kind: 'schedule', schedule: start.scheduled.schedule },
+          }
         : start;
     // A resume of a resume starts from the input proper, not the older link.
     const { resume: _older, ...rest } = input;
@@ -304,7 +338,13 @@ export class KilnService {
   }
 
   async listRuns(filter: { project?: string; status?: string; trigger?: string; schedule?: string; limit?: number }) {
-    return this.metadata.runs.listRuns({ project: filter.project, status: filter.status as never, trigger: filter.trigger, schedule: filter.schedule, limit: filter.limit ?? 50 });
+    return this.metadata.runs.listRuns({
+      project: filter.project,
+      status: filter.status as never,
+      trigger: filter.trigger,
+      schedule: filter.schedule,
+      limit: filter.limit ?? 50,
+    });
   }
 
   /** POST /v1/models/{name}/rollback: serve an earlier version again (api/model-rollback.ts). */

@@ -18,7 +18,11 @@ export interface RollbackResult {
  * Runs as a deployModel workflow (durable, one per model at a time), and answers when the
  * version serves: locally a hot swap, on Kubernetes a rollout back to that version's ReplicaSet.
  */
-export async function rollbackModel(deps: { temporal: Client; metadata: MetadataStore; taskQueue: string }, modelName: string, body: unknown): Promise<RollbackResult> {
+export async function rollbackModel(
+  deps: { temporal: Client; metadata: MetadataStore; taskQueue: string },
+  modelName: string,
+  body: unknown,
+): Promise<RollbackResult> {
   const request = parseSpec(RollbackRequest, body === undefined ? {} : body);
   const requested = request.to_version;
   const current = await deps.metadata.models.currentDeployment(modelName);

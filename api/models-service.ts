@@ -54,7 +54,12 @@ export class ModelsService {
   /** Versions, aliases, the alias history, the serving deployment and the schedules that feed the model. */
   async show(model: string) {
     const { metadata } = this.options;
-    const [versions, aliases, history, serving] = await Promise.all([metadata.models.list(model), metadata.aliases.list(model), metadata.aliases.history(model), metadata.models.currentDeployment(model)]);
+    const [versions, aliases, history, serving] = await Promise.all([
+      metadata.models.list(model),
+      metadata.aliases.list(model),
+      metadata.aliases.history(model),
+      metadata.models.currentDeployment(model),
+    ]);
     if (versions.length === 0) throw new NotFoundError('model', model);
     const projects = (await metadata.projects.list()).filter((p) => (p.spec.model_name ?? p.spec.name) === model).map((p) => p.name);
     const schedules = (await this.options.schedules.list()).filter((s) => projects.includes(s.project));
@@ -65,15 +70,32 @@ export class ModelsService {
       alias_history: history,
       serving: serving ? { version: serving.version, url: serving.url, since: new Date(serving.startedAt).toISOString() } : null,
       projects,
-      schedules: schedules.map((s) => ({ name: s.name, project: s.project, cadence: s.cadence, paused: s.paused, next_fire_times: s.next_fire_times.slice(0, 1) })),
+      schedules: schedules.map((s) => ({
+        name: s.name,
+        project: s.project,
+        cadence: s.cadence,
+        paused: s.paused,
+        next_fire_times: s.next_fire_times.slice(0, 1),
+      })),
     };
   }
 
   async setAlias(model: string, body: unknown) {
     const request = parseSpec(AliasRequest, body);
-    if (request.alias === CHAMPION) throw new ConflictError('alias', `"champion" is what serves: it moves by promotion, approval or \`kiln model rollback ${model} --to-version ${request.version}\``);
+    if (request.alias === CHAMPION)
+      throw new ConflictError(
+        'alias',
+        `"champion" is what serves: it moves by promotion, approval or \`kiln model rollback ${model} --to-version ${request.version}\``,
+      );
     if (!(await this.options.metadata.models.get(model, request.version))) throw new NotFoundError('model version', `${model} v${request.version}`);
-    const event = await this.options.metadata.aliases.move({ eventId: `alias/${randomUUID()}`, modelName: model, alias: request.alias, version: request.version, actor: request.by, reason: request.reason });
+    const event = await this.options.metadata.aliases.move({
+      eventId: `alias/${randomUUID()}`,
+      modelName: model,
+      alias: request.alias,
+      version: request.version,
+      actor: request.by,
+      reason: request.reason,
+    });
     return { model, alias: request.alias, version: request.version, previous_version: event.previousVersion };
   }
 
@@ -81,7 +103,14 @@ export class ModelsService {
     const name = parseSpec(AliasName, alias, 'alias');
     if (name === CHAMPION) throw new ConflictError('alias', '"champion" cannot be removed: roll back to another version instead');
     if (!(await this.options.metadata.aliases.get(model, name))) throw new NotFoundError('alias', `${model}@${name}`);
-    await this.options.metadata.aliases.move({ eventId: `alias/${randomUUID()}`, modelName: model, alias: name, version: null, actor: by, reason: 'removed by hand' });
+    await this.options.metadata.aliases.move({
+      eventId: `alias/${randomUUID()}`,
+      modelName: model,
+      alias: name,
+      version: null,
+      actor: by,
+      reason: 'removed by hand',
+    });
     return { model, alias: name, deleted: true };
   }
 
@@ -96,7 +125,9 @@ export class ModelsService {
     if (description.typedSearchAttributes.get(KilnModel) !== model) throw new NotFoundError('run of model', `${request.run_id} (${model})`);
     if (description.status.name !== 'RUNNING') throw new ConflictError('run', `run ${request.run_id} is not waiting for approval: it has ended`);
     try {
-      const result = await handle.executeUpdate(promotionDecisionUpdate, { args: [{ approve, by: request.by, ...(request.reason ? { reason: request.reason } : {}) }] });
+      const result = await handle.executeUpdate(promotionDecisionUpdate, {
+        args: [{ approve, by: request.by, ...(request.reason ? { reason: request.reason } : {}) }],
+      });
       return { run_id: request.run_id, model, version: result.version, decision: approve ? 'approved' : 'rejected', by: request.by };
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
@@ -113,7 +144,10 @@ export class ModelsService {
     const query = `${KilnPromotion.name} = 'awaiting_approval' AND ExecutionStatus = 'Running'${model ? ` AND ${KilnModel.name} = '${model}'` : ''}`;
     const found: PendingApproval[] = [];
     for await (const run of this.options.temporal.workflow.list({ query })) {
-      const progress: RunProgress | undefined = await this.options.temporal.workflow.getHandle(run.workflowId).query(progressQuery).catch(() => undefined);
+      const progress: RunProgress | undefined = await this.options.temporal.workflow
+        .getHandle(run.workflowId)
+        .query(progressQuery)
+        .catch(() => undefined);
       if (progress?.promotion !== 'awaiting_approval') continue;
       const promote = progress.steps.find((s) => s.step === 'promote');
       found.push({

@@ -62,10 +62,12 @@ export class SchedulesService {
     const project = await this.options.metadata.projects.get(spec.project);
     if (!project) throw new SpecValidationError([{ path: 'schedule.project', message: `project "${spec.project}" is not registered` }]);
     // The overrides must fit the project now, as a run started by hand must (they are checked again at each fire).
-    await resolveRun(this.options.metadata, { project: spec.project, params: spec.params, run_policy: spec.run_policy, cache: true }).catch((error: unknown) => {
-      if (error instanceof SpecValidationError) throw new SpecValidationError(error.problems.map((p) => ({ ...p, path: `schedule.${p.path}` })));
-      throw error;
-    });
+    await resolveRun(this.options.metadata, { project: spec.project, params: spec.params, run_policy: spec.run_policy, cache: true }).catch(
+      (error: unknown) => {
+        if (error instanceof SpecValidationError) throw new SpecValidationError(error.problems.map((p) => ({ ...p, path: `schedule.${p.path}` })));
+        throw error;
+      },
+    );
     const context = { taskQueue: this.options.taskQueue, modelName: project.spec.model_name ?? project.spec.name };
     const existing = await this.describeOrUndefined(spec.name);
     let created = false;
@@ -80,8 +82,11 @@ export class SchedulesService {
     if (!created) {
       const current = existing ?? (await this.describe(spec.name));
       const was = specOf(current);
-      if (was && was.project !== spec.project) throw new ConflictError('schedule', `schedule ${spec.name} runs project ${was.project}; delete it before pointing the name at ${spec.project}`);
-      await this.handle(spec.name).update((previous) => scheduleUpdateOptions(spec, { ...context, paused: spec.paused ?? previous.state.paused, note: spec.note ?? previous.state.note }));
+      if (was && was.project !== spec.project)
+        throw new ConflictError('schedule', `schedule ${spec.name} runs project ${was.project}; delete it before pointing the name at ${spec.project}`);
+      await this.handle(spec.name).update((previous) =>
+        scheduleUpdateOptions(spec, { ...context, paused: spec.paused ?? previous.state.paused, note: spec.note ?? previous.state.note }),
+      );
     }
     return { ...(await this.get(spec.name)), created };
   }
@@ -91,7 +96,9 @@ export class SchedulesService {
     for await (const summary of this.options.temporal.schedule.list()) {
       if (summary.scheduleId.startsWith(SCHEDULE_ID_PREFIX)) names.push(summary.scheduleId.slice(SCHEDULE_ID_PREFIX.length));
     }
-    const views = await Promise.all(names.map((name) => this.get(name).catch((error: unknown) => (error instanceof NotFoundError ? undefined : Promise.reject(error)))));
+    const views = await Promise.all(
+      names.map((name) => this.get(name).catch((error: unknown) => (error instanceof NotFoundError ? undefined : Promise.reject(error)))),
+    );
     return views.filter((v): v is ScheduleView => v !== undefined).sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -139,7 +146,12 @@ export class SchedulesService {
     const times = (matching.startTime ?? []).map((ts) => new Date(tsToMs(ts)).toISOString());
     // The server lists at most 1000: a full list that stops short of `end` means there are more.
     if (times.length > MAX_BACKFILL_RUNS || (times.length === MAX_BACKFILL_RUNS && Date.parse(times.at(-1)!) < Date.parse(request.end))) {
-      throw new SpecValidationError([{ path: 'end', message: `${request.start} to ${request.end} covers more than ${MAX_BACKFILL_RUNS} fire times of ${name}; a backfill may start at most ${MAX_BACKFILL_RUNS}` }]);
+      throw new SpecValidationError([
+        {
+          path: 'end',
+          message: `${request.start} to ${request.end} covers more than ${MAX_BACKFILL_RUNS} fire times of ${name}; a backfill may start at most ${MAX_BACKFILL_RUNS}`,
+        },
+      ]);
     }
     if (times.length === 0) throw new SpecValidationError([{ path: 'start', message: `no fire time of ${name} between ${request.start} and ${request.end}` }]);
     await this.handle(name).backfill({ start: new Date(request.start), end: new Date(request.end), overlap: temporalOverlap(request.overlap) });
@@ -172,7 +184,12 @@ export class SchedulesService {
     if (!spec) throw new ConflictError('schedule', `${scheduleId(name)} exists but was not created by Kiln`);
     const { info, state } = description;
     const versionsOf = memoizeOne((model: string) => this.options.metadata.models.list(model));
-    const recent = await Promise.all(info.recentActions.slice(-10).reverse().map((action) => this.recentRun(action.action.workflow.workflowId, action.scheduledAt, action.takenAt, versionsOf)));
+    const recent = await Promise.all(
+      info.recentActions
+        .slice(-10)
+        .reverse()
+        .map((action) => this.recentRun(action.action.workflow.workflowId, action.scheduledAt, action.takenAt, versionsOf)),
+    );
     const base = this.options.webUiUrl;
     return {
       name,
@@ -192,7 +209,12 @@ export class SchedulesService {
     };
   }
 
-  private async recentRun(runId: string, scheduledAt: Date, takenAt: Date, versionsOf: (model: string) => Promise<ModelVersionRecord[]>): Promise<ScheduleRunView> {
+  private async recentRun(
+    runId: string,
+    scheduledAt: Date,
+    takenAt: Date,
+    versionsOf: (model: string) => Promise<ModelVersionRecord[]>,
+  ): Promise<ScheduleRunView> {
     const { metadata } = this.options;
     const record = await metadata.runs.getRun(runId);
     const base = { run_id: runId, scheduled_at: scheduledAt.toISOString(), taken_at: takenAt.toISOString() };
@@ -201,12 +223,24 @@ export class SchedulesService {
       const handle = this.options.temporal.workflow.getHandle(runId);
       const described = await handle.describe().catch(() => undefined);
       if (!described || described.status.name === 'RUNNING') return { ...base, status: 'queued' };
-      const error = described.status.name === 'FAILED' ? await handle.result().then(() => undefined, (e: unknown) => ((e as Error).cause as Error | undefined)?.message) : undefined;
+      const error =
+        described.status.name === 'FAILED'
+          ? await handle.result().then(
+              () => undefined,
+              (e: unknown) => ((e as Error).cause as Error | undefined)?.message,
+            )
+          : undefined;
       return { ...base, status: described.status.name.toLowerCase(), ...(error ? { error } : {}) };
     }
     const version = (await versionsOf(record.modelName)).find((v) => v.runId === runId)?.version;
     const promote = record.stages.find((s) => s.stage === 'promote')?.message ?? undefined;
-    return { ...base, status: record.status, ...(version ? { model_version: version } : {}), ...(promote ? { promotion: promote } : {}), ...(record.error ? { error: record.error } : {}) };
+    return {
+      ...base,
+      status: record.status,
+      ...(version ? { model_version: version } : {}),
+      ...(promote ? { promotion: promote } : {}),
+      ...(record.error ? { error: record.error } : {}),
+    };
   }
 }
 

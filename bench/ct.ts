@@ -117,7 +117,12 @@ async function main() {
     const hundred = await idleCpu(windowMs);
     const allowance = Math.max(none * 0.1, 50);
     rows.push({ metric: 'idle worker CPU, no schedules', value: `${(none / 1000).toFixed(3)} s` });
-    rows.push({ metric: 'idle worker CPU, 100 schedules', value: `${(hundred / 1000).toFixed(3)} s`, target: `≤ ${((none + allowance) / 1000).toFixed(3)} s`, verdict: verdict(hundred, none + allowance) });
+    rows.push({
+      metric: 'idle worker CPU, 100 schedules',
+      value: `${(hundred / 1000).toFixed(3)} s`,
+      target: `≤ ${((none + allowance) / 1000).toFixed(3)} s`,
+      verdict: verdict(hundred, none + allowance),
+    });
     for (let i = 0; i < 100; i++) await bench.client.deleteSchedule(`bench-idle-${i}`);
   } finally {
     await bench.dispose();

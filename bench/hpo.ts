@@ -47,7 +47,10 @@ async function stackBenchmarks() {
   try {
     await applySpecFile(bench.client, readSpecFile(join(ROOT, 'examples/tuning-curves/kiln.json')));
     say('warm-up (environment build)');
-    await runExperiment(bench.client, curves('warmup', { parameters: [{ name: 'extras.steps', type: 'discrete', values: [1] }], max_trial_count: 1, parallel_trial_count: 1 }));
+    await runExperiment(
+      bench.client,
+      curves('warmup', { parameters: [{ name: 'extras.steps', type: 'discrete', values: [1] }], max_trial_count: 1, parallel_trial_count: 1 }),
+    );
 
     say('parallel efficiency: 8 trials of 12 × 0.5 s, 4 at a time');
     const parallel = await runExperiment(
@@ -75,10 +78,17 @@ async function stackBenchmarks() {
     ];
     const base = { parameters: [grid, ...fixed], parallel_trial_count: 2, max_trial_count: 8 } as Partial<ExperimentSpecInput>;
     // fail_below differs (and never fires) so the second experiment's trials are not stage-cache hits of the first's.
-    const without = await runExperiment(bench.client, curves('no-stopping', { ...base, parameters: [...base.parameters!, { name: 'extras.fail_below', type: 'discrete', values: [-1] }] }));
+    const without = await runExperiment(
+      bench.client,
+      curves('no-stopping', { ...base, parameters: [...base.parameters!, { name: 'extras.fail_below', type: 'discrete', values: [-1] }] }),
+    );
     const withStop = await runExperiment(
       bench.client,
-      curves('medianstop', { ...base, parameters: [...base.parameters!, { name: 'extras.fail_below', type: 'discrete', values: [-2] }], early_stopping: { algorithm: 'medianstop', min_trials_required: 2, start_step: 3 } }),
+      curves('medianstop', {
+        ...base,
+        parameters: [...base.parameters!, { name: 'extras.fail_below', type: 'discrete', values: [-2] }],
+        early_stopping: { algorithm: 'medianstop', min_trials_required: 2, start_step: 3 },
+      }),
     );
     const saved = 1 - sum(trialSeconds(withStop)) / sum(trialSeconds(without));
     return { efficiency, actual, parallel, saved, without, withStop };
@@ -143,11 +153,21 @@ async function main() {
     table([
       { metric: 'parallel efficiency (8 trials, 4 at once)', value: stack.efficiency.toFixed(2), target: '≥ 0.90', verdict: verdict(-stack.efficiency, -0.9) },
       { metric: 'median stopping: trial time saved', value: `${(stack.saved * 100).toFixed(0)}%`, target: '≥ 30%', verdict: verdict(-stack.saved, -0.3) },
-      { metric: 'best accuracy without / with stopping', value: `${bestOf(stack.without).toFixed(4)} / ${bestOf(stack.withStop).toFixed(4)}`, target: 'equal', verdict: bestOf(stack.without) === bestOf(stack.withStop) ? 'PASS' : 'MISS' },
+      {
+        metric: 'best accuracy without / with stopping',
+        value: `${bestOf(stack.without).toFixed(4)} / ${bestOf(stack.withStop).toFixed(4)}`,
+        target: 'equal',
+        verdict: bestOf(stack.without) === bestOf(stack.withStop) ? 'PASS' : 'MISS',
+      },
     ]),
   );
   console.log(`\nBest objective at equal budget (${budget} trials, mean over ${seeds.length} seeds; (x−1)²+(y+2)²+4/steps, lower is better)\n`);
-  console.log(table(offline.map((o) => ({ metric: o.name, value: o.mean.toFixed(3) })), ['algorithm', 'mean best', '']));
+  console.log(
+    table(
+      offline.map((o) => ({ metric: o.name, value: o.mean.toFixed(3) })),
+      ['algorithm', 'mean best', ''],
+    ),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -38,11 +38,16 @@ async function main(): Promise<void> {
   const toDone: number[] = [];
   const terminatedAt = new Map<string, number>();
   // An independent watch stamps the moment each pod's stage container is reported terminated.
-  const podWatch = await clients.watch.watch(`/api/v1/namespaces/${namespace}/pods`, {}, (_type, pod: k8s.V1Pod) => {
-    const run = pod.metadata?.labels?.['kiln.dev/run'];
-    const done = pod.status?.containerStatuses?.find((c) => c.name === STAGE_CONTAINER)?.state?.terminated;
-    if (run && done && !terminatedAt.has(run)) terminatedAt.set(run, performance.now());
-  }, () => {});
+  const podWatch = await clients.watch.watch(
+    `/api/v1/namespaces/${namespace}/pods`,
+    {},
+    (_type, pod: k8s.V1Pod) => {
+      const run = pod.metadata?.labels?.['kiln.dev/run'];
+      const done = pod.status?.containerStatuses?.find((c) => c.name === STAGE_CONTAINER)?.state?.terminated;
+      if (run && done && !terminatedAt.has(run)) terminatedAt.set(run, performance.now());
+    },
+    () => {},
+  );
   try {
     // Job creation timed where the executor makes it: the call returning means the API server stored the Job.
     const createJob = clients.batch.createNamespacedJob.bind(clients.batch);
@@ -56,7 +61,13 @@ async function main(): Promise<void> {
     });
     const executor = new KubernetesExecutor({
       clients: { ...clients, batch },
-      settings: KubernetesSettings.parse({ kubeconfig, namespace, kilnImage: 'kiln:bench', imageRegistry: 'registry.bench/kiln-env', podAnnotations: { 'kiln.dev/simulate-delay': '200ms' } }),
+      settings: KubernetesSettings.parse({
+        kubeconfig,
+        namespace,
+        kilnImage: 'kiln:bench',
+        imageRegistry: 'registry.bench/kiln-env',
+        podAnnotations: { 'kiln.dev/simulate-delay': '200ms' },
+      }),
     });
     for (let i = 0; i < stages; i++) {
       const runId = `bench-${i}`;
@@ -85,7 +96,9 @@ async function main(): Promise<void> {
       if (exit.exitCode !== 0) throw new Error(`stage ${i} ended ${JSON.stringify(exit)}`);
       toCreated.push(createdAt - started);
       toDone.push(finished - (terminatedAt.get(runId) ?? NaN));
-      say(`stage ${i + 1}/${stages}: created after ${(createdAt - started).toFixed(0)} ms, done ${(finished - (terminatedAt.get(runId) ?? NaN)).toFixed(0)} ms after the pod completed`);
+      say(
+        `stage ${i + 1}/${stages}: created after ${(createdAt - started).toFixed(0)} ms, done ${(finished - (terminatedAt.get(runId) ?? NaN)).toFixed(0)} ms after the pod completed`,
+      );
     }
   } finally {
     podWatch.abort();

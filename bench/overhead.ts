@@ -56,7 +56,11 @@ async function main(): Promise<void> {
       probe.push(await measureProbeRun(bench));
     }
     process.stdout.write(`${report(runs, shell, kiln, probe)}\n\n${breakdownReport(kiln, shell)}\n`);
-    process.stdout.write(`\nmachine: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine makes the numbers noisy)\n`);
+    process.stdout.write(
+      `\nmachine: ${availableParallelism()} cores, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (other work on the machine makes the numbers noisy)\n`,
+    );
   } finally {
     say('stopping the stack');
     await bench.dispose();
@@ -81,7 +85,12 @@ function report(runs: number, shell: ShellRun[], kiln: KilnRun[], probe: ProbeRu
       target: `≤ ${OVERHEAD_TARGET_MS} ms`,
       verdict: verdict(perStep.median, OVERHEAD_TARGET_MS),
     },
-    { metric: 'orchestration overhead per stage (3)', value: show(perStage, 'ms'), target: `≤ ${OVERHEAD_TARGET_MS} ms`, verdict: verdict(perStage.median, OVERHEAD_TARGET_MS) },
+    {
+      metric: 'orchestration overhead per stage (3)',
+      value: show(perStage, 'ms'),
+      target: `≤ ${OVERHEAD_TARGET_MS} ms`,
+      verdict: verdict(perStage.median, OVERHEAD_TARGET_MS),
+    },
     {
       metric: `submit → train process start (probe${probe[0]?.processStartMs === undefined ? ', code start' : ''})`,
       value: show(processStart, 's'),

@@ -50,7 +50,11 @@ async function main(): Promise<void> {
   try {
     await worker.untilUp();
     say('warm-up: an uninterrupted run (builds the environment; its metrics are the reference)');
-    const { run_id } = await bench.client.startRun({ project: 'checkpointing', cache: false, params: { extras: { steps: STEPS, step_seconds: STEP_SECONDS } } });
+    const { run_id } = await bench.client.startRun({
+      project: 'checkpointing',
+      cache: false,
+      params: { extras: { steps: STEPS, step_seconds: STEP_SECONDS } },
+    });
     const reference = await waitForSuccess(bench.client, run_id);
     const results: TrialResult[] = [];
     for (let i = 1; i <= options.trials; i++) {
@@ -61,11 +65,17 @@ async function main(): Promise<void> {
         const trial = await runRecoveryTrial(bench.client, bench.config, options.launch, worker, { signal, killAt, steps: STEPS, stepSeconds: STEP_SECONDS });
         worker = trial.worker;
         results.push(trial.result);
-        say(`  reached step ${trial.result.lastStepBeforeKill}, resumed from ${trial.result.resumedFromStep}, ${trial.result.restartToResumeMs} ms after restart`);
+        say(
+          `  reached step ${trial.result.lastStepBeforeKill}, resumed from ${trial.result.resumedFromStep}, ${trial.result.restartToResumeMs} ms after restart`,
+        );
       }
     }
     process.stdout.write(`${report(results, reference)}\n`);
-    process.stdout.write(`\nseed ${options.seed}; machine: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+    process.stdout.write(
+      `\nseed ${options.seed}; machine: ${availableParallelism()} cores, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}\n`,
+    );
   } finally {
     say('stopping');
     await worker.kill('SIGKILL').catch(() => {});
@@ -98,8 +108,18 @@ function report(results: TrialResult[], reference: RunView): string {
     const lost = summarize(of.map((r) => r.lastStepBeforeKill - r.resumedFromStep));
     const resume = summarize(of.map((r) => r.restartToResumeMs));
     rows.push(
-      { metric: `${signal}: work lost (steps)`, value: `${lost.median} [${lost.min}–${lost.max}]`, target: `≤ ${CHECKPOINT_INTERVAL_STEPS} (checkpoint interval)`, verdict: verdict(lost.max, CHECKPOINT_INTERVAL_STEPS) },
-      { metric: `${signal}: worker restart → resumed train process`, value: show(resume, 's'), target: `≤ ${RESUME_TARGET_MS / 1000} s`, verdict: verdict(resume.max, RESUME_TARGET_MS) },
+      {
+        metric: `${signal}: work lost (steps)`,
+        value: `${lost.median} [${lost.min}–${lost.max}]`,
+        target: `≤ ${CHECKPOINT_INTERVAL_STEPS} (checkpoint interval)`,
+        verdict: verdict(lost.max, CHECKPOINT_INTERVAL_STEPS),
+      },
+      {
+        metric: `${signal}: worker restart → resumed train process`,
+        value: show(resume, 's'),
+        target: `≤ ${RESUME_TARGET_MS / 1000} s`,
+        verdict: verdict(resume.max, RESUME_TARGET_MS),
+      },
       { metric: `${signal}: of which worker start-up`, value: show(summarize(of.map((r) => r.workerStartupMs)), 's') },
     );
   }

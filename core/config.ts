@@ -136,9 +136,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const apiPort = overrides.apiPort ?? intFrom(env[ENV_NAMES.apiPort], ENV_NAMES.apiPort) ?? 8580;
   const config: KilnConfig & { kubernetes: KubernetesSettings | undefined } = {
     home,
-    toolsDir: resolve(
-      overrides.toolsDir ?? env[ENV_NAMES.toolsDir] ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kiln', 'tools'),
-    ),
+    toolsDir: resolve(overrides.toolsDir ?? env[ENV_NAMES.toolsDir] ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kiln', 'tools')),
     temporalAddress: overrides.temporalAddress ?? (env[ENV_NAMES.temporalAddress] || undefined),
     temporalNamespace: overrides.temporalNamespace ?? env[ENV_NAMES.temporalNamespace] ?? 'default',
     temporalPort: overrides.temporalPort ?? intFrom(env[ENV_NAMES.temporalPort], ENV_NAMES.temporalPort) ?? 7233,
@@ -151,7 +149,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     apiAllowedHosts: overrides.apiAllowedHosts ?? listFrom(env[ENV_NAMES.apiAllowedHosts]),
     token: overrides.token ?? (env[ENV_NAMES.token] || undefined),
     oidc: overrides.oidc ?? oidcFrom(env),
-    credentialsFile: resolve(overrides.credentialsFile ?? env[ENV_NAMES.credentialsFile] ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'kiln', 'credentials.json')),
+    credentialsFile: resolve(
+      overrides.credentialsFile ?? env[ENV_NAMES.credentialsFile] ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'kiln', 'credentials.json'),
+    ),
     installDir: overrides.installDir ?? INSTALL_DIR,
     dataRoots: overrides.dataRoots ?? dataRootsFrom(env[ENV_NAMES.dataRoots], overrides.installDir ?? INSTALL_DIR),
     bundleFromSource: overrides.bundleFromSource ?? env[ENV_NAMES.bundleFromSource] === '1',
@@ -207,14 +207,26 @@ function oidcFrom(env: NodeJS.ProcessEnv): OidcSettings | undefined {
   const audience = env[ENV_NAMES.oidcAudience] || undefined;
   const jwksUrl = env[ENV_NAMES.oidcJwksUrl] || undefined;
   if (!issuer && !audience && !jwksUrl) return undefined;
-  const missing = [[ENV_NAMES.oidcIssuer, issuer], [ENV_NAMES.oidcAudience, audience], [ENV_NAMES.oidcJwksUrl, jwksUrl]].filter(([, v]) => !v).map(([n]) => n);
+  const missing = [
+    [ENV_NAMES.oidcIssuer, issuer],
+    [ENV_NAMES.oidcAudience, audience],
+    [ENV_NAMES.oidcJwksUrl, jwksUrl],
+  ]
+    .filter(([, v]) => !v)
+    .map(([n]) => n);
   if (missing.length) throw new Error(`OIDC: set ${missing.join(' and ')} too (or none of KILN_OIDC_*)`);
   try {
     new URL(jwksUrl!);
   } catch {
     throw new Error(`${ENV_NAMES.oidcJwksUrl}: expected a URL, got ${JSON.stringify(jwksUrl)}`);
   }
-  return { issuer: issuer!, audience: audience!, jwksUrl: jwksUrl!, userClaim: env[ENV_NAMES.oidcUserClaim] || 'sub', teamClaim: env[ENV_NAMES.oidcTeamClaim] || undefined };
+  return {
+    issuer: issuer!,
+    audience: audience!,
+    jwksUrl: jwksUrl!,
+    userClaim: env[ENV_NAMES.oidcUserClaim] || 'sub',
+    teamClaim: env[ENV_NAMES.oidcTeamClaim] || undefined,
+  };
 }
 
 function intFrom(value: string | undefined, name: string): number | undefined {
@@ -261,11 +273,15 @@ function dataRootsFrom(text: string | undefined, installDir: string): string[] {
     .map((dir) => {
       if (!dir.startsWith('/')) throw new Error(`${ENV_NAMES.dataRoots}: expected absolute directories separated by ":", got ${JSON.stringify(dir)}`);
       const root = resolve(dir);
-      if (root === '/') throw new Error(`${ENV_NAMES.dataRoots}: "/" would allow every file on the server (such as /etc/passwd); name the directories that hold data and code`);
+      if (root === '/')
+        throw new Error(`${ENV_NAMES.dataRoots}: "/" would allow every file on the server (such as /etc/passwd); name the directories that hold data and code`);
       return root;
     });
 }
 
 function listFrom(text: string | undefined): string[] {
-  return (text ?? '').split(',').map((item) => item.trim().toLowerCase()).filter(Boolean);
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter(Boolean);
 }

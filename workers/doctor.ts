@@ -44,7 +44,11 @@ async function checkTemporal(config: KilnConfig): Promise<BackendCheck> {
     const connection = await waitForFrontend(address, 5_000);
     const info = await connection.workflowService.getSystemInfo({});
     await connection.close();
-    return { backend: 'temporal', ok: true, detail: `${address} reachable (server ${info.serverVersion || 'unknown version'}), namespace ${config.temporalNamespace}` };
+    return {
+      backend: 'temporal',
+      ok: true,
+      detail: `${address} reachable (server ${info.serverVersion || 'unknown version'}), namespace ${config.temporalNamespace}`,
+    };
   } catch {
     return { backend: 'temporal', ok: false, detail: `cannot reach Temporal at ${address} (is it running? check TEMPORAL_ADDRESS)` };
   }
@@ -52,16 +56,27 @@ async function checkTemporal(config: KilnConfig): Promise<BackendCheck> {
 
 /** How the API authenticates callers, and which token this CLI would send. */
 function checkAuth(config: KilnConfig): BackendCheck {
-  const mode = config.oidc ? `API tokens + OIDC (issuer ${config.oidc.issuer}, audience ${config.oidc.audience}, user claim ${config.oidc.userClaim})` : 'API tokens (OIDC off)';
+  const mode = config.oidc
+    ? `API tokens + OIDC (issuer ${config.oidc.issuer}, audience ${config.oidc.audience}, user claim ${config.oidc.userClaim})`
+    : 'API tokens (OIDC off)';
   let source: string;
   try {
     source = cliToken(config).source;
   } catch (error) {
     return { backend: 'auth', ok: false, detail: `${mode}; ${(error as Error).message}` };
   }
-  const from = { KILN_TOKEN: 'KILN_TOKEN', 'kiln login': `kiln login (${config.credentialsFile})`, 'admin token': `the admin token in ${homePaths(config.home).adminToken}`, none: '' }[source];
+  const from = {
+    KILN_TOKEN: 'KILN_TOKEN',
+    'kiln login': `kiln login (${config.credentialsFile})`,
+    'admin token': `the admin token in ${homePaths(config.home).adminToken}`,
+    none: '',
+  }[source];
   // No token yet is fine before the first `kiln up`, which writes the admin token.
-  return { backend: 'auth', ok: true, detail: `${mode}; the CLI sends ${from || `no token yet (\`kiln up\` writes ${homePaths(config.home).adminToken}; or KILN_TOKEN / kiln login)`}` };
+  return {
+    backend: 'auth',
+    ok: true,
+    detail: `${mode}; the CLI sends ${from || `no token yet (\`kiln up\` writes ${homePaths(config.home).adminToken}; or KILN_TOKEN / kiln login)`}`,
+  };
 }
 
 async function checkPython(config: KilnConfig): Promise<BackendCheck> {

@@ -72,7 +72,9 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       // Before polling: a retry of a dead worker's stage must not run beside its leftover process.
       const cleaned = await cleanUpAfterDeadWorkers(config.home, client, backends.artifacts);
       if (cleaned.groups + cleaned.activities > 0) {
-        console.error(`kiln: cleaned up after a dead worker: killed ${cleaned.groups} stage process group(s), uploaded ${cleaned.salvagedCheckpoints} step(s) of unsent checkpoints, failed ${cleaned.activities} abandoned activity attempt(s) for retry`);
+        console.error(
+          `kiln: cleaned up after a dead worker: killed ${cleaned.groups} stage process group(s), uploaded ${cleaned.salvagedCheckpoints} step(s) of unsent checkpoints, failed ${cleaned.activities} abandoned activity attempt(s) for retry`,
+        );
       }
       const deps = { config, temporal: client, metadata: backends.metadata, artifacts: backends.artifacts, platform: backends.platform };
       const workerConnection = await NativeConnection.connect({ address: temporalAddress });
@@ -91,7 +93,14 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       // GPU stages: their own queue, as many slots as GPUs, so Kiln never floods the cluster with unschedulable pods.
       const gpuSlots = backends.platform.capabilities.gpuSlots;
       if (gpuSlots > 0) {
-        const gpuWorker = await createKilnWorker({ connection: workerConnection, namespace: config.temporalNamespace, taskQueue: gpuTaskQueue(config.taskQueue), deps, maxConcurrentActivities: gpuSlots, activitiesOnly: true });
+        const gpuWorker = await createKilnWorker({
+          connection: workerConnection,
+          namespace: config.temporalNamespace,
+          taskQueue: gpuTaskQueue(config.taskQueue),
+          deps,
+          maxConcurrentActivities: gpuSlots,
+          activitiesOnly: true,
+        });
         const gpuRunning = gpuWorker.run();
         stops.push(async () => {
           if (gpuWorker.getState() === 'RUNNING') gpuWorker.shutdown();
@@ -129,10 +138,15 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       const allowedHosts = [...config.apiAllowedHosts, new URL(config.apiUrl).hostname.toLowerCase()];
       // The first start makes an administrator and leaves its token where the local CLI finds it.
       const admin = await service.access.bootstrapAdmin(homePaths(config.home).adminToken);
-      if (admin.token === undefined) console.error(`kiln: user ${BOOTSTRAP_ADMIN} is disabled: no admin token written (use kiln login with another admin's token)`);
-      if (admin.created) console.error(`kiln: created the admin token in ${homePaths(config.home).adminToken} (mode 0600; the CLI on this data directory uses it)`);
+      if (admin.token === undefined)
+        console.error(`kiln: user ${BOOTSTRAP_ADMIN} is disabled: no admin token written (use kiln login with another admin's token)`);
+      if (admin.created)
+        console.error(`kiln: created the admin token in ${homePaths(config.home).adminToken} (mode 0600; the CLI on this data directory uses it)`);
       adminToken = admin.token;
-      const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, { allowedHosts, security: service.access });
+      const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, {
+        allowedHosts,
+        security: service.access,
+      });
       stops.push(() => api.close());
       apiUrl = api.url;
     }

@@ -49,19 +49,30 @@ export function inFlightActivities(dir: string): ActivityInterceptorsFactory {
  * An attempt recorded on another host (a shared data directory) is left alone: its worker may
  * well be alive there. One recorded before this host's last boot is dead whatever its pid says.
  */
-export async function failAbandonedActivities(dir: string, fail: (taskToken: Uint8Array, error: ApplicationFailure) => Promise<void>): Promise<InFlightActivityRecord[]> {
+export async function failAbandonedActivities(
+  dir: string,
+  fail: (taskToken: Uint8Array, error: ApplicationFailure) => Promise<void>,
+): Promise<InFlightActivityRecord[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const failed: InFlightActivityRecord[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const file = join(dir, name);
-    const record = await readFile(file, 'utf8').then((text) => JSON.parse(text) as InFlightActivityRecord).catch(() => undefined);
+    const record = await readFile(file, 'utf8')
+      .then((text) => JSON.parse(text) as InFlightActivityRecord)
+      .catch(() => undefined);
     const scope = pidScope(record?.host);
     if (record && scope === 'other-host') continue;
     if (record && scope !== 'earlier-boot' && isProcessAlive(record.ownerPid)) continue;
     if (record) {
-      const error = ApplicationFailure.retryable(`the worker running ${record.activityType} attempt ${record.attempt} (pid ${record.ownerPid}) died`, 'WorkerLost');
+      const error = ApplicationFailure.retryable(
+        `the worker running ${record.activityType} attempt ${record.attempt} (pid ${record.ownerPid}) died`,
+        'WorkerLost',
+      );
       // NotFound: the attempt already ended (timed out, or the run was closed); nothing to do.
-      const ok = await fail(Buffer.from(record.taskToken, 'base64'), error).then(() => true, () => false);
+      const ok = await fail(Buffer.from(record.taskToken, 'base64'), error).then(
+        () => true,
+        () => false,
+      );
       if (ok) failed.push(record);
     }
     await rm(file, { force: true });
@@ -96,5 +107,9 @@ function shutdownAsRetryable(ctx: Context, error: unknown): unknown {
   const reason: unknown = ctx.cancellationSignal.reason;
   const byShutdown = reason instanceof CancelledFailure && reason.message === 'WORKER_SHUTDOWN' && !ctx.cancellationDetails?.cancelRequested;
   if (!byShutdown || !(error instanceof CancelledFailure)) return error;
-  return ApplicationFailure.create({ type: 'WorkerShutdown', message: `worker ${process.pid} shut down during ${ctx.info.activityType}; retried on another worker`, cause: error });
+  return ApplicationFailure.create({
+    type: 'WorkerShutdown',
+    message: `worker ${process.pid} shut down during ${ctx.info.activityType}; retried on another worker`,
+    cause: error,
+  });
 }

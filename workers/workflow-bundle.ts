@@ -13,7 +13,10 @@ const RUNNING_COMPILED = fileURLToPath(import.meta.url).includes(`${sep}dist${se
  * The workflow code a worker runs: the bundle prebuilt by `make build` beside the compiled
  * code (fast start), else the sources bundled once per process, so they can never be stale.
  */
-export async function workflowCode({ installDir, bundleFromSource }: Pick<KilnConfig, 'installDir' | 'bundleFromSource'>): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+export async function workflowCode({
+  installDir,
+  bundleFromSource,
+}: Pick<KilnConfig, 'installDir' | 'bundleFromSource'>): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   const prebuilt = join(installDir, 'dist', 'workflow-bundle.js');
   if (RUNNING_COMPILED && existsSync(prebuilt) && !bundleFromSource) return { workflowBundle: { codePath: prebuilt } };
   inProcessBundle ??= bundleWorkflowCode({ workflowsPath: workflowsEntry(installDir), logger: quietLogger });

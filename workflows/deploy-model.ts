@@ -33,7 +33,14 @@ export async function deployModelWorkflow(input: DeployModelInput): Promise<{ ur
   const deployed = await deployModel({ modelName: input.modelName, version: input.version });
   if (movesChampion) {
     const { workflowId, runId } = workflowInfo();
-    await moveAlias({ eventId: `${workflowId}/${runId}`, modelName: input.modelName, alias: 'champion', version: input.version, actor: input.actor ?? 'rollback', reason: input.reason });
+    await moveAlias({
+      eventId: `${workflowId}/${runId}`,
+      modelName: input.modelName,
+      alias: 'champion',
+      version: input.version,
+      actor: input.actor ?? 'rollback',
+      reason: input.reason,
+    });
   }
   return deployed;
 }

@@ -59,7 +59,11 @@ export function initialState(spec: ExperimentSpec): ExperimentState {
 }
 
 export function observations(trials: readonly TrialRecord[]): TrialObservation[] {
-  return trials.map((t) => ({ assignment: t.assignment, status: t.status === 'cancelled' ? 'failed' : t.status, ...(t.objective === undefined ? {} : { objective: t.objective }) }));
+  return trials.map((t) => ({
+    assignment: t.assignment,
+    status: t.status === 'cancelled' ? 'failed' : t.status,
+    ...(t.objective === undefined ? {} : { objective: t.objective }),
+  }));
 }
 
 export function bestTrial(spec: ExperimentSpec, trials: readonly TrialRecord[]): TrialRecord | undefined {

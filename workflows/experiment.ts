@@ -65,7 +65,8 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   let wake = false;
   let endedThisRun = 0;
   // Drain and continue as new: when Temporal suggests it, or after the configured number of trials.
-  const timeToContinue = () => workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterTrials !== undefined && endedThisRun >= input.continueAsNewAfterTrials);
+  const timeToContinue = () =>
+    workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterTrials !== undefined && endedThisRun >= input.continueAsNewAfterTrials);
 
   const view = (): ExperimentView => ({
     ...state,
@@ -110,7 +111,12 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   const failedCount = () => countByStatus(state.trials, 'failed');
   const targetReached = () => state.trials.some((t) => t.status === 'succeeded' && t.objective !== undefined && reachesTarget(spec.objective, t.objective));
   const canLaunch = () =>
-    !stopRequested && !state.exhausted && !targetReached() && failedCount() <= spec.max_failed_trial_count && state.trials.length < state.maxTrialCount && !timeToContinue();
+    !stopRequested &&
+    !state.exhausted &&
+    !targetReached() &&
+    failedCount() <= spec.max_failed_trial_count &&
+    state.trials.length < state.maxTrialCount &&
+    !timeToContinue();
 
   const launch = (trial: TrialRecord) => {
     const scope = new CancellationScope();
@@ -118,7 +124,9 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
       .run(async () => {
         const child = await startChild(pipelineWorkflow, {
           workflowId: trial.runId,
-          args: [{ ...input.base, runId: trial.runId, params: paramsForTrial(input.base.params, trial.assignment), trial: { experimentId, index: trial.index } }],
+          args: [
+            { ...input.base, runId: trial.runId, params: paramsForTrial(input.base.params, trial.assignment), trial: { experimentId, index: trial.index } },
+          ],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           typedSearchAttributes: [
             { key: KilnProject, value: input.base.project.name },
@@ -143,7 +151,11 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     endedThisRun += 1;
     trial.finishedAt = new Date().toISOString();
     if (entry.stopped) {
-      Object.assign(trial, { status: 'early_stopped', reason: entry.stopped.reason }, entry.stopped.objective === undefined ? {} : { objective: entry.stopped.objective });
+      Object.assign(
+        trial,
+        { status: 'early_stopped', reason: entry.stopped.reason },
+        entry.stopped.objective === undefined ? {} : { objective: entry.stopped.objective },
+      );
     } else if (outcome.progress) {
       const value = outcome.progress.metrics[spec.objective.metric];
       if (value === undefined) Object.assign(trial, { status: 'failed', reason: `the objective metric ${spec.objective.metric} was not reported by evaluate` });
@@ -182,7 +194,13 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
         state.exhausted = next.exhausted;
         if (next.assignments.length === 0) break;
         for (const assignment of next.assignments) {
-          const trial: TrialRecord = { index: state.trials.length, runId: trialRunId(experimentId, state.trials.length), assignment, status: 'running', startedAt: new Date().toISOString() };
+          const trial: TrialRecord = {
+            index: state.trials.length,
+            runId: trialRunId(experimentId, state.trials.length),
+            assignment,
+            status: 'running',
+            startedAt: new Date().toISOString(),
+          };
           state.trials.push(trial);
           launch(trial);
         }

@@ -26,7 +26,11 @@ export function acceptApprovals(progress: RunProgress): ApprovalBox {
     },
     {
       validator: (decision) => {
-        if (!box.awaiting || box.decision) throw ApplicationFailure.nonRetryable(`run ${progress.runId} is not waiting for approval (promote: ${progress.steps.find((s) => s.step === 'promote')?.status ?? 'unknown'})`, 'NotAwaitingApproval');
+        if (!box.awaiting || box.decision)
+          throw ApplicationFailure.nonRetryable(
+            `run ${progress.runId} is not waiting for approval (promote: ${progress.steps.find((s) => s.step === 'promote')?.status ?? 'unknown'})`,
+            'NotAwaitingApproval',
+          );
         if (typeof decision?.by !== 'string' || !decision.by) throw ApplicationFailure.nonRetryable('by: required', 'SpecValidationError');
       },
     },
@@ -61,10 +65,18 @@ export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
   const promote = step('promote');
   begin(promote, 'running', rule ? `comparing with the champion on ${rule.metric}` : 'deciding champion');
   publish();
-  const plan: PromotionPlan = await bookkeeping.planPromotion.executeWithOptions(
-    { startToCloseTimeout: '1 minute', summary: `who is champion of ${model}?` },
-    [{ runId: input.runId, modelName: model, version, datasetPrefix: ctx.datasetPrefix, evaluateEntrypoint: project.entrypoints.evaluate, evaluateChampion: rule !== undefined, timeoutSeconds: input.policy.timeout_seconds, cache: input.cache ?? true }],
-  );
+  const plan: PromotionPlan = await bookkeeping.planPromotion.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `who is champion of ${model}?` }, [
+    {
+      runId: input.runId,
+      modelName: model,
+      version,
+      datasetPrefix: ctx.datasetPrefix,
+      evaluateEntrypoint: project.entrypoints.evaluate,
+      evaluateChampion: rule !== undefined,
+      timeoutSeconds: input.policy.timeout_seconds,
+      cache: input.cache ?? true,
+    },
+  ]);
 
   if (plan.kind === 'already-champion') {
     progress.promotion = 'champion';
@@ -75,7 +87,8 @@ export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
     return;
   }
   let won = plan.kind === 'no-champion' ? 'first champion' : `replaces champion v${plan.championVersion}`;
-  if (plan.kind === 'unavailable') return keepChampion(ctx, plan.championVersion, `champion v${plan.championVersion} kept: it could not be evaluated on this split (${plan.reason})`);
+  if (plan.kind === 'unavailable')
+    return keepChampion(ctx, plan.championVersion, `champion v${plan.championVersion} kept: it could not be evaluated on this split (${plan.reason})`);
   if (plan.kind === 'compare' && rule) {
     const queue = plan.evaluation.resources?.gpus && ctx.gpuTaskQueue ? { taskQueue: ctx.gpuTaskQueue } : {};
     const evaluated: StageResult = await stageActivities(input.policy).runStage.executeWithOptions(
@@ -134,7 +147,15 @@ async function serve(ctx: PromotionContext, saying: string): Promise<void> {
 async function keepChampion(ctx: PromotionContext, championVersion: number, message: string): Promise<void> {
   const { input, progress, step, version } = ctx;
   progress.champion ??= { version: championVersion };
-  await records.moveAlias({ eventId: `${input.runId}/challenger`, modelName: progress.modelName, alias: 'challenger', version, actor: 'promotion', runId: input.runId, reason: message });
+  await records.moveAlias({
+    eventId: `${input.runId}/challenger`,
+    modelName: progress.modelName,
+    alias: 'challenger',
+    version,
+    actor: 'promotion',
+    runId: input.runId,
+    reason: message,
+  });
   progress.promotion = 'challenger';
   upsertSearchAttributes([{ key: KilnPromotion, value: 'challenger' }]);
   finish(step('promote'), 'skipped', message);
@@ -143,10 +164,17 @@ async function keepChampion(ctx: PromotionContext, championVersion: number, mess
 
 async function reject(ctx: PromotionContext, message: string, actor: string): Promise<void> {
   const { input, progress, step, version } = ctx;
-  await records.moveAlias({ eventId: `${input.runId}/challenger`, modelName: progress.modelName, alias: 'challenger', version, actor, runId: input.runId, reason: message });
+  await records.moveAlias({
+    eventId: `${input.runId}/challenger`,
+    modelName: progress.modelName,
+    alias: 'challenger',
+    version,
+    actor,
+    runId: input.runId,
+    reason: message,
+  });
   progress.promotion = 'rejected';
   upsertSearchAttributes([{ key: KilnPromotion, value: 'rejected' }]);
   finish(step('promote'), 'skipped', message);
   finish(step('serve'), 'skipped', 'not promoted');
 }
-

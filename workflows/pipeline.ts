@@ -41,16 +41,32 @@ async function resolveScheduled({ scheduled }: ScheduledPipelineStart): Promise<
   const { spec } = scheduled;
   const runId = workflowInfo().workflowId;
   // Answer progress queries while resolving, as a run that has not started yet.
-  setHandler(progressQuery, () => ({ runId, project: spec.project, modelName: spec.project, status: 'queued', steps: PIPELINE_STEPS.map((step) => ({ step, status: 'pending' })), params: {}, metrics: {}, trigger: 'schedule', schedule: scheduled.schedule }));
+  setHandler(progressQuery, () => ({
+    runId,
+    project: spec.project,
+    modelName: spec.project,
+    status: 'queued',
+    steps: PIPELINE_STEPS.map((step) => ({ step, status: 'pending' })),
+    params: {},
+    metrics: {},
+    trigger: 'schedule',
+    schedule: scheduled.schedule,
+  }));
   try {
-    const resolved = await records.resolveRun.executeWithOptions({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, nonRetryableErrorTypes: nonRetriedTypes('SpecValidationError', 'NotFoundError') } }, [
-      { project: spec.project, params: spec.params, run_policy: spec.run_policy, cache: true },
-    ]);
+    const resolved = await records.resolveRun.executeWithOptions(
+      { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, nonRetryableErrorTypes: nonRetriedTypes('SpecValidationError', 'NotFoundError') } },
+      [{ project: spec.project, params: spec.params, run_policy: spec.run_policy, cache: true }],
+    );
     upsertSearchAttributes([{ key: KilnModel, value: resolved.project.model_name ?? resolved.project.name }]);
     return { ...resolved, runId, trigger: { kind: 'schedule', schedule: scheduled.schedule } };
   } catch (error) {
     upsertSearchAttributes([{ key: KilnRunStatus, value: 'failed' }]);
-    throw ApplicationFailure.create({ type: 'ScheduledRunUnresolved', nonRetryable: true, message: `schedule ${scheduled.schedule}: cannot start a run of ${spec.project}: ${messageOf(error)}`, cause: error instanceof Error ? error : undefined });
+    throw ApplicationFailure.create({
+      type: 'ScheduledRunUnresolved',
+      nonRetryable: true,
+      message: `schedule ${scheduled.schedule}: cannot start a run of ${spec.project}: ${messageOf(error)}`,
+      cause: error instanceof Error ? error : undefined,
+    });
   }
 }
 
@@ -94,7 +110,9 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
           sourceDir: project.source_dir,
           dataset: input.dataset,
           environmentDigest: input.environment.digest,
-          ...(input.resume ? { resumedFrom: input.resume.fromRunId, pinned: { sourceDigest: input.resume.sourceDigest, datasetVersion: input.resume.datasetVersion } } : {}),
+          ...(input.resume
+            ? { resumedFrom: input.resume.fromRunId, pinned: { sourceDigest: input.resume.sourceDigest, datasetVersion: input.resume.datasetVersion } }
+            : {}),
           // A run started by new data trains on exactly the version that started it.
           ...(input.trigger ? { trigger: input.trigger } : {}),
           ...(input.trigger?.datasetVersion ? { pinned: { datasetVersion: input.trigger.datasetVersion } } : {}),
@@ -104,7 +122,11 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
     const { source, dataset } = prepared;
     progress.sourceDigest = source.digest;
     progress.datasetVersion = dataset.versionId;
-    finish(step('prepare'), 'succeeded', `source ${source.digest.slice(0, 12)}, dataset ${dataset.versionId} (${dataset.trainRows} train / ${dataset.testRows} test)`);
+    finish(
+      step('prepare'),
+      'succeeded',
+      `source ${source.digest.slice(0, 12)}, dataset ${dataset.versionId} (${dataset.trainRows} train / ${dataset.testRows} test)`,
+    );
 
     const env = step('environment');
     if (prepared.environmentReady) {
@@ -182,7 +204,8 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
     progress.metrics = evaluation.metrics;
 
     if (input.trial) {
-      for (const later of ['gate', 'register', 'promote', 'serve'] as const) finish(step(later), 'skipped', `trial ${input.trial.index} of experiment ${input.trial.experimentId}`);
+      for (const later of ['gate', 'register', 'promote', 'serve'] as const)
+        finish(step(later), 'skipped', `trial ${input.trial.index} of experiment ${input.trial.experimentId}`);
       return await CancellationScope.nonCancellable(() => close('succeeded'));
     }
     const verdict = checkGate(project.validation_gate, evaluation.metrics);
@@ -197,15 +220,39 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
     finish(step('gate'), 'succeeded', `passed: ${details}`);
 
     begin(step('register'));
-    const registered = await records.registerModel.executeWithOptions(
-      { startToCloseTimeout: '1 minute', summary: `register ${progress.modelName}` },
-      [{ runId: input.runId, ...(outputsOf.train !== input.runId ? { trainRunId: outputsOf.train } : {}), modelName: progress.modelName, datasetVersion: dataset.versionId, environmentDigest: input.environment.digest, sourceDigest: source.digest, params: input.params, metrics: evaluation.metrics }],
-    );
+    const registered = await records.registerModel.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `register ${progress.modelName}` }, [
+      {
+        runId: input.runId,
+        ...(outputsOf.train !== input.runId ? { trainRunId: outputsOf.train } : {}),
+        modelName: progress.modelName,
+        datasetVersion: dataset.versionId,
+        environmentDigest: input.environment.digest,
+        sourceDigest: source.digest,
+        params: input.params,
+        metrics: evaluation.metrics,
+      },
+    ]);
     progress.modelVersion = registered.version;
-    finish(step('register'), 'succeeded', registered.existing ? `${progress.modelName} v${registered.version} already holds these model files: nothing new registered` : `${progress.modelName} v${registered.version}`);
+    finish(
+      step('register'),
+      'succeeded',
+      registered.existing
+        ? `${progress.modelName} v${registered.version} already holds these model files: nothing new registered`
+        : `${progress.modelName} v${registered.version}`,
+    );
 
     if (promotes) {
-      await promoteAndServe({ input, progress, step, publish, approvals, version: registered.version, datasetPrefix: dataset.prefix, metrics: evaluation.metrics, gpuTaskQueue: input.gpuTaskQueue });
+      await promoteAndServe({
+        input,
+        progress,
+        step,
+        publish,
+        approvals,
+        version: registered.version,
+        datasetPrefix: dataset.prefix,
+        metrics: evaluation.metrics,
+        gpuTaskQueue: input.gpuTaskQueue,
+      });
     } else if (project.serve) {
       // Runs started before champion/challenger: every version that passes the gate serves.
       finish(step('promote'), 'skipped', 'started before champion/challenger promotion');

@@ -19,7 +19,9 @@ export const TokenRequest = z
   .object({
     name: AccessName.describe('What the token is for, e.g. "laptop" or "ci"'),
     owner: PrincipalRef.optional().describe('Default: the caller'),
-    expires_in: DurationString({ min: 60_000, max: 366 * DAY_MS }).default('90d').describe('From 1m to 366d; default 90d'),
+    expires_in: DurationString({ min: 60_000, max: 366 * DAY_MS })
+      .default('90d')
+      .describe('From 1m to 366d; default 90d'),
   })
   .strict();
 
@@ -30,8 +32,17 @@ export const AuditQuery = z
     resource: z.string().max(255).optional(),
     outcome: z.enum(['ok', 'denied', 'invalid', 'error']).optional(),
     since: z.iso.datetime({ offset: true }).optional(),
-    before: z.string().regex(/^\d{1,15}$/, 'expected a sequence number').transform(Number).optional(),
-    limit: z.string().regex(/^\d{1,4}$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).optional(),
+    before: z
+      .string()
+      .regex(/^\d{1,15}$/, 'expected a sequence number')
+      .transform(Number)
+      .optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,4}$/, 'expected a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(1000))
+      .optional(),
   })
   .strict();
 

@@ -47,7 +47,8 @@ export class AccessService implements ApiSecurity {
   grantOf = (principal: Principal) => this.authenticator.grantOf(principal);
   directory = () => new ResourceDirectory(this.deps);
   record = (event: AuditEntry) => this.metadata.audit.append(event);
-  claim = (kind: OwnedKind, name: string, principal: Principal) => this.metadata.owners.claim(kind, name, { owner: principalId(principal), team: principal.team });
+  claim = (kind: OwnedKind, name: string, principal: Principal) =>
+    this.metadata.owners.claim(kind, name, { owner: principalId(principal), team: principal.team });
 
   /** The caller, its bindings and every permission they grant. */
   async whoami({ principal, grant }: Caller) {
@@ -88,7 +89,10 @@ export class AccessService implements ApiSecurity {
 
   async listRoles() {
     const custom = await this.metadata.access.listRoles();
-    return [...BUILTIN_ROLES.map((r) => ({ ...r, builtin: true })), ...custom.map((r) => ({ name: r.name, permissions: r.permissions, description: r.description, builtin: false }))];
+    return [
+      ...BUILTIN_ROLES.map((r) => ({ ...r, builtin: true })),
+      ...custom.map((r) => ({ name: r.name, permissions: r.permissions, description: r.description, builtin: false })),
+    ];
   }
 
   async deleteRole(name: string) {
@@ -101,9 +105,14 @@ export class AccessService implements ApiSecurity {
   async addBinding(body: unknown, caller: Caller) {
     const request = parseSpec(BindingRequest, body);
     const principal = await this.metadata.access.getPrincipal(request.principal.kind, request.principal.name);
-    if (!principal || principal.disabledAt !== null) throw new SpecValidationError([{ path: 'principal', message: `no ${request.principal.kind} named ${request.principal.name} (create it first)` }]);
-    if (!builtinRole(request.role) && !(await this.metadata.access.getRole(request.role))) throw new SpecValidationError([{ path: 'role', message: `no role named ${request.role}` }]);
-    const binding = await this.metadata.access.addBinding({ principal: request.principal, role: request.role, scope: request.scope ?? null }, principalId(caller.principal));
+    if (!principal || principal.disabledAt !== null)
+      throw new SpecValidationError([{ path: 'principal', message: `no ${request.principal.kind} named ${request.principal.name} (create it first)` }]);
+    if (!builtinRole(request.role) && !(await this.metadata.access.getRole(request.role)))
+      throw new SpecValidationError([{ path: 'role', message: `no role named ${request.role}` }]);
+    const binding = await this.metadata.access.addBinding(
+      { principal: request.principal, role: request.role, scope: request.scope ?? null },
+      principalId(caller.principal),
+    );
     return bindingView(binding);
   }
 
@@ -122,18 +131,28 @@ export class AccessService implements ApiSecurity {
     const request = parseSpec(TokenRequest, body);
     const owner = request.owner ?? { kind: caller.principal.kind, name: caller.principal.name };
     const forSelf = owner.kind === caller.principal.kind && owner.name === caller.principal.name;
-    if (!forSelf && !caller.grant.holdsEverywhere('admin:access')) throw new ForbiddenError('admin:access', `${owner.kind}:${owner.name}`, 'a token for another principal needs admin:access');
+    if (!forSelf && !caller.grant.holdsEverywhere('admin:access'))
+      throw new ForbiddenError('admin:access', `${owner.kind}:${owner.name}`, 'a token for another principal needs admin:access');
     // A user known only from OIDC gets a record the first time it makes a token.
-    if (forSelf && caller.principal.via.type === 'oidc') await this.metadata.access.addPrincipal({ kind: 'user', name: owner.name, ...(caller.principal.team ? { team: caller.principal.team } : {}) }, 'oidc');
+    if (forSelf && caller.principal.via.type === 'oidc')
+      await this.metadata.access.addPrincipal({ kind: 'user', name: owner.name, ...(caller.principal.team ? { team: caller.principal.team } : {}) }, 'oidc');
     const principal = await this.metadata.access.getPrincipal(owner.kind, owner.name);
     if (!principal || principal.disabledAt !== null) throw new SpecValidationError([{ path: 'owner', message: `no ${owner.kind} named ${owner.name}` }]);
     const token = generateApiToken();
-    const record = await this.metadata.tokens.add({ id: token.id, secretSha256: token.secretSha256, principal: owner, name: request.name, createdBy: principalId(caller.principal), expiresAt: this.now() + durationMs(request.expires_in) });
+    const record = await this.metadata.tokens.add({
+      id: token.id,
+      secretSha256: token.secretSha256,
+      principal: owner,
+      name: request.name,
+      createdBy: principalId(caller.principal),
+      expiresAt: this.now() + durationMs(request.expires_in),
+    });
     return { ...tokenView(record), token: token.token, note: 'shown once: store it now (kiln login --token-stdin)' };
   }
 
   async listTokens(caller: Caller, all: boolean) {
-    if (all && !caller.grant.holdsEverywhere('admin:access')) throw new ForbiddenError('admin:access', undefined, "listing everyone's tokens needs admin:access");
+    if (all && !caller.grant.holdsEverywhere('admin:access'))
+      throw new ForbiddenError('admin:access', undefined, "listing everyone's tokens needs admin:access");
     return (await this.metadata.tokens.list(all ? undefined : caller.principal)).map(tokenView);
   }
 
@@ -147,7 +166,11 @@ export class AccessService implements ApiSecurity {
   }
 
   async auditLog(query: z.output<typeof AuditQuery>) {
-    const events = await this.metadata.audit.list({ ...query, since: query.since === undefined ? undefined : Date.parse(query.since), limit: query.limit ?? 100 });
+    const events = await this.metadata.audit.list({
+      ...query,
+      since: query.since === undefined ? undefined : Date.parse(query.since),
+      limit: query.limit ?? 100,
+    });
     return events.map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
   }
 
@@ -165,7 +188,10 @@ export class AccessService implements ApiSecurity {
       );
       if (works) return { token, created: false };
     }
-    const { record, created } = await this.metadata.access.addPrincipal({ kind: 'user', name: BOOTSTRAP_ADMIN, description: 'created by kiln up on first start' }, 'kiln');
+    const { record, created } = await this.metadata.access.addPrincipal(
+      { kind: 'user', name: BOOTSTRAP_ADMIN, description: 'created by kiln up on first start' },
+      'kiln',
+    );
     // Someone disabled the bootstrap admin on purpose: do not bring it back.
     if (record.disabledAt !== null) return { token: undefined, created: false };
     const bindings = await this.metadata.access.listBindings({ kind: 'user', name: BOOTSTRAP_ADMIN });
@@ -174,7 +200,14 @@ export class AccessService implements ApiSecurity {
     }
     const token = generateApiToken();
     // No expiry: it is the local key to this installation, kept in a file only its owner can read.
-    await this.metadata.tokens.add({ id: token.id, secretSha256: token.secretSha256, principal: { kind: 'user', name: BOOTSTRAP_ADMIN }, name: 'admin.token', createdBy: 'kiln', expiresAt: null });
+    await this.metadata.tokens.add({
+      id: token.id,
+      secretSha256: token.secretSha256,
+      principal: { kind: 'user', name: BOOTSTRAP_ADMIN },
+      name: 'admin.token',
+      createdBy: 'kiln',
+      expiresAt: null,
+    });
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     chmodSync(dirname(file), 0o700);
     writeFileSync(file, `${token.token}\n`, { mode: 0o600 });
@@ -183,7 +216,15 @@ export class AccessService implements ApiSecurity {
   }
 }
 
-function principalView(p: { kind: PrincipalKind; name: string; team: string | null; description: string | null; createdBy: string; createdAt: number; disabledAt: number | null }) {
+function principalView(p: {
+  kind: PrincipalKind;
+  name: string;
+  team: string | null;
+  description: string | null;
+  createdBy: string;
+  createdAt: number;
+  disabledAt: number | null;
+}) {
   return {
     principal: `${p.kind}:${p.name}`,
     name: p.name,
@@ -196,7 +237,14 @@ function principalView(p: { kind: PrincipalKind; name: string; team: string | nu
 }
 
 function bindingView(b: { id: string; principal: { kind: PrincipalKind; name: string }; role: string; scope: unknown; createdBy: string; createdAt: number }) {
-  return { id: b.id, principal: `${b.principal.kind}:${b.principal.name}`, role: b.role, scope: b.scope, created_by: b.createdBy, created_at: new Date(b.createdAt).toISOString() };
+  return {
+    id: b.id,
+    principal: `${b.principal.kind}:${b.principal.name}`,
+    role: b.role,
+    scope: b.scope,
+    created_by: b.createdBy,
+    created_at: new Date(b.createdAt).toISOString(),
+  };
 }
 
 function tokenView(t: TokenRecord) {

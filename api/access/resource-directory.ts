@@ -47,7 +47,14 @@ export class ResourceDirectory {
   async project(name: string, kind: ResourceRef['kind'] = 'project', resourceName = name): Promise<ResourceRef> {
     await this.loadProjects();
     const model = (await this.projectModels!).get(name);
-    return { kind, name: resourceName, project: name, model: model ?? name, team: await this.teamOf('project', name), ...(model === undefined ? { isNew: true } : {}) };
+    return {
+      kind,
+      name: resourceName,
+      project: name,
+      model: model ?? name,
+      team: await this.teamOf('project', name),
+      ...(model === undefined ? { isNew: true } : {}),
+    };
   }
 
   async model(name: string): Promise<ResourceRef> {

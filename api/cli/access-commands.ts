@@ -8,7 +8,12 @@ import { printJson, printView } from './output.js';
 const collect = (value: string, previous: string[]) => [...previous, value];
 const table = (rows: string[][]): string[] => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 };
 
 /** `kiln login|whoami|user|service-account|role|binding|token|audit`: who may do what. */
@@ -33,12 +38,18 @@ export function addAccessCommands(program: Command, config: KilnConfig, api: () 
       saveLogin(config.credentialsFile, opts.url, undefined);
       process.stdout.write(`forgot the token for ${opts.url}\n`);
     });
-  program.command('whoami').description('who the CLI acts as, and what its bindings grant').option('--json', 'print JSON').action(async (opts) => {
-    printView(await api().whoami(), opts.json, (me) => [
-      `${me.principal}${me.team ? ` (team ${me.team})` : ''}, authenticated by ${me.authenticated_by}`,
-      ...(me.bindings.length ? me.bindings.map((b) => `  ${b.role}${b.scope ? ` on ${JSON.stringify(b.scope)}` : ' on everything'}: ${b.permissions.join(', ')}`) : ['  no role bindings: ask an admin (kiln binding add)']),
-    ]);
-  });
+  program
+    .command('whoami')
+    .description('who the CLI acts as, and what its bindings grant')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      printView(await api().whoami(), opts.json, (me) => [
+        `${me.principal}${me.team ? ` (team ${me.team})` : ''}, authenticated by ${me.authenticated_by}`,
+        ...(me.bindings.length
+          ? me.bindings.map((b) => `  ${b.role}${b.scope ? ` on ${JSON.stringify(b.scope)}` : ' on everything'}: ${b.permissions.join(', ')}`)
+          : ['  no role bindings: ask an admin (kiln binding add)']),
+      ]);
+    });
 
   for (const kind of ['user', 'service-account'] as const) {
     const group = program.command(kind).description(kind === 'user' ? 'users (admin)' : 'service accounts for automation (admin)');
@@ -46,23 +57,42 @@ export function addAccessCommands(program: Command, config: KilnConfig, api: () 
       .command('add <name>')
       .option('--team <team>', 'the team its resources belong to')
       .option('--description <text>')
-      .action(async (name, opts) => printJson(await api().addPrincipal(kind, { name, ...(opts.team ? { team: opts.team } : {}), ...(opts.description ? { description: opts.description } : {}) })));
-    group.command('list').option('--json', 'print JSON').action(async (opts) => {
-      printView(await api().listPrincipals(kind), opts.json, (list) => table([['NAME', 'TEAM', 'STATE', 'CREATED BY'], ...list.map((p) => [p.name, p.team ?? '-', p.disabled ? 'disabled' : 'active', p.created_by])]));
-    });
-    group.command('disable <name>').description('its tokens stop working; its bindings are removed').action(async (name) => printJson(await api().disablePrincipal(kind, name)));
+      .action(async (name, opts) =>
+        printJson(
+          await api().addPrincipal(kind, { name, ...(opts.team ? { team: opts.team } : {}), ...(opts.description ? { description: opts.description } : {}) }),
+        ),
+      );
+    group
+      .command('list')
+      .option('--json', 'print JSON')
+      .action(async (opts) => {
+        printView(await api().listPrincipals(kind), opts.json, (list) =>
+          table([['NAME', 'TEAM', 'STATE', 'CREATED BY'], ...list.map((p) => [p.name, p.team ?? '-', p.disabled ? 'disabled' : 'active', p.created_by])]),
+        );
+      });
+    group
+      .command('disable <name>')
+      .description('its tokens stop working; its bindings are removed')
+      .action(async (name) => printJson(await api().disablePrincipal(kind, name)));
   }
 
   const role = program.command('role').description('roles: named sets of permissions (admin)');
-  role.command('list').option('--json', 'print JSON').action(async (opts) => {
-    printView(await api().listRoles(), opts.json, (list) => table([['ROLE', 'KIND', 'PERMISSIONS'], ...list.map((r) => [r.name, r.builtin ? 'built-in' : 'custom', r.permissions.join(', ')])]));
-  });
+  role
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      printView(await api().listRoles(), opts.json, (list) =>
+        table([['ROLE', 'KIND', 'PERMISSIONS'], ...list.map((r) => [r.name, r.builtin ? 'built-in' : 'custom', r.permissions.join(', ')])]),
+      );
+    });
   role
     .command('create <name>')
     .description('create or update a custom role')
     .requiredOption('--permission <p>', 'a permission, "<resource>:*" or "*" (repeatable)', collect, [])
     .option('--description <text>')
-    .action(async (name, opts) => printJson(await api().putRole({ name, permissions: opts.permission, ...(opts.description ? { description: opts.description } : {}) })));
+    .action(async (name, opts) =>
+      printJson(await api().putRole({ name, permissions: opts.permission, ...(opts.description ? { description: opts.description } : {}) })),
+    );
   role.command('delete <name>').action(async (name) => printJson(await api().deleteRole(name)));
 
   const binding = program.command('binding').description('who holds which role, on what (admin)');
@@ -80,12 +110,18 @@ export function addAccessCommands(program: Command, config: KilnConfig, api: () 
       };
       printJson(await api().addBinding({ principal, role: roleName, ...(Object.keys(scope).length ? { scope } : {}) }));
     });
-  binding.command('list').option('--principal <principal>').option('--json', 'print JSON').action(async (opts) => {
-    printView(await api().listBindings(opts.principal), opts.json, (list) => table([['ID', 'PRINCIPAL', 'ROLE', 'SCOPE'], ...list.map((b) => [b.id, b.principal, b.role, b.scope ? JSON.stringify(b.scope) : 'everything'])]));
-  });
+  binding
+    .command('list')
+    .option('--principal <principal>')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      printView(await api().listBindings(opts.principal), opts.json, (list) =>
+        table([['ID', 'PRINCIPAL', 'ROLE', 'SCOPE'], ...list.map((b) => [b.id, b.principal, b.role, b.scope ? JSON.stringify(b.scope) : 'everything'])]),
+      );
+    });
   binding.command('delete <id>').action(async (id) => printJson(await api().deleteBinding(id)));
 
-  const token = program.command('token').description('API tokens: yours, or (admin) a service account\'s');
+  const token = program.command('token').description("API tokens: yours, or (admin) a service account's");
   token
     .command('create')
     .requiredOption('--name <name>', 'what it is for')
@@ -96,11 +132,18 @@ export function addAccessCommands(program: Command, config: KilnConfig, api: () 
       process.stderr.write(`token ${created.id} for ${created.owner}, expires ${created.expires_at}; shown once:\n`);
       process.stdout.write(`${created.token}\n`);
     });
-  token.command('list').option('--all', "everyone's (admin)").option('--json', 'print JSON').action(async (opts) => {
-    printView(await api().listTokens(!!opts.all), opts.json, (list) =>
-      table([['ID', 'NAME', 'OWNER', 'EXPIRES', 'LAST USED', 'STATE'], ...list.map((t) => [t.id, t.name, t.owner, t.expires_at ?? 'never', t.last_used_at ?? '-', t.revoked ? 'revoked' : 'active'])]),
-    );
-  });
+  token
+    .command('list')
+    .option('--all', "everyone's (admin)")
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      printView(await api().listTokens(!!opts.all), opts.json, (list) =>
+        table([
+          ['ID', 'NAME', 'OWNER', 'EXPIRES', 'LAST USED', 'STATE'],
+          ...list.map((t) => [t.id, t.name, t.owner, t.expires_at ?? 'never', t.last_used_at ?? '-', t.revoked ? 'revoked' : 'active']),
+        ]),
+      );
+    });
   token.command('revoke <id>').action(async (id) => printJson(await api().revokeToken(id)));
 
   program
@@ -115,7 +158,10 @@ export function addAccessCommands(program: Command, config: KilnConfig, api: () 
     .action(async (opts) => {
       const events = await api().audit({ principal: opts.principal, resource: opts.resource, outcome: opts.outcome, since: opts.since, limit: opts.limit });
       printView(events, opts.json, (list) =>
-        table([['TIME', 'PRINCIPAL', 'CALL', 'RESOURCE', 'STATUS', 'REQUEST'], ...list.map((e) => [e.at, e.principal, `${e.method} ${e.route}`, e.resource ?? '-', `${e.status} ${e.outcome}`, e.requestId])]),
+        table([
+          ['TIME', 'PRINCIPAL', 'CALL', 'RESOURCE', 'STATUS', 'REQUEST'],
+          ...list.map((e) => [e.at, e.principal, `${e.method} ${e.route}`, e.resource ?? '-', `${e.status} ${e.outcome}`, e.requestId]),
+        ]),
       );
     });
 }

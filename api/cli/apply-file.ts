@@ -34,8 +34,13 @@ function readRawSpecFile(path: string): RawSpecFile {
   const base = dirname(resolve(path));
   const absolute = (p: unknown) => (typeof p === 'string' && !isAbsolute(p) ? resolve(base, p) : p);
   // An s3:// dataset path is not a file path: it stays as it is.
-  if (spec.dataset) spec.dataset = { ...spec.dataset, path: typeof spec.dataset.path === 'string' && spec.dataset.path.startsWith('s3://') ? spec.dataset.path : absolute(spec.dataset.path) };
-  if (spec.schedules !== undefined && !Array.isArray(spec.schedules)) throw new SpecValidationError([{ path: 'schedules', message: `${path}: expected a list of schedule specs` }]);
+  if (spec.dataset)
+    spec.dataset = {
+      ...spec.dataset,
+      path: typeof spec.dataset.path === 'string' && spec.dataset.path.startsWith('s3://') ? spec.dataset.path : absolute(spec.dataset.path),
+    };
+  if (spec.schedules !== undefined && !Array.isArray(spec.schedules))
+    throw new SpecValidationError([{ path: 'schedules', message: `${path}: expected a list of schedule specs` }]);
   if (spec.project) spec.project = { ...spec.project, source_dir: absolute(spec.project.source_dir) };
   return spec;
 }
@@ -65,7 +70,13 @@ export async function applySpecFile(client: KilnApiClient, spec: SpecFile) {
       const applied = await client.applySchedule(schedule);
       schedules.push({ name: applied.name, created: applied.created, cadence: applied.cadence, next_fire_times: applied.next_fire_times.slice(0, 1) });
     } catch (error) {
-      if (error instanceof KilnApiError) throw new KilnApiError(error.status, error.type, error.message, error.fields.map((f) => ({ ...f, path: f.path.replace(/^schedule/, `schedules[${index}]`) })));
+      if (error instanceof KilnApiError)
+        throw new KilnApiError(
+          error.status,
+          error.type,
+          error.message,
+          error.fields.map((f) => ({ ...f, path: f.path.replace(/^schedule/, `schedules[${index}]`) })),
+        );
       throw error;
     }
   }

@@ -31,7 +31,9 @@ export async function runDemo(config: KilnConfig, out = process.stdout): Promise
 function summary(run: RunView, apiUrl: string, prediction: unknown): string {
   const seconds = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(2)} s`;
   const stages = run.steps.map((s) => `${s.step} ${s.status === 'skipped' || s.status === 'cached' ? s.status : seconds(s.durationMs)}`).join(' · ');
-  const metrics = Object.entries(run.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' · ');
+  const metrics = Object.entries(run.metrics)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(' · ');
   return `${[
     '',
     `Kiln demo: ${run.project}`,
@@ -45,7 +47,9 @@ function summary(run: RunView, apiUrl: string, prediction: unknown): string {
     `  web ui         ${run.web_ui_url ?? 'n/a (external Temporal without KILN_TEMPORAL_UI_URL)'}`,
     run.error ? `  error          ${run.error}` : '',
     '',
-  ].filter((l) => l !== '').join('\n')}\n`;
+  ]
+    .filter((l) => l !== '')
+    .join('\n')}\n`;
 }
 
 /** The features of the dataset's first row (all columns but the target), for one prediction. */

@@ -2,7 +2,13 @@
  * Redraws `render(fetch())` until `done`: in place on a terminal, only the lines that changed
  * otherwise (logs, pipes). Returns the last value fetched.
  */
-export async function liveView<T>(fetch: () => Promise<T>, render: (value: T) => string[], done: (value: T) => boolean, out: NodeJS.WriteStream, intervalMs: number): Promise<T> {
+export async function liveView<T>(
+  fetch: () => Promise<T>,
+  render: (value: T) => string[],
+  done: (value: T) => boolean,
+  out: NodeJS.WriteStream,
+  intervalMs: number,
+): Promise<T> {
   let previous: string[] = [];
   for (;;) {
     const value = await fetch();

@@ -30,14 +30,24 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 const program = new Command('kiln').description('Durable ML pipelines on Temporal').showHelpAfterError();
 
-program.command('up').description('run the embedded stack (Temporal dev server + Web UI, worker, API) until Ctrl-C').action(() => runForeground(config, { restoreServing: true }));
-program.command('worker').description('run only a worker (against TEMPORAL_ADDRESS, or the local dev server)').action(() => runForeground(config, { api: false, restoreServing: true }));
-program.command('api').description('run only the HTTP API (against TEMPORAL_ADDRESS, or the local dev server)').action(() => runForeground(config, { worker: false }));
+program
+  .command('up')
+  .description('run the embedded stack (Temporal dev server + Web UI, worker, API) until Ctrl-C')
+  .action(() => runForeground(config, { restoreServing: true }));
+program
+  .command('worker')
+  .description('run only a worker (against TEMPORAL_ADDRESS, or the local dev server)')
+  .action(() => runForeground(config, { api: false, restoreServing: true }));
+program
+  .command('api')
+  .description('run only the HTTP API (against TEMPORAL_ADDRESS, or the local dev server)')
+  .action(() => runForeground(config, { worker: false }));
 program
   .command('stage-io <action>')
   .description('inside a Kubernetes stage pod: `fetch` the inputs (init container) or `sync` checkpoints and outputs (sidecar)')
   .action(async (action: string) => {
-    if (action !== 'fetch' && action !== 'sync') throw new SpecValidationError([{ path: 'action', message: `expected "fetch" or "sync", got ${JSON.stringify(action)}` }]);
+    if (action !== 'fetch' && action !== 'sync')
+      throw new SpecValidationError([{ path: 'action', message: `expected "fetch" or "sync", got ${JSON.stringify(action)}` }]);
     process.exitCode = await runStageIo(config, action, config.stageIo);
   });
 program
@@ -47,9 +57,12 @@ program
     if (action !== 'fetch') throw new SpecValidationError([{ path: 'action', message: `expected "fetch", got ${JSON.stringify(action)}` }]);
     process.exitCode = await runServingIo(config, config.servingIo);
   });
-program.command('demo').description('run the breast-cancer example end to end on the embedded stack').action(async () => {
-  process.exitCode = await runDemo(config);
-});
+program
+  .command('demo')
+  .description('run the breast-cancer example end to end on the embedded stack')
+  .action(async () => {
+    process.exitCode = await runDemo(config);
+  });
 program
   .command('apply')
   .description('create or update the environment, dataset and project in a spec file (see examples/*/kiln.json)')
@@ -67,8 +80,16 @@ program
 
 const env = program.command('env').description('environments');
 env.command('list').action(async () => print(await api().listEnvironments()));
-program.command('dataset').description('datasets').command('list').action(async () => print(await api().listDatasets()));
-program.command('project').description('projects').command('list').action(async () => print(await api().listProjects()));
+program
+  .command('dataset')
+  .description('datasets')
+  .command('list')
+  .action(async () => print(await api().listDatasets()));
+program
+  .command('project')
+  .description('projects')
+  .command('list')
+  .action(async () => print(await api().listProjects()));
 
 const run = program.command('run').description('pipeline runs');
 run
@@ -84,21 +105,36 @@ run
     const runPolicy: Record<string, unknown> = {};
     if (opts.timeout !== undefined) runPolicy.timeout_seconds = Number(opts.timeout);
     if (opts.retries !== undefined) runPolicy.retry_count_limit = Number(opts.retries);
-    const started = await api().startRun({ project: opts.project, params: parseParamFlags(opts.param), run_policy: runPolicy, trigger: 'manual', ...(opts.cache === false ? { cache: false } : {}) }, { idempotencyKey: opts.idempotencyKey });
+    const started = await api().startRun(
+      {
+        project: opts.project,
+        params: parseParamFlags(opts.param),
+        run_policy: runPolicy,
+        trigger: 'manual',
+        ...(opts.cache === false ? { cache: false } : {}),
+      },
+      { idempotencyKey: opts.idempotencyKey },
+    );
     process.stdout.write(`${started.run_id}\n`);
     if (started.existing) process.stderr.write(`idempotency key already used: existing run, ${started.status}\n`);
     if (started.web_ui_url) process.stderr.write(`web ui: ${started.web_ui_url}\n`);
     if (opts.watch) process.exitCode = exitCodeOf((await watchRun(api(), started.run_id)).status);
   });
-run.command('status <runId>').option('--json', 'print JSON').action(async (runId, opts) => {
-  const view = await api().getRun(runId);
-  if (opts.json) print(view);
-  else process.stdout.write(`${renderRun(view).join('\n')}\n`);
-  return;
-});
-run.command('watch <runId>').description('live progress until the run ends').action(async (runId) => {
-  process.exitCode = exitCodeOf((await watchRun(api(), runId)).status);
-});
+run
+  .command('status <runId>')
+  .option('--json', 'print JSON')
+  .action(async (runId, opts) => {
+    const view = await api().getRun(runId);
+    if (opts.json) print(view);
+    else process.stdout.write(`${renderRun(view).join('\n')}\n`);
+    return;
+  });
+run
+  .command('watch <runId>')
+  .description('live progress until the run ends')
+  .action(async (runId) => {
+    process.exitCode = exitCodeOf((await watchRun(api(), runId)).status);
+  });
 run
   .command('resume <runId>')
   .description('start a new run that reuses the completed stages of a failed, cancelled or rejected run and runs the rest')
@@ -111,11 +147,25 @@ run
     if (opts.watch) process.exitCode = exitCodeOf((await watchRun(api(), resumed.run_id)).status);
   });
 run.command('cancel <runId>').action(async (runId) => print(await api().cancelRun(runId)));
-run.command('list').option('-p, --project <name>').option('--status <status>').option('--trigger <kind>', 'schedule, new_data, drift, manual or api').option('--schedule <name>').option('--limit <n>', 'at most n runs', '20').option('--json', 'print JSON').action(async (opts) => {
-  const runs = await api().listRuns({ project: opts.project, status: opts.status, trigger: opts.trigger, schedule: opts.schedule, limit: Number(opts.limit) });
-  if (opts.json) print(runs);
-  else process.stdout.write(`${renderRunList(runs as unknown as Parameters<typeof renderRunList>[0]).join('\n')}\n`);
-});
+run
+  .command('list')
+  .option('-p, --project <name>')
+  .option('--status <status>')
+  .option('--trigger <kind>', 'schedule, new_data, drift, manual or api')
+  .option('--schedule <name>')
+  .option('--limit <n>', 'at most n runs', '20')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    const runs = await api().listRuns({
+      project: opts.project,
+      status: opts.status,
+      trigger: opts.trigger,
+      schedule: opts.schedule,
+      limit: Number(opts.limit),
+    });
+    if (opts.json) print(runs);
+    else process.stdout.write(`${renderRunList(runs as unknown as Parameters<typeof renderRunList>[0]).join('\n')}\n`);
+  });
 
 addModelCommands(program, api);
 addScheduleCommands(program, api);
@@ -145,7 +195,7 @@ experiment
 experiment.command('best <id>').action(async (id) => print(await api().bestTrial(id)));
 experiment
   .command('promote <id>')
-  .description("run the best trial on through the validation gate, registry and serving")
+  .description('run the best trial on through the validation gate, registry and serving')
   .option('-w, --watch', 'follow the new run until it ends')
   .action(async (id, opts) => {
     const promoted = await api().promoteBestTrial(id);
@@ -176,7 +226,8 @@ program
 /** Where the CLI looked for a token, so a 401 says what to do. */
 function tokenHint(): string {
   const { source } = cliToken(config);
-  if (source === 'none') return `hint: no token found. Run the CLI in the directory \`kiln up\` runs in (it reads ${homePaths(config.home).adminToken}), or set KILN_TOKEN, or \`kiln login --url ${config.apiUrl} --token-stdin\``;
+  if (source === 'none')
+    return `hint: no token found. Run the CLI in the directory \`kiln up\` runs in (it reads ${homePaths(config.home).adminToken}), or set KILN_TOKEN, or \`kiln login --url ${config.apiUrl} --token-stdin\``;
   return `hint: the token from ${source} was refused (expired, revoked, or for another installation); \`kiln login --url ${config.apiUrl} --token-stdin\` saves another`;
 }
 

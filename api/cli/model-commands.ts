@@ -17,11 +17,17 @@ export function addModelCommands(program: Command, api: () => KilnApiClient): vo
     .description('serve the version that served before the current one (or --to-version N) again; champion moves back')
     .option('--to-version <n>', 'the registered version to serve')
     .option('--reason <text>', 'why (kept in the alias history)')
-    .action(async (name, opts) => printJson(await api().rollbackModel(name, opts.toVersion === undefined ? undefined : Number(opts.toVersion), opts.reason ? { reason: opts.reason } : {})));
+    .action(async (name, opts) =>
+      printJson(await api().rollbackModel(name, opts.toVersion === undefined ? undefined : Number(opts.toVersion), opts.reason ? { reason: opts.reason } : {})),
+    );
   for (const decision of ['approve', 'reject'] as const) {
     model
       .command(`${decision} <name>`)
-      .description(decision === 'approve' ? 'approve a run waiting for approval: its version serves and becomes champion' : 'reject a run waiting for approval: its version stays challenger')
+      .description(
+        decision === 'approve'
+          ? 'approve a run waiting for approval: its version serves and becomes champion'
+          : 'reject a run waiting for approval: its version stays challenger',
+      )
       .requiredOption('--run <id>', 'the waiting run')
       .option('--reason <text>', 'why (kept in the run and the alias history)')
       .action(async (name, opts) => {
@@ -38,6 +44,8 @@ export function addModelCommands(program: Command, api: () => KilnApiClient): vo
   alias
     .command('set <name> <alias> <version>')
     .option('--reason <text>', 'why (kept in the alias history)')
-    .action(async (name, aliasName, version, opts) => printJson(await api().setAlias(name, { alias: aliasName, version: Number(version), ...(opts.reason ? { reason: opts.reason } : {}) })));
+    .action(async (name, aliasName, version, opts) =>
+      printJson(await api().setAlias(name, { alias: aliasName, version: Number(version), ...(opts.reason ? { reason: opts.reason } : {}) })),
+    );
   alias.command('delete <name> <alias>').action(async (name, aliasName) => printJson(await api().deleteAlias(name, aliasName)));
 }

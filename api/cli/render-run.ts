@@ -3,7 +3,14 @@ import type { AttemptView } from '../../core/pipeline/run-progress.js';
 import type { RunView } from '../client/kiln-api-client.js';
 
 const ICONS: Record<string, string> = {
-  pending: '·', waiting: '…', running: '▶', succeeded: '✔', failed: '✘', skipped: '-', cancelled: '■', cached: '↺',
+  pending: '·',
+  waiting: '…',
+  running: '▶',
+  succeeded: '✔',
+  failed: '✘',
+  skipped: '-',
+  cancelled: '■',
+  cached: '↺',
 };
 
 /** The run as lines of text: one per step with status, time and message. */

@@ -8,8 +8,9 @@ export function renderScheduleList(schedules: ScheduleView[]): string[] {
   const header = `${'SCHEDULE'.padEnd(24)} ${'PROJECT'.padEnd(20)} ${'STATE'.padEnd(7)} ${'NEXT (UTC)'.padEnd(20)} ${'RUNS'.padStart(5)}  CADENCE`;
   return [
     header,
-    ...schedules.map((s) =>
-      `${s.name.padEnd(24)} ${s.project.padEnd(20)} ${(s.paused ? 'paused' : 'active').padEnd(7)} ${(s.next_fire_times[0] ? when(s.next_fire_times[0]) : '—').padEnd(20)} ${String(s.actions_taken).padStart(5)}  ${s.cadence}`,
+    ...schedules.map(
+      (s) =>
+        `${s.name.padEnd(24)} ${s.project.padEnd(20)} ${(s.paused ? 'paused' : 'active').padEnd(7)} ${(s.next_fire_times[0] ? when(s.next_fire_times[0]) : '—').padEnd(20)} ${String(s.actions_taken).padStart(5)}  ${s.cadence}`,
     ),
   ];
 }

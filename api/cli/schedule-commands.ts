@@ -18,14 +18,23 @@ export function addScheduleCommands(program: Command, api: () => KilnApiClient):
       process.stderr.write(`${view.created ? 'created' : 'updated'} schedule ${view.name}\n`);
       printLines(renderSchedule(view));
     });
-  schedule.command('list').option('--json', 'print JSON').action(async (opts) => printView(await api().listSchedules(), opts.json, renderScheduleList));
+  schedule
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (opts) => printView(await api().listSchedules(), opts.json, renderScheduleList));
   schedule
     .command('show <name>')
     .description('paused state and note, next 5 fire times, recent runs with their results')
     .option('--json', 'print JSON')
     .action(async (name, opts) => printView(await api().getSchedule(name), opts.json, renderSchedule));
-  schedule.command('pause <name>').option('--note <text>', 'why (shown with the schedule)').action(async (name, opts) => printLines(renderSchedule(await api().pauseSchedule(name, opts.note))));
-  schedule.command('unpause <name>').option('--note <text>', 'why (shown with the schedule)').action(async (name, opts) => printLines(renderSchedule(await api().unpauseSchedule(name, opts.note))));
+  schedule
+    .command('pause <name>')
+    .option('--note <text>', 'why (shown with the schedule)')
+    .action(async (name, opts) => printLines(renderSchedule(await api().pauseSchedule(name, opts.note))));
+  schedule
+    .command('unpause <name>')
+    .option('--note <text>', 'why (shown with the schedule)')
+    .action(async (name, opts) => printLines(renderSchedule(await api().unpauseSchedule(name, opts.note))));
   schedule
     .command('trigger <name>')
     .description("start the schedule's run now (under its overlap policy)")

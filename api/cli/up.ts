@@ -12,13 +12,17 @@ export async function runForeground(config: KilnConfig, options: EmbeddedStackOp
     `${[
       `Kiln is up (${roles}).`,
       stack.apiUrl ? `  API          ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)` : '',
-      stack.apiUrl ? `  auth         API tokens${config.oidc ? ' + OIDC' : ''}; admin token in ${homePaths(config.home).adminToken} (the CLI here uses it)` : '',
+      stack.apiUrl
+        ? `  auth         API tokens${config.oidc ? ' + OIDC' : ''}; admin token in ${homePaths(config.home).adminToken} (the CLI here uses it)`
+        : '',
       `  Temporal     ${stack.temporalAddress}  namespace ${config.temporalNamespace}, task queue ${config.taskQueue}`,
       `  Web UI       ${stack.webUiUrl ?? 'n/a (set KILN_TEMPORAL_UI_URL for an external Temporal)'}`,
       `  data dir     ${config.home}`,
       'Press Ctrl-C to stop.',
       '',
-    ].filter((l) => l !== '').join('\n')}\n`,
+    ]
+      .filter((l) => l !== '')
+      .join('\n')}\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

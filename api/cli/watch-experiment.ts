@@ -6,7 +6,13 @@ import { renderExperiment } from './render-experiment.js';
 
 /** Follows an experiment until it ends: redrawn in place on a terminal, changed lines only otherwise. */
 export async function watchExperiment(client: KilnApiClient, id: string, out: NodeJS.WriteStream = process.stdout, intervalMs = 500): Promise<ExperimentView> {
-  return liveView(() => client.getExperiment(id), (view) => renderExperiment(view), (view) => view.status !== 'running', out, intervalMs);
+  return liveView(
+    () => client.getExperiment(id),
+    (view) => renderExperiment(view),
+    (view) => view.status !== 'running',
+    out,
+    intervalMs,
+  );
 }
 
 /** A JSON spec file; unreadable or invalid JSON is reported on `file`. */

@@ -8,5 +8,11 @@ import { renderRun } from './render-run.js';
  * is printed each time the run's state changes.
  */
 export async function watchRun(client: KilnApiClient, runId: string, out: NodeJS.WriteStream = process.stdout, intervalMs = 300): Promise<RunView> {
-  return liveView(() => client.getRun(runId), renderRun, (run) => isTerminal(run.status), out, intervalMs);
+  return liveView(
+    () => client.getRun(runId),
+    renderRun,
+    (run) => isTerminal(run.status),
+    out,
+    intervalMs,
+  );
 }

@@ -83,7 +83,8 @@ export class KilnApiClient {
   }
 
   health = () => this.call<{ status: string }>('GET', '/v1/health');
-  applyEnvironment = (spec: In<typeof EnvironmentSpec>) => this.call<{ name: string; spec_digest: string; build_status: string }>('POST', '/v1/environments', spec);
+  applyEnvironment = (spec: In<typeof EnvironmentSpec>) =>
+    this.call<{ name: string; spec_digest: string; build_status: string }>('POST', '/v1/environments', spec);
   applyDataset = (spec: In<typeof DatasetSpec>) => this.call<Svc<'applyDataset'>>('POST', '/v1/datasets', spec);
   applyProject = (spec: In<typeof ProjectSpec>) => this.call<Svc<'applyProject'>>('POST', '/v1/projects', spec);
   listEnvironments = () => this.call<Svc<'listEnvironments'>>('GET', '/v1/environments');
@@ -99,36 +100,56 @@ export class KilnApiClient {
   };
   listModelVersions = (name?: string) => this.call<Record<string, unknown>[]>('GET', name ? `/v1/models/${encodeURIComponent(name)}/versions` : '/v1/models');
   rollbackModel = (name: string, toVersion?: number, options: Omit<In<typeof RollbackRequest>, 'to_version'> = {}) =>
-    this.call<{ model: string; version: number; url: string; rolled_back_from: number | null }>('POST', `/v1/models/${encodeURIComponent(name)}/rollback`, { ...(toVersion === undefined ? {} : { to_version: toVersion }), ...options });
+    this.call<{ model: string; version: number; url: string; rolled_back_from: number | null }>('POST', `/v1/models/${encodeURIComponent(name)}/rollback`, {
+      ...(toVersion === undefined ? {} : { to_version: toVersion }),
+      ...options,
+    });
   showModel = (name: string) => this.call<ModelView>('GET', `/v1/models/${encodeURIComponent(name)}`);
   setAlias = (name: string, request: In<typeof AliasRequest>) =>
-    this.call<{ model: string; alias: string; version: number; previous_version: number | null }>('POST', `/v1/models/${encodeURIComponent(name)}/aliases`, request);
-  deleteAlias = (name: string, alias: string) => this.call<{ model: string; alias: string; deleted: true }>('DELETE', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`);
+    this.call<{ model: string; alias: string; version: number; previous_version: number | null }>(
+      'POST',
+      `/v1/models/${encodeURIComponent(name)}/aliases`,
+      request,
+    );
+  deleteAlias = (name: string, alias: string) =>
+    this.call<{ model: string; alias: string; deleted: true }>('DELETE', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`);
   decide = (name: string, decision: 'approve' | 'reject', request: In<typeof ApprovalRequest>) =>
-    this.call<{ run_id: string; model: string; version: number; decision: string; by: string }>('POST', `/v1/models/${encodeURIComponent(name)}/${decision}`, request);
+    this.call<{ run_id: string; model: string; version: number; decision: string; by: string }>(
+      'POST',
+      `/v1/models/${encodeURIComponent(name)}/${decision}`,
+      request,
+    );
   pendingApprovals = (model?: string) => this.call<PendingApproval[]>('GET', `/v1/approvals${model ? `?model=${encodeURIComponent(model)}` : ''}`);
   applySchedule = (spec: In<typeof ScheduleSpec>) => this.call<ScheduleView & { created: boolean }>('POST', '/v1/schedules', spec);
   listSchedules = () => this.call<ScheduleView[]>('GET', '/v1/schedules');
   getSchedule = (name: string) => this.call<ScheduleView>('GET', `/v1/schedules/${encodeURIComponent(name)}`);
   deleteSchedule = (name: string) => this.call<{ name: string; deleted: true }>('DELETE', `/v1/schedules/${encodeURIComponent(name)}`);
-  pauseSchedule = (name: string, note?: string) => this.call<ScheduleView>('POST', `/v1/schedules/${encodeURIComponent(name)}/pause`, note === undefined ? {} : { note });
-  unpauseSchedule = (name: string, note?: string) => this.call<ScheduleView>('POST', `/v1/schedules/${encodeURIComponent(name)}/unpause`, note === undefined ? {} : { note });
-  triggerSchedule = (name: string) => this.call<{ name: string; triggered: true; overlap: string }>('POST', `/v1/schedules/${encodeURIComponent(name)}/trigger`);
+  pauseSchedule = (name: string, note?: string) =>
+    this.call<ScheduleView>('POST', `/v1/schedules/${encodeURIComponent(name)}/pause`, note === undefined ? {} : { note });
+  unpauseSchedule = (name: string, note?: string) =>
+    this.call<ScheduleView>('POST', `/v1/schedules/${encodeURIComponent(name)}/unpause`, note === undefined ? {} : { note });
+  triggerSchedule = (name: string) =>
+    this.call<{ name: string; triggered: true; overlap: string }>('POST', `/v1/schedules/${encodeURIComponent(name)}/trigger`);
   backfillSchedule = (name: string, request: In<typeof BackfillRequest>) =>
     this.call<{ name: string; runs: number; fire_times: string[] }>('POST', `/v1/schedules/${encodeURIComponent(name)}/backfill`, request);
-  createExperiment = (spec: In<typeof ExperimentSpec>) => this.call<{ experiment_id: string; status: string; web_ui_url?: string }>('POST', '/v1/experiments', spec);
+  createExperiment = (spec: In<typeof ExperimentSpec>) =>
+    this.call<{ experiment_id: string; status: string; web_ui_url?: string }>('POST', '/v1/experiments', spec);
   getExperiment = (id: string) => this.call<ExperimentView>('GET', `/v1/experiments/${encodeURIComponent(id)}`);
-  bestTrial = (id: string) => this.call<{ experiment_id: string; trial: ExperimentView['trials'][number] }>('GET', `/v1/experiments/${encodeURIComponent(id)}/best`);
-  promoteBestTrial = (id: string) => this.call<{ experiment_id: string; trial: number; run_id: string; reused_stages: string[] }>('POST', `/v1/experiments/${encodeURIComponent(id)}/promote`);
+  bestTrial = (id: string) =>
+    this.call<{ experiment_id: string; trial: ExperimentView['trials'][number] }>('GET', `/v1/experiments/${encodeURIComponent(id)}/best`);
+  promoteBestTrial = (id: string) =>
+    this.call<{ experiment_id: string; trial: number; run_id: string; reused_stages: string[] }>('POST', `/v1/experiments/${encodeURIComponent(id)}/promote`);
   stopExperiment = (id: string) => this.call<{ experiment_id: string; status: string }>('POST', `/v1/experiments/${encodeURIComponent(id)}/stop`);
-  extendExperiment = (id: string, maxTrialCount: number) => this.call<ExperimentView>('POST', `/v1/experiments/${encodeURIComponent(id)}/extend`, { max_trial_count: maxTrialCount });
+  extendExperiment = (id: string, maxTrialCount: number) =>
+    this.call<ExperimentView>('POST', `/v1/experiments/${encodeURIComponent(id)}/extend`, { max_trial_count: maxTrialCount });
   predict = (name: string, instances: In<typeof PredictRequest>['instances']) =>
     this.call<{ model: string; version: number; predictions: unknown[] }>('POST', `/v1/models/${encodeURIComponent(name)}/predict`, { instances });
 
   whoami = () => this.call<Out<'whoami'>>('GET', '/v1/whoami');
   addPrincipal = (kind: 'user' | 'service-account', spec: In<typeof PrincipalSpec>) => this.call<Out<'addPrincipal'>>('POST', principalsPath(kind), spec);
   listPrincipals = (kind: 'user' | 'service-account') => this.call<Out<'listPrincipals'>>('GET', principalsPath(kind));
-  disablePrincipal = (kind: 'user' | 'service-account', name: string) => this.call<Out<'disablePrincipal'>>('DELETE', `${principalsPath(kind)}/${encodeURIComponent(name)}`);
+  disablePrincipal = (kind: 'user' | 'service-account', name: string) =>
+    this.call<Out<'disablePrincipal'>>('DELETE', `${principalsPath(kind)}/${encodeURIComponent(name)}`);
   putRole = (spec: In<typeof RoleSpec>) => this.call<Out<'putRole'>>('POST', '/v1/roles', spec);
   listRoles = () => this.call<Out<'listRoles'>>('GET', '/v1/roles');
   deleteRole = (name: string) => this.call<Out<'deleteRole'>>('DELETE', `/v1/roles/${encodeURIComponent(name)}`);
@@ -145,7 +166,11 @@ export class KilnApiClient {
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: { ...headers, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...headers,
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
@@ -165,6 +190,10 @@ function principalsPath(kind: 'user' | 'service-account'): string {
 }
 
 function queryString(query: Record<string, unknown>): string {
-  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+  const params = new URLSearchParams(
+    Object.entries(query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]): [string, string] => [k, String(v)]),
+  );
   return params.size ? `?${params}` : '';
 }

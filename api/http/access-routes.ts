@@ -19,7 +19,15 @@ export function accessRoutes(access: AccessService): Route[] {
   const principalRoutes = (['user', 'service-account'] as const).flatMap((kind) => {
     const path = kind === 'user' ? '/v1/users' : '/v1/service-accounts';
     return [
-      route({ method: 'POST', path, summary: `Create a ${kind}`, access: admin, serviceBody: PrincipalSpec, status: 201, handle: ({ body, caller }) => access.addPrincipal(kind, body, caller) }),
+      route({
+        method: 'POST',
+        path,
+        summary: `Create a ${kind}`,
+        access: admin,
+        serviceBody: PrincipalSpec,
+        status: 201,
+        handle: ({ body, caller }) => access.addPrincipal(kind, body, caller),
+      }),
       route({ method: 'GET', path, summary: `List ${kind}s`, access: admin, handle: () => access.listPrincipals(kind) }),
       route({
         method: 'DELETE',
@@ -32,11 +40,32 @@ export function accessRoutes(access: AccessService): Route[] {
     ];
   });
   return [
-    route({ method: 'GET', path: '/v1/whoami', summary: 'The caller, its role bindings and their permissions', access: 'authenticated', handle: ({ caller }) => access.whoami(caller) }),
+    route({
+      method: 'GET',
+      path: '/v1/whoami',
+      summary: 'The caller, its role bindings and their permissions',
+      access: 'authenticated',
+      handle: ({ caller }) => access.whoami(caller),
+    }),
     ...principalRoutes,
-    route({ method: 'POST', path: '/v1/roles', summary: 'Create or update a custom role', access: admin, serviceBody: RoleSpec, status: 201, handle: ({ body, caller }) => access.putRole(body, caller) }),
+    route({
+      method: 'POST',
+      path: '/v1/roles',
+      summary: 'Create or update a custom role',
+      access: admin,
+      serviceBody: RoleSpec,
+      status: 201,
+      handle: ({ body, caller }) => access.putRole(body, caller),
+    }),
     route({ method: 'GET', path: '/v1/roles', summary: 'Built-in and custom roles with their permissions', access: admin, handle: () => access.listRoles() }),
-    route({ method: 'DELETE', path: '/v1/roles/{name}', params: NameParams, summary: 'Delete an unbound custom role', access: admin, handle: ({ params }) => access.deleteRole(params.name!) }),
+    route({
+      method: 'DELETE',
+      path: '/v1/roles/{name}',
+      params: NameParams,
+      summary: 'Delete an unbound custom role',
+      access: admin,
+      handle: ({ params }) => access.deleteRole(params.name!),
+    }),
     route({
       method: 'POST',
       path: '/v1/bindings',
@@ -46,8 +75,22 @@ export function accessRoutes(access: AccessService): Route[] {
       status: 201,
       handle: ({ body, caller }) => access.addBinding(body, caller),
     }),
-    route({ method: 'GET', path: '/v1/bindings', summary: 'List role bindings (?principal=user:alice)', access: admin, query: BindingsQuery, handle: ({ query }) => access.listBindings(query.principal) }),
-    route({ method: 'DELETE', path: '/v1/bindings/{id}', params: BindingIdParams, summary: 'Remove a role binding', access: admin, handle: ({ params }) => access.deleteBinding(params.id!) }),
+    route({
+      method: 'GET',
+      path: '/v1/bindings',
+      summary: 'List role bindings (?principal=user:alice)',
+      access: admin,
+      query: BindingsQuery,
+      handle: ({ query }) => access.listBindings(query.principal),
+    }),
+    route({
+      method: 'DELETE',
+      path: '/v1/bindings/{id}',
+      params: BindingIdParams,
+      summary: 'Remove a role binding',
+      access: admin,
+      handle: ({ params }) => access.deleteBinding(params.id!),
+    }),
     route({
       method: 'POST',
       path: '/v1/tokens',
@@ -76,6 +119,13 @@ export function accessRoutes(access: AccessService): Route[] {
       rateLimit: tokenLimit,
       handle: ({ params, caller }) => access.revokeToken(params.id!, caller),
     }),
-    route({ method: 'GET', path: '/v1/audit', summary: 'Mutating API calls, newest first (who, what, resource, result, request id)', access: { permission: 'audit:read', global: true }, query: AuditQuery, handle: ({ query }) => access.auditLog(query) }),
+    route({
+      method: 'GET',
+      path: '/v1/audit',
+      summary: 'Mutating API calls, newest first (who, what, resource, result, request id)',
+      access: { permission: 'audit:read', global: true },
+      query: AuditQuery,
+      handle: ({ query }) => access.auditLog(query),
+    }),
   ];
 }

@@ -95,7 +95,10 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((error, _request, reply) => sendError(reply, fromFastifyError(error)));
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).header('content-type', 'application/json').send({ error: { type: 'NotFound', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    reply
+      .code(404)
+      .header('content-type', 'application/json')
+      .send({ error: { type: 'NotFound', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
   await app.register(swagger, swaggerOptions);
   // Per route (token endpoints), keyed by caller address.
@@ -117,14 +120,23 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
         response: documentedResponses(route.status ?? 200),
       },
       // A service-parsed body is only documented here; the service names its fields under its own root.
-      ...(route.serviceBody ? { validatorCompiler: (req) => (req.httpPart === 'body' ? (data: unknown) => ({ value: data ?? {} }) : zodValidator({ ...req, schema: req.schema as z.ZodType })) } : {}),
+      ...(route.serviceBody
+        ? {
+            validatorCompiler: (req) =>
+              req.httpPart === 'body' ? (data: unknown) => ({ value: data ?? {} }) : zodValidator({ ...req, schema: req.schema as z.ZodType }),
+          }
+        : {}),
       config: { access: route.access, ...(route.rateLimit ? { rateLimit: route.rateLimit } : {}) },
       // Before validation: a caller without the permission learns nothing from how its input is checked.
       preValidation: async (request) => {
         if (route.access === 'public') return;
         const caller = request.caller!;
         try {
-          const label = await authorize(route.access, { params: request.params as Record<string, string>, query: request.query as Record<string, unknown>, body: request.body, caller }, directoryOf(request));
+          const label = await authorize(
+            route.access,
+            { params: request.params as Record<string, string>, query: request.query as Record<string, unknown>, body: request.body, caller },
+            directoryOf(request),
+          );
           request.auditResource = label ?? null;
         } catch (error) {
           // A refusal is audited with the resource it concerned.
@@ -167,7 +179,12 @@ const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const directories = new WeakMap<FastifyRequest, ReturnType<ApiSecurity['directory']>>();
 
 /** Starts the API on `host:port` (0: a port the OS picks). */
-export async function startApiServer(routes: Route[], host: string, port: number, options: ApiServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startApiServer(
+  routes: Route[],
+  host: string,
+  port: number,
+  options: ApiServerOptions,
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const app = await buildApiApp(routes, host, options);
   await app.listen({ host, port });
   const address = app.server.address();
@@ -175,17 +192,21 @@ export async function startApiServer(routes: Route[], host: string, port: number
   return { server: app.server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`, close: () => app.close() };
 }
 
-const zodValidator: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => (data) => {
-  const result = schema.safeParse(data ?? {}, { reportInput: true });
-  if (result.success) return { value: result.data };
-  const issues = httpPart === 'querystring' ? expandUnknownKeys(result.error.issues) : result.error.issues;
-  return { error: new SpecValidationError(describeIssues(issues)) };
-};
+const zodValidator: FastifySchemaCompiler<z.ZodType> =
+  ({ schema, httpPart }) =>
+  (data) => {
+    const result = schema.safeParse(data ?? {}, { reportInput: true });
+    if (result.success) return { value: result.data };
+    const issues = httpPart === 'querystring' ? expandUnknownKeys(result.error.issues) : result.error.issues;
+    return { error: new SpecValidationError(describeIssues(issues)) };
+  };
 
 /** One issue per unknown key, so `?limt=5` names `limt` rather than the query as a whole. */
 function expandUnknownKeys(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   return issues.flatMap((issue): z.core.$ZodIssue[] =>
-    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => ({ ...issue, keys: [key], path: [...issue.path, key], message: 'unknown parameter' })) : [issue],
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ ...issue, keys: [key], path: [...issue.path, key], message: 'unknown parameter' }))
+      : [issue],
   );
 }
 
@@ -215,11 +236,25 @@ function fromFastifyError(thrown: unknown): unknown {
   if (thrown instanceof SpecValidationError || !(thrown instanceof Error) || typeof error.code !== 'string' || !error.code.startsWith('FST_')) return thrown;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpRequestError(413, 'PayloadTooLarge', `body: larger than ${MAX_BODY_BYTES} bytes`, [{ path: 'body', message: `larger than ${MAX_BODY_BYTES} bytes` }], { cause: error });
+      return new HttpRequestError(
+        413,
+        'PayloadTooLarge',
+        `body: larger than ${MAX_BODY_BYTES} bytes`,
+        [{ path: 'body', message: `larger than ${MAX_BODY_BYTES} bytes` }],
+        { cause: error },
+      );
     case 'FST_ERR_BAD_URL':
-      return new HttpRequestError(400, 'BadRequest', 'url: not a valid URL (bad percent-encoding)', [{ path: 'url', message: 'not a valid URL component' }], { cause: error });
+      return new HttpRequestError(400, 'BadRequest', 'url: not a valid URL (bad percent-encoding)', [{ path: 'url', message: 'not a valid URL component' }], {
+        cause: error,
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HttpRequestError(415, 'UnsupportedMediaType', 'headers.content-type: expected application/json', [{ path: 'headers.content-type', message: 'expected application/json' }], { cause: error });
+      return new HttpRequestError(
+        415,
+        'UnsupportedMediaType',
+        'headers.content-type: expected application/json',
+        [{ path: 'headers.content-type', message: 'expected application/json' }],
+        { cause: error },
+      );
     default: {
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       return new HttpRequestError(status, status === 500 ? 'InternalError' : 'BadRequest', thrown.message, [], { cause: thrown });

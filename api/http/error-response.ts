@@ -1,5 +1,14 @@
 import { HttpRequestError } from './http-request-error.js';
-import { BackendUnavailableError, ConflictError, EnvironmentUnavailableError, ForbiddenError, MissingDataError, NotFoundError, SpecValidationError, UnauthenticatedError } from '../../core/errors.js';
+import {
+  BackendUnavailableError,
+  ConflictError,
+  EnvironmentUnavailableError,
+  ForbiddenError,
+  MissingDataError,
+  NotFoundError,
+  SpecValidationError,
+  UnauthenticatedError,
+} from '../../core/errors.js';
 
 export interface ErrorBody {
   error: { type: string; message: string; fields?: { path: string; message: string }[] };

@@ -27,7 +27,9 @@ export function checkHostAndOrigin(request: { method: string; headers: Record<st
   if (origin === undefined || SAFE_METHODS.has(request.method)) return;
   // The Host is allowed, so the API's own origin is the one a page served under that Host would send.
   if (origin !== `http://${host}` && origin !== `https://${host}`) {
-    throw new HttpRequestError(403, 'ForbiddenOrigin', `cross-origin ${request.method} from ${JSON.stringify(origin)} refused`, [{ path: 'headers.origin', message: 'not the API\'s own origin' }]);
+    throw new HttpRequestError(403, 'ForbiddenOrigin', `cross-origin ${request.method} from ${JSON.stringify(origin)} refused`, [
+      { path: 'headers.origin', message: "not the API's own origin" },
+    ]);
   }
 }
 

@@ -4,7 +4,14 @@ import { TriggerKind } from '../../core/specs/index.js';
 import { LIMITS } from '../../core/specs/limits.js';
 
 /** Request schemas owned by the HTTP layer; the spec schemas live in core/specs. */
-export const PredictRequest = z.object({ instances: z.array(z.union([z.array(z.number()), z.record(z.string(), z.number())])).min(1).max(LIMITS.predictInstances) }).strict();
+export const PredictRequest = z
+  .object({
+    instances: z
+      .array(z.union([z.array(z.number()), z.record(z.string(), z.number())]))
+      .min(1)
+      .max(LIMITS.predictInstances),
+  })
+  .strict();
 
 export const RollbackRequest = z
   .object({
@@ -50,5 +57,10 @@ export const NoQuery = z.object({}).strict();
 
 /** Headers `POST /v1/runs` reads; the key's own rules are checked by the service. */
 export const IdempotencyHeaders = z.looseObject({
-  'idempotency-key': z.string().describe('Up to 200 printable ASCII characters. A repeated (or racing) start with the same key and body returns the run the key names, with `existing: true`; with another body it is a 409.').optional(),
+  'idempotency-key': z
+    .string()
+    .describe(
+      'Up to 200 printable ASCII characters. A repeated (or racing) start with the same key and body returns the run the key names, with `existing: true`; with another body it is a 409.',
+    )
+    .optional(),
 });

@@ -82,7 +82,8 @@ export async function authorize(access: RouteAccess, ctx: AccessContext, directo
   const { grant, principal } = ctx.caller;
   const who = `${principal.kind} ${principal.name}`;
   if (!grant.holdsAnywhere(permission)) throw new ForbiddenError(permission, undefined, `${who} lacks ${permission}`);
-  if (access.global && !grant.holdsEverywhere(permission)) throw new ForbiddenError(permission, undefined, `${who} holds ${permission} only on some resources; this needs it on all`);
+  if (access.global && !grant.holdsEverywhere(permission))
+    throw new ForbiddenError(permission, undefined, `${who} holds ${permission} only on some resources; this needs it on all`);
   if (!access.resource) return undefined;
   const { label, resolve } = access.resource(ctx);
   // Only a scoped caller needs the resource's project, model and team looked up.

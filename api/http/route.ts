@@ -42,13 +42,24 @@ export interface Route {
 type Out<S, Default> = S extends z.ZodType ? z.output<S> : Default;
 
 /** A route whose handler sees the outputs of its own schemas. */
-export function route<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, H extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+export function route<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  H extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(
   definition: Omit<Route, 'params' | 'query' | 'headers' | 'body' | 'handle'> & {
     params?: P;
     query?: Q;
     headers?: H;
     body?: B;
-    handle(ctx: { params: Out<P, Record<string, string>>; query: Out<Q, Record<string, never>>; headers: Out<H, Record<string, unknown>>; body: Out<B, unknown>; caller: Caller }): Promise<unknown>;
+    handle(ctx: {
+      params: Out<P, Record<string, string>>;
+      query: Out<Q, Record<string, never>>;
+      headers: Out<H, Record<string, unknown>>;
+      body: Out<B, unknown>;
+      caller: Caller;
+    }): Promise<unknown>;
   },
 ): Route {
   return definition as Route;

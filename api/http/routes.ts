@@ -26,24 +26,32 @@ const ScheduleParams = z.object({ name: ResourceName }).strict();
 const IdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,254}$/, 'not a run or experiment id') }).strict();
 
 /** A permission on the resource `find` names (none: on some resource; lists show only what it covers). */
-const can = (permission: Permission, find?: Finder, more: Partial<Extract<RouteAccess, object>> = {}): RouteAccess => ({ permission, ...(find ? { resource: find } : {}), ...more });
+const can = (permission: Permission, find?: Finder, more: Partial<Extract<RouteAccess, object>> = {}): RouteAccess => ({
+  permission,
+  ...(find ? { resource: find } : {}),
+  ...more,
+});
 const runIn: Finder = ({ params }) => target('run', params.id!, (d) => d.run(params.id!));
 const modelIn: Finder = ({ params }) => target('model', params.name!, (d) => d.model(params.name!));
 const scheduleIn: Finder = ({ params }) => target('schedule', params.name!, (d) => d.schedule(params.name!));
 const experimentIn: Finder = ({ params }) => target('experiment', params.id!, (d) => d.experiment(params.id!));
 /** A resource named by the body's `name` (not yet validated: a missing name is the service's 400). */
-const namedInBody = (kind: 'environment' | 'dataset' | 'project'): Finder => ({ body }) => {
-  const name = bodyField(body, 'name');
-  return target(kind, name, (d) => (kind === 'project' ? d.project(name) : d[kind](name)));
-};
+const namedInBody =
+  (kind: 'environment' | 'dataset' | 'project'): Finder =>
+  ({ body }) => {
+    const name = bodyField(body, 'name');
+    return target(kind, name, (d) => (kind === 'project' ? d.project(name) : d[kind](name)));
+  };
 /** The project a new run, schedule or experiment belongs to, from its body. */
-const projectOfBody = (kind: ResourceRef['kind']): Finder => ({ body }) => {
-  const project = bodyField(body, 'project');
-  const name = bodyField(body, 'name');
-  // A run has no name before it starts: it is audited under its project.
-  const resource = name ? target(kind, name, (d) => d.project(project, kind, name)) : target('project', project, (d) => d.project(project, kind, project));
-  return resource;
-};
+const projectOfBody =
+  (kind: ResourceRef['kind']): Finder =>
+  ({ body }) => {
+    const project = bodyField(body, 'project');
+    const name = bodyField(body, 'name');
+    // A run has no name before it starts: it is audited under its project.
+    const resource = name ? target(kind, name, (d) => d.project(project, kind, name)) : target('project', project, (d) => d.project(project, kind, project));
+    return resource;
+  };
 const named = <T extends { name: string }>(result: T) => result.name;
 
 /** The HTTP API: thin, each route declares its schemas, its permission, and calls the service. */
@@ -75,7 +83,13 @@ export function kilnRoutes(service: KilnService): Route[] {
       status: 201,
       handle: ({ body }) => service.applyDataset(body),
     }),
-    route({ method: 'GET', path: '/v1/datasets', summary: 'List datasets', access: can('datasets:read', undefined, { visible: (e: { name: string }, d) => d.dataset(e.name) }), handle: () => service.listDatasets() }),
+    route({
+      method: 'GET',
+      path: '/v1/datasets',
+      summary: 'List datasets',
+      access: can('datasets:read', undefined, { visible: (e: { name: string }, d) => d.dataset(e.name) }),
+      handle: () => service.listDatasets(),
+    }),
     route({
       method: 'POST',
       path: '/v1/projects',
@@ -85,7 +99,13 @@ export function kilnRoutes(service: KilnService): Route[] {
       status: 201,
       handle: ({ body }) => service.applyProject(body),
     }),
-    route({ method: 'GET', path: '/v1/projects', summary: 'List projects', access: can('projects:read', undefined, { visible: (p: { name: string }, d) => d.project(p.name) }), handle: () => service.listProjects() }),
+    route({
+      method: 'GET',
+      path: '/v1/projects',
+      summary: 'List projects',
+      access: can('projects:read', undefined, { visible: (p: { name: string }, d) => d.project(p.name) }),
+      handle: () => service.listProjects(),
+    }),
     route({
       method: 'POST',
       path: '/v1/runs',
@@ -104,16 +124,32 @@ export function kilnRoutes(service: KilnService): Route[] {
       query: RunsQuery,
       handle: ({ query }) => service.listRuns({ ...query, limit: query.limit ?? 50 }),
     }),
-    route({ method: 'GET', path: '/v1/runs/{id}', params: IdParams, summary: 'Stage-by-stage progress of a run', access: can('runs:read', runIn), handle: ({ params }) => service.getRun(params.id!) }),
+    route({
+      method: 'GET',
+      path: '/v1/runs/{id}',
+      params: IdParams,
+      summary: 'Stage-by-stage progress of a run',
+      access: can('runs:read', runIn),
+      handle: ({ params }) => service.getRun(params.id!),
+    }),
     route({
       method: 'POST',
-      path: '/v1/runs/{id}/resume', params: IdParams,
+      path: '/v1/runs/{id}/resume',
+      params: IdParams,
       summary: 'Start a new run that resumes a failed, cancelled or rejected run from its first unfinished stage (409 otherwise)',
       access: can('runs:create', runIn),
       status: 202,
       handle: ({ params }) => service.resumeRun(params.id!),
     }),
-    route({ method: 'POST', path: '/v1/runs/{id}/cancel', params: IdParams, summary: 'Cancel a run: its running process is stopped', access: can('runs:cancel', runIn), status: 202, handle: ({ params }) => service.cancelRun(params.id!) }),
+    route({
+      method: 'POST',
+      path: '/v1/runs/{id}/cancel',
+      params: IdParams,
+      summary: 'Cancel a run: its running process is stopped',
+      access: can('runs:cancel', runIn),
+      status: 202,
+      handle: ({ params }) => service.cancelRun(params.id!),
+    }),
     route({
       method: 'GET',
       path: '/v1/models',
@@ -121,17 +157,26 @@ export function kilnRoutes(service: KilnService): Route[] {
       access: can('models:read', undefined, { visible: (m: ModelVersionRecord, d) => d.model(m.modelName) }),
       handle: () => service.listModelVersions(),
     }),
-    route({ method: 'GET', path: '/v1/models/{name}/versions', params: ModelParams, summary: "List a model's versions with lineage", access: can('models:read', modelIn), handle: ({ params }) => service.listModelVersions(params.name!) }),
     route({
       method: 'GET',
-      path: '/v1/models/{name}', params: ModelParams,
+      path: '/v1/models/{name}/versions',
+      params: ModelParams,
+      summary: "List a model's versions with lineage",
+      access: can('models:read', modelIn),
+      handle: ({ params }) => service.listModelVersions(params.name!),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/models/{name}',
+      params: ModelParams,
       summary: 'Versions, aliases, alias history, serving version and the schedules that feed the model',
       access: can('models:read', modelIn),
       handle: ({ params }) => service.models.show(params.name!),
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/aliases', params: ModelParams,
+      path: '/v1/models/{name}/aliases',
+      params: ModelParams,
       summary: 'Point a user alias (staging, candidate, …) at a version; champion moves only by promotion, approval or rollback',
       access: can('models:promote', modelIn),
       serviceBody: AliasRequest,
@@ -139,14 +184,16 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'DELETE',
-      path: '/v1/models/{name}/aliases/{alias}', params: AliasParams,
+      path: '/v1/models/{name}/aliases/{alias}',
+      params: AliasParams,
       summary: 'Remove a user alias',
       access: can('models:promote', modelIn),
       handle: ({ params, caller }) => service.models.deleteAlias(params.name!, params.alias!, principalId(caller.principal)),
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/approve', params: ModelParams,
+      path: '/v1/models/{name}/approve',
+      params: ModelParams,
       summary: 'Approve a run waiting for approval: its version is served and becomes champion (409 unless waiting)',
       access: can('models:promote', modelIn),
       serviceBody: ApprovalRequest,
@@ -154,7 +201,8 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/reject', params: ModelParams,
+      path: '/v1/models/{name}/reject',
+      params: ModelParams,
       summary: 'Reject a run waiting for approval: its version stays challenger (409 unless waiting)',
       access: can('models:promote', modelIn),
       serviceBody: ApprovalRequest,
@@ -186,15 +234,24 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'GET',
-      path: '/v1/schedules/{name}', params: ScheduleParams,
+      path: '/v1/schedules/{name}',
+      params: ScheduleParams,
       summary: 'A schedule: spec, paused state and note, next 5 fire times, recent runs with results',
       access: can('schedules:read', scheduleIn),
       handle: ({ params }) => service.schedules.get(params.name!),
     }),
-    route({ method: 'DELETE', path: '/v1/schedules/{name}', params: ScheduleParams, summary: 'Delete a schedule (its runs stay)', access: can('schedules:write', scheduleIn), handle: ({ params }) => service.schedules.delete(params.name!) }),
+    route({
+      method: 'DELETE',
+      path: '/v1/schedules/{name}',
+      params: ScheduleParams,
+      summary: 'Delete a schedule (its runs stay)',
+      access: can('schedules:write', scheduleIn),
+      handle: ({ params }) => service.schedules.delete(params.name!),
+    }),
     route({
       method: 'POST',
-      path: '/v1/schedules/{name}/pause', params: ScheduleParams,
+      path: '/v1/schedules/{name}/pause',
+      params: ScheduleParams,
       summary: 'Pause a schedule',
       access: can('schedules:write', scheduleIn),
       body: NoteRequest,
@@ -202,7 +259,8 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/schedules/{name}/unpause', params: ScheduleParams,
+      path: '/v1/schedules/{name}/unpause',
+      params: ScheduleParams,
       summary: 'Unpause a schedule',
       access: can('schedules:write', scheduleIn),
       body: NoteRequest,
@@ -210,7 +268,8 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/schedules/{name}/trigger', params: ScheduleParams,
+      path: '/v1/schedules/{name}/trigger',
+      params: ScheduleParams,
       summary: "Start the schedule's run now (under its overlap policy)",
       access: can('schedules:write', scheduleIn),
       status: 202,
@@ -218,7 +277,8 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/schedules/{name}/backfill', params: ScheduleParams,
+      path: '/v1/schedules/{name}/backfill',
+      params: ScheduleParams,
       summary: 'Start the runs of every fire time in [start, end] now, with their nominal times (at most 1000)',
       access: can('schedules:write', scheduleIn),
       serviceBody: BackfillRequest,
@@ -227,7 +287,8 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/rollback', params: ModelParams,
+      path: '/v1/models/{name}/rollback',
+      params: ModelParams,
       summary: 'Serve an earlier version again (default: the one before the current)',
       access: can('models:promote', modelIn),
       serviceBody: RollbackRequest,
@@ -235,7 +296,8 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/models/{name}/predict', params: ModelParams,
+      path: '/v1/models/{name}/predict',
+      params: ModelParams,
       summary: 'Predict with the serving version',
       access: can('models:predict', modelIn),
       body: PredictRequest,
@@ -245,22 +307,33 @@ export function kilnRoutes(service: KilnService): Route[] {
       method: 'POST',
       path: '/v1/experiments',
       summary: 'Create a tuning experiment (validated against its project first)',
-      access: can('experiments:write', projectOfBody('experiment'), { owns: { kind: 'experiment', nameOf: (r: { experiment_id: string }) => r.experiment_id } }),
+      access: can('experiments:write', projectOfBody('experiment'), {
+        owns: { kind: 'experiment', nameOf: (r: { experiment_id: string }) => r.experiment_id },
+      }),
       serviceBody: ExperimentSpec,
       status: 201,
       handle: ({ body }) => service.experiments.create(body),
     }),
     route({
       method: 'GET',
-      path: '/v1/experiments/{id}', params: IdParams,
+      path: '/v1/experiments/{id}',
+      params: IdParams,
       summary: 'Trials table, counts and best trial of an experiment',
       access: can('experiments:read', experimentIn),
       handle: ({ params }) => service.experiments.get(params.id!),
     }),
-    route({ method: 'GET', path: '/v1/experiments/{id}/best', params: IdParams, summary: 'The best succeeded trial', access: can('experiments:read', experimentIn), handle: ({ params }) => service.experiments.best(params.id!) }),
+    route({
+      method: 'GET',
+      path: '/v1/experiments/{id}/best',
+      params: IdParams,
+      summary: 'The best succeeded trial',
+      access: can('experiments:read', experimentIn),
+      handle: ({ params }) => service.experiments.best(params.id!),
+    }),
     route({
       method: 'POST',
-      path: '/v1/experiments/{id}/promote', params: IdParams,
+      path: '/v1/experiments/{id}/promote',
+      params: IdParams,
       summary: 'Run the best trial on through the validation gate, registry and serving (reusing its stages)',
       access: can('experiments:write', experimentIn),
       status: 202,
@@ -268,7 +341,8 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/experiments/{id}/stop', params: IdParams,
+      path: '/v1/experiments/{id}/stop',
+      params: IdParams,
       summary: 'Stop an experiment: running trials are cancelled',
       access: can('experiments:write', experimentIn),
       status: 202,
@@ -276,7 +350,8 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/experiments/{id}/extend', params: IdParams,
+      path: '/v1/experiments/{id}/extend',
+      params: IdParams,
       summary: 'Raise max_trial_count of a running or finished experiment',
       access: can('experiments:write', experimentIn),
       body: ExtendRequest,

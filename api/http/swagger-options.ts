@@ -10,7 +10,25 @@ import { RoleSpec } from '../../core/access/roles.js';
 import { BindingRequest, TokenRequest } from '../access/access-requests.js';
 
 /** Request bodies shown by name under `components.schemas` (each route references them by `$ref`). */
-const NAMED_SCHEMAS = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest, ScheduleSpec, BackfillRequest, NoteRequest, AliasRequest, ApprovalRequest, PrincipalSpec, RoleSpec, BindingRequest, TokenRequest };
+const NAMED_SCHEMAS = {
+  EnvironmentSpec,
+  DatasetSpec,
+  ProjectSpec,
+  RunRequest,
+  PredictRequest,
+  RollbackRequest,
+  ExperimentSpec,
+  ExtendRequest,
+  ScheduleSpec,
+  BackfillRequest,
+  NoteRequest,
+  AliasRequest,
+  ApprovalRequest,
+  PrincipalSpec,
+  RoleSpec,
+  BindingRequest,
+  TokenRequest,
+};
 const registry = z.registry<{ id: string }>();
 for (const [id, schema] of Object.entries(NAMED_SCHEMAS)) registry.add(schema, { id });
 

@@ -37,7 +37,17 @@ export async function startBenchStack(): Promise<BenchStack> {
   const env = { ...process.env };
   delete env[ENV_NAMES.temporalAddress];
   // Benchmarks copy datasets into temporary directories: those are data roots here, beside the repository.
-  const config = loadConfig({ home, temporalAddress: undefined, temporalPort: await freePort(), temporalUiPort: await freePort(), taskQueue: 'kiln-bench', dataRoots: [ROOT, tmpdir()] }, env);
+  const config = loadConfig(
+    {
+      home,
+      temporalAddress: undefined,
+      temporalPort: await freePort(),
+      temporalUiPort: await freePort(),
+      taskQueue: 'kiln-bench',
+      dataRoots: [ROOT, tmpdir()],
+    },
+    env,
+  );
   let stack: EmbeddedStack;
   try {
     stack = await startEmbeddedStack(config, { ephemeralApiPort: true });

@@ -34,9 +34,19 @@ export interface Breakdown {
  */
 export function attribute(window: { t0: number; submitted: number; end: number }, spans: Span[], history: RunHistory): Breakdown {
   const cat = (c: Category) => CATEGORIES.indexOf(c);
-  const kindCat = { process: cat('stage processes'), executor: cat('executor (spawn, pipes, reaping)'), artifacts: cat('artifact store calls'), metadata: cat('metadata DB calls') };
+  const kindCat = {
+    process: cat('stage processes'),
+    executor: cat('executor (spawn, pipes, reaping)'),
+    artifacts: cat('artifact store calls'),
+    metadata: cat('metadata DB calls'),
+  };
   const items: Labelled[] = [
-    ...spans.map((s) => ({ cat: kindCat[s.kind], name: s.kind === 'process' || s.kind === 'executor' ? s.name.split('/')[1] ?? s.name : s.name, start: s.start, end: s.end })),
+    ...spans.map((s) => ({
+      cat: kindCat[s.kind],
+      name: s.kind === 'process' || s.kind === 'executor' ? (s.name.split('/')[1] ?? s.name) : s.name,
+      start: s.start,
+      end: s.end,
+    })),
     ...history.activities.map((a) => ({
       cat: cat(a.type === 'runStage' ? 'runStage activity, rest' : 'other activities, rest'),
       name: a.type,

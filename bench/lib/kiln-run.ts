@@ -34,7 +34,10 @@ export async function measureKilnRun(bench: BenchStack, project: string, params:
   const t0 = now();
   const started = await bench.client.startRun({ project, params, cache: false });
   const submitted = now();
-  await bench.stack.client.workflow.getHandle(started.workflow_id).result().catch(() => undefined);
+  await bench.stack.client.workflow
+    .getHandle(started.workflow_id)
+    .result()
+    .catch(() => undefined);
   const end = now();
   const progress = await bench.client.getRun(started.run_id);
   if (progress.status !== 'succeeded') throw new Error(`run ${started.run_id} of ${project} ended ${progress.status}: ${progress.error ?? ''}`);

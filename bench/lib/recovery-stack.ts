@@ -26,7 +26,10 @@ export async function startRecoveryStack(): Promise<RecoveryStack> {
   const home = mkdtempSync(join(tmpdir(), 'kiln-bench-recovery-'));
   const env = { ...process.env };
   delete env[ENV_NAMES.temporalAddress];
-  const base = loadConfig({ home, temporalAddress: undefined, temporalPort: await freePort(), temporalUiPort: await freePort(), taskQueue: 'kiln-bench-recovery' }, env);
+  const base = loadConfig(
+    { home, temporalAddress: undefined, temporalPort: await freePort(), temporalUiPort: await freePort(), taskQueue: 'kiln-bench-recovery' },
+    env,
+  );
   const stack = await startEmbeddedStack(base, { worker: false, ephemeralApiPort: true }).catch((error: unknown) => {
     rmSync(home, { recursive: true, force: true });
     throw error;

@@ -31,7 +31,13 @@ export interface TrialResult extends TrialPlan {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the checkpointing trainer on `worker`, kills the worker at `plan.killAt`, starts another, and measures the recovery. */
-export async function runRecoveryTrial(client: KilnApiClient, config: KilnConfig, launch: WorkerLaunch, worker: RecoveryWorker, plan: TrialPlan): Promise<{ result: TrialResult; worker: RecoveryWorker }> {
+export async function runRecoveryTrial(
+  client: KilnApiClient,
+  config: KilnConfig,
+  launch: WorkerLaunch,
+  worker: RecoveryWorker,
+  plan: TrialPlan,
+): Promise<{ result: TrialResult; worker: RecoveryWorker }> {
   const { run_id } = await client.startRun({
     project: 'checkpointing',
     // Every trial trains for real: the stage cache would otherwise reuse the first one.
@@ -68,7 +74,9 @@ async function waitForTrainGroup(home: string, runId: string, attempt: number, t
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const record = await readFile(join(dir, name), 'utf8').then((t) => JSON.parse(t) as RunningGroupRecord).catch(() => undefined);
+      const record = await readFile(join(dir, name), 'utf8')
+        .then((t) => JSON.parse(t) as RunningGroupRecord)
+        .catch(() => undefined);
       if (record?.stageId === stageAttemptId({ runId, step: 'train', attempt })) return record;
     }
     await sleep(10);

@@ -51,9 +51,18 @@ export async function prepareShellBaseline(bench: BenchStack, inputs: ShellInput
   const timesFile = join(root, 'times.txt');
   const lines = ['set -e', `: > ${quote(timesFile)}`, `cd ${quote(sourceDir)}`];
   for (const stage of STAGES) {
-    const ws = { sourceDir, datasetDir, inputsDir: join(root, 'inputs'), outputDir: join(root, 'inputs', stage), checkpointDir: join(root, 'checkpoints', stage), paramsFile };
+    const ws = {
+      sourceDir,
+      datasetDir,
+      inputsDir: join(root, 'inputs'),
+      outputDir: join(root, 'inputs', stage),
+      checkpointDir: join(root, 'checkpoints', stage),
+      paramsFile,
+    };
     const env = stageEnvironment({ built, sdkDir: backends.sdkDir, ws, runId: 'bench-shell', stage, attempt: 1, entrypoint: inputs.entrypoints[stage]! });
-    const assignments = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
+    const assignments = Object.entries(env)
+      .map(([k, v]) => `${k}=${quote(v)}`)
+      .join(' ');
     lines.push(
       `s=$EPOCHREALTIME`,
       `env -i ${assignments} ${quote(built.pythonExecutable)} -m kiln_sdk.stage >> ${quote(join(root, `${stage}.log`))} 2>&1`,

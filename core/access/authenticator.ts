@@ -43,7 +43,8 @@ export class Authenticator {
     const record = parsed && (await this.metadata.tokens.get(parsed.id));
     if (!parsed || !record || !secretsEqual(record.secretSha256, parsed.secretSha256)) throw new UnauthenticatedError('unknown API token');
     if (record.revokedAt !== null) throw new UnauthenticatedError(`API token ${record.id} was revoked`);
-    if (record.expiresAt !== null && record.expiresAt <= this.now()) throw new UnauthenticatedError(`API token ${record.id} expired on ${new Date(record.expiresAt).toISOString()}`);
+    if (record.expiresAt !== null && record.expiresAt <= this.now())
+      throw new UnauthenticatedError(`API token ${record.id} expired on ${new Date(record.expiresAt).toISOString()}`);
     const principal = await this.metadata.access.getPrincipal(record.principal.kind, record.principal.name);
     if (!principal || principal.disabledAt !== null) throw new UnauthenticatedError(`${record.principal.kind} ${record.principal.name} is disabled`);
     await this.metadata.tokens.touch(record);

@@ -46,6 +46,11 @@ export function scopeCovers(scope: BindingScope | null, resource: ResourceRef): 
 }
 
 function globMatches(pattern: string, name: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.]/g, '\\.')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.]/g, '\\.'))
+      .join('.*')}$`,
+  );
   return regex.test(name);
 }

@@ -14,15 +14,10 @@ export interface WrittenFile {
  * consumed chunk by chunk. On failure the temp file is removed and the target is untouched.
  * `tempPath` must be on the same filesystem as `targetPath` for the rename to be atomic.
  */
-export async function writeFileAtomically(
-  targetPath: string,
-  tempPath: string,
-  body: Buffer | string | Readable,
-): Promise<WrittenFile> {
+export async function writeFileAtomically(targetPath: string, tempPath: string, body: Buffer | string | Readable): Promise<WrittenFile> {
   const hash = createHash('sha256');
   let size = 0;
-  const chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string> =
-    typeof body === 'string' || Buffer.isBuffer(body) ? [body] : body;
+  const chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string> = typeof body === 'string' || Buffer.isBuffer(body) ? [body] : body;
 
   await mkdir(dirname(tempPath), { recursive: true });
   const handle = await open(tempPath, 'wx');

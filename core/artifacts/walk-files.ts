@@ -6,10 +6,7 @@ import { join } from 'node:path';
  * A missing `dir` yields nothing. With `followLinks`, symlinks to files are included
  * (symlinked directories never are, so a loop cannot trap the walk).
  */
-export async function walkFiles(
-  dir: string,
-  options: { followLinks?: boolean; skipTopLevel?: (name: string) => boolean } = {},
-): Promise<string[]> {
+export async function walkFiles(dir: string, options: { followLinks?: boolean; skipTopLevel?: (name: string) => boolean } = {}): Promise<string[]> {
   const files: string[] = [];
   async function walk(absolute: string, relative: string): Promise<void> {
     const entries = await readdir(absolute, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {

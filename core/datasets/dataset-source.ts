@@ -21,7 +21,8 @@ export interface DatasetSource {
 export function parseS3DatasetPath(path: string): { bucket: string; name: string } | undefined {
   if (!path.startsWith('s3://')) return undefined;
   // Credentials would travel in workflow inputs and histories: the artifact store's are used instead.
-  if (/^s3:\/\/[^/]*@/.test(path)) throw new SpecValidationError([{ path: 'dataset.path', message: 'no credentials in an s3:// dataset path: it is read with the S3 artifact store\'s' }]);
+  if (/^s3:\/\/[^/]*@/.test(path))
+    throw new SpecValidationError([{ path: 'dataset.path', message: "no credentials in an s3:// dataset path: it is read with the S3 artifact store's" }]);
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(path);
   if (!match) throw new SpecValidationError([{ path: 'dataset.path', message: `${JSON.stringify(path)} is not s3://bucket/key` }]);
   return { bucket: match[1]!, name: match[2]! };
@@ -65,7 +66,9 @@ class FileDatasetSource implements DatasetSource {
   private failed(error: unknown): never {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new MissingDataError('dataset.path', `dataset file ${this.path} does not exist (moved or deleted since the dataset was registered?)`, { cause: error });
+      throw new MissingDataError('dataset.path', `dataset file ${this.path} does not exist (moved or deleted since the dataset was registered?)`, {
+        cause: error,
+      });
     }
     throw new SpecValidationError([{ path: 'dataset.path', message: `cannot read ${this.path}: ${(error as Error).message}` }], { cause: error });
   }

@@ -138,7 +138,10 @@ function readRecords(text: string) {
 function checkColumns(columns: string[], target: string): void {
   const seen = new Set<string>();
   for (const column of columns) {
-    if (seen.has(column)) throw new SpecValidationError([{ path: 'dataset.path', message: `column ${columns.indexOf(column) + 1} and column ${seen.size + 1} of the header have the same name` }]);
+    if (seen.has(column))
+      throw new SpecValidationError([
+        { path: 'dataset.path', message: `column ${columns.indexOf(column) + 1} and column ${seen.size + 1} of the header have the same name` },
+      ]);
     seen.add(column);
   }
   if (!seen.has(target)) {

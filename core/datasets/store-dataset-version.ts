@@ -1,14 +1,7 @@
 import { datasetVersionPrefix } from '../artifacts/artifact-keys.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { DatasetSpec } from '../specs/dataset.js';
-import {
-  DatasetManifest,
-  datasetVersion,
-  datasetVersionId,
-  readDatasetFile,
-  sha256Hex,
-  splitParamsOf,
-} from './dataset-version.js';
+import { DatasetManifest, datasetVersion, datasetVersionId, readDatasetFile, sha256Hex, splitParamsOf } from './dataset-version.js';
 
 export interface StoredDatasetVersion {
   versionId: string;

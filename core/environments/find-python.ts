@@ -33,9 +33,7 @@ export interface FindPythonOptions {
 export async function findPythonInterpreter(pythonVersion: string, options: FindPythonOptions = {}): Promise<PythonInterpreter> {
   const candidates = options.candidates ?? pythonCandidates(pythonVersion, options);
   const probe = options.probe ?? probePython;
-  const found = (await Promise.all(candidates.map((c) => probe(c).catch(() => undefined)))).filter(
-    (p): p is PythonInterpreter => p !== undefined,
-  );
+  const found = (await Promise.all(candidates.map((c) => probe(c).catch(() => undefined)))).filter((p): p is PythonInterpreter => p !== undefined);
   return selectInterpreter(pythonVersion, found);
 }
 
@@ -59,10 +57,7 @@ export function selectInterpreter(requested: string, found: readonly PythonInter
   const quoted = versions.map((v) => `"${v}"`).join(', ');
   const choice = versions.length === 1 ? 'python_version' : 'one of python_version';
   const hint = versions.length ? ` or choose ${choice} ${quoted}` : '';
-  throw new EnvironmentUnavailableError(
-    'python_version',
-    `no Python ${requested} interpreter found on this machine (found: ${seen}); install one${hint}`,
-  );
+  throw new EnvironmentUnavailableError('python_version', `no Python ${requested} interpreter found on this machine (found: ${seen}); install one${hint}`);
 }
 
 /** Candidate commands and paths, most specific first; duplicates are harmless. */

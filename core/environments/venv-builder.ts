@@ -124,7 +124,10 @@ export class VenvBuilder {
         digest,
         spec: buildSpec,
         python: { version: python.version, base_executable: python.executable },
-        packages: freeze.split('\n').map((l) => l.trim()).filter(Boolean),
+        packages: freeze
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
         built_at: new Date().toISOString(),
       };
       await writeFile(join(workDir, ENVIRONMENT_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -20,7 +20,10 @@ export function classifyStageExit(stage: string, exit: StageExit, context: { tim
   const said = context.lastOutputLine;
   const platform = exit.platformMessage ? ` (${exit.platformMessage})` : '';
   if (exit.timedOut) {
-    return { failureClass: 'timeout', reason: `${stage} ran longer than timeout_seconds=${context.timeoutSeconds} and was stopped with its whole process group${platform}` };
+    return {
+      failureClass: 'timeout',
+      reason: `${stage} ran longer than timeout_seconds=${context.timeoutSeconds} and was stopped with its whole process group${platform}`,
+    };
   }
   if (exit.platformFailure === 'evicted') {
     return { failureClass: 'evicted', reason: `${stage}'s pod was evicted from its node${platform}` };
@@ -33,7 +36,10 @@ export function classifyStageExit(stage: string, exit: StageExit, context: { tim
   }
   const killed = exit.signal === 'SIGKILL' || exit.exitCode === 137;
   if (killed) {
-    return { failureClass: 'out_of_memory', reason: `${stage} was killed (SIGKILL) by something other than Kiln, most likely the out-of-memory killer${platform}` };
+    return {
+      failureClass: 'out_of_memory',
+      reason: `${stage} was killed (SIGKILL) by something other than Kiln, most likely the out-of-memory killer${platform}`,
+    };
   }
   if (/\bMemoryError\b/.test(said)) {
     return { failureClass: 'out_of_memory', reason: `${stage} ran out of memory: ${said}` };

@@ -41,7 +41,11 @@ interface Model {
 /** The good/bad densities, or undefined while fewer than n_startup trials have an objective. */
 function fitModel({ spec, space, history }: SuggestInput, settings: TpeSettings): Model | undefined {
   const scored = history
-    .flatMap((t, index) => (t.status === 'succeeded' && t.objective !== undefined && Number.isFinite(t.objective) ? [{ t, index, loss: lossOf(spec.objective.goal, t.objective) }] : []))
+    .flatMap((t, index) =>
+      t.status === 'succeeded' && t.objective !== undefined && Number.isFinite(t.objective)
+        ? [{ t, index, loss: lossOf(spec.objective.goal, t.objective) }]
+        : [],
+    )
     .sort((a, b) => a.loss - b.loss || a.index - b.index);
   if (scored.length < settings.n_startup) return undefined;
   const nGood = Math.max(1, Math.ceil(settings.gamma * scored.length));

@@ -16,7 +16,10 @@ export const KubernetesSettings = z
     /** kubeconfig file; unset: the in-cluster service account, then ~/.kube/config. */
     kubeconfig: z.string().min(1).optional(),
     /** Namespace of every object Kiln creates (Jobs, Deployments, Services). */
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label').default('kiln'),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label')
+      .default('kiln'),
     /** Image with Kiln itself, for the stage init container (fetches inputs) and sidecar (stores outputs). */
     kilnImage: z.string().min(1).default('ghcr.io/kiln-mlops/kiln:latest'),
     /** Registry repository environment images are pushed to and pulled from, tagged by spec digest. */

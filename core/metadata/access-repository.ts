@@ -43,10 +43,21 @@ export class AccessRepository {
   ) {}
 
   /** Creates the principal unless one with that kind and name exists; returns the stored one. */
-  async addPrincipal(p: { kind: PrincipalKind; name: string; team?: string; description?: string }, by: string): Promise<{ record: PrincipalRecord; created: boolean }> {
+  async addPrincipal(
+    p: { kind: PrincipalKind; name: string; team?: string; description?: string },
+    by: string,
+  ): Promise<{ record: PrincipalRecord; created: boolean }> {
     const before = await this.getPrincipal(p.kind, p.name);
     if (before) return { record: before, created: false };
-    const row: PrincipalsTable = { kind: p.kind, name: p.name, team: p.team ?? null, description: p.description ?? null, created_by: by, created_at: this.now(), disabled_at: null };
+    const row: PrincipalsTable = {
+      kind: p.kind,
+      name: p.name,
+      team: p.team ?? null,
+      description: p.description ?? null,
+      created_by: by,
+      created_at: this.now(),
+      disabled_at: null,
+    };
     await this.writes.insertIfAbsent(this.db, 'principals', row, { key: ['kind', 'name'] });
     return { record: (await this.getPrincipal(p.kind, p.name))!, created: true };
   }
@@ -64,14 +75,26 @@ export class AccessRepository {
   /** Disables the principal: its tokens stop working and its bindings are removed. */
   async disablePrincipal(kind: PrincipalKind, name: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const result = await trx.updateTable('principals').set({ disabled_at: this.now() }).where('kind', '=', kind).where('name', '=', name).where('disabled_at', 'is', null).executeTakeFirst();
+      const result = await trx
+        .updateTable('principals')
+        .set({ disabled_at: this.now() })
+        .where('kind', '=', kind)
+        .where('name', '=', name)
+        .where('disabled_at', 'is', null)
+        .executeTakeFirst();
       await trx.deleteFrom('role_bindings').where('principal_kind', '=', kind).where('principal_name', '=', name).execute();
       return Number(result.numUpdatedRows) > 0;
     });
   }
 
   async putRole(role: { name: string; permissions: string[]; description?: string }, by: string): Promise<RoleRecord> {
-    const row: RolesTable = { name: role.name, permissions_json: JSON.stringify(role.permissions), description: role.description ?? null, created_by: by, created_at: this.now() };
+    const row: RolesTable = {
+      name: role.name,
+      permissions_json: JSON.stringify(role.permissions),
+      description: role.description ?? null,
+      created_by: by,
+      created_at: this.now(),
+    };
     await this.writes.upsert(this.db, 'roles', row, { key: ['name'], update: ['permissions_json', 'description'] });
     return (await this.getRole(role.name))!;
   }
@@ -94,7 +117,10 @@ export class AccessRepository {
     return !!(await this.db.selectFrom('role_bindings').select('id').where('role', '=', name).executeTakeFirst());
   }
 
-  async addBinding(binding: { principal: { kind: PrincipalKind; name: string }; role: string; scope: BindingScope | null }, by: string): Promise<BindingRecord> {
+  async addBinding(
+    binding: { principal: { kind: PrincipalKind; name: string }; role: string; scope: BindingScope | null },
+    by: string,
+  ): Promise<BindingRecord> {
     const row: RoleBindingsTable = {
       id: `b-${randomUUID().replaceAll('-', '').slice(0, 16)}`,
       principal_kind: binding.principal.kind,

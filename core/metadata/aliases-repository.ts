@@ -91,14 +91,35 @@ export class AliasesRepository {
       if (done) return toEvent(done);
       // Lock the alias row before reading it (a placeholder when it is new), so concurrent moves
       // of one alias queue up and each records the version the one before it set.
-      await this.writes.upsert(trx, 'model_aliases', { model_name: move.modelName, alias: move.alias, version: PLACEHOLDER, updated_at: 0 }, { key: ['model_name', 'alias'], update: ['updated_at'] });
-      const current = await trx.selectFrom('model_aliases').select('version').where('model_name', '=', move.modelName).where('alias', '=', move.alias).executeTakeFirst();
+      await this.writes.upsert(
+        trx,
+        'model_aliases',
+        { model_name: move.modelName, alias: move.alias, version: PLACEHOLDER, updated_at: 0 },
+        { key: ['model_name', 'alias'], update: ['updated_at'] },
+      );
+      const current = await trx
+        .selectFrom('model_aliases')
+        .select('version')
+        .where('model_name', '=', move.modelName)
+        .where('alias', '=', move.alias)
+        .executeTakeFirst();
       const previous = current && Number(current.version) !== PLACEHOLDER ? Number(current.version) : null;
       // Read under the lock: the last move of this alias, and the time this one takes effect.
-      const { last } = await trx.selectFrom('model_alias_events').select((eb) => eb.fn.max('seq').as('last')).where('model_name', '=', move.modelName).where('alias', '=', move.alias).executeTakeFirstOrThrow();
+      const { last } = await trx
+        .selectFrom('model_alias_events')
+        .select((eb) => eb.fn.max('seq').as('last'))
+        .where('model_name', '=', move.modelName)
+        .where('alias', '=', move.alias)
+        .executeTakeFirstOrThrow();
       const at = this.now();
       if (move.version === null) await trx.deleteFrom('model_aliases').where('model_name', '=', move.modelName).where('alias', '=', move.alias).execute();
-      else await trx.updateTable('model_aliases').set({ version: move.version, updated_at: at }).where('model_name', '=', move.modelName).where('alias', '=', move.alias).execute();
+      else
+        await trx
+          .updateTable('model_aliases')
+          .set({ version: move.version, updated_at: at })
+          .where('model_name', '=', move.modelName)
+          .where('alias', '=', move.alias)
+          .execute();
       const event: ModelAliasEventsTable = {
         id: move.eventId,
         model_name: move.modelName,

@@ -27,12 +27,7 @@ export interface ConflictWrites {
    * not an error and changes nothing. `key` names one unique key (a no-op target for MySQL).
    * Callers read the row back: affected-row counts differ between drivers.
    */
-  insertIfAbsent<T extends TableName>(
-    db: KilnDb,
-    table: T,
-    row: Insertable<KilnTables[T]>,
-    options: { key: readonly ColumnOf<T>[] },
-  ): Promise<void>;
+  insertIfAbsent<T extends TableName>(db: KilnDb, table: T, row: Insertable<KilnTables[T]>, options: { key: readonly ColumnOf<T>[] }): Promise<void>;
 }
 
 /** The `update` columns of `row` that are defined, as a SET object. */

@@ -96,11 +96,25 @@ export class DatasetsRepository {
   /** What the dataset's source looked like at the last watch check. */
   async getWatch(datasetName: string): Promise<DatasetWatchRecord | undefined> {
     const row = await this.db.selectFrom('dataset_watch').selectAll().where('dataset_name', '=', datasetName).executeTakeFirst();
-    return row && { datasetName: row.dataset_name, fingerprint: row.fingerprint, contentSha256: row.content_sha256, versionId: row.version_id, checkedAt: Number(row.checked_at) };
+    return (
+      row && {
+        datasetName: row.dataset_name,
+        fingerprint: row.fingerprint,
+        contentSha256: row.content_sha256,
+        versionId: row.version_id,
+        checkedAt: Number(row.checked_at),
+      }
+    );
   }
 
   async recordWatch(watch: Omit<DatasetWatchRecord, 'checkedAt'>): Promise<void> {
-    const row = { dataset_name: watch.datasetName, fingerprint: watch.fingerprint, content_sha256: watch.contentSha256, version_id: watch.versionId, checked_at: this.now() };
+    const row = {
+      dataset_name: watch.datasetName,
+      fingerprint: watch.fingerprint,
+      content_sha256: watch.contentSha256,
+      version_id: watch.versionId,
+      checked_at: this.now(),
+    };
     await this.writes.upsert(this.db, 'dataset_watch', row, { key: ['dataset_name'], update: ['fingerprint', 'content_sha256', 'version_id', 'checked_at'] });
   }
 

@@ -42,12 +42,7 @@ export class EnvironmentsRepository {
     // One transaction, so no reader ever sees two defaults or none mid-switch.
     await this.db.transaction().execute(async (trx) => {
       if (spec.is_default) {
-        await trx
-          .updateTable('environments')
-          .set({ is_default: 0, updated_at: now })
-          .where('is_default', '=', 1)
-          .where('name', '<>', spec.name)
-          .execute();
+        await trx.updateTable('environments').set({ is_default: 0, updated_at: now }).where('is_default', '=', 1).where('name', '<>', spec.name).execute();
       }
       const row: EnvironmentsTable = {
         name: spec.name,
@@ -73,12 +68,7 @@ export class EnvironmentsRepository {
 
   /** The environment projects use when they name none, if one is marked default. */
   async getDefault(): Promise<EnvironmentRecord | undefined> {
-    const row = await this.db
-      .selectFrom('environments')
-      .selectAll()
-      .where('is_default', '=', 1)
-      .orderBy('updated_at', 'desc')
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('environments').selectAll().where('is_default', '=', 1).orderBy('updated_at', 'desc').executeTakeFirst();
     return row && toEnvironment(row);
   }
 
@@ -109,10 +99,7 @@ export class EnvironmentsRepository {
   }
 
   /** `durationMs`, when given, is the builder's own measure (e.g. near zero for a venv found on disk). */
-  async markReady(
-    specDigest: string,
-    built: { venvPath: string; pythonExecutable: string; durationMs?: number },
-  ): Promise<EnvironmentBuildRecord> {
+  async markReady(specDigest: string, built: { venvPath: string; pythonExecutable: string; durationMs?: number }): Promise<EnvironmentBuildRecord> {
     const outcome = { status: 'ready', venv_path: built.venvPath, python_executable: built.pythonExecutable, error: null } as const;
     return this.finishBuild(specDigest, outcome, built.durationMs);
   }
@@ -128,11 +115,7 @@ export class EnvironmentsRepository {
   ): Promise<EnvironmentBuildRecord> {
     const finishedAt = this.now();
     await this.db.transaction().execute(async (trx) => {
-      const current = await trx
-        .selectFrom('environment_builds')
-        .select('started_at')
-        .where('spec_digest', '=', specDigest)
-        .executeTakeFirst();
+      const current = await trx.selectFrom('environment_builds').select('started_at').where('spec_digest', '=', specDigest).executeTakeFirst();
       // A build finished without markBuilding (e.g. found already built on disk) took no time here.
       const startedAt = current === undefined ? finishedAt : Number(current.started_at);
       const row: EnvironmentBuildsTable = {

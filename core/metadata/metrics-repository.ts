@@ -59,14 +59,7 @@ export class MetricsRepository {
 
   /** Every point of a run, by stage, name and step (stepless points first). */
   async forRun(runId: string): Promise<MetricRecord[]> {
-    const rows = await this.db
-      .selectFrom('metrics')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .orderBy('stage')
-      .orderBy('name')
-      .orderBy('step')
-      .execute();
+    const rows = await this.db.selectFrom('metrics').selectAll().where('run_id', '=', runId).orderBy('stage').orderBy('name').orderBy('step').execute();
     return rows.map(toMetric);
   }
 

@@ -124,23 +124,13 @@ export class ModelsRepository {
   }
 
   async get(modelName: string, version: number): Promise<ModelVersionRecord | undefined> {
-    const row = await this.db
-      .selectFrom('model_versions')
-      .selectAll()
-      .where('model_name', '=', modelName)
-      .where('version', '=', version)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('model_versions').selectAll().where('model_name', '=', modelName).where('version', '=', version).executeTakeFirst();
     return row && toModelVersion(row);
   }
 
   /** The highest version of a model. */
   async latest(modelName: string): Promise<ModelVersionRecord | undefined> {
-    const row = await this.db
-      .selectFrom('model_versions')
-      .selectAll()
-      .where('model_name', '=', modelName)
-      .orderBy('version', 'desc')
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('model_versions').selectAll().where('model_name', '=', modelName).orderBy('version', 'desc').executeTakeFirst();
     return row && toModelVersion(row);
   }
 

@@ -16,7 +16,12 @@ export class OwnersRepository {
   ) {}
 
   async claim(kind: OwnedKind, name: string, owner: OwnerRecord): Promise<void> {
-    await this.writes.insertIfAbsent(this.db, 'resource_owners', { kind, name, owner: owner.owner, team: owner.team, created_at: this.now() }, { key: ['kind', 'name'] });
+    await this.writes.insertIfAbsent(
+      this.db,
+      'resource_owners',
+      { kind, name, owner: owner.owner, team: owner.team, created_at: this.now() },
+      { key: ['kind', 'name'] },
+    );
   }
 
   async get(kind: OwnedKind, name: string): Promise<OwnerRecord | undefined> {

@@ -150,12 +150,7 @@ export class RunsRepository {
     const passed = (k: keyof typeof given) => (k === 'attempt' ? update.attempt != null : update[k] !== undefined);
     const updateColumns = (Object.keys(given) as (keyof typeof given)[]).filter(passed).map((k) => given[k]);
     await this.writes.upsert(this.db, 'run_stages', row, { key: ['run_id', 'stage'], update: updateColumns });
-    const stored = await this.db
-      .selectFrom('run_stages')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .where('stage', '=', stage)
-      .executeTakeFirstOrThrow();
+    const stored = await this.db.selectFrom('run_stages').selectAll().where('run_id', '=', runId).where('stage', '=', stage).executeTakeFirstOrThrow();
     return toStage(stored);
   }
 

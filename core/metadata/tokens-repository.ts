@@ -54,7 +54,12 @@ export class TokensRepository {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const result = await this.db.updateTable('api_tokens').set({ revoked_at: this.now() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: this.now() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 

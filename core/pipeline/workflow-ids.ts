@@ -13,7 +13,9 @@ export function environmentBuildWorkflowId(digest: string): string {
 export function newRunId(project: string, now: Date, random: () => number = Math.random): string {
   const iso = now.toISOString();
   const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
-  const suffix = Math.floor(random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  const suffix = Math.floor(random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, '0');
   return `${project}-${stamp}-${suffix}`;
 }
 

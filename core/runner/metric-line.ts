@@ -17,10 +17,7 @@ export const MetricPoint = z
   .strict();
 export type MetricPoint = z.infer<typeof MetricPoint>;
 
-export type MetricLineResult =
-  | { kind: 'log' }
-  | { kind: 'metric'; metric: MetricPoint }
-  | { kind: 'invalid'; reason: string };
+export type MetricLineResult = { kind: 'log' } | { kind: 'metric'; metric: MetricPoint } | { kind: 'invalid'; reason: string };
 
 /** Classifies one output line; a malformed metric line is reported, never thrown. */
 export function parseMetricLine(line: string): MetricLineResult {

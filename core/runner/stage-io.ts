@@ -51,7 +51,9 @@ export async function fetchStageInputs(artifacts: ArtifactStore, plan: StageIoPl
   await Promise.all([
     writeFile(ws.paramsFile, JSON.stringify(plan.params)),
     cp(sdkDir, join(root, 'sdk'), { recursive: true }),
-    plan.resumeCheckpointKey ? restoreCheckpoint(artifacts, { key: plan.resumeCheckpointKey, step: checkpointStep(plan.resumeCheckpointKey.split('/').at(-1)!) ?? 0 }, ws.resumeDir) : undefined,
+    plan.resumeCheckpointKey
+      ? restoreCheckpoint(artifacts, { key: plan.resumeCheckpointKey, step: checkpointStep(plan.resumeCheckpointKey.split('/').at(-1)!) ?? 0 }, ws.resumeDir)
+      : undefined,
   ]);
 }
 
@@ -71,7 +73,11 @@ export interface SyncOptions {
 export async function syncStageOutputs(artifacts: ArtifactStore, plan: StageIoPlan, root: string, options: SyncOptions): Promise<number | undefined> {
   const ws = workspaceLayout(root);
   const uploader = new CheckpointUploader(artifacts, plan.checkpointPrefix, ws.checkpointDir);
-  const readExit = () => readFile(options.exitFile, 'utf8').then((t) => Number(t.trim()), () => undefined);
+  const readExit = () =>
+    readFile(options.exitFile, 'utf8').then(
+      (t) => Number(t.trim()),
+      () => undefined,
+    );
   let exit: number | undefined;
   while (!options.signal.aborted && (exit = await readExit()) === undefined) {
     await uploader.sync().catch(() => undefined);

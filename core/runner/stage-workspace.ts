@@ -50,5 +50,6 @@ export async function checkStageInputs(artifacts: ArtifactStore, input: StageInp
   const found = await Promise.all(required.map(([, key]) => artifacts.exists(key)));
   await Promise.all(Object.values(input.upstream).map((prefix) => artifacts.list(prefix)));
   const missing = required.filter((_, i) => !found[i]);
-  if (missing.length > 0) throw new MissingDataError(missing[0]![0], `${missing.map(([, , what]) => what).join(' and ')} not found in ${artifacts.description}`);
+  if (missing.length > 0)
+    throw new MissingDataError(missing[0]![0], `${missing.map(([, , what]) => what).join(' and ')} not found in ${artifacts.description}`);
 }

@@ -19,7 +19,9 @@ export function pipelineSearchAttributes(input: Pick<PipelineInput, 'project' | 
 /** One line for the Web UI's summary of a run: the project and its params. */
 export function runSummary(input: PipelineInput): string {
   const { params } = input;
-  const extras = Object.entries(params.extras).map(([k, v]) => ` ${k}=${v}`).join('');
+  const extras = Object.entries(params.extras)
+    .map(([k, v]) => ` ${k}=${v}`)
+    .join('');
   const why = input.resume ? ` (resumes ${input.resume.fromRunId})` : input.trigger?.kind === 'new_data' ? ` (new data ${input.trigger.datasetVersion})` : '';
   return clampSummary(`${input.project.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${extras}${why}`);
 }

@@ -2,7 +2,15 @@ import type { WorkflowExecutionDescription } from '@temporalio/client';
 import type { RunWithStages } from '../metadata/run-records.js';
 import type { StageAttemptRecord } from '../metadata/stage-attempts-repository.js';
 import { isFailureClass } from '../pipeline/failure-class.js';
-import { isTerminal, PIPELINE_STEPS, type AttemptView, type PipelineStep, type RunProgress, type RunStatus, type StepProgress } from '../pipeline/run-progress.js';
+import {
+  isTerminal,
+  PIPELINE_STEPS,
+  type AttemptView,
+  type PipelineStep,
+  type RunProgress,
+  type RunStatus,
+  type StepProgress,
+} from '../pipeline/run-progress.js';
 import { KilnRunStatus } from '../temporal/search-attributes.js';
 
 /** A run's status from its search attribute; a run closed before recording its end (terminated) failed. */
@@ -34,17 +42,19 @@ export function storedProgress(stored: RunWithStages): RunProgress {
     steps: stored.stages
       .filter((s) => order(s.stage) >= 0)
       .sort((a, b) => order(a.stage) - order(b.stage))
-      .map((s): StepProgress => ({
-        step: s.stage as PipelineStep,
-        status: s.status,
-        attempt: s.attempt,
-        durationMs: s.durationMs ?? undefined,
-        processMs: s.processMs ?? undefined,
-        startedAt: s.startedAt ? new Date(s.startedAt).toISOString() : undefined,
-        finishedAt: s.finishedAt ? new Date(s.finishedAt).toISOString() : undefined,
-        message: s.message ?? undefined,
-        ...(s.reusedFrom ? { reusedFrom: s.reusedFrom } : {}),
-      })),
+      .map(
+        (s): StepProgress => ({
+          step: s.stage as PipelineStep,
+          status: s.status,
+          attempt: s.attempt,
+          durationMs: s.durationMs ?? undefined,
+          processMs: s.processMs ?? undefined,
+          startedAt: s.startedAt ? new Date(s.startedAt).toISOString() : undefined,
+          finishedAt: s.finishedAt ? new Date(s.finishedAt).toISOString() : undefined,
+          message: s.message ?? undefined,
+          ...(s.reusedFrom ? { reusedFrom: s.reusedFrom } : {}),
+        }),
+      ),
   };
 }
 
@@ -56,16 +66,18 @@ export function withAttempts(progress: RunProgress, attempts: StageAttemptRecord
     // The champion's evaluation (recorded as `champion`) belongs to the promote step.
     const mine = attempts.filter((a) => a.stage === step.step || (step.step === 'promote' && a.stage === 'champion'));
     if (mine.length === 0) return step;
-    const views = mine.map((a): AttemptView => ({
-      attempt: a.attempt,
-      status: a.status,
-      ...(a.failureClass ? { failureClass: a.failureClass } : {}),
-      ...(a.retried === null ? {} : { retried: a.retried }),
-      ...(a.message ? { message: a.message } : {}),
-      ...(a.logUri ? { logUri: a.logUri } : {}),
-      startedAt: iso(a.startedAt),
-      ...(a.finishedAt === null ? {} : { finishedAt: iso(a.finishedAt) }),
-    }));
+    const views = mine.map(
+      (a): AttemptView => ({
+        attempt: a.attempt,
+        status: a.status,
+        ...(a.failureClass ? { failureClass: a.failureClass } : {}),
+        ...(a.retried === null ? {} : { retried: a.retried }),
+        ...(a.message ? { message: a.message } : {}),
+        ...(a.logUri ? { logUri: a.logUri } : {}),
+        startedAt: iso(a.startedAt),
+        ...(a.finishedAt === null ? {} : { finishedAt: iso(a.finishedAt) }),
+      }),
+    );
     return { ...step, attempts: views };
   });
   return { ...progress, steps };

@@ -45,7 +45,11 @@ export function datasetWatchScheduleUpdate(spec: WatchedDataset, context: { task
  * Creates, updates or deletes the dataset's watch schedule so it matches `spec.watch`. A new
  * schedule checks at once, so the content present at registration is the baseline, not new data.
  */
-export async function syncDatasetWatchSchedule(temporal: Client, spec: DatasetSpec, context: { taskQueue: string }): Promise<'created' | 'updated' | 'deleted' | 'absent'> {
+export async function syncDatasetWatchSchedule(
+  temporal: Client,
+  spec: DatasetSpec,
+  context: { taskQueue: string },
+): Promise<'created' | 'updated' | 'deleted' | 'absent'> {
   const handle = temporal.schedule.getHandle(datasetWatchScheduleId(spec.name));
   if (!spec.watch) {
     try {
@@ -63,7 +67,10 @@ export async function syncDatasetWatchSchedule(temporal: Client, spec: DatasetSp
       ...options,
       scheduleId: datasetWatchScheduleId(spec.name),
       // Shown on the Web UI's Schedules page; fixed at creation, so it names only what cannot change.
-      memo: { kiln: `New-data watcher of dataset "${spec.name}": each change becomes a dataset version and starts its projects with trigger.on_new_data`, dataset: spec.name },
+      memo: {
+        kiln: `New-data watcher of dataset "${spec.name}": each change becomes a dataset version and starts its projects with trigger.on_new_data`,
+        dataset: spec.name,
+      },
       typedSearchAttributes: [{ key: KilnKind, value: 'dataset-watch' }],
       state: { ...options.state, triggerImmediately: true },
     } as ScheduleOptions);

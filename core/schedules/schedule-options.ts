@@ -29,12 +29,17 @@ export function temporalOverlap(policy: OverlapPolicy): ScheduleOverlapPolicy {
 }
 
 /** The Temporal Schedule for a spec: its timing, policies, and a start of pipelineWorkflow resolved at fire time. */
-export function scheduleUpdateOptions(spec: ScheduleSpec, context: { taskQueue: string; modelName: string; paused: boolean; note?: string }): ScheduleUpdateOptions {
+export function scheduleUpdateOptions(
+  spec: ScheduleSpec,
+  context: { taskQueue: string; modelName: string; paused: boolean; note?: string },
+): ScheduleUpdateOptions {
   const interval = intervalOf(spec);
   const start: ScheduledPipelineStart = { scheduled: { schedule: spec.name, spec } };
   return {
     spec: {
-      ...(interval ? { intervals: [{ every: interval.every, ...(interval.offset ? { offset: interval.offset } : {}) }] } : { cronExpressions: cronExpressionsOf(spec) }),
+      ...(interval
+        ? { intervals: [{ every: interval.every, ...(interval.offset ? { offset: interval.offset } : {}) }] }
+        : { cronExpressions: cronExpressionsOf(spec) }),
       timezone: spec.timezone,
       ...(spec.jitter ? { jitter: spec.jitter } : {}),
       ...(spec.start_at ? { startAt: new Date(spec.start_at) } : {}),

@@ -28,7 +28,10 @@ export const DatasetSpec = z
       .strict()
       .default({ test_fraction: 0.2, seed: 0, stratify: true }),
     /** Look for new content this often; each change becomes a version and starts projects with `trigger.on_new_data`. */
-    watch: z.object({ every: DurationString({ min: 10_000 }) }).strict().optional(),
+    watch: z
+      .object({ every: DurationString({ min: 10_000 }) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type DatasetSpecInput = z.input<typeof DatasetSpec>;

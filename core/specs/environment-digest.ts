@@ -8,5 +8,7 @@ import { buildSpecOf, type EnvironmentSpec } from './environment.js';
  * not change what gets built, so they are not part of it.
  */
 export function environmentDigest(spec: EnvironmentSpec): string {
-  return createHash('sha256').update(canonicalJson(buildSpecOf(spec))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(buildSpecOf(spec)))
+    .digest('hex');
 }

@@ -13,7 +13,10 @@ const Requirement = z
   .string()
   .trim()
   .max(LIMITS.dependency, `must be at most ${LIMITS.dependency} characters`)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?[ \t]*((==|>=|<=|~=|!=|>|<)[ \t]*[A-Za-z0-9.*+!_-]+[ \t]*,?[ \t]*)*$/, 'must be a PyPI requirement such as "scikit-learn==1.5.2"');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?[ \t]*((==|>=|<=|~=|!=|>|<)[ \t]*[A-Za-z0-9.*+!_-]+[ \t]*,?[ \t]*)*$/,
+    'must be a PyPI requirement such as "scikit-learn==1.5.2"',
+  );
 
 /**
  * Environment: what a stage runs in, built once and keyed by its spec digest (see

@@ -47,7 +47,13 @@ export const ExperimentParameter = tagged(
   z.discriminatedUnion('type', [
     range('double'),
     range('int'),
-    z.object({ name: ParamPath, type: z.literal('categorical'), values: z.array(z.string().min(1).max(LIMITS.extraString)).min(1).max(LIMITS.parameterValues) }).strict(),
+    z
+      .object({
+        name: ParamPath,
+        type: z.literal('categorical'),
+        values: z.array(z.string().min(1).max(LIMITS.extraString)).min(1).max(LIMITS.parameterValues),
+      })
+      .strict(),
     z.object({ name: ParamPath, type: z.literal('discrete'), values: z.array(z.number()).min(1).max(LIMITS.parameterValues) }).strict(),
   ]),
 );
@@ -63,7 +69,10 @@ export const SearchAlgorithmSpec = tagged(
       .object({
         name: z.literal('grid'),
         /** Points per double parameter (ends included); for an int, rounded points instead of every integer. */
-        settings: z.object({ steps: z.number().int().min(2).max(1000).optional() }).strict().default({}),
+        settings: z
+          .object({ steps: z.number().int().min(2).max(1000).optional() })
+          .strict()
+          .default({}),
       })
       .strict(),
     z.object({ name: z.literal('random'), settings: z.object({}).strict().default({}) }).strict(),
@@ -185,7 +194,8 @@ function algorithmProblems(algorithm: SearchAlgorithmSpec, parameters: readonly 
     const { steps } = algorithm.settings;
     let points = 1;
     for (const p of parameters) {
-      if (p.type === 'double' && steps === undefined) return [[['settings'], `needs steps for grid search over the double parameter ${p.name}`, algorithm.settings]];
+      if (p.type === 'double' && steps === undefined)
+        return [[['settings'], `needs steps for grid search over the double parameter ${p.name}`, algorithm.settings]];
       points *= p.type === 'double' ? (steps ?? 0) : p.type === 'int' ? Math.min(steps ?? Infinity, p.max - p.min + 1) : p.values.length;
     }
     return points > MAX_GRID_POINTS ? [[[], `grid must have at most ${MAX_GRID_POINTS} points: use fewer steps or values`, points]] : [];

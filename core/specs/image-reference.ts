@@ -22,7 +22,11 @@ export const ImageReference = z.string().superRefine((text, ctx) => {
   }
   const match = REFERENCE.exec(text);
   if (!match) {
-    ctx.addIssue({ code: 'custom', input: text, message: 'must be an image reference such as "python:3.11-slim" or "registry.example.com/team/image:tag@sha256:…"' });
+    ctx.addIssue({
+      code: 'custom',
+      input: text,
+      message: 'must be an image reference such as "python:3.11-slim" or "registry.example.com/team/image:tag@sha256:…"',
+    });
   } else if (match[1]!.length > LIMITS.baseImageName) {
     ctx.addIssue({ code: 'custom', input: text, message: `the image name must be at most ${LIMITS.baseImageName} characters` });
   }

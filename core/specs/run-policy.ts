@@ -7,7 +7,11 @@ import { z } from 'zod';
  * - `auto_resume`: a retried stage starts from its latest uploaded checkpoint (KILN_RESUME_CHECKPOINT); false: it starts over.
  */
 const fields = {
-  timeout_seconds: z.number().int().positive().max(7 * 24 * 3600),
+  timeout_seconds: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600),
   retry_count_limit: z.number().int().min(0).max(100),
   auto_resume: z.boolean(),
 };

@@ -106,7 +106,8 @@ export const ScheduleSpec = z
     }
     if (spec.every !== undefined && typeof spec.every === 'object') {
       const { interval, offset } = spec.every;
-      if (offset !== undefined && safeMs(offset) >= safeMs(interval)) ctx.addIssue({ code: 'custom', path: ['every', 'offset'], input: offset, message: `must be shorter than the interval (${interval})` });
+      if (offset !== undefined && safeMs(offset) >= safeMs(interval))
+        ctx.addIssue({ code: 'custom', path: ['every', 'offset'], input: offset, message: `must be shorter than the interval (${interval})` });
     }
     if (spec.start_at && spec.end_at && Date.parse(spec.start_at) >= Date.parse(spec.end_at)) {
       ctx.addIssue({ code: 'custom', path: ['end_at'], input: spec.end_at, message: `must be after start_at (${spec.start_at})` });

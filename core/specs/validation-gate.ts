@@ -12,7 +12,5 @@ export const MetricThreshold = z
   .strict();
 
 /** The validation gate: every threshold must hold, else the run ends as rejected and nothing is served. */
-export const ValidationGate = z
-  .object({ thresholds: z.array(MetricThreshold).max(LIMITS.thresholds).default([]) })
-  .strict();
+export const ValidationGate = z.object({ thresholds: z.array(MetricThreshold).max(LIMITS.thresholds).default([]) }).strict();
 export type ValidationGate = z.output<typeof ValidationGate>;

@@ -75,7 +75,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const connection = await Promise.race([
       waitForFrontend(address, options.readyTimeoutMs ?? 60_000),
       exited.then((code) => {
-        throw new BackendUnavailableError('temporal', `dev server exited with code ${code} before it was ready (port ${options.port} in use? see ${options.logFile ?? 'server.log'})`);
+        throw new BackendUnavailableError(
+          'temporal',
+          `dev server exited with code ${code} before it was ready (port ${options.port} in use? see ${options.logFile ?? 'server.log'})`,
+        );
       }),
     ]);
     await registerSearchAttributes(connection, options.namespace);

@@ -20,4 +20,14 @@ export const KilnTrigger = defineSearchAttributeKey('KilnTrigger', SearchAttribu
 /** Where a run's promotion stands: `awaiting_approval`, `champion`, `challenger`, `rejected`. */
 export const KilnPromotion = defineSearchAttributeKey('KilnPromotion', SearchAttributeType.KEYWORD);
 
-export const KILN_SEARCH_ATTRIBUTES = [KilnProject, KilnModel, KilnRunStatus, KilnKind, KilnEnvironmentDigest, KilnExperiment, KilnSchedule, KilnTrigger, KilnPromotion] as const;
+export const KILN_SEARCH_ATTRIBUTES = [
+  KilnProject,
+  KilnModel,
+  KilnRunStatus,
+  KilnKind,
+  KilnEnvironmentDigest,
+  KilnExperiment,
+  KilnSchedule,
+  KilnTrigger,
+  KilnPromotion,
+] as const;

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import type { KilnApiClient, } from '../../api/client/kiln-api-client.js';
+import type { KilnApiClient } from '../../api/client/kiln-api-client.js';
 import { KilnApiClient as ApiClient } from '../../api/client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import { checkpointPrefix } from '../../core/artifacts/artifact-keys.js';
@@ -21,7 +21,11 @@ const FIXTURES = join(__dirname, '..', 'fixtures');
 export const LONG_TRAIN = { extras: { steps: 50, step_seconds: 0.15 } };
 
 /** An API-only stack (no worker in this process) on a fresh data directory and task queue, with a fixture's specs applied. */
-export async function startApiOnly(name: string, fixture: 'checkpointing' | 'sleepy' | { specFile: string }, overrides: ConfigOverrides = {}): Promise<{ stack: EmbeddedStack; client: KilnApiClient; config: KilnConfig }> {
+export async function startApiOnly(
+  name: string,
+  fixture: 'checkpointing' | 'sleepy' | { specFile: string },
+  overrides: ConfigOverrides = {},
+): Promise<{ stack: EmbeddedStack; client: KilnApiClient; config: KilnConfig }> {
   const config = loadConfig({
     home: mkdtempSync(join(tmpdir(), `kiln-chaos-${name}-`)),
     temporalAddress: inject('temporalAddress'),

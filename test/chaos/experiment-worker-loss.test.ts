@@ -37,10 +37,14 @@ describe('a worker SIGKILLed in the middle of a tuning experiment', () => {
       max_trial_count: 3,
     });
     let before: ExperimentView | undefined;
-    const midway = await eventually(async () => {
-      before = await client.getExperiment(experiment_id);
-      return before.trials.some((t) => t.status === 'succeeded') && before.trials.some((t) => t.status === 'running');
-    }, 120_000, 200);
+    const midway = await eventually(
+      async () => {
+        before = await client.getExperiment(experiment_id);
+        return before.trials.some((t) => t.status === 'succeeded') && before.trials.some((t) => t.status === 'running');
+      },
+      120_000,
+      200,
+    );
     expect(midway).toBe(true);
     worker!.child.kill('SIGKILL');
     await worker!.exited;

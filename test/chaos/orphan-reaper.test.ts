@@ -38,7 +38,14 @@ describe('a worker starting after another died', () => {
 
   it('fails the in-flight activity attempts of dead workers for retry, by task token', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-activities-'));
-    const record = (ownerPid: number, token: string): InFlightActivityRecord => ({ ownerPid, workflowId: 'wf', activityId: '1', activityType: 'runStage', attempt: 1, taskToken: Buffer.from(token).toString('base64') });
+    const record = (ownerPid: number, token: string): InFlightActivityRecord => ({
+      ownerPid,
+      workflowId: 'wf',
+      activityId: '1',
+      activityType: 'runStage',
+      attempt: 1,
+      taskToken: Buffer.from(token).toString('base64'),
+    });
     writeFileSync(join(dir, 'dead.json'), JSON.stringify(record(deadPid(), 'dead-token')));
     writeFileSync(join(dir, 'live.json'), JSON.stringify(record(process.pid, 'live-token')));
     const failed: { token: string; type: string | null | undefined }[] = [];

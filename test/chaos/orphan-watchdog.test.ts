@@ -28,7 +28,12 @@ describe('a stage whose worker is SIGKILLed', () => {
   it('a silent stage and its grandchild die with it, before any new worker starts; the lost attempt is then retried on the new worker without using up retry_count_limit 0', async () => {
     const pidFile = join(pidDir, 'silent.json');
     // Silent: it writes nothing after its first line, so no broken pipe would ever stop it.
-    const { run_id } = await client.startRun({ project: 'sleepy', cache: false, params: { extras: { sleep_seconds: 120, pid_file: pidFile } }, run_policy: { retry_count_limit: 0 } });
+    const { run_id } = await client.startRun({
+      project: 'sleepy',
+      cache: false,
+      params: { extras: { sleep_seconds: 120, pid_file: pidFile } },
+      run_policy: { retry_count_limit: 0 },
+    });
     expect(await eventually(() => readPids(pidFile) !== undefined, 60_000, 50)).toBe(true);
     const pids = readPids(pidFile)!;
     expect(recordedGroups(config.home).map((g) => g.pgid)).toContain(pids.pgid);
@@ -41,7 +46,16 @@ describe('a stage whose worker is SIGKILLed', () => {
     // The next worker removes the dead group's record and fails the abandoned attempt, which
     // Temporal retries there: a lost worker is the platform's failure, not the stage's.
     worker = await WorkerProcess.start(config);
-    expect(await eventually(() => { const p = readPids(pidFile); return !!p && p.pid !== pids.pid; }, 30_000, 50)).toBe(true);
+    expect(
+      await eventually(
+        () => {
+          const p = readPids(pidFile);
+          return !!p && p.pid !== pids.pid;
+        },
+        30_000,
+        50,
+      ),
+    ).toBe(true);
     await client.cancelRun(run_id);
     const run = await waitForRun(client, run_id, 30_000);
     expect(run.status).toBe('cancelled');

@@ -37,7 +37,12 @@ afterAll(async () => {
 
 describe('the Temporal server restarting in the middle of a run', () => {
   it('the run completes once the server is back on the same database file', async () => {
-    const { run_id } = await client.startRun({ project: 'checkpointing', cache: false, params: LONG_TRAIN, run_policy: { retry_count_limit: 2, auto_resume: true, timeout_seconds: 120 } });
+    const { run_id } = await client.startRun({
+      project: 'checkpointing',
+      cache: false,
+      params: LONG_TRAIN,
+      run_policy: { retry_count_limit: 2, auto_resume: true, timeout_seconds: 120 },
+    });
     await waitForTrainCheckpoint(stack, config.home, run_id, 5);
     await server!.stop();
     server = undefined;

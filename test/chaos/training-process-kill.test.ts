@@ -24,11 +24,25 @@ afterAll(async () => stack?.stop());
 describe('the training process killed from outside', () => {
   it.each([0, 1, 2])('with retry_count_limit %i: retried up to the limit, then the run fails as killed, most likely out of memory', async (limit) => {
     const pidFile = join(pidDir, `limit-${limit}.json`);
-    const { run_id } = await client.startRun({ project: 'sleepy', cache: false, params: { extras: { sleep_seconds: 120, pid_file: pidFile } }, run_policy: { retry_count_limit: limit } });
+    const { run_id } = await client.startRun({
+      project: 'sleepy',
+      cache: false,
+      params: { extras: { sleep_seconds: 120, pid_file: pidFile } },
+      run_policy: { retry_count_limit: limit },
+    });
     const killed = new Set<number>();
     for (let attempt = 1; attempt <= limit + 1; attempt++) {
       // Each attempt rewrites the pid file with its own process.
-      expect(await eventually(() => { const p = readPids(pidFile); return !!p && !killed.has(p.pid); }, 60_000, 50)).toBe(true);
+      expect(
+        await eventually(
+          () => {
+            const p = readPids(pidFile);
+            return !!p && !killed.has(p.pid);
+          },
+          60_000,
+          50,
+        ),
+      ).toBe(true);
       const { pid, pgid } = readPids(pidFile)!;
       killed.add(pid);
       process.kill(pid, 'SIGKILL');

@@ -4,7 +4,16 @@ import type { KilnConfig } from '../../core/config.js';
 import { isProcessGroupAlive } from '../../core/executors/local/process-tree.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { eventually } from '../support/process-check.js';
-import { LONG_TRAIN, newestLocalCheckpoint, recordedGroups, startApiOnly, waitForRun, waitForTrainCheckpoint, withoutResumeMarker, WorkerProcess } from './chaos-support.js';
+import {
+  LONG_TRAIN,
+  newestLocalCheckpoint,
+  recordedGroups,
+  startApiOnly,
+  waitForRun,
+  waitForTrainCheckpoint,
+  withoutResumeMarker,
+  WorkerProcess,
+} from './chaos-support.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;

@@ -59,7 +59,15 @@ for (const dialect of DIALECTS) {
     it('a retried registerModel returns the version it already got and registers nothing more', async () => {
       const acts = await activities();
       await attempt(1, () => acts.prepareRun(input));
-      const registration = { runId: input.runId, modelName: 'breast-cancer', datasetVersion: 'v1', environmentDigest: input.environmentDigest, sourceDigest: 's1', params: input.params, metrics: { accuracy: 0.96 } };
+      const registration = {
+        runId: input.runId,
+        modelName: 'breast-cancer',
+        datasetVersion: 'v1',
+        environmentDigest: input.environmentDigest,
+        sourceDigest: 's1',
+        params: input.params,
+        metrics: { accuracy: 0.96 },
+      };
       const first = await attempt(1, () => acts.registerModel(registration));
       const again = await attempt(2, () => acts.registerModel(registration));
       expect(again).toEqual(first);

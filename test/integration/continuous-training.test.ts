@@ -24,12 +24,16 @@ let config: KilnConfig;
 const MODEL = 'machine-failure';
 // A copy: nothing here may change the example's files.
 const example = mkdtempSync(join(tmpdir(), 'kiln-ct-example-'));
-const run = (features: string, extra: Record<string, unknown> = {}) => runToEnd(client, { project: MODEL, params: { extras: { features } }, ...extra }, 120_000);
+const run = (features: string, extra: Record<string, unknown> = {}) =>
+  runToEnd(client, { project: MODEL, params: { extras: { features } }, ...extra }, 120_000);
 const step = (view: RunView, name: string) => view.steps.find((s) => s.step === name)!;
 const READING = { temperature: 80, vibration: 1.1, pressure: 100, hours_since_service: 1000 };
 
 async function rejection(promise: Promise<unknown>): Promise<KilnApiError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(KilnApiError);
   return error as KilnApiError;
 }
@@ -63,7 +67,10 @@ describe('champion and challenger, with real stages', () => {
     expect(worse.champion?.metrics?.test_rows).toBe(worse.metrics.test_rows);
     expect(worse.champion?.metrics?.accuracy).toBeCloseTo(champion.metrics.accuracy!, 10);
     const [mine, theirs] = [worse.metrics.accuracy!, worse.champion!.metrics!.accuracy!];
-    expect(step(worse, 'promote')).toMatchObject({ status: 'skipped', message: `did not beat champion v1 (${Number(mine.toPrecision(4))} vs ${Number(theirs.toPrecision(4))}, needs +0.005)` });
+    expect(step(worse, 'promote')).toMatchObject({
+      status: 'skipped',
+      message: `did not beat champion v1 (${Number(mine.toPrecision(4))} vs ${Number(theirs.toPrecision(4))}, needs +0.005)`,
+    });
     expect(step(worse, 'serve')).toMatchObject({ status: 'skipped', message: 'champion v1 keeps serving' });
     // v1 was already evaluated on this dataset version (in its own run): the stage cache answers.
     const record = await stack.backends.metadata.runs.getRun(worse.runId);
@@ -108,7 +115,10 @@ describe('champion and challenger, with real stages', () => {
 
   it('kiln model show lists the versions, the aliases and every move', async () => {
     const shown = await client.showModel(MODEL);
-    expect(shown.aliases.map((a) => [a.alias, a.version])).toEqual([['challenger', 3], ['champion', 4]]);
+    expect(shown.aliases.map((a) => [a.alias, a.version])).toEqual([
+      ['challenger', 3],
+      ['champion', 4],
+    ]);
     expect(shown.alias_history.map((e) => [e.alias, e.previousVersion, e.version, e.actor])).toEqual([
       ['champion', null, 1, 'promotion'],
       ['challenger', null, 2, 'promotion'],
@@ -127,7 +137,13 @@ describe('champion and challenger, with real stages', () => {
     expect(rolled).toMatchObject({ version: 1, rolled_back_from: 4 });
     const shown = await client.showModel(MODEL);
     expect(shown.aliases.find((a) => a.alias === 'champion')?.version).toBe(1);
-    expect(shown.alias_history.at(-1)).toMatchObject({ alias: 'champion', previousVersion: 4, version: 1, actor: 'user:admin', reason: 'rollback from v4: pager at 3am' });
+    expect(shown.alias_history.at(-1)).toMatchObject({
+      alias: 'champion',
+      previousVersion: 4,
+      version: 1,
+      actor: 'user:admin',
+      reason: 'rollback from v4: pager at 3am',
+    });
     await client.rollbackModel(MODEL, 4);
   });
 
@@ -166,7 +182,11 @@ describe('manual approval through the API and the CLI', () => {
     const done = await waitForRun(client, runId, 60_000);
     expect(done.promotion).toBe('champion');
     expect(done.decision).toMatchObject({ approve: true, reason: 'reviewed the curves' });
-    expect((await client.showModel(MODEL)).alias_history.at(-1)).toMatchObject({ alias: 'champion', version: done.modelVersion, reason: expect.stringMatching(/^approved by .*: reviewed the curves/) });
+    expect((await client.showModel(MODEL)).alias_history.at(-1)).toMatchObject({
+      alias: 'champion',
+      version: done.modelVersion,
+      reason: expect.stringMatching(/^approved by .*: reviewed the curves/),
+    });
   });
 
   it('a rejection keeps the champion; deciding again, or on a run that is not waiting, is a 409', async () => {

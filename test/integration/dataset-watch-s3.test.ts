@@ -47,9 +47,12 @@ beforeAll(async () => {
   await client.applyEnvironment(readSpecFile(join(PROBE, 'kiln.json')).environment!);
 });
 afterAll(async () => {
-  await stack?.client.schedule.getHandle(datasetWatchScheduleId(unique('s3-watched'))).delete().catch((error: unknown) => {
-    if (!(error instanceof ScheduleNotFoundError)) console.error('deleting the watch schedule:', error);
-  });
+  await stack?.client.schedule
+    .getHandle(datasetWatchScheduleId(unique('s3-watched')))
+    .delete()
+    .catch((error: unknown) => {
+      if (!(error instanceof ScheduleNotFoundError)) console.error('deleting the watch schedule:', error);
+    });
   await stack?.stop();
   await removeAll(raw, bucket, '');
   await raw.removeBucket(bucket);
@@ -62,7 +65,6 @@ async function upload(name: string, body: Buffer): Promise<string> {
 }
 
 const versionOf = (bytes: Buffer) => datasetVersionId(sha256Hex(bytes), 'label', { test_fraction: 0.2, seed: 0, stratify: true });
-
 
 describe('s3:// datasets', () => {
   it('are versioned and trained on, and a new upload of the object starts a run within the watch interval', async () => {
@@ -82,10 +84,13 @@ describe('s3:// datasets', () => {
     const runId = newDataRunId(project, versionOf(grown));
     let startedAt: number | undefined;
     const started = async () =>
-      (startedAt = await stack.client.workflow.getHandle(runId).describe().then(
-        (d) => d.startTime.getTime(),
-        (error: unknown) => (error instanceof WorkflowNotFoundError ? undefined : Promise.reject(error)),
-      )) !== undefined;
+      (startedAt = await stack.client.workflow
+        .getHandle(runId)
+        .describe()
+        .then(
+          (d) => d.startTime.getTime(),
+          (error: unknown) => (error instanceof WorkflowNotFoundError ? undefined : Promise.reject(error)),
+        )) !== undefined;
     expect(await eventually(started, 20_000, 200)).toBe(true);
     expect(startedAt! - uploadedAt).toBeLessThan(10_000 + 2_000);
     expect((await stack.client.workflow.getHandle(runId).describe()).typedSearchAttributes.get(KilnTrigger)).toBe('new_data');
@@ -111,7 +116,10 @@ describe('s3:// datasets', () => {
 describe('registering an s3:// dataset', () => {
   it('answers 400 on dataset.path when the object does not exist, and registers nothing', async () => {
     const dataset = unique('s3-missing');
-    const error = await client.applyDataset({ name: dataset, path: `s3://${bucket}/data/nothing-here.csv`, target_column: 'label' }).then(() => undefined, (e: unknown) => e);
+    const error = await client.applyDataset({ name: dataset, path: `s3://${bucket}/data/nothing-here.csv`, target_column: 'label' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(KilnApiError);
     expect((error as KilnApiError).status).toBe(400);
     expect((error as KilnApiError).fields).toEqual([{ path: 'dataset.path', message: `no such object: s3://${bucket}/data/nothing-here.csv` }]);
@@ -128,7 +136,10 @@ describe('registering an s3:// dataset', () => {
       artifacts: createArtifactStore({ filesystemRoot: mkdtempSync(join(tmpdir(), 'kiln-fs-store-')) }),
       inputRoots: { allowed: config.dataRoots, denied: [config.home] },
     });
-    const error = await service.applyDataset({ name: unique('s3-on-fs'), path, target_column: 'label' }).then(() => undefined, (e: unknown) => e);
+    const error = await service.applyDataset({ name: unique('s3-on-fs'), path, target_column: 'label' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SpecValidationError);
     expect((error as SpecValidationError).problems).toEqual([{ path: 'dataset.path', message: expect.stringContaining('S3 artifact store') }]);
   });

@@ -41,13 +41,15 @@ beforeAll(async () => {
 afterAll(async () => {
   // Schedules live on the shared dev server: stop them firing at a queue nobody polls any more.
   for (const dataset of watched) {
-    await stack?.client.schedule.getHandle(datasetWatchScheduleId(dataset)).delete().catch((error: unknown) => {
-      if (!(error instanceof ScheduleNotFoundError)) console.error(`deleting the watch schedule of ${dataset}:`, error);
-    });
+    await stack?.client.schedule
+      .getHandle(datasetWatchScheduleId(dataset))
+      .delete()
+      .catch((error: unknown) => {
+        if (!(error instanceof ScheduleNotFoundError)) console.error(`deleting the watch schedule of ${dataset}:`, error);
+      });
   }
   await stack?.stop();
 });
-
 
 /** A dataset on a fresh copy of the probe's CSV, and projects on it (name → on_new_data). Returns the CSV. */
 async function register(dataset: string, watch: { every: string } | undefined, projects: Record<string, boolean> = {}): Promise<string> {
@@ -70,14 +72,21 @@ function appendRows(csv: string, tag: number): string {
 
 /** One check, run now the way the schedule runs it. */
 function checkNow(dataset: string): Promise<DatasetCheck> {
-  return stack.client.workflow.execute(WORKFLOW_TYPES.datasetWatch, { taskQueue: config.taskQueue, workflowId: `check-${dataset}-${randomUUID()}`, args: [{ dataset }] });
+  return stack.client.workflow.execute(WORKFLOW_TYPES.datasetWatch, {
+    taskQueue: config.taskQueue,
+    workflowId: `check-${dataset}-${randomUUID()}`,
+    args: [{ dataset }],
+  });
 }
 
 const startTime = (workflowId: string) =>
-  stack.client.workflow.getHandle(workflowId).describe().then(
-    (d) => d.startTime.getTime(),
-    (error: unknown) => (error instanceof WorkflowNotFoundError ? undefined : Promise.reject(error)),
-  );
+  stack.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(
+      (d) => d.startTime.getTime(),
+      (error: unknown) => (error instanceof WorkflowNotFoundError ? undefined : Promise.reject(error)),
+    );
 const pipelineCount = async (project: string) => (await stack.client.workflow.count(`KilnProject = '${project}' AND TaskQueue = '${config.taskQueue}'`)).count;
 const versionIds = async (dataset: string) => (await stack.backends.metadata.datasets.listVersions(dataset)).map((v) => v.id);
 
@@ -171,7 +180,10 @@ describe('the watch schedule follows the dataset spec', () => {
     const dataset = unique('too-often');
     const csv = join(dataDir, `${dataset}.csv`);
     copyFileSync(join(PROBE, 'data', 'tiny.csv'), csv);
-    const error = await client.applyDataset({ name: dataset, path: csv, target_column: 'label', watch: { every: '5s' } }).then(() => undefined, (e: unknown) => e);
+    const error = await client.applyDataset({ name: dataset, path: csv, target_column: 'label', watch: { every: '5s' } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(KilnApiError);
     expect((error as KilnApiError).status).toBe(400);
     expect((error as KilnApiError).fields?.map((f) => f.path)).toEqual(['dataset.watch.every']);

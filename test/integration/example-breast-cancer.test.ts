@@ -72,7 +72,10 @@ describe('examples/breast-cancer', () => {
       const r = spawnSync(join(built.binDir, 'python'), ['-m', 'kiln_sdk.stage'], { cwd: env[E.sourceDir], env, encoding: 'utf8', timeout: 60_000 });
       expect(r.stderr, stage).toBe('');
       expect(r.status, stage).toBe(0);
-      metrics[stage] = r.stdout.split('\n').map(parseMetricLine).flatMap((p) => (p.kind === 'metric' ? [p.metric] : []));
+      metrics[stage] = r.stdout
+        .split('\n')
+        .map(parseMetricLine)
+        .flatMap((p) => (p.kind === 'metric' ? [p.metric] : []));
     }
     const epochs = project.default_params.epochs;
     expect(metrics.train!.filter((m) => m.name === 'train_accuracy').map((m) => m.epoch)).toEqual([...Array(epochs).keys()].map((i) => i + 1));
@@ -103,7 +106,10 @@ describe('examples/breast-cancer', () => {
       const names = header!.split(',').slice(0, -1);
       const asList = (line: string) => line.split(',').slice(0, -1).map(Number);
       const asObject = (line: string) => Object.fromEntries(asList(line).map((v, i) => [names[i], v]));
-      const res = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify({ instances: [asList(malignant!), asObject(benign!)] }) });
+      const res = await fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        body: JSON.stringify({ instances: [asList(malignant!), asObject(benign!)] }),
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ predictions: [0, 1] });
     } finally {

@@ -46,16 +46,23 @@ const ended = (view: ExperimentView) => view.status !== 'running';
 describe('tuning experiments', { timeout: 300_000 }, () => {
   it('never runs more than parallel_trial_count trials at once, and records every trial', async () => {
     const { experiment_id } = await client.createExperiment(
-      experiment({ name: 'parallel', parameters: [{ name: 'extras.quality', type: 'discrete', values: [0.5, 0.6, 0.7, 0.8] }], parallel_trial_count: 2, max_trial_count: 4 }),
+      experiment({
+        name: 'parallel',
+        parameters: [{ name: 'extras.quality', type: 'discrete', values: [0.5, 0.6, 0.7, 0.8] }],
+        parallel_trial_count: 2,
+        max_trial_count: 4,
+      }),
     );
     const view = await until(experiment_id, ended);
     expect(view.status).toBe('succeeded');
     expect(view.trials.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     // Observed from the trials' own run records: start and end times of their pipeline runs.
-    const spans = await Promise.all(view.trials.map(async (t) => {
-      const run = await stack.backends.metadata.runs.getRun(t.runId);
-      return [run!.createdAt, run!.finishedAt!] as const;
-    }));
+    const spans = await Promise.all(
+      view.trials.map(async (t) => {
+        const run = await stack.backends.metadata.runs.getRun(t.runId);
+        return [run!.createdAt, run!.finishedAt!] as const;
+      }),
+    );
     const overlapAt = (time: number) => spans.filter(([start, end]) => start <= time && time < end).length;
     const most = Math.max(...spans.map(([start]) => overlapAt(start)));
     expect(most).toBe(2);
@@ -95,13 +102,20 @@ describe('tuning experiments', { timeout: 300_000 }, () => {
     ]);
     expect(view.trials[3]?.reason).toMatch(/^early stopped: accuracy [\d.]+ at step \d+ is below the median [\d.]+ of 3 completed trials/);
     // The stopped trial's process was killed: its run is cancelled, long before 16 steps.
-    const stopped = (await client.getRun(view.trials[3]!.runId));
+    const stopped = await client.getRun(view.trials[3]!.runId);
     expect(stopped.status).toBe('cancelled');
   });
 
   it('max_failed_trial_count ends the experiment as failed', async () => {
     const { experiment_id } = await client.createExperiment(
-      experiment({ name: 'failing', parameters: [{ name: 'extras.quality', type: 'discrete', values: [0.1, 0.2, 0.3, 0.4] }, { name: 'extras.fail_below', type: 'discrete', values: [0.6] }], max_failed_trial_count: 1 }),
+      experiment({
+        name: 'failing',
+        parameters: [
+          { name: 'extras.quality', type: 'discrete', values: [0.1, 0.2, 0.3, 0.4] },
+          { name: 'extras.fail_below', type: 'discrete', values: [0.6] },
+        ],
+        max_failed_trial_count: 1,
+      }),
     );
     const view = await until(experiment_id, ended);
     expect(view.status).toBe('failed');
@@ -111,7 +125,14 @@ describe('tuning experiments', { timeout: 300_000 }, () => {
   });
 
   it('reaching the objective target ends the experiment early as succeeded', async () => {
-    const { experiment_id } = await client.createExperiment(experiment({ name: 'target', objective: { metric: 'accuracy', goal: 'maximize', target: 0.75 }, parameters: [{ name: 'extras.quality', type: 'discrete', values: [0.5, 0.9, 0.3, 0.2] }], max_trial_count: 4 }));
+    const { experiment_id } = await client.createExperiment(
+      experiment({
+        name: 'target',
+        objective: { metric: 'accuracy', goal: 'maximize', target: 0.75 },
+        parameters: [{ name: 'extras.quality', type: 'discrete', values: [0.5, 0.9, 0.3, 0.2] }],
+        max_trial_count: 4,
+      }),
+    );
     const view = await until(experiment_id, ended);
     expect(view.status).toBe('succeeded');
     expect(view.trials).toHaveLength(2);

@@ -21,7 +21,10 @@ const key = (name: string) => `${name}-${process.pid}-${Date.now()}`;
 const waitForEnd = (runId: string): Promise<RunView> => waitForRun(client, runId, 90_000);
 
 async function rejection(promise: Promise<unknown>): Promise<KilnApiError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(KilnApiError);
   return error as KilnApiError;
 }
@@ -88,7 +91,15 @@ describe('starts with an idempotency key', () => {
     // What the namespace's retention leaves of the key's first run: its record and outputs, no workflow.
     const expired = idempotentRunId('sleepy', idempotencyKey);
     const { metadata, artifacts } = stack.backends;
-    await metadata.runs.createRun({ id: expired, project: 'sleepy', modelName: 'sleepy', workflowId: expired, params: Hyperparameters.parse({}), policy: RunPolicy.parse({}), status: 'succeeded' });
+    await metadata.runs.createRun({
+      id: expired,
+      project: 'sleepy',
+      modelName: 'sleepy',
+      workflowId: expired,
+      params: Hyperparameters.parse({}),
+      policy: RunPolicy.parse({}),
+      status: 'succeeded',
+    });
     await artifacts.put(`runs/${expired}/train/outputs/model.json`, '{"old": true}');
 
     const again = await client.startRun(request, { idempotencyKey });
@@ -137,7 +148,8 @@ describe('starts without a key: readable ids', () => {
     const request = { project: 'sleepy-plain' };
     const [a, b] = await Promise.all([client.startRun(request), client.startRun(request)]);
     expect(a!.run_id).not.toBe(b!.run_id);
-    for (const s of [a!, b!]) expect(s).toMatchObject({ status: 'queued', existing: false, run_id: expect.stringMatching(/^sleepy-plain-\d{8}-\d{6}-[0-9a-f]{8}$/) });
+    for (const s of [a!, b!])
+      expect(s).toMatchObject({ status: 'queued', existing: false, run_id: expect.stringMatching(/^sleepy-plain-\d{8}-\d{6}-[0-9a-f]{8}$/) });
     await Promise.all([waitForEnd(a!.run_id), waitForEnd(b!.run_id)]);
   });
 });

@@ -25,7 +25,10 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 async function refusal(request: Promise<unknown>) {
-  const error = await request.then(() => undefined, (e: unknown) => e);
+  const error = await request.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(KilnApiError);
   expect((error as KilnApiError).status).toBe(400);
   return (error as KilnApiError).fields.map((f) => f.path);
@@ -40,7 +43,10 @@ describe('the API refuses unsafe inputs with a 400 naming the field, and creates
     ['a relative path climbing out of the API directory', () => '../../../../../../etc/passwd'],
     ['a file in another temporary directory', () => join(tmpdir(), 'not-a-root.csv')],
   ])('dataset.path: %s', async (label, path) => {
-    const name = `refused-${label.replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/^-|-$/g, '')}`;
+    const name = `refused-${label
+      .replace(/[^a-z0-9]+/g, '-')
+      .slice(0, 40)
+      .replace(/^-|-$/g, '')}`;
     expect(await refusal(client.applyDataset({ name, path: path(), target_column: 'label' }))).toEqual(['dataset.path']);
     expect((await client.listDatasets()).map((d) => (d as { name: string }).name)).not.toContain(name);
   });

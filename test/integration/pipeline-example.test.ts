@@ -21,7 +21,10 @@ const runToEnd = (request: Record<string, unknown>): Promise<RunView> => runToEn
 function firstRowFeatures(): number[] {
   const [header, row] = readFileSync(join(example, 'data', 'breast_cancer.csv'), 'utf8').split('\n');
   const target = header!.split(',').indexOf('target');
-  return row!.split(',').filter((_, i) => i !== target).map(Number);
+  return row!
+    .split(',')
+    .filter((_, i) => i !== target)
+    .map(Number);
 }
 
 beforeAll(async () => {
@@ -38,8 +41,15 @@ describe('the breast-cancer example, end to end with real Temporal, Python and p
     expect(first.error).toBeUndefined();
     expect(first.status).toBe('succeeded');
     expect(first.steps.map((s) => [s.step, s.status])).toEqual([
-      ['prepare', 'succeeded'], ['environment', 'succeeded'], ['preprocess', 'succeeded'], ['train', 'succeeded'],
-      ['evaluate', 'succeeded'], ['gate', 'succeeded'], ['register', 'succeeded'], ['promote', 'succeeded'], ['serve', 'succeeded'],
+      ['prepare', 'succeeded'],
+      ['environment', 'succeeded'],
+      ['preprocess', 'succeeded'],
+      ['train', 'succeeded'],
+      ['evaluate', 'succeeded'],
+      ['gate', 'succeeded'],
+      ['register', 'succeeded'],
+      ['promote', 'succeeded'],
+      ['serve', 'succeeded'],
     ]);
     expect(first.metrics.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(first.modelVersion).toBe(1);
@@ -51,8 +61,12 @@ describe('the breast-cancer example, end to end with real Temporal, Python and p
 
     const [version] = await client.listModelVersions('breast-cancer');
     expect(version).toMatchObject({
-      modelName: 'breast-cancer', version: 1, runId: first.runId, datasetVersion: first.datasetVersion,
-      environmentDigest: first.environmentDigest, sourceDigest: first.sourceDigest,
+      modelName: 'breast-cancer',
+      version: 1,
+      runId: first.runId,
+      datasetVersion: first.datasetVersion,
+      environmentDigest: first.environmentDigest,
+      sourceDigest: first.sourceDigest,
     });
     expect((version as { params: { extras: Record<string, unknown> } }).params.extras).toEqual({ C: 1.0, penalty: 'l2' });
   });
@@ -72,7 +86,12 @@ describe('the breast-cancer example, end to end with real Temporal, Python and p
     const logs = await stack.backends.artifacts.list(`runs/${first.runId}`);
     expect(logs.some((key) => key.includes('train') && key.endsWith('.log'))).toBe(true);
     const metrics = await stack.backends.metadata.metrics.forRun(first.runId);
-    expect(metrics.filter((m) => m.stage === 'evaluate').map((m) => m.name).sort()).toEqual(['accuracy', 'f1', 'log_loss', 'roc_auc']);
+    expect(
+      metrics
+        .filter((m) => m.stage === 'evaluate')
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(['accuracy', 'f1', 'log_loss', 'roc_auc']);
   });
 });
 
@@ -88,7 +107,10 @@ describe('bad input is rejected at the API with field-named errors and starts no
 
   it.each(cases)('%s', async (_name, request, path, message) => {
     const before = await stack.client.workflow.count(`KilnProject = 'breast-cancer'`);
-    const error = await client.startRun(request as never).then(() => undefined, (e: unknown) => e);
+    const error = await client.startRun(request as never).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(KilnApiError);
     const field = (error as KilnApiError).fields.find((f) => f.path === path);
     expect(field?.message).toMatch(message);
@@ -114,7 +136,9 @@ describe('bad input is rejected at the API with field-named errors and starts no
     expect(run.error).toMatch(/no Python 3.99 interpreter/);
     expect(run.failureClass).toBe('environment_unavailable');
     // The build record points at the build's log, kept in the artifact store.
-    const environment = ((await client.listEnvironments()) as { name: string; specDigest: string; build: { status: string; error: string } | null }[]).find((e) => e.name === 'py-3-99')!;
+    const environment = ((await client.listEnvironments()) as { name: string; specDigest: string; build: { status: string; error: string } | null }[]).find(
+      (e) => e.name === 'py-3-99',
+    )!;
     expect(environment.build?.status).toBe('failed');
     expect(environment.build?.error).toContain(`(build log: ${stack.backends.artifacts.uri(environmentBuildLogKey(environment.specDigest, 1))})`);
     expect(await stack.backends.artifacts.exists(environmentBuildLogKey(environment.specDigest, 1))).toBe(true);

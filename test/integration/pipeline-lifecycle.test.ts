@@ -41,7 +41,11 @@ describe('run lifecycle on the real dev server with real processes', () => {
 
   it('a stage over timeout_seconds fails the run as a timeout and leaves no process behind', async () => {
     const pidFile = join(pidDir, 'timeout.json');
-    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 120, pid_file: pidFile } }, run_policy: { timeout_seconds: 2 } });
+    const { run_id } = await client.startRun({
+      project: 'sleepy',
+      params: { extras: { sleep_seconds: 120, pid_file: pidFile } },
+      run_policy: { timeout_seconds: 2 },
+    });
     const run = await waitForEnd(run_id);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/train ran longer than timeout_seconds=2 and was stopped with its whole process group/);
@@ -68,7 +72,12 @@ describe('run lifecycle on the real dev server with real processes', () => {
   });
 
   it('bad params that user code rejects are attempted once, whatever retry_count_limit says', async () => {
-    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { optimizer: 'lbfgs' } }, run_policy: { retry_count_limit: 2 }, cache: false });
+    const { run_id } = await client.startRun({
+      project: 'sleepy',
+      params: { extras: { optimizer: 'lbfgs' } },
+      run_policy: { retry_count_limit: 2 },
+      cache: false,
+    });
     const run = await waitForEnd(run_id);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/params.extras.optimizer: expected "sgd" or "adam", got 'lbfgs'/);

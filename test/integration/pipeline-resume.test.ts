@@ -22,7 +22,11 @@ beforeAll(async () => {
   const specs = readSpecFile(join(fixture, 'kiln.json'));
   await applySpecFile(client, specs);
   // The sleepy project with a preprocess stage, so a resume has two stages to reuse.
-  await client.applyProject({ ...specs.project!, name: 'sleepy-resume', entrypoints: { preprocess: 'stages.py:preprocess', train: 'stages.py:train', evaluate: 'stages.py:evaluate' } });
+  await client.applyProject({
+    ...specs.project!,
+    name: 'sleepy-resume',
+    entrypoints: { preprocess: 'stages.py:preprocess', train: 'stages.py:train', evaluate: 'stages.py:evaluate' },
+  });
 });
 afterAll(async () => {
   await stack?.stop();

@@ -48,6 +48,15 @@ describe('the full pipeline on the scale-out backends: MariaDB metadata, MinIO a
     expect(keys.some((k) => k.startsWith(`sources/${run.sourceDigest}/`))).toBe(true);
     expect(keys.some((k) => k.startsWith(`datasets/breast-cancer/${run.datasetVersion}/`) && k.endsWith('train.csv'))).toBe(true);
     expect(keys.some((k) => k.startsWith(`runs/${run_id}/train/`) && k.endsWith('.log'))).toBe(true);
-    expect((await client.predict('breast-cancer', [[17.99, 10.38, 122.8, 1001, 0.1184, 0.2776, 0.3001, 0.1471, 0.2419, 0.07871, 1.095, 0.9053, 8.589, 153.4, 0.006399, 0.04904, 0.05373, 0.01587, 0.03003, 0.006193, 25.38, 17.33, 184.6, 2019, 0.1622, 0.6656, 0.7119, 0.2654, 0.4601, 0.1189]])).predictions).toEqual([0]);
+    expect(
+      (
+        await client.predict('breast-cancer', [
+          [
+            17.99, 10.38, 122.8, 1001, 0.1184, 0.2776, 0.3001, 0.1471, 0.2419, 0.07871, 1.095, 0.9053, 8.589, 153.4, 0.006399, 0.04904, 0.05373, 0.01587,
+            0.03003, 0.006193, 25.38, 17.33, 184.6, 2019, 0.1622, 0.6656, 0.7119, 0.2654, 0.4601, 0.1189,
+          ],
+        ])
+      ).predictions,
+    ).toEqual([0]);
   });
 });

@@ -67,7 +67,16 @@ describe('python SDK model server', () => {
     const health = await fetch(url('/health'));
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', model_dir: modelDir });
-    expect(await post(JSON.stringify({ instances: [[1, 0], [9, 11]] }))).toEqual({ status: 200, body: { predictions: [0, 1] } });
+    expect(
+      await post(
+        JSON.stringify({
+          instances: [
+            [1, 0],
+            [9, 11],
+          ],
+        }),
+      ),
+    ).toEqual({ status: 200, body: { predictions: [0, 1] } });
     expect(await post(JSON.stringify({ instances: [{ a: 10, b: 8 }] }))).toEqual({ status: 200, body: { predictions: [1] } });
   });
 

@@ -26,12 +26,22 @@ const unique = (name: string) => `${name}-${process.pid % 100000}`;
 const YEARLY = '0 0 1 1 *';
 
 async function rejection(promise: Promise<unknown>): Promise<KilnApiError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(KilnApiError);
   return error as KilnApiError;
 }
 
-const exists = (name: string) => stack.client.schedule.getHandle(scheduleId(name)).describe().then(() => true, (e: unknown) => (e instanceof ScheduleNotFoundError ? false : Promise.reject(e)));
+const exists = (name: string) =>
+  stack.client.schedule
+    .getHandle(scheduleId(name))
+    .describe()
+    .then(
+      () => true,
+      (e: unknown) => (e instanceof ScheduleNotFoundError ? false : Promise.reject(e)),
+    );
 const runsOf = async (name: string) => {
   const ids: string[] = [];
   for await (const wf of stack.client.workflow.list({ query: `KilnSchedule = '${name}'` })) ids.push(wf.workflowId);
@@ -48,7 +58,14 @@ describe('schedules on Temporal Schedules', () => {
   it('create, update in place, pause with a note, unpause, trigger a run that carries KilnSchedule and KilnTrigger, delete', async () => {
     const name = unique('lifecycle');
     const created = await client.applySchedule({ name, project: 'sleepy', cron: '0 3 * * *', timezone: 'Europe/Berlin', note: 'nightly retrain' });
-    expect(created).toMatchObject({ name, created: true, project: 'sleepy', paused: false, note: 'nightly retrain', cadence: 'cron 0 3 * * * (Europe/Berlin)' });
+    expect(created).toMatchObject({
+      name,
+      created: true,
+      project: 'sleepy',
+      paused: false,
+      note: 'nightly retrain',
+      cadence: 'cron 0 3 * * * (Europe/Berlin)',
+    });
     expect(created.next_fire_times).toHaveLength(5);
     // 03:00 in Berlin is 02:00 UTC in winter, 01:00 in summer.
     expect(created.next_fire_times.every((t) => /T0[12]:00:00/.test(t))).toBe(true);
@@ -148,7 +165,9 @@ describe('schedules on Temporal Schedules', () => {
     const name = unique('applied');
     const spec = { ...readSpecFile(join(fixture, 'kiln.json')), schedules: [{ name, project: 'sleepy', every: '6h' }] };
     expect((await applySpecFile(client, spec)).schedules).toEqual([expect.objectContaining({ name, created: true, cadence: 'every 6h' })]);
-    expect((await applySpecFile(client, { ...spec, schedules: [{ name, project: 'sleepy', every: '12h' }] })).schedules).toEqual([expect.objectContaining({ name, created: false, cadence: 'every 12h' })]);
+    expect((await applySpecFile(client, { ...spec, schedules: [{ name, project: 'sleepy', every: '12h' }] })).schedules).toEqual([
+      expect.objectContaining({ name, created: false, cadence: 'every 12h' }),
+    ]);
     await client.deleteSchedule(name);
   });
 
@@ -176,7 +195,12 @@ describe('bad schedule input: 400/404 with the field path, nothing created or ch
     ['neither cron nor every', {}, 'schedule.cron', /exactly one of "cron" and "every"/],
     ['start_at after end_at', { every: '1h', start_at: '2027-01-02T00:00:00Z', end_at: '2027-01-01T00:00:00Z' }, 'schedule.end_at', /must be after start_at/],
     ['an unknown project', { every: '1h', project: 'nope' }, 'schedule.project', /not registered/],
-    ['a param the project does not declare', { every: '1h', params: { extras: { gamma: 1 } } }, 'schedule.params.extras.gamma', /not declared by project "sleepy"/],
+    [
+      'a param the project does not declare',
+      { every: '1h', params: { extras: { gamma: 1 } } },
+      'schedule.params.extras.gamma',
+      /not declared by project "sleepy"/,
+    ],
     ['a param of the wrong type', { every: '1h', params: { learning_rate: 'fast' } }, 'schedule.params.learning_rate', /expected number/],
   ];
   it.each(cases)('%s', async (_what, fields, path, message) => {
@@ -202,7 +226,13 @@ describe('bad schedule input: 400/404 with the field path, nothing created or ch
   });
 
   it('an unknown schedule is a 404 for every action', async () => {
-    const calls = [() => client.getSchedule('nope'), () => client.pauseSchedule('nope'), () => client.triggerSchedule('nope'), () => client.deleteSchedule('nope'), () => client.backfillSchedule('nope', { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' })];
+    const calls = [
+      () => client.getSchedule('nope'),
+      () => client.pauseSchedule('nope'),
+      () => client.triggerSchedule('nope'),
+      () => client.deleteSchedule('nope'),
+      () => client.backfillSchedule('nope', { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' }),
+    ];
     for (const call of calls) expect((await rejection(call())).status).toBe(404);
   });
 

@@ -10,16 +10,22 @@ let stack: EmbeddedStack;
 let client: KilnApiClient;
 const fixture = join(__dirname, '..', 'fixtures', 'sleepy');
 
-const runToEnd = (request: Record<string, unknown>): Promise<RunView> => runToEndOf(client, { project: 'sleepy-cache', ...request } as Parameters<KilnApiClient['startRun']>[0], 90_000);
+const runToEnd = (request: Record<string, unknown>): Promise<RunView> =>
+  runToEndOf(client, { project: 'sleepy-cache', ...request } as Parameters<KilnApiClient['startRun']>[0], 90_000);
 
-const statuses = (run: RunView) => Object.fromEntries(run.steps.filter((s) => ['preprocess', 'train', 'evaluate'].includes(s.step)).map((s) => [s.step, s.status]));
+const statuses = (run: RunView) =>
+  Object.fromEntries(run.steps.filter((s) => ['preprocess', 'train', 'evaluate'].includes(s.step)).map((s) => [s.step, s.status]));
 const SLOW = { extras: { sleep_seconds: 1.5 } };
 
 beforeAll(async () => {
   ({ stack, client } = await startTestStack('stage-cache'));
   const specs = readSpecFile(join(fixture, 'kiln.json'));
   await applySpecFile(client, specs);
-  await client.applyProject({ ...specs.project!, name: 'sleepy-cache', entrypoints: { preprocess: 'stages.py:preprocess', train: 'stages.py:train', evaluate: 'stages.py:evaluate' } });
+  await client.applyProject({
+    ...specs.project!,
+    name: 'sleepy-cache',
+    entrypoints: { preprocess: 'stages.py:preprocess', train: 'stages.py:train', evaluate: 'stages.py:evaluate' },
+  });
 });
 afterAll(async () => stack?.stop());
 

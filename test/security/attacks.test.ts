@@ -70,16 +70,70 @@ const body = (value: unknown) => JSON.stringify(value);
 describe('the attacks found against a running kiln up are refused, and nothing is created', () => {
   it.each<[string, () => Promise<Answer>, number, string | undefined]>([
     ['no token at all (a web page or a stranger)', () => send('POST', '/v1/runs', { body: body({ project: 'sleepy' }) }), 401, undefined],
-    ['a trainer installing any package through an environment', () => send('POST', '/v1/environments', { token: trainerToken, body: body({ name: 'evil', python_version: '3.11', dependencies: ['evil-package'] }) }), 403, undefined],
-    ['a dependency that is a pip option (even for an admin)', () => send('POST', '/v1/environments', { token: stack.adminToken, body: body({ name: 'evil', python_version: '3.11', dependencies: ['--index-url=https://evil.example/simple', 'requests'] }) }), 400, 'environment.dependencies[0]'],
-    ['base_image "alpine\\nRUN id"', () => send('POST', '/v1/environments', { token: stack.adminToken, body: body({ name: 'evil', python_version: '3.11', base_image: 'alpine\nRUN id' }) }), 400, 'environment.base_image'],
-    ['a dataset at /etc/passwd', () => send('POST', '/v1/datasets', { token: stack.adminToken, body: body({ name: 'passwd', path: '/etc/passwd', target_column: 'root' }) }), 400, 'dataset.path'],
-    ['a project whose source_dir is /', () => send('POST', '/v1/projects', { token: stack.adminToken, body: body({ ...fixture.project, name: 'rooted', source_dir: '/' }) }), 400, 'project.source_dir'],
-    ['a project whose source_dir is another server directory', () => send('POST', '/v1/projects', { token: stack.adminToken, body: body({ ...fixture.project, name: 'etc', source_dir: '/etc' }) }), 400, 'project.source_dir'],
-    ["replacing another team's project", () => send('POST', '/v1/projects', { token: trainerToken, body: body({ ...fixture.project, description: 'mine now' }) }), 403, undefined],
-    ['a text/plain body (a cross-site form post)', () => send('POST', '/v1/runs', { token: stack.adminToken, headers: { 'content-type': 'text/plain' }, body: body({ project: 'sleepy' }) }), 415, 'headers.content-type'],
-    ['a foreign Origin (CSRF)', () => send('POST', '/v1/runs', { token: stack.adminToken, headers: { origin: 'http://evil.example' }, body: body({ project: 'sleepy' }) }), 403, 'headers.origin'],
-    ['a foreign Host (DNS rebinding)', () => send('POST', '/v1/runs', { token: stack.adminToken, headers: { host: 'evil.example:8580' }, body: body({ project: 'sleepy' }) }), 421, 'headers.host'],
+    [
+      'a trainer installing any package through an environment',
+      () => send('POST', '/v1/environments', { token: trainerToken, body: body({ name: 'evil', python_version: '3.11', dependencies: ['evil-package'] }) }),
+      403,
+      undefined,
+    ],
+    [
+      'a dependency that is a pip option (even for an admin)',
+      () =>
+        send('POST', '/v1/environments', {
+          token: stack.adminToken,
+          body: body({ name: 'evil', python_version: '3.11', dependencies: ['--index-url=https://evil.example/simple', 'requests'] }),
+        }),
+      400,
+      'environment.dependencies[0]',
+    ],
+    [
+      'base_image "alpine\\nRUN id"',
+      () => send('POST', '/v1/environments', { token: stack.adminToken, body: body({ name: 'evil', python_version: '3.11', base_image: 'alpine\nRUN id' }) }),
+      400,
+      'environment.base_image',
+    ],
+    [
+      'a dataset at /etc/passwd',
+      () => send('POST', '/v1/datasets', { token: stack.adminToken, body: body({ name: 'passwd', path: '/etc/passwd', target_column: 'root' }) }),
+      400,
+      'dataset.path',
+    ],
+    [
+      'a project whose source_dir is /',
+      () => send('POST', '/v1/projects', { token: stack.adminToken, body: body({ ...fixture.project, name: 'rooted', source_dir: '/' }) }),
+      400,
+      'project.source_dir',
+    ],
+    [
+      'a project whose source_dir is another server directory',
+      () => send('POST', '/v1/projects', { token: stack.adminToken, body: body({ ...fixture.project, name: 'etc', source_dir: '/etc' }) }),
+      400,
+      'project.source_dir',
+    ],
+    [
+      "replacing another team's project",
+      () => send('POST', '/v1/projects', { token: trainerToken, body: body({ ...fixture.project, description: 'mine now' }) }),
+      403,
+      undefined,
+    ],
+    [
+      'a text/plain body (a cross-site form post)',
+      () => send('POST', '/v1/runs', { token: stack.adminToken, headers: { 'content-type': 'text/plain' }, body: body({ project: 'sleepy' }) }),
+      415,
+      'headers.content-type',
+    ],
+    [
+      'a foreign Origin (CSRF)',
+      () => send('POST', '/v1/runs', { token: stack.adminToken, headers: { origin: 'http://evil.example' }, body: body({ project: 'sleepy' }) }),
+      403,
+      'headers.origin',
+    ],
+    [
+      'a foreign Host (DNS rebinding)',
+      () => send('POST', '/v1/runs', { token: stack.adminToken, headers: { host: 'evil.example:8580' }, body: body({ project: 'sleepy' }) }),
+      421,
+      'headers.host',
+    ],
     ['?limit=abc', () => send('GET', '/v1/runs?limit=abc', { token: stack.adminToken }), 400, 'limit'],
     ['JSON nested 10,000 deep', () => send('POST', '/v1/runs', { token: stack.adminToken, body: `${'['.repeat(10_000)}${']'.repeat(10_000)}` }), 400, 'body'],
   ])('%s', async (_label, attack, status, field) => {

@@ -39,12 +39,18 @@ afterAll(async () => {
   await new Promise((resolve) => jwksServer?.close(resolve));
 });
 
-async function get(path: string, authorization?: string): Promise<{ status: number; body: { error?: { type: string; message: string } } & Record<string, unknown> }> {
+async function get(
+  path: string,
+  authorization?: string,
+): Promise<{ status: number; body: { error?: { type: string; message: string } } & Record<string, unknown> }> {
   const response = await fetch(`${api.url}${path}`, { headers: authorization === undefined ? {} : { authorization } });
   return { status: response.status, body: (await response.json()) as never };
 }
 
-async function jwt(claims: Record<string, unknown>, options: { key?: SigningKey; issuer?: string; audience?: string; expiresIn?: string } = {}): Promise<string> {
+async function jwt(
+  claims: Record<string, unknown>,
+  options: { key?: SigningKey; issuer?: string; audience?: string; expiresIn?: string } = {},
+): Promise<string> {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setIssuer(options.issuer ?? ISSUER)
@@ -76,7 +82,11 @@ describe('API tokens', () => {
 
   it('a token is shown once, stored only as a hash, and records when it was last used', async () => {
     const admin = `Bearer ${security.adminToken}`;
-    const created = await fetch(`${api.url}/v1/tokens`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'laptop', expires_in: '1h' }) });
+    const created = await fetch(`${api.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'laptop', expires_in: '1h' }),
+    });
     const token = (await created.json()) as { id: string; token: string; expires_at: string };
     expect(created.status).toBe(201);
     expect(Date.parse(token.expires_at) - now).toBeGreaterThan(3_500_000);
@@ -93,7 +103,11 @@ describe('API tokens', () => {
   it('401 once a token expired, and once it is revoked', async () => {
     const admin = `Bearer ${security.adminToken}`;
     const mint = async (name: string) => {
-      const response = await fetch(`${api.url}/v1/tokens`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: JSON.stringify({ name, expires_in: '1m' }) });
+      const response = await fetch(`${api.url}/v1/tokens`, {
+        method: 'POST',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ name, expires_in: '1m' }),
+      });
       return (await response.json()) as { id: string; token: string };
     };
     const expiring = await mint('short');
@@ -111,7 +125,8 @@ describe('API tokens', () => {
 
   it('a disabled user’s tokens stop working', async () => {
     const admin = `Bearer ${security.adminToken}`;
-    const post = (path: string, body: unknown) => fetch(`${api.url}${path}`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${api.url}${path}`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post('/v1/users', { name: 'mallory' })).status).toBe(201);
     const { token } = (await (await post('/v1/tokens', { name: 'm', owner: 'user:mallory' })).json()) as { token: string };
     expect((await get('/v1/whoami', `Bearer ${token}`)).status).toBe(200);

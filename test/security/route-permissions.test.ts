@@ -60,7 +60,10 @@ function requestFor(route: Route): { method: string; path: string; body?: string
 
 async function call(route: Route, token: string | undefined): Promise<number> {
   const { method, path, body } = requestFor(route);
-  const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const headers: Record<string, string> = {
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+  };
   const response = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   await response.arrayBuffer();
   return response.status;
@@ -79,7 +82,8 @@ describe('every route declares its permission', () => {
 
 describe('the route table, each route with and without its permission', () => {
   it('with no token, every route but liveness is a 401', async () => {
-    for (const route of routes.filter((r) => r.access !== 'public')) expect([`${route.method} ${route.path}`, await call(route, undefined)]).toEqual([`${route.method} ${route.path}`, 401]);
+    for (const route of routes.filter((r) => r.access !== 'public'))
+      expect([`${route.method} ${route.path}`, await call(route, undefined)]).toEqual([`${route.method} ${route.path}`, 401]);
   });
 
   it('a caller holding every other permission is refused (403) and the service is never reached', async () => {
@@ -87,7 +91,8 @@ describe('the route table, each route with and without its permission', () => {
     for (const route of gated()) {
       reached.length = 0;
       const status = await call(route, allBut.get(route.access.permission));
-      if (status !== 403 || reached.length) leaks.push(`${route.method} ${route.path} without ${route.access.permission}: ${status}, reached ${reached.join(',') || 'nothing'}`);
+      if (status !== 403 || reached.length)
+        leaks.push(`${route.method} ${route.path} without ${route.access.permission}: ${status}, reached ${reached.join(',') || 'nothing'}`);
     }
     expect(leaks).toEqual([]);
   });

@@ -86,7 +86,12 @@ function validBodies(fixture: string, tag: string): Record<string, Record<string
   return {
     'POST /v1/environments': { name: 'mal-env', python_version: '3.11' },
     'POST /v1/datasets': { name: 'mal-data', path: join(fixture, 'data', 'tiny.csv'), target_column: 'label' },
-    'POST /v1/projects': { name: 'mal-project', source_dir: join(fixture, 'src'), dataset: 'tiny', entrypoints: { train: 'stages.py:train', evaluate: 'stages.py:evaluate' } },
+    'POST /v1/projects': {
+      name: 'mal-project',
+      source_dir: join(fixture, 'src'),
+      dataset: 'tiny',
+      entrypoints: { train: 'stages.py:train', evaluate: 'stages.py:evaluate' },
+    },
     'POST /v1/runs': { project: 'sleepy' },
     'POST /v1/models/{name}/aliases': { alias: 'staging', version: 1 },
     'POST /v1/models/{name}/approve': { run_id: 'no-such-run' },
@@ -133,11 +138,20 @@ function probesFor(route: Route, targets: Record<string, string>, bodies: Record
   const schema = route.body ?? route.serviceBody;
   const base = schema ? bodies[key] : undefined;
   if (schema && !base) throw new Error(`${key}: takes a body but has no valid base body; add one to validBodies()`);
-  if (schema && base && !schema.safeParse(base).success) throw new Error(`${key}: the base body is not valid, so its probes would not each break one thing: ${JSON.stringify(base)}`);
+  if (schema && base && !schema.safeParse(base).success)
+    throw new Error(`${key}: the base body is not valid, so its probes would not each break one thing: ${JSON.stringify(base)}`);
   const baseText = base ? JSON.stringify(base) : undefined;
   const probes: Probe[] = [];
   const add = (label: string, probe: Partial<Probe> & { allowed: readonly number[] }) =>
-    probes.push({ route: key, label, method: route.method, path: fill(), headers: baseText ? { ...JSON_TYPE } : {}, ...(baseText ? { body: baseText } : {}), ...probe });
+    probes.push({
+      route: key,
+      label,
+      method: route.method,
+      path: fill(),
+      headers: baseText ? { ...JSON_TYPE } : {},
+      ...(baseText ? { body: baseText } : {}),
+      ...probe,
+    });
 
   add('an unknown query parameter', { path: `${fill()}?unexpected=1`, allowed: BAD_REQUEST, field: 'unexpected' });
   if (route.method === 'GET' && !route.path.includes('{')) {
@@ -152,7 +166,8 @@ function probesFor(route: Route, targets: Record<string, string>, bodies: Record
   }
 
   if (schema && base) {
-    for (const text of ['[]', '[{"name":"x"}]', '"text"', '42', 'null', 'true']) add(`a body that is not an object: ${text}`, { headers: { ...JSON_TYPE }, body: text, allowed: BAD_REQUEST });
+    for (const text of ['[]', '[{"name":"x"}]', '"text"', '42', 'null', 'true'])
+      add(`a body that is not an object: ${text}`, { headers: { ...JSON_TYPE }, body: text, allowed: BAD_REQUEST });
     for (const text of ['{"name":', "{'name':'x'}", '{"a":1}}', 'NaN', `${'['.repeat(70)}${']'.repeat(70)}`]) {
       add(`invalid JSON: ${text.slice(0, 20)}`, { headers: { ...JSON_TYPE }, body: text, allowed: BAD_REQUEST, field: 'body' });
     }
@@ -183,7 +198,8 @@ function probesFor(route: Route, targets: Record<string, string>, bodies: Record
   }
 
   if (key === 'POST /v1/runs') {
-    const keyProbe = (label: string, value: string) => add(`Idempotency-Key: ${label}`, { headers: { ...JSON_TYPE, 'idempotency-key': value }, allowed: BAD_REQUEST, field: 'Idempotency-Key' });
+    const keyProbe = (label: string, value: string) =>
+      add(`Idempotency-Key: ${label}`, { headers: { ...JSON_TYPE, 'idempotency-key': value }, allowed: BAD_REQUEST, field: 'Idempotency-Key' });
     keyProbe('201 characters', 'k'.repeat(201));
     keyProbe('a tab inside', 'a\tb');
     keyProbe('empty', '');
@@ -200,7 +216,6 @@ function segmentBefore(path: string, param: string): string {
   const parts = path.split('/');
   return parts[parts.indexOf(`{${param}}`) - 1]!;
 }
-
 
 /**
  * Several malformed requests per route (liveness aside), built from the route table: path parameters

@@ -17,7 +17,10 @@ let carol: KilnApiClient;
 const runs: Record<string, string> = {};
 
 async function refusal(promise: Promise<unknown>): Promise<KilnApiError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(KilnApiError);
   return error as KilnApiError;
 }
@@ -42,7 +45,10 @@ beforeAll(async () => {
     clients.push(new KilnApiClient(stack.apiUrl!, { token }));
   }
   [alice, bob, carol] = clients as [KilnApiClient, KilnApiClient, KilnApiClient];
-  for (const [who, color] of [[alice, 'red'], [bob, 'blue']] as const) {
+  for (const [who, color] of [
+    [alice, 'red'],
+    [bob, 'blue'],
+  ] as const) {
     await who.applyDataset({ ...fixture.dataset!, name: `${color}-data` });
     await who.applyProject({ ...fixture.project!, name: `${color}-proj`, dataset: `${color}-data` });
     const { run_id } = await who.startRun({ project: `${color}-proj` });
@@ -93,6 +99,8 @@ describe('resources belong to their creator’s team, and scoped bindings see an
     const denied = await admin.audit({ principal: 'user:alice', outcome: 'denied' });
     expect(denied.map((e) => `${e.method} ${e.route} ${e.resource}`)).toContain('POST /v1/projects project:blue-proj');
     const ok = await admin.audit({ principal: 'user:bob', outcome: 'ok' });
-    expect(ok.map((e) => `${e.method} ${e.route} ${e.resource}`)).toEqual(expect.arrayContaining(['POST /v1/projects project:blue-proj', 'POST /v1/datasets dataset:blue-data', 'POST /v1/runs project:blue-proj']));
+    expect(ok.map((e) => `${e.method} ${e.route} ${e.resource}`)).toEqual(
+      expect.arrayContaining(['POST /v1/projects project:blue-proj', 'POST /v1/datasets dataset:blue-data', 'POST /v1/runs project:blue-proj']),
+    );
   });
 });

@@ -25,6 +25,10 @@ export async function createPrivateGpuNode(admin: KubeClients, name: string, gpu
   return {
     nodeSelector: { 'kiln.dev/pool': name },
     tolerations: [{ key: 'kiln.dev/pool', operator: 'Equal' as const, value: name, effect: 'NoSchedule' as const }],
-    remove: () => admin.core.deleteNode({ name }).then(() => undefined, () => undefined),
+    remove: () =>
+      admin.core.deleteNode({ name }).then(
+        () => undefined,
+        () => undefined,
+      ),
   };
 }

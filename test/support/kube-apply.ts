@@ -85,11 +85,19 @@ export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[]):
  * Applies deploy/kubernetes moved into `namespace` (created here), all of it or the objects
  * `keep` holds for (the Namespace always); returns the objects as sent.
  */
-export async function applyDeployManifests(kc: KubeConfig, namespace: string, keep: (o: KubernetesObject) => boolean = () => true): Promise<KubernetesObject[]> {
+export async function applyDeployManifests(
+  kc: KubeConfig,
+  namespace: string,
+  keep: (o: KubernetesObject) => boolean = () => true,
+): Promise<KubernetesObject[]> {
   const manifests = readDeployManifests();
   const ns = manifests.find((o) => o.kind === 'Namespace')!;
   const [created] = await applyObjects(kc, [{ ...ns, metadata: { ...ns.metadata, name: namespace } }]);
-  const objects = intoNamespace(manifests.filter((o) => o === ns || keep(o)), namespace, ownerOf(created!));
+  const objects = intoNamespace(
+    manifests.filter((o) => o === ns || keep(o)),
+    namespace,
+    ownerOf(created!),
+  );
   await applyObjects(kc, objects);
   return objects;
 }
@@ -110,19 +118,38 @@ export async function bindKilnWorkerRole(adminKubeconfigPath: string, namespace:
   const clusterName = `kiln-node-reader-${namespace}`;
   const objects: (V1Role | V1RoleBinding | V1ClusterRoleBinding)[] = [
     { apiVersion: `${rbac}/v1`, kind: 'Role', metadata: { name: 'kiln-worker', namespace }, rules: role },
-    { apiVersion: `${rbac}/v1`, kind: 'RoleBinding', metadata: { name: 'kiln-worker-user', namespace }, roleRef: { apiGroup: rbac, kind: 'Role', name: 'kiln-worker' }, subjects: user },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'kiln-worker-user', namespace },
+      roleRef: { apiGroup: rbac, kind: 'Role', name: 'kiln-worker' },
+      subjects: user,
+    },
     { apiVersion: `${rbac}/v1`, kind: 'ClusterRole', metadata: { name: clusterName, ownerReferences: [owner] }, rules: nodeReader },
-    { apiVersion: `${rbac}/v1`, kind: 'ClusterRoleBinding', metadata: { name: clusterName, ownerReferences: [owner] }, roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: clusterName }, subjects: user },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: clusterName, ownerReferences: [owner] },
+      roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: clusterName },
+      subjects: user,
+    },
   ];
   await applyObjects(kc, objects);
   // RBAC is enforced from the authorizer's informer cache, a moment behind the writes.
   const authz = kc.makeApiClient(AuthorizationV1Api);
-  const firstOf = (rules: V1PolicyRule[], ns?: string): V1ResourceAttributes => ({ namespace: ns, group: rules[0]!.apiGroups![0], resource: rules[0]!.resources![0], verb: rules[0]!.verbs[0] });
+  const firstOf = (rules: V1PolicyRule[], ns?: string): V1ResourceAttributes => ({
+    namespace: ns,
+    group: rules[0]!.apiGroups![0],
+    resource: rules[0]!.resources![0],
+    verb: rules[0]!.verbs[0],
+  });
   const probes = [firstOf(role, namespace), firstOf(nodeReader)];
   const deadline = Date.now() + 15_000;
   for (;;) {
     const answers = await Promise.all(
-      probes.map((resourceAttributes) => authz.createSubjectAccessReview({ body: { spec: { user: KILN_WORKER_USER, groups: ['system:authenticated'], resourceAttributes } } })),
+      probes.map((resourceAttributes) =>
+        authz.createSubjectAccessReview({ body: { spec: { user: KILN_WORKER_USER, groups: ['system:authenticated'], resourceAttributes } } }),
+      ),
     );
     if (answers.every((a) => a.status?.allowed)) return;
     if (Date.now() > deadline) throw new Error(`kiln-worker's bindings in ${namespace} did not take effect within 15 s`);

@@ -35,7 +35,12 @@ export function startPodStandIn(clients: KubeClients, artifacts: ArtifactStore, 
       version: 'v1alpha1',
       namespace: clients.namespace,
       plural: 'logs',
-      body: { apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Logs', metadata: { name }, spec: { logs: [{ containers: [STAGE_CONTAINER], logsFile: logFile, follow: true }] } },
+      body: {
+        apiVersion: 'kwok.x-k8s.io/v1alpha1',
+        kind: 'Logs',
+        metadata: { name },
+        spec: { logs: [{ containers: [STAGE_CONTAINER], logsFile: logFile, follow: true }] },
+      },
     });
     const init = pod.spec!.initContainers!.find((c) => c.name === 'fetch-inputs')!;
     const plan = parseStageIoPlan(init.env!.find((e) => e.name === STAGE_IO_ENV)!.value);
@@ -46,7 +51,8 @@ export function startPodStandIn(clients: KubeClients, artifacts: ArtifactStore, 
     const code = await new Promise<number>((resolve) => {
       const child = spawn(options.python, main.command!.slice(1), { env, cwd: main.workingDir!.replaceAll(POD_WORKSPACE, root) });
       const toLog = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) appendFileSync(logFile, `${new Date().toISOString().replace('Z', '000000Z')} ${stream} F ${line}\n`);
+        for (const line of chunk.toString().split('\n').filter(Boolean))
+          appendFileSync(logFile, `${new Date().toISOString().replace('Z', '000000Z')} ${stream} F ${line}\n`);
       };
       child.stdout.on('data', toLog('stdout'));
       child.stderr.on('data', toLog('stderr'));
@@ -74,7 +80,8 @@ export function startPodStandIn(clients: KubeClients, artifacts: ArtifactStore, 
         if (!name || !running || seen.has(name)) return;
         seen.add(name);
         // An image build: Kaniko's work (pull, install, push) is what no container runtime here can do; it succeeds.
-        const work = pod.metadata?.labels?.['app.kubernetes.io/component'] === 'image-build' ? finishPod(name, { 'kiln.dev/simulate': 'succeed' }) : handle(pod);
+        const work =
+          pod.metadata?.labels?.['app.kubernetes.io/component'] === 'image-build' ? finishPod(name, { 'kiln.dev/simulate': 'succeed' }) : handle(pod);
         work.catch((error: unknown) => console.error(`pod stand-in: ${name}:`, error));
       },
       () => void watch(),

@@ -9,8 +9,11 @@ import { INSTALL_DIR } from '../../core/config.js';
 export function runCli(args: string[], apiUrl: string, home: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const { KILN_TOKEN: _unset, ...env } = process.env;
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', join(INSTALL_DIR, 'api', 'cli', 'main.ts'), ...args], { env: { ...env, KILN_API_URL: apiUrl, KILN_HOME: home } }, (_error, stdout, stderr) =>
-      resolve({ status: child.exitCode, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', join(INSTALL_DIR, 'api', 'cli', 'main.ts'), ...args],
+      { env: { ...env, KILN_API_URL: apiUrl, KILN_HOME: home } },
+      (_error, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
     );
   });
 }

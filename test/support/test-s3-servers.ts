@@ -38,7 +38,9 @@ export async function provideTestS3Servers(project: TestProject): Promise<() => 
   const script = (name: string, ...args: string[]) =>
     run('bash', [join(SCRIPTS, `${name}.sh`), ...args], { env, timeout: 300_000 }).then(({ stdout }) => stdout.trim());
   const stop = async () => {
-    await Promise.all([external.minio || script('minio', 'stop'), external.seaweedfs || script('seaweedfs', 'stop')].map((p) => Promise.resolve(p).catch(() => undefined)));
+    await Promise.all(
+      [external.minio || script('minio', 'stop'), external.seaweedfs || script('seaweedfs', 'stop')].map((p) => Promise.resolve(p).catch(() => undefined)),
+    );
     rmSync(services, { recursive: true, force: true });
   };
   try {

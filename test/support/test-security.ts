@@ -12,10 +12,18 @@ import { openMetadataStore, type MetadataStore } from '../../core/metadata/metad
  * admin token `kiln up` would write, and the store to add users, roles and bindings to.
  * Resources are resolved through `temporal`/`schedules` only for scoped callers; pass them when a test needs that.
  */
-export async function startTestSecurity(deps: { temporal?: Client; schedules?: SchedulesService; oidc?: OidcSettings; now?: () => number } = {}): Promise<{ access: AccessService; metadata: MetadataStore; adminToken: string; close(): Promise<void> }> {
+export async function startTestSecurity(
+  deps: { temporal?: Client; schedules?: SchedulesService; oidc?: OidcSettings; now?: () => number } = {},
+): Promise<{ access: AccessService; metadata: MetadataStore; adminToken: string; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-test-security-'));
   const metadata = await openMetadataStore({ sqlitePath: join(dir, 'kiln.sqlite') });
-  const access = new AccessService({ metadata, temporal: deps.temporal as Client, schedules: deps.schedules as SchedulesService, ...(deps.oidc ? { oidc: deps.oidc } : {}), ...(deps.now ? { now: deps.now } : {}) });
+  const access = new AccessService({
+    metadata,
+    temporal: deps.temporal as Client,
+    schedules: deps.schedules as SchedulesService,
+    ...(deps.oidc ? { oidc: deps.oidc } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   const { token } = await access.bootstrapAdmin(join(dir, 'credentials', 'admin.token'));
   return {
     access,

@@ -12,7 +12,10 @@ const REPO = join(__dirname, '..', '..');
  * A Kiln stack for one test file: the shared real Temporal dev server, a fresh data
  * directory, its own task queue, a real worker and the HTTP API on a free port.
  */
-export async function startTestStack(name: string, overrides: ConfigOverrides = {}): Promise<{ stack: EmbeddedStack; client: KilnApiClient; config: KilnConfig }> {
+export async function startTestStack(
+  name: string,
+  overrides: ConfigOverrides = {},
+): Promise<{ stack: EmbeddedStack; client: KilnApiClient; config: KilnConfig }> {
   const config = loadConfig({
     home: mkdtempSync(join(tmpdir(), `kiln-test-${name}-`)),
     temporalAddress: inject('temporalAddress'),

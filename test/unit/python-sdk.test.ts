@@ -43,9 +43,17 @@ function contractDir(params: unknown = PARAMS) {
   writeFileSync(join(dir, 'params.json'), JSON.stringify(params));
   const out = (stage: string) => join(dir, 'inputs', stage);
   const env = (stage: string, entrypoint: string): Record<string, string> => ({
-    [E.runId]: 'toy-run-1', [E.stage]: stage, [E.attempt]: '1', [E.entrypoint]: entrypoint,
-    [E.paramsFile]: join(dir, 'params.json'), [E.datasetDir]: ds, [E.inputsDir]: join(dir, 'inputs'),
-    [E.outputDir]: out(stage), [E.checkpointDir]: join(dir, 'checkpoints', stage), [E.sourceDir]: TOY, [E.metricsSink]: 'stdout',
+    [E.runId]: 'toy-run-1',
+    [E.stage]: stage,
+    [E.attempt]: '1',
+    [E.entrypoint]: entrypoint,
+    [E.paramsFile]: join(dir, 'params.json'),
+    [E.datasetDir]: ds,
+    [E.inputsDir]: join(dir, 'inputs'),
+    [E.outputDir]: out(stage),
+    [E.checkpointDir]: join(dir, 'checkpoints', stage),
+    [E.sourceDir]: TOY,
+    [E.metricsSink]: 'stdout',
   });
   const stage = (name: string, entrypoint: string, extra: Record<string, string> = {}) =>
     python(['-m', 'kiln_sdk.stage'], { ...env(name, entrypoint), ...extra });
@@ -108,12 +116,20 @@ for case in json.load(sys.stdin):
         print(json.dumps(str(e)))`;
     const r = python(['-c', code], {}, JSON.stringify(cases));
     expect(r.stderr).toBe('');
-    const [ok, ...errors] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [ok, ...errors] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ok).toEqual(Hyperparameters.parse(PARAMS));
     expect(errors[0]).toBe('params.learning_rate: expected number, got "abc"');
     expect(errors[1]).toBe('params.epochs: required');
     expect(errors.slice(2).map((e: string) => e.split(':')[0])).toEqual([
-      'params.lr', 'params.batch_size', 'params.seed', 'params.epochs', 'params.extras.C', 'params',
+      'params.lr',
+      'params.batch_size',
+      'params.seed',
+      'params.epochs',
+      'params.extras.C',
+      'params',
     ]);
   });
 
@@ -125,7 +141,11 @@ for case in json.load(sys.stdin):
       expect(r.code).toBe(0);
       expect(r.stdout.split('\n')[0]).toBe(`kiln: stage ${stage} attempt 1 entrypoint toy_model.py:ToyModel`);
       if (stage === 'train') {
-        expect(metricsOf(r.stdout).map((m) => [m.name, m.step, m.epoch])).toEqual([['loss', 10, 1], ['loss', 20, 2], ['loss', 30, 3]]);
+        expect(metricsOf(r.stdout).map((m) => [m.name, m.step, m.epoch])).toEqual([
+          ['loss', 10, 1],
+          ['loss', 20, 2],
+          ['loss', 30, 3],
+        ]);
       }
       if (stage === 'evaluate') expect(metricsOf(r.stdout)).toEqual([{ name: 'accuracy', value: 1 }]);
     }
@@ -140,7 +160,10 @@ for case in json.load(sys.stdin):
     expect(readFileSync(join(run.out('train'), 'trained.txt'), 'utf8')).toBe('toy-run-1 train 1 C=0.5');
     const evaluated = run.stage('evaluate', 'toy_model.py:evaluate_fn');
     expect(evaluated.code).toBe(0);
-    expect(metricsOf(evaluated.stdout)).toEqual([{ name: 'rows_seen', value: 4 }, { name: 'lr', value: 0.05 }]);
+    expect(metricsOf(evaluated.stdout)).toEqual([
+      { name: 'rows_seen', value: 4 },
+      { name: 'lr', value: 0.05 },
+    ]);
     const script = run.stage('preprocess', 'script.py');
     expect(script.code).toBe(0);
     expect(metricsOf(script.stdout)).toEqual([{ name: 'script_metric', value: 7, step: 0 }]);
@@ -187,7 +210,11 @@ print(json.dumps(out))`;
     const r = python(['-c', code], { [E.checkpointDir]: own, RESUME: resume });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({
-      empty: null, dict: [4, { step: 4, w: [0.5, 4] }], bytes: [12, [0, 114, 97, 119]], no_pointer: 12, resumed: [2, { from: 'resume' }],
+      empty: null,
+      dict: [4, { step: 4, w: [0.5, 4] }],
+      bytes: [12, [0, 114, 97, 119]],
+      no_pointer: 12,
+      resumed: [2, { from: 'resume' }],
     });
     // keep=3 prunes old ones; no temp files are left behind.
     expect(readdirSync(own).sort()).toEqual(['checkpoint-00000003.json', 'checkpoint-00000004.json', 'checkpoint-00000012.bin']);

@@ -41,9 +41,9 @@ function experimentInput(overrides: Partial<ExperimentInput> = {}): ExperimentIn
 describe('experiment workflow', () => {
   it('continues as new between trials without losing any of them', async () => {
     const input = experimentInput({ continueAsNewAfterTrials: 2 });
-    const view = await withWorker(env, activities().activities, (taskQueue) =>
+    const view = (await withWorker(env, activities().activities, (taskQueue) =>
       env.client.workflow.execute('experimentWorkflow', { taskQueue, workflowId: input.experimentId, args: [input] }),
-    ) as ExperimentView;
+    )) as ExperimentView;
     expect(view.status).toBe('succeeded');
     expect(view.trials.map((t) => [t.index, t.assignment['extras.x'], t.status, t.objective])).toEqual([
       [0, 1, 'succeeded', 0.1],
@@ -75,7 +75,9 @@ describe('experiment workflow', () => {
         return stageResult(stage, 1);
       },
     });
-    const view = (await withWorker(env, fakes.activities, (taskQueue) => env.client.workflow.execute('experimentWorkflow', { taskQueue, workflowId: input.experimentId, args: [input] }))) as ExperimentView;
+    const view = (await withWorker(env, fakes.activities, (taskQueue) =>
+      env.client.workflow.execute('experimentWorkflow', { taskQueue, workflowId: input.experimentId, args: [input] }),
+    )) as ExperimentView;
     expect(view.trials).toHaveLength(5);
     expect(most).toBe(2);
   });

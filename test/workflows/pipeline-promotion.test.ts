@@ -13,7 +13,17 @@ import type { RunProgress } from '../../core/pipeline/run-progress.js';
 import { KilnPromotion } from '../../core/temporal/search-attributes.js';
 import { progressQuery, promotionDecisionUpdate } from '../../workflows/pipeline-signals.js';
 import type { pipelineWorkflow } from '../../workflows/pipeline.js';
-import { fakeActivities, installQuietRuntime, MODEL_VERSION, pipelineInput, stageResult, startPipeline, useTemporalEnv, withWorker, type InputOptions } from './workflow-harness.js';
+import {
+  fakeActivities,
+  installQuietRuntime,
+  MODEL_VERSION,
+  pipelineInput,
+  stageResult,
+  startPipeline,
+  useTemporalEnv,
+  withWorker,
+  type InputOptions,
+} from './workflow-harness.js';
 
 installQuietRuntime();
 const env = useTemporalEnv();
@@ -29,7 +39,21 @@ function withChampion(championAccuracy: number | undefined) {
   return fakeActivities({
     async planPromotion(input): Promise<PromotionPlan> {
       if (championAccuracy === undefined) return { kind: 'replace', championVersion: CHAMPION_VERSION };
-      const evaluation: StageInput = { runId: input.runId, stage: 'evaluate', step: 'champion', entrypoint: input.evaluateEntrypoint, upstream: ['train'], sourceDigest: 'old'.padEnd(64, '0'), datasetPrefix: input.datasetPrefix, environmentDigest: 'e'.repeat(64), params: { learning_rate: 0.1, batch_size: 8, epochs: 2, seed: 1, extras: {} }, timeoutSeconds: input.timeoutSeconds, upstreamRunIds: { train: 'champion-run' }, cache: true, upstreamCacheKeys: { train: 'k'.repeat(64) } };
+      const evaluation: StageInput = {
+        runId: input.runId,
+        stage: 'evaluate',
+        step: 'champion',
+        entrypoint: input.evaluateEntrypoint,
+        upstream: ['train'],
+        sourceDigest: 'old'.padEnd(64, '0'),
+        datasetPrefix: input.datasetPrefix,
+        environmentDigest: 'e'.repeat(64),
+        params: { learning_rate: 0.1, batch_size: 8, epochs: 2, seed: 1, extras: {} },
+        timeoutSeconds: input.timeoutSeconds,
+        upstreamRunIds: { train: 'champion-run' },
+        cache: true,
+        upstreamCacheKeys: { train: 'k'.repeat(64) },
+      };
       return { kind: 'compare', championVersion: CHAMPION_VERSION, evaluation };
     },
     async runStage(input) {
@@ -60,8 +84,24 @@ describe('champion vs challenger in the pipeline workflow', () => {
       return { result: await handle.result(), handle };
     });
     expect(fakes.names().slice(-4)).toEqual(['planPromotion', 'deployModel', 'moveAlias', 'finishRun']);
-    expect(fakes.inputsOf('planPromotion')[0]).toMatchObject({ runId: input.runId, modelName: 'iris', version: MODEL_VERSION, evaluateChampion: false, evaluateEntrypoint: 'pipeline.py:evaluate' });
-    expect(fakes.inputsOf('moveAlias')).toEqual([{ eventId: `${input.runId}/champion`, modelName: 'iris', alias: 'champion', version: MODEL_VERSION, actor: 'promotion', runId: input.runId, reason: 'first champion' }]);
+    expect(fakes.inputsOf('planPromotion')[0]).toMatchObject({
+      runId: input.runId,
+      modelName: 'iris',
+      version: MODEL_VERSION,
+      evaluateChampion: false,
+      evaluateEntrypoint: 'pipeline.py:evaluate',
+    });
+    expect(fakes.inputsOf('moveAlias')).toEqual([
+      {
+        eventId: `${input.runId}/champion`,
+        modelName: 'iris',
+        alias: 'champion',
+        version: MODEL_VERSION,
+        actor: 'promotion',
+        runId: input.runId,
+        reason: 'first champion',
+      },
+    ]);
     expect(result.promotion).toBe('champion');
     expect(stepOf(result, 'promote')).toMatchObject({ status: 'succeeded', message: `v${MODEL_VERSION} is champion: first champion` });
     expect((await handle.describe()).typedSearchAttributes.get(KilnPromotion)).toBe('champion');
@@ -85,7 +125,9 @@ describe('champion vs challenger in the pipeline workflow', () => {
     expect(result.champion).toEqual({ version: CHAMPION_VERSION, metrics: { accuracy: 0.958, f1: 0.9 } });
     expect(stepOf(result, 'promote')).toMatchObject({ status: 'skipped', message: 'did not beat champion v3 (0.95 vs 0.958, needs +0.005)' });
     expect(stepOf(result, 'serve')).toMatchObject({ status: 'skipped', message: 'champion v3 keeps serving' });
-    expect(fakes.inputsOf('moveAlias')).toEqual([expect.objectContaining({ alias: 'challenger', version: MODEL_VERSION, eventId: `${input.runId}/challenger` })]);
+    expect(fakes.inputsOf('moveAlias')).toEqual([
+      expect.objectContaining({ alias: 'challenger', version: MODEL_VERSION, eventId: `${input.runId}/challenger` }),
+    ]);
     await expect(replays(handle)).resolves.toBeUndefined();
   });
 
@@ -118,7 +160,9 @@ describe('champion vs challenger in the pipeline workflow', () => {
   });
 
   it('a champion that cannot be evaluated stays champion, and says why', async () => {
-    const fakes = fakeActivities({ planPromotion: async () => ({ kind: 'unavailable', championVersion: CHAMPION_VERSION, reason: 'its environment eeee is not built on this worker' }) });
+    const fakes = fakeActivities({
+      planPromotion: async () => ({ kind: 'unavailable', championVersion: CHAMPION_VERSION, reason: 'its environment eeee is not built on this worker' }),
+    });
     const result = await withWorker(env, fakes.activities, async (q) => (await startPipeline(env, q, pipelineInput(compareProject()))).result());
     expect(result.promotion).toBe('challenger');
     expect(stepOf(result, 'promote').message).toMatch(/champion v3 kept: it could not be evaluated on this split \(its environment eeee/);
@@ -142,7 +186,11 @@ describe('manual approval', () => {
     expect(decided).toEqual({ runId: input.runId, version: MODEL_VERSION, approve: true });
     expect(result.decision).toMatchObject({ approve: true, by: 'alice', reason: 'looks good' });
     expect(result.promotion).toBe('champion');
-    expect(fakes.inputsOf('moveAlias')[0]).toMatchObject({ alias: 'champion', actor: 'alice', reason: expect.stringMatching(/^approved by alice: looks good; beat champion v3/) });
+    expect(fakes.inputsOf('moveAlias')[0]).toMatchObject({
+      alias: 'champion',
+      actor: 'alice',
+      reason: expect.stringMatching(/^approved by alice: looks good; beat champion v3/),
+    });
     expect(fakes.names()).toContain('deployModel');
     await expect(replays(handle)).resolves.toBeUndefined();
   });
@@ -167,7 +215,9 @@ describe('manual approval', () => {
 
   it('no decision within approval_timeout rejects', async () => {
     const fakes = withChampion(0.9);
-    const result = await withWorker(env, fakes.activities, async (q) => (await startPipeline(env, q, pipelineInput(compareProject(0.005, 'manual', '2s')))).result());
+    const result = await withWorker(env, fakes.activities, async (q) =>
+      (await startPipeline(env, q, pipelineInput(compareProject(0.005, 'manual', '2s')))).result(),
+    );
     expect(result.promotion).toBe('rejected');
     expect(stepOf(result, 'promote').message).toBe('rejected: no decision within 2s');
     expect(fakes.names()).not.toContain('deployModel');
@@ -179,7 +229,10 @@ describe('manual approval', () => {
     const refused = await withWorker(env, fakes.activities, async (q) => {
       const handle = await startPipeline(env, q, input);
       // Before the promote step: not waiting yet.
-      const early = await handle.executeUpdate(promotionDecisionUpdate, { args: [{ approve: true, by: 'eve' }] }).then(() => undefined, (e: unknown) => e);
+      const early = await handle.executeUpdate(promotionDecisionUpdate, { args: [{ approve: true, by: 'eve' }] }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       await waitForApproval(handle);
       await handle.executeUpdate(promotionDecisionUpdate, { args: [{ approve: false, by: 'bob' }] });
       await handle.result();
@@ -195,9 +248,24 @@ describe('scheduled starts', () => {
     const fakes = fakeActivities();
     const base = pipelineInput();
     const workflowId = `sched-nightly-${new Date().toISOString().slice(0, 19)}Z`;
-    const spec = { name: 'nightly', project: 'iris', every: '1h', timezone: 'UTC', params: { epochs: 3 }, run_policy: {}, overlap: 'skip', catchup_window: '5m', pause_on_failure: false } as const;
+    const spec = {
+      name: 'nightly',
+      project: 'iris',
+      every: '1h',
+      timezone: 'UTC',
+      params: { epochs: 3 },
+      run_policy: {},
+      overlap: 'skip',
+      catchup_window: '5m',
+      pause_on_failure: false,
+    } as const;
     const { result, handle } = await withWorker(env, fakes.activities, async (q) => {
-      const handle = await env.client.workflow.start('pipelineWorkflow', { taskQueue: q, workflowId, args: [{ scheduled: { schedule: 'nightly', spec } }], workflowExecutionTimeout: '2 minutes' });
+      const handle = await env.client.workflow.start('pipelineWorkflow', {
+        taskQueue: q,
+        workflowId,
+        args: [{ scheduled: { schedule: 'nightly', spec } }],
+        workflowExecutionTimeout: '2 minutes',
+      });
       return { result: (await handle.result()) as RunProgress, handle };
     });
     expect(fakes.inputsOf('resolveRun')).toEqual([{ project: 'iris', params: { epochs: 3 }, run_policy: {}, cache: true }]);
@@ -214,8 +282,15 @@ describe('scheduled starts', () => {
       },
     });
     const error = await withWorker(env, fakes.activities, async (q) => {
-      const handle = await env.client.workflow.start('pipelineWorkflow', { taskQueue: q, workflowId: `sched-gone-${Date.now()}`, args: [{ scheduled: { schedule: 'gone', spec: { name: 'gone', project: 'gone', every: '1h' } } }] });
-      return handle.result().then(() => undefined, (e: unknown) => e as Error);
+      const handle = await env.client.workflow.start('pipelineWorkflow', {
+        taskQueue: q,
+        workflowId: `sched-gone-${Date.now()}`,
+        args: [{ scheduled: { schedule: 'gone', spec: { name: 'gone', project: 'gone', every: '1h' } } }],
+      });
+      return handle.result().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     });
     expect((error?.cause as Error | undefined)?.message).toMatch(/^schedule gone: cannot start a run of gone: project: project "gone" is not registered/);
     expect(fakes.inputsOf('resolveRun')).toHaveLength(1);

@@ -35,13 +35,20 @@ describe('pipelineWorkflow resuming a failed run', () => {
         fromRunId: original,
         sourceDigest: SOURCE_DIGEST,
         datasetVersion: DATASET_VERSION,
-        stages: { preprocess: { runId: original, metrics: STAGE_METRICS.preprocess }, train: { runId: 'iris-older', metrics: STAGE_METRICS.train, cacheKey: 'k'.repeat(64) } },
+        stages: {
+          preprocess: { runId: original, metrics: STAGE_METRICS.preprocess },
+          train: { runId: 'iris-older', metrics: STAGE_METRICS.train, cacheKey: 'k'.repeat(64) },
+        },
       },
     };
     const result = await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, input)).result());
 
     expect(fakes.inputsOf('runStage').map((s) => s.stage)).toEqual(['evaluate']);
-    expect(fakes.inputsOf('runStage')[0]).toMatchObject({ runId: input.runId, upstreamRunIds: { preprocess: original, train: 'iris-older' }, upstreamCacheKeys: { preprocess: null, train: 'k'.repeat(64) } });
+    expect(fakes.inputsOf('runStage')[0]).toMatchObject({
+      runId: input.runId,
+      upstreamRunIds: { preprocess: original, train: 'iris-older' },
+      upstreamCacheKeys: { preprocess: null, train: 'k'.repeat(64) },
+    });
     expect(fakes.inputsOf('prepareRun')[0]).toMatchObject({ resumedFrom: original, pinned: { sourceDigest: SOURCE_DIGEST, datasetVersion: DATASET_VERSION } });
     // The model files are the reused train stage's outputs.
     expect(fakes.inputsOf('registerModel')[0]).toMatchObject({ runId: input.runId, trainRunId: 'iris-older' });
@@ -56,7 +63,11 @@ describe('pipelineWorkflow resuming a failed run', () => {
   it('reuses every completed stage of a rejected run and applies the gate to the reused metrics', async () => {
     const fakes = fakeActivities();
     const original = 'iris-20250101-000000-cafe';
-    const stages = { preprocess: { runId: original, metrics: {} }, train: { runId: original, metrics: {} }, evaluate: { runId: original, metrics: { accuracy: 0.5, f1: 0.5 } } };
+    const stages = {
+      preprocess: { runId: original, metrics: {} },
+      train: { runId: original, metrics: {} },
+      evaluate: { runId: original, metrics: { accuracy: 0.5, f1: 0.5 } },
+    };
     const input = { ...pipelineInput(), resume: { fromRunId: original, stages } };
     const result = await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, input)).result());
 
@@ -80,7 +91,11 @@ describe('pipelineWorkflow with stage caching', () => {
 
     const stages = fakes.inputsOf('runStage');
     expect(stages.map((s) => s.cache)).toEqual([true, true, true]);
-    expect(stages[1]).toMatchObject({ stage: 'train', upstreamRunIds: { preprocess: 'iris-earlier' }, upstreamCacheKeys: { preprocess: 'preprocess-key'.padEnd(64, '0') } });
+    expect(stages[1]).toMatchObject({
+      stage: 'train',
+      upstreamRunIds: { preprocess: 'iris-earlier' },
+      upstreamCacheKeys: { preprocess: 'preprocess-key'.padEnd(64, '0') },
+    });
     expect(stages[2]).toMatchObject({ stage: 'evaluate', upstreamRunIds: { preprocess: 'iris-earlier', train: 'iris-earlier' } });
     expect(stepStatuses(result)).toMatchObject({ preprocess: 'cached', train: 'cached', evaluate: 'succeeded' });
     expect(result.steps.find((s) => s.step === 'train')).toMatchObject({ message: 'cached from iris-earlier', reusedFrom: 'iris-earlier' });

@@ -71,19 +71,46 @@ describe('pipelineWorkflow on the real dev server', () => {
     ]);
     expect(stages.map((s) => s.entrypoint)).toEqual(['pipeline.py:preprocess', 'pipeline.py:train', 'pipeline.py:evaluate']);
     for (const s of stages) {
-      expect(s).toMatchObject({ runId: input.runId, sourceDigest: SOURCE_DIGEST, datasetPrefix: `datasets/iris/${DATASET_VERSION}`, environmentDigest: input.environment.digest, params: input.params, timeoutSeconds: input.policy.timeout_seconds });
+      expect(s).toMatchObject({
+        runId: input.runId,
+        sourceDigest: SOURCE_DIGEST,
+        datasetPrefix: `datasets/iris/${DATASET_VERSION}`,
+        environmentDigest: input.environment.digest,
+        params: input.params,
+        timeoutSeconds: input.policy.timeout_seconds,
+      });
     }
     expect(fakes.inputsOf('prepareRun')[0]).toMatchObject({
-      runId: input.runId, workflowId: input.runId, project: 'iris', modelName: 'iris', environmentDigest: input.environment.digest,
-      sourceDir: input.project.source_dir, dataset: input.dataset, params: input.params, policy: input.policy,
+      runId: input.runId,
+      workflowId: input.runId,
+      project: 'iris',
+      modelName: 'iris',
+      environmentDigest: input.environment.digest,
+      sourceDir: input.project.source_dir,
+      dataset: input.dataset,
+      params: input.params,
+      policy: input.policy,
     });
-    expect(fakes.inputsOf('registerModel')[0]).toMatchObject({ runId: input.runId, modelName: 'iris', datasetVersion: DATASET_VERSION, sourceDigest: SOURCE_DIGEST, metrics: STAGE_METRICS.evaluate });
+    expect(fakes.inputsOf('registerModel')[0]).toMatchObject({
+      runId: input.runId,
+      modelName: 'iris',
+      datasetVersion: DATASET_VERSION,
+      sourceDigest: SOURCE_DIGEST,
+      metrics: STAGE_METRICS.evaluate,
+    });
     expect(fakes.inputsOf('deployModel')[0]).toMatchObject({ modelName: 'iris', version: MODEL_VERSION });
 
     expect(result.status).toBe('succeeded');
     expect(result.steps.map((s) => s.step)).toEqual(['prepare', 'environment', 'preprocess', 'train', 'evaluate', 'gate', 'register', 'promote', 'serve']);
     expect(result.steps.every((s) => s.status === 'succeeded')).toBe(true);
-    expect(result).toMatchObject({ metrics: STAGE_METRICS.evaluate, modelVersion: MODEL_VERSION, endpoint: ENDPOINT, buildWaitMs: 0, sourceDigest: SOURCE_DIGEST, datasetVersion: DATASET_VERSION });
+    expect(result).toMatchObject({
+      metrics: STAGE_METRICS.evaluate,
+      modelVersion: MODEL_VERSION,
+      endpoint: ENDPOINT,
+      buildWaitMs: 0,
+      sourceDigest: SOURCE_DIGEST,
+      datasetVersion: DATASET_VERSION,
+    });
     expect(result.error).toBeUndefined();
     expect(result.steps.find((s) => s.step === 'train')).toMatchObject({ attempt: 1, processMs: 3, durationMs: 5 });
     expect(result.steps.find((s) => s.step === 'gate')?.message).toMatch(/^passed: accuracy 0.95 ≥ 0.9/);
@@ -158,7 +185,16 @@ describe('pipelineWorkflow on the real dev server', () => {
 
   it('gate failure: rejected, nothing registered or served, finishRun records rejected', async () => {
     const fakes = fakeActivities();
-    const input = pipelineInput({ project: { validation_gate: { thresholds: [{ metric: 'accuracy', threshold: 0.99 }, { metric: 'f1', threshold: 0.5 }] } } });
+    const input = pipelineInput({
+      project: {
+        validation_gate: {
+          thresholds: [
+            { metric: 'accuracy', threshold: 0.99 },
+            { metric: 'f1', threshold: 0.5 },
+          ],
+        },
+      },
+    });
     const { result, handle } = await withWorker(env, fakes.activities, async (taskQueue) => {
       const handle = await startPipeline(env, taskQueue, input);
       return { result: await handle.result(), handle };

@@ -57,7 +57,12 @@ async function main(args: string[]): Promise<void> {
   const scenarios = chosen(args);
   installQuietRuntime();
   const dir = mkdtempSync(join(tmpdir(), 'kiln-record-histories-'));
-  const server = await startDevServer({ temporalBinary: await requireTool(loadConfig(), 'temporal'), dbFile: join(dir, 'temporal.sqlite'), port: await freePort(), namespace: 'default' });
+  const server = await startDevServer({
+    temporalBinary: await requireTool(loadConfig(), 'temporal'),
+    dbFile: join(dir, 'temporal.sqlite'),
+    port: await freePort(),
+    namespace: 'default',
+  });
   try {
     const env = await openTemporalEnv(server.address, await bundleKilnWorkflows());
     try {

@@ -51,7 +51,10 @@ const CORPUS: Record<string, string> = {
   'dataset watch check': 'dataset-watch-check',
 };
 
-const recorded = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+const recorded = readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => f.replace(/\.json$/, ''))
+  .sort();
 const load = (name: string): History => historyFromFixtureJSON(readFileSync(join(HISTORIES_DIR, `${name}.json`), 'utf8'));
 const replay = (bundle: WorkflowBundle, history: History, name: string) => Worker.runReplayHistory({ workflowBundle: bundle }, history, name);
 
@@ -85,10 +88,19 @@ describe('replay detects non-determinism', () => {
     // Dropping the guard breaks runs on both sides of it: older runs take the new path, newer ones carry a marker nothing asks for.
     { edit: 'the champion/challenger guard removed', to: 'const promotes = true;', before: 'fails', after: 'fails' },
     // deprecatePatch() keeps newer runs replaying; it is safe only once no run started before the patch is open.
-    { edit: 'the champion/challenger patch deprecated', to: 'deprecatePatch(CHAMPION_CHALLENGER_PATCH);\n  const promotes = true;', before: 'fails', after: 'replays' },
+    {
+      edit: 'the champion/challenger patch deprecated',
+      to: 'deprecatePatch(CHAMPION_CHALLENGER_PATCH);\n  const promotes = true;',
+      before: 'fails',
+      after: 'replays',
+    },
   ])('pipeline with $edit: a run started before the patch $before, one started after it $after', async ({ to, before, after }) => {
     const edited = await bundleWithEdit('pipeline.ts', (source) => source.replace('  patched,\n', '  patched,\n  deprecatePatch,\n').replace(PATCHED, to));
-    const outcome = (name: string) => replay(edited, load(name), name).then(() => 'replays', (error: unknown) => (error instanceof DeterminismViolationError ? 'fails' : error));
+    const outcome = (name: string) =>
+      replay(edited, load(name), name).then(
+        () => 'replays',
+        (error: unknown) => (error instanceof DeterminismViolationError ? 'fails' : error),
+      );
     expect(await outcome('pipeline-happy-path')).toBe(before);
     expect(await outcome('pipeline-champion-first')).toBe(after);
   });

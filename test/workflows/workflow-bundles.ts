@@ -37,7 +37,9 @@ export async function bundleAtCommit(commit: string): Promise<{ codePath: string
   try {
     sha = git('rev-parse', '--verify', '--quiet', `${commit}^{commit}`);
   } catch {
-    throw new Error(`commit ${commit} is not in this clone (${INSTALL_DIR}): the upgrade test builds that release's workflows from git history; clone without --depth, or run git fetch --unshallow`);
+    throw new Error(
+      `commit ${commit} is not in this clone (${INSTALL_DIR}): the upgrade test builds that release's workflows from git history; clone without --depth, or run git fetch --unshallow`,
+    );
   }
   const sdk = (createRequire(import.meta.url)('@temporalio/workflow/package.json') as { version: string }).version;
   const codePath = join(dirname(loadConfig().toolsDir), 'workflow-bundles', `${sha}-temporal-${sdk}.js`);
@@ -45,7 +47,9 @@ export async function bundleAtCommit(commit: string): Promise<{ codePath: string
 
   const root = mkdtempSync(join(tmpdir(), `kiln-bundle-${sha.slice(0, 7)}-`));
   try {
-    execFileSync('sh', ['-c', `git -C "$1" archive "$2" ${BUNDLED_TREES.join(' ')} | tar -x -C "$3"`, 'sh', INSTALL_DIR, sha, root], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('sh', ['-c', `git -C "$1" archive "$2" ${BUNDLED_TREES.join(' ')} | tar -x -C "$3"`, 'sh', INSTALL_DIR, sha, root], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const { code } = await bundleTree(root);
     mkdirSync(dirname(codePath), { recursive: true });
     // Written whole, then renamed: a concurrent test never reads half a bundle.

@@ -84,11 +84,21 @@ export function useTemporalEnv(): TemporalEnv {
     return opened;
   };
   return {
-    get address() { return current().address; },
-    get bundle() { return current().bundle; },
-    get workerConnection() { return current().workerConnection; },
-    get clientConnection() { return current().clientConnection; },
-    get client() { return current().client; },
+    get address() {
+      return current().address;
+    },
+    get bundle() {
+      return current().bundle;
+    },
+    get workerConnection() {
+      return current().workerConnection;
+    },
+    get clientConnection() {
+      return current().clientConnection;
+    },
+    get client() {
+      return current().client;
+    },
     close: () => current().close(),
   };
 }
@@ -148,7 +158,11 @@ export function pipelineInput(options: InputOptions = {}): PipelineInput {
 }
 
 /** Starts the pipeline the way the API does: workflow id = run id, Kiln search attributes set. */
-export function startPipeline(env: TemporalEnv, taskQueue: string, input: PipelineInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof pipelineWorkflow>> {
+export function startPipeline(
+  env: TemporalEnv,
+  taskQueue: string,
+  input: PipelineInput,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof pipelineWorkflow>> {
   return env.client.workflow.start(pipelineWorkflow, {
     taskQueue,
     workflowId: input.runId,

@@ -18,7 +18,20 @@ import type { RunProgress } from '../../core/pipeline/run-progress.js';
 import type { ExperimentInput, ExperimentView } from '../../workflows/experiment-state.js';
 import type { History } from './recording/scenario.js';
 import { bundleAtCommit } from './workflow-bundles.js';
-import { blockUntil, deferred, ENDPOINT, fakeActivities, happyActivities, historyFromFixtureJSON, installQuietRuntime, MODEL_VERSION, pipelineInput, stageResult, startPipeline, useTemporalEnv } from './workflow-harness.js';
+import {
+  blockUntil,
+  deferred,
+  ENDPOINT,
+  fakeActivities,
+  happyActivities,
+  historyFromFixtureJSON,
+  installQuietRuntime,
+  MODEL_VERSION,
+  pipelineInput,
+  stageResult,
+  startPipeline,
+  useTemporalEnv,
+} from './workflow-harness.js';
 
 installQuietRuntime();
 
@@ -38,7 +51,8 @@ beforeAll(async () => {
 });
 
 /** Which worker completed each workflow task of a run, in order. */
-const taskWorkers = (history: History) => history.events!.flatMap((e) => (e.workflowTaskCompletedEventAttributes ? [e.workflowTaskCompletedEventAttributes.identity] : []));
+const taskWorkers = (history: History) =>
+  history.events!.flatMap((e) => (e.workflowTaskCompletedEventAttributes ? [e.workflowTaskCompletedEventAttributes.identity] : []));
 
 describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)}) finish on the current workflow code`, () => {
   it('the previous release is other code: it cannot replay a run recorded on the current one', async () => {
@@ -66,7 +80,9 @@ describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)})
           await blockUntil(upgraded.promise);
         }
         const result = stageResult(input, 1);
-        return input.stage === 'evaluate' && input.params.extras.x !== undefined ? { ...result, metrics: { accuracy: Number(input.params.extras.x) / 10 } } : result;
+        return input.stage === 'evaluate' && input.params.extras.x !== undefined
+          ? { ...result, metrics: { accuracy: Number(input.params.extras.x) / 10 } }
+          : result;
       },
       async deployModel(input) {
         if (input.modelName === 'iris-rollback') {
@@ -81,10 +97,22 @@ describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)})
     const activityWorker = await Worker.create({ connection: env.workerConnection, taskQueue, activities: fakes.activities, shutdownGraceTime: '2 seconds' });
     // Local activities (records) run in the workflow worker; it polls for no others.
     const workflowWorker = (identity: string, workflowBundle: WorkerOptions['workflowBundle']) =>
-      Worker.create({ connection: env.workerConnection, taskQueue, identity, workflowBundle, activities: fakes.activities, enableNonLocalActivities: false, maxCachedWorkflows: 20, shutdownGraceTime: '2 seconds' });
+      Worker.create({
+        connection: env.workerConnection,
+        taskQueue,
+        identity,
+        workflowBundle,
+        activities: fakes.activities,
+        enableNonLocalActivities: false,
+        maxCachedWorkflows: 20,
+        shutdownGraceTime: '2 seconds',
+      });
 
     const plain = pipelineInput({ runId: `iris-upgrade-${randomUUID().slice(0, 8)}` });
-    const rejected = pipelineInput({ runId: `iris-upgrade-gate-${randomUUID().slice(0, 8)}`, project: { validation_gate: { thresholds: [{ metric: 'accuracy', threshold: 0.99 }] } } });
+    const rejected = pipelineInput({
+      runId: `iris-upgrade-gate-${randomUUID().slice(0, 8)}`,
+      project: { validation_gate: { thresholds: [{ metric: 'accuracy', threshold: 0.99 }] } },
+    });
     const envWait = pipelineInput({ runId: envWaitRun });
     const experiment = experimentInput();
 
@@ -93,8 +121,18 @@ describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)})
       const handles = await old.runUntil(async () => {
         const pipelines = await Promise.all([plain, rejected, envWait].map((input) => startPipeline(env, taskQueue, input)));
         const rollback = { modelName: 'iris-rollback', version: 2, reason: 'rollback from v3', actor: 'alice' };
-        const deploy = await env.client.workflow.start('deployModelWorkflow', { taskQueue, workflowId: `deploy-${rollback.modelName}-${randomUUID().slice(0, 8)}`, args: [rollback], workflowExecutionTimeout: '2 minutes' });
-        const tuning = await env.client.workflow.start('experimentWorkflow', { taskQueue, workflowId: experiment.experimentId, args: [experiment], workflowExecutionTimeout: '2 minutes' });
+        const deploy = await env.client.workflow.start('deployModelWorkflow', {
+          taskQueue,
+          workflowId: `deploy-${rollback.modelName}-${randomUUID().slice(0, 8)}`,
+          args: [rollback],
+          workflowExecutionTimeout: '2 minutes',
+        });
+        const tuning = await env.client.workflow.start('experimentWorkflow', {
+          taskQueue,
+          workflowId: experiment.experimentId,
+          args: [experiment],
+          workflowExecutionTimeout: '2 minutes',
+        });
         // Two pipelines and both trials in train, one pipeline waiting for its environment, the deployment deploying.
         await waitFor(() => blocked.train === 4 && blocked.environment === 1 && blocked.deploy === 1);
         return { pipelines, deploy, tuning };
@@ -110,7 +148,11 @@ describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)})
           handles.tuning.result() as Promise<ExperimentView>,
         ]);
         const [pipelines, deploy, tuning] = await Promise.race([finished, firstTaskFailure(everyRun, finished)]);
-        const histories = await Promise.all([...everyRun, ...[0, 1].map((i) => env.client.workflow.getHandle(`${experiment.experimentId}-trial-${i}`))].map((h: WorkflowHandle) => h.fetchHistory()));
+        const histories = await Promise.all(
+          [...everyRun, ...[0, 1].map((i) => env.client.workflow.getHandle(`${experiment.experimentId}-trial-${i}`))].map((h: WorkflowHandle) =>
+            h.fetchHistory(),
+          ),
+        );
         return { pipelines, deploy, tuning, histories };
       });
     });
@@ -130,7 +172,12 @@ describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)})
       ['succeeded', 0.1],
       ['succeeded', 0.2],
     ]);
-    expect(fakes.inputsOf('finishRun').map((p) => p.runId).sort()).toEqual([plain.runId, rejected.runId, envWait.runId, `${experiment.experimentId}-trial-0`, `${experiment.experimentId}-trial-1`].sort());
+    expect(
+      fakes
+        .inputsOf('finishRun')
+        .map((p) => p.runId)
+        .sort(),
+    ).toEqual([plain.runId, rejected.runId, envWait.runId, `${experiment.experimentId}-trial-0`, `${experiment.experimentId}-trial-1`].sort());
 
     // Each run really changed workers mid-run, and its whole mixed history replays on the current code.
     for (const history of results.histories) {

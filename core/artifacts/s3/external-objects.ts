@@ -30,7 +30,8 @@ function absentOrFailed(bucket: string, name: string) {
     const code = errorCode(error);
     if (isMissingObject(error) || code === 'NoSuchBucket') return undefined;
     // Named here, since the store's own error would name its bucket rather than this one.
-    if (code === 'AccessDenied' || code === 'Forbidden') throw new BackendUnavailableError('artifact store', `its credentials may not read s3://${bucket}/${name} (${code})`, { cause: error });
+    if (code === 'AccessDenied' || code === 'Forbidden')
+      throw new BackendUnavailableError('artifact store', `its credentials may not read s3://${bucket}/${name} (${code})`, { cause: error });
     throw error;
   };
 }

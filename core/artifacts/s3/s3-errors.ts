@@ -32,7 +32,8 @@ export function toBackendError(error: unknown, location: S3Location): unknown {
   if (BAD_CREDENTIALS.has(code)) reason = `bad credentials: ${endpointOf(location)} rejected access key "${location.accessKey}" (${code})`;
   else if (NO_PERMISSION.has(code)) reason = `no permission: access key "${location.accessKey}" may not use ${where} (${code})`;
   else if (UNREACHABLE.has(code)) reason = `cannot reach ${endpointOf(location)} (${code}); is the server running and the host:port right?`;
-  else if (WRONG_PROTOCOL.has(code)) reason = `${endpointOf(location)} does not speak ${location.useSSL ? 'HTTPS' : 'HTTP'} (${code}); check secure= in the URL`;
+  else if (WRONG_PROTOCOL.has(code))
+    reason = `${endpointOf(location)} does not speak ${location.useSSL ? 'HTTPS' : 'HTTP'} (${code}); check secure= in the URL`;
   else if (code === 'NoSuchBucket') reason = `${where} does not exist and could not be created`;
   if (reason === undefined) return error;
   return new BackendUnavailableError('artifact store', reason, { cause: error });

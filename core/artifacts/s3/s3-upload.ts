@@ -85,7 +85,9 @@ function assertSame(label: string, expected: ExpectedContent, size: number, hash
   const sha256 = hash.copy().digest('hex');
   if (size === expected.size && sha256 === expected.sha256) return;
   const got = size === expected.size ? `sha256 ${sha256.slice(0, 12)}…` : `${size} bytes`;
-  throw new Error(`${label} changed while it was uploaded (expected ${expected.size} bytes, sha256 ${expected.sha256.slice(0, 12)}…; read ${got}); nothing was stored`);
+  throw new Error(
+    `${label} changed while it was uploaded (expected ${expected.size} bytes, sha256 ${expected.sha256.slice(0, 12)}…; read ${got}); nothing was stored`,
+  );
 }
 
 /**

@@ -34,16 +34,25 @@ export function imageBuildState(job: V1Job | undefined, pod: V1Pod | undefined, 
   }
   const failed = condition('Failed');
   if (failed?.reason === 'DeadlineExceeded') {
-    return { kind: 'failed', podName, error: new EnvironmentBuildError(dependencies, [], `image build did not finish within the Job's deadline (${job?.spec?.activeDeadlineSeconds ?? '?'} s)`) };
+    return {
+      kind: 'failed',
+      podName,
+      error: new EnvironmentBuildError(dependencies, [], `image build did not finish within the Job's deadline (${job?.spec?.activeDeadlineSeconds ?? '?'} s)`),
+    };
   }
   if (failed && terminated && terminated.exitCode !== 0) {
-    const how = terminated.reason === 'OOMKilled' ? `was killed for lack of memory (exit code ${terminated.exitCode})` : `exited with code ${terminated.exitCode}`;
+    const how =
+      terminated.reason === 'OOMKilled' ? `was killed for lack of memory (exit code ${terminated.exitCode})` : `exited with code ${terminated.exitCode}`;
     const tail = (terminated.message ?? '').trimEnd().split('\n').filter(Boolean).slice(-20);
     return { kind: 'failed', podName, error: new EnvironmentBuildError(dependencies, tail, `building the environment image failed: kaniko ${how}`) };
   }
   if (failed) {
     // No pod left to explain it (deleted, or collected): nothing says the spec is at fault.
-    return { kind: 'failed', podName, error: new BackendUnavailableError('kubernetes', `image build Job ${job?.metadata?.name} failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim()) };
+    return {
+      kind: 'failed',
+      podName,
+      error: new BackendUnavailableError('kubernetes', `image build Job ${job?.metadata?.name} failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim()),
+    };
   }
 
   const waiting = pod?.status?.containerStatuses?.find((c) => IMAGE_PULL_REASONS.has(c.state?.waiting?.reason ?? ''))?.state?.waiting;

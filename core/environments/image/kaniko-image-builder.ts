@@ -87,7 +87,9 @@ export class KanikoImageBuilder {
     const { clients, settings } = this.options;
     const namespace = settings.namespace;
     // Same digest, same Dockerfile: a ConfigMap left by an earlier attempt is already right.
-    await ignoreStatus(409, () => clients.core.createNamespacedConfigMap({ namespace, body: buildContextConfigMap(digest, renderDockerfile(spec, digest), settings) }));
+    await ignoreStatus(409, () =>
+      clients.core.createNamespacedConfigMap({ namespace, body: buildContextConfigMap(digest, renderDockerfile(spec, digest), settings) }),
+    );
     const { job, joined } = await this.createOrJoin(digest);
     const { imageDigest } = await this.follow(job, buildSpecOf(spec).dependencies, opts);
     const image = this.imageFor(digest);
@@ -95,7 +97,9 @@ export class KanikoImageBuilder {
       clients.core.patchNamespacedConfigMap({
         name: imageBuildName(digest),
         namespace,
-        body: [{ op: 'add', path: `/metadata/annotations/${BUILT_IMAGE_ANNOTATION.replace('/', '~1')}`, value: imageDigest ? `${image}@${imageDigest}` : image }],
+        body: [
+          { op: 'add', path: `/metadata/annotations/${BUILT_IMAGE_ANNOTATION.replace('/', '~1')}`, value: imageDigest ? `${image}@${imageDigest}` : image },
+        ],
       }),
     );
     return { image, digest, ...(imageDigest ? { imageDigest } : {}), durationMs: Date.now() - started, reused: joined };
@@ -159,7 +163,9 @@ export class KanikoImageBuilder {
         void drained.then(() => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
       };
       const onAbort = () => {
-        void deleteJob(clients, namespace, name).finally(() => settle(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('image build aborted')));
+        void deleteJob(clients, namespace, name).finally(() =>
+          settle(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('image build aborted')),
+        );
       };
       // A backstop only: the Job's own deadline ends a stuck build first.
       const deadline = setTimeout(
@@ -181,7 +187,9 @@ export class KanikoImageBuilder {
         if (left > 0) return void setTimeout(update, left + 10);
         // Deleted so that the retry this error asks for starts a fresh pod.
         void deleteJob(clients, namespace, name).finally(() =>
-          settle(new BackendUnavailableError('kubernetes', `image build pod ${pod?.metadata?.name}: the Kaniko image cannot be pulled (${state.imagePullFailing})`)),
+          settle(
+            new BackendUnavailableError('kubernetes', `image build pod ${pod?.metadata?.name}: the Kaniko image cannot be pulled (${state.imagePullFailing})`),
+          ),
         );
       };
 

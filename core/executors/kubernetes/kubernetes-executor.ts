@@ -33,14 +33,17 @@ export class KubernetesExecutor implements StageExecutor {
 
   async run(spec: StageProcessSpec, observer: StageObserver): Promise<StageExit> {
     const placement = spec.placement;
-    if (!placement) throw new SpecValidationError([{ path: 'placement', message: `stage ${spec.id}: the Kubernetes executor needs a placement (image, resources, inputs)` }]);
+    if (!placement)
+      throw new SpecValidationError([{ path: 'placement', message: `stage ${spec.id}: the Kubernetes executor needs a placement (image, resources, inputs)` }]);
     const { clients, settings } = this.options;
     if (spec.signal?.aborted) return cancelledExit(new Date());
     if (placement.resources.gpus > 0) {
       // Rejected before launch: a pod nobody can ever schedule would wait forever.
       const largest = await largestGpuNode(clients);
       if (placement.resources.gpus > largest) {
-        throw new SpecValidationError([{ path: 'environment.max_used_gpu', message: `asks for ${placement.resources.gpus} GPUs; the largest node in the cluster has ${largest}` }]);
+        throw new SpecValidationError([
+          { path: 'environment.max_used_gpu', message: `asks for ${placement.resources.gpus} GPUs; the largest node in the cluster has ${largest}` },
+        ]);
       }
     }
     const job = buildStageJob(spec, placement, settings);
@@ -73,7 +76,8 @@ export class KubernetesExecutor implements StageExecutor {
         spec.signal?.removeEventListener('abort', onAbort);
         const finishedAt = new Date();
         // A pod that finished before it was seen running still has a log to read.
-        if (!logs && !exit.cancelled && pod?.metadata?.name) logs = new PodLogFollower(clients, ns, pod.metadata.name, STAGE_CONTAINER, (line) => observer.onLine(line, 'stdout'));
+        if (!logs && !exit.cancelled && pod?.metadata?.name)
+          logs = new PodLogFollower(clients, ns, pod.metadata.name, STAGE_CONTAINER, (line) => observer.onLine(line, 'stdout'));
         const drained = logs && !exit.cancelled ? logs.finish(this.options.logDrainMs ?? 2_000) : Promise.resolve(logs?.abort());
         void drained.then(() => {
           resolve({ cancelled: false, ...exit, startedAt, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime() });
@@ -103,7 +107,9 @@ export class KubernetesExecutor implements StageExecutor {
           if (state.imagePullFailing) {
             pullFailingSince ??= Date.now();
             if (Date.now() - pullFailingSince >= pullGraceMs) {
-              void deleteJob(clients, ns, name).finally(() => finish({ exitCode: null, signal: null, timedOut: false, platformFailure: 'image_pull_failure', platformMessage: state.reason }));
+              void deleteJob(clients, ns, name).finally(() =>
+                finish({ exitCode: null, signal: null, timedOut: false, platformFailure: 'image_pull_failure', platformMessage: state.reason }),
+              );
             } else setTimeout(update, pullGraceMs - (Date.now() - pullFailingSince) + 10);
           } else pullFailingSince = undefined;
           return;

@@ -81,13 +81,10 @@ export class PodLogFollower {
       sink.on('close', resolve);
       this.replaySkip = this.last?.count ?? 0;
       const sinceTime = this.last ? `${this.last.stamp.slice(0, 19)}Z` : undefined;
-      this.clients.log.log(this.namespace, this.podName, this.container, sink, { follow, timestamps: true, ...(sinceTime ? { sinceTime } : {}) }).then(
-        (c) => {
-          controller = c;
-          if (abandoned) c.abort();
-        },
-        reject,
-      );
+      this.clients.log.log(this.namespace, this.podName, this.container, sink, { follow, timestamps: true, ...(sinceTime ? { sinceTime } : {}) }).then((c) => {
+        controller = c;
+        if (abandoned) c.abort();
+      }, reject);
     });
   }
 

@@ -17,10 +17,16 @@ export function stageJobState(job: V1Job | undefined, pod: V1Pod | undefined): S
   const terminated = main?.state?.terminated;
 
   if (failed?.reason === 'DeadlineExceeded') {
-    return { kind: 'finished', exit: { exitCode: null, signal: 'SIGKILL', timedOut: true, platformMessage: failed.message ?? 'Job was active longer than its deadline' } };
+    return {
+      kind: 'finished',
+      exit: { exitCode: null, signal: 'SIGKILL', timedOut: true, platformMessage: failed.message ?? 'Job was active longer than its deadline' },
+    };
   }
   if (pod?.status?.phase === 'Failed' && pod.status.reason === 'Evicted') {
-    return { kind: 'finished', exit: { exitCode: null, signal: null, timedOut: false, platformFailure: 'evicted', platformMessage: pod.status.message ?? 'Evicted' } };
+    return {
+      kind: 'finished',
+      exit: { exitCode: null, signal: null, timedOut: false, platformFailure: 'evicted', platformMessage: pod.status.message ?? 'Evicted' },
+    };
   }
   // A terminal pod is the stage's end (its phase waits for the sidecar's uploads); no need to
   // wait for the Job controller, which batches pod updates for a second. Except a pod being
@@ -28,16 +34,29 @@ export function stageJobState(job: V1Job | undefined, pod: V1Pod | undefined): S
   const podDone = pod?.status?.phase === 'Succeeded' || (pod?.status?.phase === 'Failed' && !pod.metadata?.deletionTimestamp);
   if (terminated && (failed || complete || podDone)) {
     const oomKilled = terminated.reason === 'OOMKilled';
-    const message = [terminated.reason && terminated.reason !== 'Completed' && terminated.reason !== 'Error' ? terminated.reason : undefined, terminated.message?.trim()]
+    const message = [
+      terminated.reason && terminated.reason !== 'Completed' && terminated.reason !== 'Error' ? terminated.reason : undefined,
+      terminated.message?.trim(),
+    ]
       .filter(Boolean)
       .join(': ');
     return {
       kind: 'finished',
-      exit: { exitCode: terminated.exitCode ?? null, signal: null, timedOut: false, ...(oomKilled ? { oomKilled } : {}), ...(message ? { platformMessage: message } : {}) },
+      exit: {
+        exitCode: terminated.exitCode ?? null,
+        signal: null,
+        timedOut: false,
+        ...(oomKilled ? { oomKilled } : {}),
+        ...(message ? { platformMessage: message } : {}),
+      },
     };
   }
   if (complete) return { kind: 'finished', exit: { exitCode: 0, signal: null, timedOut: false } };
-  if (failed) return { kind: 'finished', exit: { exitCode: null, signal: null, timedOut: false, platformMessage: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() } };
+  if (failed)
+    return {
+      kind: 'finished',
+      exit: { exitCode: null, signal: null, timedOut: false, platformMessage: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() },
+    };
 
   if (!pod) return { kind: 'pending', reason: 'waiting for the Job controller to create the pod' };
   const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
@@ -45,9 +64,15 @@ export function stageJobState(job: V1Job | undefined, pod: V1Pod | undefined): S
     const why = unschedulable.message ?? unschedulable.reason ?? 'unschedulable';
     return { kind: 'pending', reason: /nvidia\.com\/gpu/.test(why) ? `waiting for GPU: ${why}` : `waiting for a node: ${why}` };
   }
-  const waiting = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((c) => c.state?.waiting && IMAGE_PULL_REASONS.has(c.state.waiting.reason ?? ''));
+  const waiting = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find(
+    (c) => c.state?.waiting && IMAGE_PULL_REASONS.has(c.state.waiting.reason ?? ''),
+  );
   if (waiting) {
-    return { kind: 'pending', reason: `image ${waiting.image} cannot be pulled: ${waiting.state!.waiting!.reason}${waiting.state!.waiting!.message ? ` (${waiting.state!.waiting!.message})` : ''}`, imagePullFailing: true };
+    return {
+      kind: 'pending',
+      reason: `image ${waiting.image} cannot be pulled: ${waiting.state!.waiting!.reason}${waiting.state!.waiting!.message ? ` (${waiting.state!.waiting!.message})` : ''}`,
+      imagePullFailing: true,
+    };
   }
   // Terminated but the Job has no verdict yet: still running, as far as anyone waiting can tell.
   if (main?.state?.running || terminated) return { kind: 'running', podName: pod.metadata!.name! };

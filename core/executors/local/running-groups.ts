@@ -43,7 +43,9 @@ export async function reapOrphanedGroups(dir: string, waitMs = 2_000): Promise<R
   const reaped: RunningGroupRecord[] = [];
   for (const name of names.filter((n) => /^\d+\.json$/.test(n))) {
     const file = join(dir, name);
-    const record = await readFile(file, 'utf8').then((text) => JSON.parse(text) as RunningGroupRecord).catch(() => undefined);
+    const record = await readFile(file, 'utf8')
+      .then((text) => JSON.parse(text) as RunningGroupRecord)
+      .catch(() => undefined);
     if (!record) continue;
     const scope = pidScope(record.host);
     if (scope === 'other-host') continue;

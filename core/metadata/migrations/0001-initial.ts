@@ -154,6 +154,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  const tables = ['deployments', 'model_versions', 'metrics', 'run_stages', 'runs', 'dataset_versions', 'datasets', 'projects', 'environment_builds', 'environments'];
+  const tables = [
+    'deployments',
+    'model_versions',
+    'metrics',
+    'run_stages',
+    'runs',
+    'dataset_versions',
+    'datasets',
+    'projects',
+    'environment_builds',
+    'environments',
+  ];
   for (const table of tables) await db.schema.dropTable(table).ifExists().execute();
 }

@@ -33,7 +33,14 @@ export function kubernetesPlatform({ metadata, artifacts, clients, settings }: K
     environments: {
       async build(spec, digest, options) {
         const built = await images.build(spec, digest, options);
-        return { location: built.image, pythonExecutable: 'python', pythonVersion: spec.python_version, durationMs: built.durationMs, reused: built.reused, image: built.image };
+        return {
+          location: built.image,
+          pythonExecutable: 'python',
+          pythonVersion: spec.python_version,
+          durationMs: built.durationMs,
+          reused: built.reused,
+          image: built.image,
+        };
       },
       // Images live in the registry every node pulls from: one recorded as built is there for every worker.
       isAvailable: () => true,

@@ -10,7 +10,13 @@ import { resumePoint, type StageLaunch, type StageLauncher, type StageLaunchRequ
  * The stage runs in a pod, in its environment's image: its init container fetches what the
  * plan names and its sidecar stores checkpoints and outputs; here we only watch the store for checkpoints.
  */
-export function kubernetesStageLauncher({ artifacts, settings }: { artifacts: ArtifactStore; settings: Pick<KubernetesSettings, 'imageRegistry'> }): StageLauncher {
+export function kubernetesStageLauncher({
+  artifacts,
+  settings,
+}: {
+  artifacts: ArtifactStore;
+  settings: Pick<KubernetesSettings, 'imageRegistry'>;
+}): StageLauncher {
   return {
     async launch(request: StageLaunchRequest): Promise<StageLaunch> {
       const { input, attempt } = request;
@@ -46,7 +52,13 @@ export function kubernetesStageLauncher({ artifacts, settings }: { artifacts: Ar
           },
         },
         resumed,
-        checkpoints: { get latest() { return latest; }, sync, finish: sync },
+        checkpoints: {
+          get latest() {
+            return latest;
+          },
+          sync,
+          finish: sync,
+        },
         storeOutputs: async () => undefined,
         cleanUp: () => {},
       };

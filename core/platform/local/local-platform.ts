@@ -32,7 +32,13 @@ export function localPlatform(options: LocalPlatformOptions): Platform {
   const environments: EnvironmentBuilder = {
     async build(spec, digest, buildOptions) {
       const built = await venvs.build(spec, digest, buildOptions);
-      return { location: built.venvDir, pythonExecutable: built.pythonExecutable, pythonVersion: built.pythonVersion, durationMs: built.durationMs, reused: built.reused };
+      return {
+        location: built.venvDir,
+        pythonExecutable: built.pythonExecutable,
+        pythonVersion: built.pythonVersion,
+        durationMs: built.durationMs,
+        reused: built.reused,
+      };
     },
     isAvailable: (digest) => venvs.locate(digest) !== undefined,
   };

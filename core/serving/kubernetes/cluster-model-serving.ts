@@ -23,7 +23,14 @@ export class ClusterModelServing {
     const target = await resolveServingTarget(metadata, modelName, version);
     const current = await metadata.models.currentDeployment(modelName);
     const deployed = await this.deployer.deploy(
-      { modelName, version, image: environmentImage(cluster.settings, target.environmentDigest), artifactPrefix: target.artifactPrefix, sourceDigest: target.sourceDigest, entrypoint: target.entrypoint },
+      {
+        modelName,
+        version,
+        image: environmentImage(cluster.settings, target.environmentDigest),
+        artifactPrefix: target.artifactPrefix,
+        sourceDigest: target.sourceDigest,
+        entrypoint: target.entrypoint,
+      },
       { signal },
     );
     const deploymentId = `${modelName}-v${version}`;

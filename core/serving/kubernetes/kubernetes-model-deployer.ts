@@ -5,7 +5,14 @@ import type { KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import { LABELS } from '../../kubernetes/labels.js';
 import { watchObjects } from '../../kubernetes/watch-objects.js';
-import { buildModelDeployment, buildModelService, modelDeploymentName, modelSelectorLabels, modelServiceUrl, type ModelDeploymentInput } from './model-deployment.js';
+import {
+  buildModelDeployment,
+  buildModelService,
+  modelDeploymentName,
+  modelSelectorLabels,
+  modelServiceUrl,
+  type ModelDeploymentInput,
+} from './model-deployment.js';
 import { rolloutStatus } from './rollout-status.js';
 
 export interface KubernetesModelDeployerOptions {
@@ -75,7 +82,10 @@ export class KubernetesModelDeployer {
     // The controller adds the hash itself; the template must equal the original for the ReplicaSet to be reused.
     delete template.metadata?.labels?.['pod-template-hash'];
     const version = { [LABELS.modelVersion]: String(toVersion) };
-    const applied = await this.apply(name, undefined, (existing) => ({ metadata: { labels: version, annotations: version }, spec: { ...existing.spec!, template } }));
+    const applied = await this.apply(name, undefined, (existing) => ({
+      metadata: { labels: version, annotations: version },
+      spec: { ...existing.spec!, template },
+    }));
     await this.waitForRollout(applied, opts);
     return this.result(modelName, toVersion);
   }
@@ -85,7 +95,11 @@ export class KubernetesModelDeployer {
    * retried when someone else wrote in between. Labels and annotations others put on the
    * object (the controller's revision) are kept; ours win on conflict.
    */
-  private async apply(name: string, create: V1Deployment | undefined, update: (existing: V1Deployment) => Pick<V1Deployment, 'metadata' | 'spec'>): Promise<V1Deployment> {
+  private async apply(
+    name: string,
+    create: V1Deployment | undefined,
+    update: (existing: V1Deployment) => Pick<V1Deployment, 'metadata' | 'spec'>,
+  ): Promise<V1Deployment> {
     const { clients, settings } = this.options;
     const namespace = settings.namespace;
     for (let attempt = 1; attempt <= 5; attempt++) {
@@ -99,7 +113,11 @@ export class KubernetesModelDeployer {
       const { metadata, spec } = update(existing);
       const body: V1Deployment = {
         ...existing,
-        metadata: { ...existing.metadata, labels: { ...existing.metadata?.labels, ...metadata?.labels }, annotations: { ...existing.metadata?.annotations, ...metadata?.annotations } },
+        metadata: {
+          ...existing.metadata,
+          labels: { ...existing.metadata?.labels, ...metadata?.labels },
+          annotations: { ...existing.metadata?.annotations, ...metadata?.annotations },
+        },
         spec,
       };
       const replaced = await ignoreStatus(409, () => clients.apps.replaceNamespacedDeployment({ name, namespace, body }));

@@ -17,6 +17,7 @@ export function rolloutStatus(deployment: V1Deployment): RolloutStatus {
   const updated = status.updatedReplicas ?? 0;
   if (updated < desired) return { kind: 'progressing', message: `${updated} of ${desired} replicas updated` };
   if ((status.replicas ?? 0) > updated) return { kind: 'progressing', message: `${(status.replicas ?? 0) - updated} old replicas pending termination` };
-  if ((status.availableReplicas ?? 0) < updated) return { kind: 'progressing', message: `${status.availableReplicas ?? 0} of ${updated} updated replicas available` };
+  if ((status.availableReplicas ?? 0) < updated)
+    return { kind: 'progressing', message: `${status.availableReplicas ?? 0} of ${updated} updated replicas available` };
   return { kind: 'complete' };
 }

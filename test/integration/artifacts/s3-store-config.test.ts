@@ -50,16 +50,35 @@ for (const { name, urlKey } of S3_SERVERS) {
 
     describe('unusable configurations fail with one line naming the cause, never the secret', () => {
       const cases: [string, () => Promise<string>, RegExp][] = [
-        ['a wrong secret key', async () => url().replace(`:${secretKey}@`, ':wrong-secret@'), /^artifact store: bad credentials: http:\/\/127\.0\.0\.1:\d+ rejected access key "kiln\w+" \(SignatureDoesNotMatch\)$/],
-        ['an unknown access key', async () => url().replace(`${accessKey}:`, 'nobody:'), /^artifact store: bad credentials: .* rejected access key "nobody" \((InvalidAccessKeyId|SignatureDoesNotMatch)\)$/],
-        ['an endpoint where nothing listens', async () => url().replace(/@127\.0\.0\.1:\d+/, `@127.0.0.1:${await freePort()}`), /^artifact store: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); is the server running/],
-        ['TLS against a plain-HTTP server', async () => url().replace('secure=false', 'secure=true'), /^artifact store: https:\/\/127\.0\.0\.1:\d+ does not speak HTTPS \(\w+\); check secure= in the URL$/],
+        [
+          'a wrong secret key',
+          async () => url().replace(`:${secretKey}@`, ':wrong-secret@'),
+          /^artifact store: bad credentials: http:\/\/127\.0\.0\.1:\d+ rejected access key "kiln\w+" \(SignatureDoesNotMatch\)$/,
+        ],
+        [
+          'an unknown access key',
+          async () => url().replace(`${accessKey}:`, 'nobody:'),
+          /^artifact store: bad credentials: .* rejected access key "nobody" \((InvalidAccessKeyId|SignatureDoesNotMatch)\)$/,
+        ],
+        [
+          'an endpoint where nothing listens',
+          async () => url().replace(/@127\.0\.0\.1:\d+/, `@127.0.0.1:${await freePort()}`),
+          /^artifact store: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); is the server running/,
+        ],
+        [
+          'TLS against a plain-HTTP server',
+          async () => url().replace('secure=false', 'secure=true'),
+          /^artifact store: https:\/\/127\.0\.0\.1:\d+ does not speak HTTPS \(\w+\); check secure= in the URL$/,
+        ],
       ];
 
       it.each(cases)('%s', async (_label, badUrl, expected) => {
         const bad = await badUrl();
         for (const [call, run] of Object.entries(CALLS)) {
-          const error = await run(bad).then(() => undefined, (e: unknown) => e);
+          const error = await run(bad).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
           expect(error, call).toBeInstanceOf(BackendUnavailableError);
           expect((error as Error).message, call).toMatch(expected);
           expect((error as Error).message, call).not.toContain(secretKey);
@@ -93,7 +112,9 @@ describe('S3 artifact store without write permission (SeaweedFS read-only identi
     expect((await reader.getBuffer('shared/x')).toString()).toBe('written by the admin');
     const error = await reader.put('shared/y', 'nope').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendUnavailableError);
-    expect((error as Error).message).toMatch(/^artifact store: no permission: access key "reader\w+" may not use http:\/\/127\.0\.0\.1:\d+ bucket "kiln" \(AccessDenied\)$/);
+    expect((error as Error).message).toMatch(
+      /^artifact store: no permission: access key "reader\w+" may not use http:\/\/127\.0\.0\.1:\d+ bucket "kiln" \(AccessDenied\)$/,
+    );
     expect(await checkArtifactStore(readonlyUrl, filesystemRoot)).toEqual({ ok: false, reason: expect.stringMatching(/^no permission: .*AccessDenied/) });
     const raw = rawClient(parseS3Url(inject('seaweedfsUrl')));
     await removeAll(raw, 'kiln', `${path.slice('/kiln/'.length)}/`);

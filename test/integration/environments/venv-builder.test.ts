@@ -98,9 +98,7 @@ describe('VenvBuilder (real uv)', () => {
   it('stops uv and cleans up when aborted', async () => {
     const { spec, digest } = envOf({ dependencies: ['six==1.16.0'], description: 'x', base_image: 'aborted' });
     const controller = new AbortController();
-    const error = await builder
-      .build(spec, digest, { signal: controller.signal, onLine: () => controller.abort() })
-      .catch((e: unknown) => e);
+    const error = await builder.build(spec, digest, { signal: controller.signal, onLine: () => controller.abort() }).catch((e: unknown) => e);
     expect((error as Error).name).toBe('AbortError');
     expect(existsSync(join(dir, digest))).toBe(false);
     expect(await leftovers()).toEqual([]);

@@ -30,7 +30,10 @@ const localEnv = (container: V1Container) => Object.fromEntries(container.env!.m
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), ...args], { env: { PATH: process.env.PATH!, KILN_HOME: home, ...env }, cwd: REPO });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), ...args], {
+      env: { PATH: process.env.PATH!, KILN_HOME: home, ...env },
+      cwd: REPO,
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -42,7 +45,14 @@ beforeAll(async () => {
   const source = await snapshotSource(artifacts, join(REPO, 'test', 'fixtures', 'serving', 'src'));
   await artifacts.put(`${modelPrefix}/linear.json`, JSON.stringify({ weights: [2, -1], bias: 0.5, features: ['a', 'b'] }));
   const deployment = buildModelDeployment(
-    { modelName: 'linear', version: 1, image: 'registry.test/kiln-env:abc', artifactPrefix: modelPrefix, sourceDigest: source.digest, entrypoint: 'linear.py:Linear' },
+    {
+      modelName: 'linear',
+      version: 1,
+      image: 'registry.test/kiln-env:abc',
+      artifactPrefix: modelPrefix,
+      sourceDigest: source.digest,
+      entrypoint: 'linear.py:Linear',
+    },
     KubernetesSettings.parse({}),
   );
   initContainer = deployment.spec!.template.spec!.initContainers![0]!;
@@ -86,7 +96,8 @@ describe('a model-server pod, container by container, on this machine', () => {
     expect(health?.ok, output).toBe(true);
     expect(await health!.json()).toMatchObject({ status: 'ok', model_dir: servingLayout(root).modelDir });
 
-    const predict = (instances: unknown[]) => fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) });
+    const predict = (instances: unknown[]) =>
+      fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) });
     const answered = await predict([[3, 1], { a: 1, b: 2 }]);
     expect(answered.status, output).toBe(200);
     expect(await answered.json()).toEqual({ predictions: [5.5, 0.5] });
@@ -116,7 +127,10 @@ describe('kiln serving-io refuses what it cannot do, before fetching anything', 
   });
 
   it('an action other than fetch is refused naming `action`', async () => {
-    const bad = await run(['serving-io', 'sync'], { [SERVING_IO_ENV]: JSON.stringify({ sourceDigest: 'abc', modelPrefix }), KILN_SERVING_ROOT: join(home, 'never') });
+    const bad = await run(['serving-io', 'sync'], {
+      [SERVING_IO_ENV]: JSON.stringify({ sourceDigest: 'abc', modelPrefix }),
+      KILN_SERVING_ROOT: join(home, 'never'),
+    });
     expect(bad.code).toBe(2);
     expect(bad.output).toContain('error: action: expected "fetch"');
     expect(existsSync(join(home, 'never'))).toBe(false);
@@ -124,7 +138,10 @@ describe('kiln serving-io refuses what it cannot do, before fetching anything', 
 
   it('a model prefix with no files fails the init container, saying which prefix', async () => {
     const source = await snapshotSource(artifacts, join(REPO, 'test', 'fixtures', 'serving', 'src'));
-    const missing = await run(['serving-io', 'fetch'], { [SERVING_IO_ENV]: JSON.stringify({ sourceDigest: source.digest, modelPrefix: 'models/absent/v9' }), KILN_SERVING_ROOT: join(home, 'absent') });
+    const missing = await run(['serving-io', 'fetch'], {
+      [SERVING_IO_ENV]: JSON.stringify({ sourceDigest: source.digest, modelPrefix: 'models/absent/v9' }),
+      KILN_SERVING_ROOT: join(home, 'absent'),
+    });
     expect(missing.code).not.toBe(0);
     expect(missing.output).toContain('models/absent/v9');
   });

@@ -32,11 +32,21 @@ function run(command: string[], env: Record<string, string>): Promise<{ code: nu
     child.on('exit', (code) => resolve({ code, output }));
   });
 }
-const kiln = (action: string) => run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', action], { PATH: process.env.PATH!, KILN_HOME: home, KILN_STAGE_IO: JSON.stringify(plan), KILN_STAGE_ROOT: root });
+const kiln = (action: string) =>
+  run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', action], {
+    PATH: process.env.PATH!,
+    KILN_HOME: home,
+    KILN_STAGE_IO: JSON.stringify(plan),
+    KILN_STAGE_ROOT: root,
+  });
 
 beforeAll(async () => {
   const source = await snapshotSource(artifacts, join(fixture, 'src'));
-  const dataset = await storeDatasetVersion(artifacts, DatasetSpec.parse({ name: 'tiny', path: 'data/tiny.csv', target_column: 'label' }), join(fixture, 'data', 'tiny.csv'));
+  const dataset = await storeDatasetVersion(
+    artifacts,
+    DatasetSpec.parse({ name: 'tiny', path: 'data/tiny.csv', target_column: 'label' }),
+    join(fixture, 'data', 'tiny.csv'),
+  );
   await artifacts.put('runs/r0/preprocess/outputs/features.json', '{"scaled": true}');
   plan = {
     sourceDigest: source.digest,
@@ -65,7 +75,15 @@ describe('a stage pod, container by container, on this machine', () => {
     const sidecar = kiln('sync');
     const python = (await run(['sh', '-c', 'command -v python3'], { PATH: process.env.PATH! })).output.trim();
     const env = {
-      ...stageEnvironment({ built: { binDir: dirname(python), venvDir: dirname(dirname(python)) }, sdkDir: join(root, 'sdk'), ws, runId: 'r1', stage: 'train', attempt: 1, entrypoint: 'trainer.py:train' }),
+      ...stageEnvironment({
+        built: { binDir: dirname(python), venvDir: dirname(dirname(python)) },
+        sdkDir: join(root, 'sdk'),
+        ws,
+        runId: 'r1',
+        stage: 'train',
+        attempt: 1,
+        entrypoint: 'trainer.py:train',
+      }),
       KILN_EXIT_FILE: join(root, '.kiln-exit'),
     };
     const stage = await new Promise<{ code: number | null; output: string }>((resolve) => {
@@ -88,7 +106,12 @@ describe('a stage pod, container by container, on this machine', () => {
   });
 
   it('a broken plan is refused with the field named, before anything is fetched', async () => {
-    const bad = await run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'fetch'], { PATH: process.env.PATH!, KILN_HOME: home, KILN_STAGE_IO: JSON.stringify({ ...plan, sourceDigest: 7 }), KILN_STAGE_ROOT: join(home, 'never') });
+    const bad = await run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'fetch'], {
+      PATH: process.env.PATH!,
+      KILN_HOME: home,
+      KILN_STAGE_IO: JSON.stringify({ ...plan, sourceDigest: 7 }),
+      KILN_STAGE_ROOT: join(home, 'never'),
+    });
     expect(bad.code).not.toBe(0);
     expect(bad.output).toContain('KILN_STAGE_IO.sourceDigest');
     expect(existsSync(join(home, 'never'))).toBe(false);
@@ -97,12 +120,21 @@ describe('a stage pod, container by container, on this machine', () => {
 
 describe('what a stage pod refuses', () => {
   const fetchInto = (dir: string, changed: Partial<StageIoPlan>) =>
-    run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'fetch'], { PATH: process.env.PATH!, KILN_HOME: home, KILN_STAGE_IO: JSON.stringify({ ...plan, ...changed }), KILN_STAGE_ROOT: dir });
+    run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'fetch'], {
+      PATH: process.env.PATH!,
+      KILN_HOME: home,
+      KILN_STAGE_IO: JSON.stringify({ ...plan, ...changed }),
+      KILN_STAGE_ROOT: dir,
+    });
 
   it.each([
     ['a source snapshot', { sourceDigest: 'f'.repeat(64) }, /source snapshot f{64} not found/],
     ['a dataset version', { datasetPrefix: 'datasets/tiny/gone' }, /dataset version datasets\/tiny\/gone not found/],
-    ['a resume checkpoint', { resumeCheckpointKey: 'runs/r1/train/checkpoints/checkpoint-00000099.json' }, /checkpoint runs\/r1\/train\/checkpoints\/checkpoint-00000099.json not found/],
+    [
+      'a resume checkpoint',
+      { resumeCheckpointKey: 'runs/r1/train/checkpoints/checkpoint-00000099.json' },
+      /checkpoint runs\/r1\/train\/checkpoints\/checkpoint-00000099.json not found/,
+    ],
   ])('fetch: a plan naming %s the store lacks fails before the workspace is emptied', async (_what, changed, message) => {
     const dir = mkdtempSync(join(home, 'kept-'));
     writeFileSync(join(dir, 'earlier.txt'), 'still here');
@@ -130,7 +162,12 @@ describe('what a stage pod refuses', () => {
     symlinkSync(secret, join(ws.checkpointDir, 'checkpoint-00000002.json'));
     writeFileSync(join(dir, '.kiln-exit'), '0');
     const linked = { ...plan, outputPrefix: 'runs/links/train/outputs', checkpointPrefix: 'runs/links/train/checkpoints' };
-    const synced = await run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'sync'], { PATH: process.env.PATH!, KILN_HOME: home, KILN_STAGE_IO: JSON.stringify(linked), KILN_STAGE_ROOT: dir });
+    const synced = await run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'sync'], {
+      PATH: process.env.PATH!,
+      KILN_HOME: home,
+      KILN_STAGE_IO: JSON.stringify(linked),
+      KILN_STAGE_ROOT: dir,
+    });
     expect(synced.code, synced.output).toBe(0);
     expect(await artifacts.list(linked.outputPrefix)).toEqual([`${linked.outputPrefix}/model.json`, `${linked.outputPrefix}/weights.json`]);
     expect((await artifacts.getBuffer(`${linked.outputPrefix}/weights.json`)).toString()).toBe('{"step": 1}');
@@ -146,7 +183,12 @@ describe('what a stage pod refuses', () => {
     symlinkSync(outside, ws.outputDir);
     writeFileSync(join(dir, '.kiln-exit'), '0');
     const swapped = { ...plan, outputPrefix: 'runs/swapped/train/outputs', checkpointPrefix: 'runs/swapped/train/checkpoints' };
-    const synced = await run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'sync'], { PATH: process.env.PATH!, KILN_HOME: home, KILN_STAGE_IO: JSON.stringify(swapped), KILN_STAGE_ROOT: dir });
+    const synced = await run([process.execPath, '--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), 'stage-io', 'sync'], {
+      PATH: process.env.PATH!,
+      KILN_HOME: home,
+      KILN_STAGE_IO: JSON.stringify(swapped),
+      KILN_STAGE_ROOT: dir,
+    });
     expect(synced.code, synced.output).toBe(0);
     expect(await artifacts.list(swapped.outputPrefix)).toEqual([]);
   });

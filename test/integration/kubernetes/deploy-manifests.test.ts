@@ -27,7 +27,8 @@ const kubectl = join(config.toolsDir, `kubernetes-${(await readToolVersions(conf
 const deployments = readDeployManifests().filter((o): o is k8s.V1Deployment => o.kind === 'Deployment');
 /** Workers create Jobs and Deployments; the API only talks to Temporal and the database, so it has an identity of its own. */
 const serviceAccountOf = (d: k8s.V1Deployment) => (d.metadata!.name === 'kiln-api' ? 'kiln-api' : 'kiln-worker');
-const manifest = <T extends k8s.KubernetesObject>(kind: string, name: string) => readDeployManifests().find((o) => o.kind === kind && o.metadata?.name === name) as T;
+const manifest = <T extends k8s.KubernetesObject>(kind: string, name: string) =>
+  readDeployManifests().find((o) => o.kind === kind && o.metadata?.name === name) as T;
 const source = (path: string) => readFileSync(join(config.installDir, path), 'utf8');
 
 describe('deploy/kubernetes, as written', () => {
@@ -55,7 +56,11 @@ describe('deploy/kubernetes, as written', () => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(5);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
     expect(container!.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(container!.envFrom).toEqual([{ configMapRef: { name: 'kiln-config' } }, { secretRef: { name: 'kiln-database' } }, { secretRef: { name: 'kiln-artifacts' } }]);
+    expect(container!.envFrom).toEqual([
+      { configMapRef: { name: 'kiln-config' } },
+      { secretRef: { name: 'kiln-database' } },
+      { secretRef: { name: 'kiln-artifacts' } },
+    ]);
     expect(container!.resources?.requests).toBeDefined();
   });
 
@@ -68,7 +73,8 @@ describe('deploy/kubernetes, as written', () => {
   it('serves the GPU queue from exactly one pod, with the configured slots', () => {
     const config = readDeployManifests().find((o): o is k8s.V1ConfigMap => o.kind === 'ConfigMap' && o.metadata?.name === 'kiln-config')!;
     expect(config.data?.KILN_GPU_SLOTS).toMatch(/^[1-9]\d*$/);
-    const slotsOf = (name: string) => deployments.find((d) => d.metadata!.name === name)!.spec!.template.spec!.containers[0]!.env?.find((e) => e.name === 'KILN_GPU_SLOTS')?.value;
+    const slotsOf = (name: string) =>
+      deployments.find((d) => d.metadata!.name === name)!.spec!.template.spec!.containers[0]!.env?.find((e) => e.name === 'KILN_GPU_SLOTS')?.value;
     // Every CPU worker replica with slots would serve the GPU queue too, multiplying them.
     expect(slotsOf('kiln-worker-cpu')).toBe('0');
     expect([slotsOf('kiln-worker-gpu'), slotsOf('kiln-api')]).toEqual([undefined, undefined]);
@@ -86,13 +92,18 @@ describe('deploy/kubernetes, as written', () => {
   it('gives any container without resources default requests and limits, and caps nothing an environment asks for', () => {
     const [limits] = manifest<k8s.V1LimitRange>('LimitRange', 'kiln-defaults').spec!.limits;
     // loadAllYaml gives the client's model classes, which name `default` `_default`.
-    expect(limits).toMatchObject({ type: 'Container', defaultRequest: { cpu: expect.any(String), memory: expect.any(String) }, _default: { cpu: expect.any(String), memory: expect.any(String) } });
+    expect(limits).toMatchObject({
+      type: 'Container',
+      defaultRequest: { cpu: expect.any(String), memory: expect.any(String) },
+      _default: { cpu: expect.any(String), memory: expect.any(String) },
+    });
     expect(limits!.max).toBeUndefined();
   });
 
   describe('network policies', () => {
     const policies = readDeployManifests().filter((o): o is k8s.V1NetworkPolicy => o.kind === 'NetworkPolicy');
-    const selecting = (labels: Record<string, string>, type: 'Ingress' | 'Egress') => policies.filter((p) => p.spec!.policyTypes!.includes(type) && selects(p.spec!.podSelector!, labels));
+    const selecting = (labels: Record<string, string>, type: 'Ingress' | 'Egress') =>
+      policies.filter((p) => p.spec!.policyTypes!.includes(type) && selects(p.spec!.podSelector!, labels));
     const stagePod = { 'app.kubernetes.io/managed-by': 'kiln', 'app.kubernetes.io/component': 'stage' };
     const modelPod = { 'app.kubernetes.io/managed-by': 'kiln', 'app.kubernetes.io/component': 'model-server' };
     const apiPod = deployments.find((d) => d.metadata!.name === 'kiln-api')!.spec!.template.metadata!.labels!;
@@ -101,7 +112,7 @@ describe('deploy/kubernetes, as written', () => {
     it.each([
       ['stage', stagePod],
       ['model-server', modelPod],
-    ])('limit %s pods\' egress to DNS, other namespaces than Kiln\'s and Temporal\'s, and public addresses', (_label, labels) => {
+    ])("limit %s pods' egress to DNS, other namespaces than Kiln's and Temporal's, and public addresses", (_label, labels) => {
       const egress = selecting(labels, 'Egress').flatMap((p) => p.spec!.egress ?? []);
       expect(egress.length).toBeGreaterThan(0);
       const peers = egress.flatMap((rule) => rule.to ?? []);
@@ -110,7 +121,9 @@ describe('deploy/kubernetes, as written', () => {
       for (const peer of peers) {
         if (peer.ipBlock) expect(peer.ipBlock.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']));
         else if (peer.podSelector?.matchLabels?.['k8s-app'] !== 'kube-dns') {
-          expect(peer.namespaceSelector?.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: expect.arrayContaining(['kiln', 'temporal']) }]);
+          expect(peer.namespaceSelector?.matchExpressions).toEqual([
+            { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: expect.arrayContaining(['kiln', 'temporal']) },
+          ]);
         }
       }
     });
@@ -133,7 +146,7 @@ describe('deploy/kubernetes, as written', () => {
       expect(selects(from!.podSelector!, stagePod)).toBe(false);
     });
 
-    it('leave Kiln\'s own pods alone', () => {
+    it("leave Kiln's own pods alone", () => {
       expect([...selecting(apiPod, 'Ingress'), ...selecting(apiPod, 'Egress'), ...selecting(workerPod, 'Egress')]).toEqual([]);
     });
   });
@@ -170,19 +183,26 @@ describe.skipIf(!kubeconfig)(`deploy/kubernetes applied to a cluster${unavailabl
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     for (const d of deployments) {
       const name = d.metadata!.name!;
-      const selector = Object.entries(d.spec!.selector.matchLabels!).map(([k, v]) => `${k}=${v}`).join(',');
+      const selector = Object.entries(d.spec!.selector.matchLabels!)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
       const pods = await until(
         `${name}'s ${d.spec!.replicas} pods to be scheduled`,
         () => core.listNamespacedPod({ namespace: deployed, labelSelector: selector }),
         (list) => list.items.length === d.spec!.replicas && list.items.every((p) => p.spec?.nodeName),
       );
-      for (const pod of pods.items) expect(pod.spec).toMatchObject({ serviceAccountName: serviceAccountOf(d), nodeName: expect.stringMatching(/^kiln-(cpu|gpu)-node$/) });
+      for (const pod of pods.items)
+        expect(pod.spec).toMatchObject({ serviceAccountName: serviceAccountOf(d), nodeName: expect.stringMatching(/^kiln-(cpu|gpu)-node$/) });
       // The Deployment controller counts the pods in its status a moment after the scheduler binds them.
-      await until(`${name}'s status to count ${d.spec!.replicas} replicas`, () => apps.readNamespacedDeployment({ namespace: deployed, name }), (read) => read.status?.replicas === d.spec!.replicas);
+      await until(
+        `${name}'s status to count ${d.spec!.replicas} replicas`,
+        () => apps.readNamespacedDeployment({ namespace: deployed, name }),
+        (read) => read.status?.replicas === d.spec!.replicas,
+      );
     }
   });
 
-  it('gives Kiln\'s own pods a spec the restricted Pod Security Standard admits', async () => {
+  it("gives Kiln's own pods a spec the restricted Pod Security Standard admits", async () => {
     // The control: a pod with no security context is refused there, so admission really runs.
     const bare = { metadata: { name: 'bare' }, spec: { containers: [{ name: 'c', image: 'kiln:test' }] } };
     await expect(core.createNamespacedPod({ namespace: restricted, body: bare, dryRun: 'All' })).rejects.toMatchObject({ code: 403 });
@@ -192,12 +212,29 @@ describe.skipIf(!kubeconfig)(`deploy/kubernetes applied to a cluster${unavailabl
     }
   });
 
-  it('admits the stage and model-server pods Kiln creates under the restricted Pod Security Standard, and Kaniko\'s under baseline', async () => {
+  it("admits the stage and model-server pods Kiln creates under the restricted Pod Security Standard, and Kaniko's under baseline", async () => {
     const settings = KubernetesSettings.parse({ namespace: restricted });
-    const stage = buildStageJob({ id: 'x', command: ['python', '-m', 'kiln_sdk.stage'], workingDirectory: '/', env: {}, timeoutMs: 60_000 }, STAGE_PLACEMENT, settings).spec!.template;
-    const model = buildModelDeployment({ modelName: 'iris', version: 1, image: 'kiln-env:test', artifactPrefix: 'models/iris/1', sourceDigest: 'f'.repeat(64), entrypoint: 'model.py:M' }, settings).spec!.template;
-    for (const [name, template] of [['stage', stage], ['model-server', model]] as const) {
-      await expect(core.createNamespacedPod({ namespace: restricted, body: { metadata: { name, labels: template.metadata?.labels }, spec: template.spec! }, dryRun: 'All' }), name).resolves.toBeDefined();
+    const stage = buildStageJob(
+      { id: 'x', command: ['python', '-m', 'kiln_sdk.stage'], workingDirectory: '/', env: {}, timeoutMs: 60_000 },
+      STAGE_PLACEMENT,
+      settings,
+    ).spec!.template;
+    const model = buildModelDeployment(
+      { modelName: 'iris', version: 1, image: 'kiln-env:test', artifactPrefix: 'models/iris/1', sourceDigest: 'f'.repeat(64), entrypoint: 'model.py:M' },
+      settings,
+    ).spec!.template;
+    for (const [name, template] of [
+      ['stage', stage],
+      ['model-server', model],
+    ] as const) {
+      await expect(
+        core.createNamespacedPod({
+          namespace: restricted,
+          body: { metadata: { name, labels: template.metadata?.labels }, spec: template.spec! },
+          dryRun: 'All',
+        }),
+        name,
+      ).resolves.toBeDefined();
     }
     const kaniko = buildImageJob({ digest: 'ab'.repeat(32), destination: 'registry.test/kiln-env:ab', deadlineSeconds: 600 }, settings).spec!.template;
     const body = { metadata: { name: 'kaniko' }, spec: kaniko.spec! };
@@ -221,7 +258,9 @@ const STAGE_PLACEMENT: StagePlacement = {
 /** Whether a label selector (matchLabels and In/NotIn expressions) selects pods with `labels`. */
 function selects(selector: k8s.V1LabelSelector, labels: Record<string, string>): boolean {
   const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  const byExpressions = (selector.matchExpressions ?? []).every((e) => (e.operator === 'In' ? e.values!.includes(labels[e.key]!) : e.operator === 'NotIn' ? !e.values!.includes(labels[e.key]!) : false));
+  const byExpressions = (selector.matchExpressions ?? []).every((e) =>
+    e.operator === 'In' ? e.values!.includes(labels[e.key]!) : e.operator === 'NotIn' ? !e.values!.includes(labels[e.key]!) : false,
+  );
   return byLabels && byExpressions;
 }
 

@@ -79,7 +79,11 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
     await core.createNamespace({ body: { metadata: { name: bound } } });
     await bindKilnWorkerRole(kubeconfig!, bound);
     // The manifests' own bindings take effect once the authorizer's cache has them.
-    await until('the manifests\' RoleBinding to take effect', () => review(serviceAccount(deployed, 'kiln-worker'), { namespace: deployed, group: 'batch', resource: 'jobs', verb: 'create' }), Boolean);
+    await until(
+      "the manifests' RoleBinding to take effect",
+      () => review(serviceAccount(deployed, 'kiln-worker'), { namespace: deployed, group: 'batch', resource: 'jobs', verb: 'create' }),
+      Boolean,
+    );
   });
   afterAll(async () => {
     for (const name of [deployed, bound]) await core?.deleteNamespace({ name }).catch(() => undefined);
@@ -101,7 +105,7 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
       },
     });
 
-    it('allows every verb Kiln uses, in its namespace, and only through Kiln\'s bindings', async () => {
+    it("allows every verb Kiln uses, in its namespace, and only through Kiln's bindings", async () => {
       for (const [label, { who, namespace, baseline }] of Object.entries(identities())) {
         const denied = await filterAsync(needs(namespace), async (a) => !(await review(who, a)));
         expect(denied.map(describeAccess), label).toEqual([]);
@@ -115,8 +119,11 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
       for (const [label, { who, namespace, baseline }] of Object.entries(identities())) {
         const wanted = new Set(needs(namespace).map(describeAccess));
         const swept = inNamespace(matrix, namespace).map(describeAccess);
-        expect(swept, 'discovery covers Kiln\'s needs').toEqual(expect.arrayContaining([...wanted, `get secrets in ${namespace}`]));
-        const wrong = await filterAsync(inNamespace(matrix, namespace), async (a) => (await review(who, a)) !== (wanted.has(describeAccess(a)) || (await review(baseline, a))));
+        expect(swept, "discovery covers Kiln's needs").toEqual(expect.arrayContaining([...wanted, `get secrets in ${namespace}`]));
+        const wrong = await filterAsync(
+          inNamespace(matrix, namespace),
+          async (a) => (await review(who, a)) !== (wanted.has(describeAccess(a)) || (await review(baseline, a))),
+        );
         expect(wrong.map(describeAccess), label).toEqual([]);
       }
     });
@@ -129,9 +136,12 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
       }
     });
 
-    it('grants Kiln\'s namespaced verbs nowhere else: not in another namespace, not across all namespaces', async () => {
+    it("grants Kiln's namespaced verbs nowhere else: not in another namespace, not across all namespaces", async () => {
       for (const [label, { who, namespace }] of Object.entries(identities())) {
-        const elsewhere = expand(KILN_NEEDS, namespace).flatMap((a) => [{ ...a, namespace: 'default' }, { ...a, namespace: '' }]);
+        const elsewhere = expand(KILN_NEEDS, namespace).flatMap((a) => [
+          { ...a, namespace: 'default' },
+          { ...a, namespace: '' },
+        ]);
         const allowed = await filterAsync(elsewhere, (a) => review(who, a));
         expect(allowed.map(describeAccess), label).toEqual([]);
       }
@@ -139,7 +149,10 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
 
     it.each(['kiln-stage', 'kiln-api'])('gives the service account %s nothing beyond what any authenticated user may do', async (name) => {
       const matrix = inNamespace(await everyAccess(), deployed);
-      const wrong = await filterAsync(matrix, async (a) => (await review(serviceAccount(deployed, name), a)) !== (await review(serviceAccount(deployed, 'kiln-nobody'), a)));
+      const wrong = await filterAsync(
+        matrix,
+        async (a) => (await review(serviceAccount(deployed, name), a)) !== (await review(serviceAccount(deployed, 'kiln-nobody'), a)),
+      );
       expect(wrong.map(describeAccess)).toEqual([]);
     });
   });
@@ -154,7 +167,15 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
       const namespace = bound;
       const job: k8s.V1Job = {
         metadata: { name: 'stage' },
-        spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'stage', image: 'kiln-runner:test', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } },
+        spec: {
+          backoffLimit: 0,
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'stage', image: 'kiln-runner:test', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+            },
+          },
+        },
       };
       const seen = watchFor(worker.kc, `/apis/batch/v1/namespaces/${namespace}/jobs`, (j: k8s.V1Job) => Boolean(j.status?.succeeded));
       await worker.batch.createNamespacedJob({ namespace, body: job });
@@ -166,13 +187,26 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
       expect(await worker.core.readNamespacedPodLog({ namespace, name: pod!.metadata!.name!, container: 'stage' })).toBe('');
       expect((await worker.core.listNamespacedEvent({ namespace })).items.some((e) => e.reason === 'Scheduled')).toBe(true);
       await worker.batch.deleteNamespacedJob({ namespace, name: 'stage', propagationPolicy: 'Background' });
-      await until('the Job to be gone', () => worker.batch.listNamespacedJob({ namespace }), (l) => l.items.length === 0);
+      await until(
+        'the Job to be gone',
+        () => worker.batch.listNamespacedJob({ namespace }),
+        (l) => l.items.length === 0,
+      );
     });
 
     it('keeps a build context in a ConfigMap: create, get, annotate with the built image, delete', async () => {
-      await worker.core.createNamespacedConfigMap({ namespace: bound, body: { metadata: { name: 'context', annotations: { 'kiln.dev/environment-digest': 'abc' } }, data: { Dockerfile: 'FROM python:3.12-slim\n' } } });
-      await worker.core.patchNamespacedConfigMap({ namespace: bound, name: 'context', body: [{ op: 'add', path: '/metadata/annotations/kiln.dev~1built-image', value: 'registry/env:abc' }] });
-      expect((await worker.core.readNamespacedConfigMap({ namespace: bound, name: 'context' })).metadata?.annotations).toMatchObject({ 'kiln.dev/built-image': 'registry/env:abc' });
+      await worker.core.createNamespacedConfigMap({
+        namespace: bound,
+        body: { metadata: { name: 'context', annotations: { 'kiln.dev/environment-digest': 'abc' } }, data: { Dockerfile: 'FROM python:3.12-slim\n' } },
+      });
+      await worker.core.patchNamespacedConfigMap({
+        namespace: bound,
+        name: 'context',
+        body: [{ op: 'add', path: '/metadata/annotations/kiln.dev~1built-image', value: 'registry/env:abc' }],
+      });
+      expect((await worker.core.readNamespacedConfigMap({ namespace: bound, name: 'context' })).metadata?.annotations).toMatchObject({
+        'kiln.dev/built-image': 'registry/env:abc',
+      });
       await worker.core.deleteNamespacedConfigMap({ namespace: bound, name: 'context' });
     });
 
@@ -180,15 +214,29 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
       const namespace = bound;
       const labels = { app: 'model' };
       const container = { name: 'server', image: 'kiln-model:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } };
-      await worker.apps.createNamespacedDeployment({ namespace, body: { metadata: { name: 'model' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container] } } } } });
-      await worker.apps.patchNamespacedDeployment({ namespace, name: 'model', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'kiln-model:2' }] });
+      await worker.apps.createNamespacedDeployment({
+        namespace,
+        body: {
+          metadata: { name: 'model' },
+          spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container] } } },
+        },
+      });
+      await worker.apps.patchNamespacedDeployment({
+        namespace,
+        name: 'model',
+        body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'kiln-model:2' }],
+      });
       const current = await worker.apps.readNamespacedDeployment({ namespace, name: 'model' });
       current.metadata!.annotations = { 'kiln.dev/model-version': '2' };
       // Unconditional: the Deployment controller may have written the status since the read.
       delete current.metadata!.resourceVersion;
       await worker.apps.replaceNamespacedDeployment({ namespace, name: 'model', body: current });
       expect((await worker.apps.listNamespacedDeployment({ namespace })).items).toHaveLength(1);
-      await until('two ReplicaSets (one per image)', () => worker.apps.listNamespacedReplicaSet({ namespace }), (l) => l.items.length === 2);
+      await until(
+        'two ReplicaSets (one per image)',
+        () => worker.apps.listNamespacedReplicaSet({ namespace }),
+        (l) => l.items.length === 2,
+      );
       await worker.core.createNamespacedService({ namespace, body: { metadata: { name: 'model' }, spec: { selector: labels, ports: [{ port: 8080 }] } } });
       await worker.core.patchNamespacedService({ namespace, name: 'model', body: [{ op: 'add', path: '/metadata/labels', value: { version: '2' } }] });
       const service = await worker.core.readNamespacedService({ namespace, name: 'model' });
@@ -203,11 +251,18 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
 
     it.each([
       ['read secrets', (w: ReturnType<typeof clients>) => w.core.listNamespacedSecret({ namespace: bound })],
-      ['create pods directly', (w: ReturnType<typeof clients>) => w.core.createNamespacedPod({ namespace: bound, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } })],
+      [
+        'create pods directly',
+        (w: ReturnType<typeof clients>) =>
+          w.core.createNamespacedPod({ namespace: bound, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } }),
+      ],
       ['list ConfigMaps', (w: ReturnType<typeof clients>) => w.core.listNamespacedConfigMap({ namespace: bound })],
       ['delete Deployments', (w: ReturnType<typeof clients>) => w.apps.deleteNamespacedDeployment({ namespace: bound, name: 'model' })],
       ['list Jobs in a namespace it is not bound in', (w: ReturnType<typeof clients>) => w.batch.listNamespacedJob({ namespace: deployed })],
-      ['patch nodes', (w: ReturnType<typeof clients>) => w.core.patchNode({ name: 'kiln-cpu-node', body: [{ op: 'add', path: '/metadata/labels/x', value: 'y' }] })],
+      [
+        'patch nodes',
+        (w: ReturnType<typeof clients>) => w.core.patchNode({ name: 'kiln-cpu-node', body: [{ op: 'add', path: '/metadata/labels/x', value: 'y' }] }),
+      ],
     ])('may not %s (403)', async (_what, call) => {
       await expect(call(worker)).rejects.toMatchObject({ code: 403 });
     });
@@ -252,7 +307,9 @@ function everyAccess(): Promise<Served[]> {
     for (const g of (await kc.makeApiClient(k8s.ApisApi).getAPIVersions()).groups) {
       lists.push({ group: g.name, list: await custom.getAPIResources({ group: g.name, version: g.preferredVersion!.version }) });
     }
-    return lists.flatMap(({ group, list }) => list.resources.flatMap((r) => VERBS.map((verb) => ({ ...split({ group, resource: r.name, verb }), namespaced: r.namespaced }))));
+    return lists.flatMap(({ group, list }) =>
+      list.resources.flatMap((r) => VERBS.map((verb) => ({ ...split({ group, resource: r.name, verb }), namespaced: r.namespaced }))),
+    );
   })();
   return served;
 }
@@ -286,12 +343,17 @@ async function watchFor<T>(kc: k8s.KubeConfig, path: string, done: (object: T) =
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching object on the watch of ${path} within ${timeoutMs} ms`)), timeoutMs);
       new k8s.Watch(kc)
-        .watch(path, {}, (_type, object: T) => {
-          if (done(object)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        }, (error) => error && reject(error))
+        .watch(
+          path,
+          {},
+          (_type, object: T) => {
+            if (done(object)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+          (error) => error && reject(error),
+        )
         .then((a) => (abort = a), reject);
     });
   } finally {

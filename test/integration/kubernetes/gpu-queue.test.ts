@@ -44,19 +44,37 @@ describe.skipIf(!kubeconfig)(`GPU stages on Kubernetes${unavailable ? ` (skipped
     let config;
     ({ stack, client, config } = await startTestStack('k8s-gpu', {
       executor: 'kubernetes',
-      kubernetes: KubernetesSettings.parse({ kubeconfig: workerKubeconfig, namespace, kilnImage: 'kiln:test', imageRegistry: 'registry.test/kiln-env', podAnnotations: { 'kiln.dev/simulate': 'hang' }, gpuSlots: 1, nodeSelector: gpuNode.nodeSelector, tolerations: gpuNode.tolerations }),
+      kubernetes: KubernetesSettings.parse({
+        kubeconfig: workerKubeconfig,
+        namespace,
+        kilnImage: 'kiln:test',
+        imageRegistry: 'registry.test/kiln-env',
+        podAnnotations: { 'kiln.dev/simulate': 'hang' },
+        gpuSlots: 1,
+        nodeSelector: gpuNode.nodeSelector,
+        tolerations: gpuNode.tolerations,
+      }),
     }));
     taskQueue = config.taskQueue;
     const python = execFileSync('sh', ['-c', 'command -v python3']).toString().trim();
-    stopStandIn = startPodStandIn(admin, stack.backends.artifacts, { workDir: mkdtempSync(join(tmpdir(), 'kiln-gpu-stand-in-')), sdkDir: join(__dirname, '..', '..', '..', 'sdk', 'python'), python });
+    stopStandIn = startPodStandIn(admin, stack.backends.artifacts, {
+      workDir: mkdtempSync(join(tmpdir(), 'kiln-gpu-stand-in-')),
+      sdkDir: join(__dirname, '..', '..', '..', 'sdk', 'python'),
+      python,
+    });
     // Every Kiln stage pod holding a GPU at any moment, to see the slot limit from the cluster's side.
-    stopWatch = await admin.watch.watch(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: 'app.kubernetes.io/component=stage' }, (type, pod) => {
-      const name = pod.metadata.name as string;
-      const active = type !== 'DELETED' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
-      if (active) running.add(name);
-      else running.delete(name);
-      mostAtOnce = Math.max(mostAtOnce, running.size);
-    }, () => {});
+    stopWatch = await admin.watch.watch(
+      `/api/v1/namespaces/${namespace}/pods`,
+      { labelSelector: 'app.kubernetes.io/component=stage' },
+      (type, pod) => {
+        const name = pod.metadata.name as string;
+        const active = type !== 'DELETED' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+        if (active) running.add(name);
+        else running.delete(name);
+        mostAtOnce = Math.max(mostAtOnce, running.size);
+      },
+      () => {},
+    );
     const spec = readSpecFile(join(fixture, 'kiln.json'));
     await client.applyDataset({ ...spec.dataset!, path: join(fixture, 'data', 'tiny.csv') });
     for (const gpus of [1, 2]) {
@@ -73,13 +91,17 @@ describe.skipIf(!kubeconfig)(`GPU stages on Kubernetes${unavailable ? ` (skipped
   });
 
   it('runs GPU stages on the GPU queue, never more at once than its slots, though the cluster has room for more', async () => {
-    const started = await Promise.all([1, 2, 3].map(() => client.startRun({ project: 'gpu-1', cache: false, params: { extras: { steps: 3, step_seconds: 0.2 } } })));
+    const started = await Promise.all(
+      [1, 2, 3].map(() => client.startRun({ project: 'gpu-1', cache: false, params: { extras: { steps: 3, step_seconds: 0.2 } } })),
+    );
     const runs = await Promise.all(started.map(({ run_id }) => waitForRun(client, run_id, 180_000)));
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     // The node has 2 GPUs; the one GPU slot kept Kiln to one GPU pod at a time.
     expect(mostAtOnce).toBe(1);
     const history = await stack.client.workflow.getHandle(runs[0]!.runId).fetchHistory();
-    const queues = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runStage').map((e) => e.activityTaskScheduledEventAttributes!.taskQueue!.name);
+    const queues = history
+      .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runStage')
+      .map((e) => e.activityTaskScheduledEventAttributes!.taskQueue!.name);
     expect(queues).toEqual([`${taskQueue}-gpu`, `${taskQueue}-gpu`]);
   });
 
@@ -89,14 +111,22 @@ describe.skipIf(!kubeconfig)(`GPU stages on Kubernetes${unavailable ? ` (skipped
       namespace,
       body: {
         metadata: { name: 'gpu-holder', annotations: { 'kiln.dev/simulate': 'hang' } },
-        spec: { nodeSelector: gpuNode.nodeSelector, tolerations: gpuNode.tolerations, containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '1' } } }] },
+        spec: {
+          nodeSelector: gpuNode.nodeSelector,
+          tolerations: gpuNode.tolerations,
+          containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '1' } } }],
+        },
       },
     });
     const { run_id } = await client.startRun({ project: 'gpu-2', cache: false, params: { extras: { steps: 2, step_seconds: 0.01 } } });
-    const waiting = await eventually(async () => {
-      const train = (await client.getRun(run_id)).steps.find((s) => s.step === 'train');
-      return train?.status === 'waiting' && /^waiting for GPU: 0\/\d+ nodes are available: .*Insufficient nvidia\.com\/gpu/.test(train.message ?? '');
-    }, 60_000, 200);
+    const waiting = await eventually(
+      async () => {
+        const train = (await client.getRun(run_id)).steps.find((s) => s.step === 'train');
+        return train?.status === 'waiting' && /^waiting for GPU: 0\/\d+ nodes are available: .*Insufficient nvidia\.com\/gpu/.test(train.message ?? '');
+      },
+      60_000,
+      200,
+    );
     expect(waiting).toBe(true);
     const metadata = await stack.client.workflow.getHandle(run_id).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toMatch(/- train: waiting — waiting for GPU: /);

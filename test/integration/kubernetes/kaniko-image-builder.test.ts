@@ -78,13 +78,23 @@ describe.skipIf(!kubeconfig)(`Kaniko image builder${unavailable ? ` (skipped: ${
     const job = await admin.batch.readNamespacedJob({ namespace, name: imageBuildName(digest) });
     expect(job.status?.conditions?.find((c) => c.type === 'Complete')?.status).toBe('True');
     expect(job.spec).toMatchObject({ backoffLimit: 0, ttlSecondsAfterFinished: 600 });
-    expect(job.metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'kiln', 'app.kubernetes.io/component': 'image-build', 'kiln.dev/environment-digest': digest.slice(0, 63) });
+    expect(job.metadata?.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'kiln',
+      'app.kubernetes.io/component': 'image-build',
+      'kiln.dev/environment-digest': digest.slice(0, 63),
+    });
     const pod = job.spec!.template.spec!;
     expect(pod.containers).toHaveLength(1);
     expect(pod.containers[0]).toMatchObject({
       name: 'kaniko',
       image: KANIKO_EXECUTOR_IMAGE,
-      args: ['--dockerfile=/workspace/Dockerfile', '--context=dir:///workspace', `--destination=${REGISTRY}:${digest}`, '--cache=true', '--digest-file=/dev/termination-log'],
+      args: [
+        '--dockerfile=/workspace/Dockerfile',
+        '--context=dir:///workspace',
+        `--destination=${REGISTRY}:${digest}`,
+        '--cache=true',
+        '--digest-file=/dev/termination-log',
+      ],
       volumeMounts: [{ name: 'context', mountPath: '/workspace', readOnly: true }],
     });
     expect(pod.volumes).toEqual([{ name: 'context', configMap: expect.objectContaining({ name: imageBuildName(digest) }) }]);
@@ -116,7 +126,11 @@ describe.skipIf(!kubeconfig)(`Kaniko image builder${unavailable ? ` (skipped: ${
 
   it('fails with an EnvironmentBuildError naming the exit code when Kaniko exits non-zero; the next build starts afresh', async () => {
     const { spec, digest } = environment();
-    const failing = builder({ 'kiln.dev/simulate': 'exit-code', 'kiln.dev/simulate-exit-code': '3', 'kiln.dev/simulate-message': 'ERROR: No matching distribution found for numpy==2.1.99' });
+    const failing = builder({
+      'kiln.dev/simulate': 'exit-code',
+      'kiln.dev/simulate-exit-code': '3',
+      'kiln.dev/simulate-message': 'ERROR: No matching distribution found for numpy==2.1.99',
+    });
     const error = await failing.build(spec, digest).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EnvironmentBuildError);
     expect((error as Error).message).toContain('kaniko exited with code 3');
@@ -134,7 +148,10 @@ describe.skipIf(!kubeconfig)(`Kaniko image builder${unavailable ? ` (skipped: ${
   it('refuses a digest whose Job name is taken by another environment (same first 16 characters) rather than build the wrong Dockerfile', async () => {
     const { spec, digest } = environment();
     const other = `${digest.slice(0, 16)}${'0'.repeat(48)}`;
-    await admin.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: imageBuildName(digest), annotations: { 'kiln.dev/environment-digest': other } }, data: { Dockerfile: 'FROM scratch\n' } } });
+    await admin.core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: imageBuildName(digest), annotations: { 'kiln.dev/environment-digest': other } }, data: { Dockerfile: 'FROM scratch\n' } },
+    });
     await expect(builder().build(spec, digest)).rejects.toBeInstanceOf(ConflictError);
     expect((await buildJobs()).filter((j) => j.metadata!.name === imageBuildName(digest))).toHaveLength(0);
   });
@@ -144,7 +161,14 @@ describe.skipIf(!kubeconfig)(`Kaniko image builder${unavailable ? ` (skipped: ${
     const dir = mkdtempSync(join(tmpdir(), 'kiln-kaniko-log-'));
     try {
       const file = join(dir, 'kaniko.log');
-      writeFileSync(file, ['2025-01-01T00:00:00.000000000Z stderr F INFO[0000] Retrieving image manifest python:3.12-slim', '2025-01-01T00:00:01.000000000Z stderr F INFO[0001] Pushing image', ''].join('\n'));
+      writeFileSync(
+        file,
+        [
+          '2025-01-01T00:00:00.000000000Z stderr F INFO[0000] Retrieving image manifest python:3.12-slim',
+          '2025-01-01T00:00:01.000000000Z stderr F INFO[0001] Pushing image',
+          '',
+        ].join('\n'),
+      );
       const lines: string[] = [];
       const building = builder({ 'kiln.dev/simulate-delay': '4s' }).build(spec, digest, { onLine: (line) => lines.push(line) });
       const pods = await until(
@@ -158,7 +182,12 @@ describe.skipIf(!kubeconfig)(`Kaniko image builder${unavailable ? ` (skipped: ${
         version: 'v1alpha1',
         namespace,
         plural: 'logs',
-        body: { apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Logs', metadata: { name: pods.items[0]!.metadata!.name }, spec: { logs: [{ containers: ['kaniko'], logsFile: file }] } },
+        body: {
+          apiVersion: 'kwok.x-k8s.io/v1alpha1',
+          kind: 'Logs',
+          metadata: { name: pods.items[0]!.metadata!.name },
+          spec: { logs: [{ containers: ['kaniko'], logsFile: file }] },
+        },
       });
       await building;
       expect(lines).toEqual(['INFO[0000] Retrieving image manifest python:3.12-slim', 'INFO[0001] Pushing image']);
@@ -172,11 +201,23 @@ describe.skipIf(!kubeconfig)(`Kaniko image builder${unavailable ? ` (skipped: ${
     await rbac.createNamespacedRole({ namespace, body: { metadata: { name: 'image-builder' }, rules: BUILDER_RULES } });
     await rbac.createNamespacedRoleBinding({
       namespace,
-      body: { metadata: { name: 'image-builder' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'image-builder' }, subjects: [{ kind: 'User', name: 'kiln-worker' }] },
+      body: {
+        metadata: { name: 'image-builder' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'image-builder' },
+        subjects: [{ kind: 'User', name: 'kiln-worker' }],
+      },
     });
     const worker = connectKubernetes({ kubeconfig: workerKubeconfig!, namespace });
     // The authorizer learns of a new binding through its own watch: give it a moment.
-    await until('the binding to take effect', () => worker.batch.listNamespacedJob({ namespace }).then(() => true, () => false), (ok) => ok);
+    await until(
+      'the binding to take effect',
+      () =>
+        worker.batch.listNamespacedJob({ namespace }).then(
+          () => true,
+          () => false,
+        ),
+      (ok) => ok,
+    );
     await expect(worker.core.listNamespacedSecret({ namespace })).rejects.toMatchObject({ code: 403 });
 
     const { spec, digest } = environment();

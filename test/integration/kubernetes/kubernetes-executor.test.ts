@@ -40,12 +40,22 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
   const executor = (podAnnotations: Record<string, string> = {}, extra: Partial<KubernetesSettings> = {}) =>
     new KubernetesExecutor({
       clients: admin,
-      settings: KubernetesSettings.parse({ kubeconfig, namespace, kilnImage: 'kiln:test', imageRegistry: 'registry.test/kiln-env', podAnnotations, nodeSelector: { 'kiln.dev/pool': 'any' }, ...extra }),
+      settings: KubernetesSettings.parse({
+        kubeconfig,
+        namespace,
+        kilnImage: 'kiln:test',
+        imageRegistry: 'registry.test/kiln-env',
+        podAnnotations,
+        nodeSelector: { 'kiln.dev/pool': 'any' },
+        ...extra,
+      }),
       logDrainMs: 3_000,
       imagePullGraceMs: 1_000,
     });
 
-  function stage(overrides: { gpus?: number; timeoutMs?: number; signal?: AbortSignal; resume?: string } = {}): StageProcessSpec & { placement: StagePlacement } {
+  function stage(
+    overrides: { gpus?: number; timeoutMs?: number; signal?: AbortSignal; resume?: string } = {},
+  ): StageProcessSpec & { placement: StagePlacement } {
     attempt += 1;
     const placement: StagePlacement = {
       project: 'breast-cancer',
@@ -85,7 +95,13 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
     expect(exit.exitCode).toBe(0);
     const job = await admin.batch.readNamespacedJob({ namespace, name: stageJobName(spec.placement) });
     expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 3600 });
-    expect(job.metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'kiln', 'kiln.dev/project': 'breast-cancer', 'kiln.dev/run': spec.placement.runId, 'kiln.dev/stage': 'train', 'kiln.dev/attempt': '1' });
+    expect(job.metadata?.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'kiln',
+      'kiln.dev/project': 'breast-cancer',
+      'kiln.dev/run': spec.placement.runId,
+      'kiln.dev/stage': 'train',
+      'kiln.dev/attempt': '1',
+    });
     const pod = job.spec!.template.spec!;
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -157,9 +173,14 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
 
   it('a GPU request larger than any node is rejected before anything is created', async () => {
     const spec = stage({ gpus: 3 });
-    const error = await executor({}, nodeSelectorFree).run(spec, { onLine: () => {} }).catch((e: unknown) => e);
+    const error = await executor({}, nodeSelectorFree)
+      .run(spec, { onLine: () => {} })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpecValidationError);
-    expect((error as SpecValidationError).problems[0]).toEqual({ path: 'environment.max_used_gpu', message: 'asks for 3 GPUs; the largest node in the cluster has 2' });
+    expect((error as SpecValidationError).problems[0]).toEqual({
+      path: 'environment.max_used_gpu',
+      message: 'asks for 3 GPUs; the largest node in the cluster has 2',
+    });
     expect((await admin.batch.listNamespacedJob({ namespace, labelSelector: `kiln.dev/run=${spec.placement.runId}` })).items).toHaveLength(0);
   });
 
@@ -167,7 +188,10 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
     const holder = new AbortController();
     let holdingStarted!: () => void;
     const holds = new Promise<void>((resolve) => (holdingStarted = resolve));
-    const holding = executor({ 'kiln.dev/simulate': 'hang' }, onPrivateGpuNode()).run(stage({ gpus: 2, signal: holder.signal }), { onLine: () => {}, onStart: () => holdingStarted() });
+    const holding = executor({ 'kiln.dev/simulate': 'hang' }, onPrivateGpuNode()).run(stage({ gpus: 2, signal: holder.signal }), {
+      onLine: () => {},
+      onStart: () => holdingStarted(),
+    });
     // Only once the first stage holds both GPUs: otherwise the scheduler might place the second first.
     await holds;
     const pending: string[] = [];
@@ -231,7 +255,12 @@ describe.skipIf(!kubeconfig)(`Kubernetes executor${unavailable ? ` (skipped: ${u
       body: { apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Logs', metadata: { name: podName }, spec: { logs: [{ containers: ['stage'], logsFile: file }] } },
     });
     expect((await run).exitCode).toBe(0);
-    expect(lines).toEqual(['kiln: stage train attempt 1', 'KILN_METRIC {"name":"loss","value":0.25,"step":1}', 'KILN_METRIC {"name":"loss","value":0.125,"step":2}', 'done']);
+    expect(lines).toEqual([
+      'kiln: stage train attempt 1',
+      'KILN_METRIC {"name":"loss","value":0.25,"step":1}',
+      'KILN_METRIC {"name":"loss","value":0.125,"step":2}',
+      'done',
+    ]);
     const metrics = lines.map(parseMetricLine).filter((p) => p.kind === 'metric');
     expect(metrics.map((m) => m.kind === 'metric' && m.metric.value)).toEqual([0.25, 0.125]);
   });

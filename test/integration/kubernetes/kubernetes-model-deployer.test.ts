@@ -29,7 +29,11 @@ describe.skipIf(!kubeconfig)(`Kubernetes model deployer${unavailable ? ` (skippe
   beforeAll(async () => {
     admin = connectKubernetes({ kubeconfig: kubeconfig!, namespace });
     await admin.core.createNamespace({ body: { metadata: { name: namespace } } });
-    deployer = new KubernetesModelDeployer({ clients: admin, settings: KubernetesSettings.parse({ kubeconfig, namespace, kilnImage: 'kiln:test' }), rolloutTimeoutSeconds: 60 });
+    deployer = new KubernetesModelDeployer({
+      clients: admin,
+      settings: KubernetesSettings.parse({ kubeconfig, namespace, kilnImage: 'kiln:test' }),
+      rolloutTimeoutSeconds: 60,
+    });
   });
   afterAll(async () => {
     await admin?.core.deleteNamespace({ name: namespace }).catch(() => undefined);
@@ -45,20 +49,36 @@ describe.skipIf(!kubeconfig)(`Kubernetes model deployer${unavailable ? ` (skippe
     replicas: 2,
   });
   const readDeployment = (modelName: string) => admin.apps.readNamespacedDeployment({ namespace, name: `kiln-model-${modelName}` });
-  const replicaSets = async (modelName: string) => (await admin.apps.listNamespacedReplicaSet({ namespace, labelSelector: `kiln.dev/model=${modelName}` })).items;
+  const replicaSets = async (modelName: string) =>
+    (await admin.apps.listNamespacedReplicaSet({ namespace, labelSelector: `kiln.dev/model=${modelName}` })).items;
   const byVersion = (sets: V1ReplicaSet[], v: number) => sets.filter((rs) => rs.spec?.template?.metadata?.labels?.[VERSION] === String(v));
 
   /** Records every state of the model's Deployment and ReplicaSets, in order, from one watch each. */
   async function observe(modelName: string) {
     const events: Array<{ kind: 'deployment'; d: V1Deployment } | { kind: 'replicaset'; rs: V1ReplicaSet }> = [];
     const start = async (path: string, selector: Record<string, string>, rv: string | undefined, push: (o: never) => void) =>
-      admin.watch.watch(path, { ...selector, ...(rv ? { resourceVersion: rv } : {}) }, (_type, object) => push(object as never), () => undefined);
+      admin.watch.watch(
+        path,
+        { ...selector, ...(rv ? { resourceVersion: rv } : {}) },
+        (_type, object) => push(object as never),
+        () => undefined,
+      );
     const dList = await admin.apps.listNamespacedDeployment({ namespace, fieldSelector: `metadata.name=kiln-model-${modelName}` });
     const rsList = await admin.apps.listNamespacedReplicaSet({ namespace, labelSelector: `kiln.dev/model=${modelName}` });
     dList.items.forEach((d) => events.push({ kind: 'deployment', d }));
     const watches = await Promise.all([
-      start(`/apis/apps/v1/namespaces/${namespace}/deployments`, { fieldSelector: `metadata.name=kiln-model-${modelName}` }, dList.metadata?.resourceVersion, (d: V1Deployment) => events.push({ kind: 'deployment', d })),
-      start(`/apis/apps/v1/namespaces/${namespace}/replicasets`, { labelSelector: `kiln.dev/model=${modelName}` }, rsList.metadata?.resourceVersion, (rs: V1ReplicaSet) => events.push({ kind: 'replicaset', rs })),
+      start(
+        `/apis/apps/v1/namespaces/${namespace}/deployments`,
+        { fieldSelector: `metadata.name=kiln-model-${modelName}` },
+        dList.metadata?.resourceVersion,
+        (d: V1Deployment) => events.push({ kind: 'deployment', d }),
+      ),
+      start(
+        `/apis/apps/v1/namespaces/${namespace}/replicasets`,
+        { labelSelector: `kiln.dev/model=${modelName}` },
+        rsList.metadata?.resourceVersion,
+        (rs: V1ReplicaSet) => events.push({ kind: 'replicaset', rs }),
+      ),
     ]);
     return { events, stop: () => watches.forEach((w) => w.abort()) };
   }
@@ -141,18 +161,31 @@ describe.skipIf(!kubeconfig)(`Kubernetes model deployer${unavailable ? ` (skippe
     await rbac.createNamespacedRole({ namespace, body: { metadata: { name: 'model-deployer' }, rules: DEPLOYER_RULES } });
     await rbac.createNamespacedRoleBinding({
       namespace,
-      body: { metadata: { name: 'model-deployer' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'model-deployer' }, subjects: [{ kind: 'User', name: 'kiln-worker' }] },
+      body: {
+        metadata: { name: 'model-deployer' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'model-deployer' },
+        subjects: [{ kind: 'User', name: 'kiln-worker' }],
+      },
     });
     const worker = connectKubernetes({ kubeconfig: workerKubeconfig!, namespace });
     // The authorizer learns of a new binding through its own watch: give it a moment.
     const deadline = Date.now() + 10_000;
-    while (!(await worker.apps.listNamespacedDeployment({ namespace }).then(() => true, () => false))) {
+    while (
+      !(await worker.apps.listNamespacedDeployment({ namespace }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       expect(Date.now()).toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 200));
     }
     await expect(worker.core.listNamespacedPod({ namespace })).rejects.toMatchObject({ code: 403 });
 
-    const least = new KubernetesModelDeployer({ clients: worker, settings: KubernetesSettings.parse({ namespace, kilnImage: 'kiln:test' }), rolloutTimeoutSeconds: 60 });
+    const least = new KubernetesModelDeployer({
+      clients: worker,
+      settings: KubernetesSettings.parse({ namespace, kilnImage: 'kiln:test' }),
+      rolloutTimeoutSeconds: 60,
+    });
     await least.deploy(version('least', 1));
     await least.deploy(version('least', 2));
     await least.rollback('least', 1);

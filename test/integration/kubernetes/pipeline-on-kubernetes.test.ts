@@ -39,10 +39,20 @@ describe.skipIf(!kubeconfig)(`a pipeline run on Kubernetes${unavailable ? ` (ski
     ({ stack, client } = await startTestStack('k8s-pipeline', {
       executor: 'kubernetes',
       // The worker talks to the cluster as kiln-worker, with only the deploy/ Role's permissions.
-      kubernetes: KubernetesSettings.parse({ kubeconfig: workerKubeconfig, namespace, kilnImage: 'kiln:test', imageRegistry: 'registry.test/kiln-env', podAnnotations: { 'kiln.dev/simulate': 'hang' } }),
+      kubernetes: KubernetesSettings.parse({
+        kubeconfig: workerKubeconfig,
+        namespace,
+        kilnImage: 'kiln:test',
+        imageRegistry: 'registry.test/kiln-env',
+        podAnnotations: { 'kiln.dev/simulate': 'hang' },
+      }),
     }));
     const python = execFileSync('sh', ['-c', 'command -v python3']).toString().trim();
-    stopStandIn = startPodStandIn(admin, stack.backends.artifacts, { workDir: mkdtempSync(join(tmpdir(), 'kiln-pod-stand-in-')), sdkDir: join(__dirname, '..', '..', '..', 'sdk', 'python'), python });
+    stopStandIn = startPodStandIn(admin, stack.backends.artifacts, {
+      workDir: mkdtempSync(join(tmpdir(), 'kiln-pod-stand-in-')),
+      sdkDir: join(__dirname, '..', '..', '..', 'sdk', 'python'),
+      python,
+    });
     await applySpecFile(client, readSpecFile(join(fixture, 'kiln.json')));
   });
   afterAll(async () => {
@@ -60,7 +70,8 @@ describe.skipIf(!kubeconfig)(`a pipeline run on Kubernetes${unavailable ? ` (ski
     expect(run.modelVersion).toBe(1);
 
     // The stage ends with its pod; the Job controller marks the Job Complete within about a second.
-    const complete = (job: { status?: { conditions?: { type: string; status: string }[] } }) => job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
+    const complete = (job: { status?: { conditions?: { type: string; status: string }[] } }) =>
+      job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
     let jobs = await admin.batch.listNamespacedJob({ namespace, labelSelector: `kiln.dev/run=${run_id}` });
     for (const deadline = Date.now() + 15_000; !jobs.items.every(complete) && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 200));
@@ -104,9 +115,16 @@ describe.skipIf(!kubeconfig)(`a pipeline run on Kubernetes${unavailable ? ` (ski
     expect(versions.map((v) => [v.version, v.status])).toEqual([[1, 'serving']]);
 
     // Promoting v2 is a rolling update of the same Deployment; rolling back returns to v1's ReplicaSet.
-    const second = await waitForRun(client, (await client.startRun({ project: 'checkpointing-served', params: { extras: { steps: 3, step_seconds: 0.01 } } })).run_id, 120_000);
+    const second = await waitForRun(
+      client,
+      (await client.startRun({ project: 'checkpointing-served', params: { extras: { steps: 3, step_seconds: 0.01 } } })).run_id,
+      120_000,
+    );
     expect([second.status, second.modelVersion]).toEqual(['succeeded', 2]);
-    const servedVersion = async () => (await admin.apps.readNamespacedDeployment({ namespace, name: 'kiln-model-checkpointing-served' })).spec?.template.metadata?.labels?.['kiln.dev/model-version'];
+    const servedVersion = async () =>
+      (await admin.apps.readNamespacedDeployment({ namespace, name: 'kiln-model-checkpointing-served' })).spec?.template.metadata?.labels?.[
+        'kiln.dev/model-version'
+      ];
     expect(await servedVersion()).toBe('2');
     const rolledBack = await client.rollbackModel('checkpointing-served');
     expect(rolledBack).toMatchObject({ model: 'checkpointing-served', version: 1, rolled_back_from: 2 });
@@ -114,14 +132,26 @@ describe.skipIf(!kubeconfig)(`a pipeline run on Kubernetes${unavailable ? ` (ski
     const replicaSets = await admin.apps.listNamespacedReplicaSet({ namespace, labelSelector: 'kiln.dev/model=checkpointing-served' });
     expect(replicaSets.items).toHaveLength(2);
     const statuses = (await client.listModelVersions('checkpointing-served')) as { version: number; status: string }[];
-    expect(statuses.map((v) => [v.version, v.status]).sort()).toEqual([[1, 'serving'], [2, 'archived']]);
+    expect(statuses.map((v) => [v.version, v.status]).sort()).toEqual([
+      [1, 'serving'],
+      [2, 'archived'],
+    ]);
     await expect(client.rollbackModel('checkpointing-served', 1)).rejects.toMatchObject({ status: 409 });
   });
 
   it("evaluates the champion in its own Job (its image, the challenger's dataset) and promotes the better model", async () => {
     const spec = readSpecFile(join(fixture, 'kiln.json')).project!;
-    await client.applyProject({ ...spec, name: 'checkpointing-ct', source_dir: join(fixture, 'src'), promotion: { compare_to_champion: { metric: 'steps_trained', direction: 'max', min_delta: 0 } } });
-    const champion = await waitForRun(client, (await client.startRun({ project: 'checkpointing-ct', params: { extras: { steps: 2, step_seconds: 0.01 } } })).run_id, 120_000);
+    await client.applyProject({
+      ...spec,
+      name: 'checkpointing-ct',
+      source_dir: join(fixture, 'src'),
+      promotion: { compare_to_champion: { metric: 'steps_trained', direction: 'max', min_delta: 0 } },
+    });
+    const champion = await waitForRun(
+      client,
+      (await client.startRun({ project: 'checkpointing-ct', params: { extras: { steps: 2, step_seconds: 0.01 } } })).run_id,
+      120_000,
+    );
     expect(champion).toMatchObject({ status: 'succeeded', promotion: 'champion', modelVersion: 1 });
     // No cache: the champion's evaluation must really run, in a Job of its own.
     const { run_id } = await client.startRun({ project: 'checkpointing-ct', cache: false, params: { extras: { steps: 3, step_seconds: 0.01 } } });

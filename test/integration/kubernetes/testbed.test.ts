@@ -99,7 +99,11 @@ describe.skipIf(!kubeconfig)(`Kubernetes testbed${unavailable ? ` (skipped: ${un
     expect(condition(done, 'Failed')).toMatchObject({ reason: 'DeadlineExceeded' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
     // The Job controller deleted its pod; kwok stopped and removed it as a kubelet would.
-    await until('the hanging pod to be gone', () => core.listNamespacedPod({ namespace, labelSelector: 'job-name=hangs' }), (l) => l.items.length === 0);
+    await until(
+      'the hanging pod to be gone',
+      () => core.listNamespacedPod({ namespace, labelSelector: 'job-name=hangs' }),
+      (l) => l.items.length === 0,
+    );
   });
 
   it('keeps a pod asking for more GPUs than any node has Pending as Unschedulable', async () => {
@@ -119,7 +123,11 @@ describe.skipIf(!kubeconfig)(`Kubernetes testbed${unavailable ? ` (skipped: ${un
     expect(scheduled.message).toContain('nvidia.com/gpu');
     // Two fit, on the only node with GPUs.
     await core.createNamespacedPod({ namespace, body: gpus(2, 'two-gpus') });
-    const placed = await until('two-gpus to be bound', () => core.readNamespacedPod({ namespace, name: 'two-gpus' }), (p) => Boolean(p.spec?.nodeName));
+    const placed = await until(
+      'two-gpus to be bound',
+      () => core.readNamespacedPod({ namespace, name: 'two-gpus' }),
+      (p) => Boolean(p.spec?.nodeName),
+    );
     expect(placed.spec?.nodeName).toBe('kiln-gpu-node');
     // The GPU node is shared with the other files' GPU tests: hand its GPUs back now, not at teardown.
     await core.deleteNamespacedPod({ namespace, name: 'two-gpus', gracePeriodSeconds: 0 });
@@ -141,7 +149,12 @@ describe.skipIf(!kubeconfig)(`Kubernetes testbed${unavailable ? ` (skipped: ${un
         body: { apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Logs', metadata: { name }, spec: { logs: [{ containers: ['stage'], logsFile: file }] } },
       });
       // kwok picks the Logs object up through a watch: allow it a moment.
-      const log = await until('the log', () => core.readNamespacedPodLog({ namespace, name, container: 'stage' }), (l) => l.length > 0, 10_000);
+      const log = await until(
+        'the log',
+        () => core.readNamespacedPodLog({ namespace, name, container: 'stage' }),
+        (l) => l.length > 0,
+        10_000,
+      );
       expect(log).toBe('epoch 1 loss 0.5\ndone\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -152,5 +165,4 @@ describe.skipIf(!kubeconfig)(`Kubernetes testbed${unavailable ? ` (skipped: ${un
     const worker = clients(workerKubeconfig!).batch;
     await expect(worker.listNamespacedJob({ namespace })).rejects.toMatchObject({ code: 403 });
   });
-
 });

@@ -164,7 +164,12 @@ for (const dialect of DIALECTS) {
 
   describe(`dataset watch [${dialect.name}]`, () => {
     const ctx = useFreshStore(dialect);
-    const watch = (datasetName: string, n: number) => ({ datasetName, fingerprint: `size=${n}00;mtime=${n}`, contentSha256: String(n).repeat(64), versionId: `${datasetName}-v${n}` });
+    const watch = (datasetName: string, n: number) => ({
+      datasetName,
+      fingerprint: `size=${n}00;mtime=${n}`,
+      contentSha256: String(n).repeat(64),
+      versionId: `${datasetName}-v${n}`,
+    });
 
     it('has no record before the first check', async () => {
       expect(await ctx.store.datasets.getWatch('iris')).toBeUndefined();

@@ -67,6 +67,9 @@ describe('checkDatabase [sqlite]', () => {
   });
 
   it('gives the one-line reason for a URL it cannot use', async () => {
-    expect(await checkDatabase('postgres://kiln:s3cret@db/kiln', '/nonexistent')).toEqual({ ok: false, reason: expect.stringMatching(/^database: unsupported database URL scheme/) });
+    expect(await checkDatabase('postgres://kiln:s3cret@db/kiln', '/nonexistent')).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^database: unsupported database URL scheme/),
+    });
   });
 });

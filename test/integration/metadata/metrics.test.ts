@@ -69,7 +69,11 @@ for (const dialect of DIALECTS) {
     it('treats names as case-sensitive and orders them by code point, as every dialect does', async () => {
       await withRun();
       const names = ['loss', 'Loss', 'LOSS', 'loss2', 'é'];
-      await ctx.store.metrics.recordMany('r1', 'train', names.map((name, i) => ({ name, value: i })));
+      await ctx.store.metrics.recordMany(
+        'r1',
+        'train',
+        names.map((name, i) => ({ name, value: i })),
+      );
       expect((await ctx.store.metrics.forRun('r1')).map((m) => [m.name, m.value])).toEqual([
         ['LOSS', 2],
         ['Loss', 1],

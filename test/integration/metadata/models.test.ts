@@ -81,7 +81,14 @@ for (const dialect of DIALECTS) {
 
   describe(`deployments [${dialect.name}]`, () => {
     const ctx = useFreshStore(dialect);
-    const deployment = (version: number) => ({ id: `iris-v${version}`, modelName: 'iris', version, url: `http://127.0.0.1:90${version}0`, port: 9000 + version * 10, pid: 4000 + version });
+    const deployment = (version: number) => ({
+      id: `iris-v${version}`,
+      modelName: 'iris',
+      version,
+      url: `http://127.0.0.1:90${version}0`,
+      port: 9000 + version * 10,
+      pid: 4000 + version,
+    });
 
     const registerVersions = async (count: number) => {
       for (let i = 1; i <= count; i++) {

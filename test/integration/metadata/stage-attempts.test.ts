@@ -11,8 +11,26 @@ for (const dialect of DIALECTS) {
       await ctx.store.attempts.begin({ runId: 'r1', stage: 'train', attempt: 1, worker: 'host:1' });
       // A retried activity writes the same start again: still one row, still the first start time.
       await ctx.store.attempts.begin({ runId: 'r1', stage: 'train', attempt: 1, worker: 'host:2' });
-      await ctx.store.attempts.end({ runId: 'r1', stage: 'train', attempt: 1, status: 'failed', failureClass: 'out_of_memory', retried: true, message: 'killed', logUri: 'file:///l1' });
-      await ctx.store.attempts.end({ runId: 'r1', stage: 'train', attempt: 1, status: 'failed', failureClass: 'out_of_memory', retried: true, message: 'killed', logUri: 'file:///l1' });
+      await ctx.store.attempts.end({
+        runId: 'r1',
+        stage: 'train',
+        attempt: 1,
+        status: 'failed',
+        failureClass: 'out_of_memory',
+        retried: true,
+        message: 'killed',
+        logUri: 'file:///l1',
+      });
+      await ctx.store.attempts.end({
+        runId: 'r1',
+        stage: 'train',
+        attempt: 1,
+        status: 'failed',
+        failureClass: 'out_of_memory',
+        retried: true,
+        message: 'killed',
+        logUri: 'file:///l1',
+      });
       await ctx.store.attempts.begin({ runId: 'r1', stage: 'train', attempt: 2 });
       await ctx.store.attempts.end({ runId: 'r1', stage: 'train', attempt: 2, status: 'succeeded', retried: false });
 
@@ -45,7 +63,9 @@ for (const dialect of DIALECTS) {
       expect(await ctx.store.attempts.closeAbandoned('r3', 'train', 2, 'worker died')).toBe(1);
       expect(await ctx.store.attempts.closeAbandoned('r3', 'train', 2, 'worker died')).toBe(0);
       await ctx.store.attempts.begin({ runId: 'r3', stage: 'train', attempt: 2 });
-      const byKey = Object.fromEntries((await ctx.store.attempts.list('r3')).map((a) => [`${a.stage}/${a.attempt}`, [a.status, a.failureClass, a.retried, a.message]]));
+      const byKey = Object.fromEntries(
+        (await ctx.store.attempts.list('r3')).map((a) => [`${a.stage}/${a.attempt}`, [a.status, a.failureClass, a.retried, a.message]]),
+      );
       expect(byKey).toEqual({
         'train/1': ['failed', 'lost_worker', true, 'worker died'],
         'train/2': ['running', null, null, null],

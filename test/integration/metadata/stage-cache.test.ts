@@ -8,7 +8,13 @@ for (const dialect of DIALECTS) {
     const ctx = useFreshStore(dialect);
 
     it('records a completed stage by key and finds it by key and by run stage', async () => {
-      const entry = await ctx.store.stageCache.record({ key: KEY, runId: 'r1', stage: 'train', outputPrefix: 'runs/r1/train/outputs', metrics: { loss: 0.5, accuracy: 0.75 } });
+      const entry = await ctx.store.stageCache.record({
+        key: KEY,
+        runId: 'r1',
+        stage: 'train',
+        outputPrefix: 'runs/r1/train/outputs',
+        metrics: { loss: 0.5, accuracy: 0.75 },
+      });
       expect(entry).toMatchObject({ key: KEY, runId: 'r1', stage: 'train', outputPrefix: 'runs/r1/train/outputs', metrics: { loss: 0.5, accuracy: 0.75 } });
       expect(await ctx.store.stageCache.get(KEY)).toEqual(entry);
       expect(await ctx.store.stageCache.findByRunStage('r1', 'train')).toEqual(entry);

@@ -17,7 +17,13 @@ afterAll(async () => {
 });
 
 async function start(port: number, uiPort?: number): Promise<DevServer> {
-  const server = await startDevServer({ temporalBinary: await requireTool(loadConfig(), 'temporal'), dbFile: join(dir, 'temporal.sqlite'), port, uiPort, namespace: 'default' });
+  const server = await startDevServer({
+    temporalBinary: await requireTool(loadConfig(), 'temporal'),
+    dbFile: join(dir, 'temporal.sqlite'),
+    port,
+    uiPort,
+    namespace: 'default',
+  });
   servers.push(server);
   return server;
 }
@@ -64,7 +70,13 @@ describe('the supervised Temporal dev server', () => {
     const blocker = (await import('node:net')).createServer().listen(port, '127.0.0.1');
     try {
       const other = join(mkdtempSync(join(tmpdir(), 'kiln-devserver-busy-')), 'temporal.sqlite');
-      const error = await startDevServer({ temporalBinary: await requireTool(loadConfig(), 'temporal'), dbFile: other, port, namespace: 'default', readyTimeoutMs: 15_000 }).then(
+      const error = await startDevServer({
+        temporalBinary: await requireTool(loadConfig(), 'temporal'),
+        dbFile: other,
+        port,
+        namespace: 'default',
+        readyTimeoutMs: 15_000,
+      }).then(
         () => undefined,
         (e: unknown) => e as Error,
       );

@@ -10,10 +10,32 @@ type Ctx = Parameters<Route['handle']>[0];
 /** A small route table whose handlers echo what the server handed them. */
 const routes: Route[] = [
   { method: 'GET', path: '/v1/health', summary: 'health', access: 'public', handle: async () => ({ status: 'ok' }) },
-  { method: 'POST', path: '/v1/things', summary: 'create', access: 'authenticated', status: 201, body: z.looseObject({}), handle: async ({ body }: Ctx) => ({ received: body }) },
+  {
+    method: 'POST',
+    path: '/v1/things',
+    summary: 'create',
+    access: 'authenticated',
+    status: 201,
+    body: z.looseObject({}),
+    handle: async ({ body }: Ctx) => ({ received: body }),
+  },
   { method: 'GET', path: '/v1/things/{id}/parts/{part}', summary: 'get part', access: 'authenticated', handle: async ({ params }: Ctx) => ({ params }) },
-  { method: 'GET', path: '/v1/search', summary: 'search', access: 'authenticated', query: z.object({ q: z.string(), limit: z.string() }).strict(), handle: async ({ query }: Ctx) => ({ q: query.q, limit: query.limit }) },
-  { method: 'POST', path: '/v1/keyed', summary: 'keyed', access: 'authenticated', headers: z.looseObject({ 'idempotency-key': z.string().optional() }), handle: async ({ headers }: Ctx) => ({ key: headers['idempotency-key'] ?? null }) },
+  {
+    method: 'GET',
+    path: '/v1/search',
+    summary: 'search',
+    access: 'authenticated',
+    query: z.object({ q: z.string(), limit: z.string() }).strict(),
+    handle: async ({ query }: Ctx) => ({ q: query.q, limit: query.limit }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/keyed',
+    summary: 'keyed',
+    access: 'authenticated',
+    headers: z.looseObject({ 'idempotency-key': z.string().optional() }),
+    handle: async ({ headers }: Ctx) => ({ key: headers['idempotency-key'] ?? null }),
+  },
   {
     method: 'POST',
     path: '/v1/invalid',
@@ -48,7 +70,11 @@ afterAll(async () => {
 async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
   const auth = { authorization: `Bearer ${security.adminToken}`, ...headers };
   const response = await fetch(`${server.url}${path}`, { method, body, headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' } });
-  return { status: response.status, contentType: response.headers.get('content-type'), json: (await response.json()) as { error?: unknown } & Record<string, unknown> };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    json: (await response.json()) as { error?: unknown } & Record<string, unknown>,
+  };
 }
 
 describe('startApiServer', () => {
@@ -126,7 +152,11 @@ describe('startApiServer errors from handlers', () => {
     const { status, json } = await call('POST', '/v1/invalid', '{}');
     expect(status).toBe(400);
     expect(json).toEqual({
-      error: { type: 'SpecValidationError', message: 'thing.size: expected number, got "big"', fields: [{ path: 'thing.size', message: 'expected number, got "big"' }] },
+      error: {
+        type: 'SpecValidationError',
+        message: 'thing.size: expected number, got "big"',
+        fields: [{ path: 'thing.size', message: 'expected number, got "big"' }],
+      },
     });
   });
 

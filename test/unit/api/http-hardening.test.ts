@@ -23,14 +23,32 @@ afterAll(async () => {
 });
 
 /** A raw request, so Host and Origin can be set as a browser or an attacker would. */
-function send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; json: { error?: { type: string; message: string; fields?: { path: string; message: string }[] } } }> {
+function send(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; json: { error?: { type: string; message: string; fields?: { path: string; message: string }[] } } }> {
   const { port } = new URL(server.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { authorization: `Bearer ${security.adminToken}`, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: {
+          authorization: `Bearer ${security.adminToken}`,
+          ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -43,7 +61,16 @@ describe('HTTP hardening: refused requests answer in the error shape, naming the
   it.each<[string, string, string, Record<string, string>, string | undefined, number, string, string]>([
     ['a body over 1 MiB', 'POST', '/v1/runs', json, JSON.stringify({ pad: 'x'.repeat(1 << 20) }), 413, 'PayloadTooLarge', 'body'],
     ['a text/plain body', 'POST', '/v1/runs', { 'content-type': 'text/plain' }, '{"project":"iris"}', 415, 'UnsupportedMediaType', 'headers.content-type'],
-    ['a form body', 'POST', '/v1/runs', { 'content-type': 'application/x-www-form-urlencoded' }, 'project=iris', 415, 'UnsupportedMediaType', 'headers.content-type'],
+    [
+      'a form body',
+      'POST',
+      '/v1/runs',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      'project=iris',
+      415,
+      'UnsupportedMediaType',
+      'headers.content-type',
+    ],
     ['an unknown query parameter', 'GET', '/v1/runs?projekt=iris', {}, undefined, 400, 'SpecValidationError', 'projekt'],
     ['a query parameter on a route that takes none', 'GET', '/v1/projects?x=1', {}, undefined, 400, 'SpecValidationError', 'x'],
     ['?limit=abc', 'GET', '/v1/runs?limit=abc', {}, undefined, 400, 'SpecValidationError', 'limit'],
@@ -53,7 +80,16 @@ describe('HTTP hardening: refused requests answer in the error shape, naming the
     ['JSON nested 65 deep', 'POST', '/v1/runs', json, `{"project":"iris","params":${nested(65)}}`, 400, 'SpecValidationError', 'body'],
     ['JSON nested 10 000 deep', 'POST', '/v1/projects', json, nested(10_000), 400, 'SpecValidationError', 'body'],
     ['a foreign Host (DNS rebinding)', 'GET', '/v1/runs', { host: 'evil.example:8580' }, undefined, 421, 'MisdirectedRequest', 'headers.host'],
-    ['a foreign Origin on POST (CSRF)', 'POST', '/v1/runs', { ...json, origin: 'http://evil.example' }, '{"project":"iris"}', 403, 'ForbiddenOrigin', 'headers.origin'],
+    [
+      'a foreign Origin on POST (CSRF)',
+      'POST',
+      '/v1/runs',
+      { ...json, origin: 'http://evil.example' },
+      '{"project":"iris"}',
+      403,
+      'ForbiddenOrigin',
+      'headers.origin',
+    ],
     ['a foreign Origin on DELETE', 'DELETE', '/v1/schedules/nightly', { origin: 'http://evil.example' }, undefined, 403, 'ForbiddenOrigin', 'headers.origin'],
     ['Origin null on POST', 'POST', '/v1/runs/r1/cancel', { origin: 'null' }, undefined, 403, 'ForbiddenOrigin', 'headers.origin'],
   ])('refuses %s', async (_label, method, path, headers, body, status, type, field) => {

@@ -10,14 +10,41 @@ import { RoleSpec } from '../../../core/access/roles.js';
 import { BindingRequest, TokenRequest } from '../../../api/access/access-requests.js';
 import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../../core/specs/index.js';
 
-const NAMED = { EnvironmentSpec, DatasetSpec, ProjectSpec, RunRequest, PredictRequest, RollbackRequest, ExperimentSpec, ExtendRequest, ScheduleSpec, BackfillRequest, NoteRequest, AliasRequest, ApprovalRequest, PrincipalSpec, RoleSpec, BindingRequest, TokenRequest };
+const NAMED = {
+  EnvironmentSpec,
+  DatasetSpec,
+  ProjectSpec,
+  RunRequest,
+  PredictRequest,
+  RollbackRequest,
+  ExperimentSpec,
+  ExtendRequest,
+  ScheduleSpec,
+  BackfillRequest,
+  NoteRequest,
+  AliasRequest,
+  ApprovalRequest,
+  PrincipalSpec,
+  RoleSpec,
+  BindingRequest,
+  TokenRequest,
+};
 
 // The document is built from the route table alone; no handler is called.
 const unusedService = new Proxy({}, { get: (_t, name) => () => Promise.reject(new Error(`unexpected call to ${String(name)}`)) }) as KilnService;
 const routes = kilnRoutes(unusedService);
-const doc = (await openApiDocument(routes)) as unknown as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
+const doc = (await openApiDocument(routes)) as unknown as {
+  openapi: string;
+  paths: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, unknown> };
+};
 
-type Operation = { summary: string; parameters?: { name: string; in: string; required: boolean }[]; requestBody?: { content: Record<string, { schema: { $ref: string } }> }; responses: Record<string, unknown> };
+type Operation = {
+  summary: string;
+  parameters?: { name: string; in: string; required: boolean }[];
+  requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+  responses: Record<string, unknown>;
+};
 const operation = (path: string, method: string) => doc.paths[path]?.[method] as Operation | undefined;
 const schemas = doc.components.schemas as Record<string, { required?: string[]; properties?: Record<string, unknown>; additionalProperties?: unknown }>;
 
@@ -33,7 +60,9 @@ describe('openApiDocument paths', () => {
   });
 
   it('lists each path parameter as a required string', () => {
-    expect(operation('/v1/models/{name}/predict', 'post')?.parameters).toEqual([expect.objectContaining({ name: 'name', in: 'path', required: true, schema: expect.objectContaining({ type: 'string' }) })]);
+    expect(operation('/v1/models/{name}/predict', 'post')?.parameters).toEqual([
+      expect.objectContaining({ name: 'name', in: 'path', required: true, schema: expect.objectContaining({ type: 'string' }) }),
+    ]);
   });
 
   it('lists the GET /v1/runs filters as optional query parameters, from the schema that validates them', () => {
@@ -61,7 +90,28 @@ describe('openApiDocument request bodies', () => {
   const withBody = routes.filter((r) => r.body ?? r.serviceBody).map((r) => ({ ...r, name: bodyName(r.body ?? r.serviceBody) }));
 
   it('covers the creating routes', () => {
-    expect(withBody.map((r) => r.name)).toEqual(['EnvironmentSpec', 'DatasetSpec', 'ProjectSpec', 'RunRequest', 'AliasRequest', 'ApprovalRequest', 'ApprovalRequest', 'ScheduleSpec', 'NoteRequest', 'NoteRequest', 'BackfillRequest', 'RollbackRequest', 'PredictRequest', 'ExperimentSpec', 'ExtendRequest', 'PrincipalSpec', 'PrincipalSpec', 'RoleSpec', 'BindingRequest', 'TokenRequest']);
+    expect(withBody.map((r) => r.name)).toEqual([
+      'EnvironmentSpec',
+      'DatasetSpec',
+      'ProjectSpec',
+      'RunRequest',
+      'AliasRequest',
+      'ApprovalRequest',
+      'ApprovalRequest',
+      'ScheduleSpec',
+      'NoteRequest',
+      'NoteRequest',
+      'BackfillRequest',
+      'RollbackRequest',
+      'PredictRequest',
+      'ExperimentSpec',
+      'ExtendRequest',
+      'PrincipalSpec',
+      'PrincipalSpec',
+      'RoleSpec',
+      'BindingRequest',
+      'TokenRequest',
+    ]);
   });
 
   it.each(withBody.map((r) => [r.method, r.path, r.name] as const))('%s %s references components.schemas.%s, which exists', (method, path, body) => {
@@ -71,7 +121,8 @@ describe('openApiDocument request bodies', () => {
   });
 
   it('has no request body on routes that take none', () => {
-    for (const route of routes.filter((r) => !r.body && !r.serviceBody)) expect(operation(route.path, route.method.toLowerCase())).not.toHaveProperty('requestBody');
+    for (const route of routes.filter((r) => !r.body && !r.serviceBody))
+      expect(operation(route.path, route.method.toLowerCase())).not.toHaveProperty('requestBody');
   });
 });
 

@@ -12,8 +12,25 @@ const view: ExperimentView = {
   exhausted: false,
   suggest: { suggested: 3 },
   trials: [
-    { index: 0, runId: 'exp-curves-1-trial-0', assignment: { 'extras.quality': 0.9, penalty: 'l2' }, status: 'succeeded', objective: 0.88812, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:04.000Z' },
-    { index: 1, runId: 'exp-curves-1-trial-1', assignment: { 'extras.quality': 0.1, penalty: 'l1' }, status: 'early_stopped', objective: 0.05, reason: 'early stopped: below the median', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:02.500Z' },
+    {
+      index: 0,
+      runId: 'exp-curves-1-trial-0',
+      assignment: { 'extras.quality': 0.9, penalty: 'l2' },
+      status: 'succeeded',
+      objective: 0.88812,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:04.000Z',
+    },
+    {
+      index: 1,
+      runId: 'exp-curves-1-trial-1',
+      assignment: { 'extras.quality': 0.1, penalty: 'l1' },
+      status: 'early_stopped',
+      objective: 0.05,
+      reason: 'early stopped: below the median',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:02.500Z',
+    },
     { index: 2, runId: 'exp-curves-1-trial-2', assignment: { 'extras.quality': 0.5, penalty: 'l2' }, status: 'running', startedAt: '2026-01-01T00:00:04.000Z' },
   ],
 };

@@ -62,7 +62,14 @@ describe('renderRun attempts', () => {
             step: 'train',
             status: 'succeeded',
             attempts: [
-              { attempt: 1, status: 'failed', failureClass: 'out_of_memory', retried: true, message: 'out of memory: train was killed (SIGKILL)', startedAt: at },
+              {
+                attempt: 1,
+                status: 'failed',
+                failureClass: 'out_of_memory',
+                retried: true,
+                message: 'out of memory: train was killed (SIGKILL)',
+                startedAt: at,
+              },
               { attempt: 2, status: 'succeeded', retried: false, startedAt: at },
             ],
           },

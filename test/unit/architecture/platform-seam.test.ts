@@ -8,7 +8,13 @@ import { filesUnder, importsOf, readSource, resolveRelative } from './source-fil
  * Kubernetes-specific and never branch on the platform's kind.
  */
 const KUBERNETES_PACKAGES = ['@kubernetes/client-node'];
-const KUBERNETES_PATHS = ['core/kubernetes/', 'core/executors/kubernetes/', 'core/platform/kubernetes/', 'core/serving/kubernetes/', 'core/environments/image/'];
+const KUBERNETES_PATHS = [
+  'core/kubernetes/',
+  'core/executors/kubernetes/',
+  'core/platform/kubernetes/',
+  'core/serving/kubernetes/',
+  'core/environments/image/',
+];
 /** What only the platform may know: its registered names, and the executor's workspace kinds. */
 const PLATFORM_KINDS = ['local', 'kubernetes', 'remote'];
 /** Expressions that name which platform this is, were anyone to compare them. */
@@ -32,7 +38,10 @@ function loadedModules(entry: string): string[] {
     const source = ts.createSourceFile(path, readSource(path), ts.ScriptTarget.Latest, true);
     for (const statement of source.statements) {
       // Dynamic imports load on demand (the platform chooser's registry): only static ones are followed.
-      const specifier = (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
+      const specifier =
+        (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)
+          ? statement.moduleSpecifier.text
+          : undefined;
       const typeOnly = ts.isImportDeclaration(statement) ? statement.importClause?.isTypeOnly : ts.isExportDeclaration(statement) && statement.isTypeOnly;
       if (!specifier || typeOnly) continue;
       if (specifier.startsWith('.')) queue.push(resolveRelative(path, specifier));
@@ -47,9 +56,19 @@ function kindChecks(path: string, text: string): string[] {
   const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const report = (node: ts.Node) => found.push(`${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}: ${node.getText(source)}`);
-  const equality = [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken];
+  const equality = [
+    ts.SyntaxKind.EqualsEqualsEqualsToken,
+    ts.SyntaxKind.ExclamationEqualsEqualsToken,
+    ts.SyntaxKind.EqualsEqualsToken,
+    ts.SyntaxKind.ExclamationEqualsToken,
+  ];
   const visit = (node: ts.Node) => {
-    if (ts.isBinaryExpression(node) && equality.includes(node.operatorToken.kind) && (KIND_SOURCES.test(node.left.getText(source)) || KIND_SOURCES.test(node.right.getText(source)))) report(node);
+    if (
+      ts.isBinaryExpression(node) &&
+      equality.includes(node.operatorToken.kind) &&
+      (KIND_SOURCES.test(node.left.getText(source)) || KIND_SOURCES.test(node.right.getText(source)))
+    )
+      report(node);
     else if (ts.isSwitchStatement(node) && KIND_SOURCES.test(node.expression.getText(source))) report(node.expression);
     else if (ts.isStringLiteralLike(node) && PLATFORM_KINDS.includes(node.text) && !ts.isImportDeclaration(node.parent)) report(node);
     ts.forEachChild(node, visit);
@@ -104,7 +123,9 @@ describe('activities', () => {
 
 describe('the platforms', () => {
   it('are chosen in one place, which loads each on demand', () => {
-    expect(loadedModules('core/platform/choose-platform.ts').filter((m) => m.startsWith('core/platform/') && m !== 'core/platform/choose-platform.ts')).toEqual([]);
+    expect(loadedModules('core/platform/choose-platform.ts').filter((m) => m.startsWith('core/platform/') && m !== 'core/platform/choose-platform.ts')).toEqual(
+      [],
+    );
   });
 
   it('leave the Kubernetes SDK out of a local worker', () => {

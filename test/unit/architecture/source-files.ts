@@ -43,11 +43,18 @@ export function importsOf(path: string, text: string): ImportRef[] {
       refs.push({ specifier: node.moduleSpecifier.text, typeOnly: node.importClause?.isTypeOnly ?? false });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       refs.push({ specifier: node.moduleSpecifier.text, typeOnly: node.isTypeOnly });
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       refs.push({ specifier: node.moduleReference.expression.text, typeOnly: node.isTypeOnly });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       refs.push({ specifier: node.argument.literal.text, typeOnly: true });
-    } else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       const [arg] = node.arguments;
       refs.push({ specifier: arg && ts.isStringLiteralLike(arg) ? arg.text : '<computed>', typeOnly: false });
     }
@@ -59,7 +66,10 @@ export function importsOf(path: string, text: string): ImportRef[] {
 
 /** The repository-relative `.ts` file a relative specifier in `fromPath` points at. */
 export function resolveRelative(fromPath: string, specifier: string): string {
-  return relative(ROOT, resolve(ROOT, dirname(fromPath), specifier)).split(sep).join('/').replace(/\.js$/, '.ts');
+  return relative(ROOT, resolve(ROOT, dirname(fromPath), specifier))
+    .split(sep)
+    .join('/')
+    .replace(/\.js$/, '.ts');
 }
 
 /** Lines (1-based) where a source file reads `process.env`, in any of the ways TypeScript allows. */
@@ -70,10 +80,18 @@ export function envReadsOf(path: string, text: string): number[] {
   const visit = (node: ts.Node) => {
     const hit =
       (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcess(node.expression)) ||
-      (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) && node.argumentExpression.text === 'env' && isProcess(node.expression)) ||
-      (ts.isVariableDeclaration(node) && node.initializer && isProcess(node.initializer) && ts.isObjectBindingPattern(node.name) &&
+      (ts.isElementAccessExpression(node) &&
+        ts.isStringLiteralLike(node.argumentExpression) &&
+        node.argumentExpression.text === 'env' &&
+        isProcess(node.expression)) ||
+      (ts.isVariableDeclaration(node) &&
+        node.initializer &&
+        isProcess(node.initializer) &&
+        ts.isObjectBindingPattern(node.name) &&
         node.name.elements.some((e) => (e.propertyName ?? e.name).getText(source) === 'env')) ||
-      (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && /^(node:)?process$/.test(node.moduleSpecifier.text) &&
+      (ts.isImportDeclaration(node) &&
+        ts.isStringLiteral(node.moduleSpecifier) &&
+        /^(node:)?process$/.test(node.moduleSpecifier.text) &&
         /\benv\b/.test(node.importClause?.getText(source) ?? ''));
     if (hit) lines.push(source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1);
     ts.forEachChild(node, visit);

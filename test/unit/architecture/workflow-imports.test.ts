@@ -58,9 +58,18 @@ describe('the workflow import rule itself', () => {
     ["import { z } from 'zod';", ['value import of zod: only @temporalio/workflow, @temporalio/common may be imported']],
     ["import { Client } from '@temporalio/client';", ['value import of @temporalio/client: only @temporalio/workflow, @temporalio/common may be imported']],
     ["import { createActivities } from '../activities/index.js';", ['value import of ../activities/index.js: activities/index.ts is importable as types only']],
-    ["import { type KilnActivities } from '../activities/index.js';", ['value import of ../activities/index.js: activities/index.ts is importable as types only']],
-    ["import { ProjectSpec } from '../core/specs/project.js';", ['value import of ../core/specs/project.js: core/specs/project.ts is importable as types only']],
-    ["import type { MetadataStore } from '../core/metadata/metadata-store.js';", ['type import of ../core/metadata/metadata-store.js: core/metadata/metadata-store.ts is outside the workflow sandbox']],
+    [
+      "import { type KilnActivities } from '../activities/index.js';",
+      ['value import of ../activities/index.js: activities/index.ts is importable as types only'],
+    ],
+    [
+      "import { ProjectSpec } from '../core/specs/project.js';",
+      ['value import of ../core/specs/project.js: core/specs/project.ts is importable as types only'],
+    ],
+    [
+      "import type { MetadataStore } from '../core/metadata/metadata-store.js';",
+      ['type import of ../core/metadata/metadata-store.js: core/metadata/metadata-store.ts is outside the workflow sandbox'],
+    ],
     ["export { x } from '../core/config.js';", ['value import of ../core/config.js: core/config.ts is outside the workflow sandbox']],
     ["const fs = await import('node:fs');", ['value import of node:fs: a Node built-in']],
   ])('judges %s', (line, problems) => {

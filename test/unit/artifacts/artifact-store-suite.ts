@@ -169,8 +169,18 @@ export function describeArtifactStore(name: string, factory: () => Promise<Artif
         await symlink('/etc', join(outputs, 'etc'));
         const keys = async (prefix: string, options?: { linksWithin: string }) => (await store.putDirectory(prefix, outputs, options)).map((i) => i.key);
         expect(await keys('runs/a/outputs')).toEqual(['runs/a/outputs/alias.json', 'runs/a/outputs/model.json']);
-        expect(await keys('runs/b/outputs', { linksWithin: workspace })).toEqual(['runs/b/outputs/alias.json', 'runs/b/outputs/model.json', 'runs/b/outputs/weights.bin']);
-        expect(await store.list('runs')).toEqual(['runs/a/outputs/alias.json', 'runs/a/outputs/model.json', 'runs/b/outputs/alias.json', 'runs/b/outputs/model.json', 'runs/b/outputs/weights.bin']);
+        expect(await keys('runs/b/outputs', { linksWithin: workspace })).toEqual([
+          'runs/b/outputs/alias.json',
+          'runs/b/outputs/model.json',
+          'runs/b/outputs/weights.bin',
+        ]);
+        expect(await store.list('runs')).toEqual([
+          'runs/a/outputs/alias.json',
+          'runs/a/outputs/model.json',
+          'runs/b/outputs/alias.json',
+          'runs/b/outputs/model.json',
+          'runs/b/outputs/weights.bin',
+        ]);
       });
 
       it('uploads nothing from a directory that is itself a link out', async () => {

@@ -5,17 +5,80 @@ const fieldsOf = (text: string) => parseCsv(text).map((r) => r.fields);
 
 describe('parseCsv', () => {
   it.each([
-    ['plain rows', 'a,b\n1,2\n', [['a', 'b'], ['1', '2']]],
-    ['CRLF line endings', 'a,b\r\n1,2\r\n', [['a', 'b'], ['1', '2']]],
-    ['no trailing newline', 'a,b\n1,2', [['a', 'b'], ['1', '2']]],
-    ['a quoted comma', 'a,b\n"x,y",2\n', [['a', 'b'], ['x,y', '2']]],
+    [
+      'plain rows',
+      'a,b\n1,2\n',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'CRLF line endings',
+      'a,b\r\n1,2\r\n',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'no trailing newline',
+      'a,b\n1,2',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'a quoted comma',
+      'a,b\n"x,y",2\n',
+      [
+        ['a', 'b'],
+        ['x,y', '2'],
+      ],
+    ],
     ['doubled quotes', 'a\n"say ""hi"""\n', [['a'], ['say "hi"']]],
-    ['a line break inside quotes', 'a,b\n"two\r\nlines",2\n', [['a', 'b'], ['two\r\nlines', '2']]],
-    ['empty fields', 'a,b,c\n,,\n', [['a', 'b', 'c'], ['', '', '']]],
+    [
+      'a line break inside quotes',
+      'a,b\n"two\r\nlines",2\n',
+      [
+        ['a', 'b'],
+        ['two\r\nlines', '2'],
+      ],
+    ],
+    [
+      'empty fields',
+      'a,b,c\n,,\n',
+      [
+        ['a', 'b', 'c'],
+        ['', '', ''],
+      ],
+    ],
     ['a quoted empty field', 'a\n""\n', [['a'], ['']]],
-    ['a byte-order mark', '\uFEFFa,b\n1,2\n', [['a', 'b'], ['1', '2']]],
-    ['blank lines', 'a,b\n\n1,2\n\r\n\n', [['a', 'b'], ['1', '2']]],
-    ['spaces kept as data', 'a, b\n 1 ,2\n', [['a', ' b'], [' 1 ', '2']]],
+    [
+      'a byte-order mark',
+      '\uFEFFa,b\n1,2\n',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'blank lines',
+      'a,b\n\n1,2\n\r\n\n',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'spaces kept as data',
+      'a, b\n 1 ,2\n',
+      [
+        ['a', ' b'],
+        [' 1 ', '2'],
+      ],
+    ],
   ])('reads %s', (_label, text, expected) => {
     expect(fieldsOf(text)).toEqual(expected);
   });
@@ -47,7 +110,11 @@ describe('formatCsv', () => {
   });
 
   it('round-trips through parseCsv', () => {
-    const rows = [['id', 'text'], ['1', 'comma, quote " and\r\nCRLF'], ['2', '']];
+    const rows = [
+      ['id', 'text'],
+      ['1', 'comma, quote " and\r\nCRLF'],
+      ['2', ''],
+    ];
     expect(fieldsOf(formatCsv(rows))).toEqual(rows);
   });
 });

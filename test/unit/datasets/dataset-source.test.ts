@@ -36,7 +36,9 @@ describe('parseS3DatasetPath', () => {
   });
 
   it('refuses credentials in the path, which would travel in workflow inputs', () => {
-    expect(problemsOf(() => parseS3DatasetPath('s3://AKIA:secret@data/sensors.csv'))).toEqual([{ path: 'dataset.path', message: "no credentials in an s3:// dataset path: it is read with the S3 artifact store's" }]);
+    expect(problemsOf(() => parseS3DatasetPath('s3://AKIA:secret@data/sensors.csv'))).toEqual([
+      { path: 'dataset.path', message: "no credentials in an s3:// dataset path: it is read with the S3 artifact store's" },
+    ]);
   });
 });
 
@@ -77,7 +79,12 @@ describe('a file source', () => {
   ])('refuses to read a registered path that has since become %s', async (_label, replace) => {
     await rm(csv);
     await replace(csv);
-    const error = await datasetSource(csv).read().then(() => undefined, (e: unknown) => e);
+    const error = await datasetSource(csv)
+      .read()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(SpecValidationError);
     expect((error as SpecValidationError).problems).toEqual([{ path: 'dataset.path', message: expect.stringContaining('is not a regular file') }]);
   });

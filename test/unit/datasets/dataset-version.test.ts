@@ -4,14 +4,16 @@ import { datasetVersion } from '../../../core/datasets/dataset-version.js';
 import { SpecValidationError } from '../../../core/errors.js';
 import { DatasetSpec, type DatasetSpecInput } from '../../../core/specs/dataset.js';
 
-const spec = (split: DatasetSpecInput['split'] = {}, target = 'species') =>
-  DatasetSpec.parse({ name: 'iris', path: 'iris.csv', target_column: target, split });
+const spec = (split: DatasetSpecInput['split'] = {}, target = 'species') => DatasetSpec.parse({ name: 'iris', path: 'iris.csv', target_column: target, split });
 
 /** 60 rows: 30 "a", 20 "b", 10 "c", interleaved so order carries no class information. */
 const CLASSES = ['a', 'b', 'a', 'c', 'b', 'a'];
 const CSV = `${['id,x,species', ...Array.from({ length: 60 }, (_, i) => `${i},${(i * 0.37).toFixed(2)},${CLASSES[i % 6]}`)].join('\n')}\n`;
 
-const idsOf = (csvText: string) => parseCsv(csvText).slice(1).map((r) => Number(r.fields[0]));
+const idsOf = (csvText: string) =>
+  parseCsv(csvText)
+    .slice(1)
+    .map((r) => Number(r.fields[0]));
 
 function problemOf(fn: () => unknown): { path: string; message: string } | undefined {
   try {

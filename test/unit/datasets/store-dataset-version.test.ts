@@ -26,9 +26,7 @@ describe('storeDatasetVersion', () => {
   it('writes train, test, manifest and source under datasets/<name>/<version>', async () => {
     const stored = await storeDatasetVersion(store, spec, csvPath);
     expect(stored.prefix).toBe(`datasets/iris/${stored.versionId}`);
-    expect(await store.list(stored.prefix)).toEqual(
-      ['dataset.json', 'source.csv', 'test.csv', 'train.csv'].map((f) => `${stored.prefix}/${f}`),
-    );
+    expect(await store.list(stored.prefix)).toEqual(['dataset.json', 'source.csv', 'test.csv', 'train.csv'].map((f) => `${stored.prefix}/${f}`));
     expect((await store.getBuffer(`${stored.prefix}/source.csv`)).toString()).toBe(CSV);
     const manifest = JSON.parse((await store.getBuffer(`${stored.prefix}/dataset.json`)).toString());
     expect(manifest).toEqual(stored.manifest);

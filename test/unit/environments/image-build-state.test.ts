@@ -27,7 +27,11 @@ describe('imageBuildState', () => {
 
   it('fails with an EnvironmentBuildError naming the exit code and the last log lines when Kaniko exits non-zero', () => {
     const message = 'Collecting nope==9\nERROR: No matching distribution found for nope==9\nerror building image: exit status 1';
-    const state = imageBuildState(job({ type: 'Failed', reason: 'BackoffLimitExceeded' }), pod({ phase: 'Failed', ...kaniko({ terminated: { exitCode: 1, reason: 'Error', message } }) }), deps);
+    const state = imageBuildState(
+      job({ type: 'Failed', reason: 'BackoffLimitExceeded' }),
+      pod({ phase: 'Failed', ...kaniko({ terminated: { exitCode: 1, reason: 'Error', message } }) }),
+      deps,
+    );
     expect(state.kind).toBe('failed');
     const error = (state as { error: Error }).error;
     expect(error).toBeInstanceOf(EnvironmentBuildError);
@@ -49,14 +53,19 @@ describe('imageBuildState', () => {
 
   it.each<[string, V1Pod['status']]>([
     ['evicted', { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: ephemeral-storage.' }],
-    ['disrupted (preempted, node drained)', { phase: 'Failed', conditions: [{ type: 'DisruptionTarget', status: 'True', message: 'Preempted' }], ...kaniko({ terminated: { exitCode: 143 } }) }],
+    [
+      'disrupted (preempted, node drained)',
+      { phase: 'Failed', conditions: [{ type: 'DisruptionTarget', status: 'True', message: 'Preempted' }], ...kaniko({ terminated: { exitCode: 143 } }) },
+    ],
   ])('fails retryably when the pod was %s', (_label, status) => {
     const state = imageBuildState(job({ type: 'Failed' }), pod(status), deps);
     expect((state as { error: Error }).error).toBeInstanceOf(BackendUnavailableError);
   });
 
   it('fails retryably when the Job failed with no pod left to explain it', () => {
-    expect((imageBuildState(job({ type: 'Failed', reason: 'BackoffLimitExceeded' }), undefined, deps) as { error: Error }).error).toBeInstanceOf(BackendUnavailableError);
+    expect((imageBuildState(job({ type: 'Failed', reason: 'BackoffLimitExceeded' }), undefined, deps) as { error: Error }).error).toBeInstanceOf(
+      BackendUnavailableError,
+    );
   });
 
   it.each(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'])('reports %s while pending, for the builder to time out retryably', (reason) => {

@@ -39,7 +39,12 @@ describe('buildImageJob', () => {
 
   it('is labelled as a Kiln image build of this environment, the full digest in an annotation', () => {
     const labels = { 'app.kubernetes.io/managed-by': 'kiln', 'app.kubernetes.io/component': 'image-build', 'kiln.dev/environment-digest': digest.slice(0, 63) };
-    expect(job.metadata).toMatchObject({ name: 'kiln-build-ab12ab12ab12ab12', namespace: 'ml', labels, annotations: { 'kiln.dev/environment-digest': digest } });
+    expect(job.metadata).toMatchObject({
+      name: 'kiln-build-ab12ab12ab12ab12',
+      namespace: 'ml',
+      labels,
+      annotations: { 'kiln.dev/environment-digest': digest },
+    });
     expect(job.spec!.template.metadata!.labels).toEqual(labels);
   });
 
@@ -49,12 +54,17 @@ describe('buildImageJob', () => {
 
   it('mounts registry credentials at /kaniko/.docker when a Secret is named', () => {
     const withSecret = buildImageJob({ ...input, registrySecret: 'push-creds' }, settings).spec!.template.spec!;
-    expect(withSecret.volumes).toContainEqual({ name: 'registry-credentials', secret: { secretName: 'push-creds', items: [{ key: '.dockerconfigjson', path: 'config.json' }] } });
+    expect(withSecret.volumes).toContainEqual({
+      name: 'registry-credentials',
+      secret: { secretName: 'push-creds', items: [{ key: '.dockerconfigjson', path: 'config.json' }] },
+    });
     expect(withSecret.containers[0]!.volumeMounts).toContainEqual({ name: 'registry-credentials', mountPath: '/kaniko/.docker', readOnly: true });
   });
 
   it('talks plain HTTP to an insecure registry, for the cache repository too', () => {
-    expect(buildImageJob({ ...input, insecureRegistry: true }, settings).spec!.template.spec!.containers[0]!.args).toContain('--insecure-registry=registry.ml.svc:5000');
+    expect(buildImageJob({ ...input, insecureRegistry: true }, settings).spec!.template.spec!.containers[0]!.args).toContain(
+      '--insecure-registry=registry.ml.svc:5000',
+    );
   });
 
   it('places the pod like every Kiln pod: node selector, tolerations, pod annotations', () => {

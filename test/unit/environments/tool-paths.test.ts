@@ -13,10 +13,7 @@ describe('tool paths', () => {
     dir = await mkdtemp(join(tmpdir(), 'kiln-tools-'));
     config = { installDir: join(dir, 'checkout'), toolsDir: join(dir, 'tools') };
     await mkdir(join(config.installDir, 'scripts'), { recursive: true });
-    await writeFile(
-      join(config.installDir, 'scripts', 'tool-versions.sh'),
-      '# Pinned tools\nTEMPORAL_BIN_VERSION=1.9.1\nUV_VERSION="0.13.9"  # quoted\n\n',
-    );
+    await writeFile(join(config.installDir, 'scripts', 'tool-versions.sh'), '# Pinned tools\nTEMPORAL_BIN_VERSION=1.9.1\nUV_VERSION="0.13.9"  # quoted\n\n');
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { classifyStageExit } from '../../../core/executors/classify-stage-exit.js';
 import type { StageExit } from '../../../core/executors/executor.js';
-import { FAILURE_CLASSES, failureClassOfType, FAILURE_TYPE_OF_CLASS, FAILURE_CLASS_NAMES, NON_RETRIED_FAILURE_TYPES } from '../../../core/pipeline/failure-class.js';
+import {
+  FAILURE_CLASSES,
+  failureClassOfType,
+  FAILURE_TYPE_OF_CLASS,
+  FAILURE_CLASS_NAMES,
+  NON_RETRIED_FAILURE_TYPES,
+} from '../../../core/pipeline/failure-class.js';
 
 const exit = (change: Partial<StageExit>): StageExit => ({
   exitCode: 1,
@@ -13,16 +19,42 @@ const exit = (change: Partial<StageExit>): StageExit => ({
   durationMs: 1000,
   ...change,
 });
-const classify = (change: Partial<StageExit>, lastOutputLine = 'Traceback: boom') => classifyStageExit('train', exit(change), { timeoutSeconds: 30, lastOutputLine });
+const classify = (change: Partial<StageExit>, lastOutputLine = 'Traceback: boom') =>
+  classifyStageExit('train', exit(change), { timeoutSeconds: 30, lastOutputLine });
 
 describe('classifyStageExit', () => {
   it.each<[string, Partial<StageExit>, string, string, string?]>([
     ['a non-zero exit', { exitCode: 1 }, 'user_code_error', 'train exited with code 1: Traceback: boom'],
-    ['exit code 2 (the SDK rejecting params)', { exitCode: 2 }, 'invalid_input', 'train rejected its parameters or run contract (exit code 2): Traceback: boom'],
-    ['a timeout, whatever the signal', { exitCode: null, signal: 'SIGKILL', timedOut: true }, 'timeout', 'train ran longer than timeout_seconds=30 and was stopped with its whole process group'],
-    ['an unexplained SIGKILL', { exitCode: null, signal: 'SIGKILL' }, 'out_of_memory', 'train was killed (SIGKILL) by something other than Kiln, most likely the out-of-memory killer'],
-    ['exit code 137 from a shell', { exitCode: 137 }, 'out_of_memory', 'train was killed (SIGKILL) by something other than Kiln, most likely the out-of-memory killer'],
-    ['a confirmed OOM kill', { exitCode: 137, oomKilled: true, platformMessage: 'OOMKilled' }, 'out_of_memory', 'train was killed by the out-of-memory killer: it used more memory than it may (OOMKilled)'],
+    [
+      'exit code 2 (the SDK rejecting params)',
+      { exitCode: 2 },
+      'invalid_input',
+      'train rejected its parameters or run contract (exit code 2): Traceback: boom',
+    ],
+    [
+      'a timeout, whatever the signal',
+      { exitCode: null, signal: 'SIGKILL', timedOut: true },
+      'timeout',
+      'train ran longer than timeout_seconds=30 and was stopped with its whole process group',
+    ],
+    [
+      'an unexplained SIGKILL',
+      { exitCode: null, signal: 'SIGKILL' },
+      'out_of_memory',
+      'train was killed (SIGKILL) by something other than Kiln, most likely the out-of-memory killer',
+    ],
+    [
+      'exit code 137 from a shell',
+      { exitCode: 137 },
+      'out_of_memory',
+      'train was killed (SIGKILL) by something other than Kiln, most likely the out-of-memory killer',
+    ],
+    [
+      'a confirmed OOM kill',
+      { exitCode: 137, oomKilled: true, platformMessage: 'OOMKilled' },
+      'out_of_memory',
+      'train was killed by the out-of-memory killer: it used more memory than it may (OOMKilled)',
+    ],
     ['Python MemoryError', { exitCode: 1 }, 'out_of_memory', 'train ran out of memory: MemoryError: unable to allocate', 'MemoryError: unable to allocate'],
     ['another signal', { exitCode: null, signal: 'SIGSEGV' }, 'user_code_error', 'train was stopped by signal SIGSEGV: Traceback: boom'],
   ])('%s', (_label, change, failureClass, reason, last) => {

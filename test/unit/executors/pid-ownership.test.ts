@@ -92,7 +92,15 @@ describe('reaping stage groups of dead workers', () => {
 describe('failing the activity attempts of dead workers', () => {
   it('leaves attempts recorded on another host alone, and fails those from before the last boot', async () => {
     const dir = tempDir();
-    const record = (ownerPid: number, token: string, host: ProcessHost): InFlightActivityRecord => ({ ownerPid, workflowId: 'wf', activityId: '1', activityType: 'runStage', attempt: 1, taskToken: Buffer.from(token).toString('base64'), host });
+    const record = (ownerPid: number, token: string, host: ProcessHost): InFlightActivityRecord => ({
+      ownerPid,
+      workflowId: 'wf',
+      activityId: '1',
+      activityType: 'runStage',
+      attempt: 1,
+      taskToken: Buffer.from(token).toString('base64'),
+      host,
+    });
     writeFileSync(join(dir, 'elsewhere.json'), JSON.stringify(record(deadPid(), 'elsewhere', otherHost)));
     writeFileSync(join(dir, 'rebooted.json'), JSON.stringify(record(process.pid, 'rebooted', earlierBoot)));
     writeFileSync(join(dir, 'live.json'), JSON.stringify(record(process.pid, 'live', here)));

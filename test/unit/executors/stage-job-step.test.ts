@@ -13,7 +13,14 @@ const placement = (step?: string): StagePlacement => ({
   image: 'registry.test/kiln-env:abc',
   environmentDigest: 'a'.repeat(64),
   resources: { gpus: 0 },
-  io: { sourceDigest: 's', datasetPrefix: 'datasets/iris/v1', upstream: {}, params: {}, outputPrefix: 'runs/x/champion/outputs', checkpointPrefix: 'runs/x/champion/checkpoints' },
+  io: {
+    sourceDigest: 's',
+    datasetPrefix: 'datasets/iris/v1',
+    upstream: {},
+    params: {},
+    outputPrefix: 'runs/x/champion/outputs',
+    checkpointPrefix: 'runs/x/champion/checkpoints',
+  },
 });
 
 describe('a stage Job recorded under another step name', () => {
@@ -22,11 +29,19 @@ describe('a stage Job recorded under another step name', () => {
   it("gets its own Job name and stage label, so it never collides with the run's own evaluate Job", () => {
     expect(stageJobName(placement())).toBe('kiln-iris-20261202-030000-abcd-evaluate-1');
     expect(stageJobName(placement('champion'))).toBe('kiln-iris-20261202-030000-abcd-champion-1');
-    expect(buildStageJob({ id: 'x', command: [], workingDirectory: '/', env: {}, timeoutMs: 1000 }, placement('champion'), settings).metadata?.labels?.['kiln.dev/stage']).toBe('champion');
+    expect(
+      buildStageJob({ id: 'x', command: [], workingDirectory: '/', env: {}, timeoutMs: 1000 }, placement('champion'), settings).metadata?.labels?.[
+        'kiln.dev/stage'
+      ],
+    ).toBe('champion');
   });
 
   it('still runs the evaluate stage of the run contract', () => {
-    const job = buildStageJob({ id: 'x', command: [], workingDirectory: '/', env: { KILN_ENTRYPOINT: 'model.py:M' }, timeoutMs: 1000 }, placement('champion'), settings);
+    const job = buildStageJob(
+      { id: 'x', command: [], workingDirectory: '/', env: { KILN_ENTRYPOINT: 'model.py:M' }, timeoutMs: 1000 },
+      placement('champion'),
+      settings,
+    );
     const stage = job.spec?.template.spec?.containers.find((c) => c.name === 'stage');
     expect(stage?.env?.find((e) => e.name === 'KILN_STAGE')?.value).toBe('evaluate');
   });

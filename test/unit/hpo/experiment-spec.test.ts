@@ -47,12 +47,42 @@ describe('ExperimentSpec errors name the field', () => {
   it.each([
     ['an empty range', withParams({ name: 'extras.x', type: 'double', min: 1, max: 1 }), 'experiment.parameters[0].max', 'must be greater than min 1 (got 1)'],
     ['an inverted range', withParams({ name: 'extras.x', type: 'int', min: 5, max: 2 }), 'experiment.parameters[0].max', 'must be greater than min 5 (got 2)'],
-    ['a log scale from 0', withParams({ name: 'extras.x', type: 'double', min: 0, max: 1, log: true }), 'experiment.parameters[0].min', 'must be positive on a log scale (got 0)'],
-    ['parallel above max', { ...minimal, parallel_trial_count: 5, max_trial_count: 4 }, 'experiment.parallel_trial_count', 'must be at most max_trial_count (4) (got 5)'],
-    ['a bad parameter path', withParams({ name: 'momentum', type: 'double', min: 0, max: 1 }), 'experiment.parameters[0].name', 'must be learning_rate, batch_size, epochs, seed or extras.<name> (got "momentum")'],
-    ['a float batch size', withParams({ name: 'batch_size', type: 'double', min: 1, max: 8 }), 'experiment.parameters[0].type', 'batch_size takes integers: use int or discrete (got "double")'],
-    ['a learning rate from 0', withParams({ name: 'learning_rate', type: 'double', min: 0, max: 1 }), 'experiment.parameters[0].min', 'learning_rate must be greater than 0 (got 0)'],
-    ['repeated values', withParams({ name: 'extras.k', type: 'categorical', values: ['a', 'a'] }), 'experiment.parameters[0].values', 'must not repeat a value (got an array)'],
+    [
+      'a log scale from 0',
+      withParams({ name: 'extras.x', type: 'double', min: 0, max: 1, log: true }),
+      'experiment.parameters[0].min',
+      'must be positive on a log scale (got 0)',
+    ],
+    [
+      'parallel above max',
+      { ...minimal, parallel_trial_count: 5, max_trial_count: 4 },
+      'experiment.parallel_trial_count',
+      'must be at most max_trial_count (4) (got 5)',
+    ],
+    [
+      'a bad parameter path',
+      withParams({ name: 'momentum', type: 'double', min: 0, max: 1 }),
+      'experiment.parameters[0].name',
+      'must be learning_rate, batch_size, epochs, seed or extras.<name> (got "momentum")',
+    ],
+    [
+      'a float batch size',
+      withParams({ name: 'batch_size', type: 'double', min: 1, max: 8 }),
+      'experiment.parameters[0].type',
+      'batch_size takes integers: use int or discrete (got "double")',
+    ],
+    [
+      'a learning rate from 0',
+      withParams({ name: 'learning_rate', type: 'double', min: 0, max: 1 }),
+      'experiment.parameters[0].min',
+      'learning_rate must be greater than 0 (got 0)',
+    ],
+    [
+      'repeated values',
+      withParams({ name: 'extras.k', type: 'categorical', values: ['a', 'a'] }),
+      'experiment.parameters[0].values',
+      'must not repeat a value (got an array)',
+    ],
   ])('rejects %s', (_label, input, path, message) => {
     expect(problems(input)).toEqual([{ path, message }]);
   });
@@ -71,11 +101,15 @@ describe('ExperimentSpec errors name the field', () => {
 
   it('rejects a duplicate parameter name', () => {
     const x = { name: 'extras.x', type: 'double', min: 0, max: 1 };
-    expect(problems(withParams(x, { ...x, type: 'int' }))).toEqual([{ path: 'experiment.parameters[1].name', message: 'duplicate of parameters[0] (got "extras.x")' }]);
+    expect(problems(withParams(x, { ...x, type: 'int' }))).toEqual([
+      { path: 'experiment.parameters[1].name', message: 'duplicate of parameters[0] (got "extras.x")' },
+    ]);
   });
 
   it('rejects unknown fields in algorithm settings', () => {
-    expect(problems({ ...minimal, algorithm: { name: 'tpe', settings: { startup: 5 } } })).toEqual([{ path: 'experiment.algorithm.settings', message: 'unknown field "startup"' }]);
+    expect(problems({ ...minimal, algorithm: { name: 'tpe', settings: { startup: 5 } } })).toEqual([
+      { path: 'experiment.algorithm.settings', message: 'unknown field "startup"' },
+    ]);
   });
 });
 
@@ -106,7 +140,10 @@ describe('ExperimentSpec hyperband needs an int resource parameter', () => {
   const hyperband = (settings: object) => ({ ...minimal, algorithm: { name: 'hyperband', settings } });
 
   it('accepts epochs as the resource, R defaulting to its max', () => {
-    const spec = parse({ ...hyperband({ resource_parameter: 'epochs' }), parameters: [...minimal.parameters, { name: 'epochs', type: 'int', min: 1, max: 81 }] });
+    const spec = parse({
+      ...hyperband({ resource_parameter: 'epochs' }),
+      parameters: [...minimal.parameters, { name: 'epochs', type: 'int', min: 1, max: 81 }],
+    });
     expect(spec.algorithm).toEqual({ name: 'hyperband', settings: { resource_parameter: 'epochs', eta: 3 } });
   });
 

@@ -9,25 +9,112 @@ describe('hyperbandPlan', () => {
   it('matches Li et al. 2018, Table 1, for R = 81 and eta = 3', () => {
     const table = hyperbandPlan(81, 3).map(({ s, rungs }) => [s, rungs.map(({ n, r }) => [n, r])]);
     expect(table).toEqual([
-      [4, [[81, 1], [27, 3], [9, 9], [3, 27], [1, 81]]],
-      [3, [[34, 3], [11, 9], [3, 27], [1, 81]]],
-      [2, [[15, 9], [5, 27], [1, 81]]],
-      [1, [[8, 27], [2, 81]]],
+      [
+        4,
+        [
+          [81, 1],
+          [27, 3],
+          [9, 9],
+          [3, 27],
+          [1, 81],
+        ],
+      ],
+      [
+        3,
+        [
+          [34, 3],
+          [11, 9],
+          [3, 27],
+          [1, 81],
+        ],
+      ],
+      [
+        2,
+        [
+          [15, 9],
+          [5, 27],
+          [1, 81],
+        ],
+      ],
+      [
+        1,
+        [
+          [8, 27],
+          [2, 81],
+        ],
+      ],
       [0, [[5, 81]]],
     ]);
   });
 
   it.each([
     [1, 3, [[0, [[1, 1]]]]],
-    [9, 3, [[2, [[9, 1], [3, 3], [1, 9]]], [1, [[5, 3], [1, 9]]], [0, [[3, 9]]]]],
-    [8, 2, [[3, [[8, 1], [4, 2], [2, 4], [1, 8]]], [2, [[6, 2], [3, 4], [1, 8]]], [1, [[4, 4], [2, 8]]], [0, [[4, 8]]]]],
+    [
+      9,
+      3,
+      [
+        [
+          2,
+          [
+            [9, 1],
+            [3, 3],
+            [1, 9],
+          ],
+        ],
+        [
+          1,
+          [
+            [5, 3],
+            [1, 9],
+          ],
+        ],
+        [0, [[3, 9]]],
+      ],
+    ],
+    [
+      8,
+      2,
+      [
+        [
+          3,
+          [
+            [8, 1],
+            [4, 2],
+            [2, 4],
+            [1, 8],
+          ],
+        ],
+        [
+          2,
+          [
+            [6, 2],
+            [3, 4],
+            [1, 8],
+          ],
+        ],
+        [
+          1,
+          [
+            [4, 4],
+            [2, 8],
+          ],
+        ],
+        [0, [[4, 8]]],
+      ],
+    ],
   ])('plans R = %i, eta = %i', (R, eta, expected) => {
     expect(hyperbandPlan(R, eta).map(({ s, rungs }) => [s, rungs.map(({ n, r }) => [n, r])])).toEqual(expected);
   });
 
   it('drops the brackets whose smallest resource would be below r_min', () => {
     expect(hyperbandPlan(27, 3, 8).map(({ s, rungs }) => [s, rungs.map(({ n, r }) => [n, r])])).toEqual([
-      [1, [[3, 9], [1, 27]]],
+      [
+        1,
+        [
+          [3, 9],
+          [1, 27],
+        ],
+      ],
       [0, [[2, 27]]],
     ]);
     expect(hyperbandPlan(81, 3, 1)).toEqual(hyperbandPlan(81, 3));
@@ -67,7 +154,11 @@ describe('hyperband suggestions', () => {
     throw new Error('hyperband never finished');
   }
   const xs = (trials: readonly TrialObservation[]) => trials.map((t) => t.assignment['extras.x'] as number);
-  const best = (trials: readonly TrialObservation[], n: number) => [...trials].filter((t) => t.status === 'succeeded').sort((a, b) => b.objective! - a.objective!).slice(0, n);
+  const best = (trials: readonly TrialObservation[], n: number) =>
+    [...trials]
+      .filter((t) => t.status === 'succeeded')
+      .sort((a, b) => b.objective! - a.objective!)
+      .slice(0, n);
 
   it('runs every rung of every bracket for R = 9, eta = 3, then is exhausted', () => {
     const { history, exhausted } = run();

@@ -40,8 +40,22 @@ describe('search space encoding', () => {
   });
 
   it('decodes the cube corners to the range ends exactly and choices to the first and last value', () => {
-    expect(space.decode([0, 0, 0, 0, 0, 0])).toEqual({ learning_rate: 1e-4, 'extras.momentum': 0, batch_size: 16, epochs: 1, 'extras.kernel': 'rbf', 'extras.C': 0.1 });
-    expect(space.decode([1, 1, 1, 1, 1, 1])).toEqual({ learning_rate: 1, 'extras.momentum': 0.9, batch_size: 512, epochs: 5, 'extras.kernel': 'poly', 'extras.C': 10 });
+    expect(space.decode([0, 0, 0, 0, 0, 0])).toEqual({
+      learning_rate: 1e-4,
+      'extras.momentum': 0,
+      batch_size: 16,
+      epochs: 1,
+      'extras.kernel': 'rbf',
+      'extras.C': 0.1,
+    });
+    expect(space.decode([1, 1, 1, 1, 1, 1])).toEqual({
+      learning_rate: 1,
+      'extras.momentum': 0.9,
+      batch_size: 512,
+      epochs: 5,
+      'extras.kernel': 'poly',
+      'extras.C': 10,
+    });
   });
 
   it('clamps points outside the cube', () => {

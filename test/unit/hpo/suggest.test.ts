@@ -43,7 +43,11 @@ describe.each(ALGORITHMS)('$name suggestions', (algorithm) => {
 
   it('do not mutate the history or the state they are given', () => {
     const spec = experiment({ parameters: sphere4d.parameters, algorithm });
-    const history: TrialObservation[] = trajectory(algorithm, 7).map((assignment) => ({ assignment, status: 'succeeded', objective: sphere4d.value(assignment) }));
+    const history: TrialObservation[] = trajectory(algorithm, 7).map((assignment) => ({
+      assignment,
+      status: 'succeeded',
+      objective: sphere4d.value(assignment),
+    }));
     const state: SuggestState = { suggested: history.length };
     const before = JSON.stringify([history, state]);
     suggest(spec, history, 3, state);

@@ -9,7 +9,8 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
 
 /** Best value found by random search and by TPE for each seed, same budget. */
 function compare(problem: typeof quadratic2d, noise: number) {
-  const run = (name: 'random' | 'tpe', seed: number) => tune(experiment({ parameters: problem.parameters, algorithm: { name }, seed }), problem.value, BUDGET, noise).best;
+  const run = (name: 'random' | 'tpe', seed: number) =>
+    tune(experiment({ parameters: problem.parameters, algorithm: { name }, seed }), problem.value, BUDGET, noise).best;
   const random = SEEDS.map((seed) => run('random', seed));
   const tpe = SEEDS.map((seed) => run('tpe', seed));
   return { random, tpe, tpeWins: SEEDS.filter((_, i) => tpe[i]! < random[i]!).length };
@@ -21,7 +22,9 @@ describe('TPE beats random search on the same budget', () => {
     ['a noisy 4-D shifted sphere (log double, two doubles, an int; noise sd 0.5)', sphere4d, 0.5],
   ])('on %s, on average and in most of 10 seeds', (_label, problem, noise) => {
     const { random, tpe, tpeWins } = compare(problem, noise);
-    console.log(`${_label}: mean best over ${SEEDS.length} seeds, ${BUDGET} trials: random ${mean(random).toFixed(3)}, tpe ${mean(tpe).toFixed(3)}; TPE better in ${tpeWins}`);
+    console.log(
+      `${_label}: mean best over ${SEEDS.length} seeds, ${BUDGET} trials: random ${mean(random).toFixed(3)}, tpe ${mean(tpe).toFixed(3)}; TPE better in ${tpeWins}`,
+    );
     expect(mean(tpe)).toBeLessThan(mean(random) / 2);
     expect(tpeWins).toBeGreaterThanOrEqual(7);
   });
@@ -50,7 +53,11 @@ describe('TPE model', () => {
   });
 
   it('looks near the largest values when the goal is maximize', () => {
-    const maximize = experiment({ parameters: quadratic2d.parameters, algorithm: { name: 'tpe', settings: { n_startup: 5 } }, objective: { metric: 'acc', goal: 'maximize' } });
+    const maximize = experiment({
+      parameters: quadratic2d.parameters,
+      algorithm: { name: 'tpe', settings: { n_startup: 5 } },
+      objective: { metric: 'acc', goal: 'maximize' },
+    });
     const { assignments } = suggest(maximize, history, 20, { suggested: history.length });
     expect(assignments.filter((a) => (a['extras.y'] as number) > 2).length).toBeGreaterThanOrEqual(15);
   });
@@ -58,7 +65,9 @@ describe('TPE model', () => {
   it('counts early-stopped trials as bad, steering away from them', () => {
     const stoppedNearBest = [0.5, 1, 1.5].map((x) => observe(x, -2, 'early_stopped'));
     const nearBest = (trials: readonly TrialObservation[]) =>
-      suggest(spec, trials, 20, { suggested: 11 }).assignments.filter((a) => Math.abs((a['extras.x'] as number) - 1) < 1 && Math.abs((a['extras.y'] as number) + 2) < 0.5).length;
+      suggest(spec, trials, 20, { suggested: 11 }).assignments.filter(
+        (a) => Math.abs((a['extras.x'] as number) - 1) < 1 && Math.abs((a['extras.y'] as number) + 2) < 0.5,
+      ).length;
     expect(nearBest([...history, ...stoppedNearBest])).toBeLessThan(nearBest(history));
   });
 });

@@ -31,7 +31,10 @@ export const sphere4d = {
     { name: 'batch_size', type: 'int', min: 8, max: 256 },
   ] as ExperimentSpecInput['parameters'],
   value: (a: Assignment) =>
-    (Math.log10(num(a, 'learning_rate')) + 2) ** 2 + (num(a, 'extras.x') - 1.5) ** 2 + (num(a, 'extras.y') + 2.5) ** 2 + ((num(a, 'batch_size') - 64) / 32) ** 2,
+    (Math.log10(num(a, 'learning_rate')) + 2) ** 2 +
+    (num(a, 'extras.x') - 1.5) ** 2 +
+    (num(a, 'extras.y') + 2.5) ** 2 +
+    ((num(a, 'batch_size') - 64) / 32) ** 2,
 };
 
 export interface TuningResult {

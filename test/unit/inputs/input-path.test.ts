@@ -39,7 +39,10 @@ const dataset = (path: string, baseDir = root): InputPathRequest => ({ field: 'd
 const sourceDir = (path: string): InputPathRequest => ({ field: 'project.source_dir', path, baseDir: root, kind: 'directory' });
 
 async function refusal(request: InputPathRequest, against: InputRoots = roots) {
-  const error = await resolveInputPath(request, against).then(() => undefined, (e: unknown) => e);
+  const error = await resolveInputPath(request, against).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(SpecValidationError);
   const problems = (error as SpecValidationError).problems;
   expect(problems).toHaveLength(1);

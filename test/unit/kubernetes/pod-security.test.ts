@@ -15,11 +15,26 @@ const placement: StagePlacement = {
   image: 'registry.test/kiln-env:abc',
   environmentDigest: 'a'.repeat(64),
   resources: { cpu: '1', memory: '512Mi', gpus: 0 },
-  io: { sourceDigest: 's', datasetPrefix: 'datasets/iris/v1', upstream: {}, params: {}, outputPrefix: 'runs/x/train/outputs', checkpointPrefix: 'runs/x/train/checkpoints' },
+  io: {
+    sourceDigest: 's',
+    datasetPrefix: 'datasets/iris/v1',
+    upstream: {},
+    params: {},
+    outputPrefix: 'runs/x/train/outputs',
+    checkpointPrefix: 'runs/x/train/checkpoints',
+  },
 };
-const stagePod = buildStageJob({ id: 'x', command: ['python', '-m', 'kiln_sdk.stage'], workingDirectory: '/', env: {}, timeoutMs: 1000 }, placement, settings).spec!.template.spec!;
+const stagePod = buildStageJob({ id: 'x', command: ['python', '-m', 'kiln_sdk.stage'], workingDirectory: '/', env: {}, timeoutMs: 1000 }, placement, settings)
+  .spec!.template.spec!;
 const modelPod = buildModelDeployment(
-  { modelName: 'iris', version: 1, image: 'registry.test/kiln-env:abc', artifactPrefix: 'models/iris/1', sourceDigest: 'f'.repeat(64), entrypoint: 'model.py:M' },
+  {
+    modelName: 'iris',
+    version: 1,
+    image: 'registry.test/kiln-env:abc',
+    artifactPrefix: 'models/iris/1',
+    sourceDigest: 'f'.repeat(64),
+    entrypoint: 'model.py:M',
+  },
   settings,
 ).spec!.template.spec!;
 const kanikoPod = buildImageJob({ digest: 'ab'.repeat(32), destination: 'registry.test/kiln-env:ab', deadlineSeconds: 600 }, settings).spec!.template.spec!;
@@ -31,7 +46,13 @@ describe.each([
   ['a model-server pod', modelPod],
 ])('%s', (_label, pod) => {
   it('runs every container as one non-root user, with the runtime default seccomp profile', () => {
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     for (const c of containersOf(pod)) expect(c.securityContext?.runAsUser, c.name).toBeUndefined();
   });
 
@@ -44,7 +65,10 @@ describe.each([
     expect(kiln.length).toBeGreaterThan(0);
     for (const c of kiln) {
       expect(c.securityContext?.readOnlyRootFilesystem, c.name).toBe(true);
-      expect(c.volumeMounts?.map((m) => m.mountPath), c.name).toContain('/tmp');
+      expect(
+        c.volumeMounts?.map((m) => m.mountPath),
+        c.name,
+      ).toContain('/tmp');
     }
   });
 
@@ -57,7 +81,11 @@ describe('an image build (Kaniko) pod', () => {
   const [kaniko] = kanikoPod.containers;
 
   it('runs as root, as Kaniko must, but with no token, no privilege escalation and the runtime default seccomp profile', () => {
-    expect(kanikoPod).toMatchObject({ serviceAccountName: 'kiln-stage', automountServiceAccountToken: false, securityContext: { seccompProfile: { type: 'RuntimeDefault' } } });
+    expect(kanikoPod).toMatchObject({
+      serviceAccountName: 'kiln-stage',
+      automountServiceAccountToken: false,
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+    });
     expect(kaniko!.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false });
     expect(kaniko!.securityContext?.privileged).toBeUndefined();
   });

@@ -4,7 +4,13 @@ import { parseMysqlUrl } from '../../../core/metadata/mysql/mysql-url.js';
 
 describe('parseMysqlUrl', () => {
   it('reads user, password, host, port and database', () => {
-    expect(parseMysqlUrl('mysql://kiln:pa%2Fss@db.local:3307/kiln')).toEqual({ host: 'db.local', port: 3307, user: 'kiln', password: 'pa/ss', database: 'kiln' });
+    expect(parseMysqlUrl('mysql://kiln:pa%2Fss@db.local:3307/kiln')).toEqual({
+      host: 'db.local',
+      port: 3307,
+      user: 'kiln',
+      password: 'pa/ss',
+      database: 'kiln',
+    });
   });
 
   it.each([

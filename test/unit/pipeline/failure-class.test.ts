@@ -38,10 +38,16 @@ describe('the retry rules workflows derive from the failure-class table', () => 
 });
 
 describe('isNonRetriedType', () => {
-  it.each(['SpecValidationError', 'NotFoundError', 'EnvironmentUnavailableError', 'ValidationGateRejected', 'EnvironmentBuildError', 'StageInputError', 'MissingDataError', 'ArtifactIntegrityError'])(
-    'ends retries on %s',
-    (type) => expect(isNonRetriedType(type)).toBe(true),
-  );
+  it.each([
+    'SpecValidationError',
+    'NotFoundError',
+    'EnvironmentUnavailableError',
+    'ValidationGateRejected',
+    'EnvironmentBuildError',
+    'StageInputError',
+    'MissingDataError',
+    'ArtifactIntegrityError',
+  ])('ends retries on %s', (type) => expect(isNonRetriedType(type)).toBe(true));
 
   it.each(['WorkerLost', 'WorkerShutdown', 'StageProcessFailed', 'StageTimeout', 'BackendUnavailableError', 'ConflictError', 'Error'])('retries %s', (type) => {
     expect(isNonRetriedType(type)).toBe(false);

@@ -36,7 +36,10 @@ describe('checkGate over several thresholds', () => {
 
   it('reports one check per threshold, in order, even after a failure', () => {
     const verdict = checkGate(twoThresholds, { accuracy: 0.5, log_loss: 0.2 });
-    expect(verdict.checks.map((c) => [c.metric, c.passed])).toEqual([['accuracy', false], ['log_loss', true]]);
+    expect(verdict.checks.map((c) => [c.metric, c.passed])).toEqual([
+      ['accuracy', false],
+      ['log_loss', true],
+    ]);
   });
 
   it('fails a metric that evaluate never logged, saying so', () => {

@@ -54,7 +54,9 @@ describe('parseIdempotencyKey', () => {
 
 describe('requestDigest', () => {
   it('ignores key order at every depth', () => {
-    expect(requestDigest({ project: 'p', params: { epochs: 2, extras: { a: 1, b: 2 } } })).toBe(requestDigest({ params: { extras: { b: 2, a: 1 }, epochs: 2 }, project: 'p' }));
+    expect(requestDigest({ project: 'p', params: { epochs: 2, extras: { a: 1, b: 2 } } })).toBe(
+      requestDigest({ params: { extras: { b: 2, a: 1 }, epochs: 2 }, project: 'p' }),
+    );
   });
 
   it.each([

@@ -7,7 +7,12 @@ describe('stage names', () => {
     expect(STAGES).toEqual(['preprocess', 'train', 'evaluate']);
   });
 
-  it.each([['train', true], ['champion', false], ['gate', false], [undefined, false]])('%j is a stage name: %s', (value, expected) => {
+  it.each([
+    ['train', true],
+    ['champion', false],
+    ['gate', false],
+    [undefined, false],
+  ])('%j is a stage name: %s', (value, expected) => {
     expect(isStageName(value)).toBe(expected);
   });
 });
@@ -18,10 +23,13 @@ describe('stage attempts', () => {
     expect(stepOf({ stage: 'evaluate', step: 'champion' })).toBe('champion');
   });
 
-  it.each(STAGES.flatMap((step) => [1, 12].map((attempt) => ({ runId: 'breast-cancer-20260101-000000-abcd', step, attempt }))))('name their process by an id that parses back: %j', (ref) => {
-    expect(stageAttemptId(ref)).toBe(`${ref.runId}/${ref.step}/${ref.attempt}`);
-    expect(parseStageAttemptId(stageAttemptId(ref))).toEqual(ref);
-  });
+  it.each(STAGES.flatMap((step) => [1, 12].map((attempt) => ({ runId: 'breast-cancer-20260101-000000-abcd', step, attempt }))))(
+    'name their process by an id that parses back: %j',
+    (ref) => {
+      expect(stageAttemptId(ref)).toBe(`${ref.runId}/${ref.step}/${ref.attempt}`);
+      expect(parseStageAttemptId(stageAttemptId(ref))).toEqual(ref);
+    },
+  );
 
   it.each(['run-1/champion/1', 'run-1/train', 'run-1/train/x', '/train/1', 'train/1'])('parse nothing but a pipeline stage attempt: %s', (id) => {
     expect(parseStageAttemptId(id)).toBeUndefined();

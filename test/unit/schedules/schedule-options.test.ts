@@ -116,7 +116,11 @@ describe('schedule creation', () => {
 
   it.each([
     ['runs unless told otherwise, without note', {}, { paused: false }],
-    ['starts paused when the spec says so, with its note', { paused: true, note: 'waiting for the new export' }, { paused: true, note: 'waiting for the new export' }],
+    [
+      'starts paused when the spec says so, with its note',
+      { paused: true, note: 'waiting for the new export' },
+      { paused: true, note: 'waiting for the new export' },
+    ],
     ['runs with a note', { paused: false, note: 'nightly retrain' }, { paused: false, note: 'nightly retrain' }],
   ])('%s', (_label, input, state) => {
     expect(create(input).state).toEqual(state);

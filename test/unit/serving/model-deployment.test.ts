@@ -45,7 +45,10 @@ describe('buildModelDeployment', () => {
   it('fetches the model version and the source with the Kiln image before the server starts', () => {
     const init = pod.initContainers![0]!;
     expect(init).toMatchObject({ name: 'fetch-model', image: 'ghcr.io/kiln-mlops/kiln:1.2.3', envFrom: [{ secretRef: { name: 'artifacts' } }] });
-    expect(JSON.parse(init.env!.find((e) => e.name === 'KILN_SERVING_IO')!.value!)).toEqual({ sourceDigest: input.sourceDigest, modelPrefix: 'models/breast-cancer/3' });
+    expect(JSON.parse(init.env!.find((e) => e.name === 'KILN_SERVING_IO')!.value!)).toEqual({
+      sourceDigest: input.sourceDigest,
+      modelPrefix: 'models/breast-cancer/3',
+    });
     expect(init.volumeMounts).toEqual([...server.volumeMounts!, { name: 'kiln-tmp', mountPath: '/tmp' }]);
     expect(pod.volumes).toEqual([
       { name: 'serving', emptyDir: {} },
@@ -54,7 +57,12 @@ describe('buildModelDeployment', () => {
   });
 
   it('runs kiln_sdk.serve in the environment image on the serving port, with the run contract the SDK reads', () => {
-    expect(server).toMatchObject({ name: 'server', image: input.image, command: ['python', '-m', 'kiln_sdk.serve', '--host', '0.0.0.0'], ports: [{ name: 'http', containerPort: 8080 }] });
+    expect(server).toMatchObject({
+      name: 'server',
+      image: input.image,
+      command: ['python', '-m', 'kiln_sdk.serve', '--host', '0.0.0.0'],
+      ports: [{ name: 'http', containerPort: 8080 }],
+    });
     expect(env).toMatchObject({
       KILN_STAGE: 'serve',
       KILN_ENTRYPOINT: 'model.py:Classifier',

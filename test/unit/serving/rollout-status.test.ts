@@ -2,7 +2,11 @@ import type { V1Deployment, V1DeploymentStatus } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { rolloutStatus } from '../../../core/serving/kubernetes/rollout-status.js';
 
-const deployment = (status: V1DeploymentStatus, generation = 2, replicas = 2): V1Deployment => ({ metadata: { generation }, spec: { replicas, selector: {}, template: {} }, status });
+const deployment = (status: V1DeploymentStatus, generation = 2, replicas = 2): V1Deployment => ({
+  metadata: { generation },
+  spec: { replicas, selector: {}, template: {} },
+  status,
+});
 
 describe('rolloutStatus', () => {
   it.each<[string, V1DeploymentStatus, string]>([
@@ -20,7 +24,9 @@ describe('rolloutStatus', () => {
       observedGeneration: 2,
       updatedReplicas: 1,
       replicas: 3,
-      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "kiln-model-x-abc" has timed out progressing.' }],
+      conditions: [
+        { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "kiln-model-x-abc" has timed out progressing.' },
+      ],
     });
     expect(rolloutStatus(stalled)).toEqual({ kind: 'failed', message: 'ReplicaSet "kiln-model-x-abc" has timed out progressing.' });
   });

@@ -53,7 +53,10 @@ describe('source directory caps', () => {
     ['more files than the cap', { maxFiles: 1, maxBytes: 1_000_000 }, /holds more than 1 files/],
     ['more bytes than the cap', { maxFiles: 100, maxBytes: 10 }, /holds more than 10 bytes/],
   ])('refuse %s on project.source_dir', async (_label, caps, message) => {
-    const error = await listSource(src, [], caps).then(() => undefined, (e: unknown) => e);
+    const error = await listSource(src, [], caps).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SpecValidationError);
     expect((error as SpecValidationError).problems).toEqual([{ path: 'project.source_dir', message: expect.stringMatching(message) }]);
   });

@@ -48,6 +48,8 @@ describe('HyperparameterOverrides', () => {
   });
 
   it('rejects an unknown parameter', () => {
-    expect(problemsOf(() => parseSpec(HyperparameterOverrides, { momentum: 0.9 }, 'params'))).toEqual([{ path: 'params', message: 'unknown field "momentum"' }]);
+    expect(problemsOf(() => parseSpec(HyperparameterOverrides, { momentum: 0.9 }, 'params'))).toEqual([
+      { path: 'params', message: 'unknown field "momentum"' },
+    ]);
   });
 });

@@ -18,8 +18,22 @@ describe('parseSpec', () => {
     ['a missing required field', EnvironmentSpec, { name: 'env' }, 'environment', 'environment.python_version', 'required'],
     ['one unknown field, at the object that holds it', Hyperparameters, { lr: 0.1 }, 'params', 'params', 'unknown field "lr"'],
     ['several unknown fields in one problem', Hyperparameters, { lr: 0.1, bs: 2 }, 'params', 'params', 'unknown fields "lr", "bs"'],
-    ['a value outside an enum, listing the choices', MetricThreshold, { metric: 'acc', direction: 'up', threshold: 1 }, 'gate', 'gate.direction', 'expected one of "min", "max", got "up"'],
-    ['an array element by index', EnvironmentSpec, { name: 'env', python_version: '3.11', dependencies: ['numpy', 7] }, 'environment', 'environment.dependencies[1]', 'expected string, got 7'],
+    [
+      'a value outside an enum, listing the choices',
+      MetricThreshold,
+      { metric: 'acc', direction: 'up', threshold: 1 },
+      'gate',
+      'gate.direction',
+      'expected one of "min", "max", got "up"',
+    ],
+    [
+      'an array element by index',
+      EnvironmentSpec,
+      { name: 'env', python_version: '3.11', dependencies: ['numpy', 7] },
+      'environment',
+      'environment.dependencies[1]',
+      'expected string, got 7',
+    ],
     ['a field without a root', Hyperparameters, { seed: -1 }, '', 'seed', 'Too small: expected number to be >=0 (got -1)'],
   ])('names %s', (_label, schema, input, root, path, message) => {
     expect(problemsOf(() => parseSpec(schema as z.ZodType, input, root))).toEqual([{ path, message }]);
@@ -27,7 +41,9 @@ describe('parseSpec', () => {
 
   it('puts an array index right after its parent, with no dot', () => {
     const schema = z.object({ rows: z.array(z.object({ x: z.number() })) });
-    expect(problemsOf(() => parseSpec(schema, { rows: [{ x: 1 }, { x: 'no' }] }, 'table'))).toEqual([{ path: 'table.rows[1].x', message: 'expected number, got "no"' }]);
+    expect(problemsOf(() => parseSpec(schema, { rows: [{ x: 1 }, { x: 'no' }] }, 'table'))).toEqual([
+      { path: 'table.rows[1].x', message: 'expected number, got "no"' },
+    ]);
   });
 
   it('shortens a long string it quotes', () => {

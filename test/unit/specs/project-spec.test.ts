@@ -26,7 +26,12 @@ describe('ProjectSpec defaults', () => {
   });
 
   it('fills defaults inside partially given sections', () => {
-    const spec = parse({ ...minimal, default_params: { epochs: 3, extras: { C: 0.5 } }, run_policy: { retry_count_limit: 2 }, validation_gate: { thresholds: [{ metric: 'accuracy', threshold: 0.9 }] } });
+    const spec = parse({
+      ...minimal,
+      default_params: { epochs: 3, extras: { C: 0.5 } },
+      run_policy: { retry_count_limit: 2 },
+      validation_gate: { thresholds: [{ metric: 'accuracy', threshold: 0.9 }] },
+    });
     expect(spec.default_params).toEqual({ learning_rate: 0.01, batch_size: 32, epochs: 3, seed: 42, extras: { C: 0.5 } });
     expect(spec.run_policy).toEqual({ timeout_seconds: 300, retry_count_limit: 2, auto_resume: false });
     expect(spec.validation_gate.thresholds).toEqual([{ metric: 'accuracy', direction: 'min', threshold: 0.9 }]);
@@ -51,7 +56,10 @@ describe('ProjectSpec entrypoints', () => {
   });
 
   it('accepts optional preprocess and predict entrypoints', () => {
-    expect(parse(withEntrypoints({ preprocess: 'prep.py', predict: 'serve.py:predict' })).entrypoints).toMatchObject({ preprocess: 'prep.py', predict: 'serve.py:predict' });
+    expect(parse(withEntrypoints({ preprocess: 'prep.py', predict: 'serve.py:predict' })).entrypoints).toMatchObject({
+      preprocess: 'prep.py',
+      predict: 'serve.py:predict',
+    });
   });
 
   it('rejects an entrypoint for a stage that does not exist', () => {

@@ -28,9 +28,24 @@ describe('PromotionPolicy defaults', () => {
 
 describe('PromotionPolicy problems', () => {
   it.each([
-    ['a negative min_delta', { compare_to_champion: { metric: 'accuracy', min_delta: -0.1 } }, 'promotion.compare_to_champion.min_delta', 'expected number to be >=0'],
-    ['a min_delta that is not a number', { compare_to_champion: { metric: 'accuracy', min_delta: '0.1' } }, 'promotion.compare_to_champion.min_delta', 'expected number, got "0.1"'],
-    ['an unknown direction', { compare_to_champion: { metric: 'accuracy', direction: 'up' } }, 'promotion.compare_to_champion.direction', 'expected one of "max", "min", got "up"'],
+    [
+      'a negative min_delta',
+      { compare_to_champion: { metric: 'accuracy', min_delta: -0.1 } },
+      'promotion.compare_to_champion.min_delta',
+      'expected number to be >=0',
+    ],
+    [
+      'a min_delta that is not a number',
+      { compare_to_champion: { metric: 'accuracy', min_delta: '0.1' } },
+      'promotion.compare_to_champion.min_delta',
+      'expected number, got "0.1"',
+    ],
+    [
+      'an unknown direction',
+      { compare_to_champion: { metric: 'accuracy', direction: 'up' } },
+      'promotion.compare_to_champion.direction',
+      'expected one of "max", "min", got "up"',
+    ],
     ['a comparison without metric', { compare_to_champion: {} }, 'promotion.compare_to_champion.metric', 'required'],
     ['an empty metric name', { compare_to_champion: { metric: '' } }, 'promotion.compare_to_champion.metric', 'expected string to have >=1 characters'],
     ['an approval timeout under 1 s', { approval_timeout: '500ms' }, 'promotion.approval_timeout', 'must be at least 1s'],
@@ -79,7 +94,9 @@ describe('ProjectSpec promotion and trigger', () => {
   });
 
   it('rejects a trigger it does not know', () => {
-    expect(problemsOf(() => parseProject({ ...minimal, trigger: { on_drift: true } }))).toEqual([{ path: 'project.trigger', message: 'unknown field "on_drift"' }]);
+    expect(problemsOf(() => parseProject({ ...minimal, trigger: { on_drift: true } }))).toEqual([
+      { path: 'project.trigger', message: 'unknown field "on_drift"' },
+    ]);
   });
 });
 

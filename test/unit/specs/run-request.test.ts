@@ -42,7 +42,13 @@ describe('RunRequest', () => {
 
 describe('resolveParams', () => {
   it("returns the project's defaults when the run overrides nothing", () => {
-    expect(resolveParams(project, {})).toEqual({ learning_rate: 0.1, batch_size: 32, epochs: 5, seed: 42, extras: { C: 1, penalty: 'l2', fit_intercept: true } });
+    expect(resolveParams(project, {})).toEqual({
+      learning_rate: 0.1,
+      batch_size: 32,
+      epochs: 5,
+      seed: 42,
+      extras: { C: 1, penalty: 'l2', fit_intercept: true },
+    });
   });
 
   it('applies overrides over the defaults, keeping undeclared-by-run extras', () => {

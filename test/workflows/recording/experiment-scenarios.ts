@@ -104,7 +104,11 @@ export const experimentScenarios: Scenario[] = [
     // The main file is the last run (it starts from the carried state); the first run ends by continuing as new.
     name: 'experiment-after-continue-as-new',
     setup: (env) => {
-      const input = experimentInput('continue', { parameters: [{ name: 'extras.x', type: 'discrete', values: [1, 2, 3, 4] }], parallel_trial_count: 1, max_trial_count: 4 }, { continueAsNewAfterTrials: 2 });
+      const input = experimentInput(
+        'continue',
+        { parameters: [{ name: 'extras.x', type: 'discrete', values: [1, 2, 3, 4] }], parallel_trial_count: 1, max_trial_count: 4 },
+        { continueAsNewAfterTrials: 2 },
+      );
       return {
         activities: trialStages(),
         start: (q) => startExperiment(env, q, input),

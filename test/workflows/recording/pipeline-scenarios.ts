@@ -3,13 +3,26 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { StageInput } from '../../../activities/stages.js';
 import { progressQuery, promotionDecisionUpdate, stageStateSignal } from '../../../workflows/pipeline-signals.js';
-import { blockUntil, DATASET_VERSION, deferred, fakeActivities, happyActivities, pipelineInput, SOURCE_DIGEST, STAGE_METRICS, stageResult, startPipeline, type InputOptions } from '../workflow-harness.js';
+import {
+  blockUntil,
+  DATASET_VERSION,
+  deferred,
+  fakeActivities,
+  happyActivities,
+  pipelineInput,
+  SOURCE_DIGEST,
+  STAGE_METRICS,
+  stageResult,
+  startPipeline,
+  type InputOptions,
+} from '../workflow-harness.js';
 import { until, type Scenario } from './scenario.js';
 
 /** Fixed ids: the recorder's server is throwaway, and fixed ids keep re-recorded files comparable. */
 const FIXED_RUN = 'iris-20250101-000000-0000';
 const run = (suffix: string, options: InputOptions = {}) => pipelineInput({ ...options, runId: `${FIXED_RUN}-${suffix}` });
-const comparing = (mode: 'auto' | 'manual', suffix: string) => run(suffix, { project: { promotion: { mode, compare_to_champion: { metric: 'accuracy', direction: 'max', min_delta: 0.005 } } } });
+const comparing = (mode: 'auto' | 'manual', suffix: string) =>
+  run(suffix, { project: { promotion: { mode, compare_to_champion: { metric: 'accuracy', direction: 'max', min_delta: 0.005 } } } });
 
 /** Fakes where champion v3 scores `accuracy` on the challenger's split. */
 function championScoring(accuracy: number) {
@@ -58,34 +71,65 @@ export async function heartbeatUntilCancelled(): Promise<never> {
 function approvedBy(approve: boolean) {
   return async (handle: WorkflowHandle) => {
     await until('the run waits for approval', async () => (await handle.query(progressQuery)).promotion === 'awaiting_approval');
-    await handle.executeUpdate(promotionDecisionUpdate, { args: [approve ? { approve: true, by: 'alice' } : { approve: false, by: 'bob', reason: 'not now' }] });
+    await handle.executeUpdate(promotionDecisionUpdate, {
+      args: [approve ? { approve: true, by: 'alice' } : { approve: false, by: 'bob', reason: 'not now' }],
+    });
   };
 }
 
 /** Every path a pipeline run can take (its trials are recorded by the experiment scenarios). */
 export const pipelineScenarios: Scenario[] = [
   { name: 'pipeline-champion-first', setup: (env) => ({ activities: fakeActivities().activities, start: (q) => startPipeline(env, q, run('first')) }) },
-  { name: 'pipeline-challenger-loses', setup: (env) => ({ activities: championScoring(0.99), start: (q) => startPipeline(env, q, comparing('auto', 'auto')) }) },
+  {
+    name: 'pipeline-challenger-loses',
+    setup: (env) => ({ activities: championScoring(0.99), start: (q) => startPipeline(env, q, comparing('auto', 'auto')) }),
+  },
   { name: 'pipeline-challenger-wins', setup: (env) => ({ activities: championScoring(0.5), start: (q) => startPipeline(env, q, comparing('auto', 'wins')) }) },
   {
     name: 'pipeline-already-champion',
-    setup: (env) => ({ activities: fakeActivities({ planPromotion: async () => ({ kind: 'already-champion', championVersion: 7 }) }).activities, start: (q) => startPipeline(env, q, run('cached')) }),
+    setup: (env) => ({
+      activities: fakeActivities({ planPromotion: async () => ({ kind: 'already-champion', championVersion: 7 }) }).activities,
+      start: (q) => startPipeline(env, q, run('cached')),
+    }),
   },
-  { name: 'pipeline-manual-approved', setup: (env) => ({ activities: championScoring(0.5), start: (q) => startPipeline(env, q, comparing('manual', 'manual')), drive: approvedBy(true) }) },
-  { name: 'pipeline-manual-rejected', setup: (env) => ({ activities: championScoring(0.5), start: (q) => startPipeline(env, q, comparing('manual', 'rejected')), drive: approvedBy(false) }) },
+  {
+    name: 'pipeline-manual-approved',
+    setup: (env) => ({ activities: championScoring(0.5), start: (q) => startPipeline(env, q, comparing('manual', 'manual')), drive: approvedBy(true) }),
+  },
+  {
+    name: 'pipeline-manual-rejected',
+    setup: (env) => ({ activities: championScoring(0.5), start: (q) => startPipeline(env, q, comparing('manual', 'rejected')), drive: approvedBy(false) }),
+  },
   {
     name: 'pipeline-scheduled-start',
     setup: (env) => ({
       activities: fakeActivities().activities,
       start: (q) => {
-        const spec = { name: 'nightly', project: 'iris', every: '1h', timezone: 'UTC', params: {}, run_policy: {}, overlap: 'skip', catchup_window: '5m', pause_on_failure: false } as const;
-        return env.client.workflow.start('pipelineWorkflow', { taskQueue: q, workflowId: 'sched-nightly-2025-01-01T00:00:00Z', args: [{ scheduled: { schedule: 'nightly', spec } }] });
+        const spec = {
+          name: 'nightly',
+          project: 'iris',
+          every: '1h',
+          timezone: 'UTC',
+          params: {},
+          run_policy: {},
+          overlap: 'skip',
+          catchup_window: '5m',
+          pause_on_failure: false,
+        } as const;
+        return env.client.workflow.start('pipelineWorkflow', {
+          taskQueue: q,
+          workflowId: 'sched-nightly-2025-01-01T00:00:00Z',
+          args: [{ scheduled: { schedule: 'nightly', spec } }],
+        });
       },
     }),
   },
   {
     name: 'pipeline-gate-rejected',
-    setup: (env) => ({ activities: fakeActivities().activities, start: (q) => startPipeline(env, q, run('gate', { project: { validation_gate: { thresholds: [{ metric: 'accuracy', threshold: 0.99 }] } } })) }),
+    setup: (env) => ({
+      activities: fakeActivities().activities,
+      start: (q) => startPipeline(env, q, run('gate', { project: { validation_gate: { thresholds: [{ metric: 'accuracy', threshold: 0.99 }] } } })),
+    }),
   },
   {
     name: 'pipeline-cancelled',
@@ -118,7 +162,12 @@ export const pipelineScenarios: Scenario[] = [
           const attempt = Context.current().info.attempt;
           if (input.stage !== 'train') return stageResult(input, attempt);
           // runStage's contract: the attempt past retry_count_limit fails for good.
-          throw ApplicationFailure.create({ type: 'StageProcessFailed', message: 'train exited with code 1', nonRetryable: attempt > input.retryCountLimit!, details: [{ logUri: 'file:///tmp/train.log' }] });
+          throw ApplicationFailure.create({
+            type: 'StageProcessFailed',
+            message: 'train exited with code 1',
+            nonRetryable: attempt > input.retryCountLimit!,
+            details: [{ logUri: 'file:///tmp/train.log' }],
+          });
         },
       }).activities,
       start: (q) => startPipeline(env, q, run('retries', { policy: { retry_count_limit: 1 } })),
@@ -134,7 +183,10 @@ export const pipelineScenarios: Scenario[] = [
           fromRunId: original,
           sourceDigest: SOURCE_DIGEST,
           datasetVersion: DATASET_VERSION,
-          stages: { preprocess: { runId: original, metrics: STAGE_METRICS.preprocess }, train: { runId: original, metrics: STAGE_METRICS.train, cacheKey: 'k'.repeat(64) } },
+          stages: {
+            preprocess: { runId: original, metrics: STAGE_METRICS.preprocess },
+            train: { runId: original, metrics: STAGE_METRICS.train, cacheKey: 'k'.repeat(64) },
+          },
         },
       };
       return { activities: fakeActivities().activities, start: (q) => startPipeline(env, q, input) };
@@ -186,7 +238,10 @@ export const pipelineScenarios: Scenario[] = [
         // The recorder's one worker serves the GPU queue too.
         start: (q) => startPipeline(env, q, { ...input, gpuTaskQueue: q }),
         drive: async (handle) => {
-          await until('train reported waiting for a GPU', async () => (await handle.query(progressQuery)).steps.find((s) => s.step === 'train')?.status === 'waiting');
+          await until(
+            'train reported waiting for a GPU',
+            async () => (await handle.query(progressQuery)).steps.find((s) => s.step === 'train')?.status === 'waiting',
+          );
           placed.resolve();
         },
       };

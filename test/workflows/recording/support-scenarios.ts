@@ -10,7 +10,12 @@ export const supportScenarios: Scenario[] = [
       const { environment } = pipelineInput();
       return {
         activities: fakeActivities().activities,
-        start: (q) => env.client.workflow.start('buildEnvironmentWorkflow', { taskQueue: q, workflowId: environmentBuildWorkflowId(environment.digest), args: [environment] }),
+        start: (q) =>
+          env.client.workflow.start('buildEnvironmentWorkflow', {
+            taskQueue: q,
+            workflowId: environmentBuildWorkflowId(environment.digest),
+            args: [environment],
+          }),
       };
     },
   },
@@ -18,14 +23,20 @@ export const supportScenarios: Scenario[] = [
     name: 'deploy-model-rollback',
     setup: (env) => ({
       activities: fakeActivities().activities,
-      start: (q) => env.client.workflow.start('deployModelWorkflow', { taskQueue: q, workflowId: 'deploy-iris-recorded', args: [{ modelName: 'iris', version: 2, reason: 'rollback from v3', actor: 'alice' }] }),
+      start: (q) =>
+        env.client.workflow.start('deployModelWorkflow', {
+          taskQueue: q,
+          workflowId: 'deploy-iris-recorded',
+          args: [{ modelName: 'iris', version: 2, reason: 'rollback from v3', actor: 'alice' }],
+        }),
     }),
   },
   {
     name: 'dataset-watch-check',
     setup: (env) => ({
       activities: fakeActivities().activities,
-      start: (q) => env.client.workflow.start('datasetWatchWorkflow', { taskQueue: q, workflowId: 'kiln-watch-iris-2025-01-01T00:00:00Z', args: [{ dataset: 'iris' }] }),
+      start: (q) =>
+        env.client.workflow.start('datasetWatchWorkflow', { taskQueue: q, workflowId: 'kiln-watch-iris-2025-01-01T00:00:00Z', args: [{ dataset: 'iris' }] }),
     }),
   },
 ];
