@@ -50,7 +50,7 @@ describe('deploy/kubernetes, as written', () => {
     const [container] = pod.containers;
     const subcommand = container!.command!.at(-1)!;
     expect(container!.command).toEqual(['node', 'bin/kiln.js', subcommand]);
-    expect(source('api/cli/main.ts')).toContain(`program.command('${subcommand}')`);
+    expect(source('api/cli/main.ts')).toMatch(new RegExp(`program\\s*\\.command\\('${subcommand}'\\)`));
     expect(pod.serviceAccountName).toBe(serviceAccountOf(d));
     // Longer than Kiln's own 5 s shutdown grace (workers/create-worker.ts), or SIGKILL cuts it short.
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(5);
