@@ -1,3 +1,4 @@
+import { stoppingItsBuilds } from '../support/orphan-builds.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ export async function startApiOnly(
     dataRoots: [REPO, tmpdir()],
     ...overrides,
   });
-  const stack = await startEmbeddedStack(config, { worker: false, ephemeralApiPort: true });
+  const stack = stoppingItsBuilds(await startEmbeddedStack(config, { worker: false, ephemeralApiPort: true }), config.taskQueue);
   const client = new ApiClient(stack.apiUrl!, { token: stack.adminToken });
   await applySpecFile(client, readSpecFile(typeof fixture === 'string' ? join(FIXTURES, fixture, 'kiln.json') : fixture.specFile));
   return { stack, client, config };

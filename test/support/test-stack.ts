@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { loadConfig, type ConfigOverrides, type KilnConfig } from '../../core/config.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../workers/embedded-stack.js';
 import { KilnApiClient } from '../../api/client/kiln-api-client.js';
+import { stoppingItsBuilds } from './orphan-builds.js';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -24,6 +25,6 @@ export async function startTestStack(
     dataRoots: [REPO, tmpdir()],
     ...overrides,
   });
-  const stack = await startEmbeddedStack(config, { ephemeralApiPort: true });
+  const stack = stoppingItsBuilds(await startEmbeddedStack(config, { ephemeralApiPort: true }), config.taskQueue);
   return { stack, client: new KilnApiClient(stack.apiUrl!, { token: stack.adminToken }), config };
 }
