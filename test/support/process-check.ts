@@ -6,8 +6,14 @@ export interface RecordedPids {
   pgid: number;
 }
 
+/** The pids a fixture recorded; undefined until the file exists and is whole (the fixture may be mid-write). */
 export function readPids(file: string): RecordedPids | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RecordedPids) : undefined;
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RecordedPids;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True while the process exists and is not a zombie (exited, waiting to be reaped). */
