@@ -8,6 +8,7 @@ import { principalId, PrincipalSpec, type Principal, type PrincipalKind } from '
 import { BUILTIN_ROLES, builtinRole, RoleSpec } from '../../core/access/roles.js';
 import type { OidcSettings } from '../../core/config.js';
 import { ConflictError, ForbiddenError, NotFoundError, SpecValidationError, UnauthenticatedError } from '../../core/errors.js';
+import type { BindingRecord, PrincipalRecord } from '../../core/metadata/access-repository.js';
 import type { MetadataStore } from '../../core/metadata/metadata-store.js';
 import type { OwnedKind } from '../../core/metadata/owners-repository.js';
 import type { TokenRecord } from '../../core/metadata/tokens-repository.js';
@@ -216,15 +217,7 @@ export class AccessService implements ApiSecurity {
   }
 }
 
-function principalView(p: {
-  kind: PrincipalKind;
-  name: string;
-  team: string | null;
-  description: string | null;
-  createdBy: string;
-  createdAt: number;
-  disabledAt: number | null;
-}) {
+function principalView(p: PrincipalRecord) {
   return {
     principal: `${p.kind}:${p.name}`,
     name: p.name,
@@ -236,7 +229,7 @@ function principalView(p: {
   };
 }
 
-function bindingView(b: { id: string; principal: { kind: PrincipalKind; name: string }; role: string; scope: unknown; createdBy: string; createdAt: number }) {
+function bindingView(b: BindingRecord) {
   return {
     id: b.id,
     principal: `${b.principal.kind}:${b.principal.name}`,

@@ -90,8 +90,3 @@ export class ResourceDirectory {
     }
   }
 }
-
-/** How a resource appears in the audit log and in errors: `project:fraud`. */
-export function resourceLabel(ref: ResourceRef): string {
-  return `${ref.kind}:${ref.name}`;
-}

@@ -3,7 +3,7 @@ import type { Permission } from '../../core/access/permissions.js';
 import type { Principal } from '../../core/access/principal.js';
 import type { ResourceRef } from '../../core/access/resource-scope.js';
 import { ForbiddenError } from '../../core/errors.js';
-import type { AuditOutcome } from '../../core/metadata/audit-repository.js';
+import type { AuditEvent } from '../../core/metadata/audit-repository.js';
 import type { OwnedKind } from '../../core/metadata/owners-repository.js';
 import type { ResourceDirectory } from '../access/resource-directory.js';
 
@@ -60,17 +60,8 @@ export interface ApiSecurity {
   claim(kind: OwnedKind, name: string, principal: Principal): Promise<void>;
 }
 
-export interface AuditEntry {
-  principal: string;
-  permission: string | null;
-  method: string;
-  route: string;
-  resource: string | null;
-  status: number;
-  outcome: AuditOutcome;
-  requestId: string;
-  message: string | null;
-}
+/** What the server records of a mutating call; the log adds its sequence number and time. */
+export type AuditEntry = Omit<AuditEvent, 'seq' | 'at'>;
 
 /**
  * The one check every request passes: the caller holds the route's permission on the resource

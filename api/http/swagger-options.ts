@@ -10,7 +10,7 @@ import { RoleSpec } from '../../core/access/roles.js';
 import { BindingRequest, TokenRequest } from '../access/access-requests.js';
 
 /** Request bodies shown by name under `components.schemas` (each route references them by `$ref`). */
-const NAMED_SCHEMAS = {
+export const NAMED_SCHEMAS = {
   EnvironmentSpec,
   DatasetSpec,
   ProjectSpec,

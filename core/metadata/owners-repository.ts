@@ -24,10 +24,6 @@ export class OwnersRepository {
     );
   }
 
-  async get(kind: OwnedKind, name: string): Promise<OwnerRecord | undefined> {
-    return this.db.selectFrom('resource_owners').select(['owner', 'team']).where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
-  }
-
   /** Every owned resource of a kind, by name. */
   async all(kind: OwnedKind): Promise<Map<string, OwnerRecord>> {
     const rows = await this.db.selectFrom('resource_owners').select(['name', 'owner', 'team']).where('kind', '=', kind).execute();

@@ -2,33 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { KilnService } from '../../../api/kiln-service.js';
 import { openApiDocument } from '../../../api/http/openapi.js';
 import { kilnRoutes } from '../../../api/http/routes.js';
-import { ExtendRequest, NoteRequest, PredictRequest, RollbackRequest } from '../../../api/http/request-schemas.js';
-import { AliasRequest, ApprovalRequest } from '../../../api/models-service.js';
-import { ExperimentSpec } from '../../../core/specs/experiment.js';
-import { PrincipalSpec } from '../../../core/access/principal.js';
-import { RoleSpec } from '../../../core/access/roles.js';
-import { BindingRequest, TokenRequest } from '../../../api/access/access-requests.js';
-import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../../core/specs/index.js';
+import { NAMED_SCHEMAS } from '../../../api/http/swagger-options.js';
 
-const NAMED = {
-  EnvironmentSpec,
-  DatasetSpec,
-  ProjectSpec,
-  RunRequest,
-  PredictRequest,
-  RollbackRequest,
-  ExperimentSpec,
-  ExtendRequest,
-  ScheduleSpec,
-  BackfillRequest,
-  NoteRequest,
-  AliasRequest,
-  ApprovalRequest,
-  PrincipalSpec,
-  RoleSpec,
-  BindingRequest,
-  TokenRequest,
-};
+const NAMED = NAMED_SCHEMAS;
 
 // The document is built from the route table alone; no handler is called.
 const unusedService = new Proxy({}, { get: (_t, name) => () => Promise.reject(new Error(`unexpected call to ${String(name)}`)) }) as KilnService;
