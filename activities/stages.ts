@@ -14,6 +14,7 @@ import { stageStateSignal } from '../workflows/pipeline-signals.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
 import { stageCache, stageCacheKey } from './stage-cache.js';
+import { trialCurveReporter, type CurveTarget } from './trial-curve-reporter.js';
 
 export interface StageInput {
   runId: string;
@@ -48,6 +49,8 @@ export interface StageInput {
    * `champion` is the champion's evaluate stage run inside a challenger's run. Absent: `stage`.
    */
   step?: 'champion';
+  /** A trial of an experiment that stops trials early: the stage sends it the objective's curve as it is logged. */
+  reportCurve?: CurveTarget;
 }
 
 export interface StageResources {
@@ -142,6 +145,9 @@ export function createStageActivities(deps: ActivityDeps) {
       const logStored = artifacts.put(logKey, log);
       if (resumed) log.write(`  kiln: resuming ${input.stage} from checkpoint step ${resumed.step} (attempt ${attempt})\n`);
       const metrics: MetricPoint[] = [];
+      const curve = input.reportCurve
+        ? trialCurveReporter(deps.temporal, input.reportCurve, input.stage, ctx.info.workflowExecution?.workflowId ?? input.runId)
+        : undefined;
       const tail: string[] = [];
       let lines = 0;
       const heartbeat = () => ctx.heartbeat({ lines, metrics: metrics.length, checkpoint: uploader.latest } satisfies StageHeartbeat);
@@ -162,6 +168,7 @@ export function createStageActivities(deps: ActivityDeps) {
         heartbeat();
         void poll();
         void recordNewMetrics().catch(() => (recorded = 0));
+        curve?.tick();
       }, heartbeatMs);
       // A stage that must wait (no GPU free, no node fits) says why: in the run record and the
       // workflow's progress (CLI, API, Web UI), until it starts.
@@ -192,8 +199,10 @@ export function createStageActivities(deps: ActivityDeps) {
               lines += 1;
               log.write(`${stream === 'stderr' ? '!' : ' '} ${line}\n`);
               const parsed = parseMetricLine(line);
-              if (parsed.kind === 'metric') metrics.push(parsed.metric);
-              else if (parsed.kind === 'invalid') log.write(`! kiln: ignored malformed metric line: ${parsed.reason}\n`);
+              if (parsed.kind === 'metric') {
+                metrics.push(parsed.metric);
+                curve?.observe(parsed.metric);
+              } else if (parsed.kind === 'invalid') log.write(`! kiln: ignored malformed metric line: ${parsed.reason}\n`);
               tail.push(line);
               if (tail.length > 20) tail.shift();
             },
@@ -211,7 +220,12 @@ export function createStageActivities(deps: ActivityDeps) {
       }
       const succeeded = !exit.cancelled && !exit.timedOut && exit.exitCode === 0;
       // Independent writes, in parallel: each costs a few ms and every stage pays them.
-      const [logInfo] = await Promise.all([logStored, recordNewMetrics(), succeeded ? launch.storeOutputs() : undefined]);
+      const [logInfo] = await Promise.all([
+        logStored,
+        recordNewMetrics(),
+        succeeded ? launch.storeOutputs() : undefined,
+        succeeded ? curve?.finish() : undefined,
+      ]);
       const finished = new Date();
       const stageRecord = {
         runId: input.runId,

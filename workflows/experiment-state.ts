@@ -30,6 +30,8 @@ export interface ExperimentState {
   status: ExperimentStatus;
   /** Why it ended: budget used, target reached, too many failures, stopped. */
   message?: string;
+  /** Running trials the median rule is stopping when the run continues as new, by index: the next run records them so. */
+  stopping?: Record<string, { objective?: number; reason: string }>;
 }
 
 export interface ExperimentInput {

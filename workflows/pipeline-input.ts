@@ -25,7 +25,12 @@ export interface PipelineInput {
    * Set when this run is a trial of a tuning experiment: it trains and evaluates with the
    * trial's params, and stops there (no gate, registry or serving).
    */
-  trial?: { experimentId: string; index: number };
+  trial?: {
+    experimentId: string;
+    index: number;
+    /** Set by experiments that stop trials on pushed curves: the stages send this metric's stepped values. Absent in older histories. */
+    reportCurve?: { metric: string };
+  };
   /** Task queue for stages that use GPUs (Kubernetes executor); absent: the run's own queue. */
   gpuTaskQueue?: string;
   /** Why the run started. Absent in older histories and for experiment trials. */

@@ -166,6 +166,9 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
         ...(elsewhere.length ? { upstreamRunIds: Object.fromEntries(elsewhere.map((u) => [u, outputsOf[u]!])) } : {}),
         cache: input.cache ?? true,
         upstreamCacheKeys: Object.fromEntries(upstream.map((u) => [u, cacheKeys[u] ?? null])),
+        ...(input.trial?.reportCurve
+          ? { reportCurve: { experimentId: input.trial.experimentId, trialIndex: input.trial.index, metric: input.trial.reportCurve.metric } }
+          : {}),
       };
     };
     const runStage = async (stage: StageInput['stage'], entrypoint: string, upstream: StageInput['upstream']): Promise<{ metrics: Record<string, number> }> => {

@@ -28,8 +28,17 @@ import { bundleKilnWorkflows, historyToFixtureJSON, installQuietRuntime, openTem
 
 const HISTORIES_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'histories');
 
-/** Recorded on earlier workflow code: kept as they are, whatever the command line says. */
-const FROZEN_HISTORIES = ['pipeline-happy-path'];
+/**
+ * Recorded on earlier workflow code: kept as they are, whatever the command line says. The
+ * `-polled` ones are experiments started before TRIAL_CURVE_EVENTS_PATCH (and a trial of one).
+ */
+const FROZEN_HISTORIES = [
+  'pipeline-happy-path',
+  ...['grid', 'random', 'tpe', 'hyperband', 'median-stop', 'continue-as-new', 'after-continue-as-new', 'stopped', 'extended'].map(
+    (n) => `experiment-${n}-polled`,
+  ),
+  'pipeline-trial-early-stopped-polled',
+];
 
 const SCENARIOS: Scenario[] = [...pipelineScenarios, ...experimentScenarios, ...supportScenarios];
 

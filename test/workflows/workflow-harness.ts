@@ -12,7 +12,9 @@ import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities/activity-deps.js';
 import type { EnvironmentRef } from '../../activities/environments.js';
+import { createExperimentActivities } from '../../activities/experiments.js';
 import type { KilnActivities } from '../../activities/index.js';
 import type { StageInput, StageResult } from '../../activities/stages.js';
 import { INSTALL_DIR } from '../../core/config.js';
@@ -231,6 +233,10 @@ export function happyActivities(): KilnActivities {
     async finishRun() {},
     async trialCurves() {
       return {};
+    },
+    // The real one: it only asks Temporal, through the worker's own client.
+    async awaitTrialEnd(input) {
+      return createExperimentActivities({ temporal: Context.current().client } as ActivityDeps).awaitTrialEnd(input);
     },
     async prepareRun() {
       return {
