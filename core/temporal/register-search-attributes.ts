@@ -23,8 +23,13 @@ export async function registerSearchAttributes(connection: Connection, namespace
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = KILN_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
   if (missing.length === 0) return;
+  await addSearchAttributes(connection, namespace, missing);
+}
+
+/** Adds `keys` without asking what exists: for a server known to be new (or one that cannot list them). */
+export async function addSearchAttributes(connection: Connection, namespace: string, keys: readonly (typeof KILN_SEARCH_ATTRIBUTES)[number][]): Promise<void> {
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPE[key.type]])),
+    searchAttributes: Object.fromEntries(keys.map((key) => [key.name, INDEXED_TYPE[key.type]])),
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Champion and challenger in the pipeline workflow, on the real dev server with test-double
  * activities: the champion's evaluation on the challenger's split, the comparison, aliases,
- * manual approval (update, rejection, timeout), and scheduled starts. Each history replays.
+ * manual approval (update, rejection, and the 24h timeout on the time-skipping test server), and
+ * scheduled starts. Each history replays.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -24,13 +25,18 @@ import {
   withWorker,
   type InputOptions,
 } from './workflow-harness.js';
+import { useTimeSkippingEnv } from './time-skipping-env.js';
 
 installQuietRuntime();
 const env = useTemporalEnv();
+/** For the approval timeout: a day passes in moments. */
+const skipping = useTimeSkippingEnv();
+const DAY_MS = 86_400_000;
 type Handle = WorkflowHandle<typeof pipelineWorkflow>;
 
 const CHAMPION_VERSION = 3;
-const compareProject = (min_delta = 0.005, mode: 'auto' | 'manual' = 'auto', approval_timeout = '1h'): InputOptions => ({
+/** Without `approval_timeout`, the spec's default (24h). */
+const compareProject = (min_delta = 0.005, mode: 'auto' | 'manual' = 'auto', approval_timeout?: string): InputOptions => ({
   project: { promotion: { mode, approval_timeout, compare_to_champion: { metric: 'accuracy', direction: 'max', min_delta } } },
 });
 
@@ -213,14 +219,28 @@ describe('manual approval', () => {
     await expect(replays(handle)).resolves.toBeUndefined();
   });
 
-  it('no decision within approval_timeout rejects', async () => {
+  it('no decision within approval_timeout (24h by default) rejects: still waiting a minute before, rejected at 24h', async () => {
     const fakes = withChampion(0.9);
-    const result = await withWorker(env, fakes.activities, async (q) =>
-      (await startPipeline(env, q, pipelineInput(compareProject(0.005, 'manual', '2s')))).result(),
-    );
+    const input = pipelineInput(compareProject(0.005, 'manual'));
+    expect(input.project.promotion.approval_timeout).toBe('24h');
+    const { before, result, handle } = await withWorker(skipping, fakes.activities, async (q) => {
+      const handle = await startPipeline(skipping, q, input);
+      await waitForApproval(handle);
+      await skipping.skip(DAY_MS - 60_000);
+      const before = await handle.query(progressQuery);
+      // Awaiting the result lets the server's clock run to the approval timer.
+      return { before, result: await handle.result(), handle };
+    });
+    expect(before.promotion).toBe('awaiting_approval');
+    expect(stepOf(before, 'promote').status).toBe('waiting');
     expect(result.promotion).toBe('rejected');
-    expect(stepOf(result, 'promote').message).toBe('rejected: no decision within 2s');
+    expect(stepOf(result, 'promote').message).toBe('rejected: no decision within 24h');
+    expect(stepOf(result, 'promote').durationMs).toBeGreaterThanOrEqual(DAY_MS);
+    expect(stepOf(result, 'promote').durationMs).toBeLessThan(DAY_MS + 60_000);
     expect(fakes.names()).not.toContain('deployModel');
+    expect(fakes.inputsOf('moveAlias')).toEqual([expect.objectContaining({ alias: 'challenger', actor: 'timeout' })]);
+    expect((await handle.describe()).typedSearchAttributes.get(KilnPromotion)).toBe('rejected');
+    await expect(Worker.runReplayHistory({ workflowBundle: skipping.bundle }, await handle.fetchHistory(), handle.workflowId)).resolves.toBeUndefined();
   });
 
   it('a decision for a run that is not waiting is refused by the validator and changes nothing', async () => {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -40,9 +41,12 @@ export function installQuietRuntime(): void {
 const noop = () => {};
 const quietBundlerLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
 
-/** Bundles Kiln's workflows from source (call once per test file). */
+let bundling: Promise<WorkflowBundle> | undefined;
+
+/** Bundles Kiln's workflows from source, once per process (a file with two servers shares it). */
 export function bundleKilnWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: workflowsEntry(INSTALL_DIR), logger: quietBundlerLogger });
+  bundling ??= bundleWorkflowCode({ workflowsPath: workflowsEntry(INSTALL_DIR), logger: quietBundlerLogger });
+  return bundling;
 }
 
 export interface TemporalEnv {
@@ -51,6 +55,11 @@ export interface TemporalEnv {
   workerConnection: NativeConnection;
   clientConnection: Connection;
   client: Client;
+  /**
+   * The execution timeout of the workflows a test starts, so a hang fails the test instead of
+   * stalling it: real time on the dev server, server time where time is skipped.
+   */
+  workflowExecutionTimeout: Duration;
   close(): Promise<void>;
 }
 
@@ -64,6 +73,7 @@ export async function openTemporalEnv(address: string, bundle: WorkflowBundle): 
     workerConnection,
     clientConnection,
     client,
+    workflowExecutionTimeout: '2 minutes',
     async close() {
       await clientConnection.close();
       await workerConnection.close();
@@ -71,38 +81,27 @@ export async function openTemporalEnv(address: string, bundle: WorkflowBundle): 
   };
 }
 
-/**
- * The test file's connection to the shared dev server, opened before its tests and closed
- * after: the returned object delegates to it, so it can be used as a TemporalEnv at once.
- */
+/** The test file's connection to the shared dev server (see useOpenedEnv). */
 export function useTemporalEnv(): TemporalEnv {
-  let opened: TemporalEnv | undefined;
+  return useOpenedEnv(async () => openTemporalEnv(inject('temporalAddress'), await bundleKilnWorkflows()));
+}
+
+/**
+ * An environment opened before the file's tests and closed after them. The returned object
+ * delegates to it, so a test file can hold it as a constant from its first line.
+ */
+export function useOpenedEnv<E extends TemporalEnv>(open: () => Promise<E>): E {
+  let opened: E | undefined;
   beforeAll(async () => {
-    opened = await openTemporalEnv(inject('temporalAddress'), await bundleKilnWorkflows());
+    opened = await open();
   });
   afterAll(async () => opened?.close());
-  const current = () => {
-    if (!opened) throw new Error('useTemporalEnv: used before its beforeAll ran');
-    return opened;
-  };
-  return {
-    get address() {
-      return current().address;
+  return new Proxy({} as E, {
+    get(_target, key) {
+      if (!opened) throw new Error(`test environment: ${String(key)} used before its beforeAll ran`);
+      return opened[key as keyof E];
     },
-    get bundle() {
-      return current().bundle;
-    },
-    get workerConnection() {
-      return current().workerConnection;
-    },
-    get clientConnection() {
-      return current().clientConnection;
-    },
-    get client() {
-      return current().client;
-    },
-    close: () => current().close(),
-  };
+  });
 }
 
 /**
@@ -176,7 +175,7 @@ export function startPipeline(
       { key: KilnModel, value: input.project.model_name ?? input.project.name },
       { key: KilnRunStatus, value: 'queued' },
     ],
-    workflowExecutionTimeout: '2 minutes',
+    workflowExecutionTimeout: env.workflowExecutionTimeout,
   });
 }
 
