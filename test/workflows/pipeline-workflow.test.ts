@@ -1,7 +1,8 @@
 /**
  * Pipeline workflow logic on the real Temporal dev server (globalSetup), with test-double
  * activities: ordering, skipping, the gate, retries, cancellation and search attributes (the
- * recorded histories replay in replay-corpus.test.ts).
+ * recorded histories replay in replay-corpus.test.ts). Retries run on the time-skipping test
+ * server, so their backoff is checked in server time without being waited for.
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -29,15 +30,31 @@ import {
   withWorker,
   useTemporalEnv,
 } from './workflow-harness.js';
+import { useTimeSkippingEnv } from './time-skipping-env.js';
 
 installQuietRuntime();
 
 const env = useTemporalEnv();
+/** For retries: their backoff passes in server time, not the test's. */
+const skipping = useTimeSkippingEnv();
 
 type PipelineHandle = WorkflowHandle<typeof pipelineWorkflow>;
 
 const stepStatuses = (progress: RunProgress) => Object.fromEntries(progress.steps.map((s) => [s.step, s.status]));
 const runStatusAttribute = async (handle: PipelineHandle) => (await handle.describe()).typedSearchAttributes.get(KilnRunStatus);
+
+/**
+ * Each retry ran its backoff after the attempt before it (the stage policy: 1 s, doubling), in
+ * server time, give or take the moment the failing attempt itself took.
+ */
+function expectBackoff(ranAt: number[], backoffMs: number[]): void {
+  const gaps = ranAt.slice(1).map((at, i) => at - ranAt[i]!);
+  expect(gaps).toHaveLength(backoffMs.length);
+  gaps.forEach((gap, i) => {
+    expect(gap).toBeGreaterThanOrEqual(backoffMs[i]!);
+    expect(gap).toBeLessThan(backoffMs[i]! + 1000);
+  });
+}
 
 /** The workflow's failure, or a test failure if it completed. */
 async function failureOf(handle: PipelineHandle): Promise<WorkflowFailedError> {
@@ -49,7 +66,7 @@ async function failureOf(handle: PipelineHandle): Promise<WorkflowFailedError> {
   return error as WorkflowFailedError;
 }
 
-describe('pipelineWorkflow on the real dev server', () => {
+describe('pipelineWorkflow on a real Temporal server', () => {
   it('happy path: activities in order, upstreams chained, every step succeeded; its history replays', async () => {
     const fakes = fakeActivities();
     const input = pipelineInput();
@@ -226,25 +243,28 @@ describe('pipelineWorkflow on the real dev server', () => {
     expect(fakes.inputsOf('finishRun')[0]?.status).toBe('succeeded');
   });
 
-  it('a retryable stage failure is retried until runStage says retry_count_limit is used up, then fails the run with its message and class', async () => {
+  it('a retryable stage failure is retried (after 1 s, then 2 s) until runStage says retry_count_limit is used up, then fails the run with its message and class', async () => {
     const message = 'train exited with code 1: ValueError: deliberate failure';
+    const trainRanAt: number[] = [];
     const fakes = fakeActivities({
       async runStage(input: StageInput) {
         const attempt = Context.current().info.attempt;
         if (input.stage !== 'train') return stageResult(input, attempt);
+        trainRanAt.push(await skipping.now());
         // runStage's contract: it counts failures against the limit the workflow hands it.
         const nonRetryable = attempt > input.retryCountLimit!;
         throw ApplicationFailure.create({ type: 'StageProcessFailed', message, nonRetryable, details: [{ logUri: 'file:///tmp/train.log' }] });
       },
     });
     const input = pipelineInput({ policy: { retry_count_limit: 2 } });
-    const { failure, handle } = await withWorker(env, fakes.activities, async (taskQueue) => {
-      const handle = await startPipeline(env, taskQueue, input);
+    const { failure, handle } = await withWorker(skipping, fakes.activities, async (taskQueue) => {
+      const handle = await startPipeline(skipping, taskQueue, input);
       return { failure: await failureOf(handle), handle };
     });
 
     const train = fakes.calls.filter((c) => c.name === 'runStage' && (c.input as StageInput).stage === 'train');
     expect(train.map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expectBackoff(trainRanAt, [1000, 2000]);
     expect(fakes.inputsOf('runStage').map((s) => s.stage)).not.toContain('evaluate');
     expect(fakes.names()).not.toContain('registerModel');
 
@@ -271,19 +291,22 @@ describe('pipelineWorkflow on the real dev server', () => {
     expect(await runStatusAttribute(handle)).toBe('failed');
   });
 
-  it('lost workers do not use up retry_count_limit, but a stage that keeps losing them is bounded', async () => {
+  it('lost workers do not use up retry_count_limit, but a stage that keeps losing them is bounded (retried after 1, 2 and 4 s)', async () => {
+    const trainRanAt: number[] = [];
     const fakes = fakeActivities({
       async runStage(input: StageInput) {
         if (input.stage !== 'train') return stageResult(input, Context.current().info.attempt);
+        trainRanAt.push(await skipping.now());
         throw ApplicationFailure.create({ type: 'WorkerLost', message: 'the worker running runStage died' });
       },
     });
     const input = pipelineInput({ policy: { retry_count_limit: 0 } });
-    await withWorker(env, fakes.activities, async (taskQueue) => failureOf(await startPipeline(env, taskQueue, input)));
+    await withWorker(skipping, fakes.activities, async (taskQueue) => failureOf(await startPipeline(skipping, taskQueue, input)));
 
     const train = fakes.calls.filter((c) => c.name === 'runStage' && (c.input as StageInput).stage === 'train');
     // retry_count_limit + 1 attempts, plus the allowance for platform failures (3).
     expect(train.map((c) => c.attempt)).toEqual([1, 2, 3, 4]);
+    expectBackoff(trainRanAt, [1000, 2000, 4000]);
     expect(fakes.inputsOf('finishRun')[0]).toMatchObject({ status: 'failed', failureClass: 'lost_worker' });
   });
 
