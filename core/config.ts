@@ -48,6 +48,7 @@ export const ENV_NAMES = {
   stageRoot: 'KILN_STAGE_ROOT',
   servingIo: 'KILN_SERVING_IO',
   servingRoot: 'KILN_SERVING_ROOT',
+  predictionRetentionDays: 'KILN_PREDICTION_RETENTION_DAYS',
 } as const;
 
 export interface KilnConfig {
@@ -106,6 +107,8 @@ export interface KilnConfig {
   stageIo: { plan: string | undefined; root: string | undefined };
   /** Inside a model-server pod (`kiln serving-io`): the plan and serving root its init container uses. */
   servingIo: { plan: string | undefined; root: string | undefined };
+  /** Days logged predictions are kept in the artifact store (`KILN_PREDICTION_RETENTION_DAYS`). Default 30. */
+  predictionRetentionDays: number;
 }
 
 export interface OidcSettings {
@@ -161,6 +164,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     kubernetes: undefined,
     stageIo: overrides.stageIo ?? { plan: env[ENV_NAMES.stageIo], root: env[ENV_NAMES.stageRoot] || undefined },
     servingIo: overrides.servingIo ?? { plan: env[ENV_NAMES.servingIo], root: env[ENV_NAMES.servingRoot] || undefined },
+    predictionRetentionDays: overrides.predictionRetentionDays ?? intFrom(env[ENV_NAMES.predictionRetentionDays], ENV_NAMES.predictionRetentionDays) ?? 30,
   };
   config.kubernetes = overrides.kubernetes ?? (config.executor === 'kubernetes' ? kubernetesFrom(env) : undefined);
   return Object.freeze(config);
@@ -243,6 +247,8 @@ export function homePaths(home: string) {
     artifacts: join(home, 'artifacts'),
     environments: join(home, 'environments'),
     work: join(home, 'work'),
+    /** Local model servers' prediction logs before they are shipped: `<model>/v<version>/<hour>/…`. */
+    predictionSpool: join(home, 'work', 'prediction-spool'),
     temporalDb: join(home, 'temporal', 'temporal.sqlite'),
     logs: join(home, 'logs'),
     /** The admin token `kiln up` writes on first start (0600), which the CLI on this data directory uses. */

@@ -7,6 +7,7 @@ import { kilnRoutes } from '../api/http/routes.js';
 import { homePaths, type KilnConfig } from '../core/config.js';
 import { requireTool } from '../core/environments/tool-paths.js';
 import { gpuQueueOf, gpuTaskQueue } from '../core/pipeline/stage-resources.js';
+import { startLogShipping } from '../core/monitoring/prediction-log/log-shipping.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { registerSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { createKilnWorker } from './create-worker.js';
@@ -111,6 +112,14 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       // `kiln up`; a cluster's Deployments keep running, and the platform's serving does nothing here.
       stops.push(() => backends.platform.serving.stopAll());
       if (options.restoreServing) await backends.platform.serving.restoreAll();
+      // What this stack's model servers logged reaches the artifact store, where monitoring reads it.
+      const shipping = startLogShipping({
+        store: backends.artifacts,
+        spools: () => backends.platform.serving.predictionSpools(),
+        retentionDays: config.predictionRetentionDays,
+        onError: (error) => console.error(`kiln: shipping prediction logs: ${error instanceof Error ? error.message : String(error)}`),
+      });
+      stops.push(() => shipping.stop());
     }
 
     const webUiUrl = devServer?.uiUrl ?? config.temporalUiUrl;

@@ -26,6 +26,8 @@ export interface ArtifactStore {
    * `runs/r1` lists `runs/r1/…`, not `runs/r10/…`; a trailing `/` is ignored; `''` lists everything.
    */
   list(prefix: string): Promise<string[]>;
+  /** Deletes every object under a prefix (matched as `list` does); returns how many. For retention (prediction logs). */
+  deletePrefix(prefix: string): Promise<number>;
   /**
    * Uploads every file under `localDir` to `prefix/<relative path>`; returns them sorted by key.
    * Empty directories are not kept. Symlinks to files are followed only to files really inside

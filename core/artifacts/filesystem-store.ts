@@ -102,6 +102,15 @@ export class FilesystemArtifactStore implements ProbeableArtifactStore {
     return files.map((file) => joinKey(normalized, file));
   }
 
+  async deletePrefix(prefix: string): Promise<number> {
+    const normalized = normalizePrefix(prefix);
+    if (normalized === '') throw new Error('deletePrefix: refusing to delete the whole store');
+    const keys = await this.list(normalized);
+    // No keys under it: nothing to do (and an object's own key is not a prefix of it).
+    if (keys.length > 0) await rm(join(this.rootDir, normalized), { recursive: true, force: true });
+    return keys.length;
+  }
+
   async putDirectory(prefix: string, localDir: string, options: PutDirectoryOptions = {}): Promise<ArtifactInfo[]> {
     const normalized = normalizePrefix(prefix);
     const root = resolve(localDir);

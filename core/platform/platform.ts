@@ -1,4 +1,5 @@
 import type { StageExecutor } from '../executors/executor.js';
+import type { PredictionSpool } from '../monitoring/prediction-log/ship-prediction-spool.js';
 import type { EnvironmentSpec } from '../specs/environment.js';
 import type { StageLauncher } from './stage-launch.js';
 
@@ -64,4 +65,6 @@ export interface ModelServing {
   restoreAll(): Promise<string[]>;
   /** Stops the servers this worker's stack owns (their records stay, for restoreAll); none where the platform keeps them. */
   stopAll(): Promise<void>;
+  /** The prediction-log spools this worker ships to the artifact store; none where each server ships its own (a pod's sidecar). */
+  predictionSpools(): Promise<PredictionSpool[]>;
 }

@@ -7,6 +7,7 @@ import { EnvironmentUnavailableError } from '../errors.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { RUN_CONTRACT_ENV as E } from '../runner/run-contract.js';
 import { restoreSource } from '../snapshots/source-snapshot.js';
+import { localSpoolDir, spoolsUnder, type PredictionSpool } from '../monitoring/prediction-log/ship-prediction-spool.js';
 import { recordPromotion } from './promotion-record.js';
 import { resolveServingTarget } from './serving-target.js';
 import { isHealthy, recordServerOwner, startModelServer, stopOwnedModelServer } from './local-model-server.js';
@@ -78,6 +79,11 @@ export class ModelDeployer {
     stopOwnedModelServer(this.serverDir(deploymentId), pid);
   }
 
+  /** Every local model server's prediction-log spool (kept outside its directory, which a relaunch clears). */
+  predictionSpools(): Promise<PredictionSpool[]> {
+    return spoolsUnder(homePaths(this.deps.home).predictionSpool);
+  }
+
   private serverDir(deploymentId: string): string {
     return join(homePaths(this.deps.home).work, 'serving', deploymentId);
   }
@@ -110,6 +116,9 @@ export class ModelDeployer {
         [E.entrypoint]: entrypoint,
         [E.modelDir]: modelDir,
         [E.sourceDir]: sourceDir,
+        KILN_MODEL_NAME: modelName,
+        KILN_MODEL_VERSION: String(version),
+        KILN_PREDICTION_LOG_DIR: localSpoolDir(homePaths(this.deps.home).predictionSpool, modelName, version),
       },
     });
     recordServerOwner(root, server.pid);

@@ -1,48 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_CONTRACT_ENV as E } from '../../core/runner/run-contract.js';
+import { startServe, TEST_PYTHON, TOY_PROJECT, type ServeProcess } from '../support/python-model-server.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SDK = join(ROOT, 'sdk/python');
-const TOY = join(SDK, 'tests/fixtures/toy');
-const PYTHON = process.env.KILN_TEST_PYTHON ?? 'python3';
-
-interface Server {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `python -m kiln_sdk.serve`; resolves once it prints its port (or rejects with its stderr). */
-function startServe(env: Record<string, string>): Promise<Server & { port: number }> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_'))) as Record<string, string>;
-  const child = spawn(PYTHON, ['-m', 'kiln_sdk.serve'], {
-    cwd: TOY,
-    env: { ...base, PYTHONPATH: SDK, PYTHONDONTWRITEBYTECODE: '1', [E.sourceDir]: TOY, ...env },
-  });
-  const server: Server = { child, stdout: '', stderr: '', exited: new Promise((r) => child.on('close', (code) => r(code))) };
-  return new Promise((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${server.stderr}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => (server.stderr += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      server.stdout += d.toString();
-      const m = /^KILN_SERVING port=(\d+)$/m.exec(server.stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolvePort(Object.assign(server, { port: Number(m[1]) }));
-      }
-    });
-    void server.exited.then((code) => {
-      clearTimeout(timer);
-      reject(Object.assign(new Error(`serve exited ${code}: ${server.stderr}`), { code, stderr: server.stderr }));
-    });
-  });
-}
+const _TOY = TOY_PROJECT;
+const _PYTHON = TEST_PYTHON;
+type Server = ServeProcess;
 
 describe('python SDK model server', () => {
   const modelDir = mkdtempSync(join(tmpdir(), 'kiln-serve-'));

@@ -24,6 +24,8 @@ export interface ObjectStoreClient {
   /** A raw signed request; used for GET so the body and its metadata headers come from one response. */
   makeRequestAsync(options: { method: string; bucketName: string; objectName?: string }, payload?: string, expectedCodes?: number[]): Promise<IncomingMessage>;
   removeObject(bucket: string, name: string): Promise<void>;
+  /** Deletes up to 1,000 objects in one request (DeleteObjects). */
+  removeObjects(bucket: string, names: string[]): Promise<unknown>;
   /**
    * One page (ListObjects V1) of the names under `prefix`, after `marker`; entries without `name`
    * are common prefixes. Also probes a bucket, since its errors (unlike HEAD's) carry the S3 code.

@@ -109,6 +109,15 @@ export class S3ArtifactStore implements ProbeableArtifactStore {
     return keys.filter(isValidKey).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
+  async deletePrefix(prefix: string): Promise<number> {
+    const normalized = normalizePrefix(prefix);
+    if (normalized === '') throw new Error('deletePrefix: refusing to delete the whole store');
+    const names = (await this.list(normalized)).map((key) => under(this.location.prefix, key));
+    // DeleteObjects takes at most 1,000 names per request.
+    for (let i = 0; i < names.length; i += 1_000) await this.run((client) => client.removeObjects(this.location.bucket, names.slice(i, i + 1_000)));
+    return names.length;
+  }
+
   async putDirectory(prefix: string, localDir: string, options: PutDirectoryOptions = {}): Promise<ArtifactInfo[]> {
     const normalized = normalizePrefix(prefix);
     const root = resolve(localDir);

@@ -50,6 +50,8 @@ export function kubernetesPlatform({ metadata, artifacts, clients, settings }: K
       // Deployments are the cluster's to keep running: nothing for a worker to stop or relaunch.
       restoreAll: async () => [],
       stopAll: async () => undefined,
+      // Each model-server pod's sidecar ships its own log (`kiln serving-io ship`).
+      predictionSpools: async () => [],
     },
   };
   return Object.freeze(platform);

@@ -2,7 +2,8 @@
 so the serving venv needs nothing beyond the model's own dependencies.
 
 GET /health -> {"status":"ok","model_dir":...}
-POST /predict {"instances": [[...], ...] | [{"feature": value, ...}, ...]} -> {"predictions": [...]}
+POST /predict {"instances": [[...], ...] | [{"feature": value, ...}, ...]}
+  -> {"predictions": [...], "prediction_ids": [...]} (each logged per prediction_log.py)
 Prints `KILN_SERVING port=<n>` once listening (KILN_SERVE_PORT=0 picks a free port).
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, List
 
 from .contract import RUN_CONTRACT_ENV, ContractError, optional_int_env, require_env
 from .entrypoint import load_entrypoint_target, parse_entrypoint
+from .prediction_log import PredictionLog
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
@@ -57,9 +59,12 @@ def _to_json(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def make_server(model: Any, model_dir: str, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+def make_server(
+    model: Any, model_dir: str, host: str = "127.0.0.1", port: int = 0, prediction_log: Any = None
+) -> ThreadingHTTPServer:
     # User models need not be thread-safe; predictions are cheap next to HTTP, so run one at a time.
     predict_lock = threading.Lock()
+    log = prediction_log or PredictionLog(None, "0")
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "kiln-serve"
@@ -74,7 +79,7 @@ def make_server(model: Any, model_dir: str, host: str = "127.0.0.1", port: int =
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             if self.path == "/health":
-                self._send(200, {"status": "ok", "model_dir": model_dir})
+                self._send(200, {"status": "ok", "model_dir": model_dir, "prediction_log": log.stats()})
             elif self.path == "/predict":
                 self._send(405, {"error": "method not allowed: use POST /predict"})
             else:
@@ -98,7 +103,10 @@ def make_server(model: Any, model_dir: str, host: str = "127.0.0.1", port: int =
                 instances = parse_instances(self.rfile.read(length))
                 with predict_lock:
                     predictions = model.predict(instances)
-                self._send(200, {"predictions": predictions})
+                answers = predictions.tolist() if hasattr(predictions, "tolist") else list(predictions)
+                if len(answers) != len(instances):
+                    raise RuntimeError(f"predict returned {len(answers)} predictions for {len(instances)} instances")
+                self._send(200, {"predictions": answers, "prediction_ids": log.record(instances, answers)})
             except (BadRequest, ValueError) as e:
                 # ValueError from predict() means the input was wrong (see KilnModel.predict).
                 self._send(400, {"error": str(e)})
@@ -134,7 +142,8 @@ def main(argv: Any = None) -> int:
     try:
         port = optional_int_env(os.environ, "servePort", 0) or 0
         model, model_dir = load_model_from_env(os.environ)
-        server = make_server(model, model_dir, args.host, port)
+        prediction_log = PredictionLog.from_env(os.environ)
+        server = make_server(model, model_dir, args.host, port, prediction_log)
     except ContractError as e:
         print(f"kiln: {e}", file=sys.stderr, flush=True)
         return 2
@@ -153,6 +162,7 @@ def main(argv: Any = None) -> int:
         server.serve_forever()
     finally:
         server.server_close()
+        prediction_log.close()
     print("kiln: server stopped", flush=True)
     return 0
 

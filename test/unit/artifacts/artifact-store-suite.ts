@@ -135,6 +135,15 @@ export function describeArtifactStore(name: string, factory: () => Promise<Artif
         expect(await store.list('nope')).toEqual([]);
         expect(await store.list('runs/r1x')).toEqual([]);
       });
+
+      it('deletes everything under a prefix, and only that, counting it', async () => {
+        expect(await store.deletePrefix('runs/r1')).toBe(3);
+        expect(await store.list('')).toEqual(['other/B', 'other/a', 'runs/r10/x', 'runs/r1x']);
+        expect(await store.deletePrefix('runs/r1x')).toBe(0);
+        expect(await store.deletePrefix('nope/')).toBe(0);
+        expect(await store.exists('runs/r1x')).toBe(true);
+        await expect(store.deletePrefix('')).rejects.toThrow(/whole store/);
+      });
     });
 
     describe('directories', () => {

@@ -5,10 +5,10 @@ import { filesUnder, importsOf, readSource, resolveRelative } from '../architect
 
 /**
  * core/hpo runs inside the experiment workflow, which Temporal replays: it may load only
- * itself and the seeded generator, see the specs as types, and never read a clock or an
- * unseeded random source.
+ * itself, the seeded generator and the stage names (constants), see the specs as types, and
+ * never read a clock or an unseeded random source.
  */
-const VALUE_IMPORTABLE = ['core/hpo/', 'core/datasets/seeded-random.ts'];
+const VALUE_IMPORTABLE = ['core/hpo/', 'core/datasets/seeded-random.ts', 'core/pipeline/stage-names.ts'];
 const TYPE_IMPORTABLE = [...VALUE_IMPORTABLE, 'core/specs/'];
 const NONDETERMINISTIC = new Set(['Date', 'process', 'performance', 'crypto', 'setTimeout', 'setInterval', 'queueMicrotask']);
 

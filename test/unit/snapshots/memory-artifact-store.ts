@@ -45,6 +45,12 @@ export class MemoryArtifactStore implements ArtifactStore {
     return [...this.objects.keys()].filter((k) => k.startsWith(base)).sort();
   }
 
+  async deletePrefix(prefix: string): Promise<number> {
+    const keys = await this.list(prefix);
+    for (const key of keys) this.objects.delete(key);
+    return keys.length;
+  }
+
   async putDirectory(): Promise<ArtifactInfo[]> {
     throw new Error('not used by these tests');
   }

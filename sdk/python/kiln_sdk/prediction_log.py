@@ -1,0 +1,202 @@
+"""The model server's prediction log: what each prediction was asked and answered, kept off
+the request path.
+
+`record()` gives every prediction an id and puts the sampled ones on a bounded queue; a writer
+thread appends them as JSON lines to segment files in a spool directory, one folder per UTC
+hour, and renames a segment to `*.jsonl` once it is closed (every few seconds, or when full).
+Kiln ships closed segments to the artifact store and deletes them (prediction-log-shipper.ts).
+A full queue or a full spool drops records and counts them: logging never delays or fails a
+prediction.
+
+Configured by the environment (all optional but the directory):
+  KILN_PREDICTION_LOG_DIR         the spool directory; unset: nothing is logged, ids are still given
+  KILN_MODEL_VERSION              the served version, the first part of every id
+  KILN_PREDICTION_LOG_SAMPLE      share of predictions logged, 0-1 (default 1)
+  KILN_PREDICTION_LOG_MAX_PER_S   records logged per second at most (default 2000)
+  KILN_PREDICTION_LOG_SPOOL_MB    unshipped spool size at which records are dropped (default 256)
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import random
+import secrets
+import threading
+import time
+from typing import Any, Callable, Dict, List, Mapping, Optional
+
+SEGMENT_SECONDS = 2.0
+SEGMENT_RECORDS = 5000
+QUEUE_RECORDS = 20000
+SPOOL_CHECK_SECONDS = 1.0
+
+
+def prediction_id(version: str, now: float) -> str:
+    """`<version>-<ms since epoch, hex>-<64 random bits>`: the time finds the hour partition."""
+    return f"{version}-{int(now * 1000):x}-{secrets.token_hex(8)}"
+
+
+def hour_of(now: float) -> str:
+    return time.strftime("%Y-%m-%dT%H", time.gmtime(now))
+
+
+class RateCap:
+    """A token bucket: at most `per_second` records, with a one-second burst."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float]) -> None:
+        self.per_second = per_second
+        self.tokens = per_second
+        self.clock = clock
+        self.last = clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.per_second, self.tokens + (now - self.last) * self.per_second)
+        self.last = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class PredictionLog:
+    def __init__(
+        self,
+        directory: Optional[str],
+        version: str,
+        sample: float = 1.0,
+        max_per_second: float = 2000,
+        spool_bytes: int = 256 * 1024 * 1024,
+        clock: Callable[[], float] = time.time,
+        rng: Optional[random.Random] = None,
+    ) -> None:
+        self.directory = directory
+        self.version = version
+        self.sample = sample
+        self.spool_bytes = spool_bytes
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.cap = RateCap(max_per_second, clock)
+        self.counts = {"logged": 0, "sampled_out": 0, "rate_limited": 0, "dropped": 0}
+        self._lock = threading.Lock()
+        self._queue: "queue.Queue[Optional[Dict[str, Any]]]" = queue.Queue(maxsize=QUEUE_RECORDS)
+        self._spool_full = False
+        self._writer: Optional[threading.Thread] = None
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+            self._writer = threading.Thread(target=self._write_loop, name="kiln-prediction-log", daemon=True)
+            self._writer.start()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "PredictionLog":
+        return cls(
+            env.get("KILN_PREDICTION_LOG_DIR") or None,
+            env.get("KILN_MODEL_VERSION") or "0",
+            sample=float(env.get("KILN_PREDICTION_LOG_SAMPLE") or 1.0),
+            max_per_second=float(env.get("KILN_PREDICTION_LOG_MAX_PER_S") or 2000),
+            spool_bytes=int(float(env.get("KILN_PREDICTION_LOG_SPOOL_MB") or 256) * 1024 * 1024),
+        )
+
+    def record(self, instances: List[Any], predictions: List[Any]) -> List[str]:
+        """An id for each prediction; the sampled ones are queued for the writer, never waited on."""
+        now = self.clock()
+        ids = [prediction_id(self.version, now) for _ in predictions]
+        if not self.directory:
+            return ids
+        for pid, instance, prediction in zip(ids, instances, predictions):
+            if self.sample < 1 and self.rng.random() >= self.sample:
+                self._count("sampled_out")
+            elif not self.cap.take():
+                self._count("rate_limited")
+            elif self._spool_full:
+                self._count("dropped")
+            else:
+                try:
+                    self._queue.put_nowait({"id": pid, "ts": now, "input": instance, "prediction": prediction})
+                except queue.Full:
+                    self._count("dropped")
+        return ids
+
+    def stats(self) -> Dict[str, int]:
+        with self._lock:
+            return dict(self.counts)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Writes what is queued and closes the open segment (on shutdown)."""
+        if self._writer:
+            self._queue.put(None)
+            self._writer.join(timeout)
+
+    def _count(self, what: str, n: int = 1) -> None:
+        with self._lock:
+            self.counts[what] += n
+
+    def _write_loop(self) -> None:
+        segment: Optional[Any] = None
+        segment_path = ""
+        segment_hour = ""
+        opened_at = 0.0
+        written = 0
+        sequence = 0
+        checked_at = 0.0
+
+        def close_segment() -> None:
+            nonlocal segment
+            if segment is not None:
+                segment.close()
+                os.replace(segment_path, segment_path[: -len(".part")])
+                segment = None
+
+        while True:
+            if segment is not None and self._queue.empty():
+                # Caught up: what is written reaches the file (and the spool's measured size) now.
+                segment.flush()
+            try:
+                item = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                item = False
+            now = self.clock()
+            if now - checked_at >= SPOOL_CHECK_SECONDS:
+                checked_at = now
+                self._spool_full = spool_size(self.directory or "") >= self.spool_bytes
+            if segment is not None and (item is None or now - opened_at >= SEGMENT_SECONDS or written >= SEGMENT_RECORDS):
+                close_segment()
+            if item is None:
+                return
+            if item is False:
+                continue
+            hour = hour_of(item["ts"])
+            if segment is not None and hour != segment_hour:
+                close_segment()
+            if segment is None:
+                sequence += 1
+                folder = os.path.join(self.directory or "", hour)
+                os.makedirs(folder, exist_ok=True)
+                segment_path = os.path.join(folder, f"{os.getpid()}-{int(now * 1000):x}-{sequence}.jsonl.part")
+                segment = open(segment_path, "a", encoding="utf-8")
+                segment_hour, opened_at, written = hour, now, 0
+            try:
+                segment.write(json.dumps(item, default=_plain, separators=(",", ":")) + "\n")
+                written += 1
+                self._count("logged")
+            except (TypeError, ValueError, OSError):
+                self._count("dropped")
+
+
+def spool_size(directory: str) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(root, name))
+            except OSError:
+                pass
+    return total
+
+
+def _plain(value: Any) -> Any:
+    # numpy arrays and scalars, as the server's own JSON encoding does.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
