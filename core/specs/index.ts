@@ -3,6 +3,7 @@ export * from './duration.js';
 export * from './environment.js';
 export * from './experiment.js';
 export * from './hyperparameters.js';
+export * from './monitoring.js';
 export * from './names.js';
 export * from './parse-spec.js';
 export * from './project.js';

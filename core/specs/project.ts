@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Hyperparameters } from './hyperparameters.js';
 import { ProjectTrigger, PromotionPolicy } from './promotion.js';
 import { LIMITS, PathString } from './limits.js';
+import { MonitoringSpec } from './monitoring.js';
 import { ResourceName } from './names.js';
 import { RunPolicy } from './run-policy.js';
 import { ValidationGate } from './validation-gate.js';
@@ -54,6 +55,8 @@ export const ProjectSpec = z
     promotion: PromotionPolicy.default({ mode: 'auto', approval_timeout: '24h' }),
     /** Runs started by events: `on_new_data` starts one per new version of the dataset. */
     trigger: ProjectTrigger.default({ on_new_data: false }),
+    /** Drift monitoring of the served model (core/specs/monitoring.ts); absent: not monitored. */
+    monitoring: MonitoringSpec.optional(),
   })
   .strict();
 export type ProjectSpecInput = z.input<typeof ProjectSpec>;

@@ -122,6 +122,15 @@ describe('openApiDocument schemas', () => {
     expect(schemas.EnvironmentSpecInput?.additionalProperties).toBe(false);
   });
 
+  it('documents the optional ProjectSpec monitoring section, every field defaulted', () => {
+    expect(schemas.ProjectSpecInput?.required).not.toContain('monitoring');
+    expect(schemas.ProjectSpecInput?.properties?.monitoring).toMatchObject({
+      properties: { window: { default: '1h' }, on_drift: { default: 'none', enum: ['retrain', 'alert', 'none'] } },
+      additionalProperties: false,
+    });
+    expect(schemas.ProjectSpecInput?.properties?.monitoring).not.toHaveProperty('required');
+  });
+
   it('requires only the project in a RunRequest', () => {
     expect(schemas.RunRequestInput?.required).toEqual(['project']);
   });

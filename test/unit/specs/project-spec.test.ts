@@ -81,3 +81,31 @@ describe('ProjectSpec references and strictness', () => {
     expect(problemsOf(() => parse({ ...minimal, retries: 3 }))).toEqual([{ path: 'project', message: 'unknown field "retries"' }]);
   });
 });
+
+describe('ProjectSpec monitoring', () => {
+  it('is off unless given', () => {
+    expect(parse(minimal)).not.toHaveProperty('monitoring');
+  });
+
+  it('fills defaults inside a partially given section', () => {
+    expect(parse({ ...minimal, monitoring: { on_drift: 'retrain', schedule: '15m' } }).monitoring).toEqual({
+      window: '1h',
+      min_samples: 200,
+      psi_threshold: 0.2,
+      p_value: 0.01,
+      on_drift: 'retrain',
+      schedule: '15m',
+    });
+  });
+
+  it('parses its own output again to the same spec, as a stored project is read back', () => {
+    const spec = parse({ ...minimal, monitoring: { window: '2h' } });
+    expect(parse(spec)).toEqual(spec);
+  });
+
+  it('names problems under project.monitoring', () => {
+    expect(problemsOf(() => parse({ ...minimal, monitoring: { window: '5m', schedule: '15m' } }))).toEqual([
+      { path: 'project.monitoring.window', message: 'must be at least the schedule interval (15m) (got "5m")' },
+    ]);
+  });
+});
