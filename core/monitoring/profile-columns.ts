@@ -24,7 +24,7 @@ export interface ProfileOptions {
 type ColumnSettings = Required<Omit<ProfileOptions, 'dataset' | 'version' | 'target'>>;
 const DEFAULTS: ColumnSettings = { bins: 10, sampleSize: 1000, seed: 0, topCategories: 20, maxCategoricalLevels: 10 };
 
-/** Columns of unequal length: the caller did not read one table. */
+/** Columns that are not one table (of unequal lengths), or a target that is not among them; `column` names the culprit. */
 export class ProfileInputError extends Error {
   override readonly name = 'ProfileInputError';
   constructor(
