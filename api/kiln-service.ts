@@ -25,6 +25,7 @@ import type { OidcSettings } from '../core/config.js';
 import { AccessService } from './access/access-service.js';
 import { ExperimentsService } from './experiments-service.js';
 import { rollbackModel } from './model-rollback.js';
+import { FeedbackService } from './feedback-service.js';
 import { ModelsService } from './models-service.js';
 import { SchedulesService } from './schedules-service.js';
 import { progressQuery } from '../workflows/pipeline-signals.js';
@@ -57,6 +58,7 @@ export class KilnService {
   readonly schedules: SchedulesService;
   /** Aliases, approvals and the continuous-training loop of a model (api/models-service.ts). */
   readonly models: ModelsService;
+  readonly feedback: FeedbackService;
   /** Users, service accounts, roles, bindings, tokens, audit log; what the API asks of access control (api/access). */
   readonly access: AccessService;
 
@@ -76,6 +78,7 @@ export class KilnService {
       webUiUrl: options.webUiUrl,
     });
     this.models = new ModelsService({ temporal: options.temporal, metadata: options.metadata, schedules: this.schedules });
+    this.feedback = new FeedbackService({ metadata: options.metadata, artifacts: options.artifacts });
     this.access = new AccessService({
       metadata: options.metadata,
       temporal: options.temporal,

@@ -52,10 +52,12 @@ program
   });
 program
   .command('serving-io <action>')
-  .description('inside a Kubernetes model-server pod: `fetch` the source, model and SDK (init container)')
+  .description('inside a Kubernetes model-server pod: `fetch` the source, model and SDK (init container), `ship` the prediction log (sidecar)')
   .action(async (action: string) => {
-    if (action !== 'fetch') throw new SpecValidationError([{ path: 'action', message: `expected "fetch", got ${JSON.stringify(action)}` }]);
-    process.exitCode = await runServingIo(config, config.servingIo);
+    if (action !== 'fetch' && action !== 'ship') {
+      throw new SpecValidationError([{ path: 'action', message: `expected "fetch" or "ship", got ${JSON.stringify(action)}` }]);
+    }
+    process.exitCode = await runServingIo(config, action, config.servingIo);
   });
 program
   .command('demo')

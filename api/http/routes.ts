@@ -13,6 +13,7 @@ import { accessRoutes } from './access-routes.js';
 import { bodyField, target, type AccessContext, type Caller, type ResourceTarget, type RouteAccess } from './route-access.js';
 import { route, type Route } from './route.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
+import { FeedbackRequest } from '../feedback-service.js';
 import { ApprovalsQuery, ExtendRequest, IdempotencyHeaders, NoteRequest, PredictRequest, RollbackRequest, RunsQuery } from './request-schemas.js';
 
 export { route, type Route, type RouteContext } from './route.js';
@@ -302,6 +303,16 @@ export function kilnRoutes(service: KilnService): Route[] {
       access: can('models:predict', modelIn),
       body: PredictRequest,
       handle: ({ params, body }) => service.predict(params.name!, body),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/models/{name}/feedback',
+      params: ModelParams,
+      summary: 'Label logged predictions (by their prediction_ids): live quality joins them to what the model answered',
+      // Whoever may call the model may say how its answers turned out.
+      access: can('models:predict', modelIn),
+      body: FeedbackRequest,
+      handle: ({ params, body, caller }) => service.feedback.record(params.name!, body, principalId(caller.principal)),
     }),
     route({
       method: 'POST',

@@ -3,6 +3,7 @@ import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fast
 import { z } from 'zod';
 import { ExperimentSpec } from '../../core/specs/experiment.js';
 import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
+import { FeedbackRequest } from '../feedback-service.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
 import { ExtendRequest, NoteRequest, PredictRequest, RollbackRequest } from './request-schemas.js';
 import { PrincipalSpec } from '../../core/access/principal.js';
@@ -16,6 +17,7 @@ export const NAMED_SCHEMAS = {
   ProjectSpec,
   RunRequest,
   PredictRequest,
+  FeedbackRequest,
   RollbackRequest,
   ExperimentSpec,
   ExtendRequest,

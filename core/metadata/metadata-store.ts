@@ -1,5 +1,6 @@
 import { AccessRepository } from './access-repository.js';
 import { AliasesRepository } from './aliases-repository.js';
+import { FeedbackRepository } from './feedback-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { createDatabase, type DatabaseOptions, type DialectName } from './database.js';
 import { DatasetsRepository } from './datasets-repository.js';
@@ -30,6 +31,8 @@ export interface MetadataStore {
   readonly models: ModelsRepository;
   /** Model aliases (`champion` serves) and their history. */
   readonly aliases: AliasesRepository;
+  /** Labels for logged predictions, joined to what the model answered. */
+  readonly feedback: FeedbackRepository;
   /** Completed stages by the digest of their inputs (stage caching). */
   readonly stageCache: StageCacheRepository;
   /** Every attempt of every stage and why it ended. */
@@ -70,6 +73,7 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     metrics: new MetricsRepository(db, writes, now),
     models: new ModelsRepository(db, writes, now),
     aliases: new AliasesRepository(db, writes, now),
+    feedback: new FeedbackRepository(db, writes, now),
     stageCache: new StageCacheRepository(db, writes, now),
     attempts: new StageAttemptsRepository(db, writes, now),
     access: new AccessRepository(db, writes, now),

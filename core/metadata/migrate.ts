@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002-resume-and-stage-cache.js';
 import * as m0003 from './migrations/0003-stage-attempts.js';
 import * as m0004 from './migrations/0004-continuous-training.js';
 import * as m0005 from './migrations/0005-access-control.js';
+import * as m0006 from './migrations/0006-prediction-feedback.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a directory scan so the
@@ -16,6 +17,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0003-stage-attempts': m0003,
   '0004-continuous-training': m0004,
   '0005-access-control': m0005,
+  '0006-prediction-feedback': m0006,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -268,6 +268,20 @@ export interface AuditEventsTable {
   message: string | null;
 }
 
+/** A label for a logged prediction, with the prediction it labels (migration 0006). */
+export interface PredictionFeedbackTable {
+  prediction_id: string;
+  model_name: string;
+  version: number;
+  /** When the prediction was made (ms): windows select on it. */
+  predicted_at: number;
+  prediction_json: string;
+  label_json: string;
+  received_at: number;
+  /** The principal that sent the label. */
+  received_by: string;
+}
+
 export interface KilnTables {
   environments: EnvironmentsTable;
   environment_builds: EnvironmentBuildsTable;
@@ -290,4 +304,5 @@ export interface KilnTables {
   api_tokens: ApiTokensTable;
   resource_owners: ResourceOwnersTable;
   audit_events: AuditEventsTable;
+  prediction_feedback: PredictionFeedbackTable;
 }

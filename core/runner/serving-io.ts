@@ -17,6 +17,8 @@ export const ServingIoPlanSchema = z
   .object({
     sourceDigest: z.string().min(1),
     modelPrefix: z.string().min(1),
+    modelName: z.string().min(1).optional(),
+    version: z.number().int().positive().optional(),
   })
   .strict() satisfies z.ZodType<ServingIoPlan>;
 

@@ -13,6 +13,7 @@ import { RUN_CONTRACT_ENV as E } from '../../core/runner/run-contract.js';
 import { stageEnvironment } from '../../core/runner/stage-environment.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec } from '../../core/specs/index.js';
 import { environmentDigest } from '../../core/specs/environment-digest.js';
+import { answerOf } from '../support/python-model-server.js';
 
 // The real example, end to end through the pieces Kiln itself uses: its kiln.json parsed by the
 // spec schemas, its CSV split into a dataset version, its pinned environment built with uv,
@@ -111,7 +112,7 @@ describe('examples/breast-cancer', () => {
         body: JSON.stringify({ instances: [asList(malignant!), asObject(benign!)] }),
       });
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ predictions: [0, 1] });
+      expect(await res.json()).toEqual(answerOf([0, 1]));
     } finally {
       child.kill('SIGTERM');
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_CONTRACT_ENV as E } from '../../core/runner/run-contract.js';
-import { startServe, TEST_PYTHON, TOY_PROJECT, type ServeProcess } from '../support/python-model-server.js';
+import { answerOf, startServe, TEST_PYTHON, TOY_PROJECT, type ServeProcess } from '../support/python-model-server.js';
 
 const _TOY = TOY_PROJECT;
 const _PYTHON = TEST_PYTHON;
@@ -31,7 +31,8 @@ describe('python SDK model server', () => {
   it('answers /health and /predict for list and object instances', async () => {
     const health = await fetch(url('/health'));
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', model_dir: modelDir });
+    // No KILN_PREDICTION_LOG_DIR here: ids are given, nothing is logged.
+    expect(await health.json()).toEqual({ status: 'ok', model_dir: modelDir, prediction_log: { logged: 0, sampled_out: 0, rate_limited: 0, dropped: 0 } });
     expect(
       await post(
         JSON.stringify({
@@ -41,8 +42,8 @@ describe('python SDK model server', () => {
           ],
         }),
       ),
-    ).toEqual({ status: 200, body: { predictions: [0, 1] } });
-    expect(await post(JSON.stringify({ instances: [{ a: 10, b: 8 }] }))).toEqual({ status: 200, body: { predictions: [1] } });
+    ).toEqual({ status: 200, body: answerOf([0, 1]) });
+    expect(await post(JSON.stringify({ instances: [{ a: 10, b: 8 }] }))).toEqual({ status: 200, body: answerOf([1]) });
   });
 
   it('answers bad input with 400 naming the field', async () => {

@@ -81,7 +81,7 @@ const BAD_QUERIES: Record<string, [string, string][]> = {
 };
 
 /** A valid body per route: each body probe breaks exactly one thing in it (names are new, so an accepted probe shows up as created). */
-function validBodies(fixture: string, tag: string): Record<string, Record<string, unknown>> {
+function validBodies(fixture: string, tag: string): Record<string, Record<string, unknown> | Record<string, unknown>[]> {
   const backfill = { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' };
   return {
     'POST /v1/environments': { name: 'mal-env', python_version: '3.11' },
@@ -102,6 +102,8 @@ function validBodies(fixture: string, tag: string): Record<string, Record<string
     'POST /v1/schedules/{name}/backfill': backfill,
     'POST /v1/models/{name}/rollback': { to_version: 1 },
     'POST /v1/models/{name}/predict': { instances: [[1, 2]] },
+    // An array body: its probes break the first item.
+    'POST /v1/models/{name}/feedback': [{ prediction_id: '1-18c2a3b4c5d-00112233aabbccdd', label: 1 }],
     'POST /v1/experiments': {
       name: 'mal-exp',
       project: 'sleepy',
@@ -127,7 +129,7 @@ const STRUCTURES: unknown[] = [{ nested: 'object' }, [1, 2]];
 const SERVER_SET = new Set(['by']);
 
 /** Every malformed variant of one route, with path parameters pointing at `targets` (real resources where there are some). */
-function probesFor(route: Route, targets: Record<string, string>, bodies: Record<string, Record<string, unknown>>): Probe[] {
+function probesFor(route: Route, targets: Record<string, string>, bodies: ReturnType<typeof validBodies>): Probe[] {
   const key = `${route.method} ${route.path}`;
   const fill = (overrides: Record<string, string> = {}) =>
     route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
@@ -177,18 +179,22 @@ function probesFor(route: Route, targets: Record<string, string>, bodies: Record
     add('a multipart body', { ...mediaType, headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x\r\n\r\nname\r\n--x--' });
     add('application/jsonx', { ...mediaType, headers: { 'content-type': 'application/jsonx' } });
     add('a body without a content-type', { ...mediaType, headers: {} });
-    add('a body over 1 MiB', { body: JSON.stringify({ ...base, pad: 'x'.repeat(1 << 20) }), allowed: [413], field: 'body' });
+    add('a body over 1 MiB', { body: JSON.stringify({ base, pad: 'x'.repeat(1 << 20) }), allowed: [413], field: 'body' });
     if (!schema.safeParse({}).success) add('no fields at all: {}', { body: '{}', allowed: BAD_REQUEST });
-    add('an unknown field', { body: JSON.stringify({ ...base, unexpected_field: 1 }), allowed: BAD_REQUEST, field: 'unexpected_field' });
-    const shape = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : {};
+    // An array body's probes break its first item; an object body's, the body itself.
+    const item = Array.isArray(base) ? base[0]! : base;
+    const withItem = (changed: Record<string, unknown>) => JSON.stringify(Array.isArray(base) ? [changed, ...base.slice(1)] : changed);
+    const itemSchema = schema instanceof z.ZodArray ? (schema.element as z.ZodType) : schema;
+    add('an unknown field', { body: withItem({ ...item, unexpected_field: 1 }), allowed: BAD_REQUEST, field: 'unexpected_field' });
+    const shape = itemSchema instanceof z.ZodObject ? (itemSchema.shape as Record<string, z.ZodType>) : {};
     for (const [field, fieldSchema] of Object.entries(shape).filter(([f]) => !SERVER_SET.has(f))) {
       const wrong = [PRIMITIVES.find((v) => !fieldSchema.safeParse(v).success), STRUCTURES.find((v) => !fieldSchema.safeParse(v).success)];
       for (const value of wrong.filter((v) => v !== undefined)) {
-        add(`${field}: ${JSON.stringify(value)}`, { body: JSON.stringify({ ...base, [field]: value }), allowed: BAD_REQUEST, field });
+        add(`${field}: ${JSON.stringify(value)}`, { body: withItem({ ...item, [field]: value }), allowed: BAD_REQUEST, field });
       }
       const huge = 'a'.repeat(100_000);
       if (fieldSchema.safeParse('a').success && !fieldSchema.safeParse(huge).success) {
-        add(`${field}: 100 000 characters`, { body: JSON.stringify({ ...base, [field]: huge }), allowed: BAD_REQUEST, field });
+        add(`${field}: 100 000 characters`, { body: withItem({ ...item, [field]: huge }), allowed: BAD_REQUEST, field });
       }
     }
   } else if (route.method !== 'GET') {

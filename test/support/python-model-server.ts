@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { RUN_CONTRACT_ENV as E } from '../../core/runner/run-contract.js';
@@ -41,4 +42,9 @@ export function startServe(env: Record<string, string>, sourceDir = TOY_PROJECT)
       reject(Object.assign(new Error(`serve exited ${code}: ${server.stderr}`), { code, stderr: server.stderr }));
     });
   });
+}
+
+/** A model server's answer: these predictions, each with a prediction id (`<version>-<ms hex>-<16 hex>`). */
+export function answerOf(predictions: unknown[]): { predictions: unknown[]; prediction_ids: unknown[] } {
+  return { predictions, prediction_ids: predictions.map(() => expect.stringMatching(/^\d+-[0-9a-f]+-[0-9a-f]{16}$/)) };
 }

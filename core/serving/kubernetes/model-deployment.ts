@@ -6,16 +6,26 @@ import { RUN_CONTRACT_ENV as E } from '../../runner/run-contract.js';
 
 export const MODEL_SERVER_PORT = 8080;
 export const SERVER_CONTAINER = 'server';
+export const LOG_SHIPPER_CONTAINER = 'ship-predictions';
 /** The pod's shared directory (an emptyDir): the init container fills it, the server reads it. */
 export const SERVING_ROOT = '/kiln/serving';
 /** Carries the ServingIoPlan JSON to the init container (`kiln serving-io fetch`). */
 export const SERVING_IO_ENV = 'KILN_SERVING_IO';
 
-/** What the init container fetches from the artifact store into SERVING_ROOT (src/, model/, sdk/). */
+/**
+ * What the init container fetches from the artifact store into SERVING_ROOT (src/, model/,
+ * sdk/), and what the log sidecar ships the server's prediction log as (absent in pods made
+ * before the prediction log: they have no sidecar).
+ */
 export interface ServingIoPlan {
   sourceDigest: string;
   modelPrefix: string;
+  modelName?: string;
+  version?: number;
 }
+
+/** The server's prediction-log spool in the pod's shared directory, which the sidecar ships. */
+export const PREDICTION_SPOOL = `${SERVING_ROOT}/predictions`;
 
 export interface ModelDeploymentInput {
   modelName: string;
@@ -64,7 +74,11 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
   const version = String(input.version);
   const labels = { ...selector, [LABELS.modelVersion]: version };
   const mount = [{ name: 'serving', mountPath: SERVING_ROOT }];
-  const plan: ServingIoPlan = { sourceDigest: input.sourceDigest, modelPrefix: input.artifactPrefix };
+  const plan: ServingIoPlan = { sourceDigest: input.sourceDigest, modelPrefix: input.artifactPrefix, modelName: input.modelName, version: input.version };
+  const kilnContainerEnv = [
+    { name: SERVING_IO_ENV, value: JSON.stringify(plan) },
+    { name: 'KILN_SERVING_ROOT', value: SERVING_ROOT },
+  ];
   const env: Record<string, string> = {
     PYTHONPATH: `${SERVING_ROOT}/sdk`,
     PYTHONUNBUFFERED: '1',
@@ -77,6 +91,7 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
     [E.servePort]: String(MODEL_SERVER_PORT),
     KILN_MODEL_NAME: input.modelName,
     KILN_MODEL_VERSION: version,
+    KILN_PREDICTION_LOG_DIR: PREDICTION_SPOOL,
   };
   return {
     apiVersion: 'apps/v1',
@@ -105,10 +120,7 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
               name: 'fetch-model',
               image: settings.kilnImage,
               command: ['node', '/app/bin/kiln.js', 'serving-io', 'fetch'],
-              env: [
-                { name: SERVING_IO_ENV, value: JSON.stringify(plan) },
-                { name: 'KILN_SERVING_ROOT', value: SERVING_ROOT },
-              ],
+              env: kilnContainerEnv,
               envFrom: [{ secretRef: { name: settings.artifactsSecret } }],
               // Read-only root; the S3 store spools large downloads' temporary files to /tmp.
               volumeMounts: [...mount, { name: 'kiln-tmp', mountPath: '/tmp' }],
@@ -129,6 +141,17 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
               volumeMounts: mount,
               resources: serverResources(input.resources),
               securityContext: restrictedContainerSecurity({ readOnlyRoot: false }),
+            },
+            {
+              // Moves the server's closed log segments into the artifact store; the server never waits on it.
+              name: LOG_SHIPPER_CONTAINER,
+              image: settings.kilnImage,
+              command: ['node', '/app/bin/kiln.js', 'serving-io', 'ship'],
+              env: kilnContainerEnv,
+              envFrom: [{ secretRef: { name: settings.artifactsSecret } }],
+              volumeMounts: [...mount, { name: 'kiln-tmp', mountPath: '/tmp' }],
+              resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+              securityContext: restrictedContainerSecurity({ readOnlyRoot: true }),
             },
           ],
         },

@@ -15,6 +15,8 @@ import { RUN_CONTRACT_ENV as E } from '../../../core/runner/run-contract.js';
 import { servingLayout } from '../../../core/runner/serving-io.js';
 import { buildModelDeployment, SERVING_IO_ENV, SERVING_ROOT } from '../../../core/serving/kubernetes/model-deployment.js';
 import { snapshotSource } from '../../../core/snapshots/source-snapshot.js';
+import { findPredictions } from '../../../core/monitoring/prediction-log/read-predictions.js';
+import { answerOf } from '../../support/python-model-server.js';
 
 const REPO = join(__dirname, '..', '..', '..');
 const home = mkdtempSync(join(tmpdir(), 'kiln-serving-io-'));
@@ -23,6 +25,9 @@ const root = join(home, 'pod-serving');
 const modelPrefix = 'models/linear/v1';
 let initContainer: V1Container;
 let serverContainer: V1Container;
+let shipperContainer: V1Container;
+/** The ids the server gave its answers, for the log sidecar to ship. */
+const answeredIds: string[] = [];
 let server: ChildProcess | undefined;
 
 /** A container's env with the pod's serving root moved to `root`. */
@@ -57,6 +62,7 @@ beforeAll(async () => {
   );
   initContainer = deployment.spec!.template.spec!.initContainers![0]!;
   serverContainer = deployment.spec!.template.spec!.containers[0]!;
+  shipperContainer = deployment.spec!.template.spec!.containers[1]!;
 });
 
 describe('a model-server pod, container by container, on this machine', () => {
@@ -100,10 +106,36 @@ describe('a model-server pod, container by container, on this machine', () => {
       fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) });
     const answered = await predict([[3, 1], { a: 1, b: 2 }]);
     expect(answered.status, output).toBe(200);
-    expect(await answered.json()).toEqual({ predictions: [5.5, 0.5] });
+    const answer = (await answered.json()) as { prediction_ids: string[] };
+    expect(answer).toEqual(answerOf([5.5, 0.5]));
+    answeredIds.push(...answer.prediction_ids);
     const refused = await predict([[1, 2, 3]]);
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: string }).error).toContain('instances[0]');
+  });
+
+  it('log sidecar: ships the prediction log the server spooled, and what is left when the pod stops', async () => {
+    expect(shipperContainer.command).toEqual(['node', '/app/bin/kiln.js', 'serving-io', 'ship']);
+    let output = '';
+    const [, , ...args] = shipperContainer.command!;
+    const sidecar = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'api', 'cli', 'main.ts'), ...args], {
+      env: { PATH: process.env.PATH!, KILN_HOME: home, ...localEnv(shipperContainer) },
+      cwd: REPO,
+    });
+    sidecar.stdout.on('data', (d) => (output += d));
+    sidecar.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => sidecar.on('exit', resolve));
+    // Started (its signal handlers installed) once it says what it ships.
+    for (const deadline = Date.now() + 60_000; !output.includes('shipping the prediction log of linear v1') && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The pod stops: both containers get SIGTERM; the server closes its open segment, the sidecar ships it.
+    server?.kill('SIGTERM');
+    sidecar.kill('SIGTERM');
+    expect(await exited, output).toBe(0);
+    const found = await findPredictions(artifacts, 'linear', answeredIds);
+    expect([...found.keys()].sort(), output).toEqual([...answeredIds].sort());
+    expect(found.get(answeredIds[0]!)).toMatchObject({ input: [3, 1], prediction: 5.5, version: 1 });
   });
 });
 

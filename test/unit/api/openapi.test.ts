@@ -80,6 +80,7 @@ describe('openApiDocument request bodies', () => {
       'BackfillRequest',
       'RollbackRequest',
       'PredictRequest',
+      'FeedbackRequest',
       'ExperimentSpec',
       'ExtendRequest',
       'PrincipalSpec',

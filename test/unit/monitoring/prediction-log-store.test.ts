@@ -2,7 +2,7 @@
  * Prediction logs between the spool and the artifact store, on the real filesystem store:
  * shipping closed segments, reading a window, finding predictions by id, retention.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { startLogShipping } from '../../../core/monitoring/prediction-log/log-sh
 import { hourStamp, hoursBetween } from '../../../core/monitoring/prediction-log/prediction-keys.js';
 import { expirePredictions, findPredictions, readPredictions } from '../../../core/monitoring/prediction-log/read-predictions.js';
 import { localSpoolDir, shipPredictionSpool, spoolsUnder } from '../../../core/monitoring/prediction-log/ship-prediction-spool.js';
+import { predictionIdAt, writeSpoolSegment } from '../../support/prediction-log-fixture.js';
 
 let root: string;
 let store: FilesystemArtifactStore;
@@ -24,16 +25,9 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const HOUR = 3_600_000;
-const idAt = (version: number, ms: number, n: number) => `${version}-${ms.toString(16)}-${n.toString(16).padStart(16, '0')}`;
-
-/** Writes a segment as the model server would: `<spool>/<hour>/<name>` holding one line per prediction made at `ms`. */
-function writeSegment(dir: string, ms: number, name: string, count: number, version = 1, first = 0): string[] {
-  const folder = join(dir, hourStamp(ms));
-  mkdirSync(folder, { recursive: true });
-  const ids = Array.from({ length: count }, (_, i) => idAt(version, ms, first + i));
-  writeFileSync(join(folder, name), ids.map((id, i) => `${JSON.stringify({ id, ts: ms / 1000, input: [first + i], prediction: (first + i) % 2 })}\n`).join(''));
-  return ids;
-}
+const idAt = predictionIdAt;
+const writeSegment = (dir: string, ms: number, name: string, count: number, version = 1, first = 0) =>
+  writeSpoolSegment(dir, ms, name, count, { version, first });
 
 describe('shipping a spool', () => {
   it('stores closed segments under model, version and hour, and removes them and emptied past hours from the spool', async () => {

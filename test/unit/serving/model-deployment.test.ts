@@ -48,12 +48,28 @@ describe('buildModelDeployment', () => {
     expect(JSON.parse(init.env!.find((e) => e.name === 'KILN_SERVING_IO')!.value!)).toEqual({
       sourceDigest: input.sourceDigest,
       modelPrefix: 'models/breast-cancer/3',
+      modelName: 'breast-cancer',
+      version: 3,
     });
     expect(init.volumeMounts).toEqual([...server.volumeMounts!, { name: 'kiln-tmp', mountPath: '/tmp' }]);
     expect(pod.volumes).toEqual([
       { name: 'serving', emptyDir: {} },
       { name: 'kiln-tmp', emptyDir: {} },
     ]);
+  });
+
+  it('spools the prediction log in the shared directory, where a Kiln sidecar ships it to the artifact store', () => {
+    expect(env.KILN_PREDICTION_LOG_DIR).toBe('/kiln/serving/predictions');
+    const shipper = pod.containers[1]!;
+    expect(shipper).toMatchObject({
+      name: 'ship-predictions',
+      image: 'ghcr.io/kiln-mlops/kiln:1.2.3',
+      command: ['node', '/app/bin/kiln.js', 'serving-io', 'ship'],
+      envFrom: [{ secretRef: { name: 'artifacts' } }],
+      env: pod.initContainers![0]!.env,
+      securityContext: { readOnlyRootFilesystem: true },
+    });
+    expect(shipper.volumeMounts).toEqual(pod.initContainers![0]!.volumeMounts);
   });
 
   it('runs kiln_sdk.serve in the environment image on the serving port, with the run contract the SDK reads', () => {
