@@ -57,8 +57,7 @@ export function profileColumn(name: string, cells: readonly string[], seed: numb
     bin_edges: edges,
     bin_proportions: binShares(sorted, edges),
     sample: sampled(numbers, PROFILE_LIMITS.sample, random),
-    // A class label or a code written as numbers: its value frequencies say more than its bins.
-    categories: distinctCount(sorted) <= PROFILE_LIMITS.categories ? frequencies(numbers.map(String)) : null,
+    categories: isCoded(sorted) ? frequencies(numbers.map(String)) : null,
   };
 }
 
@@ -110,12 +109,16 @@ function moments(values: readonly number[]): { mean: number; std: number } {
   return { mean, std: Math.sqrt(squares / values.length) };
 }
 
-function distinctCount(sorted: Float64Array): number {
-  let count = 0;
+/**
+ * A class label or a code written as numbers (at most 50 distinct values, each seen twice on
+ * average): its value frequencies say more than its bins. A few measurements, all distinct, are not.
+ */
+function isCoded(sorted: Float64Array): boolean {
+  let distinct = 0;
   sorted.forEach((value, i) => {
-    if (i === 0 || value !== sorted[i - 1]) count++;
+    if (i === 0 || value !== sorted[i - 1]) distinct++;
   });
-  return count;
+  return distinct <= PROFILE_LIMITS.categories && 2 * distinct <= sorted.length;
 }
 
 /** Share of each value, the commonest first (ties in code-unit order); the rest summed as `__other__`. */

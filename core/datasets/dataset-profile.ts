@@ -28,7 +28,7 @@ export const FeatureProfile = z.object({
   sample: z.union([z.array(z.number()), z.array(z.string())]),
   /**
    * Share of each present value: the 50 commonest, the rest summed as `__other__`. Null for a
-   * numeric column with more than 50 distinct values.
+   * numeric column unless its values repeat (at most 50 distinct, each seen twice on average).
    */
   categories: z.record(z.string(), z.number()).nullable(),
 });

@@ -34,9 +34,15 @@ describe('computeDatasetProfile, numeric columns', () => {
     expect(flags.bin_proportions).toEqual([0.6, 0.4, 0]);
   });
 
-  it('keeps value frequencies for a numeric column of at most 50 distinct values, not for more', () => {
-    expect(column(profileOf({ code: [3, 1, 3, 3.0, 2], label: range(5) }), 'code').categories).toEqual({ 3: 0.6, 1: 0.2, 2: 0.2 });
-    expect(x.categories).toBeNull();
+  it('keeps value frequencies for a numeric column whose values repeat, as codes and labels do', () => {
+    expect(column(profileOf({ code: [3, 1, 3, 3.0, 2, 1], label: range(6) }), 'code').categories).toEqual({ 3: 0.5, 1: 1 / 3, 2: 1 / 6 });
+  });
+
+  it.each([
+    ['more than 50 distinct values', range(200).map((i) => i % 51)],
+    ['values mostly seen once', [1, 2, 3, 4, 4]],
+  ])('keeps no value frequencies for a numeric column of %s', (_label, values) => {
+    expect(column(profileOf({ v: values, label: values.map(() => 'a') }), 'v').categories).toBeNull();
   });
 
   it.each([
