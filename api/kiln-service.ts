@@ -23,6 +23,7 @@ import { environmentDigest } from '../core/specs/environment-digest.js';
 import type { PipelineInput, PipelineResume, PipelineStart } from '../workflows/pipeline-input.js';
 import type { OidcSettings } from '../core/config.js';
 import { AccessService } from './access/access-service.js';
+import { DatasetsService } from './datasets-service.js';
 import { ExperimentsService } from './experiments-service.js';
 import { rollbackModel } from './model-rollback.js';
 import { ModelsService } from './models-service.js';
@@ -59,6 +60,8 @@ export class KilnService {
   readonly models: ModelsService;
   /** Users, service accounts, roles, bindings, tokens, audit log; what the API asks of access control (api/access). */
   readonly access: AccessService;
+  /** Feature profiles of dataset versions (api/datasets-service.ts). */
+  readonly datasets: DatasetsService;
 
   constructor(private readonly options: KilnServiceOptions) {
     this.experiments = new ExperimentsService({
@@ -76,6 +79,7 @@ export class KilnService {
       webUiUrl: options.webUiUrl,
     });
     this.models = new ModelsService({ temporal: options.temporal, metadata: options.metadata, schedules: this.schedules });
+    this.datasets = new DatasetsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
     this.access = new AccessService({
       metadata: options.metadata,
       temporal: options.temporal,

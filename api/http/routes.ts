@@ -8,6 +8,7 @@ import type { RunRecord } from '../../core/metadata/run-records.js';
 import type { PendingApproval } from '../models-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 import { accessRoutes } from './access-routes.js';
+import { profileRoutes } from './profile-routes.js';
 import type { Caller } from './route-access.js';
 import { can, experimentIn, modelIn, named, namedInBody, projectOfBody, runIn, scheduleIn } from './route-finders.js';
 import { route, type Route } from './route.js';
@@ -58,6 +59,7 @@ export function kilnRoutes(service: KilnService): Route[] {
       access: can('datasets:read', undefined, { visible: (e: { name: string }, d) => d.dataset(e.name) }),
       handle: () => service.listDatasets(),
     }),
+    ...profileRoutes(service.datasets),
     route({
       method: 'POST',
       path: '/v1/projects',
