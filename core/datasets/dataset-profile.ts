@@ -5,31 +5,31 @@ import { parseCsv } from './csv.js';
 /** What one column of a dataset version looked like: the reference drift in live inputs is measured against. */
 export const FeatureProfile = z.object({
   name: z.string(),
-  /** Numeric when every present value is a finite number; categorical otherwise. */
+  /** Numeric when every present value is a finite number and they take more than 10 values; categorical otherwise. */
   kind: z.enum(['numeric', 'categorical']),
   /** Values present. */
   count: z.number().int().nonnegative(),
-  /** Empty cells and NA markers (`NA`, `N/A`, `NaN`, `null`, `None`, any case). */
+  /** Empty cells and NA markers (`NA`, `N/A`, `NaN`, `null`, `None`, `<NA>`, `#N/A`, `?`; any case). */
   missing: z.number().int().nonnegative(),
-  /** Null for a categorical column, or one with no value present. */
+  /** Null for a categorical column. */
   min: z.number().nullable(),
   max: z.number().nullable(),
   mean: z.number().nullable(),
-  /** Population standard deviation. */
+  /** Sample standard deviation (n − 1). */
   std: z.number().nullable(),
-  /** Cut points of 10 quantile bins: the 10th to 90th percentiles, equal ones merged. Empty for a categorical column. */
+  /**
+   * Edges of up to 10 equal-frequency bins: the minimum, the distinct 10th to 90th percentiles
+   * below the maximum, the maximum. Empty for a categorical column.
+   */
   bin_edges: z.array(z.number()),
   /**
-   * Share of the present values in each of the `bin_edges.length + 1` bins (-∞, e0], (e0, e1],
-   * …, (e_last, +∞), so a live value outside the reference range still falls in a bin.
+   * Share of the present values in each bin (one fewer than the edges), closed on the right;
+   * the first and last bins reach to -∞ and +∞, so any live value falls in one.
    */
   bin_proportions: z.array(z.number()),
-  /** Up to 1,000 present values drawn with the version's seed, in row order: numbers for a numeric column. */
-  sample: z.union([z.array(z.number()), z.array(z.string())]),
-  /**
-   * Share of each present value: the 50 commonest, the rest summed as `__other__`. Null for a
-   * numeric column unless its values repeat (at most 50 distinct, each seen twice on average).
-   */
+  /** Up to 1,000 of the values, drawn with the version's seed, ascending. Empty for a categorical column. */
+  sample: z.array(z.number()),
+  /** Share of each value (numbers as JavaScript prints them): the 50 commonest, the rest as `__other__`. Null for a numeric column. */
   categories: z.record(z.string(), z.number()).nullable(),
 });
 export type FeatureProfile = z.infer<typeof FeatureProfile>;
