@@ -23,8 +23,7 @@ export function renderDatasetProfile(profile: DatasetProfile): string[] {
 
 /** Mean and std for numbers, the commonest values for categories. */
 function distribution(column: FeatureProfile): string {
-  const moments = column.mean === null || column.std === null ? [] : [`mean ${short(column.mean)}  std ${short(column.std)}`];
-  return [...moments, ...(column.categories ? [topCategories(column.categories)] : [])].join('  ');
+  return column.kind === 'numeric' ? `mean ${short(column.mean)}  std ${short(column.std)}` : topCategories(column.frequencies);
 }
 
 function topCategories(categories: Record<string, number>): string {
