@@ -1,4 +1,5 @@
 import { ExperimentSpec } from '../../core/specs/experiment.js';
+import { LIMITS } from '../../core/specs/limits.js';
 import { z } from 'zod';
 import { AliasName, BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, ResourceName, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
 import type { KilnService } from '../kiln-service.js';
@@ -23,6 +24,8 @@ const AliasParams = z.object({ name: ResourceName, alias: AliasName }).strict();
 const ScheduleParams = z.object({ name: ResourceName }).strict();
 /** Run and experiment ids as Kiln makes them (`<project>-<time>-<hex>`, `sched-…`, `exp-…`). */
 const IdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,254}$/, 'not a run or experiment id') }).strict();
+/** Runs a list answers when `?limit=` is not given. */
+const RUNS_PAGE = 50;
 
 /** The HTTP API: thin, each route declares its schemas, its permission, and calls the service. */
 export function kilnRoutes(service: KilnService): Route[] {
@@ -91,9 +94,12 @@ export function kilnRoutes(service: KilnService): Route[] {
       method: 'GET',
       path: '/v1/runs',
       summary: 'List runs, newest first (only those of projects the caller may read)',
-      access: can('runs:read', undefined, { visible: (r: RunRecord, d) => d.project(r.project, 'run', r.id) }),
+      access: can('runs:read', undefined, {
+        visible: (r: RunRecord, d) => d.project(r.project, 'run', r.id),
+        visibleLimit: { default: RUNS_PAGE, max: LIMITS.listRows },
+      }),
       query: RunsQuery,
-      handle: ({ query }) => service.listRuns({ ...query, limit: query.limit ?? 50 }),
+      handle: ({ query }) => service.listRuns({ ...query, limit: query.limit ?? RUNS_PAGE }),
     }),
     route({
       method: 'GET',
