@@ -8,6 +8,7 @@ export * from './names.js';
 export * from './parse-spec.js';
 export * from './project.js';
 export * from './promotion.js';
+export * from './rollout.js';
 export * from './run-policy.js';
 export * from './run-request.js';
 export * from './schedule.js';

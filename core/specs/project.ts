@@ -4,6 +4,7 @@ import { ProjectTrigger, PromotionPolicy } from './promotion.js';
 import { LIMITS, PathString } from './limits.js';
 import { MonitoringSpec } from './monitoring.js';
 import { ResourceName } from './names.js';
+import { RolloutSpec } from './rollout.js';
 import { RunPolicy } from './run-policy.js';
 import { ValidationGate } from './validation-gate.js';
 
@@ -57,6 +58,8 @@ export const ProjectSpec = z
     trigger: ProjectTrigger.default({ on_new_data: false }),
     /** Drift monitoring of the served model (core/specs/monitoring.ts); absent: not monitored. */
     monitoring: MonitoringSpec.optional(),
+    /** How a promoted version replaces the serving one (core/specs/rollout.ts); absent: `replace`. Not yet used by promotion. */
+    rollout: RolloutSpec.optional(),
   })
   .strict();
 export type ProjectSpecInput = z.input<typeof ProjectSpec>;
