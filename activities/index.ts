@@ -5,6 +5,7 @@ import { createExperimentActivities } from './experiments.js';
 import { createPrepareActivities } from './prepare.js';
 import { createPromotionActivities } from './promotion.js';
 import { createRegistryActivities } from './registry.js';
+import { createRolloutActivities } from './rollout.js';
 import { createRunActivities } from './runs.js';
 import { createServingActivities } from './serving.js';
 import { createStageActivities } from './stages.js';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExperimentActivities(deps),
     ...createPromotionActivities(deps),
     ...createDatasetWatchActivities(deps),
+    ...createRolloutActivities(deps),
   };
 }
 

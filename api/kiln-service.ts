@@ -28,6 +28,8 @@ import { ExperimentsService } from './experiments-service.js';
 import { rollbackModel } from './model-rollback.js';
 import { FeedbackService } from './feedback-service.js';
 import { ModelsService } from './models-service.js';
+import { PredictionRouter } from './prediction-router.js';
+import { RolloutsService } from './rollouts-service.js';
 import { SchedulesService } from './schedules-service.js';
 import { progressQuery } from '../workflows/pipeline-signals.js';
 
@@ -59,6 +61,10 @@ export class KilnService {
   readonly schedules: SchedulesService;
   /** Aliases, approvals and the continuous-training loop of a model (api/models-service.ts). */
   readonly models: ModelsService;
+  /** `/predict` by the serving version or a rollout's weights, counting each version's traffic. */
+  readonly predictions: PredictionRouter;
+  /** Shadow and canary rollouts of model versions (api/rollouts-service.ts). */
+  readonly rollouts: RolloutsService;
   readonly feedback: FeedbackService;
   /** Users, service accounts, roles, bindings, tokens, audit log; what the API asks of access control (api/access). */
   readonly access: AccessService;
@@ -81,6 +87,8 @@ export class KilnService {
       webUiUrl: options.webUiUrl,
     });
     this.models = new ModelsService({ temporal: options.temporal, metadata: options.metadata, schedules: this.schedules });
+    this.predictions = new PredictionRouter(options.metadata);
+    this.rollouts = new RolloutsService({ temporal: options.temporal, metadata: options.metadata, taskQueue: options.taskQueue });
     this.feedback = new FeedbackService({ metadata: options.metadata, artifacts: options.artifacts });
     this.datasets = new DatasetsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
     this.access = new AccessService({
@@ -363,19 +371,9 @@ export class KilnService {
     return this.metadata.models.list(modelName);
   }
 
-  /** Routes a prediction to the version currently serving `modelName`. */
+  /** Routes a prediction to the version serving `modelName`, or by the weights of its rollout (api/prediction-router.ts). */
   async predict(modelName: string, body: unknown) {
-    const deployment = await this.metadata.models.currentDeployment(modelName);
-    if (deployment?.status !== 'serving') throw new NotFoundError('serving model', modelName);
-    const response = await fetch(`${deployment.url}/predict`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const payload = (await response.json()) as Record<string, unknown>;
-    if (response.status === 400) throw new SpecValidationError([{ path: 'instances', message: String(payload.error ?? 'rejected by model server') }]);
-    if (!response.ok) throw new Error(`model server for ${modelName} answered ${response.status}: ${JSON.stringify(payload)}`);
-    return { model: modelName, version: deployment.version, ...payload };
+    return this.predictions.predict(modelName, body);
   }
 }
 

@@ -10,6 +10,7 @@ import type { KilnService } from '../kiln-service.js';
 import type { AuditQuery, BindingRequest, TokenRequest } from '../access/access-requests.js';
 import type { AliasRequest, ApprovalRequest } from '../models-service.js';
 import type { PredictRequest, RollbackRequest, RunsQuery } from '../http/request-schemas.js';
+import type { RolloutRequest } from '../../core/specs/rollout.js';
 import type { RunProgress, RunStatus } from '../../core/pipeline/run-progress.js';
 import type { ExperimentView } from '../../workflows/experiment-state.js';
 import type { PendingApproval } from '../models-service.js';
@@ -111,6 +112,13 @@ export class KilnApiClient {
       ...(toVersion === undefined ? {} : { to_version: toVersion }),
       ...options,
     });
+  startRollout = (name: string, request: In<typeof RolloutRequest>) =>
+    this.call<{ model: string; workflow_id: string; strategy: string; champion_version: number; challenger_version: number }>(
+      'POST',
+      `/v1/models/${encodeURIComponent(name)}/rollouts`,
+      request,
+    );
+  currentRollout = (name: string) => this.call<Record<string, unknown>>('GET', `/v1/models/${encodeURIComponent(name)}/rollouts/current`);
   showModel = (name: string) => this.call<ModelView>('GET', `/v1/models/${encodeURIComponent(name)}`);
   setAlias = (name: string, request: In<typeof AliasRequest>) =>
     this.call<{ model: string; alias: string; version: number; previous_version: number | null }>(

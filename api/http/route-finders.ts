@@ -1,6 +1,7 @@
+import { principalId } from '../../core/access/principal.js';
 import type { Permission } from '../../core/access/permissions.js';
 import type { ResourceRef } from '../../core/access/resource-scope.js';
-import { bodyField, target, type AccessContext, type ResourceTarget, type RouteAccess } from './route-access.js';
+import { bodyField, target, type AccessContext, type Caller, type ResourceTarget, type RouteAccess } from './route-access.js';
 
 /** How a route finds the resource its request acts on, for the permission check and the audit log. */
 export type Finder = (ctx: AccessContext) => ResourceTarget;
@@ -34,3 +35,9 @@ export const projectOfBody =
     return resource;
   };
 export const named = <T extends { name: string }>(result: T) => result.name;
+
+/** A body naming who acts (`by`): the authenticated caller, whatever the body says. */
+export function withActor(body: unknown, caller: Caller): unknown {
+  const by = principalId(caller.principal);
+  return body && typeof body === 'object' && !Array.isArray(body) ? { ...body, by } : body;
+}

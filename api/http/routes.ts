@@ -10,8 +10,8 @@ import type { PendingApproval } from '../models-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 import { accessRoutes } from './access-routes.js';
 import { profileRoutes } from './profile-routes.js';
-import type { Caller } from './route-access.js';
-import { can, experimentIn, modelIn, named, namedInBody, projectOfBody, runIn, scheduleIn } from './route-finders.js';
+import { rolloutRoutes } from './rollout-routes.js';
+import { can, withActor, experimentIn, modelIn, named, namedInBody, projectOfBody, runIn, scheduleIn } from './route-finders.js';
 import { route, type Route } from './route.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
 import { FeedbackRequest } from '../feedback-service.js';
@@ -64,6 +64,7 @@ export function kilnRoutes(service: KilnService): Route[] {
       handle: () => service.listDatasets(),
     }),
     ...profileRoutes(service.datasets),
+    ...rolloutRoutes(service.rollouts),
     route({
       method: 'POST',
       path: '/v1/projects',
@@ -346,10 +347,4 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     ...accessRoutes(service.access),
   ];
-}
-
-/** A body naming who acts (`by`): the authenticated caller, whatever the body says. */
-function withActor(body: unknown, caller: Caller): unknown {
-  const by = principalId(caller.principal);
-  return body && typeof body === 'object' && !Array.isArray(body) ? { ...body, by } : body;
 }

@@ -10,6 +10,7 @@ import { migrateToLatest } from './migrate.js';
 import { ModelsRepository } from './models-repository.js';
 import { OwnersRepository } from './owners-repository.js';
 import { ProjectsRepository } from './projects-repository.js';
+import { RolloutsRepository } from './rollouts-repository.js';
 import { RunsRepository } from './runs-repository.js';
 import { StageAttemptsRepository } from './stage-attempts-repository.js';
 import { StageCacheRepository } from './stage-cache-repository.js';
@@ -33,6 +34,8 @@ export interface MetadataStore {
   readonly aliases: AliasesRepository;
   /** Labels for logged predictions, joined to what the model answered. */
   readonly feedback: FeedbackRepository;
+  /** Challengers served beside champions (shadow, canary) and the traffic each version answered. */
+  readonly rollouts: RolloutsRepository;
   /** Completed stages by the digest of their inputs (stage caching). */
   readonly stageCache: StageCacheRepository;
   /** Every attempt of every stage and why it ended. */
@@ -74,6 +77,7 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     models: new ModelsRepository(db, writes, now),
     aliases: new AliasesRepository(db, writes, now),
     feedback: new FeedbackRepository(db, writes, now),
+    rollouts: new RolloutsRepository(db, writes, now),
     stageCache: new StageCacheRepository(db, writes, now),
     attempts: new StageAttemptsRepository(db, writes, now),
     access: new AccessRepository(db, writes, now),

@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003-stage-attempts.js';
 import * as m0004 from './migrations/0004-continuous-training.js';
 import * as m0005 from './migrations/0005-access-control.js';
 import * as m0006 from './migrations/0006-prediction-feedback.js';
+import * as m0007 from './migrations/0007-model-rollouts.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a directory scan so the
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0004-continuous-training': m0004,
   '0005-access-control': m0005,
   '0006-prediction-feedback': m0006,
+  '0007-model-rollouts': m0007,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

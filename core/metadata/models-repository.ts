@@ -157,6 +157,11 @@ export class ModelsRepository {
     return toDeployment(stored);
   }
 
+  async getDeployment(id: string): Promise<DeploymentRecord | undefined> {
+    const row = await this.db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toDeployment(row);
+  }
+
   /** The model's most recently started deployment that is serving, if any. */
   async currentDeployment(modelName: string): Promise<DeploymentRecord | undefined> {
     const row = await this.db

@@ -282,6 +282,42 @@ export interface PredictionFeedbackTable {
   received_by: string;
 }
 
+/** A model's rollout of a challenger beside its champion (migration 0007). */
+export interface ModelRolloutsTable {
+  id: string;
+  model_name: string;
+  champion_version: number;
+  challenger_version: number;
+  /** `shadow` or `canary` (a `replace` needs no rollout record). */
+  strategy: string;
+  /** Share of requests the challenger answers: 0 for a shadow, which only gets copies. */
+  challenger_percent: number;
+  /** null until its model server answers. */
+  challenger_url: string | null;
+  /** `starting`, `running`, `promoted`, `rolled_back`. */
+  status: string;
+  reason: string | null;
+  spec_json: string;
+  started_by: string;
+  started_at: number;
+  ended_at: number | null;
+}
+
+/** What the API saw one version answer during a rollout (migration 0007). */
+export interface RolloutTrafficTable {
+  rollout_id: string;
+  version: number;
+  requests: number;
+  errors: number;
+  /** Shadow copies compared with the champion's answer, and how many agreed. */
+  compared: number;
+  agreed: number;
+  /** Counts per latency bucket (core/rollout/latency-histogram.ts). */
+  latency_json: string;
+  /** Counts per predicted value (at most ROLLOUT_PREDICTION_KEYS of them), for prediction PSI. */
+  predictions_json: string;
+}
+
 export interface KilnTables {
   environments: EnvironmentsTable;
   environment_builds: EnvironmentBuildsTable;
@@ -305,4 +341,6 @@ export interface KilnTables {
   resource_owners: ResourceOwnersTable;
   audit_events: AuditEventsTable;
   prediction_feedback: PredictionFeedbackTable;
+  model_rollouts: ModelRolloutsTable;
+  rollout_traffic: RolloutTrafficTable;
 }

@@ -25,9 +25,15 @@ export const WORKFLOW_TYPES = {
   deployModel: 'deployModelWorkflow',
   experiment: 'experimentWorkflow',
   datasetWatch: 'datasetWatchWorkflow',
+  rollout: 'rolloutWorkflow',
 } as const;
 
 /** One deployment workflow per model at a time. */
 export function deployWorkflowId(modelName: string): string {
   return `deploy-${modelName}`;
+}
+
+/** One rollout per model at a time (shadow, canary). */
+export function rolloutWorkflowId(modelName: string): string {
+  return `rollout-${modelName}`;
 }

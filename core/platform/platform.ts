@@ -61,6 +61,13 @@ export interface EnvironmentBuilder {
 export interface ModelServing {
   /** Serves `version` of the model in place of the current one, without downtime; idempotent. */
   deploy(request: { modelName: string; version: number }, signal?: AbortSignal): Promise<{ url: string; deploymentId: string }>;
+  /**
+   * Starts `version` beside the serving one, as a rollout's challenger (shadow or canary); the
+   * serving version is untouched. Idempotent: a healthy candidate is returned as it is.
+   */
+  startCandidate(request: { modelName: string; version: number }, signal?: AbortSignal): Promise<{ url: string; deploymentId: string }>;
+  /** Stops a candidate started by startCandidate; one already gone is fine. */
+  stopCandidate(request: { modelName: string; version: number }): Promise<void>;
   /** Relaunches the servers this worker's stack owns after a restart; none where the platform keeps them running. */
   restoreAll(): Promise<string[]>;
   /** Stops the servers this worker's stack owns (their records stay, for restoreAll); none where the platform keeps them. */

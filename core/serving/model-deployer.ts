@@ -17,6 +17,11 @@ export interface DeployRequest {
   version: number;
 }
 
+/** A challenger's server is a deployment of its own, apart from the one a promotion would start. */
+export function candidateDeploymentId(modelName: string, version: number): string {
+  return `${modelName}-v${version}-candidate`;
+}
+
 export interface ModelDeployerDeps {
   metadata: MetadataStore;
   artifacts: ArtifactStore;
@@ -43,6 +48,36 @@ export class ModelDeployer {
     if (current && current.id !== deploymentId && current.pid) this.stop(current.id, current.pid);
     await recordPromotion(metadata, { id: deploymentId, modelName, version, url: server.url, port: server.port, pid: server.pid }, current);
     return { url: server.url, deploymentId };
+  }
+
+  /**
+   * Starts a rollout's challenger beside the serving version: its own process and port,
+   * recorded as a `starting` deployment (never `serving`, so nothing routes to it but a rollout).
+   */
+  async startCandidate({ modelName, version }: DeployRequest): Promise<{ url: string; deploymentId: string }> {
+    const deploymentId = candidateDeploymentId(modelName, version);
+    const existing = await this.deps.metadata.models.getDeployment(deploymentId);
+    // A retried activity finds its candidate already answering.
+    if (existing?.status === 'starting' && (await isHealthy(existing.url))) return { url: existing.url, deploymentId };
+    const server = await this.launch(modelName, version, deploymentId);
+    await this.deps.metadata.models.recordDeployment({
+      id: deploymentId,
+      modelName,
+      version,
+      url: server.url,
+      port: server.port,
+      pid: server.pid,
+      status: 'starting',
+    });
+    return { url: server.url, deploymentId };
+  }
+
+  async stopCandidate({ modelName, version }: DeployRequest): Promise<void> {
+    const deploymentId = candidateDeploymentId(modelName, version);
+    const existing = await this.deps.metadata.models.getDeployment(deploymentId);
+    if (existing?.status !== 'starting') return;
+    if (existing.pid) this.stop(deploymentId, existing.pid);
+    await this.deps.metadata.models.markDeploymentStopped(deploymentId);
   }
 
   /**

@@ -212,6 +212,7 @@ export const STAGE_METRICS: Record<StageInput['stage'], Record<string, number>> 
 };
 export const MODEL_VERSION = 7;
 export const ENDPOINT = 'http://127.0.0.1:18765';
+export const CHALLENGER_ENDPOINT = 'http://127.0.0.1:18766';
 
 export function stageResult(input: StageInput, attempt: number): StageResult {
   const startedAt = new Date();
@@ -270,6 +271,14 @@ export function happyActivities(): KilnActivities {
     async checkDatasetForNewData() {
       return { changed: false, versionId: DATASET_VERSION, started: [], alreadyStarted: [] };
     },
+    async openRollout() {
+      return { challengerUrl: CHALLENGER_ENDPOINT };
+    },
+    // A challenger within every bound: 200 requests, no error, fast, agreeing with the champion.
+    async sampleRollout() {
+      return { requests: 200, errors: 0, errorRate: 0, p95Ms: 10, agreement: 1, predictionPsi: 0.01 };
+    },
+    async endRollout() {},
   };
 }
 

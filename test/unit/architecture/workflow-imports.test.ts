@@ -8,7 +8,14 @@ import { filesUnder, importsOf, readSource, resolveRelative } from './source-fil
  * reachable as types only.
  */
 const WORKFLOW_PACKAGES = ['@temporalio/workflow', '@temporalio/common'];
-const VALUE_IMPORTABLE = ['workflows/', 'core/pipeline/', 'core/hpo/', 'core/temporal/search-attributes.ts', 'core/datasets/seeded-random.ts'];
+const VALUE_IMPORTABLE = [
+  'workflows/',
+  'core/pipeline/',
+  'core/hpo/',
+  'core/temporal/search-attributes.ts',
+  'core/datasets/seeded-random.ts',
+  'core/rollout/rollout-verdict.ts',
+];
 const TYPE_IMPORTABLE = [...VALUE_IMPORTABLE, 'activities/', 'core/specs/'];
 
 const within = (path: string, allowed: readonly string[]) => allowed.some((a) => (a.endsWith('/') ? path.startsWith(a) : path === a));

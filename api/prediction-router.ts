@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, SpecValidationError } from '../core/errors.js';
+import type { MetadataStore } from '../core/metadata/metadata-store.js';
+import type { RolloutRecord } from '../core/metadata/rollouts-repository.js';
+import { recordLatency } from '../core/rollout/latency-histogram.js';
+import { challengerTakes } from '../core/rollout/traffic-split.js';
+import { countPrediction, emptyTraffic, type VersionTraffic } from '../core/rollout/version-traffic.js';
+
+export interface PredictionAnswer {
+  model: string;
+  /** The version that answered: the challenger for a canary's share, else the champion. */
+  version: number;
+  [field: string]: unknown;
+}
+
+interface ServerAnswer {
+  ok: boolean;
+  status: number;
+  payload: Record<string, unknown>;
+  ms: number;
+}
+
+/** How long a challenger may take before its request is counted as failed and sent to the champion. */
+const CHALLENGER_TIMEOUT_MS = 10_000;
+
+/**
+ * Routes `/predict` to a model's serving version and, during a rollout, by its weights: a
+ * canary's share of requests goes to the challenger (retried on the champion if it fails, so no
+ * caller sees the challenger's errors); in a shadow every request goes to the champion and a
+ * copy to the challenger, whose answer is compared and never returned. Traffic per version is
+ * counted here and added to the rollout's record every `flushEveryMs`, where the rollout
+ * workflow samples it.
+ */
+export class PredictionRouter {
+  private pending = new Map<string, Map<number, VersionTraffic>>();
+  private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly metadata: MetadataStore,
+    options: { flushEveryMs?: number } = {},
+  ) {
+    this.timer = setInterval(() => void this.flush(), options.flushEveryMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** `key` picks the canary side: the same key always meets the same version (default: a fresh random key, so a random share). */
+  async predict(modelName: string, body: unknown, key: string = randomUUID()): Promise<PredictionAnswer> {
+    const deployment = await this.metadata.models.currentDeployment(modelName);
+    if (deployment?.status !== 'serving') throw new NotFoundError('serving model', modelName);
+    const rollout = await this.metadata.rollouts.open(modelName);
+    const live = rollout?.status === 'running' && rollout.challengerUrl && rollout.championVersion === deployment.version ? rollout : undefined;
+    const challengerUrl = live?.challengerUrl;
+    if (live && challengerUrl && live.strategy === 'canary' && challengerTakes(key, live.challengerPercent)) {
+      const answer = await this.call(challengerUrl, body, CHALLENGER_TIMEOUT_MS);
+      this.count(live, live.challengerVersion, answer);
+      if (answer.ok) return { model: modelName, version: live.challengerVersion, ...answer.payload };
+      // The challenger failed this request: counted against it above, answered by the champion.
+    }
+    const answer = await this.call(deployment.url, body);
+    if (live) this.count(live, deployment.version, answer);
+    if (live && challengerUrl && live.strategy === 'shadow' && answer.ok) void this.shadow(live, challengerUrl, body, answer);
+    if (answer.status === 400) throw new SpecValidationError([{ path: 'instances', message: String(answer.payload.error ?? 'rejected by model server') }]);
+    if (!answer.ok) throw new Error(`model server for ${modelName} answered ${answer.status}: ${JSON.stringify(answer.payload)}`);
+    return { model: modelName, version: deployment.version, ...answer.payload };
+  }
+
+  /** Adds the counts gathered so far to each rollout's record. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const batch = this.pending;
+      this.pending = new Map();
+      for (const [rolloutId, versions] of batch) {
+        for (const [version, traffic] of versions) {
+          await this.metadata.rollouts.addTraffic(rolloutId, version, traffic).catch((error: unknown) => {
+            console.error(`kiln: could not record rollout traffic of ${rolloutId}: ${error instanceof Error ? error.message : error}`);
+          });
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** The challenger answers a copy; its server logs the prediction, the router only compares. */
+  private async shadow(rollout: RolloutRecord, url: string, body: unknown, champion: ServerAnswer): Promise<void> {
+    const answer = await this.call(url, body, CHALLENGER_TIMEOUT_MS);
+    const traffic = this.count(rollout, rollout.challengerVersion, answer);
+    if (!answer.ok) return;
+    traffic.compared += 1;
+    if (JSON.stringify(answer.payload.predictions) === JSON.stringify(champion.payload.predictions)) traffic.agreed += 1;
+  }
+
+  private count(rollout: RolloutRecord, version: number, answer: ServerAnswer): VersionTraffic {
+    let versions = this.pending.get(rollout.id);
+    if (!versions) this.pending.set(rollout.id, (versions = new Map()));
+    let traffic = versions.get(version);
+    if (!traffic) versions.set(version, (traffic = emptyTraffic()));
+    traffic.requests += 1;
+    // A 400 is the caller's bad input, not the version's failure.
+    if (!answer.ok && answer.status !== 400) traffic.errors += 1;
+    if (answer.ok) {
+      recordLatency(traffic.latency, answer.ms);
+      const predictions = answer.payload.predictions;
+      if (Array.isArray(predictions)) for (const value of predictions) countPrediction(traffic.predictions, value);
+    }
+    return traffic;
+  }
+
+  private async call(url: string, body: unknown, timeoutMs?: number): Promise<ServerAnswer> {
+    const started = performance.now();
+    try {
+      const response = await fetch(`${url}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+      });
+      const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      return { ok: response.ok, status: response.status, payload, ms: performance.now() - started };
+    } catch (error) {
+      // Refused, reset or timed out: a failure of that version, status 0.
+      return { ok: false, status: 0, payload: { error: error instanceof Error ? error.message : String(error) }, ms: performance.now() - started };
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PredictionRouter } from '../../../api/prediction-router.js';
+import { openMetadataStore, type MetadataStore } from '../../../core/metadata/metadata-store.js';
+import { challengerTakes } from '../../../core/rollout/traffic-split.js';
+import { Hyperparameters } from '../../../core/specs/hyperparameters.js';
+import { RunPolicy } from '../../../core/specs/run-policy.js';
+
+/** A model server stand-in on loopback: answers `answer(instances)` and counts what it got. */
+interface StandIn {
+  url: string;
+  requests: number;
+  server: Server;
+}
+
+async function modelServer(answer: (instances: unknown[]) => { status: number; body: unknown }): Promise<StandIn> {
+  const standIn = { url: '', requests: 0 } as StandIn;
+  standIn.server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk) => (text += chunk));
+    req.on('end', () => {
+      standIn.requests += 1;
+      const { status, body } = answer((JSON.parse(text) as { instances: unknown[] }).instances);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((r) => standIn.server.listen(0, '127.0.0.1', r));
+  standIn.url = `http://127.0.0.1:${(standIn.server.address() as AddressInfo).port}`;
+  return standIn;
+}
+
+const classOne = (instances: unknown[]) => ({ status: 200, body: { predictions: instances.map(() => 1), prediction_ids: instances.map((_, i) => `x-${i}`) } });
+const classZero = (instances: unknown[]) => ({ status: 200, body: { predictions: instances.map(() => 0) } });
+const broken = () => ({ status: 500, body: { error: 'model exploded' } });
+
+const dir = mkdtempSync(join(tmpdir(), 'kiln-router-'));
+let metadata: MetadataStore;
+let servers: StandIn[] = [];
+let router: PredictionRouter;
+let modelCount = 0;
+
+beforeAll(async () => {
+  metadata = await openMetadataStore({ sqlitePath: join(dir, 'kiln.sqlite') });
+});
+afterAll(async () => {
+  await metadata.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  router = new PredictionRouter(metadata, { flushEveryMs: 60_000 });
+});
+afterEach(async () => {
+  await router.close();
+  for (const s of servers) s.server.close();
+  servers = [];
+});
+
+/** Registers versions 1..`versions` of a new model (deployments name a registered version). */
+async function newModel(versions: number): Promise<string> {
+  const modelName = `m${++modelCount}`;
+  for (let v = 1; v <= versions; v++) {
+    const runId = `${modelName}-run-${v}`;
+    await metadata.runs.createRun({
+      id: runId,
+      project: modelName,
+      modelName,
+      workflowId: runId,
+      params: Hyperparameters.parse({}),
+      policy: RunPolicy.parse({}),
+    });
+    await metadata.models.register({ modelName, runId, params: Hyperparameters.parse({}), metrics: {}, artifactPrefix: `models/${modelName}/v${v}` });
+  }
+  return modelName;
+}
+
+/** A model whose v1 serves from `champion`, with a running rollout of v2 on `challenger`. */
+async function rolloutOf(champion: StandIn, challenger: StandIn, spec: { strategy: 'canary'; percent: number } | { strategy: 'shadow' }) {
+  servers.push(champion, challenger);
+  const modelName = await newModel(2);
+  await metadata.models.recordDeployment({ id: `${modelName}-v1`, modelName, version: 1, url: champion.url, port: 0, status: 'serving' });
+  const full = spec.strategy === 'canary' ? { ...spec, duration: '10m', max_error_rate: 0.01, max_p95_ms: 50 } : { ...spec, duration: '10m' };
+  const rollout = await metadata.rollouts.create({
+    id: `rollout-${modelName}/r1`,
+    modelName,
+    championVersion: 1,
+    challengerVersion: 2,
+    spec: full,
+    startedBy: 'test',
+  });
+  await metadata.rollouts.markRunning(rollout.id, challenger.url);
+  return { modelName, rolloutId: rollout.id };
+}
+
+const keys = Array.from({ length: 400 }, (_, i) => `request-${i}`);
+
+describe('PredictionRouter during a canary', () => {
+  it('sends the keys the split picks to the challenger, the rest to the champion, and says which answered', async () => {
+    const champion = await modelServer(classOne);
+    const challenger = await modelServer(classZero);
+    const { modelName, rolloutId } = await rolloutOf(champion, challenger, { strategy: 'canary', percent: 20 });
+    const answers = [];
+    for (const key of keys) answers.push(await router.predict(modelName, { instances: [[1, 2]] }, key));
+    const expected = keys.filter((k) => challengerTakes(k, 20)).length;
+    expect(answers.filter((a) => a.version === 2)).toHaveLength(expected);
+    expect(answers.filter((a) => a.version === 2).every((a) => (a.predictions as number[])[0] === 0)).toBe(true);
+    expect(challenger.requests).toBe(expected);
+    expect(champion.requests).toBe(keys.length - expected);
+    // The split is about the percent asked for.
+    expect(expected / keys.length).toBeGreaterThan(0.14);
+    expect(expected / keys.length).toBeLessThan(0.26);
+    await router.flush();
+    expect((await metadata.rollouts.traffic(rolloutId, 2)).requests).toBe(expected);
+    expect((await metadata.rollouts.traffic(rolloutId, 1)).predictions).toEqual({ '1': keys.length - expected });
+  });
+
+  it('retries a request the challenger fails on the champion, so no caller sees it, and counts the error against the challenger', async () => {
+    const champion = await modelServer(classOne);
+    const challenger = await modelServer(broken);
+    const { modelName, rolloutId } = await rolloutOf(champion, challenger, { strategy: 'canary', percent: 50 });
+    const answers = await Promise.all(keys.slice(0, 100).map((key) => router.predict(modelName, { instances: [[1]] }, key)));
+    expect(answers.every((a) => a.version === 1 && (a.predictions as number[])[0] === 1)).toBe(true);
+    const sent = keys.slice(0, 100).filter((k) => challengerTakes(k, 50)).length;
+    await router.flush();
+    const traffic = await metadata.rollouts.traffic(rolloutId, 2);
+    expect(traffic).toMatchObject({ requests: sent, errors: sent });
+    expect(champion.requests).toBe(100);
+  });
+
+  it('retries on the champion when the challenger does not answer at all', async () => {
+    const champion = await modelServer(classOne);
+    const gone = await modelServer(classZero);
+    gone.server.close();
+    const { modelName } = await rolloutOf(champion, gone, { strategy: 'canary', percent: 99 });
+    const answer = await router.predict(
+      modelName,
+      { instances: [[1]] },
+      keys.find((k) => challengerTakes(k, 99)),
+    );
+    expect(answer).toMatchObject({ version: 1, predictions: [1] });
+  });
+});
+
+describe('PredictionRouter during a shadow', () => {
+  it('answers every request from the champion, copies it to the challenger, never returns the copy and counts agreement', async () => {
+    const champion = await modelServer(classOne);
+    const challenger = await modelServer((instances) => (instances[0] === 'odd' ? classZero(instances) : classOne(instances)));
+    const { modelName, rolloutId } = await rolloutOf(champion, challenger, { strategy: 'shadow' });
+    const inputs = ['even', 'odd', 'even', 'even'];
+    const answers = [];
+    for (const x of inputs) answers.push(await router.predict(modelName, { instances: [x] }));
+    expect(answers.map((a) => [a.version, (a.predictions as number[])[0]])).toEqual(inputs.map(() => [1, 1]));
+    // The copies are sent in the background.
+    for (let i = 0; i < 50 && challenger.requests < inputs.length; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(challenger.requests).toBe(inputs.length);
+    await router.flush();
+    expect(await metadata.rollouts.traffic(rolloutId, 2)).toMatchObject({ requests: 4, errors: 0, compared: 4, agreed: 3 });
+  });
+});
+
+describe('PredictionRouter without a rollout', () => {
+  it('routes to the serving version and reports it', async () => {
+    const champion = await modelServer(classOne);
+    servers.push(champion);
+    const modelName = await newModel(4);
+    await metadata.models.recordDeployment({ id: `${modelName}-v4`, modelName, version: 4, url: champion.url, port: 0, status: 'serving' });
+    expect(await router.predict(modelName, { instances: [[1]] })).toMatchObject({ model: modelName, version: 4, predictions: [1] });
+  });
+
+  it('stops routing to the challenger once the rollout has ended', async () => {
+    const champion = await modelServer(classOne);
+    const challenger = await modelServer(classZero);
+    const { modelName, rolloutId } = await rolloutOf(champion, challenger, { strategy: 'canary', percent: 99 });
+    await metadata.rollouts.end(rolloutId, 'rolled_back', 'test');
+    await Promise.all(keys.slice(0, 20).map((key) => router.predict(modelName, { instances: [[1]] }, key)));
+    expect(challenger.requests).toBe(0);
+  });
+});
