@@ -63,6 +63,8 @@ const CORPUS: Record<string, string> = {
   'experiment extended while running, polling': 'experiment-extended-polled',
   'environment build': 'environment-build',
   'deployment (rollback)': 'deploy-model-rollback',
+  'rollout: canary within its bounds, promoted': 'rollout-canary-promoted',
+  'rollout: canary over max_error_rate, rolled back': 'rollout-canary-rolled-back',
   'dataset watch check': 'dataset-watch-check',
 };
 
