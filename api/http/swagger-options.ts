@@ -2,6 +2,7 @@ import type { SwaggerOptions } from '@fastify/swagger';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ExperimentSpec } from '../../core/specs/experiment.js';
+import { RolloutRequest } from '../../core/specs/rollout.js';
 import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
 import { FeedbackRequest } from '../feedback-service.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
@@ -19,6 +20,7 @@ export const NAMED_SCHEMAS = {
   PredictRequest,
   FeedbackRequest,
   RollbackRequest,
+  RolloutRequest,
   ExperimentSpec,
   ExtendRequest,
   ScheduleSpec,

@@ -69,6 +69,7 @@ describe('openApiDocument request bodies', () => {
     expect(withBody.map((r) => r.name)).toEqual([
       'EnvironmentSpec',
       'DatasetSpec',
+      'RolloutRequest',
       'ProjectSpec',
       'RunRequest',
       'AliasRequest',
