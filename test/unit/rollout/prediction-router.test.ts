@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PredictionRouter } from '../../../api/prediction-router.js';
-import { openMetadataStore, type MetadataStore } from '../../../core/metadata/metadata-store.js';
 import { challengerTakes } from '../../../core/rollout/traffic-split.js';
-import { Hyperparameters } from '../../../core/specs/hyperparameters.js';
-import { RunPolicy } from '../../../core/specs/run-policy.js';
+import { registerVersions, useScratchRegistry } from '../../support/scratch-registry.js';
 
 /** A model server stand-in on loopback: answers `answer(instances)` and counts what it got. */
 interface StandIn {
@@ -37,21 +32,13 @@ const classOne = (instances: unknown[]) => ({ status: 200, body: { predictions: 
 const classZero = (instances: unknown[]) => ({ status: 200, body: { predictions: instances.map(() => 0) } });
 const broken = () => ({ status: 500, body: { error: 'model exploded' } });
 
-const dir = mkdtempSync(join(tmpdir(), 'kiln-router-'));
-let metadata: MetadataStore;
+const scratch = useScratchRegistry('router');
 let servers: StandIn[] = [];
 let router: PredictionRouter;
 let modelCount = 0;
 
-beforeAll(async () => {
-  metadata = await openMetadataStore({ sqlitePath: join(dir, 'kiln.sqlite') });
-});
-afterAll(async () => {
-  await metadata.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 beforeEach(() => {
-  router = new PredictionRouter(metadata, { flushEveryMs: 60_000 });
+  router = new PredictionRouter(scratch.metadata, { flushEveryMs: 60_000 });
 });
 afterEach(async () => {
   await router.close();
@@ -62,18 +49,11 @@ afterEach(async () => {
 /** Registers versions 1..`versions` of a new model (deployments name a registered version). */
 async function newModel(versions: number): Promise<string> {
   const modelName = `m${++modelCount}`;
-  for (let v = 1; v <= versions; v++) {
-    const runId = `${modelName}-run-${v}`;
-    await metadata.runs.createRun({
-      id: runId,
-      project: modelName,
-      modelName,
-      workflowId: runId,
-      params: Hyperparameters.parse({}),
-      policy: RunPolicy.parse({}),
-    });
-    await metadata.models.register({ modelName, runId, params: Hyperparameters.parse({}), metrics: {}, artifactPrefix: `models/${modelName}/v${v}` });
-  }
+  await registerVersions(
+    scratch.metadata,
+    modelName,
+    Array.from({ length: versions }, (_, i) => i + 1),
+  );
   return modelName;
 }
 
@@ -81,9 +61,9 @@ async function newModel(versions: number): Promise<string> {
 async function rolloutOf(champion: StandIn, challenger: StandIn, spec: { strategy: 'canary'; percent: number } | { strategy: 'shadow' }) {
   servers.push(champion, challenger);
   const modelName = await newModel(2);
-  await metadata.models.recordDeployment({ id: `${modelName}-v1`, modelName, version: 1, url: champion.url, port: 0, status: 'serving' });
+  await scratch.metadata.models.recordDeployment({ id: `${modelName}-v1`, modelName, version: 1, url: champion.url, port: 0, status: 'serving' });
   const full = spec.strategy === 'canary' ? { ...spec, duration: '10m', max_error_rate: 0.01, max_p95_ms: 50 } : { ...spec, duration: '10m' };
-  const rollout = await metadata.rollouts.create({
+  const rollout = await scratch.metadata.rollouts.create({
     id: `rollout-${modelName}/r1`,
     modelName,
     championVersion: 1,
@@ -91,7 +71,7 @@ async function rolloutOf(champion: StandIn, challenger: StandIn, spec: { strateg
     spec: full,
     startedBy: 'test',
   });
-  await metadata.rollouts.markRunning(rollout.id, challenger.url);
+  await scratch.metadata.rollouts.markRunning(rollout.id, challenger.url);
   return { modelName, rolloutId: rollout.id };
 }
 
@@ -113,8 +93,8 @@ describe('PredictionRouter during a canary', () => {
     expect(expected / keys.length).toBeGreaterThan(0.14);
     expect(expected / keys.length).toBeLessThan(0.26);
     await router.flush();
-    expect((await metadata.rollouts.traffic(rolloutId, 2)).requests).toBe(expected);
-    expect((await metadata.rollouts.traffic(rolloutId, 1)).predictions).toEqual({ '1': keys.length - expected });
+    expect((await scratch.metadata.rollouts.traffic(rolloutId, 2)).requests).toBe(expected);
+    expect((await scratch.metadata.rollouts.traffic(rolloutId, 1)).predictions).toEqual({ '1': keys.length - expected });
   });
 
   it('retries a request the challenger fails on the champion, so no caller sees it, and counts the error against the challenger', async () => {
@@ -125,7 +105,7 @@ describe('PredictionRouter during a canary', () => {
     expect(answers.every((a) => a.version === 1 && (a.predictions as number[])[0] === 1)).toBe(true);
     const sent = keys.slice(0, 100).filter((k) => challengerTakes(k, 50)).length;
     await router.flush();
-    const traffic = await metadata.rollouts.traffic(rolloutId, 2);
+    const traffic = await scratch.metadata.rollouts.traffic(rolloutId, 2);
     expect(traffic).toMatchObject({ requests: sent, errors: sent });
     expect(champion.requests).toBe(100);
   });
@@ -158,7 +138,7 @@ describe('PredictionRouter during a shadow', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(challenger.requests).toBe(inputs.length);
     await router.flush();
-    expect(await metadata.rollouts.traffic(rolloutId, 2)).toMatchObject({ requests: 4, errors: 0, compared: 4, agreed: 3 });
+    expect(await scratch.metadata.rollouts.traffic(rolloutId, 2)).toMatchObject({ requests: 4, errors: 0, compared: 4, agreed: 3 });
   });
 });
 
@@ -167,7 +147,7 @@ describe('PredictionRouter without a rollout', () => {
     const champion = await modelServer(classOne);
     servers.push(champion);
     const modelName = await newModel(4);
-    await metadata.models.recordDeployment({ id: `${modelName}-v4`, modelName, version: 4, url: champion.url, port: 0, status: 'serving' });
+    await scratch.metadata.models.recordDeployment({ id: `${modelName}-v4`, modelName, version: 4, url: champion.url, port: 0, status: 'serving' });
     expect(await router.predict(modelName, { instances: [[1]] })).toMatchObject({ model: modelName, version: 4, predictions: [1] });
   });
 
@@ -175,7 +155,7 @@ describe('PredictionRouter without a rollout', () => {
     const champion = await modelServer(classOne);
     const challenger = await modelServer(classZero);
     const { modelName, rolloutId } = await rolloutOf(champion, challenger, { strategy: 'canary', percent: 99 });
-    await metadata.rollouts.end(rolloutId, 'rolled_back', 'test');
+    await scratch.metadata.rollouts.end(rolloutId, 'rolled_back', 'test');
     await Promise.all(keys.slice(0, 20).map((key) => router.predict(modelName, { instances: [[1]] }, key)));
     expect(challenger.requests).toBe(0);
   });
