@@ -70,7 +70,7 @@ export function addModelCommands(program: Command, api: () => KilnApiClient): vo
 }
 
 /** The rollout spec the flags describe; the API validates it (a bad percent is a 400 naming rollout.percent). */
-function rolloutFromOptions(opts: Record<string, string | boolean | undefined>): RolloutSpecInput {
+export function rolloutFromOptions(opts: Record<string, string | boolean | undefined>): RolloutSpecInput {
   const num = (flag: string) => (opts[flag] === undefined ? {} : { [flag.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]: Number(opts[flag]) });
   const duration = typeof opts.duration === 'string' ? { duration: opts.duration } : {};
   if (opts.replace) return { strategy: 'replace' };

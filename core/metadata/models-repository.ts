@@ -189,6 +189,18 @@ export class ModelsRepository {
     await this.db.updateTable('deployments').set({ status, stopped_at: this.now() }).where('id', '=', id).execute();
   }
 
+  /** Every rollout candidate still recorded as starting (a challenger's server beside its champion). */
+  async listCandidateDeployments(): Promise<DeploymentRecord[]> {
+    const rows = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('status', '=', 'starting')
+      .where('id', 'like', '%-candidate')
+      .orderBy('id')
+      .execute();
+    return rows.map(toDeployment);
+  }
+
   /** Every deployment currently serving, by model name. */
   async listServingDeployments(): Promise<DeploymentRecord[]> {
     const rows = await this.db.selectFrom('deployments').selectAll().where('status', '=', 'serving').orderBy('model_name').orderBy('id').execute();

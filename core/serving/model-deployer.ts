@@ -102,10 +102,18 @@ export class ModelDeployer {
     return restored;
   }
 
-  /** Stops every serving process this host started; the records stay, so the next start restores them. */
+  /**
+   * Stops every serving process this host started; the records stay, so the next start restores
+   * them. Rollout candidates are not restored: they stop for good, and a rollout that is still
+   * open then sees its challenger fail (its requests go to the champion) and rolls it back.
+   */
   async stopAll(): Promise<void> {
     for (const deployment of await this.deps.metadata.models.listServingDeployments()) {
       if (deployment.pid) this.stop(deployment.id, deployment.pid);
+    }
+    for (const candidate of await this.deps.metadata.models.listCandidateDeployments()) {
+      if (candidate.pid && stopOwnedModelServer(this.serverDir(candidate.id), candidate.pid))
+        await this.deps.metadata.models.markDeploymentStopped(candidate.id);
     }
   }
 

@@ -22,11 +22,12 @@ const deployment = (over: Partial<DeploymentRecord>): DeploymentRecord => ({
 });
 
 /** A registry holding `deployments`, recording every write and every model it is asked to resolve. */
-function deps(deployments: DeploymentRecord[]) {
+function deps(deployments: DeploymentRecord[], candidates: DeploymentRecord[] = []) {
   const calls: string[] = [];
   const metadata = {
     models: {
       listServingDeployments: async () => deployments,
+      listCandidateDeployments: async () => candidates,
       markDeploymentStopped: async (id: string, status: string) => void calls.push(`markDeploymentStopped ${id} ${status}`),
       recordDeployment: async (d: DeploymentRecord) => void calls.push(`recordDeployment ${d.id}`),
       get: async (name: string, version: number) => void calls.push(`resolve ${name} v${version}`),
@@ -51,6 +52,13 @@ describe('restoring serving deployments at start-up', () => {
 
   it('stops no process it did not start (no server.json here)', async () => {
     const { deps: d, calls } = deps([deployment({ url: 'http://127.0.0.1:9', port: 9, pid: process.pid })]);
+    await new ModelDeployer(d).stopAll();
+    expect(calls).toEqual([]);
+  });
+
+  it('stops no rollout candidate it did not start, and keeps its record', async () => {
+    const candidate = deployment({ id: 'iris-v4-candidate', version: 4, status: 'starting', url: 'http://127.0.0.1:9', port: 9, pid: process.pid });
+    const { deps: d, calls } = deps([], [candidate]);
     await new ModelDeployer(d).stopAll();
     expect(calls).toEqual([]);
   });
