@@ -12,6 +12,7 @@ import { parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-
 import { isTerminal, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
 import { newRunId } from '../core/pipeline/workflow-ids.js';
 import { syncDatasetWatchSchedule } from '../core/schedules/dataset-watch-schedule.js';
+import { syncMonitorSchedule } from '../core/schedules/monitor-schedule.js';
 import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
 import { workflowStartInput } from '../core/temporal/workflow-start-input.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec } from '../core/specs/index.js';
@@ -27,6 +28,7 @@ import { ExperimentsService } from './experiments-service.js';
 import { rollbackModel } from './model-rollback.js';
 import { FeedbackService } from './feedback-service.js';
 import { ModelsService } from './models-service.js';
+import { MonitoringService } from './monitoring-service.js';
 import { SchedulesService } from './schedules-service.js';
 import { progressQuery } from '../workflows/pipeline-signals.js';
 
@@ -59,6 +61,8 @@ export class KilnService {
   /** Aliases, approvals and the continuous-training loop of a model (api/models-service.ts). */
   readonly models: ModelsService;
   readonly feedback: FeedbackService;
+  /** Reports of the model monitors (api/monitoring-service.ts). */
+  readonly monitoring: MonitoringService;
   /** Users, service accounts, roles, bindings, tokens, audit log; what the API asks of access control (api/access). */
   readonly access: AccessService;
 
@@ -79,6 +83,7 @@ export class KilnService {
     });
     this.models = new ModelsService({ temporal: options.temporal, metadata: options.metadata, schedules: this.schedules });
     this.feedback = new FeedbackService({ metadata: options.metadata, artifacts: options.artifacts });
+    this.monitoring = new MonitoringService({ metadata: options.metadata, artifacts: options.artifacts });
     this.access = new AccessService({
       metadata: options.metadata,
       temporal: options.temporal,
@@ -149,6 +154,17 @@ export class KilnService {
     return fixed;
   }
 
+  /** Like reconcileWatchSchedules, for the monitor schedules of projects with `monitoring`; returns the models fixed. */
+  async reconcileMonitorSchedules(): Promise<string[]> {
+    const fixed: string[] = [];
+    for (const { spec } of await this.metadata.projects.list()) {
+      if (!spec.monitoring) continue;
+      const done = await syncMonitorSchedule(this.options.temporal, spec, { taskQueue: this.options.taskQueue });
+      if (done === 'created') fixed.push(spec.model_name ?? spec.name);
+    }
+    return fixed;
+  }
+
   async listDatasets() {
     return this.metadata.datasets.list();
   }
@@ -163,6 +179,8 @@ export class KilnService {
     }
     const resolved = { ...spec, source_dir: sourceDir };
     await this.metadata.projects.upsert(resolved);
+    // The monitor schedule follows the project's `monitoring` (created, updated or deleted).
+    await syncMonitorSchedule(this.options.temporal, resolved, { taskQueue: this.options.taskQueue });
     return resolved;
   }
 

@@ -3,3 +3,4 @@ export { pipelineWorkflow, progressQuery } from './pipeline.js';
 export { deployModelWorkflow } from './deploy-model.js';
 export { experimentWorkflow } from './experiment.js';
 export { datasetWatchWorkflow } from './dataset-watch.js';
+export { monitorModelWorkflow } from './monitor-model.js';

@@ -12,6 +12,7 @@ import type { PredictRequest, RollbackRequest, RunsQuery } from '../http/request
 import type { RunProgress, RunStatus } from '../../core/pipeline/run-progress.js';
 import type { ExperimentView } from '../../workflows/experiment-state.js';
 import type { PendingApproval } from '../models-service.js';
+import type { MonitoringView } from '../monitoring-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 
 /** An error answered by the Kiln API, with the fields it names. */
@@ -105,6 +106,9 @@ export class KilnApiClient {
       ...options,
     });
   showModel = (name: string) => this.call<ModelView>('GET', `/v1/models/${encodeURIComponent(name)}`);
+  /** The model's monitoring reports, newest first (`limit`: default 10). */
+  monitoring = (name: string, limit?: number) =>
+    this.call<MonitoringView>('GET', `/v1/models/${encodeURIComponent(name)}/monitoring${limit === undefined ? '' : `?limit=${limit}`}`);
   setAlias = (name: string, request: In<typeof AliasRequest>) =>
     this.call<{ model: string; alias: string; version: number; previous_version: number | null }>(
       'POST',

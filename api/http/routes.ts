@@ -10,6 +10,7 @@ import type { RunRecord } from '../../core/metadata/run-records.js';
 import type { PendingApproval } from '../models-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 import { accessRoutes } from './access-routes.js';
+import { monitoringRoutes } from './monitoring-routes.js';
 import { bodyField, target, type AccessContext, type Caller, type ResourceTarget, type RouteAccess } from './route-access.js';
 import { route, type Route } from './route.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
@@ -368,6 +369,7 @@ export function kilnRoutes(service: KilnService): Route[] {
       body: ExtendRequest,
       handle: ({ params, body }) => service.experiments.extend(params.id!, body),
     }),
+    ...monitoringRoutes(service.monitoring),
     ...accessRoutes(service.access),
   ];
 }

@@ -25,6 +25,7 @@ export const WORKFLOW_TYPES = {
   deployModel: 'deployModelWorkflow',
   experiment: 'experimentWorkflow',
   datasetWatch: 'datasetWatchWorkflow',
+  monitorModel: 'monitorModelWorkflow',
 } as const;
 
 /** One deployment workflow per model at a time. */
