@@ -38,7 +38,6 @@ export function driftRunId(project: string, model: string, windowEnd: string): s
 /** The monitor's side effects (workflows/monitor-model.ts): the report, the retraining run, the webhook. */
 export function createMonitoringActivities(deps: ActivityDeps) {
   const { metadata, artifacts, temporal, config } = deps;
-  const gpuQueue = gpuQueueOf(config);
 
   async function monitoringOf(project: string): Promise<MonitoringSpec | undefined> {
     const record = await metadata.projects.get(project);
@@ -90,6 +89,7 @@ export function createMonitoringActivities(deps: ActivityDeps) {
     /** Starts the project's retraining run for a drifted window, once: a second call finds its id taken. */
     async startDriftRetrain({ project, model, windowEnd }: MonitorWindow): Promise<{ runId: string; existing: boolean }> {
       return classified(async () => {
+        const gpuQueue = gpuQueueOf(config);
         const resolved = await resolveRun(metadata, RunRequest.parse({ project }), gpuQueue ? { gpuTaskQueue: gpuQueue } : {});
         const runId = driftRunId(project, model, windowEnd);
         return startPipelineRunOnce(temporal, config.taskQueue, { runId, ...resolved, trigger: { kind: 'drift', driftWindowEnd: windowEnd } });

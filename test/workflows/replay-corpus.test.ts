@@ -64,6 +64,9 @@ const CORPUS: Record<string, string> = {
   'environment build': 'environment-build',
   'deployment (rollback)': 'deploy-model-rollback',
   'dataset watch check': 'dataset-watch-check',
+  'monitor: a stable window, reported only': 'monitor-report-only',
+  'monitor: a drifted window starts its retraining run': 'monitor-drift-retrain',
+  'monitor: a drifted window posts its alert': 'monitor-drift-alert',
 };
 
 const recorded = readdirSync(HISTORIES_DIR)
