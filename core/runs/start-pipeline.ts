@@ -22,7 +22,13 @@ export function runSummary(input: PipelineInput): string {
   const extras = Object.entries(params.extras)
     .map(([k, v]) => ` ${k}=${v}`)
     .join('');
-  const why = input.resume ? ` (resumes ${input.resume.fromRunId})` : input.trigger?.kind === 'new_data' ? ` (new data ${input.trigger.datasetVersion})` : '';
+  const why = input.resume
+    ? ` (resumes ${input.resume.fromRunId})`
+    : input.trigger?.kind === 'new_data'
+      ? ` (new data ${input.trigger.datasetVersion})`
+      : input.trigger?.kind === 'drift'
+        ? ` (drift in the window ending ${input.trigger.driftWindowEnd})`
+        : '';
   return clampSummary(`${input.project.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${extras}${why}`);
 }
 
