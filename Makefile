@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct clean
+.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-k8s  Kubernetes stage overhead on the testbed (Job creation, completion latency)"
 	@echo "make bench-hpo  tuning: parallel efficiency, median-stopping savings, algorithms at equal budget"
 	@echo "make bench-ct  continuous training: schedule fire and new data to run start, idle worker CPU with 100 schedules"
+	@echo "make bench-prediction-log  what logging predictions costs a model server at 16 concurrent clients"
 
 # The stamp holds a hash of the manifests: a fresh checkout or worktree (new mtimes, same
 # dependencies) must not rerun `npm ci`, which empties node_modules first, even a shared one.
@@ -93,6 +94,9 @@ bench-hpo: build
 
 bench-ct: build
 	$(BIN)/tsx bench/ct.ts
+
+bench-prediction-log: build
+	$(BIN)/tsx bench/prediction-log.ts
 
 test: build typecheck lint server-tools k8s-tools test-server-tools
 	$(BIN)/vitest run

@@ -24,6 +24,7 @@ import { environmentDigest } from '../core/specs/environment-digest.js';
 import type { PipelineInput, PipelineResume, PipelineStart } from '../workflows/pipeline-input.js';
 import type { OidcSettings } from '../core/config.js';
 import { AccessService } from './access/access-service.js';
+import { DatasetsService } from './datasets-service.js';
 import { ExperimentsService } from './experiments-service.js';
 import { rollbackModel } from './model-rollback.js';
 import { FeedbackService } from './feedback-service.js';
@@ -65,6 +66,8 @@ export class KilnService {
   readonly monitoring: MonitoringService;
   /** Users, service accounts, roles, bindings, tokens, audit log; what the API asks of access control (api/access). */
   readonly access: AccessService;
+  /** Feature profiles of dataset versions (api/datasets-service.ts). */
+  readonly datasets: DatasetsService;
 
   constructor(private readonly options: KilnServiceOptions) {
     this.experiments = new ExperimentsService({
@@ -84,6 +87,7 @@ export class KilnService {
     this.models = new ModelsService({ temporal: options.temporal, metadata: options.metadata, schedules: this.schedules });
     this.feedback = new FeedbackService({ metadata: options.metadata, artifacts: options.artifacts });
     this.monitoring = new MonitoringService({ metadata: options.metadata, artifacts: options.artifacts });
+    this.datasets = new DatasetsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
     this.access = new AccessService({
       metadata: options.metadata,
       temporal: options.temporal,

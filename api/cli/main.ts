@@ -12,6 +12,8 @@ import { cliToken } from './credentials.js';
 import { addModelCommands } from './model-commands.js';
 import { parseParamFlags } from './parse-params.js';
 import { addScheduleCommands } from './schedule-commands.js';
+import { printView } from './output.js';
+import { renderDatasetProfile } from './render-dataset-profile.js';
 import { renderExperiment } from './render-experiment.js';
 import { renderRun, renderRunList } from './render-run.js';
 import { readJsonFile, watchExperiment } from './watch-experiment.js';
@@ -82,11 +84,14 @@ program
 
 const env = program.command('env').description('environments');
 env.command('list').action(async () => print(await api().listEnvironments()));
-program
-  .command('dataset')
-  .description('datasets')
-  .command('list')
-  .action(async () => print(await api().listDatasets()));
+const dataset = program.command('dataset').description('datasets');
+dataset.command('list').action(async () => print(await api().listDatasets()));
+dataset
+  .command('profile <name>')
+  .description("feature profile of a version's train split: kind, count, missing, mean/std or top categories per column")
+  .option('--version <id>', 'the dataset version (default: the newest stored)')
+  .option('--json', 'print JSON (with quantile bins and samples)')
+  .action(async (name, opts) => printView(await api().datasetProfile(name, opts.version), opts.json, renderDatasetProfile));
 program
   .command('project')
   .description('projects')

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { PrincipalSpec } from '../../core/access/principal.js';
 import type { RoleSpec } from '../../core/access/roles.js';
+import type { DatasetProfile } from '../../core/datasets/dataset-profile.js';
 import type { FieldProblem } from '../../core/errors.js';
 import type { ExperimentSpec } from '../../core/specs/experiment.js';
 import type { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
@@ -90,6 +91,12 @@ export class KilnApiClient {
   applyProject = (spec: In<typeof ProjectSpec>) => this.call<Svc<'applyProject'>>('POST', '/v1/projects', spec);
   listEnvironments = () => this.call<Svc<'listEnvironments'>>('GET', '/v1/environments');
   listDatasets = () => this.call<Svc<'listDatasets'>>('GET', '/v1/datasets');
+  /** The feature profile of a dataset version (default: the newest stored). */
+  datasetProfile = (name: string, version?: string) =>
+    this.call<DatasetProfile>('GET', `/v1/datasets/${encodeURIComponent(name)}/profile${queryString({ version })}`);
+  /** The feature profile of the dataset version a model version was trained on. */
+  modelVersionProfile = (name: string, version: number) =>
+    this.call<DatasetProfile>('GET', `/v1/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/profile`);
   listProjects = () => this.call<Svc<'listProjects'>>('GET', '/v1/projects');
   startRun = (request: In<typeof RunRequest>, options: StartRunOptions = {}) =>
     this.call<StartedRun>('POST', '/v1/runs', request, options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey });

@@ -13,7 +13,7 @@ import { MAX_BODY_BYTES, parseJsonBody } from './json-body.js';
 import { swaggerOptions } from './swagger-options.js';
 import { allowedHostNames, checkHostAndOrigin } from './request-guards.js';
 import { NoQuery } from './request-schemas.js';
-import { authorize, visibleItems, type ApiSecurity, type Caller, type RouteAccess } from './route-access.js';
+import { authorize, filtersItems, visibleItems, type ApiSecurity, type Caller, type RouteAccess } from './route-access.js';
 import type { Route } from './routes.js';
 
 declare module 'fastify' {
@@ -148,9 +148,13 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
       },
       handler: async (request, reply) => {
         const caller = request.caller;
+        const query = request.query as Record<string, unknown>;
+        const listLimit = typeof route.access === 'object' ? route.access.visibleLimit : undefined;
+        // A scoped caller's list is filtered after the handler: ask for enough to fill the limit.
+        const widened = listLimit && caller && filtersItems(route.access, caller);
         let result = await route.handle({
           params: request.params as Record<string, string>,
-          query: request.query as Record<string, unknown>,
+          query: widened ? { ...query, limit: listLimit.max } : query,
           headers: request.headers,
           // No body reads as `{}` (Fastify hands null); a JSON `null` body was refused when parsed.
           body: request.body ?? {},
@@ -164,6 +168,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
             request.auditResource ??= `${owns.kind}:${name}`;
           }
           result = await visibleItems(route.access, caller, result, directoryOf(request));
+          if (widened && Array.isArray(result)) result = result.slice(0, (query.limit as number | undefined) ?? listLimit.default);
         }
         reply.code(route.status ?? 200).header('content-type', 'application/json');
         return JSON.stringify(result);

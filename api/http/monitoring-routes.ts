@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ResourceName } from '../../core/specs/index.js';
 import type { MonitoringService } from '../monitoring-service.js';
 import { MonitoringQuery } from './request-schemas.js';
-import { target } from './route-access.js';
+import { can, modelIn } from './route-finders.js';
 import { route, type Route } from './route.js';
 
 const ModelParams = z.object({ name: ResourceName }).strict();
@@ -16,7 +16,7 @@ export function monitoringRoutes(service: MonitoringService): Route[] {
       params: ModelParams,
       query: MonitoringQuery,
       summary: "A model's monitoring reports, newest first: drift per feature and of the predictions, live quality beside the test metrics",
-      access: { permission: 'models:read', resource: ({ params }) => target('model', params.name!, (d) => d.model(params.name!)) },
+      access: can('models:read', modelIn),
       handle: ({ params, query }) => service.reports(params.name!, query.limit),
     }),
   ];

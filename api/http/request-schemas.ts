@@ -29,8 +29,8 @@ export const ExtendRequest = z.object({ max_trial_count: z.number().int().min(1)
 
 const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'rejected', 'cancelled'] as const satisfies readonly RunStatus[];
 
-/** A query value that must be a whole number in [min, max]; query values arrive as text. */
-const wholeNumber = (min: number, max: number) =>
+/** A query or path value that must be a whole number in [min, max]; they arrive as text. */
+export const wholeNumber = (min: number, max: number) =>
   z
     .string()
     .regex(/^\d{1,9}$/, 'expected a whole number')
@@ -54,6 +54,16 @@ export const MonitoringQuery = z.object({ limit: wholeNumber(1, 100).optional() 
 
 /** `GET /v1/approvals` filter. */
 export const ApprovalsQuery = z.object({ model: z.string().min(1).max(LIMITS.name).optional() }).strict();
+
+/** `GET /v1/datasets/{name}/profile`: which version (default: the newest stored). */
+export const ProfileQuery = z
+  .object({
+    version: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/, 'not a dataset version id (16 hex characters)')
+      .optional(),
+  })
+  .strict();
 
 /** No query parameter at all: the default for a route that declares none. */
 export const NoQuery = z.object({}).strict();

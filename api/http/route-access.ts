@@ -36,6 +36,12 @@ export type RouteAccess =
       resource?: (ctx: AccessContext) => ResourceTarget;
       /** For a list: each item's resource; a caller with only scoped bindings sees the items they cover. */
       visible?: (item: never, directory: ResourceDirectory) => Promise<ResourceRef>;
+      /**
+       * A list cut to `?limit=` (default `default`): for a scoped caller the handler is asked for
+       * up to `max` items and the visible ones are cut to the limit, so hidden items never take
+       * the places of visible ones.
+       */
+      visibleLimit?: { default: number; max: number };
       /** A created resource to record with the caller as owner, from the handler's result. */
       owns?: { kind: OwnedKind; nameOf(result: never): string };
     };
@@ -84,6 +90,11 @@ export async function authorize(access: RouteAccess, ctx: AccessContext, directo
   const effective = resource.isNew ? { ...resource, team: principal.team } : resource;
   if (!grant.allows(permission, effective)) throw new ForbiddenError(permission, label, `${who} lacks ${permission} on ${label}`);
   return label;
+}
+
+/** Whether list results are filtered for this caller (a scoped binding on a route with `visible`). */
+export function filtersItems(access: RouteAccess, caller: Caller): boolean {
+  return typeof access === 'object' && access.visible !== undefined && !caller.grant.holdsEverywhere(access.permission);
 }
 
 /** The items of a list result the caller may see; everything for an unscoped binding. */

@@ -1,17 +1,18 @@
 import { ExperimentSpec } from '../../core/specs/experiment.js';
+import { LIMITS } from '../../core/specs/limits.js';
 import { z } from 'zod';
 import { AliasName, BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, ResourceName, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
 import type { KilnService } from '../kiln-service.js';
-import type { Permission } from '../../core/access/permissions.js';
 import { principalId } from '../../core/access/principal.js';
-import type { ResourceRef } from '../../core/access/resource-scope.js';
 import type { ModelVersionRecord } from '../../core/metadata/model-records.js';
 import type { RunRecord } from '../../core/metadata/run-records.js';
 import type { PendingApproval } from '../models-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 import { accessRoutes } from './access-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
-import { bodyField, target, type AccessContext, type Caller, type ResourceTarget, type RouteAccess } from './route-access.js';
+import { profileRoutes } from './profile-routes.js';
+import type { Caller } from './route-access.js';
+import { can, experimentIn, modelIn, named, namedInBody, projectOfBody, runIn, scheduleIn } from './route-finders.js';
 import { route, type Route } from './route.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
 import { FeedbackRequest } from '../feedback-service.js';
@@ -19,42 +20,13 @@ import { ApprovalsQuery, ExtendRequest, IdempotencyHeaders, NoteRequest, Predict
 
 export { route, type Route, type RouteContext } from './route.js';
 
-type Finder = (ctx: AccessContext) => ResourceTarget;
-
 const ModelParams = z.object({ name: ResourceName }).strict();
 const AliasParams = z.object({ name: ResourceName, alias: AliasName }).strict();
 const ScheduleParams = z.object({ name: ResourceName }).strict();
 /** Run and experiment ids as Kiln makes them (`<project>-<time>-<hex>`, `sched-…`, `exp-…`). */
 const IdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,254}$/, 'not a run or experiment id') }).strict();
-
-/** A permission on the resource `find` names (none: on some resource; lists show only what it covers). */
-const can = (permission: Permission, find?: Finder, more: Partial<Extract<RouteAccess, object>> = {}): RouteAccess => ({
-  permission,
-  ...(find ? { resource: find } : {}),
-  ...more,
-});
-const runIn: Finder = ({ params }) => target('run', params.id!, (d) => d.run(params.id!));
-const modelIn: Finder = ({ params }) => target('model', params.name!, (d) => d.model(params.name!));
-const scheduleIn: Finder = ({ params }) => target('schedule', params.name!, (d) => d.schedule(params.name!));
-const experimentIn: Finder = ({ params }) => target('experiment', params.id!, (d) => d.experiment(params.id!));
-/** A resource named by the body's `name` (not yet validated: a missing name is the service's 400). */
-const namedInBody =
-  (kind: 'environment' | 'dataset' | 'project'): Finder =>
-  ({ body }) => {
-    const name = bodyField(body, 'name');
-    return target(kind, name, (d) => (kind === 'project' ? d.project(name) : d[kind](name)));
-  };
-/** The project a new run, schedule or experiment belongs to, from its body. */
-const projectOfBody =
-  (kind: ResourceRef['kind']): Finder =>
-  ({ body }) => {
-    const project = bodyField(body, 'project');
-    const name = bodyField(body, 'name');
-    // A run has no name before it starts: it is audited under its project.
-    const resource = name ? target(kind, name, (d) => d.project(project, kind, name)) : target('project', project, (d) => d.project(project, kind, project));
-    return resource;
-  };
-const named = <T extends { name: string }>(result: T) => result.name;
+/** Runs a list answers when `?limit=` is not given. */
+const RUNS_PAGE = 50;
 
 /** The HTTP API: thin, each route declares its schemas, its permission, and calls the service. */
 export function kilnRoutes(service: KilnService): Route[] {
@@ -92,6 +64,7 @@ export function kilnRoutes(service: KilnService): Route[] {
       access: can('datasets:read', undefined, { visible: (e: { name: string }, d) => d.dataset(e.name) }),
       handle: () => service.listDatasets(),
     }),
+    ...profileRoutes(service.datasets),
     route({
       method: 'POST',
       path: '/v1/projects',
@@ -122,9 +95,12 @@ export function kilnRoutes(service: KilnService): Route[] {
       method: 'GET',
       path: '/v1/runs',
       summary: 'List runs, newest first (only those of projects the caller may read)',
-      access: can('runs:read', undefined, { visible: (r: RunRecord, d) => d.project(r.project, 'run', r.id) }),
+      access: can('runs:read', undefined, {
+        visible: (r: RunRecord, d) => d.project(r.project, 'run', r.id),
+        visibleLimit: { default: RUNS_PAGE, max: LIMITS.listRows },
+      }),
       query: RunsQuery,
-      handle: ({ query }) => service.listRuns({ ...query, limit: query.limit ?? 50 }),
+      handle: ({ query }) => service.listRuns({ ...query, limit: query.limit ?? RUNS_PAGE }),
     }),
     route({
       method: 'GET',

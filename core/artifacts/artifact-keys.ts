@@ -10,6 +10,14 @@ export function datasetVersionPrefix(dataset: string, version: string): string {
 }
 
 /**
+ * The feature profile of a dataset version's train split (core/datasets/dataset-profile.ts),
+ * beside the version's files, so stages receive it with them.
+ */
+export function datasetProfileKey(dataset: string, version: string): string {
+  return `${datasetVersionPrefix(dataset, version)}/profile.json`;
+}
+
+/**
  * A source snapshot is stored as a directory prefix (one object per file, relative paths
  * kept), not a tarball: the executor restores it with `getDirectory` and people can browse it.
  * File modes are not kept.

@@ -31,3 +31,20 @@ export function shuffled<T>(items: readonly T[], random: RandomSource): T[] {
   }
   return out;
 }
+
+/**
+ * Up to `size` items drawn without replacement, in their original order; all of them when
+ * there are no more. A partial Fisher-Yates: it draws `size` numbers, not one per item.
+ */
+export function sampled<T>(items: readonly T[], size: number, random: RandomSource): T[] {
+  if (items.length <= size) return [...items];
+  const indices = items.map((_, i) => i);
+  for (let i = 0; i < size; i++) {
+    const j = i + randomInt(random, indices.length - i);
+    [indices[i], indices[j]] = [indices[j] as number, indices[i] as number];
+  }
+  return indices
+    .slice(0, size)
+    .sort((a, b) => a - b)
+    .map((i) => items[i] as T);
+}

@@ -146,6 +146,8 @@ beforeAll(async () => {
     'runs/id': 'no-such-run',
     'experiments/id': 'no-such-experiment',
     'models/name': 'sleepy',
+    'versions/version': '1',
+    'datasets/name': 'tiny',
     'aliases/alias': 'staging',
     'schedules/name': SCHEDULE,
     'users/name': 'mallory',

@@ -60,6 +60,13 @@ const BAD_QUERIES: Record<string, [string, string][]> = {
     ['limit=1.5', 'limit'],
     ['limit=1&limit=2', 'limit'],
   ],
+  'GET /v1/datasets/{name}/profile': [
+    ['version=abc', 'version'],
+    ['version=', 'version'],
+    [`version=${'a'.repeat(17)}`, 'version'],
+    ['version=0123456789ABCDEF', 'version'],
+    ['version=0123456789abcdef&version=0123456789abcdef', 'version'],
+  ],
   'GET /v1/approvals': [
     ['model=', 'model'],
     [`model=${'m'.repeat(100)}`, 'model'],

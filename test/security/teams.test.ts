@@ -69,6 +69,9 @@ describe('resources belong to their creator’s team, and scoped bindings see an
     expect((await bob.listRuns()).map((r) => r.id)).toEqual([runs.blue]);
     expect((await carol.listRuns()).map((r) => r.id)).toEqual([runs.blue]);
     expect((await admin.listRuns()).map((r) => r.id).sort()).toEqual([runs.blue, runs.red].sort());
+    // Blue's run is the newest: a limit counts only the runs the caller may see, not the newest rows.
+    expect((await alice.listRuns({ limit: '1' })).map((r) => r.id)).toEqual([runs.red]);
+    expect((await admin.listRuns({ limit: '1' })).map((r) => r.id)).toEqual([runs.blue]);
   });
 
   it("replacing another team's project is a 403 naming the permission and the project, and changes nothing", async () => {

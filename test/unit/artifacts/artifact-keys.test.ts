@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assertArtifactKey } from '../../../core/artifacts/artifact-key.js';
 import {
   checkpointPrefix,
+  datasetProfileKey,
   datasetVersionPrefix,
   modelPrefix,
   sourceSnapshotPrefix,
@@ -13,6 +14,7 @@ import { SpecValidationError } from '../../../core/errors.js';
 describe('artifact keys', () => {
   it.each([
     [datasetVersionPrefix('iris', 'v-3f2a'), 'datasets/iris/v-3f2a'],
+    [datasetProfileKey('iris', 'v-3f2a'), 'datasets/iris/v-3f2a/profile.json'],
     [sourceSnapshotPrefix('ab12'), 'sources/ab12'],
     [stageOutputPrefix('run-1', 'train'), 'runs/run-1/train/outputs'],
     [stageLogKey('run-1', 'train', 2), 'runs/run-1/train/logs/attempt-2.log'],
@@ -25,6 +27,7 @@ describe('artifact keys', () => {
 
   it.each([
     ['a dataset name with "/"', () => datasetVersionPrefix('a/b', 'v1'), 'dataset'],
+    ['a ".." dataset version', () => datasetProfileKey('iris', '..'), 'version'],
     ['a ".." run id', () => stageOutputPrefix('..', 'train'), 'runId'],
     ['an empty stage', () => checkpointPrefix('run-1', ''), 'stage'],
     ['a backslash digest', () => sourceSnapshotPrefix('a\\b'), 'digest'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom, shuffled } from '../../../core/datasets/seeded-random.js';
+import { sampled, seededRandom, shuffled } from '../../../core/datasets/seeded-random.js';
 
 const take = (seed: number, n: number) => {
   const random = seededRandom(seed);
@@ -38,5 +38,25 @@ describe('shuffled', () => {
     expect(out).not.toEqual(input);
     expect([...out].sort((a, b) => a - b)).toEqual(input);
     expect(input[0]).toBe(0);
+  });
+});
+
+describe('sampled', () => {
+  const items = Array.from({ length: 100 }, (_, i) => i);
+
+  it('draws the given number of distinct items, in their original order', () => {
+    const out = sampled(items, 10, seededRandom(1));
+    expect(out).toHaveLength(10);
+    expect(new Set(out).size).toBe(10);
+    expect(out).toEqual([...out].sort((a, b) => a - b));
+  });
+
+  it('returns every item when there are no more than asked for', () => {
+    expect(sampled([3, 1, 2], 3, seededRandom(1))).toEqual([3, 1, 2]);
+  });
+
+  it('repeats its draw for the same seed', () => {
+    expect(sampled(items, 10, seededRandom(5))).toEqual(sampled(items, 10, seededRandom(5)));
+    expect(sampled(items, 10, seededRandom(5))).not.toEqual(sampled(items, 10, seededRandom(6)));
   });
 });

@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { datasetProfileKey } from '../../../core/artifacts/artifact-keys.js';
+import { DatasetProfile } from '../../../core/datasets/dataset-profile.js';
 import { storeDatasetVersion } from '../../../core/datasets/store-dataset-version.js';
 import { MissingDataError } from '../../../core/errors.js';
 import { DatasetSpec } from '../../../core/specs/dataset.js';
@@ -23,10 +25,12 @@ describe('storeDatasetVersion', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('writes train, test, manifest and source under datasets/<name>/<version>', async () => {
+  it('writes train, test, manifest, source and profile under datasets/<name>/<version>', async () => {
     const stored = await storeDatasetVersion(store, spec, csvPath);
     expect(stored.prefix).toBe(`datasets/iris/${stored.versionId}`);
-    expect(await store.list(stored.prefix)).toEqual(['dataset.json', 'source.csv', 'test.csv', 'train.csv'].map((f) => `${stored.prefix}/${f}`));
+    expect(await store.list(stored.prefix)).toEqual(
+      ['dataset.json', 'profile.json', 'source.csv', 'test.csv', 'train.csv'].map((f) => `${stored.prefix}/${f}`),
+    );
     expect((await store.getBuffer(`${stored.prefix}/source.csv`)).toString()).toBe(CSV);
     const manifest = JSON.parse((await store.getBuffer(`${stored.prefix}/dataset.json`)).toString());
     expect(manifest).toEqual(stored.manifest);
@@ -46,6 +50,27 @@ describe('storeDatasetVersion', () => {
     const second = await storeDatasetVersion(store, spec, csvPath);
     expect(put).not.toHaveBeenCalled();
     expect(second).toEqual({ ...first, reused: true });
+  });
+
+  it('writes the profile of the train split exactly once, before the manifest', async () => {
+    const put = vi.spyOn(store, 'put');
+    const stored = await storeDatasetVersion(store, spec, csvPath);
+    await storeDatasetVersion(store, spec, csvPath);
+    const keys = put.mock.calls.map(([key]) => key);
+    expect(keys.filter((key) => key === datasetProfileKey('iris', stored.versionId))).toHaveLength(1);
+    expect(keys.indexOf(datasetProfileKey('iris', stored.versionId))).toBeLessThan(keys.indexOf(`${stored.prefix}/dataset.json`));
+    const profile = DatasetProfile.parse(JSON.parse((await store.getBuffer(datasetProfileKey('iris', stored.versionId))).toString()));
+    expect(profile).toMatchObject({ dataset: 'iris', version: stored.versionId, rows: stored.manifest.train_rows, target: { name: 'species' } });
+    expect(profile.features.map((f) => f.name)).toEqual(['sepal']);
+  });
+
+  it('gives a version stored before profiles existed the profile it would have got, when stored again', async () => {
+    const stored = await storeDatasetVersion(store, spec, csvPath);
+    const key = datasetProfileKey('iris', stored.versionId);
+    const original = store.objects.get(key);
+    store.objects.delete(key);
+    expect(await storeDatasetVersion(store, spec, csvPath)).toEqual({ ...stored, reused: true });
+    expect(store.objects.get(key)).toEqual(original);
   });
 
   it('stores another version when the split seed changes', async () => {
