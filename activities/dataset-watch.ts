@@ -1,4 +1,3 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { datasetSource } from '../core/datasets/dataset-source.js';
 import { datasetVersionId, sha256Hex, splitParamsOf } from '../core/datasets/dataset-version.js';
 import { storeDatasetBytes } from '../core/datasets/store-dataset-version.js';
@@ -6,7 +5,7 @@ import { NotFoundError } from '../core/errors.js';
 import { idempotentRunId } from '../core/pipeline/idempotent-run-id.js';
 import { gpuQueueOf } from '../core/pipeline/stage-resources.js';
 import { resolveRun } from '../core/runs/resolve-run.js';
-import { startPipelineRun } from '../core/runs/start-pipeline.js';
+import { startPipelineRunOnce } from '../core/runs/start-pipeline.js';
 import type { DatasetSpec } from '../core/specs/dataset.js';
 import { RunRequest } from '../core/specs/run-request.js';
 import type { ActivityDeps } from './activity-deps.js';
@@ -62,13 +61,7 @@ export function createDatasetWatchActivities({ metadata, artifacts, temporal, co
       projects.map(async ({ name }) => {
         const runId = newDataRunId(name, versionId);
         const resolved = await resolveRun(metadata, RunRequest.parse({ project: name }), runOptions);
-        try {
-          await startPipelineRun(temporal, config.taskQueue, { runId, ...resolved, trigger: { kind: 'new_data', datasetVersion: versionId } });
-          return { runId, existing: false };
-        } catch (error) {
-          if (error instanceof WorkflowExecutionAlreadyStartedError) return { runId, existing: true };
-          throw error;
-        }
+        return startPipelineRunOnce(temporal, config.taskQueue, { runId, ...resolved, trigger: { kind: 'new_data', datasetVersion: versionId } });
       }),
     );
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');

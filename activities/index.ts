@@ -2,6 +2,7 @@ import type { ActivityDeps } from './activity-deps.js';
 import { createDatasetWatchActivities } from './dataset-watch.js';
 import { createEnvironmentActivities } from './environments.js';
 import { createExperimentActivities } from './experiments.js';
+import { createMonitoringActivities } from './monitoring.js';
 import { createPrepareActivities } from './prepare.js';
 import { createPromotionActivities } from './promotion.js';
 import { createRegistryActivities } from './registry.js';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPromotionActivities(deps),
     ...createDatasetWatchActivities(deps),
     ...createRolloutActivities(deps),
+    ...createMonitoringActivities(deps),
   };
 }
 

@@ -12,6 +12,7 @@ import { parseIdempotencyKey, requestDigest } from '../core/pipeline/idempotent-
 import { isTerminal, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
 import { newRunId } from '../core/pipeline/workflow-ids.js';
 import { syncDatasetWatchSchedule } from '../core/schedules/dataset-watch-schedule.js';
+import { syncMonitorSchedule } from '../core/schedules/monitor-schedule.js';
 import { startEnvironmentBuild } from '../core/temporal/start-environment-build.js';
 import { workflowStartInput } from '../core/temporal/workflow-start-input.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, parseSpec } from '../core/specs/index.js';
@@ -30,6 +31,7 @@ import { FeedbackService } from './feedback-service.js';
 import { ModelsService } from './models-service.js';
 import { PredictionRouter } from './prediction-router.js';
 import { RolloutsService } from './rollouts-service.js';
+import { MonitoringService } from './monitoring-service.js';
 import { SchedulesService } from './schedules-service.js';
 import { progressQuery } from '../workflows/pipeline-signals.js';
 
@@ -66,6 +68,8 @@ export class KilnService {
   /** Shadow and canary rollouts of model versions (api/rollouts-service.ts). */
   readonly rollouts: RolloutsService;
   readonly feedback: FeedbackService;
+  /** Reports of the model monitors (api/monitoring-service.ts). */
+  readonly monitoring: MonitoringService;
   /** Users, service accounts, roles, bindings, tokens, audit log; what the API asks of access control (api/access). */
   readonly access: AccessService;
   /** Feature profiles of dataset versions (api/datasets-service.ts). */
@@ -90,6 +94,7 @@ export class KilnService {
     this.predictions = new PredictionRouter(options.metadata);
     this.rollouts = new RolloutsService({ temporal: options.temporal, metadata: options.metadata, taskQueue: options.taskQueue });
     this.feedback = new FeedbackService({ metadata: options.metadata, artifacts: options.artifacts });
+    this.monitoring = new MonitoringService({ metadata: options.metadata, artifacts: options.artifacts });
     this.datasets = new DatasetsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
     this.access = new AccessService({
       metadata: options.metadata,
@@ -161,6 +166,17 @@ export class KilnService {
     return fixed;
   }
 
+  /** Like reconcileWatchSchedules, for the monitor schedules of projects with `monitoring`; returns the models fixed. */
+  async reconcileMonitorSchedules(): Promise<string[]> {
+    const fixed: string[] = [];
+    for (const { spec } of await this.metadata.projects.list()) {
+      if (!spec.monitoring) continue;
+      const done = await syncMonitorSchedule(this.options.temporal, spec, { taskQueue: this.options.taskQueue });
+      if (done === 'created') fixed.push(spec.model_name ?? spec.name);
+    }
+    return fixed;
+  }
+
   async listDatasets() {
     return this.metadata.datasets.list();
   }
@@ -175,6 +191,8 @@ export class KilnService {
     }
     const resolved = { ...spec, source_dir: sourceDir };
     await this.metadata.projects.upsert(resolved);
+    // The monitor schedule follows the project's `monitoring` (created, updated or deleted).
+    await syncMonitorSchedule(this.options.temporal, resolved, { taskQueue: this.options.taskQueue });
     return resolved;
   }
 

@@ -133,6 +133,14 @@ function upToInstallDir(): string {
   return fileURLToPath(import.meta.url).includes(`${'/'}dist${'/'}`) ? '../..' : '..';
 }
 
+/**
+ * A secret the worker holds in an environment variable a spec names (`monitoring.alert.secret_env`):
+ * read when used, never stored in a spec, a workflow's input or its history.
+ */
+export function secretFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[name] || undefined;
+}
+
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): KilnConfig {
   const home = resolve(overrides.home ?? env[ENV_NAMES.home] ?? '.kiln');
   const apiHost = overrides.apiHost ?? env[ENV_NAMES.apiHost] ?? '127.0.0.1';

@@ -143,6 +143,11 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
         return [];
       });
       if (restored.length) console.error(`kiln: recreated the watch schedule of ${restored.join(', ')}`);
+      const monitors = await service.reconcileMonitorSchedules().catch((error: unknown) => {
+        console.error(`kiln: could not check the monitor schedules: ${error instanceof Error ? error.message : error}`);
+        return [];
+      });
+      if (monitors.length) console.error(`kiln: recreated the monitor schedule of ${monitors.join(', ')}`);
       // The host of the configured API URL is how the CLI reaches us, so it is always allowed.
       const allowedHosts = [...config.apiAllowedHosts, new URL(config.apiUrl).hostname.toLowerCase()];
       // The first start makes an administrator and leaves its token where the local CLI finds it.

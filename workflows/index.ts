@@ -4,3 +4,4 @@ export { deployModelWorkflow } from './deploy-model.js';
 export { experimentWorkflow } from './experiment.js';
 export { datasetWatchWorkflow } from './dataset-watch.js';
 export { rolloutWorkflow, rolloutStateQuery } from './rollout.js';
+export { monitorModelWorkflow } from './monitor-model.js';

@@ -43,6 +43,8 @@ export interface RunTrigger {
   schedule?: string;
   /** The dataset version whose arrival started the run (kind `new_data`): the run trains on exactly it. */
   datasetVersion?: string;
+  /** The end of the monitoring window whose drift started the run (kind `drift`), ISO. */
+  driftWindowEnd?: string;
 }
 
 /**

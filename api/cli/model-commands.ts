@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { KilnApiClient } from '../client/kiln-api-client.js';
 import { printJson, printView } from './output.js';
 import { renderModel, renderPending } from './render-model.js';
+import { renderMonitoring } from './render-monitoring.js';
 
 /** `kiln model …`: the registry, aliases, approvals and rollback. */
 export function addModelCommands(program: Command, api: () => KilnApiClient): void {
@@ -13,6 +14,11 @@ export function addModelCommands(program: Command, api: () => KilnApiClient): vo
     .description('versions, aliases, the alias history and the schedules that feed the model')
     .option('--json', 'print JSON')
     .action(async (name, opts) => printView(await api().showModel(name), opts.json, renderModel));
+  model
+    .command('monitor <name>')
+    .description("the latest monitoring report: each feature's drift (PSI, test, p-value) and live quality beside the test metrics")
+    .option('--json', 'print JSON')
+    .action(async (name, opts) => printView(await api().monitoring(name, 1), opts.json, renderMonitoring));
   model
     .command('rollback <name>')
     .description('serve the version that served before the current one (or --to-version N) again; champion moves back')

@@ -14,6 +14,7 @@ import type { RolloutRequest } from '../../core/specs/rollout.js';
 import type { RunProgress, RunStatus } from '../../core/pipeline/run-progress.js';
 import type { ExperimentView } from '../../workflows/experiment-state.js';
 import type { PendingApproval } from '../models-service.js';
+import type { MonitoringView } from '../monitoring-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 
 /** An error answered by the Kiln API, with the fields it names. */
@@ -120,6 +121,9 @@ export class KilnApiClient {
     );
   currentRollout = (name: string) => this.call<Record<string, unknown>>('GET', `/v1/models/${encodeURIComponent(name)}/rollouts/current`);
   showModel = (name: string) => this.call<ModelView>('GET', `/v1/models/${encodeURIComponent(name)}`);
+  /** The model's monitoring reports, newest first (`limit`: default 10). */
+  monitoring = (name: string, limit?: number) =>
+    this.call<MonitoringView>('GET', `/v1/models/${encodeURIComponent(name)}/monitoring${limit === undefined ? '' : `?limit=${limit}`}`);
   setAlias = (name: string, request: In<typeof AliasRequest>) =>
     this.call<{ model: string; alias: string; version: number; previous_version: number | null }>(
       'POST',

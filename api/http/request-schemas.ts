@@ -49,6 +49,9 @@ export const RunsQuery = z
   })
   .strict();
 
+/** `GET /v1/models/{name}/monitoring`: how many reports, newest first (default 10). */
+export const MonitoringQuery = z.object({ limit: wholeNumber(1, 100).optional() }).strict();
+
 /** `GET /v1/approvals` filter. */
 export const ApprovalsQuery = z.object({ model: z.string().min(1).max(LIMITS.name).optional() }).strict();
 

@@ -53,6 +53,23 @@ export function modelPrefix(modelName: string, version: number | string): string
   return `models/${segment('modelName', modelName)}/${segment('version', String(version))}`;
 }
 
+/** A model's monitoring reports, one per window (core/monitoring/report/report-store.ts). */
+export function monitoringReportsPrefix(modelName: string): string {
+  return `monitoring/${segment('modelName', modelName)}`;
+}
+
+/**
+ * The report of the window ending at `windowEnd`: a compact UTC stamp (`20250101T120000Z`), so
+ * keys sort by time and the same window always has the same key.
+ */
+export function monitoringReportKey(modelName: string, windowEnd: Date): string {
+  const stamp = windowEnd
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  return `${monitoringReportsPrefix(modelName)}/${stamp}.json`;
+}
+
 function stagePrefix(runId: string, stage: string): string {
   return `runs/${segment('runId', runId)}/${segment('stage', stage)}`;
 }

@@ -26,6 +26,7 @@ export const WORKFLOW_TYPES = {
   experiment: 'experimentWorkflow',
   datasetWatch: 'datasetWatchWorkflow',
   rollout: 'rolloutWorkflow',
+  monitorModel: 'monitorModelWorkflow',
 } as const;
 
 /** One deployment workflow per model at a time. */

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { clampSummary } from '../pipeline/clamp-summary.js';
 import { WORKFLOW_TYPES } from '../pipeline/workflow-ids.js';
 import { KilnKind, KilnModel, KilnProject, KilnRunStatus, KilnSchedule, KilnTrigger } from '../temporal/search-attributes.js';
@@ -22,7 +22,13 @@ export function runSummary(input: PipelineInput): string {
   const extras = Object.entries(params.extras)
     .map(([k, v]) => ` ${k}=${v}`)
     .join('');
-  const why = input.resume ? ` (resumes ${input.resume.fromRunId})` : input.trigger?.kind === 'new_data' ? ` (new data ${input.trigger.datasetVersion})` : '';
+  const why = input.resume
+    ? ` (resumes ${input.resume.fromRunId})`
+    : input.trigger?.kind === 'new_data'
+      ? ` (new data ${input.trigger.datasetVersion})`
+      : input.trigger?.kind === 'drift'
+        ? ` (drift in the window ending ${input.trigger.driftWindowEnd})`
+        : '';
   return clampSummary(`${input.project.name}: lr=${params.learning_rate} epochs=${params.epochs} seed=${params.seed}${extras}${why}`);
 }
 
@@ -44,4 +50,15 @@ export async function startPipelineRun(temporal: Client, taskQueue: string, inpu
     staticSummary: runSummary(input),
     staticDetails: `environment ${environment.name} (${environment.digest.slice(0, 12)}), dataset ${input.dataset.name}, timeout ${policy.timeout_seconds}s, retries ${policy.retry_count_limit}`,
   });
+}
+
+/** Starts the run unless its id is taken: a deterministic id makes racing or repeated starts start it once. */
+export async function startPipelineRunOnce(temporal: Client, taskQueue: string, input: PipelineInput): Promise<{ runId: string; existing: boolean }> {
+  try {
+    await startPipelineRun(temporal, taskQueue, input);
+    return { runId: input.runId, existing: false };
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { runId: input.runId, existing: true };
+    throw error;
+  }
 }

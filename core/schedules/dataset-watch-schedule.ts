@@ -1,7 +1,8 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions, type ScheduleUpdateOptions } from '@temporalio/client';
+import type { Client, ScheduleOptions, ScheduleUpdateOptions } from '@temporalio/client';
 import { WORKFLOW_TYPES } from '../pipeline/workflow-ids.js';
 import type { DatasetSpec } from '../specs/dataset.js';
 import { KilnKind } from '../temporal/search-attributes.js';
+import { syncSchedule } from './sync-schedule.js';
 import type { DatasetWatchInput } from '../../activities/dataset-watch.js';
 
 /**
@@ -50,20 +51,11 @@ export async function syncDatasetWatchSchedule(
   spec: DatasetSpec,
   context: { taskQueue: string },
 ): Promise<'created' | 'updated' | 'deleted' | 'absent'> {
-  const handle = temporal.schedule.getHandle(datasetWatchScheduleId(spec.name));
-  if (!spec.watch) {
-    try {
-      await handle.delete();
-      return 'deleted';
-    } catch (error) {
-      if (error instanceof ScheduleNotFoundError) return 'absent';
-      throw error;
-    }
-  }
+  if (!spec.watch) return syncSchedule(temporal, datasetWatchScheduleId(spec.name), undefined);
   const watched: WatchedDataset = { ...spec, watch: spec.watch };
   const options = datasetWatchScheduleUpdate(watched, { ...context, paused: false });
-  try {
-    await temporal.schedule.create({
+  return syncSchedule(temporal, datasetWatchScheduleId(spec.name), {
+    create: {
       ...options,
       scheduleId: datasetWatchScheduleId(spec.name),
       // Shown on the Web UI's Schedules page; fixed at creation, so it names only what cannot change.
@@ -73,12 +65,7 @@ export async function syncDatasetWatchSchedule(
       },
       typedSearchAttributes: [{ key: KilnKind, value: 'dataset-watch' }],
       state: { ...options.state, triggerImmediately: true },
-    } as ScheduleOptions);
-    return 'created';
-  } catch (error) {
-    // Another apply created it first, or it exists: update it in place, keeping a pause made on the Web UI.
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
-  await handle.update((previous) => datasetWatchScheduleUpdate(watched, { ...context, paused: previous.state.paused, note: previous.state.note }));
-  return 'updated';
+    } as ScheduleOptions,
+    update: (previous) => datasetWatchScheduleUpdate(watched, { ...context, paused: previous.state.paused, note: previous.state.note }),
+  });
 }

@@ -53,6 +53,13 @@ const BAD_QUERIES: Record<string, [string, string][]> = {
     ['project=', 'project'],
     [`schedule=${'s'.repeat(100)}`, 'schedule'],
   ],
+  'GET /v1/models/{name}/monitoring': [
+    ['limit=abc', 'limit'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['limit=1.5', 'limit'],
+    ['limit=1&limit=2', 'limit'],
+  ],
   'GET /v1/datasets/{name}/profile': [
     ['version=abc', 'version'],
     ['version=', 'version'],

@@ -21,6 +21,7 @@ import { requireTool } from '../../core/environments/tool-paths.js';
 import { freePort } from '../../core/net/free-port.js';
 import { startDevServer } from '../../core/temporal/dev-server.js';
 import { experimentScenarios } from './recording/experiment-scenarios.js';
+import { monitorScenarios } from './recording/monitor-scenarios.js';
 import { pipelineScenarios } from './recording/pipeline-scenarios.js';
 import type { History, Scenario } from './recording/scenario.js';
 import { supportScenarios } from './recording/support-scenarios.js';
@@ -40,7 +41,7 @@ const FROZEN_HISTORIES = [
   'pipeline-trial-early-stopped-polled',
 ];
 
-const SCENARIOS: Scenario[] = [...pipelineScenarios, ...experimentScenarios, ...supportScenarios];
+const SCENARIOS: Scenario[] = [...pipelineScenarios, ...experimentScenarios, ...supportScenarios, ...monitorScenarios];
 
 async function record(env: TemporalEnv, scenario: Scenario): Promise<Record<string, History>> {
   const run = scenario.setup(env);

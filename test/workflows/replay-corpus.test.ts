@@ -66,6 +66,9 @@ const CORPUS: Record<string, string> = {
   'rollout: canary within its bounds, promoted': 'rollout-canary-promoted',
   'rollout: canary over max_error_rate, rolled back': 'rollout-canary-rolled-back',
   'dataset watch check': 'dataset-watch-check',
+  'monitor: a stable window, reported only': 'monitor-report-only',
+  'monitor: a drifted window starts its retraining run': 'monitor-drift-retrain',
+  'monitor: a drifted window posts its alert': 'monitor-drift-alert',
 };
 
 const recorded = readdirSync(HISTORIES_DIR)

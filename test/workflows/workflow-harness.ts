@@ -16,10 +16,12 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, t
 import type { ActivityDeps } from '../../activities/activity-deps.js';
 import type { EnvironmentRef } from '../../activities/environments.js';
 import { createExperimentActivities } from '../../activities/experiments.js';
+import { driftRunId, type MonitoringOutcome } from '../../activities/monitoring.js';
 import type { KilnActivities } from '../../activities/index.js';
 import type { StageInput, StageResult } from '../../activities/stages.js';
 import { INSTALL_DIR } from '../../core/config.js';
 import { DatasetSpec } from '../../core/specs/dataset.js';
+import type { DriftAction } from '../../core/specs/monitoring.js';
 import { EnvironmentSpec } from '../../core/specs/environment.js';
 import { environmentDigest } from '../../core/specs/environment-digest.js';
 import { ProjectSpec, type ProjectSpecInput } from '../../core/specs/project.js';
@@ -279,6 +281,29 @@ export function happyActivities(): KilnActivities {
       return { requests: 200, errors: 0, errorRate: 0, p95Ms: 10, agreement: 1, predictionPsi: 0.01 };
     },
     async endRollout() {},
+    async writeMonitoringReport(input) {
+      return monitoringReported(input.windowEnd, { drifted: false });
+    },
+    async startDriftRetrain(input) {
+      return { runId: driftRunId(input.project, input.model, input.windowEnd), existing: false };
+    },
+    async sendDriftAlert() {
+      return { status: 204 };
+    },
+  };
+}
+
+/** What writeMonitoringReport answers for a window: stable, or drifted on two features with the project's `on_drift`. */
+export function monitoringReported(windowEnd: string, drift: { drifted: boolean; onDrift?: DriftAction }): MonitoringOutcome {
+  return {
+    status: 'reported',
+    reportKey: `monitoring/iris/${windowEnd.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}.json`,
+    windowEnd,
+    drifted: drift.drifted,
+    driftedFeatures: drift.drifted ? ['petal_length', 'petal_width'] : [],
+    predictionDrifted: false,
+    predictions: 1000,
+    onDrift: drift.onDrift ?? 'none',
   };
 }
 

@@ -51,6 +51,13 @@ describe('openApiDocument paths', () => {
     ]);
   });
 
+  it('lists the model name and the optional limit of GET /v1/models/{name}/monitoring', () => {
+    expect(operation('/v1/models/{name}/monitoring', 'get')?.parameters?.map((p) => [p.name, p.in, p.required])).toEqual([
+      ['limit', 'query', false],
+      ['name', 'path', true],
+    ]);
+  });
+
   it('documents the optional Idempotency-Key header on POST /v1/runs only', () => {
     expect(operation('/v1/runs', 'post')?.parameters).toEqual([expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false })]);
     expect(operation('/v1/environments', 'post')).not.toHaveProperty('parameters');
