@@ -89,6 +89,12 @@ export function createMonitoringActivities(deps: ActivityDeps) {
     /** Starts the project's retraining run for a drifted window, once: a second call finds its id taken. */
     async startDriftRetrain({ project, model, windowEnd }: MonitorWindow): Promise<{ runId: string; existing: boolean }> {
       return classified(async () => {
+        // Windows overlap (a 1 h window every 15 min), so one drift shows in several: a retrain
+        // started within the last window answers for them all, rather than one run per window.
+        const spec = await monitoringOf(project);
+        const since = new Date(windowEnd).getTime() - (spec ? durationMs(spec.window) : 0);
+        const [recent] = await metadata.runs.listRuns({ project, trigger: 'drift', limit: 1 });
+        if (recent && recent.createdAt >= since) return { runId: recent.id, existing: true };
         const gpuQueue = gpuQueueOf(config);
         const resolved = await resolveRun(metadata, RunRequest.parse({ project }), gpuQueue ? { gpuTaskQueue: gpuQueue } : {});
         const runId = driftRunId(project, model, windowEnd);

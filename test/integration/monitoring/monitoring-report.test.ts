@@ -63,7 +63,7 @@ for (const dialect of DIALECTS) {
       const activities = createMonitoringActivities({ metadata: ctx.store, artifacts, config: loadConfig({ home: dir }) } as unknown as ActivityDeps);
       const monitor = (windowEnd: Date) =>
         new MockActivityEnvironment().run(activities.writeMonitoringReport, { project: 'toy', model: 'toy', windowEnd: windowEnd.toISOString() });
-      return { dir, artifacts, stored, monitor, service: new MonitoringService({ metadata: ctx.store, artifacts }) };
+      return { dir, artifacts, stored, monitor, activities, service: new MonitoringService({ metadata: ctx.store, artifacts }) };
     }
 
     /** Logs `count` predictions of v1 made at `ms` with inputs [first + i] and answers (first + i) mod 2. */
@@ -120,6 +120,18 @@ for (const dialect of DIALECTS) {
         [new Date(now - 2 * 3_600_000).toISOString(), false],
       ]);
       expect((await service.reports('toy', 1)).reports).toHaveLength(1);
+    });
+
+    it('a retrain started within the last window answers for a later drifted window: one run per drift, not per window', async () => {
+      const { activities } = await setUp();
+      const start = (windowEnd: string) => new MockActivityEnvironment().run(activities.startDriftRetrain, { project: 'toy', model: 'toy', windowEnd });
+      // A drift run started at the fake clock's now; the project's window is 2 h.
+      await ctx.store.runs.createRun(newRun('drift-1', { project: 'toy', modelName: 'toy', trigger: 'drift' }));
+      const startedAt = (await ctx.store.runs.getRun('drift-1'))!.createdAt;
+      expect(await start(new Date(startedAt + 15 * 60_000).toISOString())).toEqual({ runId: 'drift-1', existing: true });
+      expect(await start(new Date(startedAt + 2 * 3_600_000).toISOString())).toEqual({ runId: 'drift-1', existing: true });
+      // Past the window, a drift is a new one: it would start a run (this test has no Temporal to start it on).
+      await expect(start(new Date(startedAt + 2 * 3_600_000 + 1).toISOString())).rejects.toThrow();
     });
 
     it('skips a model that is not served, and answers a 400 naming it for its reports; an unknown model is a 404', async () => {
