@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log clean
+.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -58,6 +58,9 @@ build: install $(BUILD_STAMP)
 
 demo: build
 	node bin/kiln.js demo
+
+demo-monitoring: build
+	node bin/kiln.js demo-monitoring
 
 demo-full: build server-tools
 	bash scripts/demo-full.sh

@@ -7,6 +7,7 @@ import { PredictRequest } from '../http/request-schemas.js';
 import { KilnApiClient, KilnApiError } from '../client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from './apply-file.js';
 import { runDemo } from './demo.js';
+import { runMonitoringDemo } from './demo-monitoring.js';
 import { addAccessCommands } from './access-commands.js';
 import { cliToken } from './credentials.js';
 import { addModelCommands } from './model-commands.js';
@@ -66,6 +67,12 @@ program
   .description('run the breast-cancer example end to end on the embedded stack')
   .action(async () => {
     process.exitCode = await runDemo(config);
+  });
+program
+  .command('demo-monitoring')
+  .description('serve the breast-cancer example monitored, send normal then shifted predictions, and show drift and the retrain it starts')
+  .action(async () => {
+    process.exitCode = (await runMonitoringDemo(config)).code;
   });
 program
   .command('apply')

@@ -14,6 +14,7 @@ import type { RolloutRequest } from '../../core/specs/rollout.js';
 import type { RunProgress, RunStatus } from '../../core/pipeline/run-progress.js';
 import type { ExperimentView } from '../../workflows/experiment-state.js';
 import type { PendingApproval } from '../models-service.js';
+import type { FeedbackRequest } from '../feedback-service.js';
 import type { MonitoringView } from '../monitoring-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 
@@ -162,7 +163,12 @@ export class KilnApiClient {
   extendExperiment = (id: string, maxTrialCount: number) =>
     this.call<ExperimentView>('POST', `/v1/experiments/${encodeURIComponent(id)}/extend`, { max_trial_count: maxTrialCount });
   predict = (name: string, instances: In<typeof PredictRequest>['instances']) =>
-    this.call<{ model: string; version: number; predictions: unknown[] }>('POST', `/v1/models/${encodeURIComponent(name)}/predict`, { instances });
+    this.call<{ model: string; version: number; predictions: unknown[]; prediction_ids: string[] }>('POST', `/v1/models/${encodeURIComponent(name)}/predict`, {
+      instances,
+    });
+  /** Labels for logged predictions (by the ids predict answered). */
+  feedback = (name: string, items: In<typeof FeedbackRequest>) =>
+    this.call<{ model: string; recorded: number }>('POST', `/v1/models/${encodeURIComponent(name)}/feedback`, items);
 
   whoami = () => this.call<Out<'whoami'>>('GET', '/v1/whoami');
   addPrincipal = (kind: 'user' | 'service-account', spec: In<typeof PrincipalSpec>) => this.call<Out<'addPrincipal'>>('POST', principalsPath(kind), spec);
