@@ -71,8 +71,10 @@ export async function runMonitoringDemo(config: KilnConfig, out = process.stdout
     );
     const secondReport = await monitorNow(stack, config, project.name, run.modelName);
 
+    // The run's record is written by its first step: watch the run the monitor started, then count.
+    const retrain = secondReport.result.retrain;
+    if (retrain) await watchRun(client, retrain.runId, out);
     const driftRuns = (await client.listRuns({ trigger: 'drift' })).map((r) => r.id);
-    for (const id of driftRuns) await watchRun(client, id, out);
     const result: MonitoringDemoResult = {
       firstDrifted: firstReport.report.drifted_features,
       secondDrifted: secondReport.report.drifted_features,

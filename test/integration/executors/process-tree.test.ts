@@ -23,19 +23,21 @@ describe('process-tree', () => {
   }, 10_000);
 
   it('lists zombies as members but does not count them as alive', async () => {
-    // `true` exits and stays a zombie: its parent exec'd into sleep, which never reaps it.
-    const { child, pgid } = startGroup('true & exec sleep 300');
+    // The short sleep exits after bash has exec'd into the long one, which never reaps it: a
+    // zombie. (With `true`, bash could reap it before the exec on a loaded machine.)
+    const { child, pgid } = startGroup('sleep 1 & exec sleep 300');
     try {
-      await expect.poll(async () => (await processGroupMembers(pgid)).map((p) => p.state).sort(), { timeout: 2000 }).toEqual(['S', 'Z']);
+      // Generous: on a loaded machine bash may take a while to fork, exit and exec.
+      await expect.poll(async () => (await processGroupMembers(pgid)).map((p) => p.state).sort(), { timeout: 10_000 }).toEqual(['S', 'Z']);
       expect(await isProcessGroupAlive(pgid)).toBe(true);
       process.kill(pgid, 'SIGSTOP');
-      await expect.poll(async () => (await processGroupMembers(pgid)).map((p) => p.state).sort(), { timeout: 2000 }).toEqual(['T', 'Z']);
+      await expect.poll(async () => (await processGroupMembers(pgid)).map((p) => p.state).sort(), { timeout: 10_000 }).toEqual(['T', 'Z']);
       expect(await isProcessGroupAlive(pgid)).toBe(true);
     } finally {
       signalProcessGroup(pgid, 'SIGKILL');
       await once(child, 'exit');
     }
-  }, 10_000);
+  }, 30_000);
 
   it('reports a group that does not exist', async () => {
     // Pid 2^22 - 1 is above Linux's default pid_max, so no such group exists.
