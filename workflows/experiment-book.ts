@@ -1,4 +1,4 @@
-import { ApplicationFailure, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { suggest } from '../core/hpo/suggest.js';
 import { reachesTarget } from '../core/hpo/trial-observation.js';
 import type { RunProgress } from '../core/pipeline/run-progress.js';
@@ -178,6 +178,11 @@ export class ExperimentBook {
       throw ApplicationFailure.create({ type: 'ExperimentFailed', message: state.message, nonRetryable: true, details: [this.view()] });
     return this.view();
   }
+}
+
+/** A child's result or failure as the book records it. */
+export function outcomeOf({ progress, error }: { progress?: RunProgress; error?: unknown }): TrialOutcome {
+  return progress ? { progress } : { failure: { cancelled: isCancellation(error), message: messageOfFailure(error) } };
 }
 
 /** The innermost cause's message: a child's failure wraps the stage's. */

@@ -12,7 +12,7 @@ import {
 import type { KilnActivities } from '../activities/index.js';
 import { medianStop, type MetricSeries } from '../core/hpo/median-stop.js';
 import { mergePoints, seriesOf, type TrialCurve } from '../core/hpo/trial-curve.js';
-import { ExperimentBook, messageOfFailure, type EarlyStop, type TrialOutcome } from './experiment-book.js';
+import { ExperimentBook, outcomeOf, type EarlyStop, type TrialOutcome } from './experiment-book.js';
 import { trialCurveSignal } from './experiment-signals.js';
 import type { ExperimentInput, ExperimentView, TrialRecord } from './experiment-state.js';
 import { trialChildOptions } from './experiment-trials.js';
@@ -72,8 +72,8 @@ export async function runExperimentOnEvents(input: ExperimentInput): Promise<Exp
         }
       })
       .then(
-        (progress) => ({ index: trial.index, progress }),
-        (error: unknown) => ({ index: trial.index, failure: { cancelled: isCancellation(error), message: messageOfFailure(error) } }),
+        (progress) => ({ index: trial.index, ...outcomeOf({ progress }) }),
+        (error: unknown) => ({ index: trial.index, ...outcomeOf({ error }) }),
       );
     live.set(trial.index, { settled, started, cancel: () => cancelRun(trial) });
   };

@@ -12,7 +12,7 @@ import {
 import type { KilnActivities } from '../activities/index.js';
 import { medianStop } from '../core/hpo/median-stop.js';
 import type { RunProgress } from '../core/pipeline/run-progress.js';
-import { ExperimentBook, messageOfFailure, type EarlyStop, type TrialOutcome } from './experiment-book.js';
+import { ExperimentBook, outcomeOf, type EarlyStop } from './experiment-book.js';
 import { runExperimentOnEvents } from './experiment-events.js';
 import { experimentQuery, extendExperimentUpdate, stopExperimentSignal, trialCurveSignal } from './experiment-signals.js';
 import type { ExperimentInput, ExperimentView, TrialRecord } from './experiment-state.js';
@@ -142,9 +142,4 @@ async function runExperimentPolling(input: ExperimentInput): Promise<ExperimentV
     });
   }
   return book.finish();
-}
-
-/** A child's result or failure as the book records it. */
-export function outcomeOf({ progress, error }: { progress?: RunProgress; error?: unknown }): TrialOutcome {
-  return progress ? { progress } : { failure: { cancelled: isCancellation(error), message: messageOfFailure(error) } };
 }

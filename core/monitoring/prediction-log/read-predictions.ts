@@ -1,5 +1,5 @@
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
-import { hourPrefix, hoursBetween, modelPredictionsPrefix, parsePredictionId, type HourStamp } from './prediction-keys.js';
+import { hourPrefix, hoursBetween, hourStamp, modelPredictionsPrefix, parsePredictionId, type HourStamp } from './prediction-keys.js';
 
 /** One logged prediction, as the model server wrote it (sdk/python/kiln_sdk/prediction_log.py). */
 export interface LoggedPrediction {
@@ -39,7 +39,7 @@ export async function findPredictions(store: ArtifactStore, model: string, ids: 
   for (const id of ids) {
     const parts = parsePredictionId(id);
     if (!parts) continue;
-    const hour = parts.time.toISOString().slice(0, 13);
+    const hour = hourStamp(parts.time);
     hours.set(`${parts.version}/${hour}`, { version: parts.version, hour });
   }
   const found = new Map<string, LoggedPrediction>();
@@ -51,7 +51,7 @@ export async function findPredictions(store: ArtifactStore, model: string, ids: 
 
 /** Deletes the model's logged predictions from hours that ended before `before`; returns how many segments went. */
 export async function expirePredictions(store: ArtifactStore, model: string, before: Date): Promise<number> {
-  const cutoff = before.toISOString().slice(0, 13);
+  const cutoff = hourStamp(before);
   const expired = new Set<string>();
   for (const key of await store.list(modelPredictionsPrefix(model))) {
     // predictions/<model>/v<version>/<YYYY-MM-DD>/<HH>/<segment>

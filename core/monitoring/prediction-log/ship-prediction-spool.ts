@@ -1,7 +1,7 @@
 import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
-import { segmentKey } from './prediction-keys.js';
+import { hourStamp, segmentKey } from './prediction-keys.js';
 
 /** A model server's spool directory and what it serves. */
 export interface PredictionSpool {
@@ -46,7 +46,7 @@ export async function shipPredictionSpool(store: ArtifactStore, spool: Predictio
       }
     }
     // The current hour's folder may get its next segment any moment: only older ones go.
-    if (files.length === moved && hour < new Date().toISOString().slice(0, 13)) await rmdir(folder).catch(() => undefined);
+    if (files.length === moved && hour < hourStamp(Date.now())) await rmdir(folder).catch(() => undefined);
   }
   return report;
 }
