@@ -12,4 +12,5 @@ export * from './rollout.js';
 export * from './run-policy.js';
 export * from './run-request.js';
 export * from './schedule.js';
+export * from './serve-settings.js';
 export * from './validation-gate.js';

@@ -12,10 +12,20 @@ export function parseSpec<S extends z.ZodType>(schema: S, input: unknown, root =
 }
 
 export function describeIssues(issues: readonly z.core.$ZodIssue[], root = ''): FieldProblem[] {
-  return issues.map((issue) => ({
-    path: joinPath(root, issue.path),
-    message: describeIssue(issue),
-  }));
+  return issues.flatMap((issue) => {
+    const matched = issue.code === 'invalid_union' ? issue.errors.filter((option) => !isWrongType(option)) : [];
+    // A union such as `serve: true | {...}`: the problems of the one option of the value's type name the field.
+    if (matched.length === 1)
+      return describeIssues(
+        matched[0]!.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })),
+        root,
+      );
+    return [{ path: joinPath(root, issue.path), message: describeIssue(issue) }];
+  });
+}
+
+function isWrongType(option: readonly z.core.$ZodIssue[]): boolean {
+  return option.length === 1 && option[0]!.code === 'invalid_type' && option[0]!.path.length === 0;
 }
 
 function joinPath(root: string, path: readonly PropertyKey[]): string {

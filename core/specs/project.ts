@@ -6,6 +6,7 @@ import { MonitoringSpec } from './monitoring.js';
 import { ResourceName } from './names.js';
 import { RolloutSpec } from './rollout.js';
 import { RunPolicy } from './run-policy.js';
+import { ServeOption } from './serve-settings.js';
 import { ValidationGate } from './validation-gate.js';
 
 /**
@@ -50,8 +51,11 @@ export const ProjectSpec = z
     default_params: Hyperparameters.default({ learning_rate: 0.01, batch_size: 32, epochs: 10, seed: 42, extras: {} }),
     run_policy: RunPolicy.default({ timeout_seconds: 300, retry_count_limit: 0, auto_resume: false }),
     validation_gate: ValidationGate.default({ thresholds: [] }),
-    /** Start a local model server for each version that passes the gate. */
-    serve: z.boolean().default(true),
+    /**
+     * Serve each version that passes the gate: `true`, or the server's settings
+     * (`{"workers": 2}`, core/specs/serve-settings.ts); `false` registers it only.
+     */
+    serve: ServeOption.default(true),
     /** How a version that passed the gate becomes champion (core/specs/promotion.ts). */
     promotion: PromotionPolicy.default({ mode: 'auto', approval_timeout: '24h' }),
     /** Runs started by events: `on_new_data` starts one per new version of the dataset. */

@@ -32,7 +32,12 @@ describe('python SDK model server', () => {
     const health = await fetch(url('/health'));
     expect(health.status).toBe(200);
     // No KILN_PREDICTION_LOG_DIR here: ids are given, nothing is logged.
-    expect(await health.json()).toEqual({ status: 'ok', model_dir: modelDir, prediction_log: { logged: 0, sampled_out: 0, rate_limited: 0, dropped: 0 } });
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      model_dir: modelDir,
+      prediction_log: { logged: 0, sampled_out: 0, rate_limited: 0, dropped: 0 },
+      server: { worker: 0, pid: expect.any(Number), in_flight: 0, overloaded: 0, requests: 0, instances: 0, predict_calls: 0 },
+    });
     expect(
       await post(
         JSON.stringify({

@@ -30,6 +30,7 @@ export class ClusterModelServing {
         artifactPrefix: target.artifactPrefix,
         sourceDigest: target.sourceDigest,
         entrypoint: target.entrypoint,
+        serve: target.serveSettings,
       },
       { signal },
     );

@@ -17,6 +17,12 @@ class KilnModel:
     serve -> `cls.load_model(model_dir).predict(instances)`.
     """
 
+    #: The model server merges the instances of requests that arrive together into one
+    #: `predict` call and splits the predictions back (serve_batch.py). Set False when a
+    #: prediction depends on the other instances of the call (it normalises across them, say):
+    #: each request is then predicted alone.
+    batchable: bool = True
+
     def preprocess(self, ctx: Context) -> None:
         """Optional: write derived data (scalers, vocabularies) into ctx.output_dir."""
 
@@ -89,29 +95,38 @@ def split_features_target(
     return X, y, names
 
 
+_NUMBER_TYPES = (int, float)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, _NUMBER_TYPES) and not isinstance(value, bool)
+
+
 def instances_to_rows(instances: Sequence[Any], feature_names: Sequence[str]) -> List[List[float]]:
     """Turns predict() input (lists in feature order, or dicts keyed by feature name) into float rows;
     ValueErrors name the instance and field so the server's 400 says what to fix."""
     rows = []
+    n = len(feature_names)
     for i, inst in enumerate(instances):
         if isinstance(inst, dict):
-            missing = [name for name in feature_names if name not in inst]
-            unknown = [key for key in inst if key not in feature_names]
-            if missing:
-                raise ValueError(f"instances[{i}].{missing[0]}: required")
-            if unknown:
+            if len(inst) != n or any(name not in inst for name in feature_names):
+                missing = [name for name in feature_names if name not in inst]
+                if missing:
+                    raise ValueError(f"instances[{i}].{missing[0]}: required")
+                unknown = [key for key in inst if key not in feature_names]
                 raise ValueError(f"instances[{i}].{unknown[0]}: unknown feature")
             values = [inst[name] for name in feature_names]
-            labels = [f"instances[{i}].{name}" for name in feature_names]
         elif isinstance(inst, (list, tuple)):
-            if len(inst) != len(feature_names):
-                raise ValueError(f"instances[{i}]: expected {len(feature_names)} values, got {len(inst)}")
-            values = list(inst)
-            labels = [f"instances[{i}][{j}]" for j in range(len(inst))]
+            if len(inst) != n:
+                raise ValueError(f"instances[{i}]: expected {n} values, got {len(inst)}")
+            values = inst
         else:
             raise ValueError(f"instances[{i}]: expected a list or an object")
-        for label, value in zip(labels, values):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{label}: expected number, got {value!r}")
+        # The common case costs one pass; labels are only made for the value that is wrong.
+        if not all(type(v) is float or type(v) is int for v in values):
+            for j, value in enumerate(values):
+                if not _is_number(value):
+                    label = f"instances[{i}].{feature_names[j]}" if isinstance(inst, dict) else f"instances[{i}][{j}]"
+                    raise ValueError(f"{label}: expected number, got {value!r}")
         rows.append([float(v) for v in values])
     return rows

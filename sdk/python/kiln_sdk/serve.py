@@ -1,28 +1,45 @@
-"""`python -m kiln_sdk.serve`: serves a saved model over HTTP with the standard library only,
+"""`python -m kiln_sdk.serve`: serves a saved model over HTTP/1.1 with the standard library only,
 so the serving venv needs nothing beyond the model's own dependencies.
 
-GET /health -> {"status":"ok","model_dir":...}
+GET /health -> {"status":"ok","model_dir":...,"prediction_log":{...},"server":{...}}
 POST /predict {"instances": [[...], ...] | [{"feature": value, ...}, ...]}
   -> {"predictions": [...], "prediction_ids": [...]} (each logged per prediction_log.py)
 Prints `KILN_SERVING port=<n>` once listening (KILN_SERVE_PORT=0 picks a free port).
+
+One event loop reads and answers requests on keep-alive connections (serve_http.py); one thread
+predicts, merging the requests that wait into one `predict` call (serve_batch.py). Settings,
+all optional (Kiln sets them from the project's `serve`, core/specs/serve-settings.ts):
+  KILN_SERVE_WORKERS            processes sharing the port, each with its own model (default 1)
+  KILN_SERVE_MAX_BATCH          instances merged into one predict call at most (default 256; 1: never merge)
+  KILN_SERVE_BATCH_WAIT_MS      how long a lone request waits for others to merge with (default 0)
+  KILN_SERVE_MAX_IN_FLIGHT      requests waiting or predicting per worker; more get 503 + Retry-After (default 256)
+  KILN_SERVE_MAX_CONNECTIONS    open connections per worker; more get 503 and are closed (default 1024)
+  KILN_SERVE_HEADER_TIMEOUT_S   a request's headers must arrive within (default 10)
+  KILN_SERVE_REQUEST_TIMEOUT_S  and all of it within (default 30); else 408 and the connection closes
+  KILN_SERVE_IDLE_TIMEOUT_S     an idle keep-alive connection closes after (default 15)
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
+import socket
 import sys
-import threading
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, List
+from dataclasses import dataclass, field
+from typing import Any, Callable, List, Mapping, Optional
 
 from .contract import RUN_CONTRACT_ENV, ContractError, optional_int_env, require_env
 from .entrypoint import load_entrypoint_target, parse_entrypoint
 from .prediction_log import PredictionLog
+from .serve_batch import MicroBatcher, Outcome
+from .serve_http import RETRY_AFTER, Connection, HttpServer, Limits
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+LISTEN_BACKLOG = 2048
+DRAIN_SECONDS = 5.0
 
 
 class BadRequest(Exception):
@@ -52,71 +69,100 @@ def parse_instances(body: bytes) -> List[Any]:
     return instances
 
 
-def _to_json(value: Any) -> Any:
-    # Models often return numpy arrays/scalars; both expose tolist() without importing numpy here.
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+def _number_env(env: Mapping[str, str], name: str, default: float, low: float, high: float, integer: bool) -> Any:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        kind = "an integer" if integer else "a number"
+        raise ContractError(f"{name}: expected {kind} from {low:g} to {high:g}, got {raw!r}")
+    return value
 
 
-def make_server(
-    model: Any, model_dir: str, host: str = "127.0.0.1", port: int = 0, prediction_log: Any = None
-) -> ThreadingHTTPServer:
-    # User models need not be thread-safe; predictions are cheap next to HTTP, so run one at a time.
-    predict_lock = threading.Lock()
-    log = prediction_log or PredictionLog(None, "0")
+@dataclass(frozen=True)
+class ServeSettings:
+    workers: int = 1
+    max_batch: int = 256
+    batch_wait_ms: float = 0.0
+    limits: Limits = field(default_factory=Limits)
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "kiln-serve"
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "ServeSettings":
+        def num(name: str, default: float, low: float, high: float, integer: bool = True) -> Any:
+            return _number_env(env, f"KILN_SERVE_{name}", default, low, high, integer)
 
-        def _send(self, status: int, payload: Any) -> None:
-            body = json.dumps(payload, default=_to_json).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        limits = Limits(
+            max_body_bytes=MAX_BODY_BYTES,
+            max_in_flight=num("MAX_IN_FLIGHT", 256, 1, 1_000_000),
+            max_connections=num("MAX_CONNECTIONS", 1024, 1, 1_000_000),
+            header_timeout=num("HEADER_TIMEOUT_S", 10.0, 0.1, 3600, integer=False),
+            request_timeout=num("REQUEST_TIMEOUT_S", 30.0, 0.1, 3600, integer=False),
+            idle_timeout=num("IDLE_TIMEOUT_S", 15.0, 0.1, 3600, integer=False),
+        )
+        return cls(
+            workers=num("WORKERS", 1, 1, 64),
+            max_batch=num("MAX_BATCH", 256, 1, 1_000_000),
+            batch_wait_ms=num("BATCH_WAIT_MS", 0.0, 0, 1000, integer=False),
+            limits=limits,
+        )
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            if self.path == "/health":
-                self._send(200, {"status": "ok", "model_dir": model_dir, "prediction_log": log.stats()})
-            elif self.path == "/predict":
-                self._send(405, {"error": "method not allowed: use POST /predict"})
+
+class ModelApp:
+    """Routes one worker's requests: /health answers at once, /predict goes to the batcher."""
+
+    def __init__(self, model_dir: str, log: Any, batcher: MicroBatcher, limits: Limits, worker: int) -> None:
+        self.model_dir = model_dir
+        self.log = log
+        self.batcher = batcher
+        self.max_in_flight = limits.max_in_flight
+        self.worker = worker
+        self.in_flight = 0
+        self.overloaded = 0
+
+    def dispatch(self, conn: Connection, method: str, path: str, body: Optional[bytes]) -> None:
+        path = path.partition("?")[0]
+        if path == "/predict":
+            if method != "POST":
+                conn.respond(405, {"error": "method not allowed: use POST /predict"})
+            elif body is None:
+                conn.respond(411, {"error": "body: Content-Length required"})
+            elif self.in_flight >= self.max_in_flight:
+                self.overloaded += 1
+                conn.respond(503, {"error": f"overloaded: {self.in_flight} requests in flight, retry"}, RETRY_AFTER)
             else:
-                self._send(404, {"error": f"not found: {self.path}"})
+                try:
+                    instances = parse_instances(body)
+                except BadRequest as e:
+                    conn.respond(400, {"error": str(e)})
+                    return
+                self.in_flight += 1
+                self.batcher.submit(instances, lambda outcome: self._answer(conn, outcome))
+        elif path == "/health":
+            if method == "GET":
+                conn.respond(200, self.health())
+            else:
+                conn.respond(405, {"error": f"no {method} {path}"})
+        else:
+            conn.respond(404, {"error": f"not found: {method} {path}"})
 
-        def do_POST(self) -> None:  # noqa: N802
-            if self.path != "/predict":
-                self._send(404 if self.path != "/health" else 405, {"error": f"no POST {self.path}"})
-                return
-            try:
-                length = int(self.headers.get("Content-Length") or "-1")
-            except ValueError:
-                length = -1
-            if length < 0:
-                self._send(411, {"error": "body: Content-Length required"})
-                return
-            if length > MAX_BODY_BYTES:
-                self._send(413, {"error": f"body: larger than {MAX_BODY_BYTES} bytes"})
-                return
-            try:
-                instances = parse_instances(self.rfile.read(length))
-                with predict_lock:
-                    predictions = model.predict(instances)
-                answers = predictions.tolist() if hasattr(predictions, "tolist") else list(predictions)
-                if len(answers) != len(instances):
-                    raise RuntimeError(f"predict returned {len(answers)} predictions for {len(instances)} instances")
-                self._send(200, {"predictions": answers, "prediction_ids": log.record(instances, answers)})
-            except (BadRequest, ValueError) as e:
-                # ValueError from predict() means the input was wrong (see KilnModel.predict).
-                self._send(400, {"error": str(e)})
-            except Exception as e:
-                traceback.print_exc()
-                self._send(500, {"error": f"predict failed: {type(e).__name__}: {e}"})
+    def health(self) -> Any:
+        server = {"worker": self.worker, "pid": os.getpid(), "in_flight": self.in_flight, "overloaded": self.overloaded}
+        server.update(self.batcher.stats)
+        return {"status": "ok", "model_dir": self.model_dir, "prediction_log": self.log.stats(), "server": server}
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True  # an in-flight request must not hold up shutdown
-    return server
+    def _answer(self, conn: Connection, outcome: Outcome) -> None:
+        self.in_flight -= 1
+        if isinstance(outcome, ValueError):
+            # ValueError from predict() means the input was wrong (see KilnModel.predict).
+            conn.respond(400, {"error": str(outcome)})
+        elif isinstance(outcome, BaseException):
+            conn.respond(500, {"error": f"predict failed: {type(outcome).__name__}: {outcome}"})
+        else:
+            conn.respond(200, {"predictions": outcome[0], "prediction_ids": outcome[1]})
 
 
 def load_model_from_env(env: Any) -> Any:
@@ -134,34 +180,94 @@ def load_model_from_env(env: Any) -> Any:
     return cls.load_model(model_dir), os.path.abspath(model_dir)
 
 
+def listen_socket(host: str, port: int, reuse_port: bool = False, listen: bool = True) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    if listen:
+        sock.listen(LISTEN_BACKLOG)
+    sock.setblocking(False)
+    return sock
+
+
+_early_stop: List[int] = []
+
+
+def stop_early(signum: int, frame: Any) -> None:
+    """Until the event loop takes over SIGTERM/SIGINT, remembers that one came."""
+    _early_stop.append(signum)
+
+
+def serve_socket(
+    sock: socket.socket,
+    model: Any,
+    model_dir: str,
+    prediction_log: Any,
+    settings: ServeSettings,
+    worker: int = 0,
+    ready: Optional[Callable[[], None]] = None,
+) -> None:
+    """Serves on `sock` until SIGTERM or SIGINT, then lets in-flight predictions finish (a few seconds at most)."""
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        batcher = MicroBatcher(model, prediction_log, loop, settings.max_batch, settings.batch_wait_ms / 1000)
+        app = ModelApp(model_dir, prediction_log, batcher, settings.limits, worker)
+        http = HttpServer(loop, app.dispatch, settings.limits)
+        server = await loop.create_server(http.protocol, sock=sock, backlog=LISTEN_BACKLOG)
+        http.start_sweeping()
+        stopped = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopped.set)
+        if _early_stop:
+            stopped.set()
+        if ready is not None:
+            ready()
+        await stopped.wait()
+        server.close()
+        drain_until = loop.time() + DRAIN_SECONDS
+        while app.in_flight and loop.time() < drain_until:
+            await asyncio.sleep(0.02)
+        http.stop()
+        batcher.close()
+
+    asyncio.run(run())
+
+
 def main(argv: Any = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kiln_sdk.serve")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     args = parser.parse_args(argv)
     sys.dont_write_bytecode = True  # keep the source snapshot unchanged (see stage.py)
     try:
+        settings = ServeSettings.from_env(os.environ)
         port = optional_int_env(os.environ, "servePort", 0) or 0
+    except ContractError as e:
+        print(f"kiln: {e}", file=sys.stderr, flush=True)
+        return 2
+    if settings.workers > 1:
+        from .serve_workers import run_workers
+
+        return run_workers(args.host, port, settings)
+    try:
         model, model_dir = load_model_from_env(os.environ)
         prediction_log = PredictionLog.from_env(os.environ)
-        server = make_server(model, model_dir, args.host, port, prediction_log)
+        sock = listen_socket(args.host, port)
     except ContractError as e:
         print(f"kiln: {e}", file=sys.stderr, flush=True)
         return 2
     except Exception:
         traceback.print_exc()
         return 1
-
-    def stop(signum: int, frame: Any) -> None:
-        # shutdown() waits for serve_forever() to return, so it cannot run on this (its) thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(f"KILN_SERVING port={server.server_address[1]}", flush=True)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop_early)
+    print(f"KILN_SERVING port={sock.getsockname()[1]}", flush=True)
     try:
-        server.serve_forever()
+        serve_socket(sock, model, model_dir, prediction_log, settings)
     finally:
-        server.server_close()
         prediction_log.close()
     print("kiln: server stopped", flush=True)
     return 0

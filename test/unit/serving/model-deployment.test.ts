@@ -89,6 +89,17 @@ describe('buildModelDeployment', () => {
     });
   });
 
+  it("passes the project's serve settings to the server, the defaults when there are none", () => {
+    expect(env).toMatchObject({ KILN_SERVE_WORKERS: '1', KILN_SERVE_MAX_BATCH: '256', KILN_SERVE_BATCH_WAIT_MS: '0', KILN_SERVE_MAX_IN_FLIGHT: '256' });
+    const tuned = buildModelDeployment({ ...input, serve: { workers: 2, max_batch: 64, batch_wait_ms: 1, max_in_flight: 512 } }, settings);
+    expect(Object.fromEntries(tuned.spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value]))).toMatchObject({
+      KILN_SERVE_WORKERS: '2',
+      KILN_SERVE_MAX_BATCH: '64',
+      KILN_SERVE_BATCH_WAIT_MS: '1',
+      KILN_SERVE_MAX_IN_FLIGHT: '512',
+    });
+  });
+
   it('is ready only when /health answers', () => {
     expect(server.readinessProbe).toMatchObject({ httpGet: { path: '/health', port: 'http' } });
   });
