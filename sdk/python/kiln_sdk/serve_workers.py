@@ -17,15 +17,18 @@ import socket
 import sys
 import time
 import traceback
-from typing import Dict
+from typing import TYPE_CHECKING, Dict, Optional
 
 from .contract import ContractError
 from .prediction_log import PredictionLog
 
+if TYPE_CHECKING:  # serve.py imports this module when it runs workers
+    from .serve import ServeSettings
+
 RESTART_DELAY_S = 1.0
 
 
-def _worker(index: int, host: str, port: int, settings: object, ready_fd: int, shared: "socket.socket | None") -> int:
+def _worker(index: int, host: str, port: int, settings: "ServeSettings", ready_fd: int, shared: Optional[socket.socket]) -> int:
     from .serve import listen_socket, load_model_from_env, serve_socket
 
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -41,13 +44,13 @@ def _worker(index: int, host: str, port: int, settings: object, ready_fd: int, s
         traceback.print_exc()
         return 1
     try:
-        serve_socket(sock, model, model_dir, prediction_log, settings, index, lambda: os.write(ready_fd, b"r"))  # type: ignore[arg-type]
+        serve_socket(sock, model, model_dir, prediction_log, settings, index, lambda: os.write(ready_fd, b"r"))
     finally:
         prediction_log.close()
     return 0
 
 
-def run_workers(host: str, port: int, settings: object) -> int:
+def run_workers(host: str, port: int, settings: "ServeSettings") -> int:
     reuse_port = hasattr(socket, "SO_REUSEPORT")
     from .serve import listen_socket
 
@@ -81,7 +84,7 @@ def run_workers(host: str, port: int, settings: object) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
-    count = getattr(settings, "workers")
+    count = settings.workers
     for index in range(count):
         start(index)
 
