@@ -1,9 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config.js';
-import { datasetVersionFromFile } from '../../core/datasets/dataset-version.js';
 import { toolPath } from '../../core/environments/tool-paths.js';
 import { VenvBuilder, type BuiltEnvironment } from '../../core/environments/venv-builder.js';
 import { freePort } from '../../core/net/free-port.js';
@@ -11,6 +10,7 @@ import { RUN_CONTRACT_ENV as E } from '../../core/runner/run-contract.js';
 import { stageEnvironment } from '../../core/runner/stage-environment.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec } from '../../core/specs/index.js';
 import { environmentDigest } from '../../core/specs/environment-digest.js';
+import { chainedStages } from '../../test/support/chained-stages.js';
 import { ROOT } from './bench-stack.js';
 
 /** The baseline, pinned: FastAPI on uvicorn with its C speedups (uvloop, httptools), as `pip install "uvicorn[standard]"` gives. */
@@ -46,20 +46,7 @@ export async function trainExample(work: string): Promise<TrainedExample> {
   const environmentsDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kiln', 'bench-environments');
   const built = await new VenvBuilder({ environmentsDir, uvPath: uv.path }).build(environment, environmentDigest(environment));
 
-  const version = await datasetVersionFromFile(dataset, join(EXAMPLE, dataset.path));
-  const ws = (stage: string) => ({
-    sourceDir: join(EXAMPLE, project.source_dir),
-    datasetDir: join(work, 'dataset'),
-    inputsDir: join(work, 'inputs'),
-    outputDir: join(work, 'inputs', stage),
-    checkpointDir: join(work, 'checkpoints', stage),
-    paramsFile: join(work, 'params.json'),
-  });
-  mkdirSync(ws('x').datasetDir, { recursive: true });
-  writeFileSync(join(ws('x').datasetDir, 'train.csv'), version.train);
-  writeFileSync(join(ws('x').datasetDir, 'test.csv'), version.test);
-  writeFileSync(join(ws('x').datasetDir, 'dataset.json'), JSON.stringify(version.manifest));
-  writeFileSync(ws('x').paramsFile, JSON.stringify(project.default_params));
+  const { ws, version } = await chainedStages(work, join(EXAMPLE, project.source_dir), dataset, join(EXAMPLE, dataset.path), project.default_params);
   const entrypoint = project.entrypoints.predict ?? project.entrypoints.train;
   for (const stage of ['preprocess', 'train'] as const) {
     const env = stageEnvironment({

@@ -1,11 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
-import { datasetVersionFromFile } from '../../core/datasets/dataset-version.js';
 import { toolPath } from '../../core/environments/tool-paths.js';
 import { VenvBuilder, type BuiltEnvironment } from '../../core/environments/venv-builder.js';
 import { parseMetricLine, type MetricPoint } from '../../core/runner/metric-line.js';
@@ -13,6 +12,7 @@ import { RUN_CONTRACT_ENV as E } from '../../core/runner/run-contract.js';
 import { stageEnvironment } from '../../core/runner/stage-environment.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec } from '../../core/specs/index.js';
 import { environmentDigest } from '../../core/specs/environment-digest.js';
+import { chainedStages, type ChainedStages } from '../support/chained-stages.js';
 import { answerOf } from '../support/python-model-server.js';
 
 // The real example, end to end through the pieces Kiln itself uses: its kiln.json parsed by the
@@ -27,14 +27,7 @@ const project = ProjectSpec.parse(raw.project);
 
 describe('examples/breast-cancer', () => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-example-'));
-  const ws = (stage: string) => ({
-    sourceDir: join(EXAMPLE, project.source_dir),
-    datasetDir: join(work, 'dataset'),
-    inputsDir: join(work, 'inputs'),
-    outputDir: join(work, 'inputs', stage),
-    checkpointDir: join(work, 'checkpoints', stage),
-    paramsFile: join(work, 'params.json'),
-  });
+  let ws: ChainedStages['ws'];
   let built: BuiltEnvironment;
   const entrypoints: Record<string, string | undefined> = { ...project.entrypoints, serve: project.entrypoints.predict };
   const envOf = (stage: string) =>
@@ -48,12 +41,7 @@ describe('examples/breast-cancer', () => {
     const environmentsDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kiln', 'test-environments');
     built = await new VenvBuilder({ environmentsDir, uvPath: uv.path }).build(environment, environmentDigest(environment));
 
-    const version = await datasetVersionFromFile(dataset, join(EXAMPLE, dataset.path));
-    mkdirSync(ws('x').datasetDir, { recursive: true });
-    writeFileSync(join(ws('x').datasetDir, 'train.csv'), version.train);
-    writeFileSync(join(ws('x').datasetDir, 'test.csv'), version.test);
-    writeFileSync(join(ws('x').datasetDir, 'dataset.json'), JSON.stringify(version.manifest));
-    writeFileSync(ws('x').paramsFile, JSON.stringify(project.default_params));
+    ({ ws } = await chainedStages(work, join(EXAMPLE, project.source_dir), dataset, join(EXAMPLE, dataset.path), project.default_params));
   }, 600_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -193,14 +193,6 @@ def listen_socket(host: str, port: int, reuse_port: bool = False, listen: bool =
     return sock
 
 
-_early_stop: List[int] = []
-
-
-def stop_early(signum: int, frame: Any) -> None:
-    """Until the event loop takes over SIGTERM/SIGINT, remembers that one came."""
-    _early_stop.append(signum)
-
-
 def serve_socket(
     sock: socket.socket,
     model: Any,
@@ -222,8 +214,6 @@ def serve_socket(
         stopped = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stopped.set)
-        if _early_stop:
-            stopped.set()
         if ready is not None:
             ready()
         await stopped.wait()
@@ -235,6 +225,26 @@ def serve_socket(
         batcher.close()
 
     asyncio.run(run())
+
+
+def run_server(settings: ServeSettings, listen: Callable[[], socket.socket], ready: Callable[[int], None], worker: int = 0) -> int:
+    """Loads the model, listens and serves until SIGTERM; `ready(port)` once it answers. The exit
+    status: 0 stopped, 2 a contract error (named on stderr), 1 the model failed to load."""
+    try:
+        model, model_dir = load_model_from_env(os.environ)
+        prediction_log = PredictionLog.from_env(os.environ)
+        sock = listen()
+    except ContractError as e:
+        print(f"kiln: {e}", file=sys.stderr, flush=True)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        return 1
+    try:
+        serve_socket(sock, model, model_dir, prediction_log, settings, worker, lambda: ready(sock.getsockname()[1]))
+    finally:
+        prediction_log.close()
+    return 0
 
 
 def main(argv: Any = None) -> int:
@@ -252,25 +262,12 @@ def main(argv: Any = None) -> int:
         from .serve_workers import run_workers
 
         return run_workers(args.host, port, settings)
-    try:
-        model, model_dir = load_model_from_env(os.environ)
-        prediction_log = PredictionLog.from_env(os.environ)
-        sock = listen_socket(args.host, port)
-    except ContractError as e:
-        print(f"kiln: {e}", file=sys.stderr, flush=True)
-        return 2
-    except Exception:
-        traceback.print_exc()
-        return 1
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop_early)
-    print(f"KILN_SERVING port={sock.getsockname()[1]}", flush=True)
-    try:
-        serve_socket(sock, model, model_dir, prediction_log, settings)
-    finally:
-        prediction_log.close()
-    print("kiln: server stopped", flush=True)
-    return 0
+    code = run_server(
+        settings, lambda: listen_socket(args.host, port), lambda bound: print(f"KILN_SERVING port={bound}", flush=True)
+    )
+    if code == 0:
+        print("kiln: server stopped", flush=True)
+    return code
 
 
 if __name__ == "__main__":

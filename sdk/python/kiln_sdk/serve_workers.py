@@ -16,11 +16,7 @@ import signal
 import socket
 import sys
 import time
-import traceback
 from typing import TYPE_CHECKING, Dict, Optional
-
-from .contract import ContractError
-from .prediction_log import PredictionLog
 
 if TYPE_CHECKING:  # serve.py imports this module when it runs workers
     from .serve import ServeSettings
@@ -29,25 +25,17 @@ RESTART_DELAY_S = 1.0
 
 
 def _worker(index: int, host: str, port: int, settings: "ServeSettings", ready_fd: int, shared: Optional[socket.socket]) -> int:
-    from .serve import listen_socket, load_model_from_env, serve_socket
+    from .serve import listen_socket, run_server
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, signal.SIG_DFL)
-    try:
-        model, model_dir = load_model_from_env(os.environ)
-        prediction_log = PredictionLog.from_env(os.environ)
-        sock = shared if shared is not None else listen_socket(host, port, reuse_port=True)
-    except ContractError as e:
-        print(f"kiln: {e}", file=sys.stderr, flush=True)
-        return 2
-    except Exception:
-        traceback.print_exc()
-        return 1
-    try:
-        serve_socket(sock, model, model_dir, prediction_log, settings, index, lambda: os.write(ready_fd, b"r"))
-    finally:
-        prediction_log.close()
-    return 0
+    # Without SO_REUSEPORT every worker accepts on the parent's socket.
+    listen = (lambda: shared) if shared is not None else (lambda: listen_socket(host, port, reuse_port=True))
+
+    def ready(_port: int) -> None:
+        os.write(ready_fd, b"r")
+
+    return run_server(settings, listen, ready, index)
 
 
 def run_workers(host: str, port: int, settings: "ServeSettings") -> int:
