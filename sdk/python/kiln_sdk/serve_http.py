@@ -80,6 +80,9 @@ class Connection(asyncio.Protocol):
         self.request_started = 0.0
         self.head: Optional[tuple] = None  # (method, path, keep_alive, length or None)
         self.keep_alive = True
+        # HTTP/1.0 keeps a connection open only when both sides say so.
+        self.keep_alive_header = b""
+        self.reading = False
         self.closed = False
         self.write_paused = False
 
@@ -128,6 +131,15 @@ class Connection(asyncio.Protocol):
     # requests
 
     def _read_requests(self) -> None:
+        if self.reading:
+            return  # answered during dispatch: the loop below goes on with the next request
+        self.reading = True
+        try:
+            self._read_buffered()
+        finally:
+            self.reading = False
+
+    def _read_buffered(self) -> None:
         limits = self.server.limits
         while self.phase == READING and not self.closed and not self.write_paused:
             if self.head is None:
@@ -185,6 +197,7 @@ class Connection(asyncio.Protocol):
         connection = headers.get("connection", "").lower()
         keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
         self.keep_alive = keep_alive
+        self.keep_alive_header = b"Connection: keep-alive\r\n" if keep_alive and version == "HTTP/1.0" else b""
         if "transfer-encoding" in headers:
             # The body's end is unknown without reading chunks we refuse: the connection cannot go on.
             self.keep_alive = False
@@ -213,7 +226,7 @@ class Connection(asyncio.Protocol):
         if self.closed:
             return
         body = encode(payload)
-        close = b"" if self.keep_alive else b"Connection: close\r\n"
+        close = self.keep_alive_header if self.keep_alive else b"Connection: close\r\n"
         head = b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s%s\r\n" % (
             status,
             REASONS.get(status, "Unknown").encode(),

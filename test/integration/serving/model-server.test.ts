@@ -98,10 +98,32 @@ describe('model server', () => {
     expect(responses.slice(0, 4).map((r) => (JSON.parse(r.body) as { predictions: number[][] }).predictions.map((p) => p[0]))).toEqual([[1], [2], [3], [4, 5]]);
     expect(JSON.parse(responses[4]!.body)).toMatchObject({ status: 'ok' });
     expect(conn.closed).toBe(false);
+    // Thousands pipelined, each answered at once: answered one after another, not by recursion.
+    conn.socket.write('GET /nowhere HTTP/1.1\r\nHost: test\r\n\r\n'.repeat(3000));
+    await until(() => conn.responses().length === 3005);
+    expect(
+      new Set(
+        conn
+          .responses()
+          .slice(5)
+          .map((r) => r.status),
+      ),
+    ).toEqual(new Set([404]));
     // Connection: close is honoured.
     conn.socket.write(predictRequest('{"instances": [[6]]}', 'Connection: close\r\n'));
     await until(() => conn.closed);
-    expect(conn.responses()[5]).toMatchObject({ status: 200, headers: { connection: 'close' } });
+    expect(conn.responses()[3005]).toMatchObject({ status: 200, headers: { connection: 'close' } });
+  });
+
+  it('keeps an HTTP/1.0 connection open only when the client asks for it', async () => {
+    const server = await serveProbe(0);
+    const conn = rawConnection(server.port);
+    conn.socket.write('GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    await until(() => conn.responses().length === 1);
+    expect(conn.responses()[0]).toMatchObject({ status: 200, headers: { connection: 'keep-alive' } });
+    conn.socket.write('GET /health HTTP/1.0\r\n\r\n');
+    await until(() => conn.closed);
+    expect(conn.responses()[1]).toMatchObject({ status: 200, headers: { connection: 'close' } });
   });
 
   it('merges requests that arrive while the model predicts into one call, and answers each with its own predictions', async () => {
