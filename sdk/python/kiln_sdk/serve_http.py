@@ -225,7 +225,11 @@ class Connection(asyncio.Protocol):
         """Answers the current request; then reads the next one, or closes the connection."""
         if self.closed:
             return
-        body = encode(payload)
+        try:
+            body = encode(payload)
+        except (TypeError, ValueError) as e:
+            # A model's answer that JSON cannot hold is the model's failure, not a hung request.
+            status, body = 500, encode({"error": f"predict failed: answer is not JSON: {e}"})
         close = self.keep_alive_header if self.keep_alive else b"Connection: close\r\n"
         head = b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s%s\r\n" % (
             status,

@@ -218,6 +218,14 @@ describe('model server', () => {
     }
   });
 
+  it("answers 500 when the model's answer is not JSON, and goes on serving", async () => {
+    const server = await serveProbe(0, {}, 'OddAnswers');
+    const odd = await server.predict([13]);
+    expect(odd.status).toBe(500);
+    expect(odd.body.error).toContain('predict failed: answer is not JSON');
+    expect((await server.predict([1, 2])).body.predictions).toEqual([1, 2]);
+  });
+
   it('serves from several worker processes on one port, and stops them all on SIGTERM', async () => {
     const server = await serveProbe(0, { KILN_SERVE_WORKERS: '2' });
     const seen = new Map<number, number>();
