@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
-import { datasetVersionFromFile } from '../../core/datasets/dataset-version.js';
+import { datasetVersion } from '../../core/datasets/dataset-version.js';
 import { toolPath } from '../../core/environments/tool-paths.js';
 import { VenvBuilder, type BuiltEnvironment } from '../../core/environments/venv-builder.js';
 import { parseMetricLine, type MetricPoint } from '../../core/runner/metric-line.js';
@@ -48,7 +48,7 @@ describe('examples/breast-cancer', () => {
     const environmentsDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kiln', 'test-environments');
     built = await new VenvBuilder({ environmentsDir, uvPath: uv.path }).build(environment, environmentDigest(environment));
 
-    const version = await datasetVersionFromFile(dataset, join(EXAMPLE, dataset.path));
+    const version = await datasetVersion(dataset, readFileSync(join(EXAMPLE, dataset.path)));
     mkdirSync(ws('x').datasetDir, { recursive: true });
     writeFileSync(join(ws('x').datasetDir, 'train.csv'), version.train);
     writeFileSync(join(ws('x').datasetDir, 'test.csv'), version.test);

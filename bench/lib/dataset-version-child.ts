@@ -1,0 +1,53 @@
+/**
+ * The process bench/dataset.ts measures: versions one CSV as a run's prepare step does
+ * (storeDatasetVersion into a filesystem artifact store, recordVersion into embedded SQLite),
+ * twice (new, then unchanged), and prints its timings and peak RSS as one JSON line.
+ * Usage: tsx bench/lib/dataset-version-child.ts <csv> <work dir>
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FilesystemArtifactStore } from '../../core/artifacts/filesystem-store.js';
+import { storeDatasetVersion } from '../../core/datasets/store-dataset-version.js';
+import { openMetadataStore } from '../../core/metadata/metadata-store.js';
+import { DatasetSpec } from '../../core/specs/dataset.js';
+
+const [csv, work] = process.argv.slice(2) as [string, string];
+const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) * 1024;
+
+const artifacts = new FilesystemArtifactStore(join(work, 'artifacts'));
+const metadata = await openMetadataStore({ sqlitePath: join(work, 'kiln.sqlite') });
+const spec = DatasetSpec.parse({ name: 'bench', path: csv, target_column: 'target' });
+await metadata.datasets.upsert(spec);
+const baseline = peakRss();
+
+async function version() {
+  const started = performance.now();
+  const stored = await storeDatasetVersion(artifacts, spec, csv);
+  const { manifest } = stored;
+  await metadata.datasets.recordVersion({
+    id: stored.versionId,
+    datasetName: spec.name,
+    contentSha256: manifest.content_sha256,
+    split: manifest.split,
+    trainRows: manifest.train_rows,
+    testRows: manifest.test_rows,
+    artifactPrefix: stored.prefix,
+  });
+  return { ms: performance.now() - started, stored };
+}
+
+const first = await version();
+const peak = peakRss();
+const second = await version();
+await metadata.close();
+console.log(
+  JSON.stringify({
+    newMs: first.ms,
+    reusedMs: second.ms,
+    reused: second.stored.reused,
+    rows: first.stored.manifest.rows,
+    trainRows: first.stored.manifest.train_rows,
+    baselineRss: baseline,
+    peakRss: peak,
+  }),
+);
