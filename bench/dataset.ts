@@ -67,7 +67,10 @@ async function main(): Promise<void> {
       { metric: 'CSV', value: `${(bytes / 1e6).toFixed(0)} MB, ${result.rows.toLocaleString('en')} rows × 31 columns` },
       { metric: 'new version (hash, 2 parses, split, profile, write)', value: `${(result.newMs / 1000).toFixed(1)} s` },
       { metric: 'throughput, new version', value: `${throughput.toFixed(1)} MB/s`, target: '≥ 100 MB/s', verdict: throughput >= 100 ? 'PASS' : 'MISS' },
-      { metric: 'unchanged file again (hash only)', value: `${(result.reusedMs / 1000).toFixed(1)} s, ${(bytes / 1e6 / (result.reusedMs / 1000)).toFixed(0)} MB/s` },
+      {
+        metric: 'unchanged file again (hash only)',
+        value: `${(result.reusedMs / 1000).toFixed(1)} s, ${(bytes / 1e6 / (result.reusedMs / 1000)).toFixed(0)} MB/s`,
+      },
       { metric: 'RSS before versioning', value: `${(result.baselineRss / MiB).toFixed(0)} MiB` },
       { metric: 'peak RSS (VmHWM)', value: `${(result.peakRss / MiB).toFixed(0)} MiB`, target: '≤ 256 MiB', verdict: verdict(result.peakRss / MiB, 256) },
     ];

@@ -1,6 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { type CsvError, type Info, parse as csvParse, type Options as CsvParseOptions } from 'csv-parse';
+import { CsvError, type Info, parse as csvParse, type Options as CsvParseOptions } from 'csv-parse';
 import { parse as csvParseSync } from 'csv-parse/sync';
 import Papa from 'papaparse';
 import { type CsvRecord, CsvSyntaxError } from './csv.js';
@@ -8,8 +8,9 @@ import { type CsvRecord, CsvSyntaxError } from './csv.js';
 /**
  * Which library reads a file. Both read what Kiln's first, hand-written reader read, record for
  * record (test/unit/datasets/csv-readers.test.ts compares them with it): a byte-order mark is
- * dropped, blank lines are skipped, quotes follow RFC 4180, and a quote inside an unquoted field
- * is kept as a character.
+ * dropped, blank lines are skipped, quotes follow RFC 4180. Where the old reader refused a
+ * file they may differ: papaparse keeps a quote inside an unquoted field as a character (as
+ * pandas does) and allows spaces after a closing quote, csv-parse refuses both as it did.
  * - `lf`: papaparse, some five times faster. Only for text with no carriage return at all,
  *   since it takes one line ending per file where the old reader took CRLF, LF and CR mixed.
  * - `any`: csv-parse, which takes every line ending, mixed.
@@ -33,7 +34,6 @@ const CSV_PARSE_OPTIONS: CsvParseOptions = {
   bom: true,
   skip_empty_lines: true,
   relax_column_count: true,
-  relax_quotes: true,
   record_delimiter: ['\r\n', '\n', '\r'],
   max_record_size: MAX_RECORD_CHARS,
   info: true,
@@ -47,12 +47,13 @@ export function readCsv(bytes: AsyncIterable<Buffer>, kind: CsvReaderKind): Asyn
 /** Every record of a CSV text, read as `any` reads it; for small texts (a stored split, a test). */
 export function parseCsv(text: string): CsvRecord[] {
   try {
+    const lines = new LineCounter();
     return (csvParseSync(text, CSV_PARSE_OPTIONS) as unknown as { record: string[]; info: Info }[]).map(({ record, info }) => ({
       fields: record,
-      line: info.lines - newlinesIn(record),
+      line: lines.next(record, info),
     }));
   } catch (error) {
-    throw syntaxErrorOf(error);
+    throw syntaxErrorOf(error, new LineCounter());
   }
 }
 
@@ -60,17 +61,17 @@ async function* readWithCsvParse(bytes: AsyncIterable<Buffer>): AsyncGenerator<C
   // pipeline, not pipe: a failing source fails the iteration instead of leaving it waiting.
   const records = pipeline(Readable.from(bytes), csvParse(CSV_PARSE_OPTIONS), () => undefined);
   let batch: CsvRecord[] = [];
+  const lines = new LineCounter();
   try {
     for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: Info }>) {
-      // `lines` is where the record ends; the old reader named the line it starts on.
-      batch.push({ fields: record, line: info.lines - newlinesIn(record) });
+      batch.push({ fields: record, line: lines.next(record, info) });
       if (batch.length === 4096) {
         yield { records: batch };
         batch = [];
       }
     }
   } catch (error) {
-    throw syntaxErrorOf(error);
+    throw syntaxErrorOf(error, lines);
   }
   if (batch.length) yield { records: batch };
 }
@@ -129,19 +130,40 @@ const TEXT_AFTER_QUOTE = 'unexpected text after a closing quote (quotes inside a
 const TOO_LONG = `a record is longer than ${MAX_RECORD_CHARS / 1024 / 1024} MiB (or a quote is never closed)`;
 
 /** csv-parse's codes as the old reader's messages; never its own message, which quotes the file. */
-function syntaxErrorOf(error: unknown): unknown {
-  const code = (error as Partial<CsvError>).code;
-  if (typeof code !== 'string' || !code.startsWith('CSV_')) return error;
-  const line = (error as { lines?: number }).lines ?? 0;
+function syntaxErrorOf(error: unknown, lines: LineCounter): unknown {
+  if (!(error instanceof CsvError)) return error;
+  const line = lines.failedAt(error as unknown as Info);
   const message =
-    code === 'CSV_QUOTE_NOT_CLOSED'
+    error.code === 'CSV_QUOTE_NOT_CLOSED'
       ? NEVER_CLOSED
-      : code === 'CSV_INVALID_CLOSING_QUOTE'
+      : error.code === 'CSV_INVALID_CLOSING_QUOTE'
         ? TEXT_AFTER_QUOTE
-        : code === 'CSV_MAX_RECORD_SIZE'
-          ? TOO_LONG
-          : `malformed CSV (${code})`;
+        : error.code === 'INVALID_OPENING_QUOTE'
+          ? 'a field containing quotes must itself be quoted'
+          : error.code === 'CSV_MAX_RECORD_SIZE'
+            ? TOO_LONG
+            : `malformed CSV (${error.code})`;
   return new CsvSyntaxError(line, message);
+}
+
+/**
+ * The line a csv-parse record starts on, counted as the old reader did: one per record ending
+ * and skipped blank line, one per LF inside quotes (csv-parse's own count differs on CRs in quotes).
+ */
+class LineCounter {
+  private records = 0;
+  private newlines = 0;
+
+  next(record: readonly string[], info: Info): number {
+    const line = 1 + this.records++ + info.empty_lines + this.newlines;
+    this.newlines += newlinesIn(record);
+    return line;
+  }
+
+  /** Where the record csv-parse failed on starts; without line breaks in quotes before it when those records went unseen. */
+  failedAt(info: Info): number {
+    return 1 + info.records + info.empty_lines + (info.records === this.records ? this.newlines : 0);
+  }
 }
 
 function newlinesIn(fields: readonly string[]): number {

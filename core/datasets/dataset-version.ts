@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable, type Writable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { z } from 'zod';
 import { SpecValidationError } from '../errors.js';
 import { canonicalJson } from '../specs/canonical-json.js';
@@ -125,16 +125,18 @@ export async function datasetVersion(spec: DatasetSpec, csv: Buffer | string): P
   const bytes = typeof csv === 'string' ? Buffer.from(csv, 'utf8') : csv;
   const open = async () => Readable.from([bytes]);
   const scan = await scanDataset(await open());
-  let texts: Promise<[void, string, string]> = Promise.resolve([undefined, '', '']);
+  let texts: Promise<[string, string]> = Promise.resolve(['', '']);
   const openSinks = () => {
     const sinks = { source: new PassThrough(), train: new PassThrough(), test: new PassThrough() };
-    texts = Promise.all([drain(sinks.source), text(sinks.train), text(sinks.test)]);
+    for (const sink of Object.values(sinks)) sink.on('error', () => undefined);
+    sinks.source.resume();
+    texts = Promise.all([text(sinks.train), text(sinks.test)]);
     // Rejected with the sinks when versioning fails; the versioning error is the one thrown.
     texts.catch(() => undefined);
     return sinks;
   };
   const { manifest, profile } = await versionDataset(spec, open, scan, openSinks);
-  const [, train, test] = await texts;
+  const [train, test] = await texts;
   return { versionId: manifest.version, contentSha256: scan.sha256, train, test, manifest, profile };
 }
 
@@ -142,8 +144,4 @@ async function text(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer | string));
   return Buffer.concat(chunks).toString('utf8');
-}
-
-async function drain(stream: Writable & Readable): Promise<void> {
-  for await (const _ of stream);
 }

@@ -50,7 +50,7 @@ export async function storeScannedDataset(store: ArtifactStore, spec: DatasetSpe
 
   let puts: Promise<unknown>[] = [];
   const openSinks = () => {
-    const sinks = { source: new PassThrough(), train: new PassThrough(), test: new PassThrough() };
+    const sinks = { source: quietSink(), train: quietSink(), test: quietSink() };
     // Each put consumes its sink as it is written; a put that fails stops the pass through its sink.
     puts = (['source', 'train', 'test'] as const).map((name) =>
       store.put(`${prefix}/${name}.csv`, sinks[name]).catch((error: unknown) => {
@@ -73,4 +73,9 @@ export async function storeScannedDataset(store: ArtifactStore, spec: DatasetSpe
   await putDatasetProfile(store, versioned.profile);
   await store.put(manifestKey, `${JSON.stringify(versioned.manifest, null, 2)}\n`);
   return { versionId, prefix, manifest: versioned.manifest, reused: false };
+}
+
+/** A sink whose failure is reported by its put and by the pass writing to it, not as an unhandled 'error' event. */
+function quietSink(): PassThrough {
+  return new PassThrough().on('error', () => undefined);
 }

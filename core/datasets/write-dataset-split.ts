@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { type CsvRecord, formatCsvRow } from './csv.js';
 import { type CsvReaderKind, readCsv } from './csv-reader.js';
@@ -64,7 +63,16 @@ export async function writeDatasetSplit(
   return { sha256: hash.digest('hex'), rows: Math.max(0, row) };
 }
 
-/** Writes, then waits for the sink to drain if it asked to; rejects if the sink fails meanwhile. */
+/** Writes, then waits for the sink to drain if it asked to; rejects if the sink is destroyed before or meanwhile. */
 async function send(sink: Writable, data: string | Buffer): Promise<void> {
-  if (!sink.write(data)) await once(sink, 'drain');
+  if (sink.destroyed) throw sink.errored ?? new Error('a dataset sink was closed before the split was written');
+  if (sink.write(data)) return;
+  await new Promise<void>((resolve, reject) => {
+    const closed = () => reject(sink.errored ?? new Error('a dataset sink was closed before the split was written'));
+    sink.once('close', closed);
+    sink.once('drain', () => {
+      sink.off('close', closed);
+      resolve();
+    });
+  });
 }

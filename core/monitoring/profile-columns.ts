@@ -120,9 +120,7 @@ export function categoricalFromCounts(name: string, counts: ReadonlyMap<string, 
   const other = rest + (kept.find(([key]) => key === OTHER_CATEGORY)?.[1] ?? 0);
   const named = kept.filter(([key]) => key !== OTHER_CATEGORY);
   // fromEntries makes own properties, so a category named "__proto__" is kept, not taken as the prototype.
-  const frequencies = Object.fromEntries(
-    [...named, ...(other > 0 ? [[OTHER_CATEGORY, other] as const] : [])].map(([key, count]) => [key, count / present]),
-  );
+  const frequencies = Object.fromEntries([...named, ...(other > 0 ? [[OTHER_CATEGORY, other] as const] : [])].map(([key, count]) => [key, count / present]));
   return { name, kind: 'categorical', count: present, missing, distinct: counts.size, frequencies };
 }
 

@@ -44,7 +44,7 @@ const PINNED = [
   {
     fixture: 'breast-cancer',
     target: 'target',
-    split: {seed:  42,  test_fraction:  0.3,  stratify:  false},
+    split: { seed: 42, test_fraction: 0.3, stratify: false },
     version: '4a594307747a9fb5',
     trainRows: 398,
     testRows: 171,
@@ -74,7 +74,7 @@ const PINNED = [
   {
     fixture: 'quirky',
     target: 'grade',
-    split: {seed:  3,  test_fraction:  0.25,  stratify:  false},
+    split: { seed: 3, test_fraction: 0.25, stratify: false },
     version: 'd95ffa630fa0983c',
     trainRows: 180,
     testRows: 60,
@@ -104,7 +104,7 @@ const PINNED = [
   {
     fixture: 'quirky-lf',
     target: 'name',
-    split: {seed:  5,  stratify:  false},
+    split: { seed: 5, stratify: false },
     version: '44f4fb797b244078',
     trainRows: 192,
     testRows: 48,
@@ -149,7 +149,7 @@ const PINNED = [
   {
     fixture: 'generated',
     target: 'label',
-    split: {seed:  7,  test_fraction:  0.25},
+    split: { seed: 7, test_fraction: 0.25 },
     version: '344cdc9c82bc6237',
     trainRows: 22500,
     testRows: 7500,
@@ -164,7 +164,7 @@ const PINNED = [
   {
     fixture: 'generated',
     target: 'rating',
-    split: {seed:  123456789,  test_fraction:  0.1},
+    split: { seed: 123456789, test_fraction: 0.1 },
     version: '79a7192f227e962e',
     trainRows: 26999,
     testRows: 3001,

@@ -80,4 +80,3 @@ export function legacyParseCsv(text: string): LegacyCsvRecord[] {
   }
   return records;
 }
-
