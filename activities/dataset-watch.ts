@@ -1,7 +1,7 @@
 import { type DatasetSource, datasetSource } from '../core/datasets/dataset-source.js';
 import { type DatasetScan, scanDataset } from '../core/datasets/dataset-scan.js';
 import { datasetVersionId, splitParamsOf } from '../core/datasets/dataset-version.js';
-import { storeScannedDataset } from '../core/datasets/store-dataset-version.js';
+import { storeScannedDataset, versionRecordOf } from '../core/datasets/store-dataset-version.js';
 import { NotFoundError } from '../core/errors.js';
 import { idempotentRunId } from '../core/pipeline/idempotent-run-id.js';
 import { gpuQueueOf } from '../core/pipeline/stage-resources.js';
@@ -42,16 +42,7 @@ export function createDatasetWatchActivities({ metadata, artifacts, temporal, co
 
   async function recordStoredVersion(spec: DatasetSpec, source: DatasetSource, scan: DatasetScan): Promise<string> {
     const stored = await storeScannedDataset(artifacts, spec, source, scan);
-    const { manifest } = stored;
-    const recorded = await metadata.datasets.recordVersion({
-      id: stored.versionId,
-      datasetName: spec.name,
-      contentSha256: manifest.content_sha256,
-      split: manifest.split,
-      trainRows: manifest.train_rows,
-      testRows: manifest.test_rows,
-      artifactPrefix: stored.prefix,
-    });
+    const recorded = await metadata.datasets.recordVersion(versionRecordOf(spec.name, stored));
     return recorded.id;
   }
 

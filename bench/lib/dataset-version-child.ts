@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FilesystemArtifactStore } from '../../core/artifacts/filesystem-store.js';
-import { storeDatasetVersion } from '../../core/datasets/store-dataset-version.js';
+import { versionRecordOf, storeDatasetVersion } from '../../core/datasets/store-dataset-version.js';
 import { openMetadataStore } from '../../core/metadata/metadata-store.js';
 import { DatasetSpec } from '../../core/specs/dataset.js';
 
@@ -22,18 +22,11 @@ const baseline = peakRss();
 
 async function version() {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const stored = await storeDatasetVersion(artifacts, spec, csv);
-  const { manifest } = stored;
-  await metadata.datasets.recordVersion({
-    id: stored.versionId,
-    datasetName: spec.name,
-    contentSha256: manifest.content_sha256,
-    split: manifest.split,
-    trainRows: manifest.train_rows,
-    testRows: manifest.test_rows,
-    artifactPrefix: stored.prefix,
-  });
-  return { ms: performance.now() - started, stored };
+  await metadata.datasets.recordVersion(versionRecordOf(spec.name, stored));
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, stored };
 }
 
 const first = await version();
@@ -43,6 +36,7 @@ await metadata.close();
 console.log(
   JSON.stringify({
     newMs: first.ms,
+    newCpuMs: first.cpuMs,
     reusedMs: second.ms,
     reused: second.stored.reused,
     rows: first.stored.manifest.rows,

@@ -69,3 +69,45 @@ export class ColumnStats {
 export function retained(text: string): string {
   return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
 }
+
+/**
+ * One column of a profile's row sample. Numbers sit in a typed array, so keeping and replacing
+ * rows allocates nothing for them (a sampled row is replaced often on a long file, and each
+ * replaced object would be garbage for the collector); categories sit beside them.
+ */
+export class SampleColumn {
+  private numbers = new Float64Array(0);
+  private texts: (string | undefined)[] | undefined;
+
+  constructor(private readonly capacity: number) {}
+
+  /** Keeps `value` (as cellValue reads it) in `slot`, below the capacity. */
+  set(slot: number, value: number | string | undefined): void {
+    if (slot >= this.numbers.length) this.grow(slot + 1);
+    // NaN marks "not a number": cellValue never gives NaN as a number.
+    this.numbers[slot] = typeof value === 'number' ? value : Number.NaN;
+    if (typeof value === 'string') (this.texts ??= [])[slot] = retained(value);
+    else if (this.texts) this.texts[slot] = undefined;
+  }
+
+  /** The first `count` kept cells: numbers, categories, null when missing. */
+  cells(count: number): (number | string | null)[] {
+    return Array.from({ length: count }, (_, slot) => {
+      const number = this.numbers[slot] as number;
+      return Number.isNaN(number) ? (this.texts?.[slot] ?? null) : number;
+    });
+  }
+
+  /** The numbers among the first `count` kept cells. */
+  numbersIn(count: number): number[] {
+    const out: number[] = [];
+    for (let slot = 0; slot < count; slot++) if (!Number.isNaN(this.numbers[slot] as number)) out.push(this.numbers[slot] as number);
+    return out;
+  }
+
+  private grow(needed: number): void {
+    const grown = new Float64Array(Math.min(this.capacity, Math.max(needed, 1024, this.numbers.length * 2)));
+    grown.set(this.numbers);
+    this.numbers = grown;
+  }
+}

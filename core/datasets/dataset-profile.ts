@@ -1,8 +1,8 @@
-import { type CellValue, cellValue } from '../monitoring/cell-values.js';
+import { cellValue } from '../monitoring/cell-values.js';
 import { DatasetProfile, type FeatureProfile } from '../monitoring/feature-profile.js';
 import { type ColumnSettings, categoricalFromCounts, columnSettings, numericProfile, profileColumns } from '../monitoring/profile-columns.js';
 import { parseCsv, readCsv } from './csv-reader.js';
-import { ColumnStats, retained } from './column-stats.js';
+import { ColumnStats, SampleColumn } from './column-stats.js';
 import { type RandomSource, randomInt, seededRandom } from './seeded-random.js';
 
 // One schema for the concept: the profile drift is measured against (core/monitoring/feature-profile.ts).
@@ -41,7 +41,7 @@ export interface DatasetProfileInput extends DatasetProfileOptions {
  * at most 0.3 percentage points with 33,000 rows), and `distinct` of those is a lower bound.
  */
 export class DatasetProfiler {
-  private readonly sample: CellValue[][] = [];
+  private readonly sample: SampleColumn[];
   private readonly capacity: number;
   private readonly random: RandomSource;
   private readonly stats: ColumnStats[];
@@ -54,6 +54,7 @@ export class DatasetProfiler {
     this.capacity = Math.max(1, Math.floor(EXACT_PROFILE_CELLS / Math.max(1, header.length)));
     this.random = seededRandom(options.seed);
     this.stats = header.map(() => new ColumnStats());
+    this.sample = header.map(() => new SampleColumn(this.capacity));
   }
 
   add(fields: readonly string[]): void {
@@ -62,20 +63,19 @@ export class DatasetProfiler {
     const row = this.rows++;
     // Algorithm R: row t replaces a kept row with probability capacity / (t + 1).
     const slot = row < this.capacity ? row : randomInt(this.random, row + 1);
-    const kept: CellValue[] | undefined = slot < this.capacity ? new Array(this.header.length) : undefined;
+    const kept = slot < this.capacity;
     for (let column = 0; column < this.header.length; column++) {
       const value = cellValue(fields[column] ?? '');
       (this.stats[column] as ColumnStats).add(value);
-      if (kept) kept[column] = typeof value === 'string' ? retained(value) : (value ?? null);
+      if (kept) (this.sample[column] as SampleColumn).set(slot, value);
     }
-    if (kept) this.sample[slot] = kept;
   }
 
   finish(): DatasetProfile {
     const { dataset, version, targetColumn, seed } = this.options;
     const target = this.header.includes(targetColumn) ? { target: targetColumn } : {};
     if (this.rows <= this.capacity) {
-      const columns = Object.fromEntries(this.header.map((name, column) => [name, this.sample.map((row) => row[column])]));
+      const columns = Object.fromEntries(this.header.map((name, column) => [name, (this.sample[column] as SampleColumn).cells(this.rows)]));
       return inHeaderOrder(profileColumns(columns, { dataset, version, seed, ...target }), this.header);
     }
     const settings = columnSettings({ dataset, version, seed });
@@ -93,9 +93,9 @@ export class DatasetProfiler {
   /** A column's profile past the exact size: exact statistics where they stream, the rest from the sample. */
   private estimate(name: string, column: number, settings: ColumnSettings): FeatureProfile {
     const stats = this.stats[column] as ColumnStats;
-    const cells = this.sample.map((row) => row[column]);
+    const sample = this.sample[column] as SampleColumn;
     if (stats.isNumeric(settings.maxCategoricalLevels)) {
-      const values = cells.filter((cell): cell is number => typeof cell === 'number');
+      const values = sample.numbersIn(this.capacity);
       const fromSample = values.length
         ? numericProfile(name, values, 0, settings)
         : { bin_edges: [stats.min, stats.max], bin_proportions: [1], sample: [] as number[] };
@@ -116,8 +116,8 @@ export class DatasetProfiler {
     const exact = stats.categoryCounts();
     if (exact) return categoricalFromCounts(name, exact, stats.missing, settings);
     const counts = new Map<string, number>();
-    for (const cell of cells) {
-      if (cell === null || cell === undefined) continue;
+    for (const cell of sample.cells(this.capacity)) {
+      if (cell === null) continue;
       const key = String(cell);
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }

@@ -78,7 +78,8 @@ class LabelCollector {
   }
 
   finish(): LabelCodes {
-    return { codes: this.codes.subarray(0, this.rows), labels: this.labels };
+    // A copy of the used part: the doubled array is up to twice as long, and the split holds it.
+    return { codes: this.codes.slice(0, this.rows), labels: this.labels };
   }
 
   private resize(length: number, Type: typeof Uint8Array | typeof Uint16Array | typeof Uint32Array): void {

@@ -65,9 +65,12 @@ export async function versionDataset(
 ): Promise<{ manifest: DatasetManifest; profile: DatasetProfile }> {
   const split = splitParamsOf(spec);
   const versionId = datasetVersionId(scan.sha256, spec.target_column, split);
-  const rows = await readDatasetRows(open, scan.reader, spec.target_column);
-  const testRows = splitFlags(rows.labels, split);
-  const classCounts = countLabels(rows.labels, testRows);
+  const { columns, reader, labels } = await readDatasetRows(open, scan.reader, spec.target_column);
+  const total = labels.codes.length;
+  const testRows = splitFlags(labels, split);
+  const classCounts = countLabels(labels, testRows);
+  // The codes (a byte or more a row) are done with: not held while the split is written.
+  labels.codes = new Uint8Array(0);
   const testCount = Object.values(classCounts.test).reduce((sum, n) => sum + n, 0);
   if (testCount === 0) {
     // Only happens when every class has a single row, e.g. a continuous (regression) target.
@@ -78,12 +81,11 @@ export async function versionDataset(
       },
     ]);
   }
-  const total = rows.labels.codes.length;
-  const profiler = new DatasetProfiler(rows.columns, { dataset: spec.name, version: versionId, targetColumn: spec.target_column, seed: split.seed });
+  const profiler = new DatasetProfiler(columns, { dataset: spec.name, version: versionId, targetColumn: spec.target_column, seed: split.seed });
   const sinks = openSinks();
   const all = [sinks.source, sinks.train, sinks.test];
   try {
-    const written = await writeDatasetSplit(await open(), rows.reader, testRows, profiler, sinks);
+    const written = await writeDatasetSplit(await open(), reader, testRows, profiler, sinks);
     if (written.sha256 !== scan.sha256 || written.rows !== total) {
       throw new DatasetChangedError(`the dataset at ${spec.path} changed while it was being read; it is read again on the next attempt`);
     }
@@ -97,7 +99,7 @@ export async function versionDataset(
       dataset: spec.name,
       version: versionId,
       target_column: spec.target_column,
-      columns: rows.columns,
+      columns,
       split,
       rows: total,
       train_rows: total - testCount,

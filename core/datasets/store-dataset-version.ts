@@ -1,6 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { datasetVersionPrefix } from '../artifacts/artifact-keys.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { NewDatasetVersion } from '../metadata/datasets-repository.js';
 import type { DatasetSpec } from '../specs/dataset.js';
 import { type DatasetSource, datasetSource } from './dataset-source.js';
 import { type DatasetScan, scanDataset } from './dataset-scan.js';
@@ -23,6 +24,23 @@ export interface StoredDatasetVersion {
 export async function storeDatasetVersion(store: ArtifactStore, spec: DatasetSpec, csvPath: string): Promise<StoredDatasetVersion> {
   const source = datasetSource(csvPath, store);
   return storeScannedDataset(store, spec, source, await scanDataset(await source.open()));
+}
+
+/** The metadata record of a stored (or pinned) version of `datasetName`. */
+export function versionRecordOf(
+  datasetName: string,
+  stored: Pick<StoredDatasetVersion, 'versionId' | 'prefix'> & { manifest: Pick<DatasetManifest, 'content_sha256' | 'split' | 'train_rows' | 'test_rows'> },
+): NewDatasetVersion {
+  const { manifest } = stored;
+  return {
+    id: stored.versionId,
+    datasetName,
+    contentSha256: manifest.content_sha256,
+    split: manifest.split,
+    trainRows: manifest.train_rows,
+    testRows: manifest.test_rows,
+    artifactPrefix: stored.prefix,
+  };
 }
 
 /** storeScannedDataset over bytes in memory (small data, tests). */

@@ -3,22 +3,7 @@
  * a171e81), kept verbatim as the oracle the library-backed readers are compared with: every
  * file it accepted must read the same, so stored versions keep their ids and splits.
  */
-/** One record and the 1-based line it starts on, for error messages. */
-export interface LegacyCsvRecord {
-  fields: string[];
-  line: number;
-}
-
-/** Malformed CSV; `line` is where the offending record starts. */
-export class LegacyCsvSyntaxError extends Error {
-  override readonly name = 'CsvSyntaxError';
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(`line ${line}: ${message}`);
-  }
-}
+import { type CsvRecord as LegacyCsvRecord, CsvSyntaxError as LegacyCsvSyntaxError } from '../../../core/datasets/csv.js';
 
 /**
  * Parses CSV text into records. A leading byte-order mark is dropped and blank lines are
