@@ -4,13 +4,14 @@
  *
  * Writes a breast-cancer-like CSV (30 numeric columns and a 0/1 target) of
  * KILN_BENCH_DATASET_MB megabytes (default 2,000) into a temp dir, then versions it in a child
- * process exactly as a run's prepare step does (bench/lib/dataset-version-child.ts:
- * storeDatasetVersion into a filesystem store, recordVersion into SQLite), then again unchanged.
+ * process exactly as a run's prepare step does (bench/lib/dataset-version-child.mjs, on the
+ * compiled dist/ as `kiln worker` runs: storeDatasetVersion into a filesystem store,
+ * recordVersion into SQLite), then again unchanged.
  * The child's peak RSS (VmHWM) and its throughput are the figures; everything is deleted after.
  * Targets (issue 14): ≤ 256 MiB peak RSS, ≥ 100 MB/s.
  */
 import { execFile } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,13 +45,15 @@ async function writeCsv(path: string, bytes: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  if (!existsSync(join(import.meta.dirname, '../dist/core/datasets/store-dataset-version.js')))
+    throw new Error('no compiled code in dist/: run make build first');
   const root = mkdtempSync(join(tmpdir(), 'kiln-bench-dataset-'));
   try {
     const csv = join(root, 'data.csv');
     say(`writing a ${MEGABYTES} MB CSV`);
     const bytes = await writeCsv(csv, MEGABYTES * 1e6);
     say('versioning it in a child process');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib/dataset-version-child.ts'), csv, root], {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(import.meta.dirname, 'lib/dataset-version-child.mjs'), csv, root], {
       maxBuffer: 1024 * 1024,
     });
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {

@@ -76,6 +76,8 @@ export async function storeScannedDataset(store: ArtifactStore, spec: DatasetSpe
         throw error;
       }),
     );
+    // Awaited below once the pass ends; until then a failed put must not count as unhandled.
+    for (const put of puts) put.catch(() => undefined);
     return sinks;
   };
   let versioned: Awaited<ReturnType<typeof versionDataset>>;

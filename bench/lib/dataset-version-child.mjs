@@ -2,17 +2,19 @@
  * The process bench/dataset.ts measures: versions one CSV as a run's prepare step does
  * (storeDatasetVersion into a filesystem artifact store, recordVersion into embedded SQLite),
  * twice (new, then unchanged), and prints its timings and peak RSS as one JSON line.
- * Usage: tsx bench/lib/dataset-version-child.ts <csv> <work dir>
+ * Plain JavaScript over the compiled code in dist/ (`make build`), as `kiln worker` runs it:
+ * under tsx its loader thread alone would add some 50 MiB to the RSS measured.
+ * Usage: node bench/lib/dataset-version-child.mjs <csv> <work dir>
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FilesystemArtifactStore } from '../../core/artifacts/filesystem-store.js';
-import { versionRecordOf, storeDatasetVersion } from '../../core/datasets/store-dataset-version.js';
-import { openMetadataStore } from '../../core/metadata/metadata-store.js';
-import { DatasetSpec } from '../../core/specs/dataset.js';
+import { FilesystemArtifactStore } from '../../dist/core/artifacts/filesystem-store.js';
+import { storeDatasetVersion, versionRecordOf } from '../../dist/core/datasets/store-dataset-version.js';
+import { openMetadataStore } from '../../dist/core/metadata/metadata-store.js';
+import { DatasetSpec } from '../../dist/core/specs/dataset.js';
 
-const [csv, work] = process.argv.slice(2) as [string, string];
-const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) * 1024;
+const [csv, work] = process.argv.slice(2);
+const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? Number.NaN) * 1024;
 
 const artifacts = new FilesystemArtifactStore(join(work, 'artifacts'));
 const metadata = await openMetadataStore({ sqlitePath: join(work, 'kiln.sqlite') });
