@@ -12,7 +12,9 @@ import { type CsvRecord, CsvSyntaxError } from './csv.js';
  * file they may differ: papaparse keeps a quote inside an unquoted field as a character (as
  * pandas does) and allows spaces after a closing quote, csv-parse refuses both as it did.
  * - `lf`: papaparse, some five times faster. Only for text with no carriage return at all,
- *   since it takes one line ending per file where the old reader took CRLF, LF and CR mixed.
+ *   since it takes one line ending per file where the old reader took CRLF, LF and CR mixed;
+ *   and it reads a record of one quoted empty field (`""`) as a blank line, so a file of one
+ *   column goes to csv-parse (readDatasetRows).
  * - `any`: csv-parse, which takes every line ending, mixed.
  */
 export type CsvReaderKind = 'lf' | 'any';
