@@ -30,6 +30,7 @@ export class ClusterModelServing {
         artifactPrefix: target.artifactPrefix,
         sourceDigest: target.sourceDigest,
         entrypoint: target.entrypoint,
+        predictionLog: target.predictionLog,
       },
       { signal },
     );
