@@ -61,7 +61,10 @@ export const ProjectSpec = z
     prediction_log: PredictionLogSettings.optional(),
     /** Drift monitoring of the served model (core/specs/monitoring.ts); absent: not monitored. */
     monitoring: MonitoringSpec.optional(),
-    /** How a promoted version replaces the serving one (core/specs/rollout.ts); absent: `replace`. Not yet used by promotion. */
+    /**
+     * How a version that wins promotion replaces the serving one (core/specs/rollout.ts); absent:
+     * `replace`. A canary or shadow runs as the model's rollout workflow, a child of the run.
+     */
     rollout: RolloutSpec.optional(),
   })
   .strict();
