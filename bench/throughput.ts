@@ -1,6 +1,6 @@
 /**
  * Pipeline throughput (on demand, not part of the tests): `make bench-throughput` or
- * `npx tsx bench/throughput.ts [--runs N] [--in-flight K] [--queued M]`.
+ * `npx tsx bench/throughput.ts [--runs N] [--in-flight K] [--queued M] [--profile]`.
  *
  * The embedded stack (private dev server, SQLite, local executor) with the breast-cancer example
  * (serving off). After one run fills the stage cache, every run is fully cached: what is measured
@@ -12,6 +12,7 @@
  * the report names the bottleneck. Target (issue 14): ≥ 25 runs/s, 0 errors in 1,000 queued.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { BENCH_PROJECT, startBenchStack, type BenchStack } from './lib/bench-stack.js';
 import { fetchRunHistory, type RunHistory } from './lib/history.js';
@@ -99,6 +100,44 @@ function whereTimeGoes(histories: RunHistory[]): Row[] {
   return [...parts.entries()].sort((a, b) => b[1] - a[1]).map(([metric, ms]) => ({ metric, value: `${ms.toFixed(1)} ms` }));
 }
 
+interface ProfileNode {
+  id: number;
+  callFrame: { url: string; functionName: string };
+}
+
+/** Profiles this process's main thread until `stop`, which names the files that took the most self time. */
+async function startProfile(): Promise<{ stop(): Promise<Row[]> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] } };
+      session.disconnect();
+      const fileOf = new Map(profile.nodes.map((n) => [n.id, shortFile(n.callFrame.url) || n.callFrame.functionName || '(native)']));
+      const self = new Map<string, number>();
+      profile.samples.forEach((id, i) => {
+        const file = fileOf.get(id) ?? '?';
+        self.set(file, (self.get(file) ?? 0) + (profile.timeDeltas[i] ?? 0));
+      });
+      self.delete('(idle)');
+      const busy = [...self.values()].reduce((a, b) => a + b, 0);
+      return [...self.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([file, us]) => ({ metric: file, value: `${((us / busy) * 100).toFixed(1)}%` }));
+    },
+  };
+}
+
+/** A package for dependencies, a path for Kiln's own files. */
+function shortFile(url: string): string {
+  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (dependency) return dependency[1]!;
+  return url.replace(/^file:\/\/.*?\/(api|core|activities|workflows|workers)\//, '$1/');
+}
+
 async function main(): Promise<void> {
   const runs = option('--runs', 200);
   const inFlight = option('--in-flight', 32);
@@ -112,6 +151,7 @@ async function main(): Promise<void> {
     await pool(inFlight, inFlight, async () => outcomeOf(bench, await submit(bench)));
 
     say(`phase 1: ${runs} fully cached runs, ${inFlight} in flight`);
+    const profiler = process.argv.includes('--profile') ? await startProfile() : undefined;
     const temporalBefore = cpuOf(bench.config.home);
     const kilnBefore = ownCpu();
     const started = performance.now();
@@ -120,6 +160,7 @@ async function main(): Promise<void> {
     const temporalCpu = cpuOf(bench.config.home) - temporalBefore;
     const kilnCpu = ownCpu() - kilnBefore;
     const runsPerSecond = runs / seconds;
+    const hotSpots = profiler ? await profiler.stop() : [];
 
     say('histories of a sample of the measured runs');
     const sample = measured.filter((o) => o.ok).slice(-20);
@@ -164,6 +205,10 @@ async function main(): Promise<void> {
     console.log(
       `\nbottleneck: ${busiest} used the most CPU; with ${inFlight} runs in flight each took ${((seconds / runs) * inFlight * 1000).toFixed(0)} ms on average`,
     );
+    if (hotSpots.length) {
+      console.log("\nKiln's main thread during phase 1 (--profile; workflow code runs on its own thread), self time by file:\n");
+      console.log(table(hotSpots, ['file', 'share of busy time', '']));
+    }
     for (const f of failed.slice(0, 5)) console.log(`failed: ${f.workflowId}: ${f.error}`);
     console.log(
       `machine: ${cores} cores, load average ${loadavg()
