@@ -70,6 +70,12 @@ export function createPromotionActivities({ metadata, platform, config }: Activi
       return resolveRun(metadata, request, gpuQueue ? { gpuTaskQueue: gpuQueue } : {});
     },
 
+    /** The version the model's deployment serves now, if any: a gradual rollout goes beside it. */
+    async servingVersion(input: { modelName: string }): Promise<number | null> {
+      const deployment = await metadata.models.currentDeployment(input.modelName);
+      return deployment?.status === 'serving' ? deployment.version : null;
+    },
+
     /** Who the challenger faces, and the champion's evaluation on the challenger's split. */
     async planPromotion(input: PlanPromotionInput): Promise<PromotionPlan> {
       const championVersion = await championOf(input.modelName);

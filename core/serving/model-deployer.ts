@@ -6,6 +6,7 @@ import type { VenvBuilder } from '../environments/venv-builder.js';
 import { EnvironmentUnavailableError } from '../errors.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { RUN_CONTRACT_ENV as E } from '../runner/run-contract.js';
+import { predictionLogEnv } from '../specs/prediction-log.js';
 import { restoreSource } from '../snapshots/source-snapshot.js';
 import { localSpoolDir, spoolsUnder, type PredictionSpool } from '../monitoring/prediction-log/ship-prediction-spool.js';
 import { candidateDeploymentId } from './candidate-id.js';
@@ -158,6 +159,7 @@ export class ModelDeployer {
         KILN_MODEL_NAME: modelName,
         KILN_MODEL_VERSION: String(version),
         KILN_PREDICTION_LOG_DIR: localSpoolDir(homePaths(this.deps.home).predictionSpool, modelName, version),
+        ...predictionLogEnv(model.predictionLog),
       },
     });
     recordServerOwner(root, server.pid);

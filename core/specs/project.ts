@@ -4,6 +4,7 @@ import { ProjectTrigger, PromotionPolicy } from './promotion.js';
 import { LIMITS, PathString } from './limits.js';
 import { MonitoringSpec } from './monitoring.js';
 import { ResourceName } from './names.js';
+import { PredictionLogSettings } from './prediction-log.js';
 import { RolloutSpec } from './rollout.js';
 import { RunPolicy } from './run-policy.js';
 import { ValidationGate } from './validation-gate.js';
@@ -56,9 +57,14 @@ export const ProjectSpec = z
     promotion: PromotionPolicy.default({ mode: 'auto', approval_timeout: '24h' }),
     /** Runs started by events: `on_new_data` starts one per new version of the dataset. */
     trigger: ProjectTrigger.default({ on_new_data: false }),
+    /** Which predictions the model's servers record (core/specs/prediction-log.ts); absent: all, up to 2,000 a second. */
+    prediction_log: PredictionLogSettings.optional(),
     /** Drift monitoring of the served model (core/specs/monitoring.ts); absent: not monitored. */
     monitoring: MonitoringSpec.optional(),
-    /** How a promoted version replaces the serving one (core/specs/rollout.ts); absent: `replace`. Not yet used by promotion. */
+    /**
+     * How a version that wins promotion replaces the serving one (core/specs/rollout.ts); absent:
+     * `replace`. A canary or shadow runs as the model's rollout workflow, a child of the run.
+     */
     rollout: RolloutSpec.optional(),
   })
   .strict();

@@ -269,6 +269,9 @@ export function happyActivities(): KilnActivities {
     async planPromotion() {
       return { kind: 'no-champion' as const };
     },
+    async servingVersion() {
+      return null;
+    },
     async moveAlias() {},
     async checkDatasetForNewData() {
       return { changed: false, versionId: DATASET_VERSION, started: [], alreadyStarted: [] };

@@ -57,6 +57,7 @@ export class ClusterModelServing {
       artifactPrefix: target.artifactPrefix,
       sourceDigest: target.sourceDigest,
       entrypoint: target.entrypoint,
+      predictionLog: target.predictionLog,
     };
   }
 }

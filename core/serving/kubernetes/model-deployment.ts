@@ -3,6 +3,7 @@ import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js
 import { LABELS, labelValue, MANAGED_BY, objectName } from '../../kubernetes/labels.js';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../../kubernetes/pod-security.js';
 import { RUN_CONTRACT_ENV as E } from '../../runner/run-contract.js';
+import { DEFAULT_PREDICTION_LOG, predictionLogEnv, type PredictionLogSettings } from '../../specs/prediction-log.js';
 
 export const MODEL_SERVER_PORT = 8080;
 export const SERVER_CONTAINER = 'server';
@@ -38,6 +39,8 @@ export interface ModelDeploymentInput {
   sourceDigest: string;
   /** `file.py:ModelClass`, as the project's predict (or train) entrypoint names it. */
   entrypoint: string;
+  /** Which predictions the server records; default all, up to the default rate. */
+  predictionLog?: PredictionLogSettings;
   /** Default 1. */
   replicas?: number;
   /** The environment's cpu_limit (cores) and memory_limit (MiB); requests equal limits. Default: none. */
@@ -125,6 +128,7 @@ export function buildServingDeployment(
     KILN_MODEL_NAME: input.modelName,
     KILN_MODEL_VERSION: version,
     KILN_PREDICTION_LOG_DIR: PREDICTION_SPOOL,
+    ...predictionLogEnv(input.predictionLog ?? DEFAULT_PREDICTION_LOG),
   };
   return {
     apiVersion: 'apps/v1',
