@@ -126,7 +126,8 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
         );
         expect(wrong.map(describeAccess), label).toEqual([]);
       }
-    });
+      // Thousands of access reviews: about 35 s here when idle, several times that on a busy machine.
+    }, 360_000);
 
     it.each(MUST_NOT)('denies %s', async (_what, attributes, scope) => {
       for (const { who, namespace } of Object.values(identities())) {
