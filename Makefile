@@ -104,6 +104,9 @@ bench-prediction-log: build
 bench-prediction-log-format: build
 	$(BIN)/tsx bench/prediction-log-format.ts
 
+bench-throughput: build
+	$(BIN)/tsx bench/throughput.ts
+
 test: build typecheck lint server-tools k8s-tools test-server-tools
 	$(BIN)/vitest run
 

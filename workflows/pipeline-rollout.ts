@@ -1,5 +1,4 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { rolloutWorkflowId } from '../core/pipeline/workflow-ids.js';
 import type { RolloutSpec } from '../core/specs/rollout.js';
@@ -33,9 +32,10 @@ export type RolloutResult =
 export async function rollOutGradually(ctx: PromotionContext, spec: GradualRollout, actor: string): Promise<RolloutResult> {
   const { progress, version, input } = ctx;
   const model = progress.modelName;
-  const serving = await bookkeeping.servingVersion.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `which version of ${model} serves?` }, [
-    { modelName: model },
+  const plan = await bookkeeping.planRollout.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `which version of ${model} serves?` }, [
+    { modelName: model, duration: spec.duration },
   ]);
+  const serving = plan.servingVersion;
   if (serving === null || serving === version) return { kind: 'nothing-serving' };
 
   const what = spec.strategy === 'canary' ? `canary (${spec.percent}% of traffic)` : 'shadow (a copy of all traffic)';
@@ -47,7 +47,7 @@ export async function rollOutGradually(ctx: PromotionContext, spec: GradualRollo
     championVersion: serving,
     challengerVersion: version,
     rollout: spec,
-    observeMs: msToNumber(spec.duration),
+    observeMs: plan.observeMs,
     actor,
     runId: input.runId,
   };

@@ -14,6 +14,7 @@ import type { PromotionPlan } from '../../activities/promotion.js';
 import { rolloutWorkflowId } from '../../core/pipeline/workflow-ids.js';
 import type { RunProgress } from '../../core/pipeline/run-progress.js';
 import type { ChallengerSummary } from '../../core/rollout/rollout-verdict.js';
+import { durationMs } from '../../core/specs/duration.js';
 import type { RolloutSpecInput } from '../../core/specs/rollout.js';
 import type { pipelineWorkflow } from '../../workflows/pipeline.js';
 import type { RolloutInput } from '../../workflows/rollout.js';
@@ -47,7 +48,7 @@ const canary: RolloutSpecInput = { strategy: 'canary', percent: 20, duration: '2
 function servingChampion(overrides: Parameters<typeof fakeActivities>[0] = {}): FakeActivities {
   return fakeActivities({
     planPromotion: async (): Promise<PromotionPlan> => ({ kind: 'replace', championVersion: SERVING }),
-    servingVersion: async () => SERVING,
+    planRollout: async ({ duration }) => ({ servingVersion: SERVING, observeMs: durationMs(duration) }),
     ...overrides,
   });
 }
@@ -120,7 +121,7 @@ describe('a project rollout at promotion', () => {
   });
 
   it('with nothing serving there is nothing to roll out beside: the version is served and made champion as before', async () => {
-    const fakes = servingChampion({ servingVersion: async () => null });
+    const fakes = servingChampion({ planRollout: async ({ duration }) => ({ servingVersion: null, observeMs: durationMs(duration) }) });
     const { input, result } = await runPipeline(env, fakes, canary);
     expect(result.promotion).toBe('champion');
     expect(fakes.names()).not.toContain('openRollout');

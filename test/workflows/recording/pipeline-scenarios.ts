@@ -82,7 +82,7 @@ function approvedBy(approve: boolean) {
 function canaryBeside(sample: () => ChallengerSummary) {
   return fakeActivities({
     planPromotion: async () => ({ kind: 'replace', championVersion: 3 }),
-    servingVersion: async () => 3,
+    planRollout: async () => ({ servingVersion: 3, observeMs: 10_000 }),
     sampleRollout: async () => sample(),
   }).activities;
 }
