@@ -51,6 +51,11 @@ export const ProjectSpec = z
     default_params: Hyperparameters.default({ learning_rate: 0.01, batch_size: 32, epochs: 10, seed: 42, extras: {} }),
     run_policy: RunPolicy.default({ timeout_seconds: 300, retry_count_limit: 0, auto_resume: false }),
     validation_gate: ValidationGate.default({ thresholds: [] }),
+    /**
+     * Fork local stages from the environment's fork server when it declares `warm_imports`
+     * (default true); false starts every stage as a fresh interpreter.
+     */
+    warm_start: z.boolean().optional(),
     /** Start a local model server for each version that passes the gate. */
     serve: z.boolean().default(true),
     /** How a version that passed the gate becomes champion (core/specs/promotion.ts). */
