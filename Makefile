@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-dataset clean
+.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -101,6 +101,12 @@ bench-ct: build
 
 bench-prediction-log: build
 	$(BIN)/tsx bench/prediction-log.ts
+
+bench-prediction-log-format: build
+	$(BIN)/tsx bench/prediction-log-format.ts
+
+bench-throughput: build
+	$(BIN)/tsx bench/throughput.ts
 
 bench-dataset: build
 	$(BIN)/tsx bench/dataset.ts

@@ -1,6 +1,7 @@
 import { modelPrefix } from '../artifacts/artifact-keys.js';
 import { NotFoundError } from '../errors.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
+import { DEFAULT_PREDICTION_LOG, type PredictionLogSettings } from '../specs/prediction-log.js';
 
 /** What serving a model version needs, from the registry and the run that trained it. */
 export interface ServingTarget {
@@ -12,6 +13,8 @@ export interface ServingTarget {
   sourceDigest: string;
   environmentDigest: string;
   artifactPrefix: string;
+  /** The project's prediction_log settings, defaults filled in. */
+  predictionLog: PredictionLogSettings;
 }
 
 export async function resolveServingTarget(metadata: MetadataStore, modelName: string, version: number): Promise<ServingTarget> {
@@ -29,5 +32,6 @@ export async function resolveServingTarget(metadata: MetadataStore, modelName: s
     sourceDigest: model.sourceDigest,
     environmentDigest: model.environmentDigest,
     artifactPrefix: model.artifactPrefix || modelPrefix(modelName, version),
+    predictionLog: project?.spec.prediction_log ?? DEFAULT_PREDICTION_LOG,
   };
 }

@@ -4,6 +4,7 @@ import { ProjectTrigger, PromotionPolicy } from './promotion.js';
 import { LIMITS, PathString } from './limits.js';
 import { MonitoringSpec } from './monitoring.js';
 import { ResourceName } from './names.js';
+import { PredictionLogSettings } from './prediction-log.js';
 import { RolloutSpec } from './rollout.js';
 import { RunPolicy } from './run-policy.js';
 import { ValidationGate } from './validation-gate.js';
@@ -50,15 +51,25 @@ export const ProjectSpec = z
     default_params: Hyperparameters.default({ learning_rate: 0.01, batch_size: 32, epochs: 10, seed: 42, extras: {} }),
     run_policy: RunPolicy.default({ timeout_seconds: 300, retry_count_limit: 0, auto_resume: false }),
     validation_gate: ValidationGate.default({ thresholds: [] }),
+    /**
+     * Fork local stages from the environment's fork server when it declares `warm_imports`
+     * (default true); false starts every stage as a fresh interpreter.
+     */
+    warm_start: z.boolean().optional(),
     /** Start a local model server for each version that passes the gate. */
     serve: z.boolean().default(true),
     /** How a version that passed the gate becomes champion (core/specs/promotion.ts). */
     promotion: PromotionPolicy.default({ mode: 'auto', approval_timeout: '24h' }),
     /** Runs started by events: `on_new_data` starts one per new version of the dataset. */
     trigger: ProjectTrigger.default({ on_new_data: false }),
+    /** Which predictions the model's servers record (core/specs/prediction-log.ts); absent: all, up to 2,000 a second. */
+    prediction_log: PredictionLogSettings.optional(),
     /** Drift monitoring of the served model (core/specs/monitoring.ts); absent: not monitored. */
     monitoring: MonitoringSpec.optional(),
-    /** How a promoted version replaces the serving one (core/specs/rollout.ts); absent: `replace`. Not yet used by promotion. */
+    /**
+     * How a version that wins promotion replaces the serving one (core/specs/rollout.ts); absent:
+     * `replace`. A canary or shadow runs as the model's rollout workflow, a child of the run.
+     */
     rollout: RolloutSpec.optional(),
   })
   .strict();
