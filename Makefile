@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-serving clean
+.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench-hpo  tuning: parallel efficiency, median-stopping savings, algorithms at equal budget"
 	@echo "make bench-ct  continuous training: schedule fire and new data to run start, idle worker CPU with 100 schedules"
 	@echo "make bench-prediction-log  what logging predictions costs a model server at 16 concurrent clients"
+	@echo "make bench-dataset  version a 2 GB CSV: peak RSS and MB/s (KILN_BENCH_DATASET_MB sets the size)"
 	@echo "make bench-serving  Kiln's model server against FastAPI + uvicorn at 1/16/64 connections, and through the API"
 
 # The stamp holds a hash of the manifests: a fresh checkout or worktree (new mtimes, same
@@ -101,6 +102,15 @@ bench-ct: build
 
 bench-prediction-log: build
 	$(BIN)/tsx bench/prediction-log.ts
+
+bench-prediction-log-format: build
+	$(BIN)/tsx bench/prediction-log-format.ts
+
+bench-throughput: build
+	$(BIN)/tsx bench/throughput.ts
+
+bench-dataset: build
+	$(BIN)/tsx bench/dataset.ts
 
 # Installs wrk (Debian's package) if missing; FastAPI and uvicorn go into a venv under ~/.cache/kiln/bench-environments.
 bench-serving: build

@@ -1,6 +1,7 @@
-import { datasetSource } from '../core/datasets/dataset-source.js';
-import { datasetVersionId, sha256Hex, splitParamsOf } from '../core/datasets/dataset-version.js';
-import { storeDatasetBytes } from '../core/datasets/store-dataset-version.js';
+import { type DatasetSource, datasetSource } from '../core/datasets/dataset-source.js';
+import { type DatasetScan, scanDataset } from '../core/datasets/dataset-scan.js';
+import { datasetVersionId, splitParamsOf } from '../core/datasets/dataset-version.js';
+import { storeScannedDataset, versionRecordOf } from '../core/datasets/store-dataset-version.js';
 import { NotFoundError } from '../core/errors.js';
 import { idempotentRunId } from '../core/pipeline/idempotent-run-id.js';
 import { gpuQueueOf } from '../core/pipeline/stage-resources.js';
@@ -39,18 +40,9 @@ export function createDatasetWatchActivities({ metadata, artifacts, temporal, co
   const gpuQueue = gpuQueueOf(config);
   const runOptions = gpuQueue ? { gpuTaskQueue: gpuQueue } : {};
 
-  async function recordStoredVersion(spec: DatasetSpec, bytes: Buffer): Promise<string> {
-    const stored = await storeDatasetBytes(artifacts, spec, bytes);
-    const { manifest } = stored;
-    const recorded = await metadata.datasets.recordVersion({
-      id: stored.versionId,
-      datasetName: spec.name,
-      contentSha256: manifest.content_sha256,
-      split: manifest.split,
-      trainRows: manifest.train_rows,
-      testRows: manifest.test_rows,
-      artifactPrefix: stored.prefix,
-    });
+  async function recordStoredVersion(spec: DatasetSpec, source: DatasetSource, scan: DatasetScan): Promise<string> {
+    const stored = await storeScannedDataset(artifacts, spec, source, scan);
+    const recorded = await metadata.datasets.recordVersion(versionRecordOf(spec.name, stored));
     return recorded.id;
   }
 
@@ -87,8 +79,9 @@ export function createDatasetWatchActivities({ metadata, artifacts, temporal, co
           const [fingerprint, watch] = await Promise.all([source.fingerprint(), metadata.datasets.getWatch(dataset)]);
           if (watch?.fingerprint === fingerprint) return { changed: false, versionId: watch.versionId, started: [], alreadyStarted: [] };
 
-          const bytes = await source.read();
-          const contentSha256 = sha256Hex(bytes);
+          // Hashed in one pass without parsing: most changed fingerprints are touched files.
+          const scan = await scanDataset(await source.open());
+          const contentSha256 = scan.sha256;
           const versionId = datasetVersionId(contentSha256, spec.target_column, splitParamsOf(spec));
           const previous = watch ?? (await metadata.datasets.listVersions(dataset))[0];
           // A touched file with the same bytes is not new data, and neither is what a dataset held when first watched.
@@ -97,7 +90,7 @@ export function createDatasetWatchActivities({ metadata, artifacts, temporal, co
             return { changed: false, versionId, ...(previous ? {} : { baseline: true }), started: [], alreadyStarted: [] };
           }
 
-          const newVersion = await recordStoredVersion(spec, bytes);
+          const newVersion = await recordStoredVersion(spec, source, scan);
           // Runs before the baseline moves: a check that dies in between is redone and finds the runs' ids taken.
           const runs = await startSubscribedRuns(dataset, newVersion);
           await metadata.datasets.recordWatch({ datasetName: dataset, fingerprint, contentSha256, versionId: newVersion });

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../core/errors.js';
-import { storeDatasetVersion } from '../core/datasets/store-dataset-version.js';
+import { versionRecordOf, storeDatasetVersion } from '../core/datasets/store-dataset-version.js';
 import { snapshotSource } from '../core/snapshots/source-snapshot.js';
 import type { DatasetSpec } from '../core/specs/dataset.js';
 import type { Hyperparameters } from '../core/specs/hyperparameters.js';
@@ -75,15 +75,7 @@ export function createPrepareActivities({ metadata, artifacts, platform }: Activ
             metadata.environments.getBuild(input.environmentDigest),
           ]);
           const { manifest } = stored;
-          await metadata.datasets.recordVersion({
-            id: stored.versionId,
-            datasetName: input.dataset.name,
-            contentSha256: manifest.content_sha256,
-            split: manifest.split,
-            trainRows: manifest.train_rows,
-            testRows: manifest.test_rows,
-            artifactPrefix: stored.prefix,
-          });
+          await metadata.datasets.recordVersion(versionRecordOf(input.dataset.name, stored));
           return {
             source: { digest: snapshot.digest, fileCount: snapshot.fileCount, reused: snapshot.reused },
             dataset: { versionId: stored.versionId, prefix: stored.prefix, trainRows: manifest.train_rows, testRows: manifest.test_rows },

@@ -6,6 +6,7 @@ import type { RunRequest } from '../core/specs/run-request.js';
 import type { PipelineInput } from '../workflows/pipeline-input.js';
 import type { ActivityDeps } from './activity-deps.js';
 import type { StageInput } from './stages.js';
+import { durationMs } from '../core/specs/duration.js';
 
 export interface PlanPromotionInput {
   runId: string;
@@ -68,6 +69,15 @@ export function createPromotionActivities({ metadata, platform, config }: Activi
     async resolveRun(request: RunRequest): Promise<Omit<PipelineInput, 'runId'>> {
       const gpuQueue = gpuQueueOf(config);
       return resolveRun(metadata, request, gpuQueue ? { gpuTaskQueue: gpuQueue } : {});
+    },
+
+    /**
+     * What a gradual rollout from promotion needs: the version the model serves now, if any (the
+     * rollout goes beside it), and its `duration` in ms (the workflow sandbox parses no durations).
+     */
+    async planRollout(input: { modelName: string; duration: string }): Promise<{ servingVersion: number | null; observeMs: number }> {
+      const deployment = await metadata.models.currentDeployment(input.modelName);
+      return { servingVersion: deployment?.status === 'serving' ? deployment.version : null, observeMs: durationMs(input.duration) };
     },
 
     /** Who the challenger faces, and the champion's evaluation on the challenger's split. */

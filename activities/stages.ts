@@ -44,6 +44,8 @@ export interface StageInput {
   project?: string;
   /** The environment's resource limits, for executors that enforce them (Kubernetes). */
   resources?: StageResources;
+  /** Modules the stage may find preloaded (warm start, local platform); absent: a cold start. */
+  warmImports?: string[];
   /**
    * Recorded and stored under this name instead of `stage` (logs, outputs, attempts, metrics):
    * `champion` is the champion's evaluate stage run inside a challenger's run. Absent: `stage`.

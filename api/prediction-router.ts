@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, SpecValidationError } from '../core/errors.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
+import type { DeploymentRecord } from '../core/metadata/model-records.js';
 import type { RolloutRecord } from '../core/metadata/rollouts-repository.js';
 import { recordLatency } from '../core/rollout/latency-histogram.js';
 import { challengerTakes } from '../core/rollout/traffic-split.js';
@@ -24,6 +25,20 @@ interface ServerAnswer {
 const CHALLENGER_TIMEOUT_MS = 10_000;
 
 /**
+ * How long a model's route (its serving deployment and open rollout) is reused before the
+ * registry is asked again: predictions cost no query each, and a change (a rollout opening or
+ * ending, a new version) is followed within this time. A champion that refuses the connection
+ * meanwhile (swapped out) sends the request to a fresh route at once.
+ */
+const ROUTE_TTL_MS = 1_000;
+
+interface Route {
+  deployment: DeploymentRecord;
+  /** The rollout the router splits traffic by: running, with a challenger, beside this deployment. */
+  live?: RolloutRecord & { challengerUrl: string };
+}
+
+/**
  * Routes `/predict` to a model's serving version and, during a rollout, by its weights: a
  * canary's share of requests goes to the challenger (retried on the champion if it fails, so no
  * caller sees the challenger's errors); in a shadow every request goes to the champion and a
@@ -33,6 +48,7 @@ const CHALLENGER_TIMEOUT_MS = 10_000;
  */
 export class PredictionRouter {
   private pending = new Map<string, Map<number, VersionTraffic>>();
+  private routes = new Map<string, { until: number; route: Promise<Route> }>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -46,23 +62,49 @@ export class PredictionRouter {
 
   /** `key` picks the canary side: the same key always meets the same version (default: a fresh random key, so a random share). */
   async predict(modelName: string, body: unknown, key: string = randomUUID()): Promise<PredictionAnswer> {
-    const deployment = await this.metadata.models.currentDeployment(modelName);
-    if (deployment?.status !== 'serving') throw new NotFoundError('serving model', modelName);
-    const rollout = await this.metadata.rollouts.open(modelName);
-    const live = rollout?.status === 'running' && rollout.challengerUrl && rollout.championVersion === deployment.version ? rollout : undefined;
-    const challengerUrl = live?.challengerUrl;
-    if (live && challengerUrl && live.strategy === 'canary' && challengerTakes(key, live.challengerPercent)) {
-      const answer = await this.call(challengerUrl, body, CHALLENGER_TIMEOUT_MS);
+    let { deployment, live } = await this.route(modelName);
+    if (live && live.strategy === 'canary' && challengerTakes(key, live.challengerPercent)) {
+      const answer = await this.call(live.challengerUrl, body, CHALLENGER_TIMEOUT_MS);
       this.count(live, live.challengerVersion, answer);
       if (answer.ok) return { model: modelName, version: live.challengerVersion, ...answer.payload };
       // The challenger failed this request: counted against it above, answered by the champion.
     }
-    const answer = await this.call(deployment.url, body);
+    let answer = await this.call(deployment.url, body);
+    if (answer.status === 0) {
+      // Refused or reset: the version may have been swapped since the route was read.
+      const fresh = await this.route(modelName, { fresh: true });
+      if (fresh.deployment.url !== deployment.url) {
+        ({ deployment, live } = fresh);
+        answer = await this.call(deployment.url, body);
+      }
+    }
     if (live) this.count(live, deployment.version, answer);
-    if (live && challengerUrl && live.strategy === 'shadow' && answer.ok) void this.shadow(live, challengerUrl, body, answer);
+    if (live && live.strategy === 'shadow' && answer.ok) void this.shadow(live, live.challengerUrl, body, answer);
     if (answer.status === 400) throw new SpecValidationError([{ path: 'instances', message: String(answer.payload.error ?? 'rejected by model server') }]);
     if (!answer.ok) throw new Error(`model server for ${modelName} answered ${answer.status}: ${JSON.stringify(answer.payload)}`);
     return { model: modelName, version: deployment.version, ...answer.payload };
+  }
+
+  /** The model's route, read from the registry at most once per ROUTE_TTL_MS (a missing model is never remembered). */
+  private route(modelName: string, options: { fresh?: boolean } = {}): Promise<Route> {
+    const now = performance.now();
+    const cached = this.routes.get(modelName);
+    if (cached && cached.until > now && !options.fresh) return cached.route;
+    const route = this.lookUp(modelName);
+    const entry = { until: now + ROUTE_TTL_MS, route };
+    this.routes.set(modelName, entry);
+    route.catch(() => {
+      if (this.routes.get(modelName) === entry) this.routes.delete(modelName);
+    });
+    return route;
+  }
+
+  private async lookUp(modelName: string): Promise<Route> {
+    const deployment = await this.metadata.models.currentDeployment(modelName);
+    if (deployment?.status !== 'serving') throw new NotFoundError('serving model', modelName);
+    const rollout = await this.metadata.rollouts.open(modelName);
+    const challengerUrl = rollout?.status === 'running' && rollout.championVersion === deployment.version ? rollout.challengerUrl : null;
+    return { deployment, ...(rollout && challengerUrl ? { live: { ...rollout, challengerUrl } } : {}) };
   }
 
   /** Adds the counts gathered so far to each rollout's record. */

@@ -2,14 +2,16 @@
  * Kiln overhead benchmark (on demand, not part of the tests): `npx tsx bench/overhead.ts [--runs N]`.
  *
  * Runs the breast-cancer example's three stage commands back to back in one bash, then through
- * Kiln (embedded stack, environment already built by a warm-up run, serving off), and prints
+ * Kiln (embedded stack, environment already built by a warm-up run, serving off) twice: with
+ * warm stage starts (the environment's fork server, as the example declares `warm_imports`) and
+ * cold (the same project with `warm_start: false`), and prints
  * the per-step orchestration overhead, the submit → train-process-start latency (from a probe
  * project whose train records its own start) and the ratio of the wall times, with a breakdown
  * of where Kiln's extra time goes. Targets are reported as PASS/MISS, never asserted.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { readSpecFile } from '../api/cli/apply-file.js';
-import { BENCH_PROJECT, EXAMPLE_FILE, startBenchStack } from './lib/bench-stack.js';
+import { BENCH_PROJECT, COLD_BENCH_PROJECT, EXAMPLE_FILE, startBenchStack } from './lib/bench-stack.js';
 import { measureKilnRun, measureProbeRun, type KilnRun, type ProbeRun } from './lib/kiln-run.js';
 import { breakdownReport } from './lib/print-breakdown.js';
 import { show, summarize, table, verdict, type Row } from './lib/report.js';
@@ -17,6 +19,9 @@ import { prepareShellBaseline, runShellBaseline, type ShellRun } from './lib/she
 
 const OVERHEAD_TARGET_MS = 50;
 const LATENCY_TARGET_MS = 1000;
+/** Issue 14: with warm starts, Kiln's wall ÷ the scripts run by hand, and the overhead per stage. */
+const WARM_RATIO_TARGET = 0.8;
+const WARM_STAGE_OVERHEAD_TARGET_MS = 30;
 
 function parseRuns(argv: string[]): number {
   const i = argv.indexOf('--runs');
@@ -35,6 +40,7 @@ async function main(): Promise<void> {
   try {
     say('warm-up runs (build both environments, fill caches)');
     const warm = await measureKilnRun(bench, BENCH_PROJECT);
+    await measureKilnRun(bench, COLD_BENCH_PROJECT);
     await measureProbeRun(bench);
     const example = readSpecFile(EXAMPLE_FILE);
     const baseline = await prepareShellBaseline(bench, {
@@ -48,14 +54,16 @@ async function main(): Promise<void> {
 
     const shell: ShellRun[] = [];
     const kiln: KilnRun[] = [];
+    const cold: KilnRun[] = [];
     const probe: ProbeRun[] = [];
     for (let i = 1; i <= runs; i++) {
-      say(`run ${i}/${runs}: shell, kiln, probe`);
+      say(`run ${i}/${runs}: shell, kiln (warm starts), kiln (cold starts), probe`);
       shell.push(await runShellBaseline(baseline));
       kiln.push(await measureKilnRun(bench, BENCH_PROJECT));
+      cold.push(await measureKilnRun(bench, COLD_BENCH_PROJECT));
       probe.push(await measureProbeRun(bench));
     }
-    process.stdout.write(`${report(runs, shell, kiln, probe)}\n\n${breakdownReport(kiln, shell)}\n`);
+    process.stdout.write(`${report(runs, shell, kiln, probe)}\n\n${warmReport(shell, kiln, cold)}\n\n${breakdownReport(kiln, shell)}\n`);
     process.stdout.write(
       `\nmachine: ${availableParallelism()} cores, load average ${loadavg()
         .map((l) => l.toFixed(2))
@@ -65,6 +73,38 @@ async function main(): Promise<void> {
     say('stopping the stack');
     await bench.dispose();
   }
+}
+
+/** Warm against cold starts, side by side, with issue 14's targets. */
+function warmReport(shell: ShellRun[], warm: KilnRun[], cold: KilnRun[]): string {
+  const ratio = (runs: KilnRun[]) => summarize(runs.map((r, i) => r.wallMs / shell[i]!.wallMs));
+  const perStage = (runs: KilnRun[]) => summarize(runs.map((r) => (r.wallMs - r.processMs) / 3));
+  const rows: Row[] = [
+    { metric: 'kiln wall, warm starts', value: show(summarize(warm.map((r) => r.wallMs)), 's') },
+    { metric: 'kiln wall, cold starts (warm_start: false)', value: show(summarize(cold.map((r) => r.wallMs)), 's') },
+    { metric: 'Σ stage process time, warm', value: show(summarize(warm.map((r) => r.processMs)), 's') },
+    { metric: 'Σ stage process time, cold', value: show(summarize(cold.map((r) => r.processMs)), 's') },
+    {
+      metric: 'wall ratio kiln / shell, warm',
+      value: show(ratio(warm), 'x'),
+      target: `≤ ${WARM_RATIO_TARGET}`,
+      verdict: verdict(ratio(warm).median, WARM_RATIO_TARGET),
+    },
+    { metric: 'wall ratio kiln / shell, cold', value: show(ratio(cold), 'x') },
+    {
+      metric: 'overhead per stage (wall − Σ process) / 3, warm',
+      value: show(perStage(warm), 'ms'),
+      target: `≤ ${WARM_STAGE_OVERHEAD_TARGET_MS} ms`,
+      verdict: verdict(perStage(warm).median, WARM_STAGE_OVERHEAD_TARGET_MS),
+    },
+    { metric: 'overhead per stage, cold', value: show(perStage(cold), 'ms') },
+  ];
+  return [
+    'Warm vs cold stage starts (issue 14; same runs interleaved, median [min–max])',
+    table(rows),
+    "A warm stage is forked from the environment's fork server, which imported its warm_imports once; its",
+    'process time starts at the fork. Ratio and overhead PASS/MISS on the median.',
+  ].join('\n');
 }
 
 function report(runs: number, shell: ShellRun[], kiln: KilnRun[], probe: ProbeRun[]): string {

@@ -4,7 +4,7 @@
  *
  * The SDK's toy model served twice, side by side in one run: without a log, and with the log
  * on (every prediction logged, the worker's shipper moving segments to a filesystem store).
- * 16 clients each send one-instance predictions back to back for a few seconds, in turns
+ * 16 clients each send one-instance predictions back to back for 2 s, in 8 short turns
  * (off, on, off, on…), and the medians over the turns are compared.
  * Targets (issue 13): ≤ 0.2 ms added at p50, ≤ 5% less throughput.
  */
@@ -20,8 +20,8 @@ import { startServe } from '../test/support/python-model-server.js';
 import { summarize, table, verdict, type Row } from './lib/report.js';
 
 const CLIENTS = Number(process.env.KILN_BENCH_CLIENTS ?? 16);
-const TURN_MS = Number(process.env.KILN_BENCH_TURN_MS ?? 5_000);
-const TURNS = Number(process.env.KILN_BENCH_TURNS ?? 3);
+const TURN_MS = Number(process.env.KILN_BENCH_TURN_MS ?? 2_000);
+const TURNS = Number(process.env.KILN_BENCH_TURNS ?? 8);
 const say = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 function predictOnce(port: number, body: string): Promise<number> {

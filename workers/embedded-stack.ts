@@ -80,6 +80,8 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       const deps = { config, temporal: client, metadata: backends.metadata, artifacts: backends.artifacts, platform: backends.platform };
       const workerConnection = await NativeConnection.connect({ address: temporalAddress });
       stops.push(() => workerConnection.close());
+      // After the worker has stopped (stops run in reverse): what the executor keeps between stages, such as fork servers.
+      stops.push(async () => backends.platform.executor.close?.());
       const worker: Worker = await createKilnWorker({
         connection: workerConnection,
         namespace: config.temporalNamespace,

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PromotionPlan } from '../activities/promotion.js';
 import type { StageResult } from '../activities/stages.js';
 import { compareToChampion } from '../core/pipeline/champion-compare.js';
@@ -8,6 +8,7 @@ import type { PipelineInput } from './pipeline-input.js';
 import { bookkeeping, records, stageActivities, stageOptions } from './pipeline-proxies.js';
 import { promotionDecisionUpdate, type PromotionDecision } from './pipeline-signals.js';
 import { begin, finish } from './pipeline-progress.js';
+import { ROLLOUT_ON_PROMOTION_PATCH, rollOutGradually } from './pipeline-rollout.js';
 
 /** The decisions a manual-mode run can receive, registered when the workflow starts. */
 export interface ApprovalBox {
@@ -121,9 +122,26 @@ export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
     begin(promote, 'running', reason);
   }
 
+  const gradual = project.serve && project.rollout && project.rollout.strategy !== 'replace' ? project.rollout : undefined;
+  // Runs recorded before the patch hot-swapped whatever their project's rollout said.
+  if (gradual && patched(ROLLOUT_ON_PROMOTION_PATCH)) {
+    const rolled = await rollOutGradually(ctx, gradual, actor);
+    if (rolled.kind === 'kept') return keepChampion(ctx, rolled.servingVersion, `v${version} ${won}, but ${rolled.reason}`);
+    if (rolled.kind === 'promoted') {
+      // The rollout moved `champion` itself (linked to this run) once the canary passed.
+      if (rolled.endpoint) progress.endpoint = rolled.endpoint;
+      return becameChampion(ctx, `${reason}; ${rolled.reason}`);
+    }
+  }
   if (project.serve) await serve(ctx, 'serving at');
   else finish(step('serve'), 'skipped', 'serving disabled for this project');
   await records.moveAlias({ eventId: `${input.runId}/champion`, modelName: model, alias: 'champion', version, actor, runId: input.runId, reason });
+  becameChampion(ctx, reason);
+}
+
+function becameChampion(ctx: PromotionContext, reason: string): void {
+  const { progress, step, version } = ctx;
+  const promote = step('promote');
   progress.promotion = 'champion';
   upsertSearchAttributes([{ key: KilnPromotion, value: 'champion' }]);
   finish(promote, 'succeeded', `v${version} is champion: ${reason}`);

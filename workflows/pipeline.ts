@@ -12,6 +12,7 @@ import type { StageInput, StageResult } from '../activities/stages.js';
 import { nonRetriedTypes } from '../core/pipeline/failure-class.js';
 import { checkGate } from '../core/pipeline/gate-check.js';
 import { stageResources } from '../core/pipeline/stage-resources.js';
+import { stageWarmImports } from '../core/pipeline/warm-imports.js';
 import { describeProgress, PIPELINE_STEPS, type PipelineStep, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
 import { KilnModel, KilnRunStatus } from '../core/temporal/search-attributes.js';
 import type { CacheableStage, PipelineInput, PipelineStart, ScheduledPipelineStart } from './pipeline-input.js';
@@ -142,6 +143,7 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
     publish();
 
     const resources = stageResources(input.environment.spec);
+    const warmImports = stageWarmImports(project, input.environment.spec);
     // GPU stages wait for a GPU slot on their own queue instead of flooding the cluster with pods.
     const stageQueue = resources.gpus > 0 && input.gpuTaskQueue ? { taskQueue: input.gpuTaskQueue } : {};
     /** Which run holds each finished stage's outputs, and its cache key: downstream stages read both. */
@@ -163,6 +165,7 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
         retryCountLimit: policy.retry_count_limit,
         project: project.name,
         resources,
+        ...(warmImports ? { warmImports } : {}),
         ...(elsewhere.length ? { upstreamRunIds: Object.fromEntries(elsewhere.map((u) => [u, outputsOf[u]!])) } : {}),
         cache: input.cache ?? true,
         upstreamCacheKeys: Object.fromEntries(upstream.map((u) => [u, cacheKeys[u] ?? null])),

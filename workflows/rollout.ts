@@ -24,6 +24,8 @@ export interface RolloutInput {
   observeMs: number;
   /** Who started it, for the alias history. */
   actor: string;
+  /** The pipeline run whose promotion started it (the alias history links to it); absent when started by the API. */
+  runId?: string;
   /** Time between two samples of the challenger's numbers; default a tenth of the duration, at least 5 s. */
   sampleEveryMs?: number;
 }
@@ -36,6 +38,8 @@ export interface RolloutState {
   last: ChallengerSummary | null;
   outcome: RolloutOutcome | null;
   reason: string | null;
+  /** Where the promoted version serves, once promoted. */
+  endpoint?: string;
 }
 
 export const rolloutStateQuery = defineQuery<RolloutState>('rolloutState');
@@ -74,7 +78,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutState
 
   if (spec.strategy === 'replace') {
     state.step = 'promoting';
-    await promote(input, rolloutId, 'replace');
+    state.endpoint = await promote(input, rolloutId, 'replace');
     return finish('promoted', 'replaced the champion at once');
   }
 
@@ -122,7 +126,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutState
     state.step = 'promoting';
     setCurrentDetails(`Promoting ${challenger}: ${describe(state.last)}`);
     const reason = `canary passed: ${describe(state.last)}`;
-    await promote(input, rolloutId, reason);
+    state.endpoint = await promote(input, rolloutId, reason);
     await endRollout({ rolloutId, modelName: input.modelName, challengerVersion: input.challengerVersion, outcome: 'promoted', reason });
     return finish('promoted', reason);
   } catch (error) {
@@ -134,16 +138,18 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutState
 }
 
 /** The existing deploy path: serve the challenger alone (hot swap), then move `champion` to it. */
-async function promote(input: RolloutInput, rolloutId: string, reason: string): Promise<void> {
-  await deployModel({ modelName: input.modelName, version: input.challengerVersion });
+async function promote(input: RolloutInput, rolloutId: string, reason: string): Promise<string> {
+  const deployed = await deployModel({ modelName: input.modelName, version: input.challengerVersion });
   await moveAlias({
     eventId: `${rolloutId}/champion`,
     modelName: input.modelName,
     alias: 'champion',
     version: input.challengerVersion,
     actor: input.actor,
+    ...(input.runId ? { runId: input.runId } : {}),
     reason: `rollout: ${reason}`,
   });
+  return deployed.url;
 }
 
 async function rollBack(

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { KilnConfig } from '../../core/config.js';
-import { parseCsv } from '../../core/datasets/csv.js';
+import { parseCsv } from '../../core/datasets/csv-reader.js';
 import { findPredictions } from '../../core/monitoring/prediction-log/read-predictions.js';
 import { WORKFLOW_TYPES } from '../../core/pipeline/workflow-ids.js';
 import type { MonitorModelInput, MonitorModelResult } from '../../workflows/monitor-model.js';

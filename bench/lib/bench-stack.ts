@@ -14,6 +14,8 @@ export const EXAMPLE_FILE = join(ROOT, 'examples/breast-cancer/kiln.json');
 export const PROBE_FILE = join(ROOT, 'bench/fixtures/probe/kiln.json');
 /** The example under another name and without serving, so a model server start is not measured. */
 export const BENCH_PROJECT = 'breast-cancer-bench';
+/** The same project with warm starts off (`warm_start: false`): every stage a fresh interpreter. */
+export const COLD_BENCH_PROJECT = 'breast-cancer-bench-cold';
 export const PROBE_PROJECT = 'bench-probe';
 
 export interface BenchStack {
@@ -69,6 +71,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     const example = readSpecFile(EXAMPLE_FILE);
     example.project = { ...example.project!, name: BENCH_PROJECT, serve: false };
     await applySpecFile(client, example);
+    await applySpecFile(client, { project: { ...example.project, name: COLD_BENCH_PROJECT, warm_start: false } });
     await applySpecFile(client, readSpecFile(PROBE_FILE));
     return { config, stack, client, tracer, exampleSourceDir: example.project.source_dir, dispose };
   } catch (error) {

@@ -50,8 +50,8 @@ export interface ArtifactStore {
 export interface ExternalObjectReader {
   /** The object's ETag (changes with its content); undefined when there is no such object or bucket. */
   etag(bucket: string, name: string): Promise<string | undefined>;
-  /** The object's bytes; undefined when there is no such object or bucket. */
-  read(bucket: string, name: string): Promise<Buffer | undefined>;
+  /** The object's bytes as a stream; undefined when there is no such object or bucket. */
+  open(bucket: string, name: string): Promise<Readable | undefined>;
 }
 
 export interface PutDirectoryOptions {

@@ -1,6 +1,6 @@
 /**
- * A small RFC 4180 CSV reader and writer: quoted fields, doubled quotes, commas and line
- * breaks inside quotes, CRLF or LF. Pure (no Node built-ins) so workflows may use it.
+ * CSV records and their writer. Reading is done by libraries (csv-reader.ts); what every
+ * reader produces is a CsvRecord, and what every one throws on malformed text is a CsvSyntaxError.
  */
 
 /** One record and the 1-based line it starts on, for error messages. */
@@ -9,7 +9,7 @@ export interface CsvRecord {
   line: number;
 }
 
-/** Malformed CSV; `line` is where the offending record starts. */
+/** Malformed CSV; `line` is where the offending record starts. Messages never quote the file. */
 export class CsvSyntaxError extends Error {
   override readonly name = 'CsvSyntaxError';
   constructor(
@@ -20,73 +20,21 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-/**
- * Parses CSV text into records. A leading byte-order mark is dropped and blank lines are
- * skipped (spreadsheet exports often end with several).
- */
-export function parseCsv(text: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  while (i < text.length) {
-    const startLine = line;
-    const fields: string[] = [];
-    let blank = true;
-    for (;;) {
-      let field = '';
-      if (text[i] === '"') {
-        blank = false;
-        i++;
-        for (;;) {
-          if (i >= text.length) throw new CsvSyntaxError(startLine, 'quoted field is never closed');
-          const ch = text[i] as string;
-          if (ch === '"') {
-            if (text[i + 1] === '"') {
-              field += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (ch === '\n') line++;
-          field += ch;
-          i++;
-        }
-        const next = text[i];
-        if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-          throw new CsvSyntaxError(line, 'unexpected text after a closing quote (quotes inside a field must be doubled)');
-        }
-      } else {
-        const start = i;
-        while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') i++;
-        field = text.slice(start, i);
-        if (field.includes('"')) throw new CsvSyntaxError(line, 'a field containing quotes must itself be quoted');
-        if (field !== '') blank = false;
-      }
-      fields.push(field);
-      if (text[i] === ',') {
-        blank = false;
-        i++;
-        continue;
-      }
-      break;
-    }
-    // End of record: CRLF, LF, a lone CR, or end of text.
-    if (text[i] === '\r') i++;
-    if (text[i] === '\n') i++;
-    line++;
-    if (!blank) records.push({ fields, line: startLine });
-  }
-  return records;
-}
+const NEEDS_QUOTES = /[",\r\n]/;
 
 /** Quotes a field only when it needs it, so plain data round-trips byte for byte. */
 function formatField(field: string): string {
-  return /[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+  return NEEDS_QUOTES.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+}
+
+/** One row as a CSV line with its LF: what formatCsv writes for it. */
+export function formatCsvRow(fields: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < fields.length; i++) line += i === 0 ? formatField(fields[i] as string) : `,${formatField(fields[i] as string)}`;
+  return `${line}\n`;
 }
 
 /** Serialises rows with LF line endings and a trailing newline. */
 export function formatCsv(rows: readonly (readonly string[])[]): string {
-  return rows.map((row) => `${row.map(formatField).join(',')}\n`).join('');
+  return rows.map(formatCsvRow).join('');
 }

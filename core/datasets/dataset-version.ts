@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
 import { z } from 'zod';
-import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { SpecValidationError } from '../errors.js';
 import { canonicalJson } from '../specs/canonical-json.js';
 import type { DatasetSpec } from '../specs/dataset.js';
-import { CsvSyntaxError, formatCsv, parseCsv } from './csv.js';
-import { datasetSource } from './dataset-source.js';
-import { countLabels, splitRows, type SplitParams } from './split-dataset.js';
+import { type DatasetProfile, DatasetProfiler } from './dataset-profile.js';
+import { readDatasetRows } from './dataset-rows.js';
+import { type DatasetScan, scanDataset } from './dataset-scan.js';
+import { countLabels, type SplitParams, splitFlags } from './split-dataset.js';
+import { type SplitSinks, writeDatasetSplit } from './write-dataset-split.js';
 
 /** What `dataset.json` records about one version; parsed again when read back from a store. */
 export const DatasetManifest = z.object({
@@ -24,14 +26,9 @@ export const DatasetManifest = z.object({
 });
 export type DatasetManifest = z.infer<typeof DatasetManifest>;
 
-export interface DatasetVersion {
-  /** 16 hex chars: sha256 over the content hash, target column and split parameters. */
-  versionId: string;
-  contentSha256: string;
-  /** CSV text with the header row, LF line endings. */
-  train: string;
-  test: string;
-  manifest: DatasetManifest;
+/** The source's bytes changed between two passes over them: retried, the next attempt reads them afresh. */
+export class DatasetChangedError extends Error {
+  override readonly name = 'DatasetChangedError';
 }
 
 /**
@@ -52,33 +49,30 @@ export function splitParamsOf(spec: DatasetSpec): SplitParams {
   return { test_fraction: spec.split.test_fraction, seed: spec.split.seed, stratify: spec.split.stratify };
 }
 
-/** Parses and splits a dataset's CSV bytes into a version; throws SpecValidationError on bad input. */
-export function datasetVersion(spec: DatasetSpec, csv: Buffer | string): DatasetVersion {
-  const bytes = typeof csv === 'string' ? Buffer.from(csv, 'utf8') : csv;
-  const contentSha256 = sha256Hex(bytes);
-  const [header, ...data] = readRecords(bytes.toString('utf8'));
-  if (!header) throw new SpecValidationError([{ path: 'dataset.path', message: 'the CSV file is empty' }]);
-  const columns = header.fields;
-  checkColumns(columns, spec.target_column);
-  for (const record of data) {
-    if (record.fields.length !== columns.length) {
-      throw new SpecValidationError([
-        {
-          path: 'dataset.path',
-          message: `line ${record.line} has ${record.fields.length} field(s), the header has ${columns.length}`,
-        },
-      ]);
-    }
-  }
-  if (data.length < 2) {
-    throw new SpecValidationError([{ path: 'dataset.path', message: `needs at least 2 data rows to split, has ${data.length}` }]);
-  }
-
+/**
+ * Versions a dataset in two parsing passes after `scan`: one checks the CSV and keeps each row's
+ * label, the split is drawn from the labels, and one writes source, train and test to the
+ * sinks `openSinks` gives and profiles the train rows. Memory: a few bytes a row, the profile's
+ * sample and a chunk or two, whatever the file's size. Bad input is a SpecValidationError before
+ * the sinks are opened; a failure while writing destroys them, so nothing is left half-written.
+ * The sinks are ended only when the bytes are the scanned ones.
+ */
+export async function versionDataset(
+  spec: DatasetSpec,
+  open: () => Promise<AsyncIterable<Buffer>>,
+  scan: DatasetScan,
+  openSinks: () => SplitSinks,
+): Promise<{ manifest: DatasetManifest; profile: DatasetProfile }> {
   const split = splitParamsOf(spec);
-  const targetIndex = columns.indexOf(spec.target_column);
-  const labels = data.map((r) => r.fields[targetIndex] as string);
-  const { train, test } = splitRows(labels, split);
-  if (test.length === 0) {
+  const versionId = datasetVersionId(scan.sha256, spec.target_column, split);
+  const { columns, reader, labels } = await readDatasetRows(open, scan.reader, spec.target_column);
+  const total = labels.codes.length;
+  const testRows = splitFlags(labels, split);
+  const classCounts = countLabels(labels, testRows);
+  // The codes (a byte or more a row) are done with: not held while the split is written.
+  labels.codes = new Uint8Array(0);
+  const testCount = Object.values(classCounts.test).reduce((sum, n) => sum + n, 0);
+  if (testCount === 0) {
     // Only happens when every class has a single row, e.g. a continuous (regression) target.
     throw new SpecValidationError([
       {
@@ -87,69 +81,69 @@ export function datasetVersion(spec: DatasetSpec, csv: Buffer | string): Dataset
       },
     ]);
   }
-
-  const versionId = datasetVersionId(contentSha256, spec.target_column, split);
-  const rowsAt = (indices: number[]) => formatCsv([columns, ...indices.map((i) => (data[i] as { fields: string[] }).fields)]);
+  const profiler = new DatasetProfiler(columns, { dataset: spec.name, version: versionId, targetColumn: spec.target_column, seed: split.seed });
+  const sinks = openSinks();
+  const all = [sinks.source, sinks.train, sinks.test];
+  try {
+    const written = await writeDatasetSplit(await open(), reader, testRows, profiler, sinks);
+    if (written.sha256 !== scan.sha256 || written.rows !== total) {
+      throw new DatasetChangedError(`the dataset at ${spec.path} changed while it was being read; it is read again on the next attempt`);
+    }
+  } catch (error) {
+    for (const sink of all) sink.destroy(error as Error);
+    throw error;
+  }
+  for (const sink of all) sink.end();
   return {
-    versionId,
-    contentSha256,
-    train: rowsAt(train),
-    test: rowsAt(test),
     manifest: {
       dataset: spec.name,
       version: versionId,
       target_column: spec.target_column,
       columns,
       split,
-      rows: data.length,
-      train_rows: train.length,
-      test_rows: test.length,
-      class_counts: { train: countLabels(labels, train), test: countLabels(labels, test) },
-      content_sha256: contentSha256,
+      rows: total,
+      train_rows: total - testCount,
+      test_rows: testCount,
+      class_counts: classCounts,
+      content_sha256: scan.sha256,
     },
+    profile: profiler.finish(),
   };
 }
 
-/** `datasetVersion` over a file or `s3://` object (see readDatasetFile); a missing one is reported on `dataset.path`. */
-export async function datasetVersionFromFile(spec: DatasetSpec, csvPath: string, artifacts?: ArtifactStore): Promise<DatasetVersion> {
-  return datasetVersion(spec, await readDatasetFile(csvPath, artifacts));
+export interface DatasetVersion {
+  /** 16 hex chars: sha256 over the content hash, target column and split parameters. */
+  versionId: string;
+  contentSha256: string;
+  /** CSV text with the header row, LF line endings. */
+  train: string;
+  test: string;
+  manifest: DatasetManifest;
+  profile: DatasetProfile;
 }
 
-/** A dataset's bytes from a path on the server or, through an S3 `artifacts` store, an `s3://bucket/key` object. */
-export async function readDatasetFile(csvPath: string, artifacts?: ArtifactStore): Promise<Buffer> {
-  return datasetSource(csvPath, artifacts).read();
+/** versionDataset over bytes in memory, the split returned as text: for small data and tests. */
+export async function datasetVersion(spec: DatasetSpec, csv: Buffer | string): Promise<DatasetVersion> {
+  const bytes = typeof csv === 'string' ? Buffer.from(csv, 'utf8') : csv;
+  const open = async () => Readable.from([bytes]);
+  const scan = await scanDataset(await open());
+  let texts: Promise<[string, string]> = Promise.resolve(['', '']);
+  const openSinks = () => {
+    const sinks = { source: new PassThrough(), train: new PassThrough(), test: new PassThrough() };
+    for (const sink of Object.values(sinks)) sink.on('error', () => undefined);
+    sinks.source.resume();
+    texts = Promise.all([text(sinks.train), text(sinks.test)]);
+    // Rejected with the sinks when versioning fails; the versioning error is the one thrown.
+    texts.catch(() => undefined);
+    return sinks;
+  };
+  const { manifest, profile } = await versionDataset(spec, open, scan, openSinks);
+  const [train, test] = await texts;
+  return { versionId: manifest.version, contentSha256: scan.sha256, train, test, manifest, profile };
 }
 
-function readRecords(text: string) {
-  try {
-    return parseCsv(text);
-  } catch (err) {
-    if (err instanceof CsvSyntaxError) {
-      throw new SpecValidationError([{ path: 'dataset.path', message: err.message }], { cause: err });
-    }
-    throw err;
-  }
-}
-
-/**
- * Messages name columns by position, never by content: the file may not be a dataset at all,
- * and its first line must not come back in an API answer or a run's error.
- */
-function checkColumns(columns: string[], target: string): void {
-  const seen = new Set<string>();
-  for (const column of columns) {
-    if (seen.has(column))
-      throw new SpecValidationError([
-        { path: 'dataset.path', message: `column ${columns.indexOf(column) + 1} and column ${seen.size + 1} of the header have the same name` },
-      ]);
-    seen.add(column);
-  }
-  if (!seen.has(target)) {
-    throw new SpecValidationError([
-      {
-        path: 'dataset.target_column',
-        message: `column "${target}" is not in the CSV header (${columns.length} column${columns.length === 1 ? '' : 's'})`,
-      },
-    ]);
-  }
+async function text(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer | string));
+  return Buffer.concat(chunks).toString('utf8');
 }

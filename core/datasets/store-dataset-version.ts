@@ -1,8 +1,11 @@
+import { PassThrough, Readable } from 'node:stream';
 import { datasetVersionPrefix } from '../artifacts/artifact-keys.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { NewDatasetVersion } from '../metadata/datasets-repository.js';
 import type { DatasetSpec } from '../specs/dataset.js';
-import { computeDatasetProfile } from './dataset-profile.js';
-import { DatasetManifest, datasetVersion, datasetVersionId, readDatasetFile, sha256Hex, splitParamsOf } from './dataset-version.js';
+import { type DatasetSource, datasetSource } from './dataset-source.js';
+import { type DatasetScan, scanDataset } from './dataset-scan.js';
+import { DatasetManifest, datasetVersionId, splitParamsOf, versionDataset } from './dataset-version.js';
 import { ensureDatasetProfile, putDatasetProfile } from './stored-dataset-profile.js';
 
 export interface StoredDatasetVersion {
@@ -16,20 +19,45 @@ export interface StoredDatasetVersion {
 
 /**
  * Stores a version of `spec`'s dataset read from `csvPath` (a file, or an `s3://` object read
- * through `store`, which must then be an S3 store); see storeDatasetBytes.
+ * through `store`, which must then be an S3 store); see storeScannedDataset.
  */
 export async function storeDatasetVersion(store: ArtifactStore, spec: DatasetSpec, csvPath: string): Promise<StoredDatasetVersion> {
-  return storeDatasetBytes(store, spec, await readDatasetFile(csvPath, store));
+  const source = datasetSource(csvPath, store);
+  return storeScannedDataset(store, spec, source, await scanDataset(await source.open()));
+}
+
+/** The metadata record of a stored (or pinned) version of `datasetName`. */
+export function versionRecordOf(
+  datasetName: string,
+  stored: Pick<StoredDatasetVersion, 'versionId' | 'prefix'> & { manifest: Pick<DatasetManifest, 'content_sha256' | 'split' | 'train_rows' | 'test_rows'> },
+): NewDatasetVersion {
+  const { manifest } = stored;
+  return {
+    id: stored.versionId,
+    datasetName,
+    contentSha256: manifest.content_sha256,
+    split: manifest.split,
+    trainRows: manifest.train_rows,
+    testRows: manifest.test_rows,
+    artifactPrefix: stored.prefix,
+  };
+}
+
+/** storeScannedDataset over bytes in memory (small data, tests). */
+export async function storeDatasetBytes(store: ArtifactStore, spec: DatasetSpec, bytes: Buffer): Promise<StoredDatasetVersion> {
+  const source: DatasetSource = { path: spec.path, fingerprint: async () => 'memory', open: async () => Readable.from([bytes]) };
+  return storeScannedDataset(store, spec, source, await scanDataset(await source.open()));
 }
 
 /**
- * Stores the version of `spec`'s dataset whose content is `bytes`. Idempotent: the version id
- * is known from the hash alone, so an already stored version is found without parsing.
+ * Stores the version of `spec`'s dataset that `source` holds, `scan` being its first pass.
+ * Idempotent: the version id is known from the hash alone, so an already stored version is
+ * found without parsing. The bytes are streamed, never held whole (versionDataset).
  * `dataset.json` is written last and marks the version complete. The version's feature profile
  * (of its train split) is written with it, once; a version stored before profiles gets it here.
  */
-export async function storeDatasetBytes(store: ArtifactStore, spec: DatasetSpec, bytes: Buffer): Promise<StoredDatasetVersion> {
-  const versionId = datasetVersionId(sha256Hex(bytes), spec.target_column, splitParamsOf(spec));
+export async function storeScannedDataset(store: ArtifactStore, spec: DatasetSpec, source: DatasetSource, scan: DatasetScan): Promise<StoredDatasetVersion> {
+  const versionId = datasetVersionId(scan.sha256, spec.target_column, splitParamsOf(spec));
   const prefix = datasetVersionPrefix(spec.name, versionId);
   const manifestKey = `${prefix}/dataset.json`;
   if (await store.exists(manifestKey)) {
@@ -38,15 +66,36 @@ export async function storeDatasetBytes(store: ArtifactStore, spec: DatasetSpec,
     return { versionId, prefix, manifest, reused: true };
   }
 
-  const version = datasetVersion(spec, bytes);
-  await store.put(`${prefix}/source.csv`, bytes);
-  await store.put(`${prefix}/train.csv`, version.train);
-  await store.put(`${prefix}/test.csv`, version.test);
+  let puts: Promise<unknown>[] = [];
+  const openSinks = () => {
+    const sinks = { source: quietSink(), train: quietSink(), test: quietSink() };
+    // Each put consumes its sink as it is written; a put that fails stops the pass through its sink.
+    puts = (['source', 'train', 'test'] as const).map((name) =>
+      store.put(`${prefix}/${name}.csv`, sinks[name]).catch((error: unknown) => {
+        sinks[name].destroy(error as Error);
+        throw error;
+      }),
+    );
+    // Awaited below once the pass ends; until then a failed put must not count as unhandled.
+    for (const put of puts) put.catch(() => undefined);
+    return sinks;
+  };
+  let versioned: Awaited<ReturnType<typeof versionDataset>>;
+  try {
+    versioned = await versionDataset(spec, () => source.open(), scan, openSinks);
+  } catch (error) {
+    // versionDataset destroyed the sinks, if it had opened them: each put removes what it had begun.
+    await Promise.allSettled(puts);
+    throw error;
+  }
+  await Promise.all(puts);
   // Before the manifest: a complete version always has its profile.
-  await putDatasetProfile(
-    store,
-    computeDatasetProfile({ dataset: spec.name, version: versionId, csv: version.train, targetColumn: spec.target_column, seed: spec.split.seed }),
-  );
-  await store.put(manifestKey, `${JSON.stringify(version.manifest, null, 2)}\n`);
-  return { versionId, prefix, manifest: version.manifest, reused: false };
+  await putDatasetProfile(store, versioned.profile);
+  await store.put(manifestKey, `${JSON.stringify(versioned.manifest, null, 2)}\n`);
+  return { versionId, prefix, manifest: versioned.manifest, reused: false };
+}
+
+/** A sink whose failure is reported by its put and by the pass writing to it, not as an unhandled 'error' event. */
+function quietSink(): PassThrough {
+  return new PassThrough().on('error', () => undefined);
 }

@@ -1,7 +1,7 @@
 import { datasetProfileKey, datasetVersionPrefix } from '../artifacts/artifact-keys.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { MissingDataError } from '../errors.js';
-import { computeDatasetProfile, DatasetProfile } from './dataset-profile.js';
+import { DatasetProfile, profileCsv } from './dataset-profile.js';
 import { DatasetManifest } from './dataset-version.js';
 
 /** Stores a version's profile at `datasetProfileKey`; compact, as its samples make it the largest JSON of a version. */
@@ -41,8 +41,8 @@ async function profileStoredVersion(store: ArtifactStore, dataset: string, versi
     throw new MissingDataError('version', `dataset version ${dataset}@${version} is recorded, but its files are not in ${store.description}`);
   }
   const manifest = DatasetManifest.parse(JSON.parse((await store.getBuffer(manifestKey)).toString('utf8')));
-  const csv = (await store.getBuffer(`${prefix}/train.csv`)).toString('utf8');
-  const profile = computeDatasetProfile({ dataset, version, csv, targetColumn: manifest.target_column, seed: manifest.split.seed });
+  const train = (await store.get(`${prefix}/train.csv`)) as AsyncIterable<Buffer>;
+  const profile = await profileCsv(train, { dataset, version, targetColumn: manifest.target_column, seed: manifest.split.seed });
   await putDatasetProfile(store, profile);
   return profile;
 }

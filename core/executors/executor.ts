@@ -13,6 +13,8 @@ export interface StageExecutor {
    * start, SpecValidationError for an unusable spec, or the error an observer callback threw.
    */
   run(spec: StageProcessSpec, observer: StageObserver): Promise<StageExit>;
+  /** Releases what the executor keeps between stages (the local one's fork servers). Optional. */
+  close?(): void;
 }
 
 export interface ExecutorCapabilities {
@@ -40,6 +42,12 @@ export interface StageProcessSpec {
   timeoutMs: number;
   /** Cancels the stage: the whole process group is killed and `cancelled` is set. */
   signal?: AbortSignal;
+  /**
+   * Warm start: the command is `python -m <module>` and may instead be forked from a server of
+   * this environment that has imported these modules once (local executor; others ignore it).
+   * The process sees the same environment, working directory, descriptors and signals either way.
+   */
+  warmImports?: readonly string[];
   /** What a `remote` executor needs to run the stage elsewhere; ignored by local ones. */
   placement?: StagePlacement;
 }

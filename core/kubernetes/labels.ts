@@ -13,6 +13,8 @@ export const LABELS = {
   attempt: 'kiln.dev/attempt',
   environment: 'kiln.dev/environment-digest',
   model: 'kiln.dev/model',
+  /** On a rollout's candidate pods instead of `model`, so the model's own Deployment and Service never select them. */
+  candidateOf: 'kiln.dev/candidate-of',
   modelVersion: 'kiln.dev/model-version',
 } as const;
 

@@ -178,7 +178,13 @@ export class ModelsRepository {
   /** The version that served before the current one (the latest stopped deployment of another version). */
   async previousDeployment(modelName: string): Promise<DeploymentRecord | undefined> {
     const current = await this.currentDeployment(modelName);
-    let query = this.db.selectFrom('deployments').selectAll().where('model_name', '=', modelName).where('status', '=', 'stopped');
+    // A stopped rollout candidate (`…-candidate`) never served alone: nothing to go back to.
+    let query = this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('model_name', '=', modelName)
+      .where('status', '=', 'stopped')
+      .where('id', 'not like', '%-candidate');
     if (current) query = query.where('version', '!=', current.version);
     const row = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
     return row && toDeployment(row);

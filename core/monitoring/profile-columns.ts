@@ -21,7 +21,8 @@ export interface ProfileOptions {
   maxCategoricalLevels?: number;
 }
 
-type ColumnSettings = Required<Omit<ProfileOptions, 'dataset' | 'version' | 'target'>>;
+/** ProfileOptions of one column, defaults applied. */
+export type ColumnSettings = Required<Omit<ProfileOptions, 'dataset' | 'version' | 'target'>>;
 const DEFAULTS: ColumnSettings = { bins: 10, sampleSize: 1000, seed: 0, topCategories: 20, maxCategoricalLevels: 10 };
 
 /** Columns that are not one table (of unequal lengths), or a target that is not among them; `column` names the culprit. */
@@ -40,7 +41,7 @@ export class ProfileInputError extends Error {
  * header order). Pure and deterministic, so the same data always gives the same profile.
  */
 export function profileColumns(columns: Readonly<Record<string, readonly CellValue[]>>, options: ProfileOptions): DatasetProfile {
-  const settings: ColumnSettings = { ...DEFAULTS, ...definedOnly(options) };
+  const settings = columnSettings(options);
   const names = Object.keys(columns);
   const rows = names.length ? (columns[names[0] as string] as readonly CellValue[]).length : 0;
   for (const name of names) {
@@ -74,7 +75,13 @@ function profileColumn(name: string, cells: readonly CellValue[], settings: Colu
   return numeric ? numericProfile(name, numbers, missing, settings) : categoricalProfile(name, keys, missing, settings);
 }
 
-function numericProfile(name: string, values: number[], missing: number, settings: ColumnSettings): NumericFeatureProfile {
+/** The options' column settings, defaults applied. */
+export function columnSettings(options: ProfileOptions): ColumnSettings {
+  return { ...DEFAULTS, ...definedOnly(options) };
+}
+
+/** A numeric column's profile from its present values (any order) and how many cells were missing. */
+export function numericProfile(name: string, values: readonly number[], missing: number, settings: ColumnSettings): NumericFeatureProfile {
   const sorted = [...values].sort((a, b) => a - b);
   const mean = sorted.reduce((sum, v) => sum + v, 0) / sorted.length;
   const squares = sorted.reduce((sum, v) => sum + (v - mean) * (v - mean), 0);
@@ -98,6 +105,13 @@ function numericProfile(name: string, values: number[], missing: number, setting
 function categoricalProfile(name: string, keys: string[], missing: number, settings: ColumnSettings): CategoricalFeatureProfile {
   const counts = new Map<string, number>();
   for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return categoricalFromCounts(name, counts, missing, settings);
+}
+
+/** A categorical column's profile from the count of each category (any order) and how many cells were missing. */
+export function categoricalFromCounts(name: string, counts: ReadonlyMap<string, number>, missing: number, settings: ColumnSettings): CategoricalFeatureProfile {
+  let present = 0;
+  for (const count of counts.values()) present += count;
   // Most frequent first, ties in code-unit order, so the kept categories never depend on row order.
   const ranked = [...counts.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
   const kept = ranked.slice(0, settings.topCategories);
@@ -106,10 +120,8 @@ function categoricalProfile(name: string, keys: string[], missing: number, setti
   const other = rest + (kept.find(([key]) => key === OTHER_CATEGORY)?.[1] ?? 0);
   const named = kept.filter(([key]) => key !== OTHER_CATEGORY);
   // fromEntries makes own properties, so a category named "__proto__" is kept, not taken as the prototype.
-  const frequencies = Object.fromEntries(
-    [...named, ...(other > 0 ? [[OTHER_CATEGORY, other] as const] : [])].map(([key, count]) => [key, count / keys.length]),
-  );
-  return { name, kind: 'categorical', count: keys.length, missing, distinct: counts.size, frequencies };
+  const frequencies = Object.fromEntries([...named, ...(other > 0 ? [[OTHER_CATEGORY, other] as const] : [])].map(([key, count]) => [key, count / present]));
+  return { name, kind: 'categorical', count: present, missing, distinct: counts.size, frequencies };
 }
 
 /** `size` values drawn without replacement by a partial Fisher-Yates shuffle; all of them when there are fewer. */

@@ -25,6 +25,8 @@ export interface StageAttemptInput {
   project?: string;
   /** Limits, for platforms that enforce them; default no GPU and no limits. */
   resources?: { cpu?: string; memory?: string; gpus: number };
+  /** Modules the stage may find preloaded (core/pipeline/warm-imports.ts); absent: a cold start. */
+  warmImports?: string[];
 }
 
 export interface StageLaunchRequest {

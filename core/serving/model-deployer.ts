@@ -7,8 +7,10 @@ import { EnvironmentUnavailableError } from '../errors.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { RUN_CONTRACT_ENV as E } from '../runner/run-contract.js';
 import { serveEnv } from '../specs/serve-settings.js';
+import { predictionLogEnv } from '../specs/prediction-log.js';
 import { restoreSource } from '../snapshots/source-snapshot.js';
 import { localSpoolDir, spoolsUnder, type PredictionSpool } from '../monitoring/prediction-log/ship-prediction-spool.js';
+import { candidateDeploymentId } from './candidate-id.js';
 import { recordPromotion } from './promotion-record.js';
 import { resolveServingTarget } from './serving-target.js';
 import { isHealthy, recordServerOwner, startModelServer, stopOwnedModelServer } from './local-model-server.js';
@@ -16,11 +18,6 @@ import { isHealthy, recordServerOwner, startModelServer, stopOwnedModelServer } 
 export interface DeployRequest {
   modelName: string;
   version: number;
-}
-
-/** A challenger's server is a deployment of its own, apart from the one a promotion would start. */
-export function candidateDeploymentId(modelName: string, version: number): string {
-  return `${modelName}-v${version}-candidate`;
 }
 
 export interface ModelDeployerDeps {
@@ -164,6 +161,7 @@ export class ModelDeployer {
         KILN_MODEL_VERSION: String(version),
         KILN_PREDICTION_LOG_DIR: localSpoolDir(homePaths(this.deps.home).predictionSpool, modelName, version),
         ...serveEnv(model.serveSettings),
+        ...predictionLogEnv(model.predictionLog),
       },
     });
     recordServerOwner(root, server.pid);

@@ -2,6 +2,7 @@ import { modelPrefix } from '../artifacts/artifact-keys.js';
 import { NotFoundError } from '../errors.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { serveSettingsOf, type ServeSettings } from '../specs/serve-settings.js';
+import { DEFAULT_PREDICTION_LOG, type PredictionLogSettings } from '../specs/prediction-log.js';
 
 /** What serving a model version needs, from the registry and the run that trained it. */
 export interface ServingTarget {
@@ -15,6 +16,8 @@ export interface ServingTarget {
   artifactPrefix: string;
   /** The project's `serve` settings, defaults filled in. */
   serveSettings: ServeSettings;
+  /** The project's prediction_log settings, defaults filled in. */
+  predictionLog: PredictionLogSettings;
 }
 
 export async function resolveServingTarget(metadata: MetadataStore, modelName: string, version: number): Promise<ServingTarget> {
@@ -33,5 +36,6 @@ export async function resolveServingTarget(metadata: MetadataStore, modelName: s
     environmentDigest: model.environmentDigest,
     artifactPrefix: model.artifactPrefix || modelPrefix(modelName, version),
     serveSettings: serveSettingsOf(project?.spec.serve),
+    predictionLog: project?.spec.prediction_log ?? DEFAULT_PREDICTION_LOG,
   };
 }

@@ -18,6 +18,12 @@ const Requirement = z
     'must be a PyPI requirement such as "scikit-learn==1.5.2"',
   );
 
+/** A module to import before a stage starts (`numpy`, `sklearn.linear_model`): dotted Python identifiers. */
+const ModuleName = z
+  .string()
+  .max(LIMITS.warmImport, `must be at most ${LIMITS.warmImport} characters`)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a Python module name such as "numpy" or "sklearn.linear_model"');
+
 /**
  * Environment: what a stage runs in, built once and keyed by its spec digest (see
  * environment-digest.ts), kept apart from project runs so training never waits on a build
@@ -33,6 +39,12 @@ export const EnvironmentSpec = z
     /** Container image the Kubernetes executor builds on; the local executor records it only. */
     base_image: ImageReference.default('python:3.11-slim'),
     dependencies: z.array(Requirement).max(LIMITS.dependencies).default([]),
+    /**
+     * Modules a local stage finds already imported: the environment's fork server imports them
+     * once and forks each stage from it (warm start; a project opts out with `warm_start: false`).
+     * A runtime setting: not part of the build spec or its digest. Default none: stages start cold.
+     */
+    warm_imports: z.array(ModuleName).max(LIMITS.warmImports, `must list at most ${LIMITS.warmImports} modules`).optional(),
     /** CPU cores (fractions allowed, down to a millicore), as a Kubernetes limit. */
     cpu_limit: z.number().min(LIMITS.cpuCores.min).max(LIMITS.cpuCores.max).optional(),
     /** Memory limit in MiB. */

@@ -28,6 +28,9 @@ export const LIMITS = {
   /** Requirements per environment, and characters per requirement. */
   dependencies: 200,
   dependency: 200,
+  /** Modules an environment preloads for warm stage starts (`warm_imports`), and characters per module name. */
+  warmImports: 50,
+  warmImport: 100,
   /** CPU cores (`cpu_limit`): Kubernetes' smallest unit is a millicore. */
   cpuCores: { min: 0.001, max: 256 },
   /** Memory in MiB (`memory_limit`): 16 MiB to 1 TiB. */

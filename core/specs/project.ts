@@ -4,6 +4,7 @@ import { ProjectTrigger, PromotionPolicy } from './promotion.js';
 import { LIMITS, PathString } from './limits.js';
 import { MonitoringSpec } from './monitoring.js';
 import { ResourceName } from './names.js';
+import { PredictionLogSettings } from './prediction-log.js';
 import { RolloutSpec } from './rollout.js';
 import { RunPolicy } from './run-policy.js';
 import { ServeOption } from './serve-settings.js';
@@ -52,6 +53,11 @@ export const ProjectSpec = z
     run_policy: RunPolicy.default({ timeout_seconds: 300, retry_count_limit: 0, auto_resume: false }),
     validation_gate: ValidationGate.default({ thresholds: [] }),
     /**
+     * Fork local stages from the environment's fork server when it declares `warm_imports`
+     * (default true); false starts every stage as a fresh interpreter.
+     */
+    warm_start: z.boolean().optional(),
+    /**
      * Serve each version that passes the gate: `true`, or the server's settings
      * (`{"workers": 2}`, core/specs/serve-settings.ts); `false` registers it only.
      */
@@ -60,9 +66,14 @@ export const ProjectSpec = z
     promotion: PromotionPolicy.default({ mode: 'auto', approval_timeout: '24h' }),
     /** Runs started by events: `on_new_data` starts one per new version of the dataset. */
     trigger: ProjectTrigger.default({ on_new_data: false }),
+    /** Which predictions the model's servers record (core/specs/prediction-log.ts); absent: all, up to 2,000 a second. */
+    prediction_log: PredictionLogSettings.optional(),
     /** Drift monitoring of the served model (core/specs/monitoring.ts); absent: not monitored. */
     monitoring: MonitoringSpec.optional(),
-    /** How a promoted version replaces the serving one (core/specs/rollout.ts); absent: `replace`. Not yet used by promotion. */
+    /**
+     * How a version that wins promotion replaces the serving one (core/specs/rollout.ts); absent:
+     * `replace`. A canary or shadow runs as the model's rollout workflow, a child of the run.
+     */
     rollout: RolloutSpec.optional(),
   })
   .strict();

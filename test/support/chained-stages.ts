@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetVersionFromFile, type DatasetVersion } from '../../core/datasets/dataset-version.js';
+import { datasetVersion, type DatasetVersion } from '../../core/datasets/dataset-version.js';
 import type { DatasetSpec } from '../../core/specs/index.js';
 
 export interface ChainedStages {
@@ -22,7 +22,7 @@ export async function chainedStages(work: string, sourceDir: string, dataset: Da
     checkpointDir: join(work, 'checkpoints', stage),
     paramsFile: join(work, 'params.json'),
   });
-  const version = await datasetVersionFromFile(dataset, datasetFile);
+  const version = await datasetVersion(dataset, readFileSync(datasetFile));
   const { datasetDir, paramsFile } = ws('any');
   mkdirSync(datasetDir, { recursive: true });
   writeFileSync(join(datasetDir, 'train.csv'), version.train);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { openMetadataStore, type MetadataStore } from '../../core/metadata/metadata-store.js';
+import type { NewModelVersion } from '../../core/metadata/models-repository.js';
 import { Hyperparameters } from '../../core/specs/hyperparameters.js';
 import { RunPolicy } from '../../core/specs/run-policy.js';
 
@@ -26,8 +27,16 @@ export function useScratchRegistry(prefix: string): { readonly metadata: Metadat
   };
 }
 
-/** Registers `versions` of `modelName`, each from a run of its own (deployments and aliases name a registered version). */
-export async function registerVersions(metadata: MetadataStore, modelName: string, versions: number[]): Promise<void> {
+/**
+ * Registers `versions` of `modelName`, each from a run of its own (deployments and aliases name a
+ * registered version); `fields` adds to a version's record (its source and environment digests, say).
+ */
+export async function registerVersions(
+  metadata: MetadataStore,
+  modelName: string,
+  versions: number[],
+  fields: (version: number) => Partial<NewModelVersion> = () => ({}),
+): Promise<void> {
   for (const v of versions) {
     const runId = `${modelName}-run-${v}`;
     await metadata.runs.createRun({
@@ -38,6 +47,13 @@ export async function registerVersions(metadata: MetadataStore, modelName: strin
       params: Hyperparameters.parse({}),
       policy: RunPolicy.parse({}),
     });
-    await metadata.models.register({ modelName, runId, params: Hyperparameters.parse({}), metrics: {}, artifactPrefix: `models/${modelName}/v${v}` });
+    await metadata.models.register({
+      modelName,
+      runId,
+      params: Hyperparameters.parse({}),
+      metrics: {},
+      artifactPrefix: `models/${modelName}/v${v}`,
+      ...fields(v),
+    });
   }
 }

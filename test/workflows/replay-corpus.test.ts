@@ -29,6 +29,8 @@ const CORPUS: Record<string, string> = {
   'pipeline with stages answered from the cache': 'pipeline-stages-cached',
   'pipeline waiting for its environment build': 'pipeline-waiting-for-environment',
   'pipeline stage waiting for a GPU (stageState signals)': 'pipeline-waiting-for-gpu',
+  "pipeline promotion through the project's canary, promoted (child rollout)": 'pipeline-rollout-canary-promoted',
+  "pipeline promotion through the project's canary, rolled back": 'pipeline-rollout-canary-rolled-back',
   'pipeline as an experiment trial': 'pipeline-trial',
   'pipeline trial stopped early (cancelled by its experiment; pushes its curve)': 'pipeline-trial-early-stopped',
   'pipeline trial stopped early, started before pushed curves': 'pipeline-trial-early-stopped-polled',

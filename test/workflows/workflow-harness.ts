@@ -21,6 +21,7 @@ import type { KilnActivities } from '../../activities/index.js';
 import type { StageInput, StageResult } from '../../activities/stages.js';
 import { INSTALL_DIR } from '../../core/config.js';
 import { DatasetSpec } from '../../core/specs/dataset.js';
+import { durationMs } from '../../core/specs/duration.js';
 import type { DriftAction } from '../../core/specs/monitoring.js';
 import { EnvironmentSpec } from '../../core/specs/environment.js';
 import { environmentDigest } from '../../core/specs/environment-digest.js';
@@ -268,6 +269,9 @@ export function happyActivities(): KilnActivities {
     },
     async planPromotion() {
       return { kind: 'no-champion' as const };
+    },
+    async planRollout(input) {
+      return { servingVersion: null, observeMs: durationMs(input.duration) };
     },
     async moveAlias() {},
     async checkDatasetForNewData() {

@@ -13,13 +13,10 @@ type WithClient = <T>(operation: (client: ObjectStoreClient) => Promise<T>) => P
 export function externalObjectReader(withClient: WithClient): ExternalObjectReader {
   return {
     etag: (bucket, name) => withClient((client) => client.statObject(bucket, name).then((stat) => stat.etag, absentOrFailed(bucket, name))),
-    read: (bucket, name) =>
+    open: (bucket, name) =>
       withClient(async (client) => {
         const response = await client.makeRequestAsync({ method: 'GET', bucketName: bucket, objectName: name }, '', [200]).catch(absentOrFailed(bucket, name));
-        if (!response) return undefined;
-        const chunks: Buffer[] = [];
-        for await (const chunk of response) chunks.push(chunk as Buffer);
-        return Buffer.concat(chunks);
+        return response ?? undefined;
       }),
   };
 }

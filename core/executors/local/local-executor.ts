@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { EnvironmentUnavailableError, SpecValidationError } from '../../errors.js';
 import type { ExecutorCapabilities, StageExecutor, StageExit, StageObserver, StageProcessSpec } from '../executor.js';
+import { ForkServerPool } from './fork-server-pool.js';
 import { readOomKillCount } from './oom-kill-counter.js';
 import { runProcessGroup, type ProcessGroupRunOptions } from './process-group-run.js';
 
@@ -15,6 +16,14 @@ export interface LocalExecutorOptions {
    * unnoticed. Default: not recorded.
    */
   runningDir?: string;
+  /**
+   * Warm starts: where fork servers' sockets go. A stage whose spec names `warmImports` is
+   * forked from its environment's server (started on first use, stopped by close() or after
+   * `warmIdleSeconds` idle). Default: every stage starts cold.
+   */
+  warmStartDir?: string;
+  /** Idle time after which a fork server exits. Default 600 s. */
+  warmIdleSeconds?: number;
 }
 
 /**
@@ -24,11 +33,19 @@ export interface LocalExecutorOptions {
 export class LocalExecutor implements StageExecutor {
   readonly capabilities: ExecutorCapabilities = Object.freeze({ workspace: 'local', supportsGpu: false, enforcesResourceLimits: false });
   private readonly options: Readonly<ProcessGroupRunOptions>;
+  private readonly forkServers: ForkServerPool | undefined;
 
   constructor(options: LocalExecutorOptions = {}) {
     const killGraceMs = options.killGraceMs ?? 2000;
     if (!Number.isFinite(killGraceMs) || killGraceMs < 0) throw new RangeError(`killGraceMs must be >= 0, got ${killGraceMs}`);
     this.options = Object.freeze({ killGraceMs, maxLineBytes: options.maxLineBytes ?? 64 * 1024, runningDir: options.runningDir });
+    this.forkServers = options.warmStartDir
+      ? new ForkServerPool({ socketDir: options.warmStartDir, ...(options.warmIdleSeconds !== undefined ? { idleSeconds: options.warmIdleSeconds } : {}) })
+      : undefined;
+  }
+
+  close(): void {
+    this.forkServers?.close();
   }
 
   async run(spec: StageProcessSpec, observer: StageObserver): Promise<StageExit> {
@@ -47,7 +64,8 @@ export class LocalExecutor implements StageExecutor {
     // The signal may have fired while the directory was checked.
     if (spec.signal?.aborted) return notStarted();
     const oomKillsBefore = await readOomKillCount();
-    const exit = await runProcessGroup(spec, observer, this.options);
+    const warm = spec.warmImports?.length && this.forkServers ? await this.forkServers.start(spec, spec.warmImports) : undefined;
+    const exit = await runProcessGroup(spec, observer, this.options, warm);
     if (exit.signal !== 'SIGKILL' || exit.timedOut || exit.cancelled || oomKillsBefore === undefined) return exit;
     // Another stage's process in the same cgroup could be the victim; a rise is still the best evidence there is.
     const oomKillsAfter = await readOomKillCount();

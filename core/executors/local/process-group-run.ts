@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { EnvironmentUnavailableError } from '../../errors.js';
 import type { StageExit, StageObserver, StageProcessSpec } from '../executor.js';
 import { LineSplitter } from './line-splitter.js';
@@ -16,19 +17,30 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type StopCause = 'timedOut' | 'cancelled' | 'observerFailed';
 
+/** What is used of a started process: a ChildProcess, or a stage a fork server started (fork-server.ts). */
+export interface StageChild {
+  readonly pid?: number | undefined;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(event: 'spawn', listener: () => void): unknown;
+}
+
 /**
  * Runs `spec.command` as the leader of a new process group. Settles once the leader has
  * exited, both output streams are fully read, and no process of the group is left running.
- * The caller has checked the spec, the working directory and the signal.
+ * The caller has checked the spec, the working directory and the signal. `started`: the
+ * process is already running as its own group leader (a warm start) and is not spawned here.
  */
-export function runProcessGroup(spec: StageProcessSpec, observer: StageObserver, options: ProcessGroupRunOptions): Promise<StageExit> {
+export function runProcessGroup(spec: StageProcessSpec, observer: StageObserver, options: ProcessGroupRunOptions, started?: StageChild): Promise<StageExit> {
   return new Promise((resolve, reject) => {
     const [program, ...args] = spec.command as [string, ...string[]];
     const startedAt = new Date();
     const startedMs = performance.now();
-    let child: ChildProcess;
+    let child: StageChild;
     try {
-      child = spawn(program, args, { cwd: spec.workingDirectory, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child = started ?? spawn(program, args, { cwd: spec.workingDirectory, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     } catch (error) {
       reject(spawnFailure(program, spec, error));
       return;
@@ -86,7 +98,8 @@ export function runProcessGroup(spec: StageProcessSpec, observer: StageObserver,
       cleanup();
       reject(spawnFailure(program, spec, error));
     });
-    child.once('spawn', () => notify(() => observer.onStart?.({ pid: pid!, startedAt })));
+    if (started) queueMicrotask(() => notify(() => observer.onStart?.({ pid: pid!, startedAt })));
+    else child.once('spawn', () => notify(() => observer.onStart?.({ pid: pid!, startedAt })));
     for (const name of ['stdout', 'stderr'] as const) {
       const stream = child[name]!;
       const lines = new LineSplitter((line) => notify(() => observer.onLine(line, name)), options.maxLineBytes);
@@ -118,6 +131,8 @@ export function runProcessGroup(spec: StageProcessSpec, observer: StageObserver,
       }
     }
     spec.signal?.addEventListener('abort', onAbort, { once: true });
+    // A warm start is awaited before this: the signal may have fired meanwhile.
+    if (spec.signal?.aborted) onAbort();
     timers.push(setTimeout(() => stop('timedOut'), Math.min(spec.timeoutMs, MAX_TIMER_MS)));
   });
 }

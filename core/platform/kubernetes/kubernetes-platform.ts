@@ -1,4 +1,3 @@
-import { EnvironmentUnavailableError } from '../../errors.js';
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import { KanikoImageBuilder } from '../../environments/image/kaniko-image-builder.js';
 import { KubernetesExecutor } from '../../executors/kubernetes/kubernetes-executor.js';
@@ -48,11 +47,9 @@ export function kubernetesPlatform({ metadata, artifacts, clients, settings }: K
     },
     serving: {
       deploy: (request, signal) => models.deploy(request, signal),
-      // Routing a share of traffic needs a component in front of the Deployments (issue 13, later).
-      startCandidate: async () => {
-        throw new EnvironmentUnavailableError('rollout', 'shadow and canary rollouts serve locally only for now; use strategy "replace" on Kubernetes');
-      },
-      stopCandidate: async () => undefined,
+      // A candidate Deployment and Service beside the model's; Kiln's API routes its share (deploy/README.md).
+      startCandidate: (request, signal) => models.startCandidate(request, signal),
+      stopCandidate: (request) => models.stopCandidate(request),
       // Deployments are the cluster's to keep running: nothing for a worker to stop or relaunch.
       restoreAll: async () => [],
       stopAll: async () => undefined,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import { homePaths } from '../../config.js';
 import { requireTool } from '../../environments/tool-paths.js';
@@ -45,7 +46,11 @@ export function localPlatform(options: LocalPlatformOptions): Platform {
   return Object.freeze({
     name: 'local',
     capabilities: Object.freeze({ gpuSlots: 0 }),
-    executor: new LocalExecutor(options.runningDir ? { runningDir: options.runningDir } : {}),
+    executor: new LocalExecutor({
+      ...(options.runningDir ? { runningDir: options.runningDir } : {}),
+      // Fork servers for environments that declare warm_imports; their sockets live with the workspaces.
+      warmStartDir: join(homePaths(home).work, '.fork-servers'),
+    }),
     stages: localStageLauncher({ artifacts, venvs, home, sdkDir }),
     environments,
     serving: new ModelDeployer({ metadata, artifacts, environments: venvs, home, sdkDir }),

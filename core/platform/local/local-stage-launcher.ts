@@ -50,6 +50,7 @@ export function localStageLauncher({ artifacts, venvs, home, sdkDir }: LocalStag
             resumeDir: resumed ? ws.resumeDir : undefined,
           }),
           timeoutMs: input.timeoutSeconds * 1000,
+          ...(input.warmImports?.length ? { warmImports: input.warmImports } : {}),
         },
         resumed,
         checkpoints: uploader,

@@ -4,14 +4,16 @@ import { ignoreStatus } from '../../kubernetes/api-errors.js';
 import type { KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import { LABELS } from '../../kubernetes/labels.js';
-import { watchObjects } from '../../kubernetes/watch-objects.js';
+import { awaitDeployment } from './await-deployment.js';
 import {
-  buildModelDeployment,
-  buildModelService,
+  buildServingDeployment,
+  buildServingService,
   modelDeploymentName,
   modelSelectorLabels,
   modelServiceUrl,
+  modelWorkload,
   type ModelDeploymentInput,
+  type ServingWorkload,
 } from './model-deployment.js';
 import { rolloutStatus } from './rollout-status.js';
 
@@ -23,7 +25,7 @@ export interface KubernetesModelDeployerOptions {
 }
 
 export interface KubernetesModelDeployment {
-  /** In-cluster URL of the model's Service: `http://kiln-model-<name>.<namespace>.svc:<port>`. */
+  /** In-cluster URL of the Service: `http://kiln-model-<name>.<namespace>.svc:<port>` (a candidate's: `kiln-candidate-<name>`). */
   url: string;
   deploymentName: string;
   modelName: string;
@@ -50,14 +52,28 @@ export class KubernetesModelDeployer {
   }
 
   async deploy(input: ModelDeploymentInput, opts: RolloutOptions = {}): Promise<KubernetesModelDeployment> {
+    await this.rollOut(modelWorkload(input.modelName), input, opts);
+    return this.result(input.modelName, input.version);
+  }
+
+  /**
+   * Serves `input`'s version from `workload`'s Deployment and Service (the model's own, or a
+   * rollout's candidate): creates them, or changes the Deployment's template, and resolves once
+   * the rollout is complete. Returns the Deployment as applied (the same object, same uid, when
+   * it already served this version).
+   */
+  async rollOut(workload: ServingWorkload, input: ModelDeploymentInput, opts: RolloutOptions = {}): Promise<V1Deployment> {
     const { clients, settings } = this.options;
     const namespace = settings.namespace;
+    const existing = await ignoreStatus(404, () => clients.apps.readNamespacedDeployment({ name: workload.name, namespace }));
+    // One being deleted (a stopped candidate, foreground) still has pods: wait until they and it are gone, then create anew.
+    if (existing?.metadata?.deletionTimestamp) await this.waitForDeletion(existing, opts);
     // The Service never changes between versions: one created earlier is already right.
-    await ignoreStatus(409, () => clients.core.createNamespacedService({ namespace, body: buildModelService(input.modelName, settings) }));
-    const desired = buildModelDeployment(input, settings, { progressDeadlineSeconds: this.rolloutTimeoutSeconds() });
-    const applied = await this.apply(desired.metadata!.name!, desired, () => desired);
+    await ignoreStatus(409, () => clients.core.createNamespacedService({ namespace, body: buildServingService(workload, settings) }));
+    const desired = buildServingDeployment(workload, input, settings, { progressDeadlineSeconds: this.rolloutTimeoutSeconds() });
+    const applied = await this.apply(workload.name, desired, () => desired);
     await this.waitForRollout(applied, opts);
-    return this.result(input.modelName, input.version);
+    return applied;
   }
 
   /**
@@ -128,44 +144,37 @@ export class KubernetesModelDeployer {
 
   /** Resolves once the rollout of `applied`'s generation is complete, watching the Deployment. */
   private waitForRollout(applied: V1Deployment, opts: RolloutOptions): Promise<void> {
-    const { clients, settings } = this.options;
-    const namespace = settings.namespace;
     const name = applied.metadata!.name!;
     const generation = applied.metadata!.generation ?? 0;
-    return new Promise((resolve, reject) => {
-      let last = 'waiting for the Deployment';
-      const done = (error?: Error) => {
-        stop();
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onAbort = () => done(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('rollout wait aborted'));
-      // A backstop: the Deployment's own progress deadline reports a stalled rollout first.
-      const timer = setTimeout(
-        () => done(new BackendUnavailableError('kubernetes', `Deployment ${name} did not finish rolling out: ${last}`)),
-        (this.rolloutTimeoutSeconds() + 60) * 1000,
-      );
-      const stop = watchObjects<V1Deployment>({
-        watch: clients.watch,
-        path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
-        fieldSelector: `metadata.name=${name}`,
-        list: () => clients.apps.listNamespacedDeployment({ namespace, fieldSelector: `metadata.name=${name}` }),
-        onEvent: (type, deployment) => {
-          if (type === 'DELETED') return done(new BackendUnavailableError('kubernetes', `Deployment ${name} was deleted during its rollout`));
-          // A newer change than ours is being rolled out: its completion includes ours.
-          if ((deployment.metadata?.generation ?? 0) < generation) return;
-          const status = rolloutStatus(deployment);
-          if (status.kind === 'complete') return done();
-          if (status.kind === 'failed') return done(new BackendUnavailableError('serving', `model server ${name} did not become ready: ${status.message}`));
-          last = status.message;
-        },
-        onError: (error) => done(error instanceof Error ? error : new Error(String(error))),
-      });
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      if (opts.signal?.aborted) onAbort();
+    return awaitDeployment({
+      ...this.watching(name, opts),
+      awaited: 'finish rolling out',
+      judge: (deployment) => {
+        if (!deployment) return new BackendUnavailableError('kubernetes', `Deployment ${name} was deleted during its rollout`);
+        // A newer change than ours is being rolled out: its completion includes ours.
+        if ((deployment.metadata?.generation ?? 0) < generation) return 'a newer change is rolling out';
+        const status = rolloutStatus(deployment);
+        if (status.kind === 'complete') return true;
+        if (status.kind === 'failed') return new BackendUnavailableError('serving', `model server ${name} did not become ready: ${status.message}`);
+        return status.message;
+      },
     });
+  }
+
+  /** Resolves once `deleting` is gone (a Deployment of the same name with another uid is a new one). */
+  private waitForDeletion(deleting: V1Deployment, opts: RolloutOptions): Promise<void> {
+    const name = deleting.metadata!.name!;
+    return awaitDeployment({
+      ...this.watching(name, opts),
+      awaited: 'finish deleting its pods',
+      judge: (deployment) => !deployment || deployment.metadata?.uid !== deleting.metadata?.uid || 'waiting for its pods to be deleted',
+    });
+  }
+
+  private watching(name: string, opts: RolloutOptions) {
+    const { clients, settings } = this.options;
+    // A backstop: a stalled rollout is reported first by the Deployment's own progress deadline.
+    return { clients, namespace: settings.namespace, name, signal: opts.signal, timeoutMs: (this.rolloutTimeoutSeconds() + 60) * 1000 };
   }
 
   private result(modelName: string, version: number): KubernetesModelDeployment {

@@ -4,6 +4,7 @@ import { LABELS, labelValue, MANAGED_BY, objectName } from '../../kubernetes/lab
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../../kubernetes/pod-security.js';
 import { RUN_CONTRACT_ENV as E } from '../../runner/run-contract.js';
 import { DEFAULT_SERVE_SETTINGS, serveEnv, type ServeSettings } from '../../specs/serve-settings.js';
+import { DEFAULT_PREDICTION_LOG, predictionLogEnv, type PredictionLogSettings } from '../../specs/prediction-log.js';
 
 export const MODEL_SERVER_PORT = 8080;
 export const SERVER_CONTAINER = 'server';
@@ -41,6 +42,8 @@ export interface ModelDeploymentInput {
   entrypoint: string;
   /** The server's workers, batching and in-flight bound; default DEFAULT_SERVE_SETTINGS. */
   serve?: ServeSettings;
+  /** Which predictions the server records; default all, up to the default rate. */
+  predictionLog?: PredictionLogSettings;
   /** Default 1. */
   replicas?: number;
   /** The environment's cpu_limit (cores) and memory_limit (MiB); requests equal limits. Default: none. */
@@ -52,6 +55,20 @@ export interface ModelDeploymentOptions {
   progressDeadlineSeconds?: number;
 }
 
+/**
+ * A Deployment and its Service that serve versions of a model: the model's own (modelWorkload),
+ * or a rollout's candidate beside it (candidate-deployment.ts). Both are built from the same
+ * pod template; only the names, selectors and history differ.
+ */
+export interface ServingWorkload {
+  /** The Deployment's and the Service's name. */
+  name: string;
+  /** The Deployment's (immutable) selector and the Service's; its pods carry these labels and the version's. */
+  selector: Record<string, string>;
+  /** Old ReplicaSets the Deployment keeps (what rollback returns to). */
+  revisionHistoryLimit: number;
+}
+
 export function modelDeploymentName(modelName: string): string {
   return objectName(['kiln-model', modelName]);
 }
@@ -61,9 +78,19 @@ export function modelSelectorLabels(modelName: string): Record<string, string> {
   return { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'model-server', [LABELS.model]: labelValue(modelName) };
 }
 
+/** The model's own Deployment and Service, the ones its champion serves from. */
+export function modelWorkload(modelName: string): ServingWorkload {
+  return { name: modelDeploymentName(modelName), selector: modelSelectorLabels(modelName), revisionHistoryLimit: 10 };
+}
+
 /** The in-cluster URL clients call: stable across versions, since the Service selects by model only. */
 export function modelServiceUrl(modelName: string, namespace: string): string {
-  return `http://${modelDeploymentName(modelName)}.${namespace}.svc:${MODEL_SERVER_PORT}`;
+  return servingUrl(modelDeploymentName(modelName), namespace);
+}
+
+/** The in-cluster URL of a serving workload's Service. */
+export function servingUrl(serviceName: string, namespace: string): string {
+  return `http://${serviceName}.${namespace}.svc:${MODEL_SERVER_PORT}`;
 }
 
 /**
@@ -72,8 +99,17 @@ export function modelServiceUrl(modelName: string, namespace: string): string {
  * ones answer /health. Old versions stay as scaled-down ReplicaSets, which is what rollback uses.
  */
 export function buildModelDeployment(input: ModelDeploymentInput, settings: KubernetesSettings, options: ModelDeploymentOptions = {}): V1Deployment {
-  const name = modelDeploymentName(input.modelName);
-  const selector = modelSelectorLabels(input.modelName);
+  return buildServingDeployment(modelWorkload(input.modelName), input, settings, options);
+}
+
+/** The Deployment of `workload` serving `input`'s version: the one template every model-server pod is made from. */
+export function buildServingDeployment(
+  workload: ServingWorkload,
+  input: ModelDeploymentInput,
+  settings: KubernetesSettings,
+  options: ModelDeploymentOptions = {},
+): V1Deployment {
+  const { name, selector } = workload;
   const version = String(input.version);
   const labels = { ...selector, [LABELS.modelVersion]: version };
   const mount = [{ name: 'serving', mountPath: SERVING_ROOT }];
@@ -96,6 +132,7 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
     KILN_MODEL_VERSION: version,
     KILN_PREDICTION_LOG_DIR: PREDICTION_SPOOL,
     ...serveEnv(input.serve ?? DEFAULT_SERVE_SETTINGS),
+    ...predictionLogEnv(input.predictionLog ?? DEFAULT_PREDICTION_LOG),
   };
   return {
     apiVersion: 'apps/v1',
@@ -106,7 +143,7 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
-      revisionHistoryLimit: 10,
+      revisionHistoryLimit: workload.revisionHistoryLimit,
       template: {
         metadata: { labels, annotations: { ...settings.podAnnotations, [LABELS.modelVersion]: version } },
         spec: {
@@ -165,11 +202,15 @@ export function buildModelDeployment(input: ModelDeploymentInput, settings: Kube
 }
 
 export function buildModelService(modelName: string, settings: Pick<KubernetesSettings, 'namespace'>): V1Service {
-  const selector = modelSelectorLabels(modelName);
+  return buildServingService(modelWorkload(modelName), settings);
+}
+
+/** The ClusterIP Service in front of a workload's pods, on the serving port. */
+export function buildServingService({ name, selector }: ServingWorkload, settings: Pick<KubernetesSettings, 'namespace'>): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: modelDeploymentName(modelName), namespace: settings.namespace, labels: selector },
+    metadata: { name, namespace: settings.namespace, labels: selector },
     spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port: MODEL_SERVER_PORT, targetPort: 'http' }] },
   };
 }

@@ -1,8 +1,9 @@
 """The model server's prediction log: what each prediction was asked and answered, kept off
 the request path.
 
-`record()` gives every prediction an id and puts the sampled ones on a bounded queue; a writer
-thread appends them as JSON lines to segment files in a spool directory, one folder per UTC
+`record()` gives every prediction an id (`<version>-<ms since epoch, hex>-<64 random bits>`: the
+time finds the hour partition) and puts the sampled ones on a bounded queue; a writer thread
+wakes five times a second and appends what piled up as JSON lines to segment files in a spool directory, one folder per UTC
 hour, and renames a segment to `*.jsonl` once it is closed (every few seconds, or when full).
 Kiln ships closed segments to the artifact store and deletes them (prediction-log-shipper.ts).
 A full queue or a full spool drops records and counts them: logging never delays or fails a
@@ -19,22 +20,19 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import random
-import secrets
 import threading
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from collections import deque
+from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple
 
 SEGMENT_SECONDS = 2.0
 SEGMENT_RECORDS = 5000
 QUEUE_RECORDS = 20000
 SPOOL_CHECK_SECONDS = 1.0
-
-
-def prediction_id(version: str, now: float) -> str:
-    """`<version>-<ms since epoch, hex>-<64 random bits>`: the time finds the hour partition."""
-    return f"{version}-{int(now * 1000):x}-{secrets.token_hex(8)}"
+# The writer wakes this often and writes what piled up in one go: waking it per record would
+# hand the GIL back and forth with the request threads on every prediction.
+WRITE_EVERY_SECONDS = 0.2
 
 
 def hour_of(now: float) -> str:
@@ -50,8 +48,7 @@ class RateCap:
         self.clock = clock
         self.last = clock()
 
-    def take(self) -> bool:
-        now = self.clock()
+    def take(self, now: float) -> bool:
         self.tokens = min(self.per_second, self.tokens + (now - self.last) * self.per_second)
         self.last = now
         if self.tokens < 1:
@@ -80,7 +77,9 @@ class PredictionLog:
         self.cap = RateCap(max_per_second, clock)
         self.counts = {"logged": 0, "sampled_out": 0, "rate_limited": 0, "dropped": 0}
         self._lock = threading.Lock()
-        self._queue: "queue.Queue[Optional[Dict[str, Any]]]" = queue.Queue(maxsize=QUEUE_RECORDS)
+        # Bounded by record(): appends and pops of a deque need no lock of their own.
+        self._pending: "Deque[Tuple[str, float, Any, Any]]" = deque()
+        self._closing = threading.Event()
         self._spool_full = False
         self._writer: Optional[threading.Thread] = None
         if directory:
@@ -101,21 +100,23 @@ class PredictionLog:
     def record(self, instances: List[Any], predictions: List[Any]) -> List[str]:
         """An id for each prediction; the sampled ones are queued for the writer, never waited on."""
         now = self.clock()
-        ids = [prediction_id(self.version, now) for _ in predictions]
+        stamp = f"{self.version}-{int(now * 1000):x}-"
+        bits = random.getrandbits
+        ids = [f"{stamp}{bits(64):016x}" for _ in predictions]
         if not self.directory:
             return ids
-        for pid, instance, prediction in zip(ids, instances, predictions):
-            if self.sample < 1 and self.rng.random() >= self.sample:
-                self._count("sampled_out")
-            elif not self.cap.take():
-                self._count("rate_limited")
-            elif self._spool_full:
-                self._count("dropped")
-            else:
-                try:
-                    self._queue.put_nowait({"id": pid, "ts": now, "input": instance, "prediction": prediction})
-                except queue.Full:
-                    self._count("dropped")
+        pending = self._pending
+        with self._lock:
+            counts = self.counts
+            for pid, instance, prediction in zip(ids, instances, predictions):
+                if self.sample < 1 and self.rng.random() >= self.sample:
+                    counts["sampled_out"] += 1
+                elif not self.cap.take(now):
+                    counts["rate_limited"] += 1
+                elif self._spool_full or len(pending) >= QUEUE_RECORDS:
+                    counts["dropped"] += 1
+                else:
+                    pending.append((pid, now, instance, prediction))
         return ids
 
     def stats(self) -> Dict[str, int]:
@@ -125,12 +126,8 @@ class PredictionLog:
     def close(self, timeout: float = 5.0) -> None:
         """Writes what is queued and closes the open segment (on shutdown)."""
         if self._writer:
-            self._queue.put(None)
+            self._closing.set()
             self._writer.join(timeout)
-
-    def _count(self, what: str, n: int = 1) -> None:
-        with self._lock:
-            self.counts[what] += n
 
     def _write_loop(self) -> None:
         segment: Optional[Any] = None
@@ -140,6 +137,7 @@ class PredictionLog:
         written = 0
         sequence = 0
         checked_at = 0.0
+        pending = self._pending
 
         def close_segment() -> None:
             nonlocal segment
@@ -149,39 +147,54 @@ class PredictionLog:
                 segment = None
 
         while True:
-            if segment is not None and self._queue.empty():
-                # Caught up: what is written reaches the file (and the spool's measured size) now.
-                segment.flush()
-            try:
-                item = self._queue.get(timeout=0.5)
-            except queue.Empty:
-                item = False
+            closing = self._closing.wait(WRITE_EVERY_SECONDS)
             now = self.clock()
             if now - checked_at >= SPOOL_CHECK_SECONDS:
                 checked_at = now
                 self._spool_full = spool_size(self.directory or "") >= self.spool_bytes
-            if segment is not None and (item is None or now - opened_at >= SEGMENT_SECONDS or written >= SEGMENT_RECORDS):
+            if segment is not None and (now - opened_at >= SEGMENT_SECONDS or written >= SEGMENT_RECORDS):
                 close_segment()
-            if item is None:
+            lines: List[str] = []
+            logged = dropped = 0
+
+            def write_lines() -> None:
+                # One write per batch; flushed, so what is written reaches the file (and the spool's measured size).
+                nonlocal lines, logged, dropped
+                if segment is not None and lines:
+                    try:
+                        segment.write("".join(lines))
+                        segment.flush()
+                        logged += len(lines)
+                    except OSError:
+                        dropped += len(lines)
+                lines = []
+
+            while pending:
+                pid, ts, instance, prediction = pending.popleft()
+                hour = hour_of(ts)
+                if segment is not None and (hour != segment_hour or written >= SEGMENT_RECORDS):
+                    write_lines()
+                    close_segment()
+                if segment is None:
+                    sequence += 1
+                    folder = os.path.join(self.directory or "", hour)
+                    os.makedirs(folder, exist_ok=True)
+                    segment_path = os.path.join(folder, f"{os.getpid()}-{int(now * 1000):x}-{sequence}.jsonl.part")
+                    segment = open(segment_path, "a", encoding="utf-8")
+                    segment_hour, opened_at, written = hour, now, 0
+                try:
+                    record = {"id": pid, "ts": ts, "input": instance, "prediction": prediction}
+                    lines.append(json.dumps(record, default=_plain, separators=(",", ":")) + "\n")
+                    written += 1
+                except (TypeError, ValueError):
+                    dropped += 1
+            write_lines()
+            with self._lock:
+                self.counts["logged"] += logged
+                self.counts["dropped"] += dropped
+            if closing:
+                close_segment()
                 return
-            if item is False:
-                continue
-            hour = hour_of(item["ts"])
-            if segment is not None and hour != segment_hour:
-                close_segment()
-            if segment is None:
-                sequence += 1
-                folder = os.path.join(self.directory or "", hour)
-                os.makedirs(folder, exist_ok=True)
-                segment_path = os.path.join(folder, f"{os.getpid()}-{int(now * 1000):x}-{sequence}.jsonl.part")
-                segment = open(segment_path, "a", encoding="utf-8")
-                segment_hour, opened_at, written = hour, now, 0
-            try:
-                segment.write(json.dumps(item, default=_plain, separators=(",", ":")) + "\n")
-                written += 1
-                self._count("logged")
-            except (TypeError, ValueError, OSError):
-                self._count("dropped")
 
 
 def spool_size(directory: str) -> int:

@@ -18,6 +18,7 @@ import { KubernetesSettings } from '../../../core/kubernetes/kubernetes-settings
 import { buildModelDeployment } from '../../../core/serving/kubernetes/model-deployment.js';
 import { DEPLOY_DIR, applyDeployManifests, deployManifestFiles, readDeployManifests } from '../../support/kube-apply.js';
 import { until } from '../../support/kube-until.js';
+import { selects } from '../../support/label-selector.js';
 
 const kubeconfig = inject('kubeconfigPath');
 const unavailable = inject('kubeUnavailableReason');
@@ -254,15 +255,6 @@ const STAGE_PLACEMENT: StagePlacement = {
   resources: { cpu: '1', memory: '512Mi', gpus: 0 },
   io: { sourceDigest: 's', datasetPrefix: 'd', upstream: {}, params: {}, outputPrefix: 'o', checkpointPrefix: 'c' },
 };
-
-/** Whether a label selector (matchLabels and In/NotIn expressions) selects pods with `labels`. */
-function selects(selector: k8s.V1LabelSelector, labels: Record<string, string>): boolean {
-  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  const byExpressions = (selector.matchExpressions ?? []).every((e) =>
-    e.operator === 'In' ? e.values!.includes(labels[e.key]!) : e.operator === 'NotIn' ? !e.values!.includes(labels[e.key]!) : false,
-  );
-  return byLabels && byExpressions;
-}
 
 /** What the server returns for a sent object: Secrets' stringData comes back base64 in data. */
 function asStored(o: k8s.KubernetesObject): object {

@@ -8,7 +8,7 @@ import { NotFoundError } from '../../../core/errors.js';
 import { connectKubernetes, type KubeClients } from '../../../core/kubernetes/kube-clients.js';
 import { KubernetesSettings } from '../../../core/kubernetes/kubernetes-settings.js';
 import { KubernetesModelDeployer } from '../../../core/serving/kubernetes/kubernetes-model-deployer.js';
-import type { ModelDeploymentInput } from '../../../core/serving/kubernetes/model-deployment.js';
+import { modelVersionInput } from '../../support/model-version-input.js';
 
 const kubeconfig = inject('kubeconfigPath');
 const workerKubeconfig = inject('kubeWorkerKubeconfigPath');
@@ -39,15 +39,7 @@ describe.skipIf(!kubeconfig)(`Kubernetes model deployer${unavailable ? ` (skippe
     await admin?.core.deleteNamespace({ name: namespace }).catch(() => undefined);
   });
 
-  const version = (modelName: string, v: number): ModelDeploymentInput => ({
-    modelName,
-    version: v,
-    image: `registry.test/kiln-env:env-${v}`,
-    artifactPrefix: `models/${modelName}/${v}`,
-    sourceDigest: String(v).repeat(64),
-    entrypoint: 'model.py:Classifier',
-    replicas: 2,
-  });
+  const version = (modelName: string, v: number) => modelVersionInput(modelName, v, 2);
   const readDeployment = (modelName: string) => admin.apps.readNamespacedDeployment({ namespace, name: `kiln-model-${modelName}` });
   const replicaSets = async (modelName: string) =>
     (await admin.apps.listNamespacedReplicaSet({ namespace, labelSelector: `kiln.dev/model=${modelName}` })).items;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NewModelVersion } from '../../../core/metadata/models-repository.js';
 import { DIALECTS, useFreshStore } from './dialects.js';
 import { newRun } from './fixtures.js';
+import { candidateDeploymentId } from '../../../core/serving/candidate-id.js';
 
 function model(runId: string, overrides: Partial<NewModelVersion> = {}): NewModelVersion {
   const run = newRun(runId);
@@ -124,6 +125,17 @@ for (const dialect of DIALECTS) {
       const restarted = await ctx.store.models.recordDeployment({ ...deployment(1), pid: 777, status: 'serving' });
       expect(restarted).toMatchObject({ pid: 777, status: 'serving', stoppedAt: null });
       expect(await ctx.store.models.listServingDeployments()).toHaveLength(1);
+    });
+
+    it('rolls back to the version served before, never to a rollout candidate that was stopped', async () => {
+      await registerVersions(3);
+      await ctx.store.models.recordDeployment({ ...deployment(1), status: 'serving' });
+      await ctx.store.models.markDeploymentStopped('iris-v1');
+      await ctx.store.models.recordDeployment({ ...deployment(2), status: 'serving' });
+      // v3's canary beside v2 was rolled back: its candidate server stopped after v1's did.
+      await ctx.store.models.recordDeployment({ ...deployment(3), id: candidateDeploymentId('iris', 3) });
+      await ctx.store.models.markDeploymentStopped(candidateDeploymentId('iris', 3));
+      expect((await ctx.store.models.previousDeployment('iris'))?.id).toBe('iris-v1');
     });
 
     it('rejects a deployment of an unregistered version', async () => {

@@ -13,6 +13,7 @@ import { startLogShipping } from '../../../core/monitoring/prediction-log/log-sh
 import { findPredictions } from '../../../core/monitoring/prediction-log/read-predictions.js';
 import { localSpoolDir, spoolsUnder } from '../../../core/monitoring/prediction-log/ship-prediction-spool.js';
 import { RUN_CONTRACT_ENV as E } from '../../../core/runner/run-contract.js';
+import { PredictionLogSettings, predictionLogEnv } from '../../../core/specs/prediction-log.js';
 import { freshS3Store } from '../../support/s3-test-stores.js';
 import { startServe, type ServeProcess } from '../../support/python-model-server.js';
 
@@ -105,6 +106,29 @@ describe('prediction log', () => {
       await shipping.stop();
       await cleanup();
     }
+  });
+
+  it("records the share of predictions a project's prediction_log asks for, up to its rate cap", async () => {
+    const spoolRoot = mkdtempSync(join(root, 'spool-'));
+    const sampled = await serveToy(spoolRoot, predictionLogEnv(PredictionLogSettings.parse({ sample: 0.25 })));
+    const capped = await serveToy(mkdtempSync(join(root, 'spool-')), predictionLogEnv(PredictionLogSettings.parse({ max_per_second: 30 })));
+    const batch = Array.from({ length: 100 }, (_, i) => [i % 11, i % 7]);
+    for (let i = 0; i < 4; i++) expect((await sampled.predict(batch)).status).toBe(200);
+    expect((await capped.predict([...batch, ...batch])).status).toBe(200);
+    // The writer counts what it wrote a moment later.
+    const settled = async (server: typeof sampled, total: number) => {
+      for (let i = 0; i < 50; i++) {
+        const stats = (await server.health()).prediction_log;
+        if ((stats.logged ?? 0) + (stats.sampled_out ?? 0) + (stats.rate_limited ?? 0) === total) return stats;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the log never accounted for every prediction');
+    };
+    const share = await settled(sampled, 400);
+    expect(share.sampled_out).toBeGreaterThan(240);
+    expect(share.logged).toBeGreaterThan(60);
+    expect(share.rate_limited).toBe(0);
+    expect(await settled(capped, 200)).toEqual({ logged: 30, sampled_out: 0, rate_limited: 170, dropped: 0 });
   });
 
   it('a stalled store never slows or fails a prediction: the log waits in the spool', async () => {

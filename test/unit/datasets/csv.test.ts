@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CsvSyntaxError, formatCsv, parseCsv } from '../../../core/datasets/csv.js';
+import { CsvSyntaxError, formatCsv } from '../../../core/datasets/csv.js';
+import { parseCsv } from '../../../core/datasets/csv-reader.js';
 
 const fieldsOf = (text: string) => parseCsv(text).map((r) => r.fields);
 

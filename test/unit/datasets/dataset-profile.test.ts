@@ -3,7 +3,8 @@
  * test/unit/monitoring/profile-columns.test.ts covers) and what the stored profile looks like.
  */
 import { describe, expect, it } from 'vitest';
-import { computeDatasetProfile, DatasetProfile } from '../../../core/datasets/dataset-profile.js';
+import { computeDatasetProfile, DatasetProfile, DatasetProfiler, EXACT_PROFILE_CELLS, type FeatureProfile } from '../../../core/datasets/dataset-profile.js';
+import { profileColumns } from '../../../core/monitoring/profile-columns.js';
 
 /** A CSV of the given columns (all the same length), header first. */
 const csvOf = (columns: Record<string, (string | number)[]>) => {
@@ -48,5 +49,89 @@ describe('computeDatasetProfile', () => {
     expect(big(0)).toEqual(big(0));
     expect(sampleOf(big(1))).not.toEqual(sampleOf(big(0)));
     expect(sampleOf(big(0)).length).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('DatasetProfiler', () => {
+  const options = { dataset: 'd', version: 'v', targetColumn: 'label', seed: 3 };
+  /** Rows of a normal-ish number, a city of `cities`, a missing-sometimes amount and a 3-class label. */
+  const rowsOf = (count: number, cities: number) => {
+    let state = 5;
+    const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 8) / 2 ** 24;
+    return Array.from({ length: count }, () => {
+      const x = ((next() + next() + next()) * 100).toFixed(2);
+      return [
+        x,
+        `c${Math.floor(next() ** 2 * cities)}`,
+        next() < 0.1 ? 'NA' : String(Math.floor(next() * 500)),
+        ['no', 'yes', 'rare'][Math.floor(next() ** 3 * 3)]!,
+      ];
+    });
+  };
+  const header = ['x', 'city', 'amount', 'label'];
+  const exactProfile = (rows: string[][]) =>
+    profileColumns(Object.fromEntries(header.map((name, c) => [name, rows.map((row) => row[c]!)])), { dataset: 'd', version: 'v', seed: 3, target: 'label' });
+  const profiled = (rows: string[][], columns = header) => {
+    const profiler = new DatasetProfiler(columns, options);
+    for (const row of rows) profiler.add(row);
+    return profiler.finish();
+  };
+
+  it('is the exact profile, as profileColumns gives it, up to EXACT_PROFILE_CELLS cells', () => {
+    const columns = Array.from({ length: 1024 }, (_, i) => (i === 0 ? 'label' : `f${i}`));
+    const rows = Array.from({ length: EXACT_PROFILE_CELLS / 1024 }, (_, r) =>
+      columns.map((_, c) => (c === 0 ? String(r % 2) : String((r * 31 + c * 17) % 997))),
+    );
+    const exact = profileColumns(Object.fromEntries(columns.map((name, c) => [name, rows.map((row) => row[c]!)])), {
+      dataset: 'd',
+      version: 'v',
+      seed: 3,
+      target: 'label',
+    });
+    expect(profiled(rows, columns)).toEqual(exact);
+  });
+
+  describe('past EXACT_PROFILE_CELLS', () => {
+    const rows = rowsOf(Math.ceil(EXACT_PROFILE_CELLS / header.length) + 50_000, 6000);
+    const exact = exactProfile(rows);
+    const estimate = profiled(rows);
+    const numeric = (p: DatasetProfile, name: string) => p.features.find((f) => f.name === name) as Extract<FeatureProfile, { kind: 'numeric' }>;
+    const categorical = (p: DatasetProfile, name: string) =>
+      (name === 'label' ? p.target : p.features.find((f) => f.name === name)) as Extract<FeatureProfile, { kind: 'categorical' }>;
+
+    it('keeps rows, kinds, counts, missing cells and extremes exact', () => {
+      expect(estimate.rows).toBe(rows.length);
+      expect(estimate.features.map((f) => [f.name, f.kind, f.count, f.missing])).toEqual(exact.features.map((f) => [f.name, f.kind, f.count, f.missing]));
+      for (const name of ['x', 'amount']) {
+        expect([numeric(estimate, name).min, numeric(estimate, name).max]).toEqual([numeric(exact, name).min, numeric(exact, name).max]);
+        expect(numeric(estimate, name).mean).toBeCloseTo(numeric(exact, name).mean, 6);
+        expect(numeric(estimate, name).std).toBeCloseTo(numeric(exact, name).std, 6);
+      }
+    });
+
+    it('keeps the frequencies of a column with few categories exact', () => {
+      expect(categorical(estimate, 'label')).toEqual(categorical(exact, 'label'));
+    });
+
+    it('estimates quantile bins from the sample, each share within 1.5 percentage points', () => {
+      for (const name of ['x', 'amount']) {
+        const [got, want] = [numeric(estimate, name), numeric(exact, name)];
+        expect(got.bin_edges).toHaveLength(want.bin_edges.length);
+        got.bin_proportions.forEach((share, i) => expect(Math.abs(share - want.bin_proportions[i]!)).toBeLessThan(0.015));
+        expect(got.sample.length).toBe(1000);
+      }
+    });
+
+    it('estimates the top categories of a column with thousands, distinct as a lower bound', () => {
+      const [got, want] = [categorical(estimate, 'city'), categorical(exact, 'city')];
+      expect(want.distinct).toBeGreaterThan(4096);
+      expect(got.distinct).toBeGreaterThan(4096);
+      expect(got.distinct).toBeLessThanOrEqual(want.distinct);
+      for (const [key, share] of Object.entries(want.frequencies)) expect(Math.abs((got.frequencies[key] ?? 0) - share)).toBeLessThan(0.01);
+    });
+
+    it('is deterministic: the same rows give the same profile', () => {
+      expect(profiled(rows)).toEqual(estimate);
+    });
   });
 });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExternalObjectReader } from '../../../core/artifacts/artifact-store.js';
@@ -10,6 +11,12 @@ import { MissingDataError, SpecValidationError } from '../../../core/errors.js';
 import { MemoryArtifactStore } from '../snapshots/memory-artifact-store.js';
 
 const execFileAsync = promisify(execFile);
+
+async function textOf(stream: Promise<Readable>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
 
 const problemsOf = (fn: () => unknown) => {
   try {
@@ -61,12 +68,12 @@ describe('a file source', () => {
     expect(appended).not.toBe(first);
     await utimes(csv, new Date(), new Date(Date.now() + 60_000));
     expect(await source.fingerprint()).not.toBe(appended);
-    expect((await source.read()).toString()).toBe('x,label\n1,a\n2,b\n');
+    expect(await textOf(source.open())).toBe('x,label\n1,a\n2,b\n');
   });
 
   it('reports a missing file as MissingDataError on dataset.path', async () => {
     const source = datasetSource(join(dir, 'gone.csv'));
-    for (const attempt of [source.fingerprint(), source.read()]) {
+    for (const attempt of [source.fingerprint(), source.open()]) {
       await expect(attempt).rejects.toThrow(MissingDataError);
       await expect(attempt).rejects.toMatchObject({ field: 'dataset.path' });
     }
@@ -80,7 +87,7 @@ describe('a file source', () => {
     await rm(csv);
     await replace(csv);
     const error = await datasetSource(csv)
-      .read()
+      .open()
       .then(
         () => undefined,
         (e: unknown) => e,
@@ -94,20 +101,23 @@ describe('an s3:// source', () => {
   const objects = new Map([['data/sensors.csv', { etag: 'abc123', bytes: Buffer.from('x,label\n1,a\n') }]]);
   const reader: ExternalObjectReader = {
     etag: async (bucket, name) => objects.get(`${bucket}/${name}`)?.etag,
-    read: async (bucket, name) => objects.get(`${bucket}/${name}`)?.bytes,
+    open: async (bucket, name) => {
+      const bytes = objects.get(`${bucket}/${name}`)?.bytes;
+      return bytes && Readable.from([bytes]);
+    },
   };
   const s3Store = Object.assign(new MemoryArtifactStore(), { externalObjects: reader });
 
   it('reads through the artifact store, its ETag as fingerprint', async () => {
     const source = datasetSource('s3://data/sensors.csv', s3Store);
     expect(await source.fingerprint()).toBe('s3-etag:abc123');
-    expect((await source.read()).toString()).toBe('x,label\n1,a\n');
+    expect(await textOf(source.open())).toBe('x,label\n1,a\n');
   });
 
   it('reports a missing object as MissingDataError on dataset.path', async () => {
     const source = datasetSource('s3://data/other.csv', s3Store);
     await expect(source.fingerprint()).rejects.toMatchObject({ name: 'MissingDataError', field: 'dataset.path' });
-    await expect(source.read()).rejects.toMatchObject({ name: 'MissingDataError', field: 'dataset.path' });
+    await expect(source.open()).rejects.toMatchObject({ name: 'MissingDataError', field: 'dataset.path' });
   });
 
   it('needs an S3 artifact store', () => {

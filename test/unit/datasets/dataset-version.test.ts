@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../../../core/datasets/csv.js';
+import { parseCsv } from '../../../core/datasets/csv-reader.js';
 import { datasetVersion } from '../../../core/datasets/dataset-version.js';
 import { SpecValidationError } from '../../../core/errors.js';
 import { DatasetSpec, type DatasetSpecInput } from '../../../core/specs/dataset.js';
@@ -15,9 +15,9 @@ const idsOf = (csvText: string) =>
     .slice(1)
     .map((r) => Number(r.fields[0]));
 
-function problemOf(fn: () => unknown): { path: string; message: string } | undefined {
+async function problemOf(fn: () => Promise<unknown>): Promise<{ path: string; message: string } | undefined> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     if (error instanceof SpecValidationError) return error.problems[0];
     throw error;
@@ -26,16 +26,16 @@ function problemOf(fn: () => unknown): { path: string; message: string } | undef
 }
 
 describe('datasetVersion split', () => {
-  it('is deterministic: same inputs give identical bytes', () => {
-    const first = datasetVersion(spec({ seed: 5 }), CSV);
-    const second = datasetVersion(spec({ seed: 5 }), Buffer.from(CSV));
+  it('is deterministic: same inputs give identical bytes', async () => {
+    const first = await datasetVersion(spec({ seed: 5 }), CSV);
+    const second = await datasetVersion(spec({ seed: 5 }), Buffer.from(CSV));
     expect(second.train).toBe(first.train);
     expect(second.test).toBe(first.test);
     expect(second.versionId).toBe(first.versionId);
   });
 
-  it('puts every row on exactly one side, in original order, with the header on both', () => {
-    const { train, test, manifest } = datasetVersion(spec(), CSV);
+  it('puts every row on exactly one side, in original order, with the header on both', async () => {
+    const { train, test, manifest } = await datasetVersion(spec(), CSV);
     const trainIds = idsOf(train);
     const testIds = idsOf(test);
     expect([...trainIds, ...testIds].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
@@ -46,12 +46,12 @@ describe('datasetVersion split', () => {
     expect(manifest).toMatchObject({ rows: 60, train_rows: trainIds.length, test_rows: testIds.length, columns: ['id', 'x', 'species'] });
   });
 
-  it('picks other rows with another seed', () => {
-    expect(idsOf(datasetVersion(spec({ seed: 1 }), CSV).test)).not.toEqual(idsOf(datasetVersion(spec({ seed: 2 }), CSV).test));
+  it('picks other rows with another seed', async () => {
+    expect(idsOf((await datasetVersion(spec({ seed: 1 }), CSV)).test)).not.toEqual(idsOf((await datasetVersion(spec({ seed: 2 }), CSV)).test));
   });
 
-  it.each([0.1, 0.2, 0.25, 0.5, 0.7])('keeps class proportions within one row per class at test_fraction %s', (fraction) => {
-    const { manifest } = datasetVersion(spec({ test_fraction: fraction, seed: 9 }), CSV);
+  it.each([0.1, 0.2, 0.25, 0.5, 0.7])('keeps class proportions within one row per class at test_fraction %s', async (fraction) => {
+    const { manifest } = await datasetVersion(spec({ test_fraction: fraction, seed: 9 }), CSV);
     const totals = { a: 30, b: 20, c: 10 };
     for (const [label, total] of Object.entries(totals)) {
       const inTest = manifest.class_counts.test[label] ?? 0;
@@ -60,30 +60,30 @@ describe('datasetVersion split', () => {
     }
   });
 
-  it('gives a class with two rows one test row and keeps a single-row class in train', () => {
+  it('gives a class with two rows one test row and keeps a single-row class in train', async () => {
     const csv = 'f,y\n1,big\n2,big\n3,big\n4,big\n5,big\n6,pair\n7,pair\n8,solo\n';
-    const { manifest } = datasetVersion(spec({ test_fraction: 0.2 }, 'y'), csv);
+    const { manifest } = await datasetVersion(spec({ test_fraction: 0.2 }, 'y'), csv);
     expect(manifest.class_counts.test).toEqual({ big: 1, pair: 1 });
     expect(manifest.class_counts.train).toEqual({ big: 4, pair: 1, solo: 1 });
   });
 
-  it('shuffles all rows together when not stratified', () => {
-    const { manifest } = datasetVersion(spec({ stratify: false, test_fraction: 0.25 }), CSV);
+  it('shuffles all rows together when not stratified', async () => {
+    const { manifest } = await datasetVersion(spec({ stratify: false, test_fraction: 0.25 }), CSV);
     expect(manifest.test_rows).toBe(15);
     expect(manifest.split.stratify).toBe(false);
   });
 
-  it('asks for stratify: false when every target value is unique', () => {
+  it('asks for stratify: false when every target value is unique', async () => {
     const csv = 'x,price\n1,10.5\n2,11.25\n3,9.75\n4,12\n';
-    expect(problemOf(() => datasetVersion(spec({}, 'price'), csv))?.path).toBe('dataset.split.stratify');
-    expect(datasetVersion(spec({ stratify: false }, 'price'), csv).manifest.test_rows).toBe(1);
+    expect((await problemOf(() => datasetVersion(spec({}, 'price'), csv)))?.path).toBe('dataset.split.stratify');
+    expect((await datasetVersion(spec({ stratify: false }, 'price'), csv)).manifest.test_rows).toBe(1);
   });
 });
 
-describe('datasetVersion id', () => {
-  const base = datasetVersion(spec(), CSV);
+describe('datasetVersion id', async () => {
+  const base = await datasetVersion(spec(), CSV);
 
-  it('is 16 hex characters', () => {
+  it('is 16 hex characters', async () => {
     expect(base.versionId).toMatch(/^[0-9a-f]{16}$/);
     expect(base.manifest.version).toBe(base.versionId);
   });
@@ -93,29 +93,29 @@ describe('datasetVersion id', () => {
     ['the seed', () => datasetVersion(spec({ seed: 1 }), CSV)],
     ['the test fraction', () => datasetVersion(spec({ test_fraction: 0.3 }), CSV)],
     ['stratification', () => datasetVersion(spec({ stratify: false }), CSV)],
-  ])('changes with %s', (_label, make) => {
-    expect(make().versionId).not.toBe(base.versionId);
+  ])('changes with %s', async (_label, make) => {
+    expect((await make()).versionId).not.toBe(base.versionId);
   });
 
-  it('changes with the target column', () => {
-    const bySpecies = datasetVersion(spec({ stratify: false }), CSV);
-    expect(datasetVersion(spec({ stratify: false }, 'x'), CSV).versionId).not.toBe(bySpecies.versionId);
+  it('changes with the target column', async () => {
+    const bySpecies = await datasetVersion(spec({ stratify: false }), CSV);
+    expect((await datasetVersion(spec({ stratify: false }, 'x'), CSV)).versionId).not.toBe(bySpecies.versionId);
   });
 
-  it('does not change with the dataset name or description', () => {
+  it('does not change with the dataset name or description', async () => {
     const other = DatasetSpec.parse({ name: 'flowers', description: 'same file', path: 'other.csv', target_column: 'species' });
-    expect(datasetVersion(other, CSV).versionId).toBe(base.versionId);
+    expect((await datasetVersion(other, CSV)).versionId).toBe(base.versionId);
   });
 
-  it('records the sha256 of the source bytes', () => {
+  it('records the sha256 of the source bytes', async () => {
     expect(base.contentSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(base.manifest.content_sha256).toBe(base.contentSha256);
   });
 });
 
 describe('datasetVersion input errors', () => {
-  it('names dataset.target_column and counts the columns, without quoting the header, when the target is missing', () => {
-    const problem = problemOf(() => datasetVersion(spec({}, 'label'), CSV));
+  it('names dataset.target_column and counts the columns, without quoting the header, when the target is missing', async () => {
+    const problem = await problemOf(() => datasetVersion(spec({}, 'label'), CSV));
     expect(problem).toEqual({ path: 'dataset.target_column', message: 'column "label" is not in the CSV header (3 columns)' });
   });
 
@@ -123,13 +123,13 @@ describe('datasetVersion input errors', () => {
     ['a missing target column', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\nbin:x:2:2::/bin:/usr/sbin/nologin\n'],
     ['a duplicated column', 'secret-token,secret-token,species\n1,2,a\n3,4,b\n'],
     ['a ragged row', 'species,secret-token\na,1\nb,2,extra\n'],
-  ])('never quotes the file in its message: %s', (_label, csv) => {
-    const problem = problemOf(() => datasetVersion(spec(), csv));
+  ])('never quotes the file in its message: %s', async (_label, csv) => {
+    const problem = await problemOf(() => datasetVersion(spec(), csv));
     for (const secret of ['root', 'bash', 'secret-token']) expect(problem?.message).not.toContain(secret);
   });
 
-  it('names the line of a ragged row', () => {
-    const problem = problemOf(() => datasetVersion(spec(), 'id,species\n1,a\n2,b,extra\n3,a\n'));
+  it('names the line of a ragged row', async () => {
+    const problem = await problemOf(() => datasetVersion(spec(), 'id,species\n1,a\n2,b,extra\n3,a\n'));
     expect(problem?.path).toBe('dataset.path');
     expect(problem?.message).toMatch(/line 3 has 3 field/);
   });
@@ -139,8 +139,8 @@ describe('datasetVersion input errors', () => {
     ['a header without rows', 'id,species\n', /at least 2 data rows/],
     ['a duplicated column', 'id,id,species\n1,2,a\n3,4,b\n', /column 1 and column 2 of the header have the same name/],
     ['malformed quoting', 'id,species\n1,"a\n', /line 2: quoted field is never closed/],
-  ])('rejects %s on dataset.path', (_label, csv, message) => {
-    const problem = problemOf(() => datasetVersion(spec(), csv));
+  ])('rejects %s on dataset.path', async (_label, csv, message) => {
+    const problem = await problemOf(() => datasetVersion(spec(), csv));
     expect(problem?.path).toBe('dataset.path');
     expect(problem?.message).toMatch(message);
   });

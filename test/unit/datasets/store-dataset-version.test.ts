@@ -1,11 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { datasetProfileKey } from '../../../core/artifacts/artifact-keys.js';
 import { DatasetProfile } from '../../../core/datasets/dataset-profile.js';
-import { storeDatasetVersion } from '../../../core/datasets/store-dataset-version.js';
-import { MissingDataError } from '../../../core/errors.js';
+import type { DatasetSource } from '../../../core/datasets/dataset-source.js';
+import { scanDataset } from '../../../core/datasets/dataset-scan.js';
+import { DatasetChangedError } from '../../../core/datasets/dataset-version.js';
+import { storeDatasetVersion, storeScannedDataset } from '../../../core/datasets/store-dataset-version.js';
+import { MissingDataError, SpecValidationError } from '../../../core/errors.js';
 import { DatasetSpec } from '../../../core/specs/dataset.js';
 import { MemoryArtifactStore } from '../snapshots/memory-artifact-store.js';
 
@@ -87,5 +91,59 @@ describe('storeDatasetVersion', () => {
     expect((error as MissingDataError).field).toBe('dataset.path');
     expect((error as MissingDataError).message).toContain('missing.csv does not exist');
     expect(store.objects.size).toBe(0);
+  });
+
+  describe.each([
+    ['LF', (text: string) => text],
+    ['CRLF', (text: string) => text.replace(/\n/g, '\r\n')],
+  ])('refuses bad input (%s line endings) with a SpecValidationError naming the problem, writing nothing', (_endings, ending) => {
+    it.each([
+      ['a quote never closed', 'sepal,species\n5.1,setosa\n"4.9,setosa\n7.0,versicolor\n', 'dataset.path', /^line 3: quoted field is never closed/],
+      ['text after a closing quote', 'sepal,species\n5.1,setosa\n"4.9"x,setosa\n', 'dataset.path', /^line 3: unexpected text after a closing quote/],
+      ['a ragged row', 'sepal,species\n5.1,setosa\n4.9\n7.0,versicolor\n', 'dataset.path', /^line 3 has 1 field\(s\), the header has 2/],
+      ['a row too long', 'sepal,species\n5.1,setosa\n4.9,setosa,x\n', 'dataset.path', /^line 3 has 3 field/],
+      ['an empty file', '', 'dataset.path', /the CSV file is empty/],
+      [
+        'a header without the target',
+        'sepal,kind\n5.1,setosa\n4.9,setosa\n',
+        'dataset.target_column',
+        /column "species" is not in the CSV header \(2 columns\)/,
+      ],
+      ['a file of data without its header', '5.1,setosa\n4.9,setosa\n7.0,versicolor\n', 'dataset.target_column', /is not in the CSV header/],
+      ['a header and one row', 'sepal,species\n5.1,setosa\n', 'dataset.path', /needs at least 2 data rows to split, has 1/],
+    ])('%s', async (_label, text, path, message) => {
+      await writeFile(csvPath, ending(text));
+      const error = await storeDatasetVersion(store, spec, csvPath).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SpecValidationError);
+      const [problem] = (error as SpecValidationError).problems;
+      expect(problem?.path).toBe(path);
+      expect(problem?.message).toMatch(message);
+      expect(problem?.message).not.toContain('setosa');
+      expect(store.objects.size).toBe(0);
+    });
+  });
+
+  it('stores nothing when the file changes between its passes, and says it will be read again', async () => {
+    let opened = 0;
+    const source: DatasetSource = {
+      path: csvPath,
+      fingerprint: async () => 'changing',
+      open: async () => Readable.from([Buffer.from(++opened < 3 ? CSV : CSV.replace('5.1', '5.2'))]),
+    };
+    const error = await storeScannedDataset(store, spec, source, await scanDataset(await source.open())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetChangedError);
+    expect((error as Error).message).toContain('changed while it was being read');
+    expect(store.objects.size).toBe(0);
+  });
+
+  it("leaves no manifest when the store fails while the split is written, and reports the store's error", async () => {
+    const failing = new MemoryArtifactStore();
+    const put = failing.put.bind(failing);
+    failing.put = async (key, body) => {
+      if (key.endsWith('/train.csv')) throw new Error('disk full');
+      return put(key, body);
+    };
+    await expect(storeDatasetVersion(failing, spec, csvPath)).rejects.toThrow('disk full');
+    expect([...failing.objects.keys()].filter((key) => key.endsWith('dataset.json') || key.endsWith('train.csv'))).toEqual([]);
   });
 });

@@ -58,6 +58,37 @@ print(json.dumps({"ids": ids, "stats": log.stats()}))`);
     ]);
   });
 
+  it('writes a batch that spans an hour into one segment per hour folder', () => {
+    const { out, dir } = runPython(`
+now = [1796223599.9]
+log = PredictionLog(log_dir, "2", clock=lambda: now[0])
+a = log.record([[1]], [0])
+now[0] = 1796223600.1
+b = log.record([[2]], [1])
+log.close()
+print(json.dumps({"ids": a + b, "stats": log.stats()}))`);
+    const { ids, stats } = out as { ids: string[]; stats: Record<string, number> };
+    expect(stats.logged).toBe(2);
+    expect(readdirSync(dir).sort()).toEqual([hourStamp(1796223599900), hourStamp(1796223600100)]);
+    expect(lines(dir).map((l) => l.id)).toEqual(ids);
+  });
+
+  it('gives different ids in a forked worker process than in its parent', () => {
+    const { out } = runPython(`
+import os
+log = PredictionLog(None, "1", clock=lambda: 1796220000.0)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(w, json.dumps(log.record([[0]] * 50, [0] * 50)).encode())
+    os._exit(0)
+os.waitpid(pid, 0)
+child = json.loads(os.read(r, 1 << 16))
+print(json.dumps({"child": child, "parent": log.record([[0]] * 50, [0] * 50)}))`);
+    const { child, parent } = out as { child: string[]; parent: string[] };
+    expect(new Set([...child, ...parent]).size).toBe(100);
+  });
+
   it('logs the sampled share, and counts the rest', () => {
     const { out, dir } = runPython(`
 log = PredictionLog(log_dir, "1", sample=0.25, rng=random.Random(3))

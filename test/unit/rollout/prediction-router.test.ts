@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PredictionRouter } from '../../../api/prediction-router.js';
 import { challengerTakes } from '../../../core/rollout/traffic-split.js';
 import { registerVersions, useScratchRegistry } from '../../support/scratch-registry.js';
@@ -76,6 +76,36 @@ async function rolloutOf(champion: StandIn, challenger: StandIn, spec: { strateg
 }
 
 const keys = Array.from({ length: 400 }, (_, i) => `request-${i}`);
+
+describe('PredictionRouter routes', () => {
+  it("reads a model's route from the registry once a second, not once per prediction", async () => {
+    const champion = await modelServer(classOne);
+    servers.push(champion);
+    const modelName = await newModel(1);
+    await scratch.metadata.models.recordDeployment({ id: `${modelName}-v1`, modelName, version: 1, url: champion.url, port: 0, status: 'serving' });
+    const lookups = vi.spyOn(scratch.metadata.models, 'currentDeployment');
+    try {
+      await Promise.all(Array.from({ length: 50 }, () => router.predict(modelName, { instances: [[1]] })));
+      expect(champion.requests).toBe(50);
+      expect(lookups.mock.calls.filter(([name]) => name === modelName)).toHaveLength(1);
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
+  it('follows a version swapped in since the route was read: the old server refusing sends the request to the new one at once', async () => {
+    const old = await modelServer(classZero);
+    const fresh = await modelServer(classOne);
+    servers.push(fresh);
+    const modelName = await newModel(2);
+    await scratch.metadata.models.recordDeployment({ id: `${modelName}-v1`, modelName, version: 1, url: old.url, port: 0, status: 'serving' });
+    expect(await router.predict(modelName, { instances: [[1]] })).toMatchObject({ version: 1, predictions: [0] });
+    await scratch.metadata.models.markDeploymentStopped(`${modelName}-v1`, 'stopped');
+    await scratch.metadata.models.recordDeployment({ id: `${modelName}-v2`, modelName, version: 2, url: fresh.url, port: 0, status: 'serving' });
+    await new Promise<void>((r) => old.server.close(() => r()));
+    expect(await router.predict(modelName, { instances: [[1]] })).toMatchObject({ version: 2, predictions: [1] });
+  });
+});
 
 describe('PredictionRouter during a canary', () => {
   it('sends the keys the split picks to the challenger, the rest to the champion, and says which answered', async () => {

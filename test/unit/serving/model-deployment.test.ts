@@ -36,6 +36,13 @@ describe('buildModelDeployment', () => {
     expect(env).toMatchObject({ KILN_MODEL_NAME: 'breast-cancer', KILN_MODEL_VERSION: '3' });
   });
 
+  it("tells the server which predictions to log: all up to the default rate, or the project's prediction_log", () => {
+    expect(env).toMatchObject({ KILN_PREDICTION_LOG_SAMPLE: '1', KILN_PREDICTION_LOG_MAX_PER_S: '2000' });
+    const sampled = buildModelDeployment({ ...input, predictionLog: { sample: 0.1, max_per_second: 50 } }, settings);
+    const sampledEnv = Object.fromEntries(sampled.spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value]));
+    expect(sampledEnv).toMatchObject({ KILN_PREDICTION_LOG_SAMPLE: '0.1', KILN_PREDICTION_LOG_MAX_PER_S: '50' });
+  });
+
   it('rolls out without losing capacity: one extra pod at a time, none taken away early', () => {
     expect(deployment.spec!.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     expect(deployment.spec!.replicas).toBe(1);

@@ -26,6 +26,7 @@ describe('environmentDigest', () => {
     ['the memory limit', { memory_limit: 4096 }],
     ['the GPU request', { use_gpu: true, max_used_gpu: 1 }],
     ['being the default', { is_default: true }],
+    ['warm imports (a runtime setting: the same venv serves warm and cold starts)', { warm_imports: ['numpy', 'sklearn'] }],
   ])('is unchanged by %s', (_label, change) => {
     expect(digestOf({ ...base, ...change })).toBe(baseDigest);
   });

@@ -97,3 +97,35 @@ describe('EnvironmentSpec strictness', () => {
     expect(problemsOf(() => parse(input)).map((p) => p.path)).toEqual([`environment.${field}`]);
   });
 });
+
+describe('EnvironmentSpec warm_imports', () => {
+  it('is absent unless given, and keeps the modules in order', () => {
+    expect(parse(minimal)).not.toHaveProperty('warm_imports');
+    expect(parse({ ...minimal, warm_imports: ['numpy', 'sklearn.linear_model', '_private'] }).warm_imports).toEqual([
+      'numpy',
+      'sklearn.linear_model',
+      '_private',
+    ]);
+  });
+
+  it.each([
+    ['a requirement', 'numpy==2.0'],
+    ['a path', 'src/model.py'],
+    ['a leading digit', '3d'],
+    ['an empty part', 'sklearn..linear_model'],
+    ['code', 'os; os.system("x")'],
+    ['an empty string', ''],
+    ['too long a name', 'm'.repeat(101)],
+  ])('rejects %s, naming its index', (_label, module) => {
+    const problems = problemsOf(() => parse({ ...minimal, warm_imports: ['numpy', module] }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.path).toBe('environment.warm_imports[1]');
+  });
+
+  it('rejects more than 50 modules', () => {
+    const warm_imports = Array.from({ length: 51 }, (_, i) => `m${i}`);
+    expect(problemsOf(() => parse({ ...minimal, warm_imports }))).toEqual([
+      { path: 'environment.warm_imports', message: expect.stringMatching(/^must list at most 50 modules/) },
+    ]);
+  });
+});

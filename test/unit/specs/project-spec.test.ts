@@ -109,3 +109,11 @@ describe('ProjectSpec monitoring', () => {
     ]);
   });
 });
+
+describe('ProjectSpec warm_start', () => {
+  it('is absent unless given (warm starts on), and takes a boolean', () => {
+    expect(parse(minimal)).not.toHaveProperty('warm_start');
+    expect(parse({ ...minimal, warm_start: false }).warm_start).toBe(false);
+    expect(problemsOf(() => parse({ ...minimal, warm_start: 'no' })).map((p) => p.path)).toEqual(['project.warm_start']);
+  });
+});

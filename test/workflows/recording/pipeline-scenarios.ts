@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { StageInput } from '../../../activities/stages.js';
+import type { ChallengerSummary } from '../../../core/rollout/rollout-verdict.js';
 import { progressQuery, promotionDecisionUpdate, stageStateSignal } from '../../../workflows/pipeline-signals.js';
 import {
   blockUntil,
@@ -77,8 +78,30 @@ function approvedBy(approve: boolean) {
   };
 }
 
+/** v3 serves; the run's version replaces it through the project's 10 s canary, whose samples `sample` answers. */
+function canaryBeside(sample: () => ChallengerSummary) {
+  return fakeActivities({
+    planPromotion: async () => ({ kind: 'replace', championVersion: 3 }),
+    planRollout: async () => ({ servingVersion: 3, observeMs: 10_000 }),
+    sampleRollout: async () => sample(),
+  }).activities;
+}
+const canaryRun = (suffix: string) => run(suffix, { project: { rollout: { strategy: 'canary', percent: 20, duration: '10s' } } });
+const withinBounds: ChallengerSummary = { requests: 200, errors: 0, errorRate: 0, p95Ms: 10, agreement: null, predictionPsi: 0.01 };
+
 /** Every path a pipeline run can take (its trials are recorded by the experiment scenarios). */
 export const pipelineScenarios: Scenario[] = [
+  {
+    name: 'pipeline-rollout-canary-promoted',
+    setup: (env) => ({ activities: canaryBeside(() => withinBounds), start: (q) => startPipeline(env, q, canaryRun('canary-promoted')) }),
+  },
+  {
+    name: 'pipeline-rollout-canary-rolled-back',
+    setup: (env) => ({
+      activities: canaryBeside(() => ({ ...withinBounds, errors: 40, errorRate: 0.2 })),
+      start: (q) => startPipeline(env, q, canaryRun('canary-rolled-back')),
+    }),
+  },
   { name: 'pipeline-champion-first', setup: (env) => ({ activities: fakeActivities().activities, start: (q) => startPipeline(env, q, run('first')) }) },
   {
     name: 'pipeline-challenger-loses',
