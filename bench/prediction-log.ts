@@ -67,7 +67,8 @@ async function main(): Promise<void> {
   const base = { [E.entrypoint]: 'toy_model.py:ToyModel', [E.modelDir]: modelDir, [E.servePort]: '0', KILN_MODEL_VERSION: '1' };
   const spoolRoot = join(root, 'spool');
   const off = await startServe(base);
-  const on = await startServe({ ...base, KILN_PREDICTION_LOG_DIR: localSpoolDir(spoolRoot, 'toy', 1) });
+  // Every prediction logged: no rate cap, so the cost measured is that of logging all of them.
+  const on = await startServe({ ...base, KILN_PREDICTION_LOG_DIR: localSpoolDir(spoolRoot, 'toy', 1), KILN_PREDICTION_LOG_MAX_PER_S: '1000000' });
   const store = new FilesystemArtifactStore(join(root, 'artifacts'));
   const shipping = startLogShipping({ store, spools: () => spoolsUnder(spoolRoot), retentionDays: 30 });
   try {

@@ -138,6 +138,8 @@ class PredictionLog:
         sequence = 0
         checked_at = 0.0
         pending = self._pending
+        # One encoder for every record: json.dumps with options builds a new one per call.
+        encode = json.JSONEncoder(default=_plain, separators=(",", ":")).encode
 
         def close_segment() -> None:
             nonlocal segment
@@ -184,7 +186,7 @@ class PredictionLog:
                     segment_hour, opened_at, written = hour, now, 0
                 try:
                     record = {"id": pid, "ts": ts, "input": instance, "prediction": prediction}
-                    lines.append(json.dumps(record, default=_plain, separators=(",", ":")) + "\n")
+                    lines.append(encode(record) + "\n")
                     written += 1
                 except (TypeError, ValueError):
                     dropped += 1
