@@ -48,13 +48,13 @@ class RateCap:
         self.clock = clock
         self.last = clock()
 
-    def take(self, now: float) -> bool:
+    def take(self, now: float, wanted: int = 1) -> int:
+        """How many of `wanted` records may be logged now (all or some of them)."""
         self.tokens = min(self.per_second, self.tokens + (now - self.last) * self.per_second)
         self.last = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+        granted = min(wanted, int(self.tokens))
+        self.tokens -= granted
+        return granted
 
 
 class PredictionLog:
@@ -78,7 +78,8 @@ class PredictionLog:
         self.counts = {"logged": 0, "sampled_out": 0, "rate_limited": 0, "dropped": 0}
         self._lock = threading.Lock()
         # Bounded by record(): appends and pops of a deque need no lock of their own.
-        self._pending: "Deque[Tuple[str, float, Any, Any]]" = deque()
+        self._pending: "Deque[Tuple[float, List[Tuple[str, Any, Any]]]]" = deque()
+        self._queued = 0
         self._closing = threading.Event()
         self._spool_full = False
         self._writer: Optional[threading.Thread] = None
@@ -105,18 +106,23 @@ class PredictionLog:
         ids = [f"{stamp}{bits(64):016x}" for _ in predictions]
         if not self.directory:
             return ids
-        pending = self._pending
         with self._lock:
             counts = self.counts
-            for pid, instance, prediction in zip(ids, instances, predictions):
-                if self.sample < 1 and self.rng.random() >= self.sample:
-                    counts["sampled_out"] += 1
-                elif not self.cap.take(now):
-                    counts["rate_limited"] += 1
-                elif self._spool_full or len(pending) >= QUEUE_RECORDS:
-                    counts["dropped"] += 1
-                else:
-                    pending.append((pid, now, instance, prediction))
+            chosen = list(zip(ids, instances, predictions))
+            if self.sample < 1:
+                draw, share = self.rng.random, self.sample
+                kept = [c for c in chosen if draw() < share]
+                counts["sampled_out"] += len(chosen) - len(kept)
+                chosen = kept
+            allowed = self.cap.take(now, len(chosen))
+            counts["rate_limited"] += len(chosen) - allowed
+            room = 0 if self._spool_full else max(0, QUEUE_RECORDS - self._queued)
+            counts["dropped"] += max(0, allowed - room)
+            chosen = chosen[: min(allowed, room)]
+            if chosen:
+                # One entry per call, not per prediction: the request path stays a few list operations.
+                self._pending.append((now, chosen))
+                self._queued += len(chosen)
         return ids
 
     def stats(self) -> Dict[str, int]:
@@ -172,7 +178,9 @@ class PredictionLog:
                 lines = []
 
             while pending:
-                pid, ts, instance, prediction = pending.popleft()
+                ts, batch = pending.popleft()
+                with self._lock:
+                    self._queued -= len(batch)
                 hour = hour_of(ts)
                 if segment is not None and (hour != segment_hour or written >= SEGMENT_RECORDS):
                     write_lines()
@@ -184,12 +192,12 @@ class PredictionLog:
                     segment_path = os.path.join(folder, f"{os.getpid()}-{int(now * 1000):x}-{sequence}.jsonl.part")
                     segment = open(segment_path, "a", encoding="utf-8")
                     segment_hour, opened_at, written = hour, now, 0
-                try:
-                    record = {"id": pid, "ts": ts, "input": instance, "prediction": prediction}
-                    lines.append(encode(record) + "\n")
-                    written += 1
-                except (TypeError, ValueError):
-                    dropped += 1
+                for pid, instance, prediction in batch:
+                    try:
+                        lines.append(encode({"id": pid, "ts": ts, "input": instance, "prediction": prediction}) + "\n")
+                        written += 1
+                    except (TypeError, ValueError):
+                        dropped += 1
             write_lines()
             with self._lock:
                 self.counts["logged"] += logged
