@@ -4,15 +4,14 @@
  *
  * bench/fixtures/prediction_log_format.py writes the same breast-cancer-like records both ways,
  * as the server's writer batches them, and reads them back; pyarrow (pinned) is installed into a
- * bench venv under the tools cache with the uv Kiln already uses. What decides: the writer runs
+ * bench environment by Kiln's own builder (bench/lib/bench-environment.ts). What decides: the writer runs
  * inside the model server (its CPU is taken from predictions, under the GIL), and Parquet would
  * add pyarrow to every model's environment; what the store keeps and the monitor reads counts too.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadConfig } from '../core/config.js';
-import { requireTool } from '../core/environments/tool-paths.js';
+import { resolve } from 'node:path';
+import { EnvironmentSpec } from '../core/specs/index.js';
+import { benchEnvironment } from './lib/bench-environment.js';
 import { table, type Row } from './lib/report.js';
 
 const PYARROW = '26.0.1';
@@ -30,17 +29,11 @@ interface Measured {
   parquet: FormatResult & { import_s: number; package_mb: number };
 }
 
+/** Python with pyarrow, in a bench environment (the model servers' own environments never get it). */
 async function benchPython(): Promise<string> {
-  const config = loadConfig();
-  const venv = join(config.toolsDir, `bench-pyarrow-${PYARROW}`);
-  const python = join(venv, 'bin', 'python');
-  if (!existsSync(python)) {
-    const uv = await requireTool(config, 'uv');
-    say(`creating ${venv} with pyarrow ${PYARROW}`);
-    execFileSync(uv, ['venv', '--quiet', '--python', 'python3', venv], { stdio: 'inherit' });
-    execFileSync(uv, ['pip', 'install', '--quiet', '--python', python, `pyarrow==${PYARROW}`], { stdio: 'inherit' });
-  }
-  return python;
+  say(`a bench environment with pyarrow ${PYARROW} (built once)`);
+  const spec = EnvironmentSpec.parse({ name: 'bench-prediction-log-format', python_version: '3.11', dependencies: [`pyarrow==${PYARROW}`] });
+  return (await benchEnvironment(spec)).pythonExecutable;
 }
 
 async function main(): Promise<void> {

@@ -1,16 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../core/config.js';
-import { toolPath } from '../../core/environments/tool-paths.js';
-import { VenvBuilder, type BuiltEnvironment } from '../../core/environments/venv-builder.js';
+import type { BuiltEnvironment } from '../../core/environments/venv-builder.js';
 import { freePort } from '../../core/net/free-port.js';
 import { RUN_CONTRACT_ENV as E } from '../../core/runner/run-contract.js';
 import { stageEnvironment } from '../../core/runner/stage-environment.js';
 import { DatasetSpec, EnvironmentSpec, ProjectSpec } from '../../core/specs/index.js';
-import { environmentDigest } from '../../core/specs/environment-digest.js';
 import { chainedStages } from '../../test/support/chained-stages.js';
+import { benchEnvironment } from './bench-environment.js';
 import { ROOT } from './bench-stack.js';
 
 /** The baseline, pinned: FastAPI on uvicorn with its C speedups (uvloop, httptools), as `pip install "uvicorn[standard]"` gives. */
@@ -40,11 +37,7 @@ export async function trainExample(work: string): Promise<TrainedExample> {
   const environment = EnvironmentSpec.parse({ ...example, name: 'bench-serving', dependencies: [...example.dependencies, ...BASELINE_PACKAGES] });
   const dataset = DatasetSpec.parse(raw.dataset);
   const project = ProjectSpec.parse(raw.project);
-  const config = loadConfig();
-  const uv = await toolPath(config, 'uv');
-  if (!existsSync(uv.path)) spawnSync('bash', [join(ROOT, 'scripts/ensure-tools.sh')], { stdio: 'inherit' });
-  const environmentsDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kiln', 'bench-environments');
-  const built = await new VenvBuilder({ environmentsDir, uvPath: uv.path }).build(environment, environmentDigest(environment));
+  const built = await benchEnvironment(environment);
 
   const { ws, version } = await chainedStages(work, join(EXAMPLE, project.source_dir), dataset, join(EXAMPLE, dataset.path), project.default_params);
   const entrypoint = project.entrypoints.predict ?? project.entrypoints.train;

@@ -16,7 +16,8 @@ export const PredictionLogSettings = z
   .strict();
 export type PredictionLogSettings = z.output<typeof PredictionLogSettings>;
 
-export const DEFAULT_PREDICTION_LOG: PredictionLogSettings = Object.freeze({ sample: 1, max_per_second: DEFAULT_PREDICTION_LOG_RATE });
+/** What a project that says nothing gets: the schema's own defaults. */
+export const DEFAULT_PREDICTION_LOG: PredictionLogSettings = Object.freeze(PredictionLogSettings.parse({}));
 
 /** The model server's environment for these settings (sdk/python/kiln_sdk/prediction_log.py reads it). */
 export function predictionLogEnv(settings: PredictionLogSettings): Record<string, string> {

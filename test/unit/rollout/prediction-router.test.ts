@@ -57,11 +57,18 @@ async function newModel(versions: number): Promise<string> {
   return modelName;
 }
 
+/** A new model with `versions` versions, `version` serving from `server`. */
+async function servedBy(server: StandIn, versions: number, version: number): Promise<string> {
+  servers.push(server);
+  const modelName = await newModel(versions);
+  await scratch.metadata.models.recordDeployment({ id: `${modelName}-v${version}`, modelName, version, url: server.url, port: 0, status: 'serving' });
+  return modelName;
+}
+
 /** A model whose v1 serves from `champion`, with a running rollout of v2 on `challenger`. */
 async function rolloutOf(champion: StandIn, challenger: StandIn, spec: { strategy: 'canary'; percent: number } | { strategy: 'shadow' }) {
-  servers.push(champion, challenger);
-  const modelName = await newModel(2);
-  await scratch.metadata.models.recordDeployment({ id: `${modelName}-v1`, modelName, version: 1, url: champion.url, port: 0, status: 'serving' });
+  servers.push(challenger);
+  const modelName = await servedBy(champion, 2, 1);
   const full = spec.strategy === 'canary' ? { ...spec, duration: '10m', max_error_rate: 0.01, max_p95_ms: 50 } : { ...spec, duration: '10m' };
   const rollout = await scratch.metadata.rollouts.create({
     id: `rollout-${modelName}/r1`,
@@ -80,9 +87,7 @@ const keys = Array.from({ length: 400 }, (_, i) => `request-${i}`);
 describe('PredictionRouter routes', () => {
   it("reads a model's route from the registry once a second, not once per prediction", async () => {
     const champion = await modelServer(classOne);
-    servers.push(champion);
-    const modelName = await newModel(1);
-    await scratch.metadata.models.recordDeployment({ id: `${modelName}-v1`, modelName, version: 1, url: champion.url, port: 0, status: 'serving' });
+    const modelName = await servedBy(champion, 1, 1);
     const lookups = vi.spyOn(scratch.metadata.models, 'currentDeployment');
     try {
       await Promise.all(Array.from({ length: 50 }, () => router.predict(modelName, { instances: [[1]] })));
@@ -175,9 +180,7 @@ describe('PredictionRouter during a shadow', () => {
 describe('PredictionRouter without a rollout', () => {
   it('routes to the serving version and reports it', async () => {
     const champion = await modelServer(classOne);
-    servers.push(champion);
-    const modelName = await newModel(4);
-    await scratch.metadata.models.recordDeployment({ id: `${modelName}-v4`, modelName, version: 4, url: champion.url, port: 0, status: 'serving' });
+    const modelName = await servedBy(champion, 4, 4);
     expect(await router.predict(modelName, { instances: [[1]] })).toMatchObject({ model: modelName, version: 4, predictions: [1] });
   });
 
