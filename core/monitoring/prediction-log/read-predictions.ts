@@ -66,12 +66,29 @@ export async function expirePredictions(store: ArtifactStore, model: string, bef
 async function readHour(store: ArtifactStore, model: string, version: number, hour: HourStamp): Promise<LoggedPrediction[]> {
   const records: LoggedPrediction[] = [];
   for (const key of await store.list(hourPrefix(model, version, hour))) {
-    const text = (await store.getBuffer(key)).toString('utf8');
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      const record = JSON.parse(line) as Omit<LoggedPrediction, 'version'>;
-      records.push({ ...record, version });
-    }
+    for (const record of parsePredictionLines((await store.getBuffer(key)).toString('utf8'))) records.push({ ...record, version });
+  }
+  return records;
+}
+
+/** One record() call's predictions as columns: the writer's usual line. */
+interface LoggedCall {
+  ts: number;
+  ids: string[];
+  inputs: unknown[];
+  predictions: unknown[];
+}
+
+/** A segment's lines, one prediction per line or one record() call per line, as single predictions in order. */
+export function parsePredictionLines(text: string): Omit<LoggedPrediction, 'version'>[] {
+  const records: Omit<LoggedPrediction, 'version'>[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const parsed = JSON.parse(line) as LoggedCall | Omit<LoggedPrediction, 'version'>;
+    if ('ids' in parsed) {
+      const { ts, ids, inputs, predictions } = parsed;
+      for (let i = 0; i < ids.length; i += 1) records.push({ id: ids[i] as string, ts, input: inputs[i], prediction: predictions[i] });
+    } else records.push(parsed);
   }
   return records;
 }

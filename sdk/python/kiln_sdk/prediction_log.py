@@ -3,8 +3,13 @@ the request path.
 
 `record()` gives every prediction an id (`<version>-<ms since epoch, hex>-<64 random bits>`: the
 time finds the hour partition) and puts the sampled ones on a bounded queue; a writer thread
-wakes five times a second and appends what piled up as JSON lines to segment files in a spool directory, one folder per UTC
-hour, and renames a segment to `*.jsonl` once it is closed (every few seconds, or when full).
+wakes five times a second and appends what piled up as JSON lines to segment files in a spool
+directory, one folder per UTC hour, and renames a segment to `*.jsonl` once it is closed (every
+few seconds, or when full). A line holds what one `record()` call logged, as columns:
+`{"ts": ..., "ids": [...], "inputs": [...], "predictions": [...]}` (one JSON encoding per predict
+call rather than per prediction is most of what logging costs); a call whose values JSON cannot
+encode is written one prediction per line, `{"id", "ts", "input", "prediction"}`, without them.
+Readers accept both (core/monitoring/prediction-log/read-predictions.ts).
 Kiln ships closed segments to the artifact store and deletes them (prediction-log-shipper.ts).
 A full queue or a full spool drops records and counts them: logging never delays or fails a
 prediction.
@@ -78,7 +83,8 @@ class PredictionLog:
         self.counts = {"logged": 0, "sampled_out": 0, "rate_limited": 0, "dropped": 0}
         self._lock = threading.Lock()
         # Bounded by record(): appends and pops of a deque need no lock of their own.
-        self._pending: "Deque[Tuple[float, List[Tuple[str, Any, Any]]]]" = deque()
+        # (time, ids, inputs, predictions) of one record() call.
+        self._pending: "Deque[Tuple[float, List[str], List[Any], List[Any]]]" = deque()
         self._queued = 0
         self._closing = threading.Event()
         self._spool_full = False
@@ -108,21 +114,27 @@ class PredictionLog:
             return ids
         with self._lock:
             counts = self.counts
-            chosen = list(zip(ids, instances, predictions))
             if self.sample < 1:
                 draw, share = self.rng.random, self.sample
-                kept = [c for c in chosen if draw() < share]
-                counts["sampled_out"] += len(chosen) - len(kept)
-                chosen = kept
-            allowed = self.cap.take(now, len(chosen))
-            counts["rate_limited"] += len(chosen) - allowed
+                kept = [i for i in range(len(ids)) if draw() < share]
+                counts["sampled_out"] += len(ids) - len(kept)
+                ids_kept = [ids[i] for i in kept]
+                instances = [instances[i] for i in kept]
+                predictions = [predictions[i] for i in kept]
+            else:
+                ids_kept = ids
+            wanted = len(ids_kept)
+            allowed = self.cap.take(now, wanted)
+            counts["rate_limited"] += wanted - allowed
             room = 0 if self._spool_full else max(0, QUEUE_RECORDS - self._queued)
             counts["dropped"] += max(0, allowed - room)
-            chosen = chosen[: min(allowed, room)]
-            if chosen:
+            taken = min(allowed, room)
+            if taken:
+                if taken < wanted:
+                    ids_kept, instances, predictions = ids_kept[:taken], instances[:taken], predictions[:taken]
                 # One entry per call, not per prediction: the request path stays a few list operations.
-                self._pending.append((now, chosen))
-                self._queued += len(chosen)
+                self._pending.append((now, ids_kept, instances, predictions))
+                self._queued += taken
         return ids
 
     def stats(self) -> Dict[str, int]:
@@ -163,24 +175,25 @@ class PredictionLog:
             if segment is not None and (now - opened_at >= SEGMENT_SECONDS or written >= SEGMENT_RECORDS):
                 close_segment()
             lines: List[str] = []
+            counted: List[int] = []  # records on each line
             logged = dropped = 0
 
             def write_lines() -> None:
                 # One write per batch; flushed, so what is written reaches the file (and the spool's measured size).
-                nonlocal lines, logged, dropped
+                nonlocal lines, counted, logged, dropped
                 if segment is not None and lines:
                     try:
                         segment.write("".join(lines))
                         segment.flush()
-                        logged += len(lines)
+                        logged += sum(counted)
                     except OSError:
-                        dropped += len(lines)
-                lines = []
+                        dropped += sum(counted)
+                lines, counted = [], []
 
             while pending:
-                ts, batch = pending.popleft()
+                ts, ids, inputs, predictions = pending.popleft()
                 with self._lock:
-                    self._queued -= len(batch)
+                    self._queued -= len(ids)
                 hour = hour_of(ts)
                 if segment is not None and (hour != segment_hour or written >= SEGMENT_RECORDS):
                     write_lines()
@@ -192,12 +205,19 @@ class PredictionLog:
                     segment_path = os.path.join(folder, f"{os.getpid()}-{int(now * 1000):x}-{sequence}.jsonl.part")
                     segment = open(segment_path, "a", encoding="utf-8")
                     segment_hour, opened_at, written = hour, now, 0
-                for pid, instance, prediction in batch:
-                    try:
-                        lines.append(encode({"id": pid, "ts": ts, "input": instance, "prediction": prediction}) + "\n")
-                        written += 1
-                    except (TypeError, ValueError):
-                        dropped += 1
+                try:
+                    lines.append(encode({"ts": ts, "ids": ids, "inputs": inputs, "predictions": predictions}) + "\n")
+                    counted.append(len(ids))
+                    written += len(ids)
+                except (TypeError, ValueError):
+                    # Some value JSON cannot encode: log the others one per line, drop that one.
+                    for pid, instance, prediction in zip(ids, inputs, predictions):
+                        try:
+                            lines.append(encode({"id": pid, "ts": ts, "input": instance, "prediction": prediction}) + "\n")
+                            counted.append(1)
+                            written += 1
+                        except (TypeError, ValueError):
+                            dropped += 1
             write_lines()
             with self._lock:
                 self.counts["logged"] += logged

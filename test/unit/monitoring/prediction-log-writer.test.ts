@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hourStamp, parsePredictionId } from '../../../core/monitoring/prediction-log/prediction-keys.js';
+import { parsePredictionLines } from '../../../core/monitoring/prediction-log/read-predictions.js';
 
 const SDK = resolve(import.meta.dirname, '../../../sdk/python');
 const PYTHON = process.env.KILN_TEST_PYTHON ?? 'python3';
@@ -29,11 +30,12 @@ function runPython(body: string): { out: unknown; dir: string } {
   return { out: JSON.parse(result.stdout), dir };
 }
 
-const lines = (dir: string) =>
+const segments = (dir: string) =>
   readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.jsonl'))
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'))
-    .map((line) => JSON.parse(line) as { id: string; ts: number; input: unknown; prediction: unknown });
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
+/** Every logged prediction, read as the monitor reads segments. */
+const lines = (dir: string) => segments(dir).flatMap(parsePredictionLines);
 
 describe('prediction log writer', () => {
   it('gives each prediction an id naming the version and time, and logs it as a JSON line in its hour folder', () => {
@@ -55,6 +57,31 @@ print(json.dumps({"ids": ids, "stats": log.stats()}))`);
     expect(lines(dir)).toEqual([
       { id: ids[0], ts: 1796220000.5, input: [1, 2], prediction: 0.5 },
       { id: ids[1], ts: 1796220000.5, input: { a: 3 }, prediction: 'yes' },
+    ]);
+  });
+
+  it('writes one line per record() call, and one per prediction, without the unencodable one, when JSON cannot encode a value', () => {
+    const { out, dir } = runPython(`
+log = PredictionLog(log_dir, "3", clock=lambda: 1796220000.5)
+a = log.record([[1], [2], [3]], [0, 1, 0])
+b = log.record([[4], object(), [6]], [1, 1, 0])
+log.close()
+print(json.dumps({"ids": a + b, "stats": log.stats()}))`);
+    const { ids, stats } = out as { ids: string[]; stats: Record<string, number> };
+    expect(stats).toEqual({ logged: 5, sampled_out: 0, rate_limited: 0, dropped: 1 });
+    const written = segments(dir)
+      .join('')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(written[0]).toEqual({ ts: 1796220000.5, ids: ids.slice(0, 3), inputs: [[1], [2], [3]], predictions: [0, 1, 0] });
+    expect(written.slice(1).map((line) => line.id)).toEqual([ids[3], ids[5]]);
+    expect(lines(dir).map((l) => [l.id, l.input, l.prediction])).toEqual([
+      [ids[0], [1], 0],
+      [ids[1], [2], 1],
+      [ids[2], [3], 0],
+      [ids[3], [4], 1],
+      [ids[5], [6], 0],
     ]);
   });
 
