@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { KilnActivities } from '../activities/index.js';
 import { nonRetriedTypes } from '../core/pipeline/failure-class.js';
-import { challengerBreach, type ChallengerSummary, type RolloutOutcome } from '../core/rollout/rollout-verdict.js';
+import { challengerBreach, challengerUnproven, type ChallengerSummary, type RolloutOutcome } from '../core/rollout/rollout-verdict.js';
 import type { RolloutSpec } from '../core/specs/rollout.js';
 import { KilnRunStatus } from '../core/temporal/search-attributes.js';
 
@@ -123,6 +123,8 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutState
       });
       return finish('completed', `shadow ended, champion keeps serving: ${describe(state.last)}`);
     }
+    const unproven = challengerUnproven(spec, state.last);
+    if (unproven) return await rollBack(input, rolloutId, state, unproven, finish);
     state.step = 'promoting';
     setCurrentDetails(`Promoting ${challenger}: ${describe(state.last)}`);
     const reason = `canary passed: ${describe(state.last)}`;

@@ -33,6 +33,14 @@ export function challengerBreach(spec: RolloutSpec, summary: ChallengerSummary):
   return undefined;
 }
 
+/** Pure: why a canary that held its bounds for its whole duration still must not be promoted (too little traffic), or undefined. */
+export function challengerUnproven(spec: RolloutSpec, summary: ChallengerSummary | null | undefined): string | undefined {
+  if (spec.strategy !== 'canary' || spec.min_requests === undefined) return undefined;
+  const requests = summary?.requests ?? 0;
+  if (requests >= spec.min_requests) return undefined;
+  return `only ${requests} requests reached the challenger, fewer than min_requests ${spec.min_requests}`;
+}
+
 /** Requests the challenger must have answered before its rates are judged. */
 export const MIN_REQUESTS_FOR_RATES = 10;
 

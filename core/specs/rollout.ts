@@ -13,7 +13,8 @@ const ShadowRollout = z.object({ strategy: z.literal('shadow'), duration: Rollou
 /**
  * `canary`: `percent` of requests go to the challenger for `duration`; it is promoted when its
  * error rate, p95 latency (and prediction PSI against the champion, when given) stay within
- * bounds, and rolled back at the first sample that breaks one.
+ * bounds, and rolled back at the first sample that breaks one, or at the end when it answered
+ * fewer than `min_requests` (too little traffic to judge it).
  */
 const CanaryRollout = z
   .object({
@@ -24,6 +25,8 @@ const CanaryRollout = z
     max_error_rate: z.number().min(0).max(1).default(0.01),
     max_p95_ms: z.number().positive().max(600_000).default(50),
     max_prediction_psi: z.number().positive().optional(),
+    // Unset: a canary that saw no traffic is promoted on its clean (empty) record, as before.
+    min_requests: z.number().int().min(1).max(1_000_000_000).optional(),
   })
   .strict();
 

@@ -69,6 +69,13 @@ describe('rolloutWorkflow', () => {
     expect(fakes.inputsOf('endRollout')[0]).toMatchObject({ outcome: 'promoted' });
   });
 
+  it('rolls back a canary that held its bounds but saw fewer than min_requests: never deployed', async () => {
+    const fakes = fakeActivities({ sampleRollout: async () => ({ ...healthy, requests: 4 }) });
+    const { result } = await runRollout(fakes, rolloutInput({ strategy: 'canary', percent: 20, duration: '10s', min_requests: 100 }));
+    expect(result).toMatchObject({ outcome: 'rolled_back', samples: 3, reason: 'only 4 requests reached the challenger, fewer than min_requests 100' });
+    expect(fakes.names()).toEqual(['openRollout', 'sampleRollout', 'sampleRollout', 'sampleRollout', 'endRollout']);
+  });
+
   it('rolls back when the challenger cannot start, and never deploys it', async () => {
     const fakes = fakeActivities({
       openRollout: async () => {

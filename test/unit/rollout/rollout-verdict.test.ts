@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyLatencyHistogram, latencyQuantileMs, recordLatency } from '../../../core/rollout/latency-histogram.js';
 import { summarizeChallenger } from '../../../core/rollout/rollout-summary.js';
-import { challengerBreach } from '../../../core/rollout/rollout-verdict.js';
+import { challengerBreach, challengerUnproven } from '../../../core/rollout/rollout-verdict.js';
 import { countPrediction, emptyTraffic } from '../../../core/rollout/version-traffic.js';
 import { RolloutSpec } from '../../../core/specs/rollout.js';
 
@@ -27,6 +27,18 @@ describe('challengerBreach', () => {
 
   it('never rolls back a shadow on numbers (it only reports)', () => {
     expect(challengerBreach(RolloutSpec.parse({ strategy: 'shadow' }), { ...healthy, errorRate: 1 })).toBeUndefined();
+  });
+});
+
+describe('challengerUnproven', () => {
+  const demanding = RolloutSpec.parse({ strategy: 'canary', percent: 20, min_requests: 50 });
+  it('holds back a canary that answered fewer than min_requests, or was never sampled', () => {
+    expect(challengerUnproven(demanding, { ...healthy, requests: 49 })).toBe('only 49 requests reached the challenger, fewer than min_requests 50');
+    expect(challengerUnproven(demanding, undefined)).toBe('only 0 requests reached the challenger, fewer than min_requests 50');
+  });
+  it('lets one with enough traffic, or without min_requests, be promoted', () => {
+    expect(challengerUnproven(demanding, { ...healthy, requests: 50 })).toBeUndefined();
+    expect(challengerUnproven(canary, { ...healthy, requests: 0 })).toBeUndefined();
   });
 });
 

@@ -20,7 +20,10 @@ describe('RolloutSpec', () => {
   it.each([
     ['replace', { strategy: 'replace' }],
     ['a shadow', { strategy: 'shadow', duration: '10m' }],
-    ['a canary with every bound', { strategy: 'canary', percent: 20, duration: '10m', max_error_rate: 0.01, max_p95_ms: 50, max_prediction_psi: 0.2 }],
+    [
+      'a canary with every bound',
+      { strategy: 'canary', percent: 20, duration: '10m', max_error_rate: 0.01, max_p95_ms: 50, max_prediction_psi: 0.2, min_requests: 100 },
+    ],
     ['the smallest canary', { strategy: 'canary', percent: 1 }],
     ['the largest canary', { strategy: 'canary', percent: 99 }],
   ])('accepts %s', (_label, input) => {
@@ -35,6 +38,7 @@ describe('RolloutSpec', () => {
     ['an error rate over 1', { strategy: 'canary', percent: 20, max_error_rate: 2 }, 'rollout.max_error_rate', 'expected number to be <=1'],
     ['an unparsable duration', { strategy: 'shadow', duration: 'soon' }, 'rollout.duration', 'not a duration'],
     ['a duration under 10 s', { strategy: 'canary', percent: 20, duration: '1s' }, 'rollout.duration', 'must be at least 10s'],
+    ['min_requests of 0', { strategy: 'canary', percent: 20, min_requests: 0 }, 'rollout.min_requests', 'expected number to be >=1'],
     ['a percent on a shadow', { strategy: 'shadow', percent: 20 }, 'rollout', 'unknown field "percent"'],
   ])('rejects %s naming the field', (_label, input, path, message) => {
     expect(problemsOf(() => parseRollout(input))).toEqual([{ path, message: expect.stringContaining(message) }]);
