@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
+.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-unit  the unit lane: no server, under a minute"
 	@echo "make test-workflows  the workflow-logic lane: the Temporal dev server only"
 	@echo "make test-integration  integration, chaos and security suites with every server they need"
+	@echo "make test-node-lane  the unit and workflow lanes under Node 24 (part of make test)"
 	@echo "make k8s-up / k8s-down  a local Kubernetes control plane with fake nodes (scripts/k8s-testbed.sh)"
 	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
 	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
@@ -118,6 +119,12 @@ bench-serving: build
 
 test: build typecheck lint server-tools k8s-tools test-server-tools
 	$(BIN)/vitest run
+	bash scripts/node-lane.sh
+
+# The unit and workflow lanes again under Node 24 (NODE_LANE_VERSION in scripts/tool-versions.sh),
+# in a copy of the checkout with its own `npm ci` under that Node; part of `make test`.
+test-node-lane:
+	bash scripts/node-lane.sh
 
 # Biome: the formatter's output and the linter's rules (biome.json); `$(BIN)/biome check --write .` fixes what it can.
 lint: $(NODE_STAMP)

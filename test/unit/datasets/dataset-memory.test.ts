@@ -45,16 +45,21 @@ describe('versioning a file larger than the heap', () => {
   it('streams a 100 MB CSV with a 64 MiB heap, every row on one side, in bounded RSS', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
       '--max-old-space-size=64',
+      // The young generation pinned at Node 20's size: Node 24's default lets it grow some 80 MiB
+      // larger before collecting, which is the runtime's choice, not memory the streaming holds.
+      '--max-semi-space-size=16',
       '--import',
       'tsx',
       CHILD,
       join(dir, 'big.csv'),
       join(dir, 'store'),
     ]);
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { rows: number; trainRows: number; testRows: number; peakRss: number };
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { rows: number; trainRows: number; testRows: number; baselineRss: number; peakRss: number };
+    console.log(`RSS before versioning ${(result.baselineRss / MiB).toFixed(0)} MiB, peak ${(result.peakRss / MiB).toFixed(0)} MiB`);
     expect(result.rows).toBe(rows);
     expect(result.trainRows + result.testRows).toBe(rows);
-    expect(result.peakRss).toBeLessThan(256 * MiB);
+    // The growth, not the total: the runtime's own share differs between Node versions.
+    expect(result.peakRss - result.baselineRss).toBeLessThan(128 * MiB);
     const manifest = JSON.parse(
       await readFile(join(dir, 'store/datasets/big', (await import('node:fs')).readdirSync(join(dir, 'store/datasets/big'))[0]!, 'dataset.json'), 'utf8'),
     );
