@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { checkpointPrefix, stageLogKey, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
 import { checkpointFromHeartbeat, type CheckpointRef } from '../core/checkpoints/checkpoint-ref.js';
 import { classifyStageExit, describeFailure } from '../core/executors/classify-stage-exit.js';
+import { kilnLog } from '../core/logging/kiln-log.js';
 import { FAILURE_CLASSES, FAILURE_TYPE_OF_CLASS, type FailureClass } from '../core/pipeline/failure-class.js';
 import { stepOf } from '../core/pipeline/stage-attempt.js';
 import type { StageName, UpstreamStage } from '../core/pipeline/stage-names.js';
@@ -128,6 +129,8 @@ export function createStageActivities(deps: ActivityDeps) {
         if (hit) return hit;
       }
       const attemptKey = { runId: input.runId, stage: stepOf(input), attempt };
+      const stageLog = kilnLog().child({ run_id: input.runId, stage: stepOf(input), attempt, ...(input.project ? { project: input.project } : {}) });
+      stageLog.info('stage started');
       await Promise.all([
         metadata.runs.upsertStage({ ...attemptKey, status: 'running', startedAt: started.getTime() }),
         // Earlier attempts still marked running died with their worker: Temporal only starts this one after giving up on them.
@@ -259,6 +262,7 @@ export function createStageActivities(deps: ActivityDeps) {
               : { ...attemptKey, status: 'cancelled', retried: false, message, logUri: artifacts.uri(logInfo.key) },
           ),
         ]);
+        stageLog.warn({ reason: message }, byShutdown ? 'stage interrupted by worker shutdown' : 'stage cancelled');
         throw new CancelledFailure(`${stepOf(input)} cancelled`);
       }
       if (exit.timedOut || exit.exitCode !== 0) {
@@ -276,6 +280,7 @@ export function createStageActivities(deps: ActivityDeps) {
             logUri: artifacts.uri(logInfo.key),
           }),
         ]);
+        stageLog.warn({ failure_class: failure.failureClass, retried: retry.retried, exit_code: exit.exitCode, reason }, 'stage failed');
         throw ApplicationFailure.create({
           type: FAILURE_TYPE_OF_CLASS[failure.failureClass],
           message: reason,
@@ -302,6 +307,7 @@ export function createStageActivities(deps: ActivityDeps) {
         metadata.runs.upsertStage({ ...stageRecord, finishedAt: done.getTime(), durationMs: result.durationMs, status: 'succeeded', message: checkpointNote }),
         metadata.attempts.end({ ...attemptKey, status: 'succeeded', retried: false, message: checkpointNote ?? null, logUri: result.logUri }),
       ]);
+      stageLog.info({ duration_ms: result.durationMs, process_ms: result.processMs }, 'stage succeeded');
       // Outputs and log are in the artifact store now; a failed attempt's directory stays for inspection.
       launch.cleanUp();
       return result;

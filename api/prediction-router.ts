@@ -6,6 +6,7 @@ import type { RolloutRecord } from '../core/metadata/rollouts-repository.js';
 import { recordLatency } from '../core/rollout/latency-histogram.js';
 import { challengerTakes } from '../core/rollout/traffic-split.js';
 import { countPrediction, emptyTraffic, type VersionTraffic } from '../core/rollout/version-traffic.js';
+import { errorFields, kilnLog } from '../core/logging/kiln-log.js';
 
 export interface PredictionAnswer {
   model: string;
@@ -115,7 +116,7 @@ export class PredictionRouter {
       for (const [rolloutId, versions] of batch) {
         for (const [version, traffic] of versions) {
           await this.metadata.rollouts.addTraffic(rolloutId, version, traffic).catch((error: unknown) => {
-            console.error(`kiln: could not record rollout traffic of ${rolloutId}: ${error instanceof Error ? error.message : error}`);
+            kilnLog().error({ ...errorFields(error), rollout_id: rolloutId }, 'kiln: could not record rollout traffic');
           });
         }
       }

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubernetesSettings } from './kubernetes/kubernetes-settings.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevelName } from './logging/kiln-log.js';
 
 /**
  * The one place that reads the process environment. Everything else receives a KilnConfig.
@@ -49,6 +50,8 @@ export const ENV_NAMES = {
   servingIo: 'KILN_SERVING_IO',
   servingRoot: 'KILN_SERVING_ROOT',
   predictionRetentionDays: 'KILN_PREDICTION_RETENTION_DAYS',
+  logFormat: 'KILN_LOG_FORMAT',
+  logLevel: 'KILN_LOG_LEVEL',
 } as const;
 
 export interface KilnConfig {
@@ -109,6 +112,8 @@ export interface KilnConfig {
   servingIo: { plan: string | undefined; root: string | undefined };
   /** Days logged predictions are kept in the artifact store (`KILN_PREDICTION_RETENTION_DAYS`). Default 30. */
   predictionRetentionDays: number;
+  /** Log lines (core/logging/kiln-log.ts): `KILN_LOG_FORMAT` json|pretty and `KILN_LOG_LEVEL`; unset, each command picks. */
+  log: { format: LogFormat | undefined; level: LogLevelName | undefined };
 }
 
 export interface OidcSettings {
@@ -173,9 +178,19 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     stageIo: overrides.stageIo ?? { plan: env[ENV_NAMES.stageIo], root: env[ENV_NAMES.stageRoot] || undefined },
     servingIo: overrides.servingIo ?? { plan: env[ENV_NAMES.servingIo], root: env[ENV_NAMES.servingRoot] || undefined },
     predictionRetentionDays: overrides.predictionRetentionDays ?? intFrom(env[ENV_NAMES.predictionRetentionDays], ENV_NAMES.predictionRetentionDays) ?? 30,
+    log: overrides.log ?? {
+      format: oneOf(env[ENV_NAMES.logFormat], LOG_FORMATS, ENV_NAMES.logFormat),
+      level: oneOf(env[ENV_NAMES.logLevel], LOG_LEVELS, ENV_NAMES.logLevel),
+    },
   };
   config.kubernetes = overrides.kubernetes ?? (config.executor === 'kubernetes' ? kubernetesFrom(env) : undefined);
   return Object.freeze(config);
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
+  if (!value) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`${name}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 function executorFrom(value: string | undefined): KilnConfig['executor'] {

@@ -14,6 +14,7 @@ import { createKilnWorker } from './create-worker.js';
 import { installWorkerRuntime } from './install-runtime.js';
 import { openBackends, type Backends } from './open-backends.js';
 import { cleanUpAfterDeadWorkers } from './orphan-cleanup.js';
+import { errorFields, kilnLog } from '../core/logging/kiln-log.js';
 
 export interface EmbeddedStackOptions {
   /** Serve the HTTP API (default true). */
@@ -45,7 +46,7 @@ export interface EmbeddedStack {
 export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
-    for (const fn of stops.reverse()) await fn().catch((error) => console.error('kiln: while stopping:', error));
+    for (const fn of stops.reverse()) await fn().catch((error: unknown) => kilnLog().error(errorFields(error), 'kiln: while stopping'));
   };
   try {
     // Backends first: a misconfigured database or store refuses start-up before anything runs.
@@ -73,7 +74,8 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       // Before polling: a retry of a dead worker's stage must not run beside its leftover process.
       const cleaned = await cleanUpAfterDeadWorkers(config.home, client, backends.artifacts);
       if (cleaned.groups + cleaned.activities > 0) {
-        console.error(
+        kilnLog().warn(
+          { killed_process_groups: cleaned.groups, salvaged_checkpoints: cleaned.salvagedCheckpoints, failed_activities: cleaned.activities },
           `kiln: cleaned up after a dead worker: killed ${cleaned.groups} stage process group(s), uploaded ${cleaned.salvagedCheckpoints} step(s) of unsent checkpoints, failed ${cleaned.activities} abandoned activity attempt(s) for retry`,
         );
       }
@@ -119,7 +121,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
         store: backends.artifacts,
         spools: () => backends.platform.serving.predictionSpools(),
         retentionDays: config.predictionRetentionDays,
-        onError: (error) => console.error(`kiln: shipping prediction logs: ${error instanceof Error ? error.message : String(error)}`),
+        onError: (error) => kilnLog().warn(errorFields(error), 'kiln: shipping prediction logs failed; the segments stay in the spool'),
       });
       stops.push(() => shipping.stop());
     }
@@ -141,23 +143,29 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     if (options.api !== false) {
       // Watchers are Temporal Schedules: recreate any that a dataset declares but Temporal lacks.
       const restored = await service.reconcileWatchSchedules().catch((error: unknown) => {
-        console.error(`kiln: could not check the dataset watch schedules: ${error instanceof Error ? error.message : error}`);
+        kilnLog().error(errorFields(error), 'kiln: could not check the dataset watch schedules');
         return [];
       });
-      if (restored.length) console.error(`kiln: recreated the watch schedule of ${restored.join(', ')}`);
+      if (restored.length) kilnLog().info({ datasets: restored }, `kiln: recreated the watch schedule of ${restored.join(', ')}`);
       const monitors = await service.reconcileMonitorSchedules().catch((error: unknown) => {
-        console.error(`kiln: could not check the monitor schedules: ${error instanceof Error ? error.message : error}`);
+        kilnLog().error(errorFields(error), 'kiln: could not check the monitor schedules');
         return [];
       });
-      if (monitors.length) console.error(`kiln: recreated the monitor schedule of ${monitors.join(', ')}`);
+      if (monitors.length) kilnLog().info({ models: monitors }, `kiln: recreated the monitor schedule of ${monitors.join(', ')}`);
       // The host of the configured API URL is how the CLI reaches us, so it is always allowed.
       const allowedHosts = [...config.apiAllowedHosts, new URL(config.apiUrl).hostname.toLowerCase()];
       // The first start makes an administrator and leaves its token where the local CLI finds it.
       const admin = await service.access.bootstrapAdmin(homePaths(config.home).adminToken);
       if (admin.token === undefined)
-        console.error(`kiln: user ${BOOTSTRAP_ADMIN} is disabled: no admin token written (use kiln login with another admin's token)`);
+        kilnLog().warn(
+          { user: BOOTSTRAP_ADMIN },
+          `kiln: user ${BOOTSTRAP_ADMIN} is disabled: no admin token written (use kiln login with another admin's token)`,
+        );
       if (admin.created)
-        console.error(`kiln: created the admin token in ${homePaths(config.home).adminToken} (mode 0600; the CLI on this data directory uses it)`);
+        kilnLog().info(
+          { path: homePaths(config.home).adminToken },
+          `kiln: created the admin token in ${homePaths(config.home).adminToken} (mode 0600; the CLI on this data directory uses it)`,
+        );
       adminToken = admin.token;
       const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, {
         allowedHosts,

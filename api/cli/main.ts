@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { homePaths, loadConfig } from '../../core/config.js';
 import { SpecValidationError } from '../../core/errors.js';
+import { createKilnLog, useKilnLog } from '../../core/logging/kiln-log.js';
 import { ExperimentSpec } from '../../core/specs/experiment.js';
 import { parseSpec } from '../../core/specs/index.js';
 import { PredictRequest } from '../http/request-schemas.js';
@@ -32,6 +33,15 @@ const print = (value: unknown): void => {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 const program = new Command('kiln').description('Durable ML pipelines on Temporal').showHelpAfterError();
+// Long-running services log JSON lines for collectors; `kiln up` readable lines for the person
+// watching it; a command with its own output (demo, run --watch) only warnings and errors.
+program.hook('preAction', (_program, command) => {
+  const name = command.name();
+  const service = name === 'worker' || name === 'api' || name === 'stage-io' || name === 'serving-io';
+  const format = config.log.format ?? (service ? 'json' : 'pretty');
+  const level = config.log.level ?? (service || name === 'up' ? 'info' : 'warn');
+  useKilnLog(createKilnLog({ format, level }));
+});
 
 program
   .command('up')

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchemaCompiler } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifySchemaCompiler,
+} from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ForbiddenError, SpecValidationError } from '../../core/errors.js';
@@ -15,6 +22,7 @@ import { allowedHostNames, checkHostAndOrigin } from './request-guards.js';
 import { NoQuery } from './request-schemas.js';
 import { authorize, filtersItems, visibleItems, type ApiSecurity, type Caller, type RouteAccess } from './route-access.js';
 import type { Route } from './routes.js';
+import { errorFields, kilnLog } from '../../core/logging/kiln-log.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -50,6 +58,9 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
     return directory;
   };
   const app = Fastify({
+    // Kiln's logger: request lines carry `reqId`; one line per request would cost the predict route dearly, so only failures are logged.
+    loggerInstance: kilnLog().child({ component: 'api' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
     // Our own ids: a client-sent X-Request-Id would let a caller forge audit entries' ids.
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -77,8 +88,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
     reply.header('x-request-id', request.id);
     if (!MUTATING_METHODS.has(request.method)) return payload;
     await security.record(auditEntry(request, reply.statusCode, payload)).catch((error: unknown) => {
-      request.log.error({ err: error }, 'kiln: could not write the audit log');
-      console.error(`kiln: could not write the audit entry of request ${request.id}: ${error instanceof Error ? error.message : error}`);
+      request.log.error(errorFields(error), 'kiln: could not write the audit entry');
     });
     return payload;
   });
@@ -310,5 +320,7 @@ function rateLimited(retryAfter: string): HttpRequestError {
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   const { status, body } = errorResponse(error);
+  // A client's mistake is its answer; a server's failure is an operator's to see.
+  if (status >= 500) reply.log.error({ ...errorFields(error), status, method: reply.request.method, url: reply.request.routeOptions.url }, 'request failed');
   return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
 }

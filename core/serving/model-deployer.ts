@@ -14,6 +14,7 @@ import { candidateDeploymentId } from './candidate-id.js';
 import { recordPromotion } from './promotion-record.js';
 import { resolveServingTarget } from './serving-target.js';
 import { isHealthy, recordServerOwner, startModelServer, stopOwnedModelServer } from './local-model-server.js';
+import { errorFields, kilnLog } from '../logging/kiln-log.js';
 
 export interface DeployRequest {
   modelName: string;
@@ -94,7 +95,7 @@ export class ModelDeployer {
         restored.push(deployment.id);
       } catch (error) {
         await this.deps.metadata.models.markDeploymentStopped(deployment.id, 'failed');
-        console.error(`kiln: could not restore ${deployment.id}: ${error instanceof Error ? error.message : error}`);
+        kilnLog().error({ ...errorFields(error), deployment: deployment.id }, `kiln: could not restore ${deployment.id}`);
       }
     }
     return restored;

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { loadConfig, type ConfigOverrides, type KilnConfig } from '../../core/config.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../workers/embedded-stack.js';
 import { KilnApiClient } from '../../api/client/kiln-api-client.js';
+import { createKilnLog, useKilnLog } from '../../core/logging/kiln-log.js';
 import { stoppingItsBuilds } from './orphan-builds.js';
 
 const REPO = join(__dirname, '..', '..');
@@ -25,6 +26,8 @@ export async function startTestStack(
     dataRoots: [REPO, tmpdir()],
     ...overrides,
   });
+  // Stage and request lines would bury the test output: warnings and errors only, unless asked.
+  useKilnLog(createKilnLog({ level: config.log.level ?? 'warn' }));
   const stack = stoppingItsBuilds(await startEmbeddedStack(config, { ephemeralApiPort: true }), config.taskQueue);
   return { stack, client: new KilnApiClient(stack.apiUrl!, { token: stack.adminToken }), config };
 }

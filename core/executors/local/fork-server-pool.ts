@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StageProcessSpec } from '../executor.js';
 import { ForkServer, type WarmChild } from './fork-server.js';
+import { errorFields, kilnLog } from '../../logging/kiln-log.js';
 
 export interface ForkServerPoolOptions {
   /** Where the servers' Unix sockets go (Kiln's work directory); a temporary directory when its paths would be too long for a socket. */
@@ -59,7 +60,7 @@ export class ForkServerPool {
       await server.ready;
       return await server.fork({ module, env: spec.env, cwd: spec.workingDirectory });
     } catch (error) {
-      console.error(`kiln: warm start of ${spec.id} failed, starting it cold: ${(error as Error).message}`);
+      kilnLog().warn({ ...errorFields(error), process: spec.id }, `kiln: warm start of ${spec.id} failed, starting it cold`);
       // Not stopped: stages it already runs would die with it. The next stage starts a new one.
       if (this.servers.get(key) === server) {
         this.servers.delete(key);
