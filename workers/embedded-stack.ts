@@ -155,13 +155,15 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       // The host of the configured API URL is how the CLI reaches us, so it is always allowed.
       const allowedHosts = [...config.apiAllowedHosts, new URL(config.apiUrl).hostname.toLowerCase()];
       // The first start makes an administrator and leaves its token where the local CLI finds it.
-      const admin = await service.access.bootstrapAdmin(homePaths(config.home).adminToken);
+      const admin = config.adminTokenFile
+        ? await service.access.provisionAdminToken(config.adminTokenFile)
+        : await service.access.bootstrapAdmin(homePaths(config.home).adminToken);
       if (admin.token === undefined)
         kilnLog().warn(
           { user: BOOTSTRAP_ADMIN },
           `kiln: user ${BOOTSTRAP_ADMIN} is disabled: no admin token written (use kiln login with another admin's token)`,
         );
-      if (admin.created)
+      if (admin.created && !config.adminTokenFile)
         kilnLog().info(
           { path: homePaths(config.home).adminToken },
           `kiln: created the admin token in ${homePaths(config.home).adminToken} (mode 0600; the CLI on this data directory uses it)`,

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
-import { generateApiToken } from '../../core/access/api-token.js';
+import { generateApiToken, parseApiToken } from '../../core/access/api-token.js';
 import { Authenticator } from '../../core/access/authenticator.js';
 import { principalId, PrincipalSpec, type Principal, type PrincipalKind } from '../../core/access/principal.js';
 import { BUILTIN_ROLES, builtinRole, RoleSpec } from '../../core/access/roles.js';
@@ -189,16 +189,7 @@ export class AccessService implements ApiSecurity {
       );
       if (works) return { token, created: false };
     }
-    const { record, created } = await this.metadata.access.addPrincipal(
-      { kind: 'user', name: BOOTSTRAP_ADMIN, description: 'created by kiln up on first start' },
-      'kiln',
-    );
-    // Someone disabled the bootstrap admin on purpose: do not bring it back.
-    if (record.disabledAt !== null) return { token: undefined, created: false };
-    const bindings = await this.metadata.access.listBindings({ kind: 'user', name: BOOTSTRAP_ADMIN });
-    if (created || !bindings.some((b) => b.role === 'admin' && b.scope === null)) {
-      await this.metadata.access.addBinding({ principal: { kind: 'user', name: BOOTSTRAP_ADMIN }, role: 'admin', scope: null }, 'kiln');
-    }
+    if (!(await this.ensureBootstrapAdmin())) return { token: undefined, created: false };
     const token = generateApiToken();
     // No expiry: it is the local key to this installation, kept in a file only its owner can read.
     await this.metadata.tokens.add({
@@ -214,6 +205,58 @@ export class AccessService implements ApiSecurity {
     writeFileSync(file, `${token.token}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
     return { token: token.token, created: true };
+  }
+
+  /**
+   * The bootstrap admin with a token an operator provisioned (KILN_ADMIN_TOKEN_FILE, e.g. a
+   * Kubernetes Secret every API replica mounts): registered for `admin` unless it already is, so
+   * any number of replicas starting at once end with the one token. A token of another principal,
+   * or not shaped like a Kiln token, refuses start-up naming the variable.
+   */
+  async provisionAdminToken(file: string): Promise<{ token: string; created: boolean } | { token: undefined; created: false }> {
+    const token = readFileSync(file, 'utf8').trim();
+    const parsed = parseApiToken(token);
+    if (!parsed) throw new Error(`KILN_ADMIN_TOKEN_FILE: ${file} does not hold a Kiln API token (kiln_<16 of a-z0-9>_<43 of base64url>)`);
+    if (!(await this.ensureBootstrapAdmin())) return { token: undefined, created: false };
+    const stored = await this.metadata.tokens.get(parsed.id);
+    if (!stored) {
+      const added = await this.metadata.tokens
+        .add({
+          id: parsed.id,
+          secretSha256: parsed.secretSha256,
+          principal: { kind: 'user', name: BOOTSTRAP_ADMIN },
+          name: 'admin.token (provisioned)',
+          createdBy: 'kiln',
+          expiresAt: null,
+        })
+        .then(
+          () => true,
+          // Another replica registered it first: checked below like any stored token.
+          () => false,
+        );
+      if (added) return { token, created: true };
+    }
+    const record = stored ?? (await this.metadata.tokens.get(parsed.id));
+    if (!record || record.principal.kind !== 'user' || record.principal.name !== BOOTSTRAP_ADMIN || record.secretSha256 !== parsed.secretSha256) {
+      throw new Error(`KILN_ADMIN_TOKEN_FILE: the token in ${file} is registered for another principal or with another secret`);
+    }
+    if (record.revokedAt !== null) throw new Error(`KILN_ADMIN_TOKEN_FILE: the token in ${file} was revoked; provision a new one`);
+    return { token, created: false };
+  }
+
+  /** The bootstrap admin user bound to role admin; false when someone disabled it on purpose. */
+  private async ensureBootstrapAdmin(): Promise<boolean> {
+    const { record, created } = await this.metadata.access.addPrincipal(
+      { kind: 'user', name: BOOTSTRAP_ADMIN, description: 'created by kiln up on first start' },
+      'kiln',
+    );
+    // Someone disabled the bootstrap admin on purpose: do not bring it back.
+    if (record.disabledAt !== null) return false;
+    const bindings = await this.metadata.access.listBindings({ kind: 'user', name: BOOTSTRAP_ADMIN });
+    if (created || !bindings.some((b) => b.role === 'admin' && b.scope === null)) {
+      await this.metadata.access.addBinding({ principal: { kind: 'user', name: BOOTSTRAP_ADMIN }, role: 'admin', scope: null }, 'kiln');
+    }
+    return true;
   }
 }
 

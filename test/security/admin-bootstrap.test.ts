@@ -58,3 +58,42 @@ describe('the admin token kiln up writes on first start', () => {
     expect(await access.bootstrapAdmin(file())).toEqual({ token: undefined, created: false });
   });
 });
+
+describe('a provisioned admin token (KILN_ADMIN_TOKEN_FILE, e.g. the Helm chart Secret every API replica mounts)', () => {
+  let dir2: string;
+  let store: MetadataStore;
+  let service: AccessService;
+  const provisioned = 'kiln_0123456789abcdef_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
+  const file = () => join(dir2, 'token');
+  beforeAll(async () => {
+    dir2 = mkdtempSync(join(tmpdir(), 'kiln-provisioned-'));
+    store = await openMetadataStore({ sqlitePath: join(dir2, 'kiln.sqlite') });
+    service = new AccessService({ metadata: store, temporal: {} as Client, schedules: {} as SchedulesService });
+    writeFileSync(file(), `${provisioned}\n`);
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir2, { recursive: true, force: true });
+  });
+
+  it('registers it for the admin on everything; replicas starting at once end with that one token', async () => {
+    const results = await Promise.all([service.provisionAdminToken(file()), service.provisionAdminToken(file()), service.provisionAdminToken(file())]);
+    expect(results.map((r) => r.token)).toEqual([provisioned, provisioned, provisioned]);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const principal = await service.authenticate(`Bearer ${provisioned}`);
+    expect(principal).toMatchObject({ kind: 'user', name: 'admin' });
+    expect((await service.grantOf(principal)).holdsEverywhere('admin:access')).toBe(true);
+    expect(await store.tokens.list({ kind: 'user', name: 'admin' })).toHaveLength(1);
+    expect(await service.provisionAdminToken(file())).toEqual({ token: provisioned, created: false });
+  });
+
+  it('refuses a file that holds no Kiln token, a token with another secret, or a revoked one, naming the variable', async () => {
+    writeFileSync(file(), 'hunter2\n');
+    await expect(service.provisionAdminToken(file())).rejects.toThrow(/^KILN_ADMIN_TOKEN_FILE: .* does not hold a Kiln API token/);
+    writeFileSync(file(), `${provisioned.slice(0, -1)}C\n`);
+    await expect(service.provisionAdminToken(file())).rejects.toThrow('KILN_ADMIN_TOKEN_FILE: the token in');
+    writeFileSync(file(), `${provisioned}\n`);
+    await store.tokens.revoke('0123456789abcdef');
+    await expect(service.provisionAdminToken(file())).rejects.toThrow('was revoked');
+  });
+});
