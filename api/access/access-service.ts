@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
-import { generateApiToken, parseApiToken } from '../../core/access/api-token.js';
+import { generateApiToken, parseApiToken, secretsEqual } from '../../core/access/api-token.js';
 import { Authenticator } from '../../core/access/authenticator.js';
 import { principalId, PrincipalSpec, type Principal, type PrincipalKind } from '../../core/access/principal.js';
 import { BUILTIN_ROLES, builtinRole, RoleSpec } from '../../core/access/roles.js';
@@ -237,7 +237,8 @@ export class AccessService implements ApiSecurity {
       if (added) return { token, created: true };
     }
     const record = stored ?? (await this.metadata.tokens.get(parsed.id));
-    if (!record || record.principal.kind !== 'user' || record.principal.name !== BOOTSTRAP_ADMIN || record.secretSha256 !== parsed.secretSha256) {
+    const ours = record?.principal.kind === 'user' && record.principal.name === BOOTSTRAP_ADMIN;
+    if (!record || !ours || !secretsEqual(record.secretSha256, parsed.secretSha256)) {
       throw new Error(`KILN_ADMIN_TOKEN_FILE: the token in ${file} is registered for another principal or with another secret`);
     }
     if (record.revokedAt !== null) throw new Error(`KILN_ADMIN_TOKEN_FILE: the token in ${file} was revoked; provision a new one`);
