@@ -19,6 +19,11 @@ export interface Route {
   summary: string;
   /** The permission the route needs and how its resource is found: every route declares it. */
   access: RouteAccess;
+  /**
+   * How a mutating call is audited: `each` call its own entry (default), or `counted`: successful
+   * calls one entry per caller, resource and minute (predictions); refusals and failures each their own.
+   */
+  audit?: 'each' | 'counted';
   /** Requests per caller address and window (token endpoints). */
   rateLimit?: { max: number; timeWindow: string };
   /** 201/202 for creations; 200 otherwise. */

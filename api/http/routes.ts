@@ -279,6 +279,8 @@ export function kilnRoutes(service: KilnService): Route[] {
       params: ModelParams,
       summary: 'Predict with the serving version',
       access: can('models:predict', modelIn),
+      // The prediction log records each prediction; the audit log counts who called which model.
+      audit: 'counted',
       body: PredictRequest,
       handle: ({ params, body }) => service.predict(params.name!, body),
     }),

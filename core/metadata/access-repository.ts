@@ -36,11 +36,30 @@ export interface BindingRecord {
 
 /** Users, service accounts, custom roles and role bindings. */
 export class AccessRepository {
+  private changes = 0;
+
   constructor(
     private readonly db: KilnDb,
     private readonly writes: ConflictWrites,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * Counts the writes made through this store (this process): caches of principals, roles and
+   * bindings hold an entry only while this is what it was when they loaded it.
+   */
+  get generation(): number {
+    return this.changes;
+  }
+
+  /** Runs a write and then ends the generation, also when it failed part way. */
+  private async changing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.changes += 1;
+    }
+  }
 
   /** Creates the principal unless one with that kind and name exists; returns the stored one. */
   async addPrincipal(
@@ -58,7 +77,7 @@ export class AccessRepository {
       created_at: this.now(),
       disabled_at: null,
     };
-    await this.writes.insertIfAbsent(this.db, 'principals', row, { key: ['kind', 'name'] });
+    await this.changing(() => this.writes.insertIfAbsent(this.db, 'principals', row, { key: ['kind', 'name'] }));
     return { record: (await this.getPrincipal(p.kind, p.name))!, created: true };
   }
 
@@ -74,17 +93,19 @@ export class AccessRepository {
 
   /** Disables the principal: its tokens stop working and its bindings are removed. */
   async disablePrincipal(kind: PrincipalKind, name: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .updateTable('principals')
-        .set({ disabled_at: this.now() })
-        .where('kind', '=', kind)
-        .where('name', '=', name)
-        .where('disabled_at', 'is', null)
-        .executeTakeFirst();
-      await trx.deleteFrom('role_bindings').where('principal_kind', '=', kind).where('principal_name', '=', name).execute();
-      return Number(result.numUpdatedRows) > 0;
-    });
+    return this.changing(() =>
+      this.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('principals')
+          .set({ disabled_at: this.now() })
+          .where('kind', '=', kind)
+          .where('name', '=', name)
+          .where('disabled_at', 'is', null)
+          .executeTakeFirst();
+        await trx.deleteFrom('role_bindings').where('principal_kind', '=', kind).where('principal_name', '=', name).execute();
+        return Number(result.numUpdatedRows) > 0;
+      }),
+    );
   }
 
   async putRole(role: { name: string; permissions: string[]; description?: string }, by: string): Promise<RoleRecord> {
@@ -95,7 +116,7 @@ export class AccessRepository {
       created_by: by,
       created_at: this.now(),
     };
-    await this.writes.upsert(this.db, 'roles', row, { key: ['name'], update: ['permissions_json', 'description'] });
+    await this.changing(() => this.writes.upsert(this.db, 'roles', row, { key: ['name'], update: ['permissions_json', 'description'] }));
     return (await this.getRole(role.name))!;
   }
 
@@ -109,7 +130,7 @@ export class AccessRepository {
   }
 
   async deleteRole(name: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('roles').where('name', '=', name).executeTakeFirst();
+    const result = await this.changing(() => this.db.deleteFrom('roles').where('name', '=', name).executeTakeFirst());
     return Number(result.numDeletedRows) > 0;
   }
 
@@ -130,7 +151,7 @@ export class AccessRepository {
       created_by: by,
       created_at: this.now(),
     };
-    await this.db.insertInto('role_bindings').values(row).execute();
+    await this.changing(() => this.db.insertInto('role_bindings').values(row).execute());
     return toBinding(row);
   }
 
@@ -141,7 +162,7 @@ export class AccessRepository {
   }
 
   async deleteBinding(id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('role_bindings').where('id', '=', id).executeTakeFirst();
+    const result = await this.changing(() => this.db.deleteFrom('role_bindings').where('id', '=', id).executeTakeFirst());
     return Number(result.numDeletedRows) > 0;
   }
 }

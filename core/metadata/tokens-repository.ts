@@ -20,10 +20,17 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** API tokens by id; the secret itself is never stored. */
 export class TokensRepository {
+  private changes = 0;
+
   constructor(
     private readonly db: KilnDb,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Counts tokens added or revoked through this store (this process), for caches of token records; a use (`touch`) is no change. */
+  get generation(): number {
+    return this.changes;
+  }
 
   async add(token: Omit<TokenRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt'>): Promise<TokenRecord> {
     const row: ApiTokensTable = {
@@ -38,7 +45,11 @@ export class TokensRepository {
       last_used_at: null,
       revoked_at: null,
     };
-    await this.db.insertInto('api_tokens').values(row).execute();
+    try {
+      await this.db.insertInto('api_tokens').values(row).execute();
+    } finally {
+      this.changes += 1;
+    }
     return toToken(row);
   }
 
@@ -54,20 +65,25 @@ export class TokensRepository {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('api_tokens')
-      .set({ revoked_at: this.now() })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    try {
+      const result = await this.db
+        .updateTable('api_tokens')
+        .set({ revoked_at: this.now() })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    } finally {
+      this.changes += 1;
+    }
   }
 
-  /** Records a use, at most once a minute per token. */
-  async touch(token: TokenRecord): Promise<void> {
+  /** Records a use, at most once a minute per token; returns the token's last-used time as stored now. */
+  async touch(token: TokenRecord): Promise<number> {
     const now = this.now();
-    if (token.lastUsedAt !== null && now - token.lastUsedAt < LAST_USED_RESOLUTION_MS) return;
+    if (token.lastUsedAt !== null && now - token.lastUsedAt < LAST_USED_RESOLUTION_MS) return token.lastUsedAt;
     await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', token.id).execute();
+    return now;
   }
 }
 
