@@ -15,11 +15,30 @@ export interface PredictionAnswer {
   [field: string]: unknown;
 }
 
-interface ServerAnswer {
-  ok: boolean;
-  status: number;
-  payload: Record<string, unknown>;
-  ms: number;
+/** A model server's answer: its text, passed on as it came; its JSON parsed only when something reads it. */
+class ServerAnswer {
+  private parsed: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly ok: boolean,
+    readonly status: number,
+    readonly text: string,
+    readonly ms: number,
+  ) {}
+
+  /** The answer's JSON object; `{}` when it is not one. */
+  get payload(): Record<string, unknown> {
+    if (!this.parsed) {
+      this.parsed = {};
+      try {
+        const value: unknown = JSON.parse(this.text);
+        if (value && typeof value === 'object') this.parsed = value as Record<string, unknown>;
+      } catch {
+        // Not JSON: the status speaks for itself.
+      }
+    }
+    return this.parsed;
+  }
 }
 
 /**
@@ -69,11 +88,20 @@ export class PredictionRouter {
 
   /** `key` picks the canary side: the same key always meets the same version (default: a fresh random key, so a random share). */
   async predict(modelName: string, body: unknown, key: string = randomUUID()): Promise<PredictionAnswer> {
+    return JSON.parse(await this.predictJson(modelName, JSON.stringify(body), key)) as PredictionAnswer;
+  }
+
+  /**
+   * The same for a request body and answer as JSON text: the body (validated by the caller) goes
+   * to the model server as it came, and the server's answer comes back with `model` and
+   * `version` put in front, neither parsed nor serialized again.
+   */
+  async predictJson(modelName: string, body: string, key: string = randomUUID()): Promise<string> {
     let { deployment, live } = await this.route(modelName);
     if (live && live.strategy === 'canary' && challengerTakes(key, live.challengerPercent)) {
       const answer = await this.call(live.challengerUrl, body, CHALLENGER_TIMEOUT_MS);
       this.count(live, live.challengerVersion, answer);
-      if (answer.ok) return { model: modelName, version: live.challengerVersion, ...answer.payload };
+      if (answer.ok) return answeredBy(modelName, live.challengerVersion, answer);
       // The challenger failed this request: counted against it above, answered by the champion.
     }
     let answer = await this.call(deployment.url, body);
@@ -89,7 +117,7 @@ export class PredictionRouter {
     if (live && live.strategy === 'shadow' && answer.ok) void this.shadow(live, live.challengerUrl, body, answer);
     if (answer.status === 400) throw new SpecValidationError([{ path: 'instances', message: String(answer.payload.error ?? 'rejected by model server') }]);
     if (!answer.ok) throw new Error(`model server for ${modelName} answered ${answer.status}: ${JSON.stringify(answer.payload)}`);
-    return { model: modelName, version: deployment.version, ...answer.payload };
+    return answeredBy(modelName, deployment.version, answer);
   }
 
   /** The model's route, read from the registry at most once per ROUTE_TTL_MS (a missing model is never remembered). */
@@ -136,7 +164,7 @@ export class PredictionRouter {
   }
 
   /** The challenger answers a copy; its server logs the prediction, the router only compares. */
-  private async shadow(rollout: RolloutRecord, url: string, body: unknown, champion: ServerAnswer): Promise<void> {
+  private async shadow(rollout: RolloutRecord, url: string, body: string, champion: ServerAnswer): Promise<void> {
     const answer = await this.call(url, body, CHALLENGER_TIMEOUT_MS);
     const traffic = this.count(rollout, rollout.challengerVersion, answer);
     if (!answer.ok) return;
@@ -160,21 +188,15 @@ export class PredictionRouter {
     return traffic;
   }
 
-  private async call(url: string, body: unknown, timeoutMs?: number): Promise<ServerAnswer> {
+  private async call(url: string, body: string, timeoutMs?: number): Promise<ServerAnswer> {
     const started = performance.now();
     try {
-      const { status, text } = await post(`${url}/predict`, JSON.stringify(body), timeoutMs);
-      let payload: Record<string, unknown> = {};
-      try {
-        const parsed: unknown = JSON.parse(text);
-        if (parsed && typeof parsed === 'object') payload = parsed as Record<string, unknown>;
-      } catch {
-        // Not JSON: the status speaks for itself.
-      }
-      return { ok: status >= 200 && status < 300, status, payload, ms: performance.now() - started };
+      const { status, text } = await post(`${url}/predict`, body, timeoutMs);
+      return new ServerAnswer(status >= 200 && status < 300, status, text, performance.now() - started);
     } catch (error) {
       // Refused, reset or timed out: a failure of that version, status 0.
-      return { ok: false, status: 0, payload: { error: error instanceof Error ? error.message : String(error) }, ms: performance.now() - started };
+      const message = error instanceof Error ? error.message : String(error);
+      return new ServerAnswer(false, 0, JSON.stringify({ error: message }), performance.now() - started);
     }
   }
 }
@@ -200,4 +222,15 @@ function post(url: string, json: string, timeoutMs: number | undefined): Promise
     req.on('error', reject);
     req.end(json);
   });
+}
+
+/**
+ * The answer as JSON text with the model and the version that answered in front. Kiln's model
+ * server answers a JSON object (`{"predictions": …}`), spliced as text; anything else is parsed.
+ */
+function answeredBy(model: string, version: number, answer: ServerAnswer): string {
+  const { text } = answer;
+  const head = `{"model":${JSON.stringify(model)},"version":${version}`;
+  if (text.charCodeAt(0) !== 0x7b || text.charCodeAt(text.length - 1) !== 0x7d) return JSON.stringify({ model, version, ...answer.payload });
+  return /^\{\s*\}$/.test(text) ? `${head}}` : `${head},${text.slice(1)}`;
 }

@@ -15,6 +15,7 @@ import { swaggerOptions } from './swagger-options.js';
 import { allowedHostNames, checkHostAndOrigin } from './request-guards.js';
 import { NoQuery } from './request-schemas.js';
 import { authorize, filtersItems, visibleItems, type ApiSecurity, type Caller, type RouteAccess } from './route-access.js';
+import { JsonText } from './route.js';
 import type { Route } from './routes.js';
 
 declare module 'fastify' {
@@ -23,6 +24,8 @@ declare module 'fastify' {
     caller: Caller | null;
     /** The resource the request acted on, for the audit log (`project:fraud`). */
     auditResource: string | null;
+    /** The body's JSON text as received; null without a body. */
+    rawBody: string | null;
   }
   interface FastifyContextConfig {
     access?: RouteAccess;
@@ -70,6 +73,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
   // Liveness carries no data and is probed by address (a kubelet's Host is the pod IP): it skips the Host check.
   app.decorateRequest('caller', null);
   app.decorateRequest('auditResource', null);
+  app.decorateRequest('rawBody', null);
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (access === 'public') return;
@@ -97,8 +101,9 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
   });
   // Only JSON bodies: a form or text/plain body (what a cross-site page can send without preflight) is a 415.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
     try {
+      request.rawBody = text as string;
       done(null, parseJsonBody(text as string));
     } catch (error) {
       done(error as Error, undefined);
@@ -171,6 +176,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
           headers: request.headers,
           // No body reads as `{}` (Fastify hands null); a JSON `null` body was refused when parsed.
           body: request.body ?? {},
+          rawBody: request.rawBody ?? '',
           caller: caller!,
         });
         if (caller && typeof route.access === 'object') {
@@ -184,7 +190,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
           if (widened && Array.isArray(result)) result = result.slice(0, (query.limit as number | undefined) ?? listLimit.default);
         }
         reply.code(route.status ?? 200).header('content-type', 'application/json');
-        return JSON.stringify(result);
+        return result instanceof JsonText ? result.text : JSON.stringify(result);
       },
     });
   }

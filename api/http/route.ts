@@ -8,6 +8,8 @@ export interface RouteContext {
   /** Names in lower case. */
   headers: Record<string, unknown>;
   body: unknown;
+  /** The body as sent (JSON text, `''` for none): for a handler that passes a checked body on untouched. */
+  rawBody: string;
   /** Who is calling; absent only on public routes. */
   caller: Caller;
 }
@@ -63,9 +65,15 @@ export function route<
       query: Out<Q, Record<string, never>>;
       headers: Out<H, Record<string, unknown>>;
       body: Out<B, unknown>;
+      rawBody: string;
       caller: Caller;
     }): Promise<unknown>;
   },
 ): Route {
   return definition as Route;
+}
+
+/** A handler's answer already serialized as JSON: sent as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
 }

@@ -15,7 +15,7 @@ import { startTestSecurity } from '../support/test-security.js';
 const service: KilnService = new Proxy({} as KilnService, {
   get: (_target, name) => {
     if (name === 'access') return security.access;
-    if (name === 'predict') return async (model: string) => ({ model, version: 1, predictions: [1] });
+    if (name === 'predictJson') return async (model: string) => JSON.stringify({ model, version: 1, predictions: [1] });
     return ['models', 'schedules', 'experiments', 'feedback', 'datasets', 'rollouts', 'monitoring'].includes(String(name)) ? service : async () => [];
   },
 });
