@@ -389,10 +389,7 @@ export class KilnService {
     return this.metadata.models.list(modelName);
   }
 
-  /**
-   * Routes a prediction (a checked body, as JSON text) to the version serving `modelName`, or by
-   * the weights of its rollout (api/prediction-router.ts); answers JSON text.
-   */
+  /** Routes a checked body (JSON text) to `modelName`'s serving version or rollout (api/prediction-router.ts); answers JSON text. */
   async predictJson(modelName: string, body: string): Promise<string> {
     return this.predictions.predictJson(modelName, body);
   }
