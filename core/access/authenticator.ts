@@ -38,7 +38,7 @@ export class Authenticator {
   ) {
     this.oidc = oidc && new OidcVerifier(oidc);
     // A principal disabled or a binding removed ends its tokens too: both caches follow both tables.
-    const generation = () => metadata.tokens.generation + metadata.access.generation;
+    const generation = () => metadata.tokens.generation.value + metadata.access.generation.value;
     this.tokens = new ExpiringCache({ ...cache, generation });
     this.grants = new ExpiringCache({ ...cache, generation });
   }

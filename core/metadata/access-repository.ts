@@ -4,6 +4,7 @@ import { PermissionPattern } from '../access/permissions.js';
 import type { PrincipalKind } from '../access/principal.js';
 import { BindingScope } from '../access/resource-scope.js';
 import { parseJsonColumn } from './columns.js';
+import { WriteGeneration } from './write-generation.js';
 import type { ConflictWrites, KilnDb } from './conflict-writes.js';
 import type { PrincipalsTable, RoleBindingsTable, RolesTable } from './tables.js';
 
@@ -36,30 +37,14 @@ export interface BindingRecord {
 
 /** Users, service accounts, custom roles and role bindings. */
 export class AccessRepository {
-  private changes = 0;
+  /** Moves on with every write through this store, for caches of principals, roles and bindings. */
+  readonly generation = new WriteGeneration();
 
   constructor(
     private readonly db: KilnDb,
     private readonly writes: ConflictWrites,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /**
-   * Counts the writes made through this store (this process): caches of principals, roles and
-   * bindings hold an entry only while this is what it was when they loaded it.
-   */
-  get generation(): number {
-    return this.changes;
-  }
-
-  /** Runs a write and then ends the generation, also when it failed part way. */
-  private async changing<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } finally {
-      this.changes += 1;
-    }
-  }
 
   /** Creates the principal unless one with that kind and name exists; returns the stored one. */
   async addPrincipal(
@@ -77,7 +62,7 @@ export class AccessRepository {
       created_at: this.now(),
       disabled_at: null,
     };
-    await this.changing(() => this.writes.insertIfAbsent(this.db, 'principals', row, { key: ['kind', 'name'] }));
+    await this.generation.around(() => this.writes.insertIfAbsent(this.db, 'principals', row, { key: ['kind', 'name'] }));
     return { record: (await this.getPrincipal(p.kind, p.name))!, created: true };
   }
 
@@ -93,7 +78,7 @@ export class AccessRepository {
 
   /** Disables the principal: its tokens stop working and its bindings are removed. */
   async disablePrincipal(kind: PrincipalKind, name: string): Promise<boolean> {
-    return this.changing(() =>
+    return this.generation.around(() =>
       this.db.transaction().execute(async (trx) => {
         const result = await trx
           .updateTable('principals')
@@ -116,7 +101,7 @@ export class AccessRepository {
       created_by: by,
       created_at: this.now(),
     };
-    await this.changing(() => this.writes.upsert(this.db, 'roles', row, { key: ['name'], update: ['permissions_json', 'description'] }));
+    await this.generation.around(() => this.writes.upsert(this.db, 'roles', row, { key: ['name'], update: ['permissions_json', 'description'] }));
     return (await this.getRole(role.name))!;
   }
 
@@ -130,7 +115,7 @@ export class AccessRepository {
   }
 
   async deleteRole(name: string): Promise<boolean> {
-    const result = await this.changing(() => this.db.deleteFrom('roles').where('name', '=', name).executeTakeFirst());
+    const result = await this.generation.around(() => this.db.deleteFrom('roles').where('name', '=', name).executeTakeFirst());
     return Number(result.numDeletedRows) > 0;
   }
 
@@ -151,7 +136,7 @@ export class AccessRepository {
       created_by: by,
       created_at: this.now(),
     };
-    await this.changing(() => this.db.insertInto('role_bindings').values(row).execute());
+    await this.generation.around(() => this.db.insertInto('role_bindings').values(row).execute());
     return toBinding(row);
   }
 
@@ -162,7 +147,7 @@ export class AccessRepository {
   }
 
   async deleteBinding(id: string): Promise<boolean> {
-    const result = await this.changing(() => this.db.deleteFrom('role_bindings').where('id', '=', id).executeTakeFirst());
+    const result = await this.generation.around(() => this.db.deleteFrom('role_bindings').where('id', '=', id).executeTakeFirst());
     return Number(result.numDeletedRows) > 0;
   }
 }

@@ -1,5 +1,6 @@
 import type { PrincipalKind } from '../access/principal.js';
 import type { KilnDb } from './conflict-writes.js';
+import { WriteGeneration } from './write-generation.js';
 import type { ApiTokensTable } from './tables.js';
 
 export interface TokenRecord {
@@ -20,17 +21,13 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** API tokens by id; the secret itself is never stored. */
 export class TokensRepository {
-  private changes = 0;
+  /** Moves on with every token added or revoked through this store, for caches of token records; a use (`touch`) is no change. */
+  readonly generation = new WriteGeneration();
 
   constructor(
     private readonly db: KilnDb,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /** Counts tokens added or revoked through this store (this process), for caches of token records; a use (`touch`) is no change. */
-  get generation(): number {
-    return this.changes;
-  }
 
   async add(token: Omit<TokenRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt'>): Promise<TokenRecord> {
     const row: ApiTokensTable = {
@@ -45,11 +42,7 @@ export class TokensRepository {
       last_used_at: null,
       revoked_at: null,
     };
-    try {
-      await this.db.insertInto('api_tokens').values(row).execute();
-    } finally {
-      this.changes += 1;
-    }
+    await this.generation.around(() => this.db.insertInto('api_tokens').values(row).execute());
     return toToken(row);
   }
 
@@ -65,17 +58,10 @@ export class TokensRepository {
   }
 
   async revoke(id: string): Promise<boolean> {
-    try {
-      const result = await this.db
-        .updateTable('api_tokens')
-        .set({ revoked_at: this.now() })
-        .where('id', '=', id)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
-    } finally {
-      this.changes += 1;
-    }
+    const result = await this.generation.around(() =>
+      this.db.updateTable('api_tokens').set({ revoked_at: this.now() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Records a use, at most once a minute per token; returns the token's last-used time as stored now. */

@@ -9,6 +9,8 @@ import { generateApiToken } from '../../core/access/api-token.js';
 import { Authenticator } from '../../core/access/authenticator.js';
 import { UnauthenticatedError } from '../../core/errors.js';
 import { openMetadataStore } from '../../core/metadata/metadata-store.js';
+import { ProjectSpec } from '../../core/specs/project.js';
+import { readSpecFile } from '../../api/cli/apply-file.js';
 import { startTestSecurity } from '../support/test-security.js';
 
 // Handlers answer from a stand-in service; what is under test is the gate in front of them.
@@ -109,6 +111,18 @@ describe('cached authentication and grants follow changes at once', () => {
     const read = await fetch(`${api.url}/v1/models/fraud-a`, { headers: { authorization: `Bearer ${token}` } });
     expect(read.status).toBe(403);
     expect(await predict('churn', token)).toBe(403);
+  });
+
+  it("a model that leaves a scoped caller's project is refused on the very next request", async () => {
+    const example = readSpecFile(join(import.meta.dirname, '../../examples/breast-cancer/kiln.json')).project!;
+    const register = (modelName: string) => security.metadata.projects.upsert(ProjectSpec.parse({ ...example, name: 'fraud', model_name: modelName }));
+    await register('fraud-model');
+    const { token } = await caller('trainer', { projects: ['fraud'] });
+    expect(await predict('fraud-model', token)).toBe(200);
+    expect(await predict('fraud-model', token)).toBe(200);
+    await register('another-model');
+    expect(await predict('fraud-model', token)).toBe(403);
+    expect(await predict('another-model', token)).toBe(200);
   });
 
   it('a wrong secret for a cached token id is refused', async () => {
