@@ -17,11 +17,17 @@ import { startTestSecurity } from '../support/test-security.js';
 const service: KilnService = new Proxy({} as KilnService, {
   get: (_target, name) => {
     if (name === 'access') return security.access;
-    if (name === 'predictJson') return async (model: string) => JSON.stringify({ model, version: 1, predictions: [1] });
+    if (name === 'predictJson')
+      return async (model: string, body: string) => {
+        forwarded.push(body);
+        return JSON.stringify({ model, version: 1, predictions: [1] });
+      };
     return ['models', 'schedules', 'experiments', 'feedback', 'datasets', 'rollouts', 'monitoring'].includes(String(name)) ? service : async () => [];
   },
 });
 
+/** Each body the predict route handed on. */
+const forwarded: string[] = [];
 let security: Awaited<ReturnType<typeof startTestSecurity>>;
 let api: Awaited<ReturnType<typeof startApiServer>>;
 let names = 0;
@@ -130,6 +136,40 @@ describe('cached authentication and grants follow changes at once', () => {
     expect(await predict('fraud', token)).toBe(200);
     const forged = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
     expect(await predict('fraud', forged)).toBe(401);
+  });
+});
+
+describe('the predict route', () => {
+  it('hands on the body exactly as sent once it is checked, and answers the text it gets back', async () => {
+    const { token } = await caller('trainer');
+    const body = '{"instances": [[1.50, 2e3], {"a": -0.0}]}';
+    forwarded.length = 0;
+    const response = await fetch(`${api.url}/v1/models/fraud/predict`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('{"model":"fraud","version":1,"predictions":[1]}');
+    expect(forwarded).toEqual([body]);
+  });
+
+  it.each([
+    ['no instances', '{"instances": []}', 'instances'],
+    ['a string for a number', '{"instances": [["1"]]}', 'instances[0][0]'],
+    ['an unknown field', '{"instances": [[1]], "extra": 1}', 'extra'],
+  ])('refuses %s with a 400 naming the field, handing nothing on', async (_label, body, field) => {
+    const { token } = await caller('trainer');
+    forwarded.length = 0;
+    const response = await fetch(`${api.url}/v1/models/fraud/predict`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { fields: { path: string; message: string }[] } };
+    expect(error.fields.map((f) => `${f.path} ${f.message}`)).toContainEqual(expect.stringContaining(field));
+    expect(forwarded).toEqual([]);
   });
 });
 
