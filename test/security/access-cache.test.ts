@@ -44,12 +44,17 @@ afterAll(async () => {
 
 const admin = () => ({ authorization: `Bearer ${security.adminToken}`, 'content-type': 'application/json' });
 
-async function predict(model: string, token: string, body: unknown = { instances: [[1, 2]] }): Promise<number> {
-  const response = await fetch(`${api.url}/v1/models/${model}/predict`, {
+/** A predict request with this JSON text as its body. */
+function sendPredict(model: string, token: string, body: string): Promise<Response> {
+  return fetch(`${api.url}/v1/models/${model}/predict`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body,
   });
+}
+
+async function predict(model: string, token: string, body: unknown = { instances: [[1, 2]] }): Promise<number> {
+  const response = await sendPredict(model, token, JSON.stringify(body));
   await response.arrayBuffer();
   return response.status;
 }
@@ -144,11 +149,7 @@ describe('the predict route', () => {
     const { token } = await caller('trainer');
     const body = '{"instances": [[1.50, 2e3], {"a": -0.0}]}';
     forwarded.length = 0;
-    const response = await fetch(`${api.url}/v1/models/fraud/predict`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body,
-    });
+    const response = await sendPredict('fraud', token, body);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('{"model":"fraud","version":1,"predictions":[1]}');
     expect(forwarded).toEqual([body]);
@@ -161,11 +162,7 @@ describe('the predict route', () => {
   ])('refuses %s with a 400 naming the field, handing nothing on', async (_label, body, field) => {
     const { token } = await caller('trainer');
     forwarded.length = 0;
-    const response = await fetch(`${api.url}/v1/models/fraud/predict`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body,
-    });
+    const response = await sendPredict('fraud', token, body);
     expect(response.status).toBe(400);
     const { error } = (await response.json()) as { error: { fields: { path: string; message: string }[] } };
     expect(error.fields.map((f) => `${f.path} ${f.message}`)).toContainEqual(expect.stringContaining(field));
@@ -223,11 +220,7 @@ describe('auditing predictions', () => {
     const { name, token } = await caller('viewer');
     const trainer = await caller('trainer');
     expect(await predict('fraud', token)).toBe(403);
-    const invalid = await fetch(`${api.url}/v1/models/fraud/predict`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${trainer.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ instances: 'nope' }),
-    });
+    const invalid = await sendPredict('fraud', trainer.token, JSON.stringify({ instances: 'nope' }));
     expect(invalid.status).toBe(400);
     expect(JSON.stringify(await invalid.json())).toContain('instances');
     expect(await predict('fraud', 'kiln_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe(401);
