@@ -87,7 +87,7 @@ export class PredictionRouter {
   }
 
   /** `key` picks the canary side: the same key always meets the same version (default: a fresh random key, so a random share). */
-  async predict(modelName: string, body: unknown, key: string = randomUUID()): Promise<PredictionAnswer> {
+  async predict(modelName: string, body: unknown, key?: string): Promise<PredictionAnswer> {
     return JSON.parse(await this.predictJson(modelName, JSON.stringify(body), key)) as PredictionAnswer;
   }
 
@@ -96,9 +96,9 @@ export class PredictionRouter {
    * to the model server as it came, and the server's answer comes back with `model` and
    * `version` put in front, neither parsed nor serialized again.
    */
-  async predictJson(modelName: string, body: string, key: string = randomUUID()): Promise<string> {
+  async predictJson(modelName: string, body: string, key?: string): Promise<string> {
     let { deployment, live } = await this.route(modelName);
-    if (live && live.strategy === 'canary' && challengerTakes(key, live.challengerPercent)) {
+    if (live && live.strategy === 'canary' && challengerTakes(key ?? randomUUID(), live.challengerPercent)) {
       const answer = await this.call(live.challengerUrl, body, CHALLENGER_TIMEOUT_MS);
       this.count(live, live.challengerVersion, answer);
       if (answer.ok) return answeredBy(modelName, live.challengerVersion, answer);
@@ -205,8 +205,8 @@ export class PredictionRouter {
 function post(url: string, json: string, timeoutMs: number | undefined): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      url,
       {
+        ...targetOf(url),
         method: 'POST',
         agent: upstream,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
@@ -233,4 +233,20 @@ function answeredBy(model: string, version: number, answer: ServerAnswer): strin
   const head = `{"model":${JSON.stringify(model)},"version":${version}`;
   if (text.charCodeAt(0) !== 0x7b || text.charCodeAt(text.length - 1) !== 0x7d) return JSON.stringify({ model, version, ...answer.payload });
   return /^\{\s*\}$/.test(text) ? `${head}}` : `${head},${text.slice(1)}`;
+}
+
+/** Each model server's address, parsed once rather than on every request. */
+const targets = new Map<string, { hostname: string; port: string; path: string }>();
+
+function targetOf(url: string): { hostname: string; port: string; path: string } {
+  let target = targets.get(url);
+  if (!target) {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:') throw new Error(`model server URL ${url}: only http is supported`);
+    // Bracketed IPv6 hosts (`[::1]`) go to the socket without their brackets.
+    target = { hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: parsed.port || '80', path: `${parsed.pathname}${parsed.search}` };
+    if (targets.size >= 1_000) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
 }
