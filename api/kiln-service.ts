@@ -389,9 +389,9 @@ export class KilnService {
     return this.metadata.models.list(modelName);
   }
 
-  /** Routes a prediction to the version serving `modelName`, or by the weights of its rollout (api/prediction-router.ts). */
-  async predict(modelName: string, body: unknown) {
-    return this.predictions.predict(modelName, body);
+  /** Routes a checked body (JSON text) to `modelName`'s serving version or rollout (api/prediction-router.ts); answers JSON text. */
+  async predictJson(modelName: string, body: string): Promise<string> {
+    return this.predictions.predictJson(modelName, body);
   }
 }
 

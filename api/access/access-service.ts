@@ -4,7 +4,9 @@ import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import { generateApiToken, parseApiToken, secretsEqual } from '../../core/access/api-token.js';
 import { Authenticator } from '../../core/access/authenticator.js';
+import { ExpiringCache } from '../../core/access/expiring-cache.js';
 import { principalId, PrincipalSpec, type Principal, type PrincipalKind } from '../../core/access/principal.js';
+import type { ResourceRef } from '../../core/access/resource-scope.js';
 import { BUILTIN_ROLES, builtinRole, RoleSpec } from '../../core/access/roles.js';
 import type { OidcSettings } from '../../core/config.js';
 import { ConflictError, ForbiddenError, NotFoundError, SpecValidationError, UnauthenticatedError } from '../../core/errors.js';
@@ -34,10 +36,18 @@ export const BOOTSTRAP_ADMIN = 'admin';
 export class AccessService implements ApiSecurity {
   readonly authenticator: Authenticator;
   private readonly now: () => number;
+  /**
+   * Which project and team each model belongs to, for scoped callers' checks (a prediction
+   * would otherwise read every project): dropped when a project or an owner is written here,
+   * kept at most 5 s otherwise.
+   */
+  private readonly modelRefs: ExpiringCache<string, ResourceRef>;
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.now = deps.now ?? Date.now;
     this.authenticator = new Authenticator(deps.metadata, deps.oidc, this.now);
+    const { projects, owners } = deps.metadata;
+    this.modelRefs = new ExpiringCache({ generation: () => projects.generation.value + owners.generation.value });
   }
 
   private get metadata() {
@@ -46,7 +56,7 @@ export class AccessService implements ApiSecurity {
 
   authenticate = (authorization: string | undefined) => this.authenticator.authenticate(authorization);
   grantOf = (principal: Principal) => this.authenticator.grantOf(principal);
-  directory = () => new ResourceDirectory(this.deps);
+  directory = () => new ResourceDirectory(this.deps, this.modelRefs);
   record = (event: AuditEntry) => this.metadata.audit.append(event);
   claim = (kind: OwnedKind, name: string, principal: Principal) =>
     this.metadata.owners.claim(kind, name, { owner: principalId(principal), team: principal.team });

@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { ExpiringCache } from '../../core/access/expiring-cache.js';
 import type { ResourceRef } from '../../core/access/resource-scope.js';
 import type { MetadataStore } from '../../core/metadata/metadata-store.js';
 import type { OwnedKind, OwnerRecord } from '../../core/metadata/owners-repository.js';
@@ -14,7 +15,11 @@ export class ResourceDirectory {
   private modelProjects: Promise<Map<string, string>> | undefined;
   private projectModels: Promise<Map<string, string>> | undefined;
 
-  constructor(private readonly deps: { metadata: MetadataStore; temporal: Client; schedules: SchedulesService }) {}
+  /** `models`: model lookups shared between requests (see AccessService); default none. */
+  constructor(
+    private readonly deps: { metadata: MetadataStore; temporal: Client; schedules: SchedulesService },
+    private readonly models?: ExpiringCache<string, ResourceRef>,
+  ) {}
 
   private ownersOf(kind: OwnedKind): Promise<Map<string, OwnerRecord>> {
     let found = this.owners.get(kind);
@@ -57,7 +62,12 @@ export class ResourceDirectory {
     };
   }
 
-  async model(name: string): Promise<ResourceRef> {
+  /** A model: the project whose `model_name` it is, and that project's team. */
+  model(name: string): Promise<ResourceRef> {
+    return this.models ? this.models.get(name, (model) => this.lookUpModel(model)) : this.lookUpModel(name);
+  }
+
+  private async lookUpModel(name: string): Promise<ResourceRef> {
     await this.loadProjects();
     const project = (await this.modelProjects!).get(name);
     return { kind: 'model', name, model: name, ...(project ? { project, team: await this.teamOf('project', project) } : {}) };

@@ -8,6 +8,8 @@ export interface RouteContext {
   /** Names in lower case. */
   headers: Record<string, unknown>;
   body: unknown;
+  /** The body as sent (JSON text, `''` for none): for a handler that passes a checked body on untouched. */
+  rawBody: string;
   /** Who is calling; absent only on public routes. */
   caller: Caller;
 }
@@ -19,6 +21,11 @@ export interface Route {
   summary: string;
   /** The permission the route needs and how its resource is found: every route declares it. */
   access: RouteAccess;
+  /**
+   * How a mutating call is audited: `each` call its own entry (default), or `counted`: successful
+   * calls one entry per caller, resource and minute (predictions); refusals and failures each their own.
+   */
+  audit?: 'each' | 'counted';
   /** Requests per caller address and window (token endpoints). */
   rateLimit?: { max: number; timeWindow: string };
   /** 201/202 for creations; 200 otherwise. */
@@ -58,9 +65,15 @@ export function route<
       query: Out<Q, Record<string, never>>;
       headers: Out<H, Record<string, unknown>>;
       body: Out<B, unknown>;
+      rawBody: string;
       caller: Caller;
     }): Promise<unknown>;
   },
 ): Route {
   return definition as Route;
+}
+
+/** A handler's answer already serialized as JSON: sent as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
 }

@@ -13,7 +13,7 @@ import { monitoringRoutes } from './monitoring-routes.js';
 import { profileRoutes } from './profile-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import { can, withActor, experimentIn, modelIn, named, namedInBody, projectOfBody, runIn, scheduleIn } from './route-finders.js';
-import { route, type Route } from './route.js';
+import { JsonText, route, type Route } from './route.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
 import { FeedbackRequest } from '../feedback-service.js';
 import { ApprovalsQuery, ExtendRequest, IdempotencyHeaders, NoteRequest, PredictRequest, RollbackRequest, RunsQuery } from './request-schemas.js';
@@ -279,8 +279,11 @@ export function kilnRoutes(service: KilnService): Route[] {
       params: ModelParams,
       summary: 'Predict with the serving version',
       access: can('models:predict', modelIn),
+      // The prediction log records each prediction; the audit log counts who called which model.
+      audit: 'counted',
       body: PredictRequest,
-      handle: ({ params, body }) => service.predict(params.name!, body),
+      // The checked body goes to the model server as sent, and its answer back as it came.
+      handle: async ({ params, rawBody }) => new JsonText(await service.predictJson(params.name!, rawBody)),
     }),
     route({
       method: 'POST',

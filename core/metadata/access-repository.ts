@@ -4,6 +4,7 @@ import { PermissionPattern } from '../access/permissions.js';
 import type { PrincipalKind } from '../access/principal.js';
 import { BindingScope } from '../access/resource-scope.js';
 import { parseJsonColumn } from './columns.js';
+import { WriteGeneration } from './write-generation.js';
 import type { ConflictWrites, KilnDb } from './conflict-writes.js';
 import type { PrincipalsTable, RoleBindingsTable, RolesTable } from './tables.js';
 
@@ -36,6 +37,9 @@ export interface BindingRecord {
 
 /** Users, service accounts, custom roles and role bindings. */
 export class AccessRepository {
+  /** Moves on with every write through this store, for caches of principals, roles and bindings. */
+  readonly generation = new WriteGeneration();
+
   constructor(
     private readonly db: KilnDb,
     private readonly writes: ConflictWrites,
@@ -58,7 +62,7 @@ export class AccessRepository {
       created_at: this.now(),
       disabled_at: null,
     };
-    await this.writes.insertIfAbsent(this.db, 'principals', row, { key: ['kind', 'name'] });
+    await this.generation.around(() => this.writes.insertIfAbsent(this.db, 'principals', row, { key: ['kind', 'name'] }));
     return { record: (await this.getPrincipal(p.kind, p.name))!, created: true };
   }
 
@@ -74,17 +78,19 @@ export class AccessRepository {
 
   /** Disables the principal: its tokens stop working and its bindings are removed. */
   async disablePrincipal(kind: PrincipalKind, name: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .updateTable('principals')
-        .set({ disabled_at: this.now() })
-        .where('kind', '=', kind)
-        .where('name', '=', name)
-        .where('disabled_at', 'is', null)
-        .executeTakeFirst();
-      await trx.deleteFrom('role_bindings').where('principal_kind', '=', kind).where('principal_name', '=', name).execute();
-      return Number(result.numUpdatedRows) > 0;
-    });
+    return this.generation.around(() =>
+      this.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('principals')
+          .set({ disabled_at: this.now() })
+          .where('kind', '=', kind)
+          .where('name', '=', name)
+          .where('disabled_at', 'is', null)
+          .executeTakeFirst();
+        await trx.deleteFrom('role_bindings').where('principal_kind', '=', kind).where('principal_name', '=', name).execute();
+        return Number(result.numUpdatedRows) > 0;
+      }),
+    );
   }
 
   async putRole(role: { name: string; permissions: string[]; description?: string }, by: string): Promise<RoleRecord> {
@@ -95,7 +101,7 @@ export class AccessRepository {
       created_by: by,
       created_at: this.now(),
     };
-    await this.writes.upsert(this.db, 'roles', row, { key: ['name'], update: ['permissions_json', 'description'] });
+    await this.generation.around(() => this.writes.upsert(this.db, 'roles', row, { key: ['name'], update: ['permissions_json', 'description'] }));
     return (await this.getRole(role.name))!;
   }
 
@@ -109,7 +115,7 @@ export class AccessRepository {
   }
 
   async deleteRole(name: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('roles').where('name', '=', name).executeTakeFirst();
+    const result = await this.generation.around(() => this.db.deleteFrom('roles').where('name', '=', name).executeTakeFirst());
     return Number(result.numDeletedRows) > 0;
   }
 
@@ -130,7 +136,7 @@ export class AccessRepository {
       created_by: by,
       created_at: this.now(),
     };
-    await this.db.insertInto('role_bindings').values(row).execute();
+    await this.generation.around(() => this.db.insertInto('role_bindings').values(row).execute());
     return toBinding(row);
   }
 
@@ -141,7 +147,7 @@ export class AccessRepository {
   }
 
   async deleteBinding(id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('role_bindings').where('id', '=', id).executeTakeFirst();
+    const result = await this.generation.around(() => this.db.deleteFrom('role_bindings').where('id', '=', id).executeTakeFirst());
     return Number(result.numDeletedRows) > 0;
   }
 }

@@ -1,4 +1,5 @@
 import type { ConflictWrites, KilnDb } from './conflict-writes.js';
+import { WriteGeneration } from './write-generation.js';
 
 export type OwnedKind = 'environment' | 'dataset' | 'project' | 'schedule' | 'experiment';
 
@@ -9,6 +10,9 @@ export interface OwnerRecord {
 
 /** Who created each named resource and for which team; the first creator's record stays. */
 export class OwnersRepository {
+  /** Moves on with every claim through this store, for caches of resources' teams. */
+  readonly generation = new WriteGeneration();
+
   constructor(
     private readonly db: KilnDb,
     private readonly writes: ConflictWrites,
@@ -16,11 +20,13 @@ export class OwnersRepository {
   ) {}
 
   async claim(kind: OwnedKind, name: string, owner: OwnerRecord): Promise<void> {
-    await this.writes.insertIfAbsent(
-      this.db,
-      'resource_owners',
-      { kind, name, owner: owner.owner, team: owner.team, created_at: this.now() },
-      { key: ['kind', 'name'] },
+    await this.generation.around(() =>
+      this.writes.insertIfAbsent(
+        this.db,
+        'resource_owners',
+        { kind, name, owner: owner.owner, team: owner.team, created_at: this.now() },
+        { key: ['kind', 'name'] },
+      ),
     );
   }
 

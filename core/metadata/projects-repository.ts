@@ -3,6 +3,7 @@ import { ProjectSpec } from '../specs/project.js';
 import type { ConflictWrites, KilnDb } from './conflict-writes.js';
 import { parseJsonColumn } from './columns.js';
 import type { ProjectsTable } from './tables.js';
+import { WriteGeneration } from './write-generation.js';
 
 export interface ProjectRecord {
   name: string;
@@ -13,6 +14,9 @@ export interface ProjectRecord {
 
 /** Project specs by name; re-registering a project replaces its spec and keeps `createdAt`. */
 export class ProjectsRepository {
+  /** Moves on with every project written through this store, for caches of which project a model belongs to. */
+  readonly generation = new WriteGeneration();
+
   constructor(
     private readonly db: KilnDb,
     private readonly writes: ConflictWrites,
@@ -22,7 +26,7 @@ export class ProjectsRepository {
   async upsert(spec: ProjectSpec): Promise<ProjectRecord> {
     const now = this.now();
     const row: ProjectsTable = { name: spec.name, spec_json: canonicalJson(spec), created_at: now, updated_at: now };
-    await this.writes.upsert(this.db, 'projects', row, { key: ['name'], update: ['spec_json', 'updated_at'] });
+    await this.generation.around(() => this.writes.upsert(this.db, 'projects', row, { key: ['name'], update: ['spec_json', 'updated_at'] }));
     const stored = await this.get(spec.name);
     if (!stored) throw new Error(`metadata: project "${spec.name}" vanished right after being written`);
     return stored;

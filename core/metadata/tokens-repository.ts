@@ -1,5 +1,6 @@
 import type { PrincipalKind } from '../access/principal.js';
 import type { KilnDb } from './conflict-writes.js';
+import { WriteGeneration } from './write-generation.js';
 import type { ApiTokensTable } from './tables.js';
 
 export interface TokenRecord {
@@ -20,6 +21,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** API tokens by id; the secret itself is never stored. */
 export class TokensRepository {
+  /** Moves on with every token added or revoked through this store, for caches of token records; a use (`touch`) is no change. */
+  readonly generation = new WriteGeneration();
+
   constructor(
     private readonly db: KilnDb,
     private readonly now: () => number = Date.now,
@@ -38,7 +42,7 @@ export class TokensRepository {
       last_used_at: null,
       revoked_at: null,
     };
-    await this.db.insertInto('api_tokens').values(row).execute();
+    await this.generation.around(() => this.db.insertInto('api_tokens').values(row).execute());
     return toToken(row);
   }
 
@@ -54,20 +58,18 @@ export class TokensRepository {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('api_tokens')
-      .set({ revoked_at: this.now() })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    const result = await this.generation.around(() =>
+      this.db.updateTable('api_tokens').set({ revoked_at: this.now() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Records a use, at most once a minute per token. */
-  async touch(token: TokenRecord): Promise<void> {
+  /** Records a use, at most once a minute per token; returns the token's last-used time as stored now. */
+  async touch(token: TokenRecord): Promise<number> {
     const now = this.now();
-    if (token.lastUsedAt !== null && now - token.lastUsedAt < LAST_USED_RESOLUTION_MS) return;
+    if (token.lastUsedAt !== null && now - token.lastUsedAt < LAST_USED_RESOLUTION_MS) return token.lastUsedAt;
     await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', token.id).execute();
+    return now;
   }
 }
 

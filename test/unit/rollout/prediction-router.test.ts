@@ -184,6 +184,23 @@ describe('PredictionRouter without a rollout', () => {
     expect(await router.predict(modelName, { instances: [[1]] })).toMatchObject({ model: modelName, version: 4, predictions: [1] });
   });
 
+  it('passes the body on as sent and answers the server’s JSON with model and version in front', async () => {
+    let received = '';
+    const champion = await modelServer(classOne);
+    champion.server.prependListener('request', (req) => req.on('data', (chunk: Buffer) => (received += chunk)));
+    const modelName = await servedBy(champion, 2, 2);
+    const body = '{ "instances": [[1.50, 2e3]] }';
+    const answer = await router.predictJson(modelName, body);
+    expect(received).toBe(body);
+    expect(answer).toBe(`{"model":"${modelName}","version":2,"predictions":[1],"prediction_ids":["x-0"]}`);
+  });
+
+  it('answers model and version when the server answers an empty object', async () => {
+    const empty = await modelServer(() => ({ status: 200, body: {} }));
+    const modelName = await servedBy(empty, 1, 1);
+    expect(JSON.parse(await router.predictJson(modelName, '{"instances":[[1]]}'))).toEqual({ model: modelName, version: 1 });
+  });
+
   it('stops routing to the challenger once the rollout has ended', async () => {
     const champion = await modelServer(classOne);
     const challenger = await modelServer(classZero);
