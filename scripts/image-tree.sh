@@ -2,7 +2,7 @@
 # Lays out Kiln as its image holds it, in DEST (the Dockerfile runs this; so do the tests, into a
 # temporary directory, since no container engine runs here): the compiled code and workflow
 # bundle, production node_modules only, the Python SDK the stage and model-server pods copy in,
-# the pinned tool versions, and the `kiln` entrypoint. Needs `make build` first.
+# the pinned tool versions, the examples, and the `kiln` entrypoint. Needs `make build` first.
 # Usage: scripts/image-tree.sh DEST
 set -euo pipefail
 dest="${1:?usage: scripts/image-tree.sh DEST}"
@@ -18,8 +18,10 @@ cp -R "$repo/bin" "$dest/bin"
 # Compiled JavaScript without source maps (they point at sources the image does not hold).
 (cd "$repo" && find dist -type f ! -name '*.map' ! -name '.kiln-built' -print0 | xargs -0 cp --parents -t "$dest")
 cp -R "$repo/sdk/python" "$dest/sdk/python"
-find "$dest/sdk" -name '__pycache__' -type d -prune -exec rm -rf {} +
 cp "$repo/scripts/tool-versions.sh" "$dest/scripts/"
+# The examples (small): `kiln apply -f examples/…` in a pod gives a first run without uploading anything.
+cp -R "$repo/examples" "$dest/examples"
+find "$dest/sdk" "$dest/examples" -name '__pycache__' -type d -prune -exec rm -rf {} +
 # The checkout's installed modules (native addons already built for this Node), minus dev dependencies.
 cp -R "$repo/node_modules" "$dest/node_modules"
 rm -f "$dest/node_modules/.kiln-installed"
