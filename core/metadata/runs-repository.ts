@@ -2,7 +2,7 @@ import { NotFoundError } from '../errors.js';
 import { canonicalJson } from '../specs/canonical-json.js';
 import type { Hyperparameters } from '../specs/hyperparameters.js';
 import type { RunPolicy } from '../specs/run-policy.js';
-import type { ConflictWrites, KilnDb } from './conflict-writes.js';
+import { inOneTransaction, type ConflictWrites, type KilnDb } from './conflict-writes.js';
 import { byPipelineOrder, toRun, toStage, type RunRecord, type RunWithStages, type StageRecord } from './run-records.js';
 import type { RunStatus, StageStatus } from './statuses.js';
 import type { RunStagesTable, RunsTable } from './tables.js';
@@ -115,7 +115,7 @@ export class RunsRepository {
    * one per stage, and nothing read back). Throws NotFoundError when the run does not exist.
    */
   async recordEnd(id: string, update: RunUpdate, stages: readonly Omit<StageWrite, 'runId'>[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await inOneTransaction(this.db, async (trx) => {
       const found = await trx.selectFrom('runs').select('id').where('id', '=', id).executeTakeFirst();
       if (!found) throw new NotFoundError('run', id);
       const set = runChanges(update);
