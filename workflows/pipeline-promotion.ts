@@ -78,9 +78,10 @@ export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
     timeoutSeconds: input.policy.timeout_seconds,
     cache: input.cache ?? true,
   };
+  const planOptions = { startToCloseTimeout: '1 minute', summary: `who is champion of ${model}?` } as const;
   const plan: PromotionPlan = ctx.localPlan
-    ? await records.planPromotion.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `who is champion of ${model}?` }, [planInput])
-    : await bookkeeping.planPromotion.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `who is champion of ${model}?` }, [planInput]);
+    ? await records.planPromotion.executeWithOptions(planOptions, [planInput])
+    : await bookkeeping.planPromotion.executeWithOptions(planOptions, [planInput]);
 
   if (plan.kind === 'already-champion') {
     progress.promotion = 'champion';

@@ -29,8 +29,8 @@ export const CHAMPION_CHALLENGER_PATCH = 'kiln-champion-challenger';
 
 /**
  * Runs started from here on take their leading cache hits from prepareRun (no runStage for a
- * cached stage) and plan promotion in a local activity: a fully cached run is one activity and
- * two workflow tasks instead of five and seven.
+ * cached stage) and plan promotion in a local activity: a fully cached run (serving off) is one
+ * activity and two workflow tasks instead of five and six.
  */
 export const CACHE_HITS_IN_PREPARE_PATCH = 'kiln-cache-hits-in-prepare';
 
