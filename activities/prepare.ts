@@ -8,6 +8,9 @@ import type { RunTrigger } from '../workflows/pipeline-input.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
 import { heartbeating } from './heartbeating.js';
+import { stageCache, type PlannedStage } from './stage-cache.js';
+import type { StageResult } from './stages.js';
+import type { StageName } from '../core/pipeline/stage-names.js';
 
 export interface PrepareRunInput {
   runId: string;
@@ -25,12 +28,20 @@ export interface PrepareRunInput {
   pinned?: { sourceDigest?: string; datasetVersion?: string };
   /** Why the run started. */
   trigger?: RunTrigger;
+  /**
+   * The run's stages, in order, when the workflow takes cache hits from here: the leading ones
+   * found in the stage cache are recorded as cached and returned, and the workflow schedules
+   * nothing for them. Absent in older histories (each stage looks the cache up when it runs).
+   */
+  cachePlan?: PlannedStage[];
 }
 
 export interface PreparedRun {
   source: { digest: string; fileCount: number; reused: boolean };
   dataset: { versionId: string; prefix: string; trainRows: number; testRows: number };
   environmentReady: boolean;
+  /** The leading stages of `cachePlan` answered from the stage cache (only once the environment is ready). */
+  cached?: Partial<Record<StageName, StageResult>>;
 }
 
 /**
@@ -39,6 +50,7 @@ export interface PreparedRun {
  * than four, because each activity hop costs a Temporal round trip. Idempotent under retry.
  */
 export function createPrepareActivities({ metadata, artifacts, platform }: ActivityDeps) {
+  const cache = stageCache({ metadata, artifacts });
   /** A recorded dataset version in the shape storeDatasetVersion returns. */
   async function pinnedDatasetVersion(id: string) {
     const version = await metadata.datasets.getVersion(id);
@@ -76,11 +88,27 @@ export function createPrepareActivities({ metadata, artifacts, platform }: Activ
           ]);
           const { manifest } = stored;
           await metadata.datasets.recordVersion(versionRecordOf(input.dataset.name, stored));
+          // Ready means recorded as built and still usable where stages run (on this machine, in the registry).
+          const environmentReady = build?.status === 'ready' && platform.environments.isAvailable(input.environmentDigest);
+          // A run waiting for its build looks the cache up stage by stage after the wait, as before.
+          const cached =
+            input.cachePlan && environmentReady
+              ? await cache.lookupLeading(
+                  {
+                    runId: input.runId,
+                    datasetPrefix: stored.prefix,
+                    sourceDigest: snapshot.digest,
+                    environmentDigest: input.environmentDigest,
+                    params: input.params,
+                  },
+                  input.cachePlan,
+                )
+              : undefined;
           return {
             source: { digest: snapshot.digest, fileCount: snapshot.fileCount, reused: snapshot.reused },
             dataset: { versionId: stored.versionId, prefix: stored.prefix, trainRows: manifest.train_rows, testRows: manifest.test_rows },
-            // Ready means recorded as built and still usable where stages run (on this machine, in the registry).
-            environmentReady: build?.status === 'ready' && platform.environments.isAvailable(input.environmentDigest),
+            environmentReady,
+            ...(cached ? { cached } : {}),
           };
         }),
       );

@@ -6,27 +6,24 @@ export function createRunActivities({ metadata }: ActivityDeps) {
   return {
     /** Writes the run's final state and every step from the workflow's progress. */
     async finishRun(progress: RunProgress): Promise<void> {
-      await metadata.runs.updateRun(progress.runId, {
-        status: progress.status,
-        datasetVersion: progress.datasetVersion ?? null,
-        sourceDigest: progress.sourceDigest ?? null,
-        buildWaitMs: progress.buildWaitMs ?? null,
-        error: progress.error ?? null,
-        failureClass: progress.failureClass ?? null,
-        finishedAt: Date.now(),
-      });
       // An attempt still marked running when the run ends lost its worker and was never retried.
-      for (const step of progress.steps) {
-        await metadata.attempts.closeAbandoned(
-          progress.runId,
-          step.step,
-          Number.MAX_SAFE_INTEGER,
-          'the worker running this attempt died or lost contact with Temporal',
-        );
-      }
-      for (const step of progress.steps) {
-        await metadata.runs.upsertStage({
-          runId: progress.runId,
+      await metadata.attempts.closeAbandonedOfStages(
+        progress.runId,
+        progress.steps.map((s) => s.step),
+        'the worker running this attempt died or lost contact with Temporal',
+      );
+      await metadata.runs.recordEnd(
+        progress.runId,
+        {
+          status: progress.status,
+          datasetVersion: progress.datasetVersion ?? null,
+          sourceDigest: progress.sourceDigest ?? null,
+          buildWaitMs: progress.buildWaitMs ?? null,
+          error: progress.error ?? null,
+          failureClass: progress.failureClass ?? null,
+          finishedAt: Date.now(),
+        },
+        progress.steps.map((step) => ({
           stage: step.step,
           status: step.status,
           attempt: step.attempt ?? null,
@@ -36,8 +33,8 @@ export function createRunActivities({ metadata }: ActivityDeps) {
           processMs: step.processMs ?? null,
           message: step.message ?? null,
           reusedFrom: step.reusedFrom ?? null,
-        });
-      }
+        })),
+      );
     },
   };
 }

@@ -200,6 +200,11 @@ async function main(): Promise<void> {
     ];
     console.log(`\nThroughput: fully cached runs of the breast-cancer example on the embedded stack\n`);
     console.log(table(rows));
+    const mean = (count: (h: RunHistory) => number) => (histories.reduce((sum, h) => sum + count(h), 0) / Math.max(histories.length, 1)).toFixed(1);
+    console.log(
+      `\nPer run: ${mean((h) => h.workflowTasks.length)} workflow tasks, ${mean((h) => h.activities.length)} activities, ` +
+        `${mean((h) => h.counts.localActivities)} local activities, ${mean((h) => h.counts.upserts)} search-attribute upserts, ${mean((h) => h.counts.events)} history events`,
+    );
     console.log(`\nWhere a run's time goes (mean over ${histories.length} measured runs):\n`);
     console.log(table(whereTimeGoes(histories).slice(0, 12), ['part', 'mean per run', '']));
     console.log(

@@ -1,5 +1,5 @@
 import { ApplicationFailure, condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { PromotionPlan } from '../activities/promotion.js';
+import type { PlanPromotionInput, PromotionPlan } from '../activities/promotion.js';
 import type { StageResult } from '../activities/stages.js';
 import { compareToChampion } from '../core/pipeline/champion-compare.js';
 import type { RunProgress, StepProgress } from '../core/pipeline/run-progress.js';
@@ -50,6 +50,8 @@ export interface PromotionContext {
   /** The challenger's evaluate metrics. */
   metrics: Record<string, number>;
   gpuTaskQueue: string | undefined;
+  /** Plan in a local activity (CACHE_HITS_IN_PREPARE_PATCH): it only reads metadata. */
+  localPlan?: boolean;
 }
 
 /**
@@ -66,18 +68,20 @@ export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
   const promote = step('promote');
   begin(promote, 'running', rule ? `comparing with the champion on ${rule.metric}` : 'deciding champion');
   publish();
-  const plan: PromotionPlan = await bookkeeping.planPromotion.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `who is champion of ${model}?` }, [
-    {
-      runId: input.runId,
-      modelName: model,
-      version,
-      datasetPrefix: ctx.datasetPrefix,
-      evaluateEntrypoint: project.entrypoints.evaluate,
-      evaluateChampion: rule !== undefined,
-      timeoutSeconds: input.policy.timeout_seconds,
-      cache: input.cache ?? true,
-    },
-  ]);
+  const planInput: PlanPromotionInput = {
+    runId: input.runId,
+    modelName: model,
+    version,
+    datasetPrefix: ctx.datasetPrefix,
+    evaluateEntrypoint: project.entrypoints.evaluate,
+    evaluateChampion: rule !== undefined,
+    timeoutSeconds: input.policy.timeout_seconds,
+    cache: input.cache ?? true,
+  };
+  const planOptions = { startToCloseTimeout: '1 minute', summary: `who is champion of ${model}?` } as const;
+  const plan: PromotionPlan = ctx.localPlan
+    ? await records.planPromotion.executeWithOptions(planOptions, [planInput])
+    : await bookkeeping.planPromotion.executeWithOptions(planOptions, [planInput]);
 
   if (plan.kind === 'already-champion') {
     progress.promotion = 'champion';

@@ -15,6 +15,7 @@ import { stageResources } from '../core/pipeline/stage-resources.js';
 import { stageWarmImports } from '../core/pipeline/warm-imports.js';
 import { describeProgress, PIPELINE_STEPS, type PipelineStep, type RunProgress, type RunStatus } from '../core/pipeline/run-progress.js';
 import { KilnModel, KilnRunStatus } from '../core/temporal/search-attributes.js';
+import type { PlannedStage } from '../activities/stage-cache.js';
 import type { CacheableStage, PipelineInput, PipelineStart, ScheduledPipelineStart } from './pipeline-input.js';
 import { acceptApprovals, promoteAndServe } from './pipeline-promotion.js';
 import { bookkeeping, environmentWait, records, stageActivities as stageProxies, stageOptions } from './pipeline-proxies.js';
@@ -27,15 +28,31 @@ export { progressQuery };
 export const CHAMPION_CHALLENGER_PATCH = 'kiln-champion-challenger';
 
 /**
+ * Runs started from here on take their leading cache hits from prepareRun (no runStage for a
+ * cached stage) and plan promotion in a local activity: a fully cached run (serving off) is one
+ * activity and two workflow tasks instead of five and six.
+ */
+export const CACHE_HITS_IN_PREPARE_PATCH = 'kiln-cache-hits-in-prepare';
+
+/** What a run decided once, at its start, from the patches its history holds. */
+interface RunBehaviour {
+  promotes: boolean;
+  cacheHitsInPrepare: boolean;
+}
+
+/**
  * A pipeline run, or a Temporal Schedule's start of one: the schedule's request is resolved
  * against the registered project first (so each run uses the project as it is when it fires).
  */
 export async function pipelineWorkflow(start: PipelineStart): Promise<RunProgress> {
   // Decided once, before any command: a run keeps the behaviour it started with, and the
   // marker never follows a local activity in its workflow task.
-  const promotes = patched(CHAMPION_CHALLENGER_PATCH);
-  if ('scheduled' in start) return runPipeline(await resolveScheduled(start), promotes);
-  return runPipeline(start, promotes);
+  const cacheHitsInPrepare = patched(CACHE_HITS_IN_PREPARE_PATCH);
+  // Runs started since that patch promote too: asking for the older one would only add a marker and a search-attribute upsert.
+  const promotes = cacheHitsInPrepare || patched(CHAMPION_CHALLENGER_PATCH);
+  const behaviour: RunBehaviour = { promotes, cacheHitsInPrepare };
+  if ('scheduled' in start) return runPipeline(await resolveScheduled(start), behaviour);
+  return runPipeline(start, behaviour);
 }
 
 async function resolveScheduled({ scheduled }: ScheduledPipelineStart): Promise<PipelineInput> {
@@ -72,8 +89,17 @@ async function resolveScheduled({ scheduled }: ScheduledPipelineStart): Promise<
 }
 
 /** dataset version → preprocess → train → evaluate → gate → register → serve, durably. */
-async function runPipeline(input: PipelineInput, promotes: boolean): Promise<RunProgress> {
+async function runPipeline(input: PipelineInput, { promotes, cacheHitsInPrepare }: RunBehaviour): Promise<RunProgress> {
   const { project, policy } = input;
+  const { entrypoints } = project;
+  /** The stages this run starts, in order, with the upstream stages each reads. */
+  const plannedStages: PlannedStage[] = [
+    ...(entrypoints.preprocess ? [{ stage: 'preprocess' as const, entrypoint: entrypoints.preprocess, upstream: [] }] : []),
+    { stage: 'train', entrypoint: entrypoints.train, upstream: entrypoints.preprocess ? ['preprocess'] : [] },
+    { stage: 'evaluate', entrypoint: entrypoints.evaluate, upstream: entrypoints.preprocess ? ['preprocess', 'train'] : ['train'] },
+  ];
+  // A resumed run takes its completed stages from the original instead.
+  const cachePlan = cacheHitsInPrepare && (input.cache ?? true) && !input.resume ? plannedStages : undefined;
   const progress = initialProgress(input);
   setHandler(progressQuery, () => progress);
   const stageActivities = stageProxies(policy);
@@ -117,6 +143,7 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
           // A run started by new data trains on exactly the version that started it.
           ...(input.trigger ? { trigger: input.trigger } : {}),
           ...(input.trigger?.datasetVersion ? { pinned: { datasetVersion: input.trigger.datasetVersion } } : {}),
+          ...(cachePlan ? { cachePlan } : {}),
         },
       ],
     );
@@ -185,12 +212,18 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
         publish();
         return { metrics: reused.metrics };
       }
+      // Found in the stage cache by prepareRun, which recorded it: nothing to schedule.
+      const planned = prepared.cached?.[stage];
+      if (planned) return recordResult(stage, planned);
       begin(step(stage));
       publish();
       const result: StageResult = await stageActivities.runStage.executeWithOptions(
         { ...stageOptions(policy), ...stageQueue, summary: `${stage}: ${entrypoint}` },
         [stageInput(stage, entrypoint, upstream)],
       );
+      return recordResult(stage, result);
+    };
+    const recordResult = (stage: StageInput['stage'], result: StageResult): StageResult => {
       outputsOf[stage] = result.cachedFrom ?? input.runId;
       if (result.cacheKey) cacheKeys[stage] = result.cacheKey;
       Object.assign(step(stage), { attempt: result.attempt, startedAt: result.startedAt, processMs: result.processMs });
@@ -202,11 +235,9 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
       return result;
     };
 
-    const { entrypoints } = project;
-    if (entrypoints.preprocess) await runStage('preprocess', entrypoints.preprocess, []);
-    else finish(step('preprocess'), 'skipped', 'no preprocess entrypoint');
-    await runStage('train', entrypoints.train, entrypoints.preprocess ? ['preprocess'] : []);
-    const evaluation = await runStage('evaluate', entrypoints.evaluate, entrypoints.preprocess ? ['preprocess', 'train'] : ['train']);
+    if (!entrypoints.preprocess) finish(step('preprocess'), 'skipped', 'no preprocess entrypoint');
+    let evaluation: { metrics: Record<string, number> } = { metrics: {} };
+    for (const { stage, entrypoint, upstream } of plannedStages) evaluation = await runStage(stage, entrypoint, upstream);
     progress.metrics = evaluation.metrics;
 
     if (input.trial) {
@@ -258,6 +289,7 @@ async function runPipeline(input: PipelineInput, promotes: boolean): Promise<Run
         datasetPrefix: dataset.prefix,
         metrics: evaluation.metrics,
         gpuTaskQueue: input.gpuTaskQueue,
+        localPlan: cacheHitsInPrepare,
       });
     } else if (project.serve) {
       // Runs started before champion/challenger: every version that passes the gate serves.

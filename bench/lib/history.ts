@@ -23,6 +23,8 @@ export interface RunHistory {
   workflowTasks: Interval[];
   /** Each workflow task from scheduled to started (waiting for dispatch to the worker). */
   workflowTaskWaits: Interval[];
+  /** Events in the history, and of them local-activity markers and search-attribute upserts: the dev server's work per run. */
+  counts: { events: number; localActivities: number; upserts: number };
 }
 
 type Timestamp = { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined;
@@ -41,7 +43,14 @@ export async function fetchRunHistory(client: Client, workflowId: string): Promi
   const scheduled = new Map<string, { type: string; at: number }>();
   const started = new Map<string, number>();
   const wftStarted = new Map<string, number>();
-  const result: RunHistory = { workflowStarted: NaN, workflowClosed: NaN, activities: [], workflowTasks: [], workflowTaskWaits: [] };
+  const result: RunHistory = {
+    workflowStarted: NaN,
+    workflowClosed: NaN,
+    activities: [],
+    workflowTasks: [],
+    workflowTaskWaits: [],
+    counts: { events: events.length, localActivities: 0, upserts: 0 },
+  };
   const wftScheduled = new Map<string, number>();
   for (const event of events) {
     const at = ms(event.eventTime as Timestamp);
@@ -68,6 +77,12 @@ export async function fetchRunHistory(client: Client, workflowId: string): Promi
         if (start !== undefined) result.workflowTasks.push({ start, end: at });
         break;
       }
+      case E.EVENT_TYPE_MARKER_RECORDED:
+        if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity') result.counts.localActivities++;
+        break;
+      case E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+        result.counts.upserts++;
+        break;
       case E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         scheduled.set(id(event.eventId), { type: event.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', at });
         break;

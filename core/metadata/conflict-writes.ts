@@ -35,3 +35,8 @@ export function assignments(row: object, update: readonly string[]): Record<stri
   const values = row as Record<string, unknown>;
   return Object.fromEntries(update.filter((c) => values[c] !== undefined).map((c) => [c, values[c]]));
 }
+
+/** Runs `work` in a transaction of `db`, or in the one `db` already is (Kysely does not nest them). */
+export function inOneTransaction<T>(db: KilnDb, work: (trx: KilnDb) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}

@@ -48,6 +48,11 @@ export interface MetadataStore {
   readonly owners: OwnersRepository;
   /** Every mutating API call. */
   readonly audit: AuditRepository;
+  /**
+   * Runs `work` with run and metric writes in one transaction: one commit for all of them
+   * (on SQLite each commit waits for the disk), and readers see all or none.
+   */
+  inTransaction<T>(work: (store: Pick<MetadataStore, 'runs' | 'metrics'>) => Promise<T>): Promise<T>;
   /** Closes the database; the store is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -84,6 +89,8 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     tokens: new TokensRepository(db, now),
     owners: new OwnersRepository(db, writes, now),
     audit: new AuditRepository(db, now),
+    inTransaction: <T>(work: (store: Pick<MetadataStore, 'runs' | 'metrics'>) => Promise<T>) =>
+      db.transaction().execute((trx) => work({ runs: new RunsRepository(trx, writes, now), metrics: new MetricsRepository(trx, writes, now) })),
     close: () => database.close(),
   });
 }

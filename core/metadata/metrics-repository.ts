@@ -1,5 +1,5 @@
 import type { MetricPoint } from '../runner/metric-line.js';
-import type { ConflictWrites, KilnDb } from './conflict-writes.js';
+import { inOneTransaction, type ConflictWrites, type KilnDb } from './conflict-writes.js';
 import { numberOrNull } from './columns.js';
 import type { MetricsTable } from './tables.js';
 
@@ -38,7 +38,7 @@ export class MetricsRepository {
     if (latest.size === 0) return;
     const recordedAt = this.now();
     // One transaction: SQLite commits once instead of once per point, and readers see all or none.
-    await this.db.transaction().execute(async (trx) => {
+    await inOneTransaction(this.db, async (trx) => {
       for (const point of latest.values()) {
         const row: MetricsTable = {
           run_id: runId,

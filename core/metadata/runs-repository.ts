@@ -2,7 +2,7 @@ import { NotFoundError } from '../errors.js';
 import { canonicalJson } from '../specs/canonical-json.js';
 import type { Hyperparameters } from '../specs/hyperparameters.js';
 import type { RunPolicy } from '../specs/run-policy.js';
-import type { ConflictWrites, KilnDb } from './conflict-writes.js';
+import { inOneTransaction, type ConflictWrites, type KilnDb } from './conflict-writes.js';
 import { byPipelineOrder, toRun, toStage, type RunRecord, type RunWithStages, type StageRecord } from './run-records.js';
 import type { RunStatus, StageStatus } from './statuses.js';
 import type { RunStagesTable, RunsTable } from './tables.js';
@@ -105,28 +105,41 @@ export class RunsRepository {
 
   /** Applies `update`; throws NotFoundError when the run does not exist. */
   async updateRun(id: string, update: RunUpdate): Promise<RunWithStages> {
-    const set: Partial<RunsTable> = {
-      status: update.status,
-      environment_digest: update.environmentDigest,
-      dataset_version: update.datasetVersion,
-      source_digest: update.sourceDigest,
-      build_wait_ms: update.buildWaitMs,
-      error: update.error,
-      failure_class: update.failureClass,
-      started_at: update.startedAt,
-      finished_at: update.finishedAt,
-    };
-    const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined));
-    if (Object.keys(defined).length) await this.db.updateTable('runs').set(defined).where('id', '=', id).execute();
+    const set = runChanges(update);
+    if (Object.keys(set).length) await this.db.updateTable('runs').set(set).where('id', '=', id).execute();
     return this.require(id);
+  }
+
+  /**
+   * A run's end: its fields and every stage's state in one transaction (one commit rather than
+   * one per stage, and nothing read back). Throws NotFoundError when the run does not exist.
+   */
+  async recordEnd(id: string, update: RunUpdate, stages: readonly Omit<StageWrite, 'runId'>[]): Promise<void> {
+    await inOneTransaction(this.db, async (trx) => {
+      const found = await trx.selectFrom('runs').select('id').where('id', '=', id).executeTakeFirst();
+      if (!found) throw new NotFoundError('run', id);
+      const set = runChanges(update);
+      if (Object.keys(set).length) await trx.updateTable('runs').set(set).where('id', '=', id).execute();
+      for (const stage of stages) await this.writeStage(trx, { ...stage, runId: id });
+    });
   }
 
   /** Inserts or updates one stage of a run; the run must exist. */
   async upsertStage(update: StageWrite): Promise<StageRecord> {
-    const { runId, stage } = update;
+    await this.writeStage(this.db, update);
+    const stored = await this.db
+      .selectFrom('run_stages')
+      .selectAll()
+      .where('run_id', '=', update.runId)
+      .where('stage', '=', update.stage)
+      .executeTakeFirstOrThrow();
+    return toStage(stored);
+  }
+
+  private async writeStage(db: KilnDb, update: StageWrite): Promise<void> {
     const row: RunStagesTable = {
-      run_id: runId,
-      stage,
+      run_id: update.runId,
+      stage: update.stage,
       status: update.status,
       attempt: update.attempt ?? 0,
       started_at: update.startedAt ?? null,
@@ -149,9 +162,7 @@ export class RunsRepository {
     // Only the fields the caller passed overwrite a stored stage; the defaults above are for inserts.
     const passed = (k: keyof typeof given) => (k === 'attempt' ? update.attempt != null : update[k] !== undefined);
     const updateColumns = (Object.keys(given) as (keyof typeof given)[]).filter(passed).map((k) => given[k]);
-    await this.writes.upsert(this.db, 'run_stages', row, { key: ['run_id', 'stage'], update: updateColumns });
-    const stored = await this.db.selectFrom('run_stages').selectAll().where('run_id', '=', runId).where('stage', '=', stage).executeTakeFirstOrThrow();
-    return toStage(stored);
+    await this.writes.upsert(db, 'run_stages', row, { key: ['run_id', 'stage'], update: updateColumns });
   }
 
   async getRun(id: string): Promise<RunWithStages | undefined> {
@@ -182,4 +193,20 @@ export class RunsRepository {
     if (!found) throw new NotFoundError('run', id);
     return found;
   }
+}
+
+/** The run columns an update sets: its defined fields. */
+function runChanges(update: RunUpdate): Partial<RunsTable> {
+  const set: Partial<RunsTable> = {
+    status: update.status,
+    environment_digest: update.environmentDigest,
+    dataset_version: update.datasetVersion,
+    source_digest: update.sourceDigest,
+    build_wait_ms: update.buildWaitMs,
+    error: update.error,
+    failure_class: update.failureClass,
+    started_at: update.startedAt,
+    finished_at: update.finishedAt,
+  };
+  return Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined));
 }

@@ -98,6 +98,18 @@ export class StageAttemptsRepository {
     return Number(result.numUpdatedRows);
   }
 
+  /** closeAbandoned for every attempt of these stages of the run, in one statement. */
+  async closeAbandonedOfStages(runId: string, stages: readonly string[], message: string): Promise<void> {
+    if (stages.length === 0) return;
+    await this.db
+      .updateTable('stage_attempts')
+      .set({ status: 'failed', failure_class: 'lost_worker' satisfies FailureClass, retried: 1, message, finished_at: this.now() })
+      .where('run_id', '=', runId)
+      .where('stage', 'in', stages)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
   /** Failed attempts of the stage whose class uses up retry_count_limit. */
   async countTowardsLimit(runId: string, stage: string): Promise<number> {
     const row = await this.db

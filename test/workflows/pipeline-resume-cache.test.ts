@@ -9,6 +9,7 @@ import type { RunProgress } from '../../core/pipeline/run-progress.js';
 import {
   DATASET_VERSION,
   fakeActivities,
+  happyActivities,
   installQuietRuntime,
   pipelineInput,
   SOURCE_DIGEST,
@@ -102,9 +103,75 @@ describe('pipelineWorkflow with stage caching', () => {
     expect(fakes.inputsOf('registerModel')[0]).toMatchObject({ trainRunId: 'iris-earlier' });
   });
 
-  it('passes cache: false through to every stage', async () => {
+  it('passes cache: false through to every stage, and asks prepareRun for no cache hits', async () => {
     const fakes = fakeActivities();
     await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, { ...pipelineInput(), cache: false })).result());
     expect(fakes.inputsOf('runStage').map((s) => s.cache)).toEqual([false, false, false]);
+    expect(fakes.inputsOf('prepareRun')[0]!.cachePlan).toBeUndefined();
+  });
+
+  it('takes the leading stages prepareRun found in the cache without scheduling them, and runs the rest with their outputs and keys', async () => {
+    const cached = (stage: StageInput['stage']) => ({
+      ...stageResult({ stage } as StageInput, 1),
+      durationMs: 0,
+      cacheKey: `${stage}-key`.padEnd(64, '0'),
+      cachedFrom: 'iris-earlier',
+    });
+    const fakes = fakeActivities({
+      async prepareRun(input) {
+        return { ...(await happyActivities().prepareRun(input)), cached: { preprocess: cached('preprocess'), train: cached('train') } };
+      },
+    });
+    const input = pipelineInput();
+    const result = await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, input)).result());
+
+    expect(fakes.inputsOf('prepareRun')[0]!.cachePlan).toEqual([
+      { stage: 'preprocess', entrypoint: input.project.entrypoints.preprocess, upstream: [] },
+      { stage: 'train', entrypoint: input.project.entrypoints.train, upstream: ['preprocess'] },
+      { stage: 'evaluate', entrypoint: input.project.entrypoints.evaluate, upstream: ['preprocess', 'train'] },
+    ]);
+    expect(fakes.inputsOf('runStage')).toHaveLength(1);
+    expect(fakes.inputsOf('runStage')[0]).toMatchObject({
+      stage: 'evaluate',
+      upstreamRunIds: { preprocess: 'iris-earlier', train: 'iris-earlier' },
+      upstreamCacheKeys: { preprocess: 'preprocess-key'.padEnd(64, '0'), train: 'train-key'.padEnd(64, '0') },
+    });
+    expect(stepStatuses(result)).toMatchObject({ preprocess: 'cached', train: 'cached', evaluate: 'succeeded', register: 'succeeded' });
+    expect(result.steps.find((s) => s.step === 'train')).toMatchObject({ message: 'cached from iris-earlier', reusedFrom: 'iris-earlier', durationMs: 0 });
+    expect(fakes.inputsOf('registerModel')[0]).toMatchObject({ trainRunId: 'iris-earlier' });
+  });
+
+  it('a fully cached run (serving off) schedules one activity, prepareRun, and takes two workflow tasks', async () => {
+    const fakes = fakeActivities({
+      async prepareRun(input) {
+        const hit = (stage: StageInput['stage']) => ({
+          ...stageResult({ stage } as StageInput, 1),
+          cacheKey: `${stage}-key`.padEnd(64, '0'),
+          cachedFrom: 'iris-earlier',
+        });
+        return { ...(await happyActivities().prepareRun(input)), cached: { preprocess: hit('preprocess'), train: hit('train'), evaluate: hit('evaluate') } };
+      },
+    });
+    const handle = await withWorker(env, fakes.activities, async (taskQueue) => {
+      const started = await startPipeline(env, taskQueue, pipelineInput({ project: { serve: false } }));
+      await started.result();
+      return started;
+    });
+    const result = await handle.result();
+    expect(fakes.names()).not.toContain('runStage');
+    expect(result.status).toBe('succeeded');
+    expect(result.metrics).toEqual(STAGE_METRICS.evaluate);
+    expect(stepStatuses(result)).toMatchObject({ preprocess: 'cached', train: 'cached', evaluate: 'cached', promote: 'succeeded' });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType?.name);
+    expect(scheduled).toEqual(['prepareRun']);
+    expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(2);
+  });
+
+  it('a resumed run asks prepareRun for no cache hits: its completed stages come from the original', async () => {
+    const fakes = fakeActivities();
+    const input = { ...pipelineInput(), resume: { fromRunId: 'iris-20250101-000000-beef', stages: {} } };
+    await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, input)).result());
+    expect(fakes.inputsOf('prepareRun')[0]!.cachePlan).toBeUndefined();
   });
 });

@@ -27,6 +27,8 @@ const CORPUS: Record<string, string> = {
   'pipeline fails after retry_count_limit retries': 'pipeline-failed-after-retries',
   'pipeline resumed from a failed run': 'pipeline-resumed',
   'pipeline with stages answered from the cache': 'pipeline-stages-cached',
+  'pipeline whose every stage prepareRun found in the cache (local promotion plan)': 'pipeline-cached-in-prepare',
+  'pipeline whose leading stages prepareRun found in the cache, the rest run': 'pipeline-partly-cached-in-prepare',
   'pipeline waiting for its environment build': 'pipeline-waiting-for-environment',
   'pipeline stage waiting for a GPU (stageState signals)': 'pipeline-waiting-for-gpu',
   "pipeline promotion through the project's canary, promoted (child rollout)": 'pipeline-rollout-canary-promoted',
@@ -105,7 +107,7 @@ describe('replay detects non-determinism', () => {
     await expect(replay(current, history, 'renamed-activity')).rejects.toThrow(DeterminismViolationError);
   });
 
-  const PATCHED = 'const promotes = patched(CHAMPION_CHALLENGER_PATCH);';
+  const PATCHED = 'const promotes = cacheHitsInPrepare || patched(CHAMPION_CHALLENGER_PATCH);';
   it.each([
     // Dropping the guard breaks runs on both sides of it: older runs take the new path, newer ones carry a marker nothing asks for.
     { edit: 'the champion/challenger guard removed', to: 'const promotes = true;', before: 'fails', after: 'fails' },

@@ -23,6 +23,21 @@ for (const dialect of DIALECTS) {
       expect(rows[0]?.recordedAt).toEqual(expect.any(Number));
     });
 
+    it("records metrics and stages in one transaction with the store's inTransaction: all of them, or none", async () => {
+      await withRun();
+      await ctx.store.inTransaction(async ({ metrics, runs }) => {
+        await metrics.recordMany('r1', 'train', [{ name: 'loss', value: 0.5 }]);
+        await runs.upsertStage({ runId: 'r1', stage: 'train', status: 'cached', reusedFrom: 'r0' });
+      });
+      const failing = ctx.store.inTransaction(async ({ metrics, runs }) => {
+        await metrics.recordMany('r1', 'evaluate', [{ name: 'accuracy', value: 0.9 }]);
+        await runs.upsertStage({ runId: 'ghost', stage: 'evaluate', status: 'cached' });
+      });
+      await expect(failing).rejects.toThrow();
+      expect((await ctx.store.metrics.forRun('r1')).map((m) => [m.stage, m.name, m.value])).toEqual([['train', 'loss', 0.5]]);
+      expect((await ctx.store.runs.getRun('r1'))?.stages.map((s) => [s.stage, s.status, s.reusedFrom])).toEqual([['train', 'cached', 'r0']]);
+    });
+
     it('is idempotent under retry: re-recording updates instead of duplicating', async () => {
       await withRun();
       const points = [

@@ -86,6 +86,25 @@ for (const dialect of DIALECTS) {
       expect(stage).toMatchObject({ status: 'cached', reusedFrom: 'r1', message: 'reused from r1', durationMs: 0 });
     });
 
+    it("records a run's end and all its stages at once, keeping what a stage's write leaves out", async () => {
+      await ctx.store.runs.createRun(newRun('r1'));
+      await ctx.store.runs.upsertStage({ runId: 'r1', stage: 'train', status: 'cached', reusedFrom: 'r0', attempt: 1 });
+      await ctx.store.runs.recordEnd('r1', { status: 'succeeded', finishedAt: 5000, error: null }, [
+        { stage: 'preprocess', status: 'skipped', message: 'no preprocess entrypoint' },
+        { stage: 'train', status: 'cached', attempt: null, durationMs: 0 },
+        { stage: 'evaluate', status: 'succeeded', attempt: 1, startedAt: 1000, finishedAt: 2000, durationMs: 1000 },
+      ]);
+      const run = await ctx.store.runs.getRun('r1');
+      expect(run).toMatchObject({ status: 'succeeded', finishedAt: 5000, error: null });
+      expect(run?.stages.map((s) => [s.stage, s.status, s.attempt, s.reusedFrom, s.durationMs])).toEqual([
+        ['preprocess', 'skipped', 0, null, null],
+        ['train', 'cached', 1, 'r0', 0],
+        ['evaluate', 'succeeded', 1, null, 1000],
+      ]);
+      await expect(ctx.store.runs.recordEnd('ghost', { status: 'failed' }, [{ stage: 'train', status: 'failed' }])).rejects.toBeInstanceOf(NotFoundError);
+      expect(await ctx.store.runs.getRun('ghost')).toBeUndefined();
+    });
+
     it('rejects a stage of an unknown run', async () => {
       await expect(ctx.store.runs.upsertStage({ runId: 'ghost', stage: 'train', status: 'running' })).rejects.toThrow();
     });

@@ -56,6 +56,16 @@ for (const dialect of DIALECTS) {
       expect(await ctx.store.attempts.countTowardsLimit('r2', 'evaluate')).toBe(0);
     });
 
+    it("closes every attempt of the named stages still running at a run's end, and no other stage's", async () => {
+      await ctx.store.runs.createRun(newRun('r4'));
+      await ctx.store.attempts.begin({ runId: 'r4', stage: 'train', attempt: 1 });
+      await ctx.store.attempts.begin({ runId: 'r4', stage: 'train', attempt: 2 });
+      await ctx.store.attempts.begin({ runId: 'r4', stage: 'champion', attempt: 1 });
+      await ctx.store.attempts.closeAbandonedOfStages('r4', ['preprocess', 'train', 'evaluate'], 'worker died');
+      const byKey = Object.fromEntries((await ctx.store.attempts.list('r4')).map((a) => [`${a.stage}/${a.attempt}`, [a.status, a.failureClass]]));
+      expect(byKey).toEqual({ 'train/1': ['failed', 'lost_worker'], 'train/2': ['failed', 'lost_worker'], 'champion/1': ['running', null] });
+    });
+
     it('closes earlier attempts left running as lost with their worker, and nothing else', async () => {
       await ctx.store.runs.createRun(newRun('r3'));
       await ctx.store.attempts.begin({ runId: 'r3', stage: 'train', attempt: 1 });

@@ -19,7 +19,8 @@ describe('stageCacheKey', () => {
   it('is a sha256 that ignores the run id, policy and other runtime-only fields', () => {
     const key = stageCacheKey(base);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
-    expect(stageCacheKey({ ...base, runId: 'iris-2', timeoutSeconds: 5, autoResume: true, cache: false })).toBe(key);
+    const elsewhere: StageInput = { ...base, runId: 'iris-2', timeoutSeconds: 5, autoResume: true, cache: false };
+    expect(stageCacheKey(elsewhere)).toBe(key);
   });
 
   it.each([

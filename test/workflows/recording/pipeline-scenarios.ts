@@ -56,6 +56,18 @@ function championScoring(accuracy: number) {
   }).activities;
 }
 
+/** What prepareRun answers for stages it found in the cache (an earlier run's outputs). */
+function cachedStages(...stages: StageInput['stage'][]) {
+  const hit = (stage: StageInput['stage']) => ({
+    ...stageResult({ stage } as StageInput, 1),
+    durationMs: 0,
+    processMs: 0,
+    cacheKey: `${stage}-key`.padEnd(64, '0'),
+    cachedFrom: `${FIXED_RUN}-earlier`,
+  });
+  return Object.fromEntries(stages.map((stage) => [stage, hit(stage)]));
+}
+
 /** Heartbeats until the activity is cancelled, then fails with the cancellation (as runStage does). */
 export async function heartbeatUntilCancelled(): Promise<never> {
   const ctx = Context.current();
@@ -225,6 +237,26 @@ export const pipelineScenarios: Scenario[] = [
         },
       }).activities,
       start: (q) => startPipeline(env, q, run('stagecache')),
+    }),
+  },
+  // Started after CACHE_HITS_IN_PREPARE_PATCH: prepareRun answers the leading cached stages, planPromotion is local.
+  {
+    name: 'pipeline-cached-in-prepare',
+    setup: (env) => ({
+      activities: fakeActivities({
+        prepareRun: async (input) => ({ ...(await happyActivities().prepareRun(input)), cached: cachedStages('preprocess', 'train', 'evaluate') }),
+        planPromotion: async () => ({ kind: 'already-champion', championVersion: 7 }),
+      }).activities,
+      start: (q) => startPipeline(env, q, run('prepcache', { project: { serve: false } })),
+    }),
+  },
+  {
+    name: 'pipeline-partly-cached-in-prepare',
+    setup: (env) => ({
+      activities: fakeActivities({
+        prepareRun: async (input) => ({ ...(await happyActivities().prepareRun(input)), cached: cachedStages('preprocess', 'train') }),
+      }).activities,
+      start: (q) => startPipeline(env, q, run('prepcache-partly')),
     }),
   },
   {
