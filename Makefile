@@ -6,6 +6,9 @@ export npm_config_update_notifier := false
 BIN := node_modules/.bin
 NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
+# The console (console/, Vite + Preact + uPlot), built into dist/console, which the API serves at `/`.
+CONSOLE_STAMP := dist/console/index.html
+CONSOLE_SOURCES := $(shell find console -type f 2>/dev/null)
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
 .PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
@@ -56,7 +59,10 @@ $(BUILD_STAMP): $(NODE_STAMP) $(SOURCES)
 	$(BIN)/tsx scripts/bundle-workflows.ts
 	@touch $@
 
-build: install $(BUILD_STAMP)
+$(CONSOLE_STAMP): $(NODE_STAMP) $(CONSOLE_SOURCES)
+	$(BIN)/vite build --config console/vite.config.ts --logLevel warn
+
+build: install $(BUILD_STAMP) $(CONSOLE_STAMP)
 
 demo: build
 	node bin/kiln.js demo
@@ -84,6 +90,7 @@ up: build
 
 typecheck: $(NODE_STAMP)
 	$(BIN)/tsc -p tsconfig.json --noEmit
+	$(BIN)/tsc -p console/tsconfig.json
 
 bench: build
 	$(BIN)/tsx bench/overhead.ts

@@ -7,6 +7,7 @@ import { serializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ForbiddenError, SpecValidationError } from '../../core/errors.js';
 import { describeIssues } from '../../core/specs/parse-spec.js';
+import { serveConsole } from './console-assets.js';
 import { errorResponse } from './error-response.js';
 import { HttpRequestError } from './http-request-error.js';
 import { MAX_BODY_BYTES, parseJsonBody } from './json-body.js';
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   /** Time to receive a request's headers, in ms. Default 10 000. */
   headersTimeoutMs?: number;
+  /** The built console (`dist/console`), served at `/` without a token. Default: no console. */
+  consoleDir?: string;
 }
 
 /** The route table on Fastify: each part validated by the route's zod schemas, which also make /openapi.json. */
@@ -104,6 +107,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
   // Per route (token endpoints), keyed by caller address.
   await app.register(rateLimit, { global: false, errorResponseBuilder: (_request, context) => rateLimited(context.after) });
   app.get('/openapi.json', { schema: { summary: 'This document', querystring: NoQuery }, config: { access: 'authenticated' } }, async () => app.swagger());
+  if (options.consoleDir) serveConsole(app, options.consoleDir, allowed);
   for (const route of routes) {
     const bodySchema = route.body ?? route.serviceBody;
     app.route({
