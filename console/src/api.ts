@@ -123,3 +123,15 @@ export interface Whoami {
   principal: string;
   bindings: { role: string; permissions: string[] }[];
 }
+
+/** What the caller's bindings grant; patterns as the API reads them (`*`, `runs:*`, `runs:cancel`). */
+export interface Permissions {
+  has(permission: string): boolean;
+}
+
+export function permissionsOf(me: Whoami): Permissions {
+  const patterns = me.bindings.flatMap((b) => b.permissions);
+  const grants = (pattern: string, permission: string) =>
+    pattern === '*' || pattern === permission || (pattern.endsWith(':*') && permission.startsWith(pattern.slice(0, -1)));
+  return { has: (permission) => patterns.some((pattern) => grants(pattern, permission)) };
+}

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, session, type Whoami } from './api.js';
+import { api, ApiError, permissionsOf, session, type Whoami } from './api.js';
 import { RunPage } from './run-page.js';
 import { RunsPage } from './runs-page.js';
 import { SignIn } from './sign-in.js';
@@ -40,7 +40,7 @@ function App() {
         }}
       />
     );
-  const permissions = new Set(me.bindings.flatMap((b) => b.permissions));
+  const permissions = permissionsOf(me);
   const runMatch = /^\/runs\/([^/]+)$/.exec(route);
   return (
     <>

@@ -32,7 +32,8 @@ export function MetricChart({ title, series, x, log }: { title: string; series: 
         width: Math.max(280, el.clientWidth),
         height: 220,
         scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-        axes: [{ label: x }, { values: (_u, ticks) => ticks.map(number) }],
+        // A log scale leaves the ticks it does not label as null.
+        axes: [{ label: x }, { values: (_u, ticks) => ticks.map((t) => (t === null ? '' : number(t))) }],
         series: [{ label: x }, ...series.map((s, i) => ({ label: s.label, stroke: COLOURS[i % COLOURS.length]!, width: 2, points: { show: true, size: 5 } }))],
       },
       [xs, ...columns] as uPlot.AlignedData,

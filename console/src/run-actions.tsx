@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, isTerminal, type RunStatus } from './api.js';
+import { api, isTerminal, type Permissions, type RunStatus } from './api.js';
 
 const RESUMABLE: readonly RunStatus[] = ['failed', 'cancelled', 'rejected'];
 
@@ -7,7 +7,7 @@ const RESUMABLE: readonly RunStatus[] = ['failed', 'cancelled', 'rejected'];
  * Cancel and resume, shown only to a caller whose bindings hold the permission; the API checks
  * it again (and audits the call), so a hidden button is a courtesy, not the control.
  */
-export function RunActions(props: { runId: string; status: RunStatus; permissions: ReadonlySet<string>; onDone(message: string): void }) {
+export function RunActions(props: { runId: string; status: RunStatus; permissions: Permissions; onDone(message: string): void }) {
   const [busy, setBusy] = useState(false);
   const act = async (action: 'cancel' | 'resume') => {
     setBusy(true);

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, isTerminal, type MetricPoint, type RunView } from './api.js';
+import { api, isTerminal, type MetricPoint, type Permissions, type RunView } from './api.js';
 import { shortDigest } from './format.js';
 import { LogPanel } from './log-panel.js';
 import { MetricsPanel } from './metrics-panel.js';
@@ -8,7 +8,7 @@ import { StageTimeline } from './stage-timeline.js';
 import { usePolling } from './use-polling.js';
 
 /** One run: its steps on a timeline, params, metric curves, logs and where it came from. */
-export function RunPage({ id, permissions }: { id: string; permissions: ReadonlySet<string> }) {
+export function RunPage({ id, permissions }: { id: string; permissions: Permissions }) {
   const [notice, setNotice] = useState<string>();
   const path = `runs/${encodeURIComponent(id)}`;
   const live = { intervalMs: 2000, active: (r: RunView) => !isTerminal(r.status) };
@@ -73,12 +73,11 @@ export function RunPage({ id, permissions }: { id: string; permissions: Readonly
       <div class="columns">
         <section aria-labelledby="params-title">
           <h2 id="params-title">Params</h2>
-          <KeyValues values={flatten(view.params)} label="Parameters" />
+          <KeyValues values={flatten(view.params)} />
         </section>
         <section aria-labelledby="lineage-title">
           <h2 id="lineage-title">Lineage</h2>
           <KeyValues
-            label="Lineage"
             values={{
               'dataset version': view.datasetVersion ?? '–',
               'source digest': shortDigest(view.sourceDigest),
@@ -95,9 +94,9 @@ export function RunPage({ id, permissions }: { id: string; permissions: Readonly
   );
 }
 
-function KeyValues({ values, label }: { values: Record<string, string>; label: string }) {
+function KeyValues({ values }: { values: Record<string, string> }) {
   return (
-    <dl class="kv" aria-label={label}>
+    <dl class="kv">
       {Object.entries(values).map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, RUN_STATUSES, TRIGGERS, type RunRecord } from './api.js';
+import { api, RUN_STATUSES, TRIGGERS, type Permissions, type RunRecord } from './api.js';
 import { duration, when } from './format.js';
 import { RunActions } from './run-actions.js';
 import { usePolling } from './use-polling.js';
@@ -11,7 +11,7 @@ const PERIODS = { any: 0, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_0
 type Period = keyof typeof PERIODS;
 
 /** Runs, newest first: filtered by the API (project, status, trigger) and here (time), a page at a time. */
-export function RunsPage({ permissions }: { permissions: ReadonlySet<string> }) {
+export function RunsPage({ permissions }: { permissions: Permissions }) {
   const [project, setProject] = useState('');
   const [status, setStatus] = useState('');
   const [trigger, setTrigger] = useState('');

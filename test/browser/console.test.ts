@@ -1,0 +1,132 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axe from 'axe-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
+import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
+import { INSTALL_DIR } from '../../core/config.js';
+import type { EmbeddedStack } from '../../workers/embedded-stack.js';
+import { ensureChromium, launchChromium } from '../support/chromium.js';
+import { eventually, isAlive, readPids } from '../support/process-check.js';
+import { startTestStack } from '../support/test-stack.js';
+import { runToEnd, waitForRun } from '../support/wait-for-run.js';
+
+// The console in a real browser against a real stack: what a person sees, not what the code holds.
+const SCREENSHOTS = join(INSTALL_DIR, 'test-results', 'console');
+const unavailable = ensureChromium();
+if (unavailable && process.env.CI === 'true') throw new Error(`the console's browser tests need Chromium: ${unavailable}`);
+
+let stack: EmbeddedStack;
+let client: KilnApiClient;
+let browser: Browser;
+let viewerToken: string;
+let trained: RunView;
+/** Uncaught errors in any page: a chart that threw draws nothing, and the test must say so. */
+const pageErrors: string[] = [];
+const pidDir = mkdtempSync(join(tmpdir(), 'kiln-console-pids-'));
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  ({ stack, client } = await startTestStack('console'));
+  await applySpecFile(client, readSpecFile(join(INSTALL_DIR, 'examples', 'breast-cancer', 'kiln.json')));
+  await applySpecFile(client, readSpecFile(join(INSTALL_DIR, 'test', 'fixtures', 'sleepy', 'kiln.json')));
+  await client.addPrincipal('user', { name: 'vera' });
+  await client.addBinding({ principal: 'user:vera', role: 'viewer' });
+  viewerToken = (await client.createToken({ name: 'console', owner: 'user:vera' })).token;
+  trained = await runToEnd(client, { project: 'breast-cancer' }, 240_000);
+  browser = await launchChromium();
+}, 600_000);
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  rmSync(pidDir, { recursive: true, force: true });
+});
+
+/** A fresh tab signed in through the form, as a person does it. */
+async function signedIn(token: string, hash = '#/runs'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(`${hash}: ${error.message}`));
+  await page.goto(`${stack.apiUrl}/${hash}`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Runs', exact: true }).waitFor();
+  return page;
+}
+
+/** axe-core's serious and critical findings on the page as it is now. */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(axe.source);
+  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () => {
+  it('lists runs with their project, status and trigger, and links each to its page', async () => {
+    const page = await signedIn(stack.adminToken!);
+    const row = page.locator(`tr[data-run-id="${trained.runId}"]`);
+    await expect.poll(() => row.textContent()).toContain('succeeded');
+    expect(await row.textContent()).toContain('breast-cancer');
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await row.getByRole('link', { name: trained.runId }).click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(trained.runId) }).waitFor();
+    await page.close();
+  });
+
+  it("shows a run's stages, params, lineage and a loss curve with every point the run logged", async () => {
+    const page = await signedIn(stack.adminToken!, `#/runs/${encodeURIComponent(trained.runId)}`);
+    const { points } = (await (
+      await fetch(`${stack.apiUrl}/v1/runs/${trained.runId}/metrics`, { headers: { authorization: `Bearer ${stack.adminToken}` } })
+    ).json()) as { points: { name: string; step: number | null }[] };
+    const logged = points.filter((p) => p.name === 'train_log_loss' && p.step !== null).length;
+    expect(logged).toBe(10);
+    const loss = page.locator('figure[data-metric="log_loss"]');
+    await loss.locator('canvas').waitFor();
+    expect(await loss.locator('[data-series="train_log_loss"]').textContent()).toContain(`${logged} points`);
+    expect(await loss.locator('[data-series="train_log_loss"]').getAttribute('data-points')).toBe(String(logged));
+    const timeline = page.locator('table.timeline tbody tr');
+    expect(await timeline.count()).toBe(trained.steps.length);
+    expect(await page.locator('tr[data-step="train"]').textContent()).toContain('succeeded');
+    expect(await page.getByRole('region', { name: 'Params' }).textContent()).toContain('epochs10');
+    expect(await page.getByRole('region', { name: 'Lineage' }).textContent()).toContain(trained.datasetVersion!);
+    await expect.poll(() => page.getByRole('region', { name: 'Log of evaluate' }).textContent()).not.toContain('Loading');
+    await page.getByLabel('Log scale').check();
+    await loss.locator('canvas').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'run.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('cancels a running run from its row, stopping its process; a viewer sees no cancel button', async () => {
+    const pidFile = join(pidDir, 'cancel.json');
+    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 120, pid_file: pidFile } } });
+    expect(await eventually(() => readPids(pidFile) !== undefined, 60_000)).toBe(true);
+    const pids = readPids(pidFile)!;
+
+    const viewer = await signedIn(viewerToken);
+    const viewerRow = viewer.locator(`tr[data-run-id="${run_id}"]`);
+    await expect.poll(() => viewerRow.textContent()).toContain('running');
+    expect(await viewer.getByRole('button', { name: /^Cancel run/ }).count()).toBe(0);
+    await viewer.screenshot({ path: join(SCREENSHOTS, 'runs-viewer.png'), fullPage: true });
+    await viewer.close();
+
+    const admin = await signedIn(stack.adminToken!);
+    await admin.getByRole('button', { name: `Cancel run ${run_id}` }).click();
+    await admin
+      .getByRole('status')
+      .filter({ hasText: `Cancelling ${run_id}` })
+      .waitFor();
+    const run = await waitForRun(client, run_id, 60_000);
+    expect(run.status).toBe('cancelled');
+    expect(await eventually(() => !isAlive(pids.pid) && !isAlive(pids.child), 10_000)).toBe(true);
+    await expect.poll(() => admin.locator(`tr[data-run-id="${run_id}"]`).textContent(), { timeout: 10_000 }).toContain('cancelled');
+    await admin.close();
+  });
+});
