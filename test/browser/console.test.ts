@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axe from 'axe-core';
@@ -128,5 +128,33 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     expect(await eventually(() => !isAlive(pids.pid) && !isAlive(pids.child), 10_000)).toBe(true);
     await expect.poll(() => admin.locator(`tr[data-run-id="${run_id}"]`).textContent(), { timeout: 10_000 }).toContain('cancelled');
     await admin.close();
+  });
+
+  it('renders the runs page with 1,000 runs in at most a second, as the browser trace measures it', async () => {
+    const { metadata } = stack.backends;
+    const model = (await metadata.runs.getRun(trained.runId))!;
+    for (let i = 0; i < 1000; i++) {
+      const id = `breast-cancer-seeded-${String(i).padStart(4, '0')}`;
+      await metadata.runs.createRun({ ...model, id, workflowId: id, status: 'succeeded', trigger: 'api' });
+    }
+    const page = await signedIn(stack.adminToken!);
+    const tracePath = join(SCREENSHOTS, 'runs-1000.trace.json');
+    await browser.startTracing(page, { path: tracePath });
+    await page.reload();
+    await page.locator('table.runs tbody tr').nth(24).waitFor();
+    await page.waitForFunction(() => performance.getEntriesByName('kiln:runs-rendered').length > 0);
+    await browser.stopTracing();
+    const { traceEvents } = JSON.parse(readFileSync(tracePath, 'utf8')) as { traceEvents: { name: string; ts: number }[] };
+    const at = (name: string) => traceEvents.find((e) => e.name === name)?.ts;
+    const [start, rendered] = [at('navigationStart'), at('kiln:runs-rendered')];
+    expect(start).toBeDefined();
+    expect(rendered).toBeDefined();
+    const ms = (rendered! - start!) / 1000;
+    console.log(`runs page with 1,000 runs: rows on screen ${ms.toFixed(0)} ms after navigation`);
+    expect(ms).toBeLessThanOrEqual(1000);
+    expect(await page.locator('table.runs tbody tr').count()).toBe(25);
+    expect(await page.getByText('Page 1 of').textContent()).toMatch(/Page 1 of 4\d/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs-1000.png') });
+    await page.close();
   });
 });
