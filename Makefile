@@ -11,7 +11,7 @@ CONSOLE_STAMP := dist/console/index.html
 CONSOLE_SOURCES := $(shell find console -type f 2>/dev/null)
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
+.PHONY: help install tools server-tools k8s-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-browser up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-unit  the unit lane: no server, under a minute"
 	@echo "make test-workflows  the workflow-logic lane: the Temporal dev server only"
 	@echo "make test-integration  integration, chaos and security suites with every server they need"
+	@echo "make test-browser  the console in Chromium against a real stack"
 	@echo "make k8s-up / k8s-down  a local Kubernetes control plane with fake nodes (scripts/k8s-testbed.sh)"
 	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
 	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
@@ -139,6 +140,10 @@ test-workflows: install test-server-tools
 
 test-integration: build server-tools k8s-tools
 	$(BIN)/vitest run --project integration
+
+# The console in Debian's Chromium (installed when missing) against a real stack.
+test-browser: build
+	$(BIN)/vitest run --project browser
 
 clean:
 	rm -rf dist node_modules

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axe from 'axe-core';
@@ -15,6 +15,8 @@ import { runToEnd, waitForRun } from '../support/wait-for-run.js';
 
 // The console in a real browser against a real stack: what a person sees, not what the code holds.
 const SCREENSHOTS = join(INSTALL_DIR, 'test-results', 'console');
+/** `KILN_README_SCREENSHOTS=1`: the run and runs screenshots also replace the README's, in docs/console. */
+const README_SCREENSHOTS = process.env.KILN_README_SCREENSHOTS === '1' ? join(INSTALL_DIR, 'docs', 'console') : undefined;
 const unavailable = ensureChromium();
 if (unavailable && process.env.CI === 'true') throw new Error(`the console's browser tests need Chromium: ${unavailable}`);
 
@@ -42,6 +44,10 @@ afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
 afterAll(async () => {
+  if (README_SCREENSHOTS) {
+    mkdirSync(README_SCREENSHOTS, { recursive: true });
+    for (const name of ['runs.png', 'run.png']) copyFileSync(join(SCREENSHOTS, name), join(README_SCREENSHOTS, name));
+  }
   await browser?.close();
   await stack?.stop();
   rmSync(pidDir, { recursive: true, force: true });
