@@ -23,3 +23,14 @@ export function shortDigest(digest: string | undefined | null): string {
 export function number(value: number): string {
   return Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : String(Number(value.toPrecision(4)));
 }
+
+/** `{ extras: { C: 1 } }` → `{ 'extras.C': '1' }`: nested params read as one list. */
+export function flatten(value: Record<string, unknown>, prefix = ''): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([k, v]) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.entries(flatten(v as Record<string, unknown>, `${prefix}${k}.`))
+        : [[`${prefix}${k}`, JSON.stringify(v)]],
+    ),
+  );
+}

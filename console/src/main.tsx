@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, permissionsOf, session, type Whoami } from './api.js';
+import { ComparePage } from './compare-page.js';
 import { RunPage } from './run-page.js';
 import { RunsPage } from './runs-page.js';
 import { SignIn } from './sign-in.js';
@@ -42,6 +43,14 @@ function App() {
     );
   const permissions = permissionsOf(me);
   const runMatch = /^\/runs\/([^/]+)$/.exec(route);
+  const compareMatch = /^\/compare\/([^/]+)$/.exec(route);
+  const page = runMatch ? (
+    <RunPage id={decodeURIComponent(runMatch[1]!)} permissions={permissions} />
+  ) : compareMatch ? (
+    <ComparePage ids={compareMatch[1]!.split(',').map(decodeURIComponent)} />
+  ) : (
+    <RunsPage permissions={permissions} />
+  );
   return (
     <>
       <header class="top">
@@ -67,7 +76,7 @@ function App() {
           </button>
         </span>
       </header>
-      <main>{runMatch ? <RunPage id={decodeURIComponent(runMatch[1]!)} permissions={permissions} /> : <RunsPage permissions={permissions} />}</main>
+      <main>{page}</main>
     </>
   );
 }

@@ -61,3 +61,12 @@ export function MetricChart({ title, series, x, log }: { title: string; series: 
     </figure>
   );
 }
+
+/** The y scale of the charts beside it: linear, or log (points at or below zero become gaps). */
+export function LogScaleToggle({ checked, onChange }: { checked: boolean; onChange(log: boolean): void }) {
+  return (
+    <label>
+      <input type="checkbox" checked={checked} onChange={(e) => onChange(e.currentTarget.checked)} /> Log scale
+    </label>
+  );
+}

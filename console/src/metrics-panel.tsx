@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { MetricPoint } from './api.js';
 import { number } from './format.js';
-import { MetricChart, type Series } from './metric-chart.js';
+import { LogScaleToggle, MetricChart, type Series } from './metric-chart.js';
 
 /** `train_loss` and `val_loss` share a chart: the split prefix is not part of what is measured. */
 const SPLIT_PREFIX = /^(train|training|val|valid|validation|test|eval)[_/.-]/;
@@ -25,9 +25,7 @@ export function MetricsPanel({ points }: { points: MetricPoint[] }) {
               </option>
             </select>
           </label>
-          <label>
-            <input type="checkbox" checked={log} onChange={(e) => setLog(e.currentTarget.checked)} /> Log scale
-          </label>
+          <LogScaleToggle checked={log} onChange={setLog} />
         </div>
       )}
       <div class="charts">

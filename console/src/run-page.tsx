@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, isTerminal, type MetricPoint, type Permissions, type RunView } from './api.js';
-import { shortDigest } from './format.js';
+import { flatten, shortDigest } from './format.js';
 import { LogPanel } from './log-panel.js';
 import { MetricsPanel } from './metrics-panel.js';
 import { RunActions } from './run-actions.js';
@@ -104,16 +104,5 @@ function KeyValues({ values }: { values: Record<string, string> }) {
         </div>
       ))}
     </dl>
-  );
-}
-
-/** `{ extras: { C: 1 } }` → `{ 'extras.C': '1' }`: nested params read as one list. */
-function flatten(value: Record<string, unknown>, prefix = ''): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(value).flatMap(([k, v]) =>
-      v && typeof v === 'object' && !Array.isArray(v)
-        ? Object.entries(flatten(v as Record<string, unknown>, `${prefix}${k}.`))
-        : [[`${prefix}${k}`, JSON.stringify(v)]],
-    ),
   );
 }

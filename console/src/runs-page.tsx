@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, RUN_STATUSES, TRIGGERS, type Permissions, type RunRecord } from './api.js';
 import { duration, when } from './format.js';
+import { COMPARE_LIMIT } from './compare-page.js';
 import { RunActions } from './run-actions.js';
 import { usePolling } from './use-polling.js';
 
@@ -19,6 +20,9 @@ export function RunsPage({ permissions }: { permissions: Permissions }) {
   const [period, setPeriod] = useState<Period>('any');
   const [page, setPage] = useState(0);
   const [notice, setNotice] = useState<string>();
+  const [selected, setSelected] = useState<string[]>([]);
+  const toggle = (id: string) => setSelected((ids) => (ids.includes(id) ? ids.filter((i) => i !== id) : [...ids, id]));
+  const comparable = selected.length >= COMPARE_LIMIT.min && selected.length <= COMPARE_LIMIT.max;
   const projects = usePolling(() => api<{ name: string }[]>('projects'), [], { intervalMs: 30_000 });
   const query = new URLSearchParams({ limit: String(FETCH_LIMIT) });
   if (project) query.set('project', project);
@@ -66,10 +70,23 @@ export function RunsPage({ permissions }: { permissions: Permissions }) {
           {runs.error.message}
         </p>
       )}
+      <p class="compare-bar">
+        <a
+          class={`button${comparable ? '' : ' disabled'}`}
+          href={comparable ? `#/compare/${selected.map(encodeURIComponent).join(',')}` : undefined}
+          aria-disabled={comparable ? undefined : 'true'}
+        >
+          Compare selected ({selected.length})
+        </a>{' '}
+        <span class="muted">{`select ${COMPARE_LIMIT.min} to ${COMPARE_LIMIT.max} runs`}</span>
+      </p>
       <table class="runs">
         <caption class="muted">{runs.data ? `${shown.length} runs` : 'Loading runs…'}</caption>
         <thead>
           <tr>
+            <th scope="col">
+              <span class="visually-hidden">Select</span>
+            </th>
             <th scope="col">Run</th>
             <th scope="col">Project</th>
             <th scope="col">Status</th>
@@ -84,6 +101,9 @@ export function RunsPage({ permissions }: { permissions: Permissions }) {
         <tbody>
           {rows.map((run) => (
             <tr key={run.id} data-run-id={run.id}>
+              <td>
+                <input type="checkbox" aria-label={`Select run ${run.id}`} checked={selected.includes(run.id)} onChange={() => toggle(run.id)} />
+              </td>
               <td>
                 <a href={`#/runs/${encodeURIComponent(run.id)}`}>{run.id}</a>
               </td>

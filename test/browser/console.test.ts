@@ -25,6 +25,8 @@ let client: KilnApiClient;
 let browser: Browser;
 let viewerToken: string;
 let trained: RunView;
+/** The same project with fewer epochs: a second curve and a param that differs. */
+let shorter: RunView;
 /** Uncaught errors in any page: a chart that threw draws nothing, and the test must say so. */
 const pageErrors: string[] = [];
 const pidDir = mkdtempSync(join(tmpdir(), 'kiln-console-pids-'));
@@ -37,7 +39,10 @@ beforeAll(async () => {
   await client.addPrincipal('user', { name: 'vera' });
   await client.addBinding({ principal: 'user:vera', role: 'viewer' });
   viewerToken = (await client.createToken({ name: 'console', owner: 'user:vera' })).token;
-  trained = await runToEnd(client, { project: 'breast-cancer' }, 240_000);
+  [trained, shorter] = await Promise.all([
+    runToEnd(client, { project: 'breast-cancer' }, 240_000),
+    runToEnd(client, { project: 'breast-cancer', params: { epochs: 5 } }, 240_000),
+  ]);
   browser = await launchChromium();
 }, 600_000);
 afterEach(() => {
@@ -134,6 +139,23 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     expect(await eventually(() => !isAlive(pids.pid) && !isAlive(pids.child), 10_000)).toBe(true);
     await expect.poll(() => admin.locator(`tr[data-run-id="${run_id}"]`).textContent(), { timeout: 10_000 }).toContain('cancelled');
     await admin.close();
+  });
+
+  it('compares runs picked in the table: the differing param first, their loss curves overlaid', async () => {
+    const page = await signedIn(stack.adminToken!);
+    for (const run of [trained, shorter]) await page.getByLabel(`Select run ${run.runId}`).check();
+    await page.getByRole('link', { name: 'Compare selected (2)' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Compare 2 runs' }).waitFor();
+    const firstParam = page.locator('table.params-diff tbody tr').first();
+    expect(await firstParam.getAttribute('data-param')).toBe('epochs');
+    expect(await firstParam.textContent()).toMatch(/differs.*10.*5/);
+    const loss = page.locator('figure[data-metric="train_log_loss"]');
+    await loss.locator('canvas').waitFor();
+    expect(await loss.locator(`[data-series="${trained.runId}"]`).getAttribute('data-points')).toBe('10');
+    expect(await loss.locator(`[data-series="${shorter.runId}"]`).getAttribute('data-points')).toBe('5');
+    await page.screenshot({ path: join(SCREENSHOTS, 'compare.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
   });
 
   it('renders the runs page with 1,000 runs in at most a second, as the browser trace measures it', async () => {
