@@ -27,13 +27,15 @@ let viewerToken: string;
 let trained: RunView;
 /** The same project with fewer epochs: a second curve and a param that differs. */
 let shorter: RunView;
+const WEB_UI = 'http://127.0.0.1:8233';
 /** Uncaught errors in any page: a chart that threw draws nothing, and the test must say so. */
 const pageErrors: string[] = [];
 const pidDir = mkdtempSync(join(tmpdir(), 'kiln-console-pids-'));
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  ({ stack, client } = await startTestStack('console'));
+  // The shared dev server runs headless: any base URL shows how the run page links to the Web UI.
+  ({ stack, client } = await startTestStack('console', { temporalUiUrl: WEB_UI }));
   await applySpecFile(client, readSpecFile(join(INSTALL_DIR, 'examples', 'breast-cancer', 'kiln.json')));
   await applySpecFile(client, readSpecFile(join(INSTALL_DIR, 'test', 'fixtures', 'sleepy', 'kiln.json')));
   await client.addPrincipal('user', { name: 'vera' });
@@ -108,6 +110,8 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     expect(await page.getByRole('region', { name: 'Params' }).textContent()).toContain('epochs10');
     expect(await page.getByRole('region', { name: 'Lineage' }).textContent()).toContain(trained.datasetVersion!);
     await expect.poll(() => page.getByRole('region', { name: 'Log of evaluate' }).textContent()).not.toContain('Loading');
+    const webUi = await page.getByRole('link', { name: 'Open in Temporal Web UI' }).getAttribute('href');
+    expect(webUi).toMatch(new RegExp(`^${WEB_UI}/namespaces/[^/]+/workflows/${trained.runId}$`));
     await page.getByLabel('Log scale').check();
     await loss.locator('canvas').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'run.png'), fullPage: true });
