@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -174,8 +174,9 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
           result = await visibleItems(route.access, caller, result, directoryOf(request));
           if (widened && Array.isArray(result)) result = result.slice(0, (query.limit as number | undefined) ?? listLimit.default);
         }
+        const body = JSON.stringify(result);
         reply.code(route.status ?? 200).header('content-type', 'application/json');
-        return JSON.stringify(result);
+        return route.method === 'GET' ? revalidated(request, reply, body) : body;
       },
     });
   }
@@ -183,6 +184,18 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
 }
 
 const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A GET answer carries a digest of its body: a poller (the console) that sends it back as
+ * `If-None-Match` gets a bodiless 304 while nothing changed. `private`: answers depend on the token.
+ */
+function revalidated(request: FastifyRequest, reply: FastifyReply, body: string): string {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  reply.header('etag', etag).header('cache-control', 'private, no-cache');
+  if (request.headers['if-none-match'] !== etag) return body;
+  reply.code(304);
+  return '';
+}
 
 /** One resource directory per request: lookups are remembered for the request only. */
 const directories = new WeakMap<FastifyRequest, ReturnType<ApiSecurity['directory']>>();

@@ -46,6 +46,18 @@ describe('GET /v1/runs/{id}/metrics and /logs', () => {
     expect(asked).toContainEqual(['log', 'fraud-1', 'evaluate', undefined]);
   });
 
+  it('answer 304 without a body while the answer is unchanged (conditional polling)', async () => {
+    const first = await get('/v1/runs/fraud-1/metrics');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers.get('cache-control')).toBe('private, no-cache');
+    const again = await get('/v1/runs/fraud-1/metrics', { authorization: `Bearer ${security.adminToken}`, 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    const other = await get('/v1/runs/fraud-2/metrics', { authorization: `Bearer ${security.adminToken}`, 'if-none-match': etag });
+    expect(other.status).toBe(200);
+  });
+
   it('need a token', async () => {
     expect((await get('/v1/runs/fraud-1/metrics', {})).status).toBe(401);
   });
