@@ -86,6 +86,13 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     const row = page.locator(`tr[data-run-id="${trained.runId}"]`);
     await expect.poll(() => row.textContent()).toContain('succeeded');
     expect(await row.textContent()).toContain('breast-cancer');
+    // Conditional polling: each later poll revalidates the answer the browser holds (304 when unchanged).
+    const revalidations: (string | undefined)[] = [];
+    page.on('request', async (request) => {
+      if (request.url().includes('/v1/runs?')) revalidations.push((await request.allHeaders())['if-none-match']);
+    });
+    await expect.poll(() => revalidations.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(revalidations[0]).toMatch(/^"[\w-]+"$/);
     await page.screenshot({ path: join(SCREENSHOTS, 'runs.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await row.getByRole('link', { name: trained.runId }).click();
