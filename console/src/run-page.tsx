@@ -13,7 +13,9 @@ export function RunPage({ id, permissions }: { id: string; permissions: Permissi
   const path = `runs/${encodeURIComponent(id)}`;
   const live = { intervalMs: 2000, active: (r: RunView) => !isTerminal(r.status) };
   const run = usePolling(() => api<RunView>(path), [path], live);
-  const metrics = usePolling(() => api<{ points: MetricPoint[] }>(`${path}/metrics`), [path, run.data?.status], { intervalMs: 5000, active: () => false });
+  // Points arrive while a stage runs: polled until the run ends, then loaded once more.
+  const running = run.data !== undefined && !isTerminal(run.data.status);
+  const metrics = usePolling(() => api<{ points: MetricPoint[] }>(`${path}/metrics`), [path, running], { intervalMs: 5000, active: () => running });
   if (run.error && !run.data)
     return (
       <p role="alert" class="error">

@@ -19,6 +19,7 @@ const SCREENSHOTS = join(INSTALL_DIR, 'test-results', 'console');
 const README_SCREENSHOTS = process.env.KILN_README_SCREENSHOTS === '1' ? join(INSTALL_DIR, 'docs', 'console') : undefined;
 const unavailable = ensureChromium();
 if (unavailable && process.env.CI === 'true') throw new Error(`the console's browser tests need Chromium: ${unavailable}`);
+if (unavailable) console.warn(`kiln: skipping the console's browser tests: ${unavailable}`);
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
