@@ -15,9 +15,10 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
-# Only the compile and the workflow bundle: make build would also fetch the dev tools (Temporal CLI, uv).
+# Only the compile, the workflow bundle and the console: make build would also fetch the dev tools (Temporal CLI, uv).
 RUN npx tsc -p tsconfig.build.json \
  && npx tsx scripts/bundle-workflows.ts \
+ && npx vite build --config console/vite.config.ts --logLevel warn \
  && bash scripts/image-tree.sh /app
 
 FROM node:24.22.3-bookworm-slim

@@ -6,9 +6,12 @@ export npm_config_update_notifier := false
 BIN := node_modules/.bin
 NODE_STAMP := node_modules/.kiln-installed
 BUILD_STAMP := dist/.kiln-built
+# The console (console/, Vite + Preact + uPlot), built into dist/console, which the API serves at `/`.
+CONSOLE_STAMP := dist/console/index.html
+CONSOLE_SOURCES := $(shell find console -type f 2>/dev/null)
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools helm-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
+.PHONY: help install tools server-tools k8s-tools helm-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane test-browser up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -19,6 +22,7 @@ help:
 	@echo "make test-workflows  the workflow-logic lane: the Temporal dev server only"
 	@echo "make test-integration  integration, chaos and security suites with every server they need"
 	@echo "make test-node-lane  the unit and workflow lanes under Node 24 (part of make test)"
+	@echo "make test-browser  the console in Chromium against a real stack"
 	@echo "make k8s-up / k8s-down  a local Kubernetes control plane with fake nodes (scripts/k8s-testbed.sh)"
 	@echo "make up     run the embedded stack (API, worker, Temporal dev server + Web UI) until Ctrl-C"
 	@echo "make bench  measure Kiln's orchestration overhead against the example's stages run in a shell"
@@ -61,7 +65,10 @@ $(BUILD_STAMP): $(NODE_STAMP) $(SOURCES)
 	$(BIN)/tsx scripts/bundle-workflows.ts
 	@touch $@
 
-build: install $(BUILD_STAMP)
+$(CONSOLE_STAMP): $(NODE_STAMP) $(CONSOLE_SOURCES)
+	$(BIN)/vite build --config console/vite.config.ts --logLevel warn
+
+build: install $(BUILD_STAMP) $(CONSOLE_STAMP)
 
 demo: build
 	node bin/kiln.js demo
@@ -89,6 +96,7 @@ up: build
 
 typecheck: $(NODE_STAMP)
 	$(BIN)/tsc -p tsconfig.json --noEmit
+	$(BIN)/tsc -p console/tsconfig.json
 
 bench: build
 	$(BIN)/tsx bench/overhead.ts
@@ -143,6 +151,10 @@ test-workflows: install test-server-tools
 
 test-integration: build server-tools k8s-tools
 	$(BIN)/vitest run --project integration
+
+# The console in Debian's Chromium (installed when missing) against a real stack.
+test-browser: build
+	$(BIN)/vitest run --project browser
 
 clean:
 	rm -rf dist node_modules

@@ -24,6 +24,8 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', maxWorkers: '100%', sequence: { groupOrder: 0 } },
       },
       { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'], globalSetup: [SERVICES.temporal], sequence: { groupOrder: 1 } } },
+      // The console in Debian's Chromium against a real stack (installs the package when missing).
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: [SERVICES.temporal], sequence: { groupOrder: 1 } } },
       {
         extends: true,
         test: {

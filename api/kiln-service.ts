@@ -30,6 +30,7 @@ import { rollbackModel } from './model-rollback.js';
 import { FeedbackService } from './feedback-service.js';
 import { ModelsService } from './models-service.js';
 import { PredictionRouter } from './prediction-router.js';
+import { RunDetailsService } from './run-details-service.js';
 import { RolloutsService } from './rollouts-service.js';
 import { MonitoringService } from './monitoring-service.js';
 import { SchedulesService } from './schedules-service.js';
@@ -74,6 +75,8 @@ export class KilnService {
   readonly access: AccessService;
   /** Feature profiles of dataset versions (api/datasets-service.ts). */
   readonly datasets: DatasetsService;
+  /** Metric series and stage logs of a run, for the console (api/run-details-service.ts). */
+  readonly runDetails: RunDetailsService;
 
   constructor(private readonly options: KilnServiceOptions) {
     this.experiments = new ExperimentsService({
@@ -96,12 +99,9 @@ export class KilnService {
     this.feedback = new FeedbackService({ metadata: options.metadata, artifacts: options.artifacts });
     this.monitoring = new MonitoringService({ metadata: options.metadata, artifacts: options.artifacts });
     this.datasets = new DatasetsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
-    this.access = new AccessService({
-      metadata: options.metadata,
-      temporal: options.temporal,
-      schedules: this.schedules,
-      ...(options.oidc ? { oidc: options.oidc } : {}),
-    });
+    const { oidc } = options;
+    this.access = new AccessService({ metadata: options.metadata, temporal: options.temporal, schedules: this.schedules, ...(oidc ? { oidc } : {}) });
+    this.runDetails = new RunDetailsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
   }
 
   private get metadata() {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { BOOTSTRAP_ADMIN } from '../api/access/access-service.js';
@@ -172,6 +173,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, {
         allowedHosts,
         security: service.access,
+        consoleDir: join(config.installDir, 'dist', 'console'),
       });
       stops.push(() => api.close());
       apiUrl = api.url;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ForbiddenError, SpecValidationError } from '../../core/errors.js';
 import { describeIssues } from '../../core/specs/parse-spec.js';
 import { AuditTally } from './audit-tally.js';
+import { serveConsole } from './console-assets.js';
 import { errorResponse } from './error-response.js';
 import { HttpRequestError } from './http-request-error.js';
 import { MAX_BODY_BYTES, parseJsonBody } from './json-body.js';
@@ -55,6 +56,8 @@ export interface ApiServerOptions {
   headersTimeoutMs?: number;
   /** How often the counted audit entries (successful predictions) are written, in ms. Default 60 000. */
   auditWindowMs?: number;
+  /** The built console (`dist/console`), served at `/` without a token. Default: no console. */
+  consoleDir?: string;
 }
 
 /** The route table on Fastify: each part validated by the route's zod schemas, which also make /openapi.json. */
@@ -132,6 +135,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
   // Per route (token endpoints), keyed by caller address.
   await app.register(rateLimit, { global: false, errorResponseBuilder: (_request, context) => rateLimited(context.after) });
   app.get('/openapi.json', { schema: { summary: 'This document', querystring: NoQuery }, config: { access: 'authenticated' } }, async () => app.swagger());
+  if (options.consoleDir) serveConsole(app, options.consoleDir, allowed);
   for (const route of routes) {
     const bodySchema = route.body ?? route.serviceBody;
     app.route({
@@ -199,8 +203,9 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
           result = await visibleItems(route.access, caller, result, directoryOf(request));
           if (widened && Array.isArray(result)) result = result.slice(0, (query.limit as number | undefined) ?? listLimit.default);
         }
+        const body = result instanceof JsonText ? result.text : JSON.stringify(result);
         reply.code(route.status ?? 200).header('content-type', 'application/json');
-        return result instanceof JsonText ? result.text : JSON.stringify(result);
+        return route.method === 'GET' ? revalidated(request, reply, body) : body;
       },
     });
   }
@@ -208,6 +213,18 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
 }
 
 const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A GET answer carries a digest of its body: a poller (the console) that sends it back as
+ * `If-None-Match` gets a bodiless 304 while nothing changed. `private`: answers depend on the token.
+ */
+function revalidated(request: FastifyRequest, reply: FastifyReply, body: string): string {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  reply.header('etag', etag).header('cache-control', 'private, no-cache');
+  if (request.headers['if-none-match'] !== etag) return body;
+  reply.code(304);
+  return '';
+}
 
 /** One resource directory per request: lookups are remembered for the request only. */
 const directories = new WeakMap<FastifyRequest, ReturnType<ApiSecurity['directory']>>();

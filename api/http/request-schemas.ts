@@ -65,6 +65,9 @@ export const ProfileQuery = z
   })
   .strict();
 
+/** Run and experiment ids as Kiln makes them (`<project>-<time>-<hex>`, `sched-…`, `exp-…`). */
+export const IdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,254}$/, 'not a run or experiment id') }).strict();
+
 /** No query parameter at all: the default for a route that declares none. */
 export const NoQuery = z.object({}).strict();
 

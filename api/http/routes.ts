@@ -12,19 +12,18 @@ import { accessRoutes } from './access-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
 import { profileRoutes } from './profile-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
+import { runDetailRoutes } from './run-detail-routes.js';
 import { can, withActor, experimentIn, modelIn, named, namedInBody, projectOfBody, runIn, scheduleIn } from './route-finders.js';
 import { JsonText, route, type Route } from './route.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
 import { FeedbackRequest } from '../feedback-service.js';
-import { ApprovalsQuery, ExtendRequest, IdempotencyHeaders, NoteRequest, PredictRequest, RollbackRequest, RunsQuery } from './request-schemas.js';
+import { ApprovalsQuery, ExtendRequest, IdempotencyHeaders, IdParams, NoteRequest, PredictRequest, RollbackRequest, RunsQuery } from './request-schemas.js';
 
 export { route, type Route, type RouteContext } from './route.js';
 
 const ModelParams = z.object({ name: ResourceName }).strict();
 const AliasParams = z.object({ name: ResourceName, alias: AliasName }).strict();
 const ScheduleParams = z.object({ name: ResourceName }).strict();
-/** Run and experiment ids as Kiln makes them (`<project>-<time>-<hex>`, `sched-…`, `exp-…`). */
-const IdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,254}$/, 'not a run or experiment id') }).strict();
 /** Runs a list answers when `?limit=` is not given. */
 const RUNS_PAGE = 50;
 
@@ -111,6 +110,7 @@ export function kilnRoutes(service: KilnService): Route[] {
       access: can('runs:read', runIn),
       handle: ({ params }) => service.getRun(params.id!),
     }),
+    ...runDetailRoutes(service.runDetails),
     route({
       method: 'POST',
       path: '/v1/runs/{id}/resume',

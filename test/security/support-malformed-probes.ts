@@ -53,6 +53,15 @@ const BAD_QUERIES: Record<string, [string, string][]> = {
     ['project=', 'project'],
     [`schedule=${'s'.repeat(100)}`, 'schedule'],
   ],
+  'GET /v1/runs/{id}/logs': [
+    ['stage=', 'stage'],
+    ['stage=serve', 'stage'],
+    ['stage=train&stage=evaluate', 'stage'],
+    ['stage=train&attempt=0', 'attempt'],
+    ['stage=train&attempt=abc', 'attempt'],
+    ['stage=train&attempt=1001', 'attempt'],
+    ['stage=train&attempt=1&attempt=2', 'attempt'],
+  ],
   'GET /v1/models/{name}/monitoring': [
     ['limit=abc', 'limit'],
     ['limit=0', 'limit'],

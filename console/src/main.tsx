@@ -1,0 +1,84 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, permissionsOf, session, type Whoami } from './api.js';
+import { ComparePage } from './compare-page.js';
+import { RunPage } from './run-page.js';
+import { RunsPage } from './runs-page.js';
+import { SignIn } from './sign-in.js';
+import './styles.css';
+
+/** Hash routes (`#/runs/<id>`): the API serves one page at `/`, whatever the route. */
+function useRoute(): string {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const changed = () => setHash(location.hash);
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  return hash.replace(/^#/, '') || '/runs';
+}
+
+function App() {
+  const [me, setMe] = useState<Whoami | null>();
+  const [problem, setProblem] = useState<string>();
+  const route = useRoute();
+  useEffect(() => {
+    if (!session.token()) return setMe(null);
+    api<Whoami>('whoami').then(setMe, (error: unknown) => {
+      if (error instanceof ApiError && error.status === 401) session.signOut();
+      setProblem(error instanceof Error ? error.message : String(error));
+      setMe(null);
+    });
+  }, []);
+  if (me === undefined) return <p class="muted">Loading…</p>;
+  if (me === null)
+    return (
+      <SignIn
+        problem={problem}
+        onSignedIn={(who) => {
+          setProblem(undefined);
+          setMe(who);
+        }}
+      />
+    );
+  const permissions = permissionsOf(me);
+  const runMatch = /^\/runs\/([^/]+)$/.exec(route);
+  const compareMatch = /^\/compare\/([^/]+)$/.exec(route);
+  const page = runMatch ? (
+    <RunPage id={decodeURIComponent(runMatch[1]!)} permissions={permissions} />
+  ) : compareMatch ? (
+    <ComparePage ids={compareMatch[1]!.split(',').map(decodeURIComponent)} />
+  ) : (
+    <RunsPage permissions={permissions} />
+  );
+  return (
+    <>
+      <header class="top">
+        <a href="#/runs" class="brand">
+          Kiln
+        </a>
+        <nav aria-label="Main">
+          <a href="#/runs" aria-current={route.startsWith('/runs') ? 'page' : undefined}>
+            Runs
+          </a>
+        </nav>
+        <span class="who">
+          {me.principal}
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              session.signOut();
+              setMe(null);
+            }}
+          >
+            Sign out
+          </button>
+        </span>
+      </header>
+      <main>{page}</main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,200 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axe from 'axe-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
+import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
+import { INSTALL_DIR } from '../../core/config.js';
+import type { EmbeddedStack } from '../../workers/embedded-stack.js';
+import { ensureChromium, launchChromium } from '../support/chromium.js';
+import { eventually, isAlive, readPids } from '../support/process-check.js';
+import { startTestStack } from '../support/test-stack.js';
+import { runToEnd, waitForRun } from '../support/wait-for-run.js';
+
+// The console in a real browser against a real stack: what a person sees, not what the code holds.
+const SCREENSHOTS = join(INSTALL_DIR, 'test-results', 'console');
+/** `KILN_README_SCREENSHOTS=1`: the run and runs screenshots also replace the README's, in docs/console. */
+const README_SCREENSHOTS = process.env.KILN_README_SCREENSHOTS === '1' ? join(INSTALL_DIR, 'docs', 'console') : undefined;
+const unavailable = ensureChromium();
+if (unavailable && process.env.CI === 'true') throw new Error(`the console's browser tests need Chromium: ${unavailable}`);
+if (unavailable) console.warn(`kiln: skipping the console's browser tests: ${unavailable}`);
+
+let stack: EmbeddedStack;
+let client: KilnApiClient;
+let browser: Browser;
+let viewerToken: string;
+let trained: RunView;
+/** The same project with fewer epochs: a second curve and a param that differs. */
+let shorter: RunView;
+const WEB_UI = 'http://127.0.0.1:8233';
+/** Uncaught errors in any page: a chart that threw draws nothing, and the test must say so. */
+const pageErrors: string[] = [];
+const pidDir = mkdtempSync(join(tmpdir(), 'kiln-console-pids-'));
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // The shared dev server runs headless: any base URL shows how the run page links to the Web UI.
+  ({ stack, client } = await startTestStack('console', { temporalUiUrl: WEB_UI }));
+  await applySpecFile(client, readSpecFile(join(INSTALL_DIR, 'examples', 'breast-cancer', 'kiln.json')));
+  await applySpecFile(client, readSpecFile(join(INSTALL_DIR, 'test', 'fixtures', 'sleepy', 'kiln.json')));
+  await client.addPrincipal('user', { name: 'vera' });
+  await client.addBinding({ principal: 'user:vera', role: 'viewer' });
+  viewerToken = (await client.createToken({ name: 'console', owner: 'user:vera' })).token;
+  [trained, shorter] = await Promise.all([
+    runToEnd(client, { project: 'breast-cancer' }, 240_000),
+    runToEnd(client, { project: 'breast-cancer', params: { epochs: 5 } }, 240_000),
+  ]);
+  browser = await launchChromium();
+}, 600_000);
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
+afterAll(async () => {
+  if (README_SCREENSHOTS) {
+    mkdirSync(README_SCREENSHOTS, { recursive: true });
+    for (const name of ['runs.png', 'run.png']) copyFileSync(join(SCREENSHOTS, name), join(README_SCREENSHOTS, name));
+  }
+  await browser?.close();
+  await stack?.stop();
+  rmSync(pidDir, { recursive: true, force: true });
+});
+
+/** A fresh tab signed in through the form, as a person does it. */
+async function signedIn(token: string, hash = '#/runs'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(`${hash}: ${error.message}`));
+  await page.goto(`${stack.apiUrl}/${hash}`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Runs', exact: true }).waitFor();
+  return page;
+}
+
+/** axe-core's serious and critical findings on the page as it is now. */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(axe.source);
+  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () => {
+  it('lists runs with their project, status and trigger, and links each to its page', async () => {
+    const page = await signedIn(stack.adminToken!);
+    const row = page.locator(`tr[data-run-id="${trained.runId}"]`);
+    await expect.poll(() => row.textContent()).toContain('succeeded');
+    expect(await row.textContent()).toContain('breast-cancer');
+    // Conditional polling: each later poll revalidates the answer the browser holds (304 when unchanged).
+    const revalidations: (string | undefined)[] = [];
+    page.on('request', async (request) => {
+      if (request.url().includes('/v1/runs?')) revalidations.push((await request.allHeaders())['if-none-match']);
+    });
+    await expect.poll(() => revalidations.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(revalidations[0]).toMatch(/^"[\w-]+"$/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await row.getByRole('link', { name: trained.runId }).click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(trained.runId) }).waitFor();
+    await page.close();
+  });
+
+  it("shows a run's stages, params, lineage and a loss curve with every point the run logged", async () => {
+    const page = await signedIn(stack.adminToken!, `#/runs/${encodeURIComponent(trained.runId)}`);
+    const { points } = (await (
+      await fetch(`${stack.apiUrl}/v1/runs/${trained.runId}/metrics`, { headers: { authorization: `Bearer ${stack.adminToken}` } })
+    ).json()) as { points: { name: string; step: number | null }[] };
+    const logged = points.filter((p) => p.name === 'train_log_loss' && p.step !== null).length;
+    expect(logged).toBe(10);
+    const loss = page.locator('figure[data-metric="log_loss"]');
+    await loss.locator('canvas').waitFor();
+    expect(await loss.locator('[data-series="train_log_loss"]').textContent()).toContain(`${logged} points`);
+    expect(await loss.locator('[data-series="train_log_loss"]').getAttribute('data-points')).toBe(String(logged));
+    const timeline = page.locator('table.timeline tbody tr');
+    expect(await timeline.count()).toBe(trained.steps.length);
+    expect(await page.locator('tr[data-step="train"]').textContent()).toContain('succeeded');
+    expect(await page.getByRole('region', { name: 'Params' }).textContent()).toContain('epochs10');
+    expect(await page.getByRole('region', { name: 'Lineage' }).textContent()).toContain(trained.datasetVersion!);
+    await expect.poll(() => page.getByRole('region', { name: 'Log of evaluate' }).textContent()).not.toContain('Loading');
+    const webUi = await page.getByRole('link', { name: 'Open in Temporal Web UI' }).getAttribute('href');
+    expect(webUi).toMatch(new RegExp(`^${WEB_UI}/namespaces/[^/]+/workflows/${trained.runId}$`));
+    await page.getByLabel('Log scale').check();
+    await loss.locator('canvas').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'run.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('cancels a running run from its row, stopping its process; a viewer sees no cancel button', async () => {
+    const pidFile = join(pidDir, 'cancel.json');
+    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 120, pid_file: pidFile } } });
+    expect(await eventually(() => readPids(pidFile) !== undefined, 60_000)).toBe(true);
+    const pids = readPids(pidFile)!;
+
+    const viewer = await signedIn(viewerToken);
+    const viewerRow = viewer.locator(`tr[data-run-id="${run_id}"]`);
+    await expect.poll(() => viewerRow.textContent()).toContain('running');
+    expect(await viewer.getByRole('button', { name: /^Cancel run/ }).count()).toBe(0);
+    await viewer.screenshot({ path: join(SCREENSHOTS, 'runs-viewer.png'), fullPage: true });
+    await viewer.close();
+
+    const admin = await signedIn(stack.adminToken!);
+    await admin.getByRole('button', { name: `Cancel run ${run_id}` }).click();
+    await admin
+      .getByRole('status')
+      .filter({ hasText: `Cancelling ${run_id}` })
+      .waitFor();
+    const run = await waitForRun(client, run_id, 60_000);
+    expect(run.status).toBe('cancelled');
+    expect(await eventually(() => !isAlive(pids.pid) && !isAlive(pids.child), 10_000)).toBe(true);
+    await expect.poll(() => admin.locator(`tr[data-run-id="${run_id}"]`).textContent(), { timeout: 10_000 }).toContain('cancelled');
+    await admin.close();
+  });
+
+  it('compares runs picked in the table: the differing param first, their loss curves overlaid', async () => {
+    const page = await signedIn(stack.adminToken!);
+    for (const run of [trained, shorter]) await page.getByLabel(`Select run ${run.runId}`).check();
+    await page.getByRole('link', { name: 'Compare selected (2)' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Compare 2 runs' }).waitFor();
+    const firstParam = page.locator('table.params-diff tbody tr').first();
+    expect(await firstParam.getAttribute('data-param')).toBe('epochs');
+    expect(await firstParam.textContent()).toMatch(/differs.*10.*5/);
+    const loss = page.locator('figure[data-metric="train_log_loss"]');
+    await loss.locator('canvas').waitFor();
+    expect(await loss.locator(`[data-series="${trained.runId}"]`).getAttribute('data-points')).toBe('10');
+    expect(await loss.locator(`[data-series="${shorter.runId}"]`).getAttribute('data-points')).toBe('5');
+    await page.screenshot({ path: join(SCREENSHOTS, 'compare.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('renders the runs page with 1,000 runs in at most a second, as the browser trace measures it', async () => {
+    const { metadata } = stack.backends;
+    const model = (await metadata.runs.getRun(trained.runId))!;
+    for (let i = 0; i < 1000; i++) {
+      const id = `breast-cancer-seeded-${String(i).padStart(4, '0')}`;
+      await metadata.runs.createRun({ ...model, id, workflowId: id, status: 'succeeded', trigger: 'api' });
+    }
+    const page = await signedIn(stack.adminToken!);
+    const tracePath = join(SCREENSHOTS, 'runs-1000.trace.json');
+    await browser.startTracing(page, { path: tracePath });
+    await page.reload();
+    await page.locator('table.runs tbody tr').nth(24).waitFor();
+    await page.waitForFunction(() => performance.getEntriesByName('kiln:runs-rendered').length > 0);
+    await browser.stopTracing();
+    const { traceEvents } = JSON.parse(readFileSync(tracePath, 'utf8')) as { traceEvents: { name: string; ts: number }[] };
+    const at = (name: string) => traceEvents.find((e) => e.name === name)?.ts;
+    const [start, rendered] = [at('navigationStart'), at('kiln:runs-rendered')];
+    expect(start).toBeDefined();
+    expect(rendered).toBeDefined();
+    const ms = (rendered! - start!) / 1000;
+    console.log(`runs page with 1,000 runs: rows on screen ${ms.toFixed(0)} ms after navigation`);
+    expect(ms).toBeLessThanOrEqual(1000);
+    expect(await page.locator('table.runs tbody tr').count()).toBe(25);
+    expect(await page.getByText('Page 1 of').textContent()).toMatch(/Page 1 of 4\d/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs-1000.png') });
+    await page.close();
+  });
+});
