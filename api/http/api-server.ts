@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -71,7 +72,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
   const app = Fastify({
     // Kiln's logger: request lines carry `reqId`; one line per request would cost the predict route dearly, so only failures are logged.
     loggerInstance: kilnLog().child({ component: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Our own ids: a client-sent X-Request-Id would let a caller forge audit entries' ids.
     genReqId: () => randomUUID(),
     requestIdHeader: false,
