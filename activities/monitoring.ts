@@ -16,6 +16,7 @@ import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
 import { heartbeating } from './heartbeating.js';
 import { referenceProfileOf } from './reference-profile.js';
+import { kilnMetrics } from '../core/metrics/kiln-metrics.js';
 
 /** One window of one model's monitor: the project whose `monitoring` spec applies, and when the window ends (ISO). */
 export interface MonitorWindow {
@@ -80,6 +81,9 @@ export function createMonitoringActivities(deps: ActivityDeps) {
             createdAt: new Date(),
           });
           const key = await putMonitoringReport(artifacts, report);
+          for (const entry of [...report.features, ...(report.prediction_drift ? [report.prediction_drift] : [])])
+            if (entry.psi !== null) kilnMetrics.driftPsi.set({ model, feature: entry.feature }, entry.psi);
+          kilnMetrics.driftDetected.set({ model }, report.drifted ? 1 : 0);
           await expirePredictions(artifacts, model, new Date(Date.now() - config.predictionRetentionDays * 86_400_000));
           return { status: 'reported', ...summarize(report, key) };
         }),

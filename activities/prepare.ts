@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { NotFoundError } from '../core/errors.js';
 import { versionRecordOf, storeDatasetVersion } from '../core/datasets/store-dataset-version.js';
 import { snapshotSource } from '../core/snapshots/source-snapshot.js';
@@ -11,6 +12,7 @@ import { heartbeating } from './heartbeating.js';
 import { stageCache, type PlannedStage } from './stage-cache.js';
 import type { StageResult } from './stages.js';
 import type { StageName } from '../core/pipeline/stage-names.js';
+import { kilnMetrics } from '../core/metrics/kiln-metrics.js';
 
 export interface PrepareRunInput {
   runId: string;
@@ -79,6 +81,8 @@ export function createPrepareActivities({ metadata, artifacts, platform }: Activ
             trigger: input.trigger?.kind ?? null,
             schedule: input.trigger?.schedule ?? null,
           });
+          // Once per run, not per retry of this activity.
+          if (Context.current().info.attempt === 1) kilnMetrics.runsStarted.inc({ project: input.project, trigger: input.trigger?.kind ?? 'api' });
           const [snapshot, stored, build] = await Promise.all([
             input.pinned?.sourceDigest ? { digest: input.pinned.sourceDigest, fileCount: 0, reused: true } : snapshotSource(artifacts, input.sourceDir),
             input.pinned?.datasetVersion

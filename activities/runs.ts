@@ -1,5 +1,6 @@
 import type { RunProgress } from '../core/pipeline/run-progress.js';
 import type { ActivityDeps } from './activity-deps.js';
+import { kilnMetrics } from '../core/metrics/kiln-metrics.js';
 
 /** Run records: completed from the workflow's final progress (prepareRun creates them). */
 export function createRunActivities({ metadata }: ActivityDeps) {
@@ -12,6 +13,9 @@ export function createRunActivities({ metadata }: ActivityDeps) {
         progress.steps.map((s) => s.step),
         'the worker running this attempt died or lost contact with Temporal',
       );
+      kilnMetrics.runsFinished.inc({ project: progress.project, status: progress.status });
+      for (const step of progress.steps) if (step.status === 'cached') kilnMetrics.cacheHits.inc({ stage: step.step });
+      if (progress.buildWaitMs !== undefined) kilnMetrics.buildWait.observe({ project: progress.project }, progress.buildWaitMs / 1000);
       await metadata.runs.recordEnd(
         progress.runId,
         {

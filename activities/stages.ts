@@ -16,6 +16,7 @@ import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
 import { stageCache, stageCacheKey } from './stage-cache.js';
 import { trialCurveReporter, type CurveTarget } from './trial-curve-reporter.js';
+import { kilnMetrics } from '../core/metrics/kiln-metrics.js';
 
 export interface StageInput {
   runId: string;
@@ -131,186 +132,214 @@ export function createStageActivities(deps: ActivityDeps) {
       const attemptKey = { runId: input.runId, stage: stepOf(input), attempt };
       const stageLog = kilnLog().child({ run_id: input.runId, stage: stepOf(input), attempt, ...(input.project ? { project: input.project } : {}) });
       stageLog.info('stage started');
-      await Promise.all([
-        metadata.runs.upsertStage({ ...attemptKey, status: 'running', startedAt: started.getTime() }),
-        // Earlier attempts still marked running died with their worker: Temporal only starts this one after giving up on them.
-        metadata.attempts
-          .closeAbandoned(input.runId, stepOf(input), attempt, 'the worker running this attempt died or lost contact with Temporal; retried')
-          .then(() => metadata.attempts.begin({ ...attemptKey, startedAt: started.getTime(), worker: `${hostname()}:${process.pid}` })),
-      ]);
-
-      const checkpoints = checkpointPrefix(input.runId, stepOf(input));
-      const context = { input, attempt, heartbeated: checkpointFromHeartbeat(ctx.info.heartbeatDetails, checkpoints), upstream: upstreamPrefixes(input) };
-      const launch = await classified(() => platform.stages.launch(context));
-      const { resumed } = launch;
-      const uploader = launch.checkpoints;
-
-      const logKey = stageLogKey(input.runId, stepOf(input), attempt);
-      const log = new PassThrough();
-      const logStored = artifacts.put(logKey, log);
-      if (resumed) log.write(`  kiln: resuming ${input.stage} from checkpoint step ${resumed.step} (attempt ${attempt})\n`);
-      const metrics: MetricPoint[] = [];
-      const curve = input.reportCurve
-        ? trialCurveReporter(deps.temporal, input.reportCurve, input.stage, ctx.info.workflowExecution?.workflowId ?? input.runId)
-        : undefined;
-      const tail: string[] = [];
-      let lines = 0;
-      const heartbeat = () => ctx.heartbeat({ lines, metrics: metrics.length, checkpoint: uploader.latest } satisfies StageHeartbeat);
-      let uploadError: unknown;
-      const poll = () =>
-        uploader.sync().then(
-          (latest) => latest && heartbeat(),
-          (error: unknown) => (uploadError = error),
-        );
-      // Metrics reach the run record while the stage runs, so early stopping can read a trial's curve.
-      let recorded = 0;
-      const recordNewMetrics = () => {
-        const batch = metrics.slice(recorded);
-        recorded = metrics.length;
-        return batch.length ? metadata.metrics.recordMany(input.runId, stepOf(input), batch) : Promise.resolve();
+      const onGpu = ctx.info.taskQueue.endsWith('-gpu');
+      const running = { stage: stepOf(input) };
+      kilnMetrics.stagesRunning.inc(running);
+      if (onGpu) kilnMetrics.gpuSlotsInUse.inc();
+      let endedOnce = false;
+      const ended = (outcome: string, failureClass = 'none') => {
+        if (endedOnce) return;
+        endedOnce = true;
+        kilnMetrics.stagesRunning.dec(running);
+        if (onGpu) kilnMetrics.gpuSlotsInUse.dec();
+        kilnMetrics.stageDuration.observe({ stage: stepOf(input), outcome, failure_class: failureClass }, (Date.now() - started.getTime()) / 1000);
       };
-      const beat = setInterval(() => {
-        heartbeat();
-        void poll();
-        void recordNewMetrics().catch(() => (recorded = 0));
-        curve?.tick();
-      }, heartbeatMs);
-      // A stage that must wait (no GPU free, no node fits) says why: in the run record and the
-      // workflow's progress (CLI, API, Web UI), until it starts.
-      let waitingFor: string | undefined;
-      const reportState = async (status: 'waiting' | 'running', message: string | undefined) => {
-        if (message) log.write(`  kiln: ${message}\n`);
-        const workflowId = ctx.info.workflowExecution?.workflowId ?? input.runId;
-        await Promise.all([
-          metadata.runs.upsertStage({ ...attemptKey, status, message: message ?? null }),
-          input.step
-            ? undefined
-            : deps.temporal.workflow.getHandle(workflowId).signal(stageStateSignal, { stage: input.stage, status, ...(message ? { message } : {}) }),
-        ]).catch(() => undefined);
-      };
-      let exit;
       try {
-        exit = await platform.executor.run(
-          { ...launch.spec, signal: ctx.cancellationSignal },
-          {
-            onPending: (reason) => {
-              waitingFor = reason;
-              void reportState('waiting', reason);
-            },
-            onStart: () => {
-              if (waitingFor !== undefined) void reportState('running', undefined);
-            },
-            onLine(line, stream) {
-              lines += 1;
-              log.write(`${stream === 'stderr' ? '!' : ' '} ${line}\n`);
-              const parsed = parseMetricLine(line);
-              if (parsed.kind === 'metric') {
-                metrics.push(parsed.metric);
-                curve?.observe(parsed.metric);
-              } else if (parsed.kind === 'invalid') log.write(`! kiln: ignored malformed metric line: ${parsed.reason}\n`);
-              tail.push(line);
-              if (tail.length > 20) tail.shift();
-            },
-          },
-        );
-      } finally {
-        clearInterval(beat);
-        // Success or failure, the last checkpoint must reach the store before the next attempt looks for it.
-        await uploader.finish().then(
-          (latest) => latest && heartbeat(),
-          (error: unknown) => (uploadError ??= error),
-        );
-        if (uploadError) log.write(`! kiln: checkpoint upload failed: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}\n`);
-        log.end();
-      }
-      const succeeded = !exit.cancelled && !exit.timedOut && exit.exitCode === 0;
-      // Independent writes, in parallel: each costs a few ms and every stage pays them.
-      const [logInfo] = await Promise.all([
-        logStored,
-        recordNewMetrics(),
-        succeeded ? launch.storeOutputs() : undefined,
-        succeeded ? curve?.finish() : undefined,
-      ]);
-      const finished = new Date();
-      const stageRecord = {
-        runId: input.runId,
-        stage: stepOf(input),
-        attempt,
-        startedAt: started.getTime(),
-        finishedAt: finished.getTime(),
-        durationMs: finished.getTime() - started.getTime(),
-        processMs: exit.durationMs,
-      };
-      const checkpointNote = describeCheckpoints(resumed, uploader.latest);
+        await Promise.all([
+          metadata.runs.upsertStage({ ...attemptKey, status: 'running', startedAt: started.getTime() }),
+          // Earlier attempts still marked running died with their worker: Temporal only starts this one after giving up on them.
+          metadata.attempts
+            .closeAbandoned(input.runId, stepOf(input), attempt, 'the worker running this attempt died or lost contact with Temporal; retried')
+            .then(() => metadata.attempts.begin({ ...attemptKey, startedAt: started.getTime(), worker: `${hostname()}:${process.pid}` })),
+        ]);
 
-      if (exit.cancelled) {
-        // Nobody asked to cancel the run: this worker is shutting down and Temporal retries the stage elsewhere.
-        const byShutdown = !ctx.cancellationDetails?.cancelRequested;
-        const message = byShutdown ? 'worker shutting down; the stage is retried on another worker' : 'cancelled';
-        await Promise.all([
-          metadata.runs.upsertStage({ ...stageRecord, status: byShutdown ? 'failed' : 'cancelled', message }),
-          metadata.attempts.end(
-            byShutdown
-              ? {
-                  ...attemptKey,
-                  status: 'failed',
-                  failureClass: 'worker_shutdown',
-                  retried: true,
-                  message: `${FAILURE_CLASSES.worker_shutdown.label}: ${message}`,
-                  logUri: artifacts.uri(logInfo.key),
-                }
-              : { ...attemptKey, status: 'cancelled', retried: false, message, logUri: artifacts.uri(logInfo.key) },
-          ),
+        const checkpoints = checkpointPrefix(input.runId, stepOf(input));
+        const context = { input, attempt, heartbeated: checkpointFromHeartbeat(ctx.info.heartbeatDetails, checkpoints), upstream: upstreamPrefixes(input) };
+        const launch = await classified(() => platform.stages.launch(context));
+        const { resumed } = launch;
+        const uploader = launch.checkpoints;
+
+        const logKey = stageLogKey(input.runId, stepOf(input), attempt);
+        const log = new PassThrough();
+        const logStored = artifacts.put(logKey, log);
+        if (resumed) log.write(`  kiln: resuming ${input.stage} from checkpoint step ${resumed.step} (attempt ${attempt})\n`);
+        const metrics: MetricPoint[] = [];
+        const curve = input.reportCurve
+          ? trialCurveReporter(deps.temporal, input.reportCurve, input.stage, ctx.info.workflowExecution?.workflowId ?? input.runId)
+          : undefined;
+        const tail: string[] = [];
+        let lines = 0;
+        const heartbeat = () => ctx.heartbeat({ lines, metrics: metrics.length, checkpoint: uploader.latest } satisfies StageHeartbeat);
+        let uploadError: unknown;
+        const poll = () =>
+          uploader.sync().then(
+            (latest) => latest && heartbeat(),
+            (error: unknown) => (uploadError = error),
+          );
+        // Metrics reach the run record while the stage runs, so early stopping can read a trial's curve.
+        let recorded = 0;
+        const recordNewMetrics = () => {
+          const batch = metrics.slice(recorded);
+          recorded = metrics.length;
+          return batch.length ? metadata.metrics.recordMany(input.runId, stepOf(input), batch) : Promise.resolve();
+        };
+        const beat = setInterval(() => {
+          heartbeat();
+          void poll();
+          void recordNewMetrics().catch(() => (recorded = 0));
+          curve?.tick();
+        }, heartbeatMs);
+        // A stage that must wait (no GPU free, no node fits) says why: in the run record and the
+        // workflow's progress (CLI, API, Web UI), until it starts.
+        let waitingFor: string | undefined;
+        const reportState = async (status: 'waiting' | 'running', message: string | undefined) => {
+          if (message) log.write(`  kiln: ${message}\n`);
+          const workflowId = ctx.info.workflowExecution?.workflowId ?? input.runId;
+          await Promise.all([
+            metadata.runs.upsertStage({ ...attemptKey, status, message: message ?? null }),
+            input.step
+              ? undefined
+              : deps.temporal.workflow.getHandle(workflowId).signal(stageStateSignal, { stage: input.stage, status, ...(message ? { message } : {}) }),
+          ]).catch(() => undefined);
+        };
+        let exit;
+        try {
+          exit = await platform.executor.run(
+            { ...launch.spec, signal: ctx.cancellationSignal },
+            {
+              onPending: (reason) => {
+                waitingFor = reason;
+                void reportState('waiting', reason);
+              },
+              onStart: () => {
+                if (waitingFor !== undefined) void reportState('running', undefined);
+              },
+              onLine(line, stream) {
+                lines += 1;
+                log.write(`${stream === 'stderr' ? '!' : ' '} ${line}\n`);
+                const parsed = parseMetricLine(line);
+                if (parsed.kind === 'metric') {
+                  metrics.push(parsed.metric);
+                  curve?.observe(parsed.metric);
+                } else if (parsed.kind === 'invalid') log.write(`! kiln: ignored malformed metric line: ${parsed.reason}\n`);
+                tail.push(line);
+                if (tail.length > 20) tail.shift();
+              },
+            },
+          );
+        } finally {
+          clearInterval(beat);
+          // Success or failure, the last checkpoint must reach the store before the next attempt looks for it.
+          await uploader.finish().then(
+            (latest) => latest && heartbeat(),
+            (error: unknown) => (uploadError ??= error),
+          );
+          if (uploadError) log.write(`! kiln: checkpoint upload failed: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}\n`);
+          log.end();
+        }
+        const succeeded = !exit.cancelled && !exit.timedOut && exit.exitCode === 0;
+        // Independent writes, in parallel: each costs a few ms and every stage pays them.
+        const [logInfo] = await Promise.all([
+          logStored,
+          recordNewMetrics(),
+          succeeded ? launch.storeOutputs() : undefined,
+          succeeded ? curve?.finish() : undefined,
         ]);
-        stageLog.warn({ reason: message }, byShutdown ? 'stage interrupted by worker shutdown' : 'stage cancelled');
-        throw new CancelledFailure(`${stepOf(input)} cancelled`);
-      }
-      if (exit.timedOut || exit.exitCode !== 0) {
-        const failure = classifyStageExit(stepOf(input), exit, { timeoutSeconds: input.timeoutSeconds, lastOutputLine: lastMeaningful(tail) });
-        const retry = await decideRetry(input, attempt, failure.failureClass);
-        const reason = [describeFailure(failure), retry.note, checkpointNote].filter(Boolean).join('; ');
-        await Promise.all([
-          metadata.runs.upsertStage({ ...stageRecord, status: 'failed', message: reason }),
-          metadata.attempts.end({
-            ...attemptKey,
-            status: 'failed',
-            failureClass: failure.failureClass,
-            retried: retry.retried,
+        const finished = new Date();
+        const stageRecord = {
+          runId: input.runId,
+          stage: stepOf(input),
+          attempt,
+          startedAt: started.getTime(),
+          finishedAt: finished.getTime(),
+          durationMs: finished.getTime() - started.getTime(),
+          processMs: exit.durationMs,
+        };
+        const checkpointNote = describeCheckpoints(resumed, uploader.latest);
+
+        if (exit.cancelled) {
+          // Nobody asked to cancel the run: this worker is shutting down and Temporal retries the stage elsewhere.
+          const byShutdown = !ctx.cancellationDetails?.cancelRequested;
+          const message = byShutdown ? 'worker shutting down; the stage is retried on another worker' : 'cancelled';
+          await Promise.all([
+            metadata.runs.upsertStage({ ...stageRecord, status: byShutdown ? 'failed' : 'cancelled', message }),
+            metadata.attempts.end(
+              byShutdown
+                ? {
+                    ...attemptKey,
+                    status: 'failed',
+                    failureClass: 'worker_shutdown',
+                    retried: true,
+                    message: `${FAILURE_CLASSES.worker_shutdown.label}: ${message}`,
+                    logUri: artifacts.uri(logInfo.key),
+                  }
+                : { ...attemptKey, status: 'cancelled', retried: false, message, logUri: artifacts.uri(logInfo.key) },
+            ),
+          ]);
+          stageLog.warn({ reason: message }, byShutdown ? 'stage interrupted by worker shutdown' : 'stage cancelled');
+          ended(byShutdown ? 'failed' : 'cancelled', byShutdown ? 'worker_shutdown' : 'none');
+          if (byShutdown) kilnMetrics.stageRetries.inc({ stage: stepOf(input), failure_class: 'worker_shutdown' });
+          throw new CancelledFailure(`${stepOf(input)} cancelled`);
+        }
+        if (exit.timedOut || exit.exitCode !== 0) {
+          const failure = classifyStageExit(stepOf(input), exit, { timeoutSeconds: input.timeoutSeconds, lastOutputLine: lastMeaningful(tail) });
+          const retry = await decideRetry(input, attempt, failure.failureClass);
+          const reason = [describeFailure(failure), retry.note, checkpointNote].filter(Boolean).join('; ');
+          await Promise.all([
+            metadata.runs.upsertStage({ ...stageRecord, status: 'failed', message: reason }),
+            metadata.attempts.end({
+              ...attemptKey,
+              status: 'failed',
+              failureClass: failure.failureClass,
+              retried: retry.retried,
+              message: reason,
+              logUri: artifacts.uri(logInfo.key),
+            }),
+          ]);
+          stageLog.warn({ failure_class: failure.failureClass, retried: retry.retried, exit_code: exit.exitCode, reason }, 'stage failed');
+          ended('failed', failure.failureClass);
+          if (retry.retried !== false) kilnMetrics.stageRetries.inc({ stage: stepOf(input), failure_class: failure.failureClass });
+          throw ApplicationFailure.create({
+            type: FAILURE_TYPE_OF_CLASS[failure.failureClass],
             message: reason,
-            logUri: artifacts.uri(logInfo.key),
+            nonRetryable: retry.retried === false,
+            details: [{ logUri: artifacts.uri(logInfo.key), failureClass: failure.failureClass, attempt }],
+          });
+        }
+        const done = new Date();
+        const result: StageResult = {
+          attempt,
+          startedAt: started.toISOString(),
+          finishedAt: done.toISOString(),
+          durationMs: done.getTime() - started.getTime(),
+          processMs: exit.durationMs,
+          metrics: Object.fromEntries(metrics.map((m) => [m.name, m.value])),
+          logUri: artifacts.uri(logInfo.key),
+          ...(uploader.latest ? { checkpoint: uploader.latest } : {}),
+          ...(resumed ? { resumedFromStep: resumed.step } : {}),
+          ...(cacheKey ? { cacheKey } : {}),
+        };
+        // Recorded whatever this run's cache switch says, so later runs (and resumes) can reuse it.
+        if (cacheKey) await cache.record(input, cacheKey, result.metrics);
+        await Promise.all([
+          metadata.runs.upsertStage({
+            ...stageRecord,
+            finishedAt: done.getTime(),
+            durationMs: result.durationMs,
+            status: 'succeeded',
+            message: checkpointNote,
           }),
+          metadata.attempts.end({ ...attemptKey, status: 'succeeded', retried: false, message: checkpointNote ?? null, logUri: result.logUri }),
         ]);
-        stageLog.warn({ failure_class: failure.failureClass, retried: retry.retried, exit_code: exit.exitCode, reason }, 'stage failed');
-        throw ApplicationFailure.create({
-          type: FAILURE_TYPE_OF_CLASS[failure.failureClass],
-          message: reason,
-          nonRetryable: retry.retried === false,
-          details: [{ logUri: artifacts.uri(logInfo.key), failureClass: failure.failureClass, attempt }],
-        });
+        stageLog.info({ duration_ms: result.durationMs, process_ms: result.processMs }, 'stage succeeded');
+        ended('succeeded');
+        // Outputs and log are in the artifact store now; a failed attempt's directory stays for inspection.
+        launch.cleanUp();
+        return result;
+      } finally {
+        // A throw before the attempt was classified (launch, store): still not running any more.
+        if (!endedOnce) ended('failed', 'internal_error');
       }
-      const done = new Date();
-      const result: StageResult = {
-        attempt,
-        startedAt: started.toISOString(),
-        finishedAt: done.toISOString(),
-        durationMs: done.getTime() - started.getTime(),
-        processMs: exit.durationMs,
-        metrics: Object.fromEntries(metrics.map((m) => [m.name, m.value])),
-        logUri: artifacts.uri(logInfo.key),
-        ...(uploader.latest ? { checkpoint: uploader.latest } : {}),
-        ...(resumed ? { resumedFromStep: resumed.step } : {}),
-        ...(cacheKey ? { cacheKey } : {}),
-      };
-      // Recorded whatever this run's cache switch says, so later runs (and resumes) can reuse it.
-      if (cacheKey) await cache.record(input, cacheKey, result.metrics);
-      await Promise.all([
-        metadata.runs.upsertStage({ ...stageRecord, finishedAt: done.getTime(), durationMs: result.durationMs, status: 'succeeded', message: checkpointNote }),
-        metadata.attempts.end({ ...attemptKey, status: 'succeeded', retried: false, message: checkpointNote ?? null, logUri: result.logUri }),
-      ]);
-      stageLog.info({ duration_ms: result.durationMs, process_ms: result.processMs }, 'stage succeeded');
-      // Outputs and log are in the artifact store now; a failed attempt's directory stays for inspection.
-      launch.cleanUp();
-      return result;
     },
   };
 }

@@ -8,6 +8,7 @@ import { recordLatency } from '../core/rollout/latency-histogram.js';
 import { challengerTakes } from '../core/rollout/traffic-split.js';
 import { countPrediction, emptyTraffic, type VersionTraffic } from '../core/rollout/version-traffic.js';
 import { errorFields, kilnLog } from '../core/logging/kiln-log.js';
+import { kilnMetrics } from '../core/metrics/kiln-metrics.js';
 
 export interface PredictionAnswer {
   model: string;
@@ -98,6 +99,20 @@ export class PredictionRouter {
    * `version` put in front, neither parsed nor serialized again.
    */
   async predictJson(modelName: string, body: string, key?: string): Promise<string> {
+    const started = performance.now();
+    try {
+      const text = await this.answer(modelName, body, key);
+      kilnMetrics.predictions.inc({ model: modelName, status: '200' });
+      kilnMetrics.predictionLatency.observe({ model: modelName }, (performance.now() - started) / 1000);
+      return text;
+    } catch (error) {
+      // Not a served model: its name came from the caller, and is no label.
+      if (!(error instanceof NotFoundError)) kilnMetrics.predictions.inc({ model: modelName, status: error instanceof SpecValidationError ? '400' : '502' });
+      throw error;
+    }
+  }
+
+  private async answer(modelName: string, body: string, key?: string): Promise<string> {
     let { deployment, live } = await this.route(modelName);
     if (live && live.strategy === 'canary' && challengerTakes(key ?? randomUUID(), live.challengerPercent)) {
       const answer = await this.call(live.challengerUrl, body, CHALLENGER_TIMEOUT_MS);

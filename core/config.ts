@@ -51,6 +51,7 @@ export const ENV_NAMES = {
   servingRoot: 'KILN_SERVING_ROOT',
   predictionRetentionDays: 'KILN_PREDICTION_RETENTION_DAYS',
   adminTokenFile: 'KILN_ADMIN_TOKEN_FILE',
+  metricsAddress: 'KILN_METRICS_ADDRESS',
   logFormat: 'KILN_LOG_FORMAT',
   logLevel: 'KILN_LOG_LEVEL',
 } as const;
@@ -115,6 +116,8 @@ export interface KilnConfig {
   predictionRetentionDays: number;
   /** A provisioned token for the bootstrap admin (`KILN_ADMIN_TOKEN_FILE`), instead of one generated into the data directory. */
   adminTokenFile: string | undefined;
+  /** Where a process without the API serves /metrics (`KILN_METRICS_ADDRESS`, host:port); unset: nowhere. */
+  metricsAddress: string | undefined;
   /** Log lines (core/logging/kiln-log.ts): `KILN_LOG_FORMAT` json|pretty and `KILN_LOG_LEVEL`; unset, each command picks. */
   log: { format: LogFormat | undefined; level: LogLevelName | undefined };
 }
@@ -182,6 +185,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     servingIo: overrides.servingIo ?? { plan: env[ENV_NAMES.servingIo], root: env[ENV_NAMES.servingRoot] || undefined },
     predictionRetentionDays: overrides.predictionRetentionDays ?? intFrom(env[ENV_NAMES.predictionRetentionDays], ENV_NAMES.predictionRetentionDays) ?? 30,
     adminTokenFile: overrides.adminTokenFile ?? (env[ENV_NAMES.adminTokenFile] || undefined),
+    metricsAddress: overrides.metricsAddress ?? (env[ENV_NAMES.metricsAddress] || undefined),
     log: overrides.log ?? {
       format: oneOf(env[ENV_NAMES.logFormat], LOG_FORMATS, ENV_NAMES.logFormat),
       level: oneOf(env[ENV_NAMES.logLevel], LOG_LEVELS, ENV_NAMES.logLevel),

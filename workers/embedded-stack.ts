@@ -13,6 +13,7 @@ import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { registerSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { createKilnWorker } from './create-worker.js';
 import { installWorkerRuntime } from './install-runtime.js';
+import { startMetricsServer } from './metrics-server.js';
 import { openBackends, type Backends } from './open-backends.js';
 import { cleanUpAfterDeadWorkers } from './orphan-cleanup.js';
 import { errorFields, kilnLog } from '../core/logging/kiln-log.js';
@@ -32,6 +33,8 @@ export interface EmbeddedStack {
   temporalAddress: string;
   webUiUrl: string | undefined;
   apiUrl: string | undefined;
+  /** A worker-only process's /metrics (KILN_METRICS_ADDRESS); with the API it is the API's `GET /metrics`. */
+  metricsUrl: string | undefined;
   /** The local administrator's token (also in `$KILN_HOME/credentials/admin.token`); set when the API runs. */
   adminToken: string | undefined;
   client: Client;
@@ -71,7 +74,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     const client = new Client({ connection, namespace: config.temporalNamespace });
 
     if (options.worker !== false) {
-      installWorkerRuntime();
+      await installWorkerRuntime();
       // Before polling: a retry of a dead worker's stage must not run beside its leftover process.
       const cleaned = await cleanUpAfterDeadWorkers(config.home, client, backends.artifacts);
       if (cleaned.groups + cleaned.activities > 0) {
@@ -178,7 +181,14 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       stops.push(() => api.close());
       apiUrl = api.url;
     }
-    return { temporalAddress, webUiUrl, apiUrl, adminToken, client, service, backends, stop };
+    // Without the API, /metrics needs a port of its own (with it, GET /metrics is an API route).
+    let metricsUrl: string | undefined;
+    if (options.api === false && config.metricsAddress) {
+      const metrics = await startMetricsServer(config.metricsAddress);
+      stops.push(metrics.stop);
+      metricsUrl = metrics.url;
+    }
+    return { temporalAddress, webUiUrl, apiUrl, metricsUrl, adminToken, client, service, backends, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -13,6 +13,7 @@ export async function runForeground(config: KilnConfig, options: EmbeddedStackOp
       `Kiln is up (${roles}).`,
       stack.apiUrl ? `  API          ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)` : '',
       stack.apiUrl ? `  console      ${stack.apiUrl}/  (sign in with an API token)` : '',
+      stack.metricsUrl ? `  metrics      ${stack.metricsUrl}` : '',
       stack.apiUrl
         ? `  auth         API tokens${config.oidc ? ' + OIDC' : ''}; admin token in ${homePaths(config.home).adminToken} (the CLI here uses it)`
         : '',

@@ -24,7 +24,7 @@ import { swaggerOptions } from './swagger-options.js';
 import { allowedHostNames, checkHostAndOrigin } from './request-guards.js';
 import { NoQuery } from './request-schemas.js';
 import { authorize, filtersItems, visibleItems, type ApiSecurity, type Caller, type RouteAccess } from './route-access.js';
-import { JsonText } from './route.js';
+import { JsonText, PlainText } from './route.js';
 import type { Route } from './routes.js';
 import { errorFields, kilnLog } from '../../core/logging/kiln-log.js';
 
@@ -204,6 +204,11 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
           result = await visibleItems(route.access, caller, result, directoryOf(request));
           if (widened && Array.isArray(result)) result = result.slice(0, (query.limit as number | undefined) ?? listLimit.default);
         }
+        if (result instanceof PlainText)
+          return reply
+            .code(route.status ?? 200)
+            .header('content-type', result.contentType)
+            .send(result.text);
         const body = result instanceof JsonText ? result.text : JSON.stringify(result);
         reply.code(route.status ?? 200).header('content-type', 'application/json');
         return route.method === 'GET' ? revalidated(request, reply, body) : body;

@@ -77,3 +77,11 @@ export function route<
 export class JsonText {
   constructor(readonly text: string) {}
 }
+
+/** A handler's answer in another text format (Prometheus' exposition format): sent as it is, with its content type. */
+export class PlainText {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}

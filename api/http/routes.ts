@@ -9,6 +9,7 @@ import type { RunRecord } from '../../core/metadata/run-records.js';
 import type { PendingApproval } from '../models-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 import { accessRoutes } from './access-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
 import { profileRoutes } from './profile-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
@@ -350,6 +351,7 @@ export function kilnRoutes(service: KilnService): Route[] {
       handle: ({ params, body }) => service.experiments.extend(params.id!, body),
     }),
     ...monitoringRoutes(service.monitoring),
+    ...metricsRoutes(),
     ...accessRoutes(service.access),
   ];
 }

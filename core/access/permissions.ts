@@ -22,6 +22,7 @@ export const PERMISSIONS = [
   'experiments:read',
   'experiments:write',
   'audit:read',
+  'metrics:read',
   'admin:access',
 ] as const;
 
