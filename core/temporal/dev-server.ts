@@ -3,6 +3,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } f
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { BackendUnavailableError } from '../errors.js';
+import { freePort } from '../net/free-port.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
 
 export interface DevServerOptions {
@@ -75,10 +76,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const connection = await Promise.race([
       waitForFrontend(address, options.readyTimeoutMs ?? 60_000),
       exited.then((code) => {
-        throw new BackendUnavailableError(
-          'temporal',
-          `dev server exited with code ${code} before it was ready (port ${options.port} in use? see ${options.logFile ?? 'server.log'})`,
-        );
+        throw new DevServerExitedError(code, options.port, options.logFile ?? join(dirname(options.dbFile), 'server.log'));
       }),
     ]);
     await registerSearchAttributes(connection, options.namespace);
@@ -89,6 +87,32 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   writeFileSync(recordFile, JSON.stringify({ pid: child.pid ?? -1, address, uiUrl } satisfies ServerRecord));
   return { address, uiUrl, owned: true, stop: () => stopChild(child, exited, recordFile) };
+}
+
+/** The server process ended before it answered: most often its port, or one it picks itself, was taken. */
+export class DevServerExitedError extends BackendUnavailableError {
+  constructor(
+    readonly exitCode: number | null,
+    readonly port: number,
+    readonly logFile: string,
+  ) {
+    super('temporal', `dev server exited with code ${exitCode} before it was ready (port ${port} in use? see ${logFile})`);
+  }
+}
+
+/**
+ * As `startDevServer` on a free loopback port. A port free a moment ago can be taken before the
+ * server binds it (the server also picks its own internal ports at random), so a server that
+ * exits before it is ready is started again on another port.
+ */
+export async function startDevServerOnFreePort(options: Omit<DevServerOptions, 'port'>, attempts = 4): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ ...options, port: await freePort() });
+    } catch (error) {
+      if (!(error instanceof DevServerExitedError) || attempt >= attempts) throw error;
+    }
+  }
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>, recordFile: string): Promise<void> {

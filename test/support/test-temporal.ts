@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../core/config.js';
 import { requireTool } from '../../core/environments/tool-paths.js';
-import { startDevServer } from '../../core/temporal/dev-server.js';
-import { freePort } from '../../core/net/free-port.js';
+import { startDevServerOnFreePort } from '../../core/temporal/dev-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,10 +20,9 @@ declare module 'vitest' {
 export async function provideTestTemporal(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-test-temporal-'));
   try {
-    const server = await startDevServer({
+    const server = await startDevServerOnFreePort({
       temporalBinary: await requireTool(loadConfig(), 'temporal'),
       dbFile: join(dir, 'temporal.sqlite'),
-      port: await freePort(),
       namespace: 'default',
     });
     project.provide('temporalAddress', server.address);

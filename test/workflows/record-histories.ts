@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../core/config.js';
 import { requireTool } from '../../core/environments/tool-paths.js';
-import { freePort } from '../../core/net/free-port.js';
-import { startDevServer } from '../../core/temporal/dev-server.js';
+import { startDevServerOnFreePort } from '../../core/temporal/dev-server.js';
 import { experimentScenarios } from './recording/experiment-scenarios.js';
 import { monitorScenarios } from './recording/monitor-scenarios.js';
 import { pipelineScenarios } from './recording/pipeline-scenarios.js';
@@ -67,10 +66,9 @@ async function main(args: string[]): Promise<void> {
   const scenarios = chosen(args);
   installQuietRuntime();
   const dir = mkdtempSync(join(tmpdir(), 'kiln-record-histories-'));
-  const server = await startDevServer({
+  const server = await startDevServerOnFreePort({
     temporalBinary: await requireTool(loadConfig(), 'temporal'),
     dbFile: join(dir, 'temporal.sqlite'),
-    port: await freePort(),
     namespace: 'default',
   });
   try {
