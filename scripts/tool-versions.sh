@@ -18,3 +18,6 @@ KWOK_VERSION=v0.8.0
 NODE_LANE_VERSION=24.22.3
 # Helm, built from the Go module proxy, renders and lints deploy/helm/kiln in the tests.
 HELM_VERSION=v4.3.1
+# MLflow tracking server (PyPI mlflow) for the MLflow export's tests, in its own venv. 3.18.0 needs
+# mlflow-tracing==3.18.0, which PyPI does not have, so it cannot install; 3.17.2 is the newest that does.
+MLFLOW_VERSION=3.17.2

@@ -9,6 +9,7 @@ import { homePaths, type KilnConfig } from '../core/config.js';
 import { requireTool } from '../core/environments/tool-paths.js';
 import { gpuQueueOf, gpuTaskQueue } from '../core/pipeline/stage-resources.js';
 import { startLogShipping } from '../core/monitoring/prediction-log/log-shipping.js';
+import { mlflowToken, startMlflowExport, type MlflowExport } from '../core/mlflow/mlflow-export-loop.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { registerSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { createKilnWorker } from './create-worker.js';
@@ -35,6 +36,8 @@ export interface EmbeddedStack {
   apiUrl: string | undefined;
   /** A worker-only process's /metrics (KILN_METRICS_ADDRESS); with the API it is the API's `GET /metrics`. */
   metricsUrl: string | undefined;
+  /** The MLflow export (KILN_MLFLOW_URL), when this process runs a worker and the URL is set. */
+  mlflowExport: MlflowExport | undefined;
   /** The local administrator's token (also in `$KILN_HOME/credentials/admin.token`); set when the API runs. */
   adminToken: string | undefined;
   client: Client;
@@ -57,6 +60,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     const backends = await openBackends(config);
     stops.push(() => backends.close());
     let devServer: DevServer | undefined;
+    let mlflowExport: MlflowExport | undefined;
     if (!config.temporalAddress) {
       devServer = await startDevServer({
         temporalBinary: await requireTool(config, 'temporal'),
@@ -128,6 +132,18 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
         onError: (error) => kilnLog().warn(errorFields(error), 'kiln: shipping prediction logs failed; the segments stay in the spool'),
       });
       stops.push(() => shipping.stop());
+      if (config.mlflow) {
+        const settings = config.mlflow;
+        mlflowExport = startMlflowExport({
+          metadata: backends.metadata,
+          artifacts: backends.artifacts,
+          url: settings.url,
+          token: await mlflowToken(settings),
+          intervalMs: settings.intervalMs,
+          onError: (error) => kilnLog().warn(errorFields(error), 'kiln: MLflow export pass failed; it is retried on the next pass'),
+        });
+        stops.push(() => mlflowExport!.stop());
+      }
     }
 
     const webUiUrl = devServer?.uiUrl ?? config.temporalUiUrl;
@@ -188,7 +204,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       stops.push(metrics.stop);
       metricsUrl = metrics.url;
     }
-    return { temporalAddress, webUiUrl, apiUrl, metricsUrl, adminToken, client, service, backends, stop };
+    return { temporalAddress, webUiUrl, apiUrl, metricsUrl, mlflowExport, adminToken, client, service, backends, stop };
   } catch (error) {
     await stop();
     throw error;

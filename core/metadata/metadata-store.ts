@@ -6,6 +6,7 @@ import { createDatabase, type DatabaseOptions, type DialectName } from './databa
 import { DatasetsRepository } from './datasets-repository.js';
 import { EnvironmentsRepository } from './environments-repository.js';
 import { MetricsRepository } from './metrics-repository.js';
+import { MlflowExportsRepository } from './mlflow-exports-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { ModelsRepository } from './models-repository.js';
 import { OwnersRepository } from './owners-repository.js';
@@ -48,6 +49,8 @@ export interface MetadataStore {
   readonly owners: OwnersRepository;
   /** Every mutating API call. */
   readonly audit: AuditRepository;
+  /** What the MLflow export has sent (KILN_MLFLOW_URL). */
+  readonly mlflowExports: MlflowExportsRepository;
   /**
    * Runs `work` with run and metric writes in one transaction: one commit for all of them
    * (on SQLite each commit waits for the disk), and readers see all or none.
@@ -89,6 +92,7 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     tokens: new TokensRepository(db, now),
     owners: new OwnersRepository(db, writes, now),
     audit: new AuditRepository(db, now),
+    mlflowExports: new MlflowExportsRepository(db, writes, now),
     inTransaction: <T>(work: (store: Pick<MetadataStore, 'runs' | 'metrics'>) => Promise<T>) =>
       db.transaction().execute((trx) => work({ runs: new RunsRepository(trx, writes, now), metrics: new MetricsRepository(trx, writes, now) })),
     close: () => database.close(),
