@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricRecord } from '../../../core/metadata/metrics-repository.js';
 import type { RunRecord } from '../../../core/metadata/run-records.js';
 import type { MlflowMetric } from '../../../core/mlflow/mlflow-client.js';
+import { loadConfig } from '../../../core/config.js';
 import { modelSource } from '../../../core/mlflow/mlflow-exporter.js';
 import {
   batchLogRequests,
@@ -124,5 +125,21 @@ describe('points missing from MLflow', () => {
     const wanted = [metric('a', 1), metric('a', 2), metric('b', 1), metric('a', 3, 0.3, 2000)];
     const present = [metric('a', 1), metric('b', 1, 0.9), metric('a', 3, 0.3, 1000)];
     expect(missingPoints(wanted, present)).toEqual([metric('a', 2), metric('b', 1), metric('a', 3, 0.3, 2000)]);
+  });
+});
+
+describe('KILN_MLFLOW_URL', () => {
+  it('turns the export on, with the token variables beside it', () => {
+    const env = { KILN_MLFLOW_URL: 'http://mlflow:5000', KILN_MLFLOW_TOKEN_FILE: '/run/secrets/mlflow' };
+    expect(loadConfig({}, env).mlflow).toEqual({ url: 'http://mlflow:5000', token: undefined, tokenFile: '/run/secrets/mlflow', intervalMs: 10_000 });
+  });
+
+  it('unset or empty, exports nothing', () => {
+    expect(loadConfig({}, {}).mlflow).toBeUndefined();
+    expect(loadConfig({}, { KILN_MLFLOW_URL: '' }).mlflow).toBeUndefined();
+  });
+
+  it('refuses what is not an http(s) URL, naming the variable', () => {
+    expect(() => loadConfig({}, { KILN_MLFLOW_URL: 'mlflow:5000' })).toThrow(/^KILN_MLFLOW_URL: expected an http\(s\) URL/);
   });
 });
