@@ -141,6 +141,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
           token: await mlflowToken(settings),
           intervalMs: settings.intervalMs,
           onError: (error) => kilnLog().warn(errorFields(error), 'kiln: MLflow export pass failed; it is retried on the next pass'),
+          onRefused: (error) => kilnLog().warn(errorFields(error), 'kiln: MLflow refused an export; it is retried later'),
         });
         stops.push(() => mlflowExport!.stop());
       }

@@ -20,6 +20,8 @@ export interface MlflowExportOptions {
   backoffMs?: number;
   /** A pass that failed (MLflow down, say), for the log; the export goes on. */
   onError?(error: unknown): void;
+  /** A run, version or alias MLflow refused, for the log; it is tried again later. */
+  onRefused?(error: unknown): void;
 }
 
 export interface MlflowExport {
@@ -47,6 +49,7 @@ export function startMlflowExport(options: MlflowExportOptions): MlflowExport {
     artifacts: options.artifacts,
     client: new MlflowClient({ url: options.url, token: options.token }),
     ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+    ...(options.onRefused ? { onRefused: options.onRefused } : {}),
   });
   let running: Promise<ExportPass | undefined> | undefined;
   const pass = async () => ((await options.metadata.mlflowExports.acquireLease(holder, leaseMs)) ? exporter.exportPending() : undefined);

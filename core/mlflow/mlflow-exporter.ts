@@ -10,6 +10,8 @@ export interface MlflowExporterDeps {
   metadata: Pick<MetadataStore, 'metrics' | 'aliases' | 'mlflowExports'>;
   artifacts: Pick<ArtifactStore, 'uri'>;
   client: MlflowClient;
+  /** Something MLflow refused (a 4xx), for the log; it is tried again later. */
+  onRefused?(error: MlflowRequestError): void;
   /** How long a run MLflow refused waits before the next try, doubled per attempt (default 30 s, at most 1 h). */
   backoffMs?: number;
 }
@@ -45,13 +47,14 @@ export class MlflowExporter {
         pass.runs++;
       } catch (error) {
         if (!isRefusal(error)) throw error;
+        this.deps.onRefused?.(error);
         pass.failed++;
         const backoff = Math.min((this.deps.backoffMs ?? 30_000) * 2 ** state.attempts, MAX_BACKOFF_MS);
         await this.deps.metadata.mlflowExports.markRunFailed(state.run.id, state.attempts + 1, (error as Error).message, backoff);
       }
     }
     for (const version of await this.deps.metadata.mlflowExports.pendingModelVersions(BATCH)) {
-      if (await refused(() => this.exportModelVersion(version))) pass.failed++;
+      if (await this.refused(() => this.exportModelVersion(version))) pass.failed++;
       else pass.versions++;
     }
     const aliases = await this.syncAliases();
@@ -121,6 +124,18 @@ export class MlflowExporter {
     await this.deps.metadata.mlflowExports.recordModelVersion(version.modelName, version.version, mlflowVersion);
   }
 
+  /** Runs `work`; true when MLflow refused it (tried again next pass), other errors thrown. */
+  private async refused(work: () => Promise<void>): Promise<boolean> {
+    try {
+      await work();
+      return false;
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      this.deps.onRefused?.(error);
+      return true;
+    }
+  }
+
   /** Sets, moves and removes MLflow aliases until they match Kiln's; returns how many changed. */
   private async syncAliases(): Promise<{ changed: number; failed: number }> {
     const { client, metadata } = this.deps;
@@ -139,7 +154,7 @@ export class MlflowExporter {
         await client.setAlias(alias.modelName, alias.alias, mlflowVersion);
         await metadata.mlflowExports.recordAlias(alias.modelName, alias.alias, alias.version);
       };
-      if (await refused(set)) failed++;
+      if (await this.refused(set)) failed++;
       else changed++;
     }
     for (const gone of exported.values()) {
@@ -147,7 +162,7 @@ export class MlflowExporter {
         await client.deleteAlias(gone.modelName, gone.alias);
         await metadata.mlflowExports.recordAlias(gone.modelName, gone.alias, null);
       };
-      if (await refused(remove)) failed++;
+      if (await this.refused(remove)) failed++;
       else changed++;
     }
     return { changed, failed };
@@ -163,18 +178,7 @@ export function modelSource(uri: string, artifactPrefix: string): string {
   return uri.startsWith('file:') ? `kiln:///${artifactPrefix.replace(/^\/+/, '')}` : uri;
 }
 
-/** Runs `work`; true when MLflow refused it (tried again next pass), other errors thrown. */
-async function refused(work: () => Promise<void>): Promise<boolean> {
-  try {
-    await work();
-    return false;
-  } catch (error) {
-    if (isRefusal(error)) return true;
-    throw error;
-  }
-}
-
 /** MLflow answered and said no (as opposed to not answering, which is no run's fault). */
-function isRefusal(error: unknown): boolean {
+function isRefusal(error: unknown): error is MlflowRequestError {
   return error instanceof MlflowRequestError && error.status !== undefined && error.status < 500;
 }

@@ -63,6 +63,7 @@ let root: string;
 let metadata: MetadataStore;
 let mlflow: FakeMlflow;
 let exporter: MlflowExporter;
+let refusals: MlflowRequestError[];
 
 async function finishedRun(id: string, steps: number, status: 'succeeded' | 'running' = 'succeeded'): Promise<void> {
   await metadata.runs.createRun({ id, project: 'fraud', modelName: 'fraud', workflowId: id, params: Hyperparameters.parse({}), policy: RunPolicy.parse({}) });
@@ -78,7 +79,14 @@ beforeEach(async () => {
   root = mkdtempSync(join(tmpdir(), 'kiln-mlflow-exporter-'));
   metadata = await openMetadataStore({ sqlitePath: join(root, 'kiln.sqlite') });
   mlflow = new FakeMlflow();
-  exporter = new MlflowExporter({ metadata, artifacts: { uri: (key) => `file:///a/${key}` }, client: mlflow as unknown as MlflowClient, backoffMs: 60_000 });
+  refusals = [];
+  exporter = new MlflowExporter({
+    metadata,
+    artifacts: { uri: (key) => `file:///a/${key}` },
+    client: mlflow as unknown as MlflowClient,
+    backoffMs: 60_000,
+    onRefused: (error) => refusals.push(error),
+  });
 });
 afterEach(async () => {
   await metadata.close();
@@ -126,6 +134,7 @@ describe('exporting finished runs', () => {
       return createRun(input);
     };
     expect(await exporter.exportPending()).toMatchObject({ runs: 1, failed: 1 });
+    expect(refusals.map((e) => e.resource)).toEqual(['run "refused"']);
     expect(await metadata.mlflowExports.exportedRun('fine')).toBeDefined();
     // Within its backoff the refused run is not tried again.
     expect(await exporter.exportPending()).toMatchObject({ runs: 0, failed: 0 });
@@ -136,7 +145,28 @@ describe('exporting finished runs', () => {
     await finishedRun('waiting', 1);
     mlflow.failWith = new MlflowRequestError('experiment "fraud"', undefined, undefined, 'did not answer');
     await expect(exporter.exportPending()).rejects.toThrow(/did not answer/);
+    expect(refusals).toEqual([]);
     mlflow.failWith = undefined;
     expect((await exporter.exportPending()).runs).toBe(1);
+  });
+});
+
+describe('the export lease', () => {
+  it('lets one worker export at a time, and another take over once it lapses', async () => {
+    const clock = { now: 1_000 };
+    const timed = await openMetadataStore({ sqlitePath: join(root, 'leased.sqlite'), now: () => clock.now });
+    try {
+      expect(await timed.mlflowExports.acquireLease('worker-a', 30_000)).toBe(true);
+      expect(await timed.mlflowExports.acquireLease('worker-b', 30_000)).toBe(false);
+      clock.now += 20_000;
+      expect(await timed.mlflowExports.acquireLease('worker-a', 30_000)).toBe(true);
+      clock.now += 29_000;
+      expect(await timed.mlflowExports.acquireLease('worker-b', 30_000)).toBe(false);
+      clock.now += 2_000;
+      expect(await timed.mlflowExports.acquireLease('worker-b', 30_000)).toBe(true);
+      expect(await timed.mlflowExports.acquireLease('worker-a', 30_000)).toBe(false);
+    } finally {
+      await timed.close();
+    }
   });
 });
