@@ -20,6 +20,12 @@ export async function provideTestMlflow(project: TestProject): Promise<() => Pro
   const binary = await requireTool(loadConfig(), 'mlflow');
   return serviceInTempDir('kiln-test-mlflow-', async (dir) => {
     const server = await startMlflowServerOnFreePort(binary, dir);
+    // The server loads its search code on the first search (seconds here): pay that before the tests' deadlines start.
+    await fetch(`${server.url}/api/2.0/mlflow/runs/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experiment_ids: ['0'], max_results: 1 }),
+    });
     project.provide('mlflowUrl', server.url);
     return server;
   });
