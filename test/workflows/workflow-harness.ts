@@ -28,7 +28,9 @@ import { environmentDigest } from '../../core/specs/environment-digest.js';
 import { ProjectSpec, type ProjectSpecInput } from '../../core/specs/project.js';
 import { RunPolicy, type RunPolicyInput } from '../../core/specs/run-policy.js';
 import { KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../../core/temporal/search-attributes.js';
-import { workflowsEntry } from '../../workers/workflow-bundle.js';
+import { workflowBundleOptions } from '../../workers/workflow-bundle.js';
+import { kilnTracing } from '../../core/tracing/kiln-tracing.js';
+import { workflowTracingSinks } from '../../core/tracing/temporal-tracing.js';
 import type { PipelineInput } from '../../workflows/pipeline-input.js';
 import { pipelineWorkflow } from '../../workflows/pipeline.js';
 
@@ -48,7 +50,7 @@ let bundling: Promise<WorkflowBundle> | undefined;
 
 /** Bundles Kiln's workflows from source, once per process (a file with two servers shares it). */
 export function bundleKilnWorkflows(): Promise<WorkflowBundle> {
-  bundling ??= bundleWorkflowCode({ workflowsPath: workflowsEntry(INSTALL_DIR), logger: quietBundlerLogger });
+  bundling ??= bundleWorkflowCode({ ...workflowBundleOptions(INSTALL_DIR), logger: quietBundlerLogger });
   return bundling;
 }
 
@@ -123,6 +125,8 @@ export async function withWorker<T>(env: TemporalEnv, activities: Partial<KilnAc
     // Flush heartbeats at once, so a cancel request reaches a heartbeating fake within ~100 ms.
     maxHeartbeatThrottleInterval: '100 milliseconds',
     shutdownGraceTime: '2 seconds',
+    // The bundle carries the tracing interceptors, as production's does; untraced, their spans go nowhere.
+    sinks: workflowTracingSinks(kilnTracing()),
   });
   return worker.runUntil(() => fn(taskQueue));
 }
