@@ -12,7 +12,7 @@ import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '
 import type { Duration } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, type ReplayWorkerOptions, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/activity-deps.js';
 import type { EnvironmentRef } from '../../activities/environments.js';
 import { createExperimentActivities } from '../../activities/experiments.js';
@@ -129,6 +129,11 @@ export async function withWorker<T>(env: TemporalEnv, activities: Partial<KilnAc
     sinks: workflowTracingSinks(kilnTracing()),
   });
   return worker.runUntil(() => fn(taskQueue));
+}
+
+/** Replay options for a bundle: its tracing interceptors need their sink registered, even though replay exports nothing. */
+export function replayOptions(workflowBundle: WorkflowBundle | { codePath: string }): ReplayWorkerOptions {
+  return { workflowBundle, sinks: workflowTracingSinks(kilnTracing()) };
 }
 
 export function uniqueId(prefix: string): string {
