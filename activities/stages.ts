@@ -17,6 +17,7 @@ import { classified } from './failures.js';
 import { stageCache, stageCacheKey } from './stage-cache.js';
 import { trialCurveReporter, type CurveTarget } from './trial-curve-reporter.js';
 import { kilnMetrics } from '../core/metrics/kiln-metrics.js';
+import { startStageSpan } from '../core/tracing/stage-span.js';
 
 export interface StageInput {
   runId: string;
@@ -203,9 +204,10 @@ export function createStageActivities(deps: ActivityDeps) {
           ]).catch(() => undefined);
         };
         let exit;
+        const span = startStageSpan(stepOf(input), { 'kiln.run_id': input.runId, 'kiln.stage': stepOf(input), 'kiln.attempt': attempt });
         try {
           exit = await platform.executor.run(
-            { ...launch.spec, signal: ctx.cancellationSignal },
+            { ...launch.spec, env: { ...launch.spec.env, ...span.env }, signal: ctx.cancellationSignal },
             {
               onPending: (reason) => {
                 waitingFor = reason;
@@ -215,6 +217,7 @@ export function createStageActivities(deps: ActivityDeps) {
                 if (waitingFor !== undefined) void reportState('running', undefined);
               },
               onLine(line, stream) {
+                if (span.observe(line)) return;
                 lines += 1;
                 log.write(`${stream === 'stderr' ? '!' : ' '} ${line}\n`);
                 const parsed = parseMetricLine(line);
@@ -228,6 +231,9 @@ export function createStageActivities(deps: ActivityDeps) {
             },
           );
         } finally {
+          span.end(
+            !exit ? 'not started' : exit.cancelled ? 'cancelled' : exit.timedOut ? 'timed out' : exit.exitCode ? `exit code ${exit.exitCode}` : undefined,
+          );
           clearInterval(beat);
           // Success or failure, the last checkpoint must reach the store before the next attempt looks for it.
           await uploader.finish().then(

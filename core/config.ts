@@ -57,6 +57,10 @@ export const ENV_NAMES = {
   mlflowTokenFile: 'KILN_MLFLOW_TOKEN_FILE',
   logFormat: 'KILN_LOG_FORMAT',
   logLevel: 'KILN_LOG_LEVEL',
+  // The OpenTelemetry names, so a collector set up for other services works unchanged.
+  otlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  otlpTracesEndpoint: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  serviceName: 'OTEL_SERVICE_NAME',
 } as const;
 
 export interface KilnConfig {
@@ -125,6 +129,18 @@ export interface KilnConfig {
   mlflow: MlflowSettings | undefined;
   /** Log lines (core/logging/kiln-log.ts): `KILN_LOG_FORMAT` json|pretty and `KILN_LOG_LEVEL`; unset, each command picks. */
   log: { format: LogFormat | undefined; level: LogLevelName | undefined };
+  /** OpenTelemetry traces (core/tracing/); off unless an OTLP endpoint is set. */
+  tracing: TracingSettings;
+}
+
+export interface TracingSettings {
+  /**
+   * OTLP/HTTP traces URL: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, else
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`; unset: no traces are recorded.
+   */
+  endpoint: string | undefined;
+  /** `service.name` of this process's spans (`OTEL_SERVICE_NAME`); default `kiln`. */
+  serviceName: string;
 }
 
 export interface OidcSettings {
@@ -207,6 +223,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       format: oneOf(env[ENV_NAMES.logFormat], LOG_FORMATS, ENV_NAMES.logFormat),
       level: oneOf(env[ENV_NAMES.logLevel], LOG_LEVELS, ENV_NAMES.logLevel),
     },
+    tracing: overrides.tracing ?? tracingFrom(env),
   };
   config.kubernetes = overrides.kubernetes ?? (config.executor === 'kubernetes' ? kubernetesFrom(env) : undefined);
   return Object.freeze(config);
@@ -286,6 +303,16 @@ function mlflowFrom(env: NodeJS.ProcessEnv): MlflowSettings | undefined {
   if (!url) return undefined;
   if (!/^https?:\/\/[^/]/.test(url)) throw new Error(`${ENV_NAMES.mlflowUrl}: expected an http(s) URL such as http://mlflow:5000`);
   return { url, token: env[ENV_NAMES.mlflowToken] || undefined, tokenFile: env[ENV_NAMES.mlflowTokenFile] || undefined, intervalMs: 10_000 };
+}
+
+function tracingFrom(env: NodeJS.ProcessEnv): TracingSettings {
+  const traces = env[ENV_NAMES.otlpTracesEndpoint] || undefined;
+  const base = env[ENV_NAMES.otlpEndpoint] || undefined;
+  const endpoint = traces ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (endpoint && !/^https?:\/\//.test(endpoint)) {
+    throw new Error(`${traces ? ENV_NAMES.otlpTracesEndpoint : ENV_NAMES.otlpEndpoint}: expected an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  }
+  return { endpoint, serviceName: env[ENV_NAMES.serviceName] || 'kiln' };
 }
 
 function intFrom(value: string | undefined, name: string): number | undefined {

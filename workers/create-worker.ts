@@ -1,6 +1,8 @@
 import type { Duration } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { kilnTracing } from '../core/tracing/kiln-tracing.js';
+import { tracingActivityInterceptors, workflowTracingSinks } from '../core/tracing/temporal-tracing.js';
 import { inFlightActivities } from './in-flight-activities.js';
 import { runningPaths } from './orphan-cleanup.js';
 import { workflowCode } from './workflow-bundle.js';
@@ -34,7 +36,9 @@ export async function createKilnWorker(options: KilnWorkerOptions): Promise<Work
     maxCachedWorkflows: 100,
     // Cancellation reaches an activity on its heartbeat's reply: keep that under a second.
     maxHeartbeatThrottleInterval: '1 second',
-    interceptors: { activity: [inFlightActivities(runningPaths(options.deps.config.home).activities)] },
+    interceptors: { activity: [...tracingActivityInterceptors(kilnTracing()), inFlightActivities(runningPaths(options.deps.config.home).activities)] },
+    // Registered even untraced: every bundle carries the workflow tracing interceptors (temporal-tracing.ts).
+    sinks: workflowTracingSinks(kilnTracing()),
     // On SIGTERM short activities finish within this; a stage still running is then cancelled,
     // kills its process group, uploads its last checkpoint and fails as WorkerShutdown, so
     // Temporal retries it elsewhere from that checkpoint.

@@ -18,6 +18,8 @@ import { startMetricsServer } from './metrics-server.js';
 import { openBackends, type Backends } from './open-backends.js';
 import { cleanUpAfterDeadWorkers } from './orphan-cleanup.js';
 import { errorFields, kilnLog } from '../core/logging/kiln-log.js';
+import { installTracing } from '../core/tracing/kiln-tracing.js';
+import { tracingClientInterceptors } from '../core/tracing/temporal-tracing.js';
 
 export interface EmbeddedStackOptions {
   /** Serve the HTTP API (default true). */
@@ -56,6 +58,9 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     for (const fn of stops.reverse()) await fn().catch((error: unknown) => kilnLog().error(errorFields(error), 'kiln: while stopping'));
   };
   try {
+    // Before the first client and worker, which take its interceptors; spans still buffered leave on stop.
+    const tracing = installTracing(config.tracing);
+    stops.push(() => tracing.flush());
     // Backends first: a misconfigured database or store refuses start-up before anything runs.
     const backends = await openBackends(config);
     stops.push(() => backends.close());
@@ -75,7 +80,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
     const connection = await Connection.connect({ address: temporalAddress });
     stops.push(() => connection.close());
     if (config.temporalAddress) await registerSearchAttributes(connection, config.temporalNamespace);
-    const client = new Client({ connection, namespace: config.temporalNamespace });
+    const client = new Client({ connection, namespace: config.temporalNamespace, interceptors: tracingClientInterceptors(tracing) });
 
     if (options.worker !== false) {
       await installWorkerRuntime();
@@ -194,6 +199,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
         allowedHosts,
         security: service.access,
         consoleDir: join(config.installDir, 'dist', 'console'),
+        traceRequests: tracing.enabled,
       });
       stops.push(() => api.close());
       apiUrl = api.url;

@@ -3,6 +3,7 @@ import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import type { KilnConfig } from '../core/config.js';
+import { WORKFLOW_TRACING_MODULE } from '../core/tracing/temporal-tracing.js';
 
 let inProcessBundle: Promise<{ code: string }> | undefined;
 
@@ -19,12 +20,17 @@ export async function workflowCode({
 }: Pick<KilnConfig, 'installDir' | 'bundleFromSource'>): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   const prebuilt = join(installDir, 'dist', 'workflow-bundle.js');
   if (RUNNING_COMPILED && existsSync(prebuilt) && !bundleFromSource) return { workflowBundle: { codePath: prebuilt } };
-  inProcessBundle ??= bundleWorkflowCode({ workflowsPath: workflowsEntry(installDir), logger: quietLogger });
+  inProcessBundle ??= bundleWorkflowCode({ ...workflowBundleOptions(installDir), logger: quietLogger });
   return { workflowBundle: await inProcessBundle };
 }
 
 export function workflowsEntry(installDir: string): string {
   return join(installDir, 'workflows', 'index.ts');
+}
+
+/** What every bundle of Kiln's workflows is built from (prebuilt, in-process, the tests' and replay's). */
+export function workflowBundleOptions(installDir: string): { workflowsPath: string; workflowInterceptorModules: string[] } {
+  return { workflowsPath: workflowsEntry(installDir), workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] };
 }
 
 const noop = () => {};

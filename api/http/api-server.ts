@@ -23,6 +23,7 @@ import { MAX_BODY_BYTES, parseJsonBody } from './json-body.js';
 import { swaggerOptions } from './swagger-options.js';
 import { allowedHostNames, checkHostAndOrigin } from './request-guards.js';
 import { NoQuery } from './request-schemas.js';
+import { traceRequests } from './request-tracing.js';
 import { authorize, filtersItems, visibleItems, type ApiSecurity, type Caller, type RouteAccess } from './route-access.js';
 import { JsonText, PlainText } from './route.js';
 import type { Route } from './routes.js';
@@ -59,6 +60,8 @@ export interface ApiServerOptions {
   auditWindowMs?: number;
   /** The built console (`dist/console`), served at `/` without a token. Default: no console. */
   consoleDir?: string;
+  /** A span per request (request-tracing.ts), when tracing is installed. Default false. */
+  traceRequests?: boolean;
 }
 
 /** The route table on Fastify: each part validated by the route's zod schemas, which also make /openapi.json. */
@@ -84,6 +87,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
     frameworkErrors: (error, _request, reply) => sendError(reply, fromFastifyError(error)),
   });
   app.server.maxConnections = options.maxConnections ?? 256;
+  if (options.traceRequests) traceRequests(app);
   const allowed = allowedHostNames(bindHost, options.allowedHosts);
   // Liveness carries no data and is probed by address (a kubelet's Host is the pod IP): it skips the Host check.
   app.decorateRequest('caller', null);

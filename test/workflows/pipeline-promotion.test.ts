@@ -24,6 +24,7 @@ import {
   useTemporalEnv,
   withWorker,
   type InputOptions,
+  replayOptions,
 } from './workflow-harness.js';
 import { useTimeSkippingEnv } from './time-skipping-env.js';
 
@@ -70,7 +71,7 @@ function withChampion(championAccuracy: number | undefined) {
 }
 
 const stepOf = (progress: RunProgress, name: string) => progress.steps.find((s) => s.step === name)!;
-const replays = async (handle: Handle) => Worker.runReplayHistory({ workflowBundle: env.bundle }, await handle.fetchHistory(), handle.workflowId);
+const replays = async (handle: Handle) => Worker.runReplayHistory(replayOptions(env.bundle), await handle.fetchHistory(), handle.workflowId);
 
 async function waitForApproval(handle: Handle): Promise<RunProgress> {
   for (let i = 0; i < 200; i++) {
@@ -240,7 +241,7 @@ describe('manual approval', () => {
     expect(fakes.names()).not.toContain('deployModel');
     expect(fakes.inputsOf('moveAlias')).toEqual([expect.objectContaining({ alias: 'challenger', actor: 'timeout' })]);
     expect((await handle.describe()).typedSearchAttributes.get(KilnPromotion)).toBe('rejected');
-    await expect(Worker.runReplayHistory({ workflowBundle: skipping.bundle }, await handle.fetchHistory(), handle.workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(replayOptions(skipping.bundle), await handle.fetchHistory(), handle.workflowId)).resolves.toBeUndefined();
   });
 
   it('a decision for a run that is not waiting is refused by the validator and changes nothing', async () => {
@@ -291,7 +292,7 @@ describe('scheduled starts', () => {
     expect(fakes.inputsOf('resolveRun')).toEqual([{ project: 'iris', params: { epochs: 3 }, run_policy: {}, cache: true }]);
     expect(fakes.inputsOf('prepareRun')[0]).toMatchObject({ runId: workflowId, workflowId, trigger: { kind: 'schedule', schedule: 'nightly' } });
     expect(result).toMatchObject({ runId: workflowId, status: 'succeeded', trigger: 'schedule', schedule: 'nightly', project: base.project.name });
-    await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, await handle.fetchHistory(), workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(replayOptions(env.bundle), await handle.fetchHistory(), workflowId)).resolves.toBeUndefined();
   });
 
   it('a schedule whose project is gone fails the run at once with the reason', async () => {

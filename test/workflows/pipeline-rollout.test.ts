@@ -31,6 +31,7 @@ import {
   withWorker,
   type FakeActivities,
   type TemporalEnv,
+  replayOptions,
 } from './workflow-harness.js';
 
 installQuietRuntime();
@@ -65,7 +66,7 @@ async function runPipeline(
     const handle: Handle = await startPipeline(on, q, input);
     await during?.(handle);
     const result = await handle.result().catch((error: unknown) => error);
-    await Worker.runReplayHistory({ workflowBundle: on.bundle }, await handle.fetchHistory(), handle.workflowId);
+    await Worker.runReplayHistory(replayOptions(on.bundle), await handle.fetchHistory(), handle.workflowId);
     const child = on.client.workflow.getHandle(rolloutWorkflowId(project));
     return { input, result: result as RunProgress, handle, child };
   });

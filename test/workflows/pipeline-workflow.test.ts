@@ -29,6 +29,7 @@ import {
   happyActivities,
   withWorker,
   useTemporalEnv,
+  replayOptions,
 } from './workflow-harness.js';
 import { useTimeSkippingEnv } from './time-skipping-env.js';
 
@@ -136,7 +137,7 @@ describe('pipelineWorkflow on a real Temporal server', () => {
     expect(fakes.inputsOf('finishRun')).toEqual([result]);
     expect(await runStatusAttribute(handle)).toBe('succeeded');
 
-    await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, await handle.fetchHistory(), handle.workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(replayOptions(env.bundle), await handle.fetchHistory(), handle.workflowId)).resolves.toBeUndefined();
   });
 
   it('environment not ready: awaits the build before any stage, reports it as waiting meanwhile, records the wait', async () => {

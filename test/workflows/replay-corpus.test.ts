@@ -11,7 +11,7 @@ import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { History } from './recording/scenario.js';
-import { bundleKilnWorkflows, historyFromFixtureJSON, installQuietRuntime } from './workflow-harness.js';
+import { bundleKilnWorkflows, historyFromFixtureJSON, installQuietRuntime, replayOptions } from './workflow-harness.js';
 import { bundleWithEdit } from './workflow-bundles.js';
 
 installQuietRuntime();
@@ -80,7 +80,7 @@ const recorded = readdirSync(HISTORIES_DIR)
   .map((f) => f.replace(/\.json$/, ''))
   .sort();
 const load = (name: string): History => historyFromFixtureJSON(readFileSync(join(HISTORIES_DIR, `${name}.json`), 'utf8'));
-const replay = (bundle: WorkflowBundle, history: History, name: string) => Worker.runReplayHistory({ workflowBundle: bundle }, history, name);
+const replay = (bundle: WorkflowBundle, history: History, name: string) => Worker.runReplayHistory(replayOptions(bundle), history, name);
 
 let current: WorkflowBundle;
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChallengerSummary } from '../../core/rollout/rollout-verdict.js';
 import { RolloutSpec, type RolloutSpecInput } from '../../core/specs/rollout.js';
 import { type RolloutInput, type rolloutWorkflow, rolloutStateQuery } from '../../workflows/rollout.js';
-import { fakeActivities, installQuietRuntime, uniqueId, useTemporalEnv, withWorker, type FakeActivities } from './workflow-harness.js';
+import { fakeActivities, installQuietRuntime, uniqueId, useTemporalEnv, withWorker, type FakeActivities, replayOptions } from './workflow-harness.js';
 
 installQuietRuntime();
 const env = useTemporalEnv();
@@ -43,7 +43,7 @@ async function runRollout(fakes: FakeActivities, input: RolloutInput, during?: (
     });
     await during?.(handle);
     const result = await handle.result().catch((error: unknown) => error);
-    await Worker.runReplayHistory({ workflowBundle: env.bundle }, await handle.fetchHistory(), handle.workflowId);
+    await Worker.runReplayHistory(replayOptions(env.bundle), await handle.fetchHistory(), handle.workflowId);
     return { handle, result };
   });
 }

@@ -12,7 +12,7 @@ import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '
 import type { Duration } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, type ReplayWorkerOptions, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/activity-deps.js';
 import type { EnvironmentRef } from '../../activities/environments.js';
 import { createExperimentActivities } from '../../activities/experiments.js';
@@ -28,7 +28,9 @@ import { environmentDigest } from '../../core/specs/environment-digest.js';
 import { ProjectSpec, type ProjectSpecInput } from '../../core/specs/project.js';
 import { RunPolicy, type RunPolicyInput } from '../../core/specs/run-policy.js';
 import { KilnKind, KilnModel, KilnProject, KilnRunStatus } from '../../core/temporal/search-attributes.js';
-import { workflowsEntry } from '../../workers/workflow-bundle.js';
+import { workflowBundleOptions } from '../../workers/workflow-bundle.js';
+import { kilnTracing } from '../../core/tracing/kiln-tracing.js';
+import { workflowTracingSinks } from '../../core/tracing/temporal-tracing.js';
 import type { PipelineInput } from '../../workflows/pipeline-input.js';
 import { pipelineWorkflow } from '../../workflows/pipeline.js';
 
@@ -48,7 +50,7 @@ let bundling: Promise<WorkflowBundle> | undefined;
 
 /** Bundles Kiln's workflows from source, once per process (a file with two servers shares it). */
 export function bundleKilnWorkflows(): Promise<WorkflowBundle> {
-  bundling ??= bundleWorkflowCode({ workflowsPath: workflowsEntry(INSTALL_DIR), logger: quietBundlerLogger });
+  bundling ??= bundleWorkflowCode({ ...workflowBundleOptions(INSTALL_DIR), logger: quietBundlerLogger });
   return bundling;
 }
 
@@ -123,8 +125,15 @@ export async function withWorker<T>(env: TemporalEnv, activities: Partial<KilnAc
     // Flush heartbeats at once, so a cancel request reaches a heartbeating fake within ~100 ms.
     maxHeartbeatThrottleInterval: '100 milliseconds',
     shutdownGraceTime: '2 seconds',
+    // The bundle carries the tracing interceptors, as production's does; untraced, their spans go nowhere.
+    sinks: workflowTracingSinks(kilnTracing()),
   });
   return worker.runUntil(() => fn(taskQueue));
+}
+
+/** Replay options for a bundle: its tracing interceptors need their sink registered, even though replay exports nothing. */
+export function replayOptions(workflowBundle: WorkflowBundle | { codePath: string }): ReplayWorkerOptions {
+  return { workflowBundle, sinks: workflowTracingSinks(kilnTracing()) };
 }
 
 export function uniqueId(prefix: string): string {

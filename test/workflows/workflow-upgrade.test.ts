@@ -17,6 +17,8 @@ import { ExperimentSpec } from '../../core/specs/experiment.js';
 import type { RunProgress } from '../../core/pipeline/run-progress.js';
 import type { ExperimentInput, ExperimentView } from '../../workflows/experiment-state.js';
 import type { History } from './recording/scenario.js';
+import { kilnTracing } from '../../core/tracing/kiln-tracing.js';
+import { workflowTracingSinks } from '../../core/tracing/temporal-tracing.js';
 import { bundleAtCommit } from './workflow-bundles.js';
 import {
   blockUntil,
@@ -31,6 +33,7 @@ import {
   stageResult,
   startPipeline,
   useTemporalEnv,
+  replayOptions,
 } from './workflow-harness.js';
 
 installQuietRuntime();
@@ -57,7 +60,7 @@ const taskWorkers = (history: History) =>
 describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)}) finish on the current workflow code`, () => {
   it('the previous release is other code: it cannot replay a run recorded on the current one', async () => {
     const history = historyFromFixtureJSON(readFileSync(join(import.meta.dirname, 'histories', 'pipeline-champion-first.json'), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: previous }, history, 'pipeline-champion-first')).rejects.toThrow(DeterminismViolationError);
+    await expect(Worker.runReplayHistory(replayOptions(previous), history, 'pipeline-champion-first')).rejects.toThrow(DeterminismViolationError);
   });
 
   it('pipeline runs, a deployment and an experiment blocked in activities are taken over by a new worker and complete', async () => {
@@ -106,6 +109,8 @@ describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)})
         enableNonLocalActivities: false,
         maxCachedWorkflows: 20,
         shutdownGraceTime: '2 seconds',
+        // The current bundle carries the tracing interceptors; the previous release's did not.
+        sinks: workflowTracingSinks(kilnTracing()),
       });
 
     const plain = pipelineInput({ runId: `iris-upgrade-${randomUUID().slice(0, 8)}` });
@@ -184,7 +189,7 @@ describe(`runs started on the previous release (${PREVIOUS_RELEASE.slice(0, 7)})
       const workers = taskWorkers(history);
       expect(workers[0]).toBe(OLD_WORKER);
       expect(workers.at(-1)).toBe(NEW_WORKER);
-      await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, history)).resolves.toBeUndefined();
+      await expect(Worker.runReplayHistory(replayOptions(env.bundle), history)).resolves.toBeUndefined();
     }
   });
 });

@@ -4,6 +4,7 @@ import { digestLabel, LABELS, labelValue, MANAGED_BY, objectName } from '../../k
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../../kubernetes/pod-security.js';
 import { stageEnvironment } from '../../runner/stage-environment.js';
 import { workspaceLayout } from '../../runner/workspace-layout.js';
+import { TRACEPARENT_ENV } from '../../tracing/traceparent.js';
 import type { StagePlacement, StageProcessSpec } from '../executor.js';
 
 /** The pod's shared workspace (an emptyDir): the init container fills it, the stage and sidecar use it. */
@@ -102,7 +103,12 @@ export function buildStageJob(spec: StageProcessSpec, placement: StagePlacement,
               image: placement.image,
               command: spec.command,
               workingDir: ws.sourceDir,
-              env: [...Object.entries(contract).map(([name, value]) => ({ name, value })), { name: 'KILN_EXIT_FILE', value: EXIT_FILE }],
+              env: [
+                ...Object.entries(contract).map(([name, value]) => ({ name, value })),
+                { name: 'KILN_EXIT_FILE', value: EXIT_FILE },
+                // The stage span, when the worker traces: kiln_sdk reports its spans under it.
+                ...(spec.env[TRACEPARENT_ENV] ? [{ name: TRACEPARENT_ENV, value: spec.env[TRACEPARENT_ENV] }] : []),
+              ],
               volumeMounts: mount,
               // Requests equal limits: a training pod should not be squeezed by its neighbours.
               resources: Object.keys(limits).length ? { requests: limits, limits } : undefined,

@@ -20,9 +20,10 @@ import traceback
 from typing import Any, Dict
 
 from .contract import RUN_CONTRACT_ENV, STAGES, Context, ContractError
-from .entrypoint import load_entrypoint_target, parse_entrypoint
+from .entrypoint import Entrypoint, load_entrypoint_target, parse_entrypoint
 from .metrics import log_metrics
 from .model import KilnModel
+from .tracing import span
 
 METRICS_FILE = "metrics.json"
 PARENT_POLL_SECONDS = 0.5
@@ -87,6 +88,12 @@ def run_stage(ctx: Context) -> None:
     os.makedirs(ctx.output_dir, exist_ok=True)
     os.makedirs(ctx.checkpoint_dir, exist_ok=True)
     ep = parse_entrypoint(ctx.entrypoint, ctx.source_dir)
+    # One span per stage's user code (preprocess, train, evaluate), below the worker's stage span.
+    with span(ctx.stage):
+        _run_entrypoint(ep, ctx)
+
+
+def _run_entrypoint(ep: Entrypoint, ctx: Context) -> None:
     if ep.attr is None:
         # A plain script reads the contract itself (Context.from_env()); its argv is just its path.
         sys.argv = [ep.path]

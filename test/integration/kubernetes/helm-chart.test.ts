@@ -74,7 +74,7 @@ describe('deploy/helm/kiln', () => {
     expect(plain(rendered.map(withoutHelmLabels))).toEqual(plain(readDeployManifests()));
   });
 
-  it('takes an external Temporal, database and artifact store Secrets, image settings, no GPU workers, and generates the admin token', async () => {
+  it('takes an external Temporal, database and artifact store Secrets, image settings, no GPU workers, a trace collector, and generates the admin token', async () => {
     const rendered = await render('ml', {
       'temporal.address': 'temporal.example:7233',
       'temporal.namespace': 'prod',
@@ -86,6 +86,7 @@ describe('deploy/helm/kiln', () => {
       'image.pullPolicy': 'IfNotPresent',
       'gpuWorkers.enabled': 'false',
       'stagePods.nodeSelector.pool': 'train',
+      'tracing.otlpEndpoint': 'http://otel-collector.monitoring.svc:4318',
     });
     const cm = find<k8s.V1ConfigMap>(rendered, 'ConfigMap', 'kiln-config')!;
     expect(cm.data).toMatchObject({
@@ -96,6 +97,7 @@ describe('deploy/helm/kiln', () => {
       KILN_GPU_SLOTS: '0',
       KILN_K8S_ARTIFACTS_SECRET: 's3-credentials',
       KILN_K8S_NODE_SELECTOR: '{"pool":"train"}',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring.svc:4318',
     });
     // The chart makes no Secret the operator brought, and no GPU worker without GPUs.
     expect(find(rendered, 'Secret', 'kiln-database')).toBeUndefined();

@@ -46,3 +46,23 @@ describe('a stage Job recorded under another step name', () => {
     expect(stage?.env?.find((e) => e.name === 'KILN_STAGE')?.value).toBe('evaluate');
   });
 });
+
+describe("a stage Job's trace context", () => {
+  const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const containerEnv = (env: Record<string, string>) => {
+    const pod = buildStageJob({ id: 'x', command: [], workingDirectory: '/', env, timeoutMs: 1000 }, placement(), KubernetesSettings.parse({})).spec?.template
+      .spec;
+    return { stage: pod?.containers.find((c) => c.name === 'stage')?.env ?? [], init: (pod?.initContainers ?? []).flatMap((c) => c.env ?? []) };
+  };
+
+  it('reaches the stage container as TRACEPARENT when the worker traces', () => {
+    const { stage, init } = containerEnv({ KILN_ENTRYPOINT: 'model.py:M', TRACEPARENT });
+    expect(stage.filter((e) => e.name === 'TRACEPARENT')).toEqual([{ name: 'TRACEPARENT', value: TRACEPARENT }]);
+    // Kiln's own containers report no spans.
+    expect(init.some((e) => e.name === 'TRACEPARENT')).toBe(false);
+  });
+
+  it('is absent when the worker does not trace', () => {
+    expect(containerEnv({ KILN_ENTRYPOINT: 'model.py:M' }).stage.some((e) => e.name === 'TRACEPARENT')).toBe(false);
+  });
+});
