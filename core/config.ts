@@ -52,6 +52,7 @@ export const ENV_NAMES = {
   predictionRetentionDays: 'KILN_PREDICTION_RETENTION_DAYS',
   adminTokenFile: 'KILN_ADMIN_TOKEN_FILE',
   metricsAddress: 'KILN_METRICS_ADDRESS',
+  workspaceCheckSeconds: 'KILN_WORKSPACE_CHECK_SECONDS',
   logFormat: 'KILN_LOG_FORMAT',
   logLevel: 'KILN_LOG_LEVEL',
 } as const;
@@ -118,6 +119,11 @@ export interface KilnConfig {
   adminTokenFile: string | undefined;
   /** Where a process without the API serves /metrics (`KILN_METRICS_ADDRESS`, host:port); unset: nowhere. */
   metricsAddress: string | undefined;
+  /**
+   * Seconds between two looks of a workspace workflow at its server (health, last activity)
+   * (`KILN_WORKSPACE_CHECK_SECONDS`): an idle workspace stops within idle_timeout plus this. Default 30.
+   */
+  workspaceCheckSeconds: number;
   /** Log lines (core/logging/kiln-log.ts): `KILN_LOG_FORMAT` json|pretty and `KILN_LOG_LEVEL`; unset, each command picks. */
   log: { format: LogFormat | undefined; level: LogLevelName | undefined };
 }
@@ -186,6 +192,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     predictionRetentionDays: overrides.predictionRetentionDays ?? intFrom(env[ENV_NAMES.predictionRetentionDays], ENV_NAMES.predictionRetentionDays) ?? 30,
     adminTokenFile: overrides.adminTokenFile ?? (env[ENV_NAMES.adminTokenFile] || undefined),
     metricsAddress: overrides.metricsAddress ?? (env[ENV_NAMES.metricsAddress] || undefined),
+    workspaceCheckSeconds: overrides.workspaceCheckSeconds ?? intFrom(env[ENV_NAMES.workspaceCheckSeconds], ENV_NAMES.workspaceCheckSeconds) ?? 30,
     log: overrides.log ?? {
       format: oneOf(env[ENV_NAMES.logFormat], LOG_FORMATS, ENV_NAMES.logFormat),
       level: oneOf(env[ENV_NAMES.logLevel], LOG_LEVELS, ENV_NAMES.logLevel),
@@ -282,6 +289,8 @@ export function homePaths(home: string) {
     predictionSpool: join(home, 'work', 'prediction-spool'),
     temporalDb: join(home, 'temporal', 'temporal.sqlite'),
     logs: join(home, 'logs'),
+    /** Local workspaces: `<name>/files` (the notebook root, kept across stop and start) and `<name>/jupyter` (its server's state). */
+    workspaces: join(home, 'workspaces'),
     /** The admin token `kiln up` writes on first start (0600), which the CLI on this data directory uses. */
     adminToken: join(home, 'credentials', 'admin.token'),
   };

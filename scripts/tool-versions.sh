@@ -18,3 +18,5 @@ KWOK_VERSION=v0.8.0
 NODE_LANE_VERSION=24.22.3
 # Helm, built from the Go module proxy, renders and lints deploy/helm/kiln in the tests.
 HELM_VERSION=v4.3.1
+# JupyterLab for workspaces (PyPI), installed on first use per Python version beside the environment (core/workspaces/local/jupyter-overlay.ts).
+JUPYTERLAB_VERSION=4.6.6

@@ -14,6 +14,7 @@ import { cliToken } from './credentials.js';
 import { addModelCommands } from './model-commands.js';
 import { parseParamFlags } from './parse-params.js';
 import { addScheduleCommands } from './schedule-commands.js';
+import { addWorkspaceCommands } from './workspace-commands.js';
 import { printView } from './output.js';
 import { renderDatasetProfile } from './render-dataset-profile.js';
 import { renderExperiment } from './render-experiment.js';
@@ -193,6 +194,7 @@ run
 
 addModelCommands(program, api);
 addScheduleCommands(program, api);
+addWorkspaceCommands(program, api);
 addAccessCommands(program, config, api);
 
 const experiment = program.command('experiment').description('hyperparameter tuning experiments');

@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004-continuous-training.js';
 import * as m0005 from './migrations/0005-access-control.js';
 import * as m0006 from './migrations/0006-prediction-feedback.js';
 import * as m0007 from './migrations/0007-model-rollouts.js';
+import * as m0008 from './migrations/0008-workspaces.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a directory scan so the
@@ -20,6 +21,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0005-access-control': m0005,
   '0006-prediction-feedback': m0006,
   '0007-model-rollouts': m0007,
+  '0008-workspaces': m0008,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

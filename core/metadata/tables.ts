@@ -318,6 +318,30 @@ export interface RolloutTrafficTable {
   predictions_json: string;
 }
 
+/** A workspace: its spec, its server and the server's token (migration 0008). */
+export interface WorkspacesTable {
+  name: string;
+  /** The principal that created it (`user:alice`): it may open it without `workspaces:open`. */
+  owner: string;
+  team: string | null;
+  project: string | null;
+  environment: string;
+  spec_json: string;
+  /** `starting`, `running`, `stopping`, `stopped`, `failed`, `deleting`. */
+  status: string;
+  /** Why it last stopped or failed. */
+  reason: string | null;
+  /** Where its server listens while running. */
+  url: string | null;
+  /** The server's access token while running (a secret: only `open` returns it). */
+  token: string | null;
+  /** The local server's process group while running. */
+  pid: number | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+}
+
 export interface KilnTables {
   environments: EnvironmentsTable;
   environment_builds: EnvironmentBuildsTable;
@@ -343,4 +367,5 @@ export interface KilnTables {
   prediction_feedback: PredictionFeedbackTable;
   model_rollouts: ModelRolloutsTable;
   rollout_traffic: RolloutTrafficTable;
+  workspaces: WorkspacesTable;
 }
