@@ -88,7 +88,8 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
         JUPYTER_CONFIG_DIR: join(jupyter, 'config'),
         JUPYTER_DATA_DIR: join(jupyter, 'data'),
         JUPYTER_RUNTIME_DIR: join(jupyter, 'runtime'),
-        JUPYTER_PATH: join(overlay, 'share', 'jupyter'),
+        // Our kernel spec first: the overlay's own `python3` spec runs ipykernel without the overlay on sys.path.
+        JUPYTER_PATH: `${join(jupyter, 'data')}:${join(overlay, 'share', 'jupyter')}`,
         JUPYTER_CONFIG_PATH: join(overlay, 'etc', 'jupyter'),
         IPYTHONDIR: join(jupyter, 'ipython'),
       },
