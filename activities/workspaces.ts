@@ -4,6 +4,7 @@ import { EnvironmentUnavailableError, NotFoundError } from '../core/errors.js';
 import type { WorkspaceStatus } from '../core/metadata/workspaces-repository.js';
 import { workspaceLimits } from '../core/specs/workspace.js';
 import type { WorkspaceProbe } from '../core/workspaces/workspace-hosting.js';
+import { snapshotSource } from '../core/snapshots/source-snapshot.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
 import { heartbeating } from './heartbeating.js';
@@ -22,7 +23,7 @@ export interface StopWorkspaceInput extends WorkspaceRef {
  * A workspace's side effects. The server's token is made and kept here (the metadata store):
  * no input or result of these activities carries it, so it never enters workflow history.
  */
-export function createWorkspaceActivities({ platform, metadata }: ActivityDeps) {
+export function createWorkspaceActivities({ platform, metadata, artifacts }: ActivityDeps) {
   const load = async (name: string) => {
     const record = await metadata.workspaces.get(name);
     if (!record) throw new NotFoundError('workspace', name);
@@ -90,6 +91,16 @@ export function createWorkspaceActivities({ platform, metadata }: ActivityDeps) 
         await platform.workspaces.stop(name, record.pid === null ? null : { url: record.url ?? '', pid: record.pid });
         await metadata.workspaces.markStopped(name, status, reason);
       });
+    },
+
+    /** Stores the workspace's `src/` as a source snapshot (content-addressed: an unchanged source is stored once). */
+    async snapshotWorkspaceSource({ name }: WorkspaceRef): Promise<{ digest: string; fileCount: number }> {
+      return classified(() =>
+        heartbeating(async () => {
+          const snapshot = await snapshotSource(artifacts, platform.workspaces.sourceDir(name));
+          return { digest: snapshot.digest, fileCount: snapshot.fileCount };
+        }),
+      );
     },
 
     /** Deletes the files and the record (the server is already stopped). */

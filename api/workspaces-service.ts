@@ -9,7 +9,7 @@ import { environmentDigest } from '../core/specs/environment-digest.js';
 import { parseSpec } from '../core/specs/parse-spec.js';
 import { WorkspaceSpec, workspaceLimits, type WorkspaceKind } from '../core/specs/workspace.js';
 import { KilnKind, KilnProject, KilnWorkspace } from '../core/temporal/search-attributes.js';
-import type { WorkspaceInput } from '../workflows/workspace.js';
+import { snapshotWorkspaceUpdate, type WorkspaceInput } from '../workflows/workspace.js';
 import type { ResourceDirectory } from './access/resource-directory.js';
 import type { Caller } from './http/route-access.js';
 
@@ -99,6 +99,14 @@ export class WorkspacesService {
     const record = await this.mayOperate(name, caller);
     await this.startWorkflow(record, { stopped: true }, 'startWorkspace');
     return { ...this.view(record), requested: 'start' };
+  }
+
+  /** Stores the workspace's source as a snapshot a run can train on (`source_snapshot` in a run request). */
+  async snapshot(name: string, caller: Caller) {
+    await this.mayOperate(name, caller);
+    const handle = this.deps.temporal.workflow.getHandle(workspaceWorkflowId(name));
+    const snapshot = await handle.executeUpdate(snapshotWorkspaceUpdate);
+    return { name, source_snapshot: snapshot.digest, file_count: snapshot.fileCount };
   }
 
   /** Stops the server and deletes the files and the record (the workflow does, then ends). */

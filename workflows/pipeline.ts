@@ -143,6 +143,8 @@ async function runPipeline(input: PipelineInput, { promotes, cacheHitsInPrepare 
           // A run started by new data trains on exactly the version that started it.
           ...(input.trigger ? { trigger: input.trigger } : {}),
           ...(input.trigger?.datasetVersion ? { pinned: { datasetVersion: input.trigger.datasetVersion } } : {}),
+          // A workspace's snapshot: only the activity's input changes, so older histories replay as they are.
+          ...(input.sourceSnapshot ? { pinned: { sourceDigest: input.sourceSnapshot } } : {}),
           ...(cachePlan ? { cachePlan } : {}),
         },
       ],

@@ -1,8 +1,10 @@
 import {
+  allHandlersFinished,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -43,6 +45,8 @@ export const workspaceStateQuery = defineQuery<WorkspaceState>('workspaceState')
 export const startWorkspaceSignal = defineSignal('startWorkspace');
 export const stopWorkspaceSignal = defineSignal('stopWorkspace');
 export const deleteWorkspaceSignal = defineSignal('deleteWorkspace');
+/** Stores the workspace's `src/` as a project source snapshot (`kiln workspace snapshot`); a run trains on it by digest. */
+export const snapshotWorkspaceUpdate = defineUpdate<{ digest: string; fileCount: number }>('snapshotWorkspace');
 
 const { awaitEnvironmentBuild } = proxyActivities<KilnActivities>({
   startToCloseTimeout: '2 hours',
@@ -55,6 +59,12 @@ const { prepareWorkspace, startWorkspaceServer } = proxyActivities<KilnActivitie
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: nonRetriedTypes('NotFoundError', 'EnvironmentUnavailableError') },
+});
+const { snapshotWorkspaceSource } = proxyActivities<KilnActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: nonRetriedTypes('SpecValidationError') },
+  summary: 'snapshot the source',
 });
 const { probeWorkspace, stopWorkspaceServer, removeWorkspace } = proxyActivities<KilnActivities>({
   startToCloseTimeout: '1 minute',
@@ -79,6 +89,11 @@ export async function workspaceWorkflow(input: WorkspaceInput): Promise<Workspac
   });
   setHandler(deleteWorkspaceSignal, () => {
     wanted = 'delete';
+  });
+  setHandler(snapshotWorkspaceUpdate, () => snapshotWorkspaceSource({ name: input.name }), {
+    validator: () => {
+      if (wanted === 'delete' || state.phase === 'deleting') throw new Error('the workspace is being deleted');
+    },
   });
   const show = (details: string, status: string) => {
     setCurrentDetails(`**${input.name}**: ${details}`);
@@ -112,6 +127,7 @@ export async function workspaceWorkflow(input: WorkspaceInput): Promise<Workspac
     show('running', 'running');
     const reason = await watch(input, runningSince, () => wanted);
     if (reason === 'continue') {
+      await condition(allHandlersFinished);
       await continueAsNew<typeof workspaceWorkflow>({ ...input, runningSince, stopped: false });
     }
     state.phase = 'stopping';
@@ -121,12 +137,14 @@ export async function workspaceWorkflow(input: WorkspaceInput): Promise<Workspac
     runningSince = undefined;
     if (wanted === 'stop' || wanted === 'start') wanted = null;
     if (workflowInfo().continueAsNewSuggested && wanted === null) {
+      await condition(allHandlersFinished);
       await continueAsNew<typeof workspaceWorkflow>({ ...input, stopped: true, runningSince: undefined });
     }
   }
 
   state.phase = 'deleting';
   show('deleting', 'deleting');
+  await condition(allHandlersFinished);
   await stopWorkspaceServer({ name: input.name, status: 'stopped', reason: 'deleted' });
   await removeWorkspace({ name: input.name });
   show('deleted', 'deleted');

@@ -126,6 +126,7 @@ run
   .option('-w, --watch', 'follow the run until it ends')
   .option('--idempotency-key <key>', 'start at most one run for this key; repeating the command prints the same run id')
   .option('--no-cache', 'run every stage, even one whose inputs match a completed stage')
+  .option('--source-snapshot <digest>', "train on a stored source snapshot (a workspace's `kiln workspace snapshot`)")
   .action(async (opts) => {
     const runPolicy: Record<string, unknown> = {};
     if (opts.timeout !== undefined) runPolicy.timeout_seconds = Number(opts.timeout);
@@ -137,6 +138,7 @@ run
         run_policy: runPolicy,
         trigger: 'manual',
         ...(opts.cache === false ? { cache: false } : {}),
+        ...(opts.sourceSnapshot ? { source_snapshot: opts.sourceSnapshot } : {}),
       },
       { idempotencyKey: opts.idempotencyKey },
     );

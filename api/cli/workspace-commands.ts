@@ -61,6 +61,14 @@ export function addWorkspaceCommands(program: Command, api: () => KilnApiClient)
     .description('start a stopped workspace again, with its files')
     .action(async (name) => printLines([`starting workspace ${(await api().startWorkspace(name)).name}`]));
   workspace
+    .command('snapshot <name>')
+    .description("store the workspace's src/ as a source snapshot; `kiln run start -p <project> --source-snapshot <digest>` trains on it")
+    .action(async (name) => {
+      const snapshot = await api().snapshotWorkspace(name);
+      process.stderr.write(`stored ${snapshot.file_count} file(s) of workspace ${name}\n`);
+      process.stdout.write(`${snapshot.source_snapshot}\n`);
+    });
+  workspace
     .command('delete <name>')
     .description('stop the server and delete the workspace with its files')
     .action(async (name) => printLines([`deleting workspace ${(await api().deleteWorkspace(name)).name}`]));

@@ -181,6 +181,7 @@ export class KilnApiClient {
   openWorkspace = (name: string) => this.call<WorkspaceOut<'open'>>('GET', `${workspacePath(name)}/open`);
   stopWorkspace = (name: string) => this.call<WorkspaceOut<'stop'>>('POST', `${workspacePath(name)}/stop`);
   startWorkspace = (name: string) => this.call<WorkspaceOut<'start'>>('POST', `${workspacePath(name)}/start`);
+  snapshotWorkspace = (name: string) => this.call<WorkspaceOut<'snapshot'>>('POST', `${workspacePath(name)}/snapshot`);
   deleteWorkspace = (name: string) => this.call<WorkspaceOut<'delete'>>('DELETE', workspacePath(name));
 
   whoami = () => this.call<Out<'whoami'>>('GET', '/v1/whoami');

@@ -67,6 +67,15 @@ export function workspaceRoutes(workspaces: WorkspacesService): Route[] {
       handle: ({ params, caller }) => workspaces.start(params.name!, caller),
     }),
     route({
+      method: 'POST',
+      path: '/v1/workspaces/{name}/snapshot',
+      params: WorkspaceParams,
+      summary: "Store the workspace's src/ as a project source snapshot; a run trains on it with `source_snapshot`",
+      access: operate('workspaces:write'),
+      status: 201,
+      handle: ({ params, caller }) => workspaces.snapshot(params.name!, caller),
+    }),
+    route({
       method: 'DELETE',
       path: '/v1/workspaces/{name}',
       params: WorkspaceParams,

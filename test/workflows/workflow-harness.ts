@@ -305,6 +305,9 @@ export function happyActivities(): KilnActivities {
     },
     async stopWorkspaceServer() {},
     async removeWorkspace() {},
+    async snapshotWorkspaceSource() {
+      return { digest: SOURCE_DIGEST, fileCount: 3 };
+    },
   };
 }
 

@@ -7,10 +7,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { KilnWorkspace } from '../../core/temporal/search-attributes.js';
-import { type WorkspaceInput, type workspaceWorkflow, workspaceStateQuery } from '../../workflows/workspace.js';
+import { snapshotWorkspaceUpdate, type WorkspaceInput, type workspaceWorkflow, workspaceStateQuery } from '../../workflows/workspace.js';
 import { until } from './recording/scenario.js';
 import { workspaceInput } from './recording/workspace-scenarios.js';
-import { fakeActivities, installQuietRuntime, uniqueId, useTemporalEnv, withWorker, type FakeActivities } from './workflow-harness.js';
+import { SOURCE_DIGEST, fakeActivities, installQuietRuntime, uniqueId, useTemporalEnv, withWorker, type FakeActivities } from './workflow-harness.js';
 
 installQuietRuntime();
 const env = useTemporalEnv();
@@ -43,11 +43,14 @@ describe('workspaceWorkflow', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
       expect(await handle.query(workspaceStateQuery)).toMatchObject({ phase: 'stopped', reason: 'idle for 2s (idle_timeout)', starts: 1 });
       expect((await handle.describe()).typedSearchAttributes.get(KilnWorkspace)).toBe('notebooks');
+      // A snapshot works whether the server runs or not: it reads the files only.
+      expect(await handle.executeUpdate(snapshotWorkspaceUpdate)).toEqual({ digest: SOURCE_DIGEST, fileCount: 3 });
       await handle.signal('startWorkspace');
       await until('the second start', async () => count(fakes, 'startWorkspaceServer') === 2);
       await handle.signal('deleteWorkspace');
     });
     expect(result).toMatchObject({ phase: 'deleting', starts: 2 });
+    expect(fakes.inputsOf('snapshotWorkspaceSource')).toEqual([{ name: 'notebooks' }]);
     expect(fakes.inputsOf('stopWorkspaceServer')[0]).toEqual({ name: 'notebooks', status: 'stopped', reason: 'idle for 2s (idle_timeout)' });
     expect(count(fakes, 'prepareWorkspace')).toBe(1);
     expect(fakes.names().slice(-2)).toEqual(['stopWorkspaceServer', 'removeWorkspace']);

@@ -82,6 +82,8 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
         HOME: dir,
         PYTHONPATH: this.options.sdkDir,
         KILN_WORKSPACE: launch.name,
+        // kiln_sdk.save_checkpoint / load_latest_checkpoint work in a notebook as in a stage, kept with the files.
+        KILN_CHECKPOINT_DIR: join(dir, 'files', 'checkpoints'),
         KILN_WORKSPACE_OVERLAY: overlay,
         // The token travels in the environment, not argv, where `ps` would show it.
         JUPYTER_TOKEN: launch.token,

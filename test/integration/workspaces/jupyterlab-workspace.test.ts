@@ -17,12 +17,14 @@ import type { EmbeddedStack } from '../../../workers/embedded-stack.js';
 import { executeCell, jupyterApi } from '../../support/jupyter-kernel.js';
 import { eventually, isAlive } from '../../support/process-check.js';
 import { startTestStack } from '../../support/test-stack.js';
+import { waitForRun } from '../../support/wait-for-run.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
 let config: KilnConfig;
 const fixture = join(__dirname, '..', '..', 'fixtures', 'sleepy');
 const data = mkdtempSync(join(tmpdir(), 'kiln-ws-data-'));
+const sleepy = JSON.parse(readFileSync(join(fixture, 'kiln.json'), 'utf8'));
 const DATASET_ROWS = readFileSync(join(fixture, 'data', 'tiny.csv'), 'utf8')
   .trim()
   .split('\n').length;
@@ -52,7 +54,9 @@ beforeAll(async () => {
     source_dir: join(fixture, 'src'),
     dataset: 'tiny-ws',
     environment: 'six-py311',
-    entrypoints: { train: 'stages.py:train', evaluate: 'stages.py:evaluate' },
+    entrypoints: sleepy.project.entrypoints,
+    default_params: sleepy.project.default_params,
+    serve: false,
   });
 }, 300_000);
 afterAll(async () => stack?.stop());
@@ -123,6 +127,21 @@ describe('a JupyterLab workspace on this machine', () => {
     token = opened.token;
   }, 180_000);
 
+  it("snapshots the workspace's source, edits included, and a run trains on that snapshot", async () => {
+    const added = await jupyterApi(base, token, 'PUT', '/api/contents/src/from_notebook.py', { type: 'file', format: 'text', content: 'EDITED = True\n' });
+    expect(added.status).toBe(201);
+    const { source_snapshot: digest, file_count } = await client.snapshotWorkspace('nb');
+    expect(file_count).toBe(2);
+    const manifest = JSON.parse(await readText(await stack.backends.artifacts.get(`sources/${digest}/manifest.json`)));
+    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(['from_notebook.py', 'stages.py']);
+    const { run_id } = await client.startRun({ project: 'notebooks', source_snapshot: digest });
+    const run = await waitForRun(client, run_id, 180_000);
+    expect(run.status).toBe('succeeded');
+    expect((await stack.backends.metadata.runs.getRun(run_id))?.sourceDigest).toBe(digest);
+    const bogus = await refusal(client.startRun({ project: 'notebooks', source_snapshot: 'f'.repeat(64) }));
+    expect([bogus.status, bogus.fields.map((f) => f.path)]).toEqual([400, ['source_snapshot']]);
+  }, 240_000);
+
   it('belongs to its creator: another trainer may see it but not open, stop or delete it without workspaces:open', async () => {
     await client.addPrincipal('user', { name: 'tina' });
     await client.addBinding({ principal: 'user:tina', role: 'trainer' });
@@ -148,4 +167,10 @@ describe('a JupyterLab workspace on this machine', () => {
 
 async function envDigest(): Promise<string> {
   return (await stack.backends.metadata.environments.get('six-py311'))!.specDigest;
+}
+
+async function readText(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
 }
