@@ -235,10 +235,8 @@ export class KilnService {
 
   /** A run request resolved against the registered project, dataset and environment: everything but the run id. */
   async resolveRun(request: RunRequest): Promise<Omit<PipelineInput, 'runId'>> {
-    return resolveRun(this.metadata, request, {
-      ...(this.options.gpuTaskQueue ? { gpuTaskQueue: this.options.gpuTaskQueue } : {}),
-      artifacts: this.options.artifacts,
-    });
+    const { gpuTaskQueue, artifacts } = this.options;
+    return resolveRun(this.metadata, request, { ...(gpuTaskQueue ? { gpuTaskQueue } : {}), artifacts });
   }
 
   /**

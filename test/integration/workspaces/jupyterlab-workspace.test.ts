@@ -99,6 +99,9 @@ describe('a JupyterLab workspace on this machine', () => {
         `print(six.__version__, six.__file__.startswith(${JSON.stringify(venv)}))`,
         "print(len(list(csv.reader(open('data/tiny.csv')))))",
         "open('notes.txt', 'w').write('kept across restarts')",
+        // kiln_sdk's checkpoints work in a notebook as in a stage.
+        'from kiln_sdk import save_checkpoint',
+        "_ = save_checkpoint({'weights': [1, 2]}, step=3)",
       ].join('\n'),
     );
     expect(cell).toEqual({ status: 'ok', output: `1.16.0 True\n${DATASET_ROWS}\n` });
@@ -123,6 +126,8 @@ describe('a JupyterLab workspace on this machine', () => {
     expect(opened.token).not.toBe(token);
     const notes = await jupyterApi<{ content: string }>(opened.base_url, opened.token, 'GET', '/api/contents/notes.txt');
     expect(notes).toMatchObject({ status: 200, body: { content: 'kept across restarts' } });
+    const resumed = await executeCell(opened.base_url, opened.token, 'from kiln_sdk import load_latest_checkpoint\nprint(load_latest_checkpoint())');
+    expect(resumed).toMatchObject({ status: 'ok', output: expect.stringContaining("'weights': [1, 2]") });
     base = opened.base_url;
     token = opened.token;
   }, 180_000);
