@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -101,11 +102,8 @@ export async function workspaceWorkflow(input: WorkspaceInput): Promise<Workspac
   };
 
   let runningSince = input.runningSince;
-  if (!input.stopped && runningSince === undefined) {
-    show(`building environment ${input.environment.name}…`, 'building');
-    await awaitEnvironmentBuild(input.environment);
-    await prepareWorkspace({ name: input.name });
-  }
+  // Files are copied in once per workflow chain: a continued or stopped one already has them.
+  let prepared = input.stopped === true || runningSince !== undefined;
 
   while (wanted !== 'delete') {
     if (state.phase === 'stopped') {
@@ -113,19 +111,33 @@ export async function workspaceWorkflow(input: WorkspaceInput): Promise<Workspac
       await condition(() => wanted !== null);
       if (wanted === 'delete') break;
       wanted = null;
-      // An environment edited since the last start is built first (a no-op when it is current).
-      await awaitEnvironmentBuild(input.environment);
     }
     if (runningSince === undefined) {
-      state.phase = 'starting';
-      show('starting the server…', 'starting');
-      await startWorkspaceServer({ name: input.name, digest: input.environment.digest });
+      try {
+        if (!prepared) show(`building environment ${input.environment.name}…`, 'building');
+        // An environment edited since the last start is built first (a no-op when it is current).
+        await awaitEnvironmentBuild(input.environment);
+        if (!prepared) await prepareWorkspace({ name: input.name });
+        prepared = true;
+        state.phase = 'starting';
+        show('starting the server…', 'starting');
+        await startWorkspaceServer({ name: input.name, digest: input.environment.digest });
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        // A start that failed for good leaves the workspace stopped with the reason; `start` tries again.
+        state.reason = `could not start: ${messageOf(error)}`;
+        await stopWorkspaceServer({ name: input.name, status: 'failed', reason: state.reason });
+        state.phase = 'stopped';
+        continue;
+      }
       runningSince = Date.now();
       state.starts++;
     }
     state.phase = 'running';
     show('running', 'running');
     const reason = await watch(input, runningSince, () => wanted);
+    // Taken now, not after the stop: a `start` sent while the server stops must start it again.
+    if (wanted === 'stop' || wanted === 'start') wanted = null;
     if (reason === 'continue') {
       await condition(allHandlersFinished);
       await continueAsNew<typeof workspaceWorkflow>({ ...input, runningSince, stopped: false });
@@ -135,7 +147,6 @@ export async function workspaceWorkflow(input: WorkspaceInput): Promise<Workspac
     state.phase = 'stopped';
     state.reason = reason;
     runningSince = undefined;
-    if (wanted === 'stop' || wanted === 'start') wanted = null;
     if (workflowInfo().continueAsNewSuggested && wanted === null) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof workspaceWorkflow>({ ...input, stopped: true, runningSince: undefined });
@@ -169,4 +180,9 @@ async function watch(input: WorkspaceInput, runningSince: number, wanted: () => 
     if (verdict) return verdict;
     if (workflowInfo().continueAsNewSuggested) return 'continue';
   }
+}
+
+function messageOf(error: unknown): string {
+  const cause = (error as { cause?: { message?: string } }).cause;
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

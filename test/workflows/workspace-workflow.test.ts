@@ -4,6 +4,7 @@
  * culling, max_lifetime, stop and start by signal, a dead server, deletion. Each history replays.
  */
 import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { KilnWorkspace } from '../../core/temporal/search-attributes.js';
@@ -83,5 +84,24 @@ describe('workspaceWorkflow', () => {
     const stops = fakes.inputsOf('stopWorkspaceServer');
     expect(stops[0]).toMatchObject({ status: 'stopped', reason: 'stopped by request' });
     expect(stops[1]).toMatchObject({ status: 'failed', reason: 'the server exited' });
+  });
+
+  it('a start that fails for good leaves the workspace failed with the reason, and start tries again', async () => {
+    let starts = 0;
+    const fakes = fakeActivities({
+      startWorkspaceServer: async () => {
+        if (++starts === 1) throw ApplicationFailure.nonRetryable('JupyterLab did not answer', 'BackendUnavailableError');
+        return { url: 'http://127.0.0.1:1' };
+      },
+    });
+    await runWorkspace(fakes, workspaceInput({ idleTimeoutMs: 60_000 }), async (handle) => {
+      await until('the failed start', async () => count(fakes, 'stopWorkspaceServer') === 1);
+      expect(await handle.query(workspaceStateQuery)).toMatchObject({ phase: 'stopped', reason: 'could not start: JupyterLab did not answer', starts: 0 });
+      await handle.signal('startWorkspace');
+      await until('running', async () => (await handle.query(workspaceStateQuery)).phase === 'running');
+      await handle.signal('deleteWorkspace');
+    });
+    expect(fakes.inputsOf('stopWorkspaceServer')[0]).toEqual({ name: 'notebooks', status: 'failed', reason: 'could not start: JupyterLab did not answer' });
+    expect(count(fakes, 'prepareWorkspace')).toBe(1);
   });
 });
