@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import { principalId } from '../core/access/principal.js';
 import { ConflictError, ForbiddenError, NotFoundError, SpecValidationError } from '../core/errors.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
@@ -9,7 +10,7 @@ import { environmentDigest } from '../core/specs/environment-digest.js';
 import { parseSpec } from '../core/specs/parse-spec.js';
 import { WorkspaceSpec, workspaceLimits, type WorkspaceKind } from '../core/specs/workspace.js';
 import { KilnKind, KilnProject, KilnWorkspace } from '../core/temporal/search-attributes.js';
-import { snapshotWorkspaceUpdate, type WorkspaceInput } from '../workflows/workspace.js';
+import { deleteWorkspaceSignal, snapshotWorkspaceUpdate, startWorkspaceSignal, stopWorkspaceSignal, type WorkspaceInput } from '../workflows/workspace.js';
 import type { ResourceDirectory } from './access/resource-directory.js';
 import type { Caller } from './http/route-access.js';
 
@@ -90,14 +91,14 @@ export class WorkspacesService {
 
   async stop(name: string, caller: Caller) {
     const record = await this.mayOperate(name, caller);
-    await this.deps.temporal.workflow.getHandle(workspaceWorkflowId(name)).signal('stopWorkspace');
+    await this.deps.temporal.workflow.getHandle(workspaceWorkflowId(name)).signal(stopWorkspaceSignal).catch(noWorkflow(name));
     return { ...this.view(record), requested: 'stop' };
   }
 
   /** Starts a stopped workspace again (same files); a workflow that ended (a failed start) is started anew. */
   async start(name: string, caller: Caller) {
     const record = await this.mayOperate(name, caller);
-    await this.startWorkflow(record, { stopped: true }, 'startWorkspace');
+    await this.startWorkflow(record, { stopped: true }, startWorkspaceSignal);
     return { ...this.view(record), requested: 'start' };
   }
 
@@ -105,7 +106,7 @@ export class WorkspacesService {
   async snapshot(name: string, caller: Caller) {
     await this.mayOperate(name, caller);
     const handle = this.deps.temporal.workflow.getHandle(workspaceWorkflowId(name));
-    const snapshot = await handle.executeUpdate(snapshotWorkspaceUpdate);
+    const snapshot = await handle.executeUpdate(snapshotWorkspaceUpdate).catch(noWorkflow(name));
     return { name, source_snapshot: snapshot.digest, file_count: snapshot.fileCount };
   }
 
@@ -113,11 +114,11 @@ export class WorkspacesService {
   async delete(name: string, caller: Caller) {
     const record = await this.mayOperate(name, caller);
     await this.deps.metadata.workspaces.setStatus(name, 'deleting');
-    await this.startWorkflow(record, { stopped: true }, 'deleteWorkspace');
+    await this.startWorkflow(record, { stopped: true }, deleteWorkspaceSignal);
     return { name, status: 'deleting' };
   }
 
-  private async startWorkflow(record: WorkspaceRecord, from: { stopped: boolean }, signal?: string): Promise<void> {
+  private async startWorkflow(record: WorkspaceRecord, from: { stopped: boolean }, signal?: SignalDefinition): Promise<void> {
     const environment = await this.deps.metadata.environments.get(record.environment);
     if (!environment) throw new NotFoundError('environment', record.environment);
     const { spec } = record;
@@ -177,6 +178,14 @@ export class WorkspacesService {
       started_at: record.startedAt === null ? null : new Date(record.startedAt).toISOString(),
     };
   }
+}
+
+/** Its workflow ended (it only ends on deletion, or by a bug): nothing runs that could act; `start` begins a new one. */
+function noWorkflow(name: string) {
+  return (error: unknown): never => {
+    if (error instanceof WorkflowNotFoundError) throw new ConflictError('workspace', `workspace ${name} has no running workflow; start it`);
+    throw error;
+  };
 }
 
 function problem(path: string, message: string): SpecValidationError {
