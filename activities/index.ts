@@ -10,6 +10,7 @@ import { createRolloutActivities } from './rollout.js';
 import { createRunActivities } from './runs.js';
 import { createServingActivities } from './serving.js';
 import { createStageActivities } from './stages.js';
+import { createWorkspaceActivities } from './workspaces.js';
 
 /** Every activity, built from real dependencies once per worker. */
 export function createActivities(deps: ActivityDeps) {
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDatasetWatchActivities(deps),
     ...createRolloutActivities(deps),
     ...createMonitoringActivities(deps),
+    ...createWorkspaceActivities(deps),
   };
 }
 

@@ -32,6 +32,7 @@ import { ModelsService } from './models-service.js';
 import { PredictionRouter } from './prediction-router.js';
 import { RunDetailsService } from './run-details-service.js';
 import { RolloutsService } from './rollouts-service.js';
+import { NO_WORKSPACES, WorkspacesService, type WorkspaceSettings } from './workspaces-service.js';
 import { MonitoringService } from './monitoring-service.js';
 import { SchedulesService } from './schedules-service.js';
 import { progressQuery } from '../workflows/pipeline-signals.js';
@@ -51,6 +52,8 @@ export interface KilnServiceOptions {
   artifacts?: ArtifactStore;
   /** Where dataset files and source directories may lie on this server (core/inputs/input-path.ts). */
   inputRoots: InputRoots;
+  /** What the platform hosts and how often workflows look at servers; default: no workspace can be created. */
+  workspaces?: WorkspaceSettings;
 }
 
 /**
@@ -77,6 +80,8 @@ export class KilnService {
   readonly datasets: DatasetsService;
   /** Metric series and stage logs of a run, for the console (api/run-details-service.ts). */
   readonly runDetails: RunDetailsService;
+  /** Interactive workspaces (api/workspaces-service.ts). */
+  readonly workspaces: WorkspacesService;
 
   constructor(private readonly options: KilnServiceOptions) {
     this.experiments = new ExperimentsService({
@@ -101,6 +106,7 @@ export class KilnService {
     this.datasets = new DatasetsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
     const { oidc } = options;
     this.access = new AccessService({ metadata: options.metadata, temporal: options.temporal, schedules: this.schedules, ...(oidc ? { oidc } : {}) });
+    this.workspaces = new WorkspacesService({ ...options, ...(options.workspaces ?? NO_WORKSPACES), directory: () => this.access.directory() });
     this.runDetails = new RunDetailsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
   }
 
@@ -229,7 +235,8 @@ export class KilnService {
 
   /** A run request resolved against the registered project, dataset and environment: everything but the run id. */
   async resolveRun(request: RunRequest): Promise<Omit<PipelineInput, 'runId'>> {
-    return resolveRun(this.metadata, request, this.options.gpuTaskQueue ? { gpuTaskQueue: this.options.gpuTaskQueue } : {});
+    const { gpuTaskQueue, artifacts } = this.options;
+    return resolveRun(this.metadata, request, { ...(gpuTaskQueue ? { gpuTaskQueue } : {}), artifacts });
   }
 
   /**
@@ -371,13 +378,7 @@ export class KilnService {
   }
 
   async listRuns(filter: { project?: string; status?: string; trigger?: string; schedule?: string; limit?: number }) {
-    return this.metadata.runs.listRuns({
-      project: filter.project,
-      status: filter.status as never,
-      trigger: filter.trigger,
-      schedule: filter.schedule,
-      limit: filter.limit ?? 50,
-    });
+    return this.metadata.runs.listRuns({ ...filter, status: filter.status as never, limit: filter.limit ?? 50 });
   }
 
   /** POST /v1/models/{name}/rollback: serve an earlier version again (api/model-rollback.ts). */

@@ -55,6 +55,7 @@ export const ENV_NAMES = {
   mlflowUrl: 'KILN_MLFLOW_URL',
   mlflowToken: 'KILN_MLFLOW_TOKEN',
   mlflowTokenFile: 'KILN_MLFLOW_TOKEN_FILE',
+  workspaceCheckSeconds: 'KILN_WORKSPACE_CHECK_SECONDS',
   logFormat: 'KILN_LOG_FORMAT',
   logLevel: 'KILN_LOG_LEVEL',
   // The OpenTelemetry names, so a collector set up for other services works unchanged.
@@ -127,6 +128,11 @@ export interface KilnConfig {
   metricsAddress: string | undefined;
   /** Export runs, model versions and aliases to an MLflow tracking server (`KILN_MLFLOW_URL`); unset: no export. */
   mlflow: MlflowSettings | undefined;
+  /**
+   * Seconds between two looks of a workspace workflow at its server (health, last activity)
+   * (`KILN_WORKSPACE_CHECK_SECONDS`): an idle workspace stops within idle_timeout plus this. Default 30.
+   */
+  workspaceCheckSeconds: number;
   /** Log lines (core/logging/kiln-log.ts): `KILN_LOG_FORMAT` json|pretty and `KILN_LOG_LEVEL`; unset, each command picks. */
   log: { format: LogFormat | undefined; level: LogLevelName | undefined };
   /** OpenTelemetry traces (core/tracing/); off unless an OTLP endpoint is set. */
@@ -219,6 +225,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     adminTokenFile: overrides.adminTokenFile ?? (env[ENV_NAMES.adminTokenFile] || undefined),
     metricsAddress: overrides.metricsAddress ?? (env[ENV_NAMES.metricsAddress] || undefined),
     mlflow: overrides.mlflow ?? mlflowFrom(env),
+    workspaceCheckSeconds: overrides.workspaceCheckSeconds ?? intFrom(env[ENV_NAMES.workspaceCheckSeconds], ENV_NAMES.workspaceCheckSeconds) ?? 30,
     log: overrides.log ?? {
       format: oneOf(env[ENV_NAMES.logFormat], LOG_FORMATS, ENV_NAMES.logFormat),
       level: oneOf(env[ENV_NAMES.logLevel], LOG_LEVELS, ENV_NAMES.logLevel),
@@ -333,6 +340,8 @@ export function homePaths(home: string) {
     predictionSpool: join(home, 'work', 'prediction-spool'),
     temporalDb: join(home, 'temporal', 'temporal.sqlite'),
     logs: join(home, 'logs'),
+    /** Local workspaces: `<name>/files` (the notebook root, kept across stop and start) and `<name>/jupyter` (its server's state). */
+    workspaces: join(home, 'workspaces'),
     /** The admin token `kiln up` writes on first start (0600), which the CLI on this data directory uses. */
     adminToken: join(home, 'credentials', 'admin.token'),
   };

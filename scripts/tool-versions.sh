@@ -21,3 +21,5 @@ HELM_VERSION=v4.3.1
 # MLflow tracking server (PyPI mlflow) for the MLflow export's tests, in its own venv. 3.18.0 needs
 # mlflow-tracing==3.18.0, which PyPI does not have, so it cannot install; 3.17.2 is the newest that does.
 MLFLOW_VERSION=3.17.2
+# JupyterLab for workspaces (PyPI), installed on first use per Python version beside the environment (core/workspaces/local/jupyter-overlay.ts).
+JUPYTERLAB_VERSION=4.6.6

@@ -163,6 +163,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       artifacts: backends.artifacts,
       ...(config.oidc ? { oidc: config.oidc } : {}),
       inputRoots: { allowed: config.dataRoots, denied: [config.home] },
+      workspaces: { hosting: backends.platform.workspaces, checkSeconds: config.workspaceCheckSeconds },
     });
     let apiUrl: string | undefined;
     let adminToken: string | undefined;

@@ -5,3 +5,4 @@ export { experimentWorkflow } from './experiment.js';
 export { datasetWatchWorkflow } from './dataset-watch.js';
 export { rolloutWorkflow, rolloutStateQuery } from './rollout.js';
 export { monitorModelWorkflow } from './monitor-model.js';
+export { workspaceWorkflow, workspaceStateQuery } from './workspace.js';

@@ -33,6 +33,8 @@ export interface PipelineInput {
   };
   /** Task queue for stages that use GPUs (Kubernetes executor); absent: the run's own queue. */
   gpuTaskQueue?: string;
+  /** A stored source snapshot to train on (a workspace's), instead of snapshotting `source_dir`. */
+  sourceSnapshot?: string;
   /** Why the run started. Absent in older histories and for experiment trials. */
   trigger?: RunTrigger;
 }

@@ -137,12 +137,9 @@ async function runPipeline(input: PipelineInput, { promotes, cacheHitsInPrepare 
           sourceDir: project.source_dir,
           dataset: input.dataset,
           environmentDigest: input.environment.digest,
-          ...(input.resume
-            ? { resumedFrom: input.resume.fromRunId, pinned: { sourceDigest: input.resume.sourceDigest, datasetVersion: input.resume.datasetVersion } }
-            : {}),
-          // A run started by new data trains on exactly the version that started it.
+          ...(input.resume ? { resumedFrom: input.resume.fromRunId } : {}),
           ...(input.trigger ? { trigger: input.trigger } : {}),
-          ...(input.trigger?.datasetVersion ? { pinned: { datasetVersion: input.trigger.datasetVersion } } : {}),
+          ...pinnedInputs(input),
           ...(cachePlan ? { cachePlan } : {}),
         },
       ],
@@ -326,4 +323,16 @@ async function runPipeline(input: PipelineInput, { promotes, cacheHitsInPrepare 
     await records.finishRun(progress);
     return progress;
   }
+}
+
+/**
+ * What prepare must use as it is rather than take afresh: a resumed run its first run's source and
+ * dataset version; a run started by new data the version that started it; a run from a workspace
+ * that snapshot. Only the activity's input, so older histories replay as they are.
+ */
+function pinnedInputs(input: PipelineInput): { pinned?: { sourceDigest?: string; datasetVersion?: string } } {
+  const sourceDigest = input.resume?.sourceDigest ?? input.sourceSnapshot;
+  const datasetVersion = input.resume?.datasetVersion ?? input.trigger?.datasetVersion;
+  if (!sourceDigest && !datasetVersion) return {};
+  return { pinned: { ...(sourceDigest ? { sourceDigest } : {}), ...(datasetVersion ? { datasetVersion } : {}) } };
 }

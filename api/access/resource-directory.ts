@@ -90,6 +90,13 @@ export class ResourceDirectory {
     return project ? this.project(project, 'experiment', id) : { kind: 'experiment', name: id };
   }
 
+  /** A workspace: its project's project, model and team; without a project, its creator's team. */
+  async workspace(name: string): Promise<ResourceRef> {
+    const record = await this.deps.metadata.workspaces.get(name);
+    if (record?.project) return { ...(await this.project(record.project, 'workspace', name)), isNew: false };
+    return { kind: 'workspace', name, team: record?.team ?? null, ...(record ? {} : { isNew: true }) };
+  }
+
   private async workflowProject(workflowId: string): Promise<string | undefined> {
     try {
       const description = await this.deps.temporal.workflow.getHandle(workflowId).describe();

@@ -14,6 +14,7 @@ import { cliToken } from './credentials.js';
 import { addModelCommands } from './model-commands.js';
 import { parseParamFlags } from './parse-params.js';
 import { addScheduleCommands } from './schedule-commands.js';
+import { addWorkspaceCommands } from './workspace-commands.js';
 import { printView } from './output.js';
 import { renderDatasetProfile } from './render-dataset-profile.js';
 import { renderExperiment } from './render-experiment.js';
@@ -125,6 +126,7 @@ run
   .option('-w, --watch', 'follow the run until it ends')
   .option('--idempotency-key <key>', 'start at most one run for this key; repeating the command prints the same run id')
   .option('--no-cache', 'run every stage, even one whose inputs match a completed stage')
+  .option('--source-snapshot <digest>', "train on a stored source snapshot (a workspace's `kiln workspace snapshot`)")
   .action(async (opts) => {
     const runPolicy: Record<string, unknown> = {};
     if (opts.timeout !== undefined) runPolicy.timeout_seconds = Number(opts.timeout);
@@ -136,6 +138,7 @@ run
         run_policy: runPolicy,
         trigger: 'manual',
         ...(opts.cache === false ? { cache: false } : {}),
+        ...(opts.sourceSnapshot ? { source_snapshot: opts.sourceSnapshot } : {}),
       },
       { idempotencyKey: opts.idempotencyKey },
     );
@@ -193,6 +196,7 @@ run
 
 addModelCommands(program, api);
 addScheduleCommands(program, api);
+addWorkspaceCommands(program, api);
 addAccessCommands(program, config, api);
 
 const experiment = program.command('experiment').description('hyperparameter tuning experiments');

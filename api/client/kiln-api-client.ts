@@ -17,6 +17,10 @@ import type { PendingApproval } from '../models-service.js';
 import type { FeedbackRequest } from '../feedback-service.js';
 import type { MonitoringView } from '../monitoring-service.js';
 import type { ScheduleView } from '../schedules-service.js';
+import type { WorkspaceSpecInput } from '../../core/specs/workspace.js';
+import type { WorkspacesService } from '../workspaces-service.js';
+
+type WorkspaceOut<K extends keyof WorkspacesService> = WorkspacesService[K] extends (...args: never[]) => Promise<infer R> ? R : never;
 
 /** An error answered by the Kiln API, with the fields it names. */
 export class KilnApiError extends Error {
@@ -170,6 +174,16 @@ export class KilnApiClient {
   feedback = (name: string, items: In<typeof FeedbackRequest>) =>
     this.call<{ model: string; recorded: number }>('POST', `/v1/models/${encodeURIComponent(name)}/feedback`, items);
 
+  createWorkspace = (spec: WorkspaceSpecInput) => this.call<WorkspaceOut<'create'>>('POST', '/v1/workspaces', spec);
+  listWorkspaces = () => this.call<WorkspaceOut<'list'>>('GET', '/v1/workspaces');
+  getWorkspace = (name: string) => this.call<WorkspaceOut<'get'>>('GET', workspacePath(name));
+  /** The running server's URL with its token (the owner, or a caller holding workspaces:open). */
+  openWorkspace = (name: string) => this.call<WorkspaceOut<'open'>>('GET', `${workspacePath(name)}/open`);
+  stopWorkspace = (name: string) => this.call<WorkspaceOut<'stop'>>('POST', `${workspacePath(name)}/stop`);
+  startWorkspace = (name: string) => this.call<WorkspaceOut<'start'>>('POST', `${workspacePath(name)}/start`);
+  snapshotWorkspace = (name: string) => this.call<WorkspaceOut<'snapshot'>>('POST', `${workspacePath(name)}/snapshot`);
+  deleteWorkspace = (name: string) => this.call<WorkspaceOut<'delete'>>('DELETE', workspacePath(name));
+
   whoami = () => this.call<Out<'whoami'>>('GET', '/v1/whoami');
   addPrincipal = (kind: 'user' | 'service-account', spec: In<typeof PrincipalSpec>) => this.call<Out<'addPrincipal'>>('POST', principalsPath(kind), spec);
   listPrincipals = (kind: 'user' | 'service-account') => this.call<Out<'listPrincipals'>>('GET', principalsPath(kind));
@@ -208,6 +222,10 @@ export class KilnApiClient {
     }
     return payload as T;
   }
+}
+
+function workspacePath(name: string): string {
+  return `/v1/workspaces/${encodeURIComponent(name)}`;
 }
 
 function principalsPath(kind: 'user' | 'service-account'): string {

@@ -16,6 +16,13 @@ export const runIn: Finder = ({ params }) => target('run', params.id!, (d) => d.
 export const modelIn: Finder = ({ params }) => target('model', params.name!, (d) => d.model(params.name!));
 export const datasetIn: Finder = ({ params }) => target('dataset', params.name!, (d) => d.dataset(params.name!));
 export const scheduleIn: Finder = ({ params }) => target('schedule', params.name!, (d) => d.schedule(params.name!));
+export const workspaceIn: Finder = ({ params }) => target('workspace', params.name!, (d) => d.workspace(params.name!));
+/** A new workspace: under its project when the body names one (scopes match on it), else the caller's team. */
+export const workspaceOfBody: Finder = ({ body }) => {
+  const name = bodyField(body, 'name');
+  const project = bodyField(body, 'project');
+  return target('workspace', name, async (d) => (project ? d.project(project, 'workspace', name) : { kind: 'workspace', name, isNew: true }));
+};
 export const experimentIn: Finder = ({ params }) => target('experiment', params.id!, (d) => d.experiment(params.id!));
 /** A resource named by the body's `name` (not yet validated: a missing name is the service's 400). */
 export const namedInBody =

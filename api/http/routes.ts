@@ -13,6 +13,7 @@ import { metricsRoutes } from './metrics-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
 import { profileRoutes } from './profile-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
+import { workspaceRoutes } from './workspace-routes.js';
 import { runDetailRoutes } from './run-detail-routes.js';
 import { can, withActor, experimentIn, modelIn, named, namedInBody, projectOfBody, runIn, scheduleIn } from './route-finders.js';
 import { JsonText, route, type Route } from './route.js';
@@ -66,6 +67,7 @@ export function kilnRoutes(service: KilnService): Route[] {
     }),
     ...profileRoutes(service.datasets),
     ...rolloutRoutes(service.rollouts),
+    ...workspaceRoutes(service.workspaces),
     route({
       method: 'POST',
       path: '/v1/projects',

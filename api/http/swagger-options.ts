@@ -3,6 +3,7 @@ import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fast
 import { z } from 'zod';
 import { ExperimentSpec } from '../../core/specs/experiment.js';
 import { RolloutRequest } from '../../core/specs/rollout.js';
+import { WorkspaceSpec } from '../../core/specs/workspace.js';
 import { BackfillRequest, DatasetSpec, EnvironmentSpec, ProjectSpec, RunRequest, ScheduleSpec } from '../../core/specs/index.js';
 import { FeedbackRequest } from '../feedback-service.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
@@ -21,6 +22,7 @@ export const NAMED_SCHEMAS = {
   FeedbackRequest,
   RollbackRequest,
   RolloutRequest,
+  WorkspaceSpec,
   ExperimentSpec,
   ExtendRequest,
   ScheduleSpec,

@@ -23,6 +23,10 @@ export const PERMISSIONS = [
   'experiments:write',
   'audit:read',
   'metrics:read',
+  'workspaces:read',
+  'workspaces:write',
+  /** Open, stop, start or delete a workspace someone else created (its creator needs only `workspaces:write`). */
+  'workspaces:open',
   'admin:access',
 ] as const;
 

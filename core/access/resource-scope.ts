@@ -22,7 +22,7 @@ export const BindingScope = z
   .refine((s) => s.projects || s.models || s.teams, { message: 'name at least one of projects, models, teams (or leave scope out for every resource)' });
 export type BindingScope = z.infer<typeof BindingScope>;
 
-export type ResourceKind = 'environment' | 'dataset' | 'project' | 'run' | 'model' | 'schedule' | 'experiment';
+export type ResourceKind = 'environment' | 'dataset' | 'project' | 'run' | 'model' | 'schedule' | 'experiment' | 'workspace';
 
 /** A resource as access control sees it: what scopes can match on. */
 export interface ResourceRef {

@@ -13,7 +13,16 @@ export const RoleSpec = z
 export type RoleSpec = z.infer<typeof RoleSpec>;
 
 const reads = PERMISSIONS.filter((p) => p.endsWith(':read') && p !== 'audit:read');
-const trainer: Permission[] = [...reads, 'datasets:write', 'projects:write', 'runs:create', 'runs:cancel', 'experiments:write', 'models:predict'];
+const trainer: Permission[] = [
+  ...reads,
+  'datasets:write',
+  'projects:write',
+  'runs:create',
+  'runs:cancel',
+  'experiments:write',
+  'models:predict',
+  'workspaces:write',
+];
 
 /** Roles every installation has; their names cannot be taken by a custom role. */
 export const BUILTIN_ROLES: readonly RoleSpec[] = Object.freeze([

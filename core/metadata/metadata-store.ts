@@ -16,6 +16,7 @@ import { RunsRepository } from './runs-repository.js';
 import { StageAttemptsRepository } from './stage-attempts-repository.js';
 import { StageCacheRepository } from './stage-cache-repository.js';
 import { TokensRepository } from './tokens-repository.js';
+import { WorkspacesRepository } from './workspaces-repository.js';
 
 export interface MetadataStoreOptions extends DatabaseOptions {
   /** Source of every stored timestamp (epoch ms). Default `Date.now`; tests pass a fake clock. */
@@ -37,6 +38,8 @@ export interface MetadataStore {
   readonly feedback: FeedbackRepository;
   /** Challengers served beside champions (shadow, canary) and the traffic each version answered. */
   readonly rollouts: RolloutsRepository;
+  /** Workspaces (interactive servers) and their servers' tokens. */
+  readonly workspaces: WorkspacesRepository;
   /** Completed stages by the digest of their inputs (stage caching). */
   readonly stageCache: StageCacheRepository;
   /** Every attempt of every stage and why it ended. */
@@ -86,6 +89,7 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     aliases: new AliasesRepository(db, writes, now),
     feedback: new FeedbackRepository(db, writes, now),
     rollouts: new RolloutsRepository(db, writes, now),
+    workspaces: new WorkspacesRepository(db, writes, now),
     stageCache: new StageCacheRepository(db, writes, now),
     attempts: new StageAttemptsRepository(db, writes, now),
     access: new AccessRepository(db, writes, now),

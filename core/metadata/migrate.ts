@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005-access-control.js';
 import * as m0006 from './migrations/0006-prediction-feedback.js';
 import * as m0007 from './migrations/0007-model-rollouts.js';
 import * as m0008 from './migrations/0008-mlflow-export.js';
+import * as m0009 from './migrations/0009-workspaces.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a directory scan so the
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006-prediction-feedback': m0006,
   '0007-model-rollouts': m0007,
   '0008-mlflow-export': m0008,
+  '0009-workspaces': m0009,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

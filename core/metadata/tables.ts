@@ -354,6 +354,30 @@ export interface MlflowExportLeaseTable {
   expires_at: number;
 }
 
+/** A workspace: its spec, its server and the server's token (migration 0009). */
+export interface WorkspacesTable {
+  name: string;
+  /** The principal that created it (`user:alice`): it may open it without `workspaces:open`. */
+  owner: string;
+  team: string | null;
+  project: string | null;
+  environment: string;
+  spec_json: string;
+  /** `starting`, `running`, `stopping`, `stopped`, `failed`, `deleting`. */
+  status: string;
+  /** Why it last stopped or failed. */
+  reason: string | null;
+  /** Where its server listens while running. */
+  url: string | null;
+  /** The server's access token while running (a secret: only `open` returns it). */
+  token: string | null;
+  /** The local server's process group while running. */
+  pid: number | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+}
+
 export interface KilnTables {
   environments: EnvironmentsTable;
   environment_builds: EnvironmentBuildsTable;
@@ -383,4 +407,5 @@ export interface KilnTables {
   mlflow_model_exports: MlflowModelExportsTable;
   mlflow_alias_exports: MlflowAliasExportsTable;
   mlflow_export_lease: MlflowExportLeaseTable;
+  workspaces: WorkspacesTable;
 }

@@ -27,6 +27,7 @@ export const WORKFLOW_TYPES = {
   datasetWatch: 'datasetWatchWorkflow',
   rollout: 'rolloutWorkflow',
   monitorModel: 'monitorModelWorkflow',
+  workspace: 'workspaceWorkflow',
 } as const;
 
 /** One deployment workflow per model at a time. */
@@ -37,4 +38,9 @@ export function deployWorkflowId(modelName: string): string {
 /** One rollout per model at a time (shadow, canary). */
 export function rolloutWorkflowId(modelName: string): string {
   return `rollout-${modelName}`;
+}
+
+/** One workflow per workspace owns its life; a deleted workspace's name may be used again. */
+export function workspaceWorkflowId(name: string): string {
+  return `workspace-${name}`;
 }

@@ -1,6 +1,7 @@
 import type { StageExecutor } from '../executors/executor.js';
 import type { PredictionSpool } from '../monitoring/prediction-log/ship-prediction-spool.js';
 import type { EnvironmentSpec } from '../specs/environment.js';
+import type { WorkspaceHosting } from '../workspaces/workspace-hosting.js';
 import type { StageLauncher } from './stage-launch.js';
 
 /**
@@ -20,6 +21,8 @@ export interface Platform {
   readonly environments: EnvironmentBuilder;
   /** Rolls a model version out and keeps it serving. */
   readonly serving: ModelServing;
+  /** Runs workspaces' interactive servers and keeps their files. */
+  readonly workspaces: WorkspaceHosting;
 }
 
 export interface PlatformCapabilities {

@@ -14,3 +14,4 @@ export * from './run-request.js';
 export * from './schedule.js';
 export * from './serve-settings.js';
 export * from './validation-gate.js';
+export * from './workspace.js';

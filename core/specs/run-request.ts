@@ -16,6 +16,11 @@ export const RunRequest = z
     cache: z.boolean().default(true),
     /** Who starts it: `manual` from the CLI, `api` (default) from a service. Schedules and watchers set their own. */
     trigger: z.enum(['api', 'manual']).optional(),
+    /** Train on this stored source snapshot (a workspace's `kiln workspace snapshot`) instead of a fresh one of `source_dir`. */
+    source_snapshot: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be a source snapshot digest (64 hex digits)')
+      .optional(),
   })
   .strict();
 export type RunRequestInput = z.input<typeof RunRequest>;

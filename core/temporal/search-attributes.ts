@@ -20,6 +20,9 @@ export const KilnTrigger = defineSearchAttributeKey('KilnTrigger', SearchAttribu
 /** Where a run's promotion stands: `awaiting_approval`, `champion`, `challenger`, `rejected`. */
 export const KilnPromotion = defineSearchAttributeKey('KilnPromotion', SearchAttributeType.KEYWORD);
 
+/** The workspace a workspace workflow owns. */
+export const KilnWorkspace = defineSearchAttributeKey('KilnWorkspace', SearchAttributeType.KEYWORD);
+
 export const KILN_SEARCH_ATTRIBUTES = [
   KilnProject,
   KilnModel,
@@ -30,4 +33,5 @@ export const KILN_SEARCH_ATTRIBUTES = [
   KilnSchedule,
   KilnTrigger,
   KilnPromotion,
+  KilnWorkspace,
 ] as const;

@@ -125,6 +125,7 @@ function validBodies(fixture: string, tag: string): Record<string, Record<string
     'POST /v1/schedules/{name}/backfill': backfill,
     'POST /v1/models/{name}/rollback': { to_version: 1 },
     'POST /v1/models/{name}/rollouts': { version: 1, rollout: { strategy: 'canary', percent: 20 } },
+    'POST /v1/workspaces': { name: 'mal-workspace', project: 'sleepy', idle_timeout: '5m' },
     'POST /v1/models/{name}/predict': { instances: [[1, 2]] },
     // An array body: its probes break the first item.
     'POST /v1/models/{name}/feedback': [{ prediction_id: '1-18c2a3b4c5d-00112233aabbccdd', label: 1 }],

@@ -24,6 +24,7 @@ import { monitorScenarios } from './recording/monitor-scenarios.js';
 import { pipelineScenarios } from './recording/pipeline-scenarios.js';
 import type { History, Scenario } from './recording/scenario.js';
 import { supportScenarios } from './recording/support-scenarios.js';
+import { workspaceScenarios } from './recording/workspace-scenarios.js';
 import { bundleKilnWorkflows, historyToFixtureJSON, installQuietRuntime, openTemporalEnv, withWorker, type TemporalEnv } from './workflow-harness.js';
 
 const HISTORIES_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'histories');
@@ -40,7 +41,7 @@ const FROZEN_HISTORIES = [
   'pipeline-trial-early-stopped-polled',
 ];
 
-const SCENARIOS: Scenario[] = [...pipelineScenarios, ...experimentScenarios, ...supportScenarios, ...monitorScenarios];
+const SCENARIOS: Scenario[] = [...pipelineScenarios, ...experimentScenarios, ...supportScenarios, ...monitorScenarios, ...workspaceScenarios];
 
 async function record(env: TemporalEnv, scenario: Scenario): Promise<Record<string, History>> {
   const run = scenario.setup(env);

@@ -73,6 +73,7 @@ const CORPUS: Record<string, string> = {
   'monitor: a stable window, reported only': 'monitor-report-only',
   'monitor: a drifted window starts its retraining run': 'monitor-drift-retrain',
   'monitor: a drifted window posts its alert': 'monitor-drift-alert',
+  'workspace: stopped when idle, started again, deleted': 'workspace-idle-restart-delete',
 };
 
 const recorded = readdirSync(HISTORIES_DIR)

@@ -225,6 +225,7 @@ export const STAGE_METRICS: Record<StageInput['stage'], Record<string, number>> 
 export const MODEL_VERSION = 7;
 export const ENDPOINT = 'http://127.0.0.1:18765';
 export const CHALLENGER_ENDPOINT = 'http://127.0.0.1:18766';
+export const WORKSPACE_URL = 'http://127.0.0.1:18767';
 
 export function stageResult(input: StageInput, attempt: number): StageResult {
   const startedAt = new Date();
@@ -302,6 +303,19 @@ export function happyActivities(): KilnActivities {
     },
     async sendDriftAlert() {
       return { status: 204 };
+    },
+    async prepareWorkspace() {},
+    async startWorkspaceServer() {
+      return { url: WORKSPACE_URL };
+    },
+    // A server in use: it saw a user a moment ago.
+    async probeWorkspace() {
+      return { alive: true, lastActivityMs: Date.now() };
+    },
+    async stopWorkspaceServer() {},
+    async removeWorkspace() {},
+    async snapshotWorkspaceSource() {
+      return { digest: SOURCE_DIGEST, fileCount: 3 };
     },
   };
 }

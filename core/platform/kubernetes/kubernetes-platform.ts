@@ -5,6 +5,7 @@ import { connectKubernetes, type KubeClients } from '../../kubernetes/kube-clien
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import { ClusterModelServing } from '../../serving/kubernetes/cluster-model-serving.js';
+import { unavailableClusterWorkspaces } from '../../workspaces/cluster-workspaces.js';
 import type { PlatformContext } from '../choose-platform.js';
 import type { Platform } from '../platform.js';
 import { kubernetesStageLauncher } from './kubernetes-stage-launcher.js';
@@ -56,6 +57,7 @@ export function kubernetesPlatform({ metadata, artifacts, clients, settings }: K
       // Each model-server pod's sidecar ships its own log (`kiln serving-io ship`).
       predictionSpools: async () => [],
     },
+    workspaces: unavailableClusterWorkspaces(settings.gpuSlots),
   };
   return Object.freeze(platform);
 }

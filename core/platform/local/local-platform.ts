@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import { homePaths } from '../../config.js';
-import { requireTool } from '../../environments/tool-paths.js';
+import { readToolVersions, requireTool } from '../../environments/tool-paths.js';
 import { VenvBuilder } from '../../environments/venv-builder.js';
 import { LocalExecutor } from '../../executors/local/local-executor.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import { ModelDeployer } from '../../serving/model-deployer.js';
+import { LocalWorkspaceHost } from '../../workspaces/local/local-workspace-host.js';
 import type { PlatformContext } from '../choose-platform.js';
 import type { EnvironmentBuilder, Platform } from '../platform.js';
 import { localStageLauncher } from './local-stage-launcher.js';
@@ -21,6 +22,8 @@ export interface LocalPlatformOptions {
   uvPath: string;
   /** Where running stage process groups are recorded for cleanup after a dead worker. Default: not recorded. */
   runningDir?: string;
+  /** Where workspaces' JupyterLab is installed (the tools cache) and which version; default: under `home`, JupyterLab 4.6.6. */
+  jupyter?: { toolsDir: string; version: string };
 }
 
 /**
@@ -54,10 +57,16 @@ export function localPlatform(options: LocalPlatformOptions): Platform {
     stages: localStageLauncher({ artifacts, venvs, home, sdkDir }),
     environments,
     serving: new ModelDeployer({ metadata, artifacts, environments: venvs, home, sdkDir }),
+    workspaces: new LocalWorkspaceHost({
+      home,
+      sdkDir,
+      overlay: { toolsDir: options.jupyter?.toolsDir ?? join(home, 'tools'), version: options.jupyter?.version ?? '4.6.6', uvPath: options.uvPath },
+    }),
   });
 }
 
 /** The local platform as the worker opens it (choose-platform.ts). */
 export async function openLocalPlatform({ config, metadata, artifacts, sdkDir, runningDir }: PlatformContext): Promise<Platform> {
-  return localPlatform({ metadata, artifacts, home: config.home, sdkDir, uvPath: await requireTool(config, 'uv'), runningDir });
+  const jupyter = { toolsDir: config.toolsDir, version: (await readToolVersions(config.installDir)).JUPYTERLAB_VERSION ?? '4.6.6' };
+  return localPlatform({ metadata, artifacts, home: config.home, sdkDir, uvPath: await requireTool(config, 'uv'), runningDir, jupyter });
 }

@@ -77,6 +77,7 @@ describe('openApiDocument request bodies', () => {
       'EnvironmentSpec',
       'DatasetSpec',
       'RolloutRequest',
+      'WorkspaceSpec',
       'ProjectSpec',
       'RunRequest',
       'AliasRequest',

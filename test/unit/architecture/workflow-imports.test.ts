@@ -15,6 +15,7 @@ const VALUE_IMPORTABLE = [
   'core/temporal/search-attributes.ts',
   'core/datasets/seeded-random.ts',
   'core/rollout/rollout-verdict.ts',
+  'core/workspaces/idle-verdict.ts',
 ];
 const TYPE_IMPORTABLE = [...VALUE_IMPORTABLE, 'activities/', 'core/specs/'];
 

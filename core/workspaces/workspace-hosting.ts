@@ -1,0 +1,57 @@
+import type { WorkspaceKind, WorkspaceLimits } from '../specs/workspace.js';
+
+/** What a workspace starts from, copied in once when it is created. */
+export interface WorkspaceContent {
+  /** The project's source directory (absolute), copied to `src/`. */
+  sourceDir?: string;
+  /** The project's dataset file (absolute), copied to `data/<file name>`. */
+  datasetFile?: string;
+}
+
+export interface WorkspaceLaunch {
+  name: string;
+  kind: WorkspaceKind;
+  /** The server's access token (read from the metadata store by the activity, never from history). */
+  token: string;
+  /** The built environment: its venv directory, or its image, and its interpreter. */
+  environment: { location: string; pythonExecutable: string };
+  limits: WorkspaceLimits;
+}
+
+export interface WorkspaceServer {
+  /** Where the server answers (with the token). */
+  url: string;
+  /** Its process group here; null where the platform runs it elsewhere (a Pod). */
+  pid: number | null;
+}
+
+export interface WorkspaceProbe {
+  /** The server answers its status API. */
+  alive: boolean;
+  /** When it last saw a user (requests, kernel activity), epoch ms; null when it cannot tell. */
+  lastActivityMs: number | null;
+  /** Why it is not up yet (Pending: unschedulable, pulling), when the platform can tell. */
+  pending?: string;
+}
+
+/**
+ * Where workspaces' servers run and their files live: this machine (local/) or a cluster.
+ * Every call is idempotent: activities retry them.
+ */
+export interface WorkspaceHosting {
+  /** The server kinds this platform can run. */
+  readonly kinds: readonly WorkspaceKind[];
+  /** The most GPUs one workspace can get here (0: none). */
+  readonly maxGpus: number;
+  /** Creates the workspace's files from `content` the first time; later calls keep what is there. */
+  prepare(name: string, content: WorkspaceContent): Promise<void>;
+  /** Starts the server and returns once it answers. */
+  start(launch: WorkspaceLaunch, signal?: AbortSignal): Promise<WorkspaceServer>;
+  probe(name: string, server: WorkspaceServer & { token: string }): Promise<WorkspaceProbe>;
+  /** Stops the server; its files stay. One already gone is fine. */
+  stop(name: string, server: WorkspaceServer | null): Promise<void>;
+  /** Deletes the workspace's files (its server already stopped). */
+  remove(name: string): Promise<void>;
+  /** The directory holding the workspace's copy of the project source, for `kiln workspace snapshot`. */
+  sourceDir(name: string): string;
+}

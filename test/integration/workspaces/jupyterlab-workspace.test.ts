@@ -1,0 +1,181 @@
+/**
+ * Workspaces end to end on the local platform: a real JupyterLab (PyPI, pinned in
+ * scripts/tool-versions.sh) installed beside a real uv environment, the workspace workflow on
+ * the dev server, the API and its access checks. A notebook cell run through Jupyter's REST API
+ * and kernel websocket imports the environment's own package and reads the dataset; the real
+ * idle timeout (1 minute, the least a spec may ask) stops the server; `start` brings it back with
+ * the files the cell wrote. Only the time between two looks at the server is shortened (3 s, the
+ * KILN_WORKSPACE_CHECK_SECONDS setting).
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KilnApiClient, KilnApiError } from '../../../api/client/kiln-api-client.js';
+import { homePaths, type KilnConfig } from '../../../core/config.js';
+import type { EmbeddedStack } from '../../../workers/embedded-stack.js';
+import { executeCell, jupyterApi } from '../../support/jupyter-kernel.js';
+import { eventually, isAlive } from '../../support/process-check.js';
+import { startTestStack } from '../../support/test-stack.js';
+import { waitForRun } from '../../support/wait-for-run.js';
+
+let stack: EmbeddedStack;
+let client: KilnApiClient;
+let config: KilnConfig;
+const fixture = join(__dirname, '..', '..', 'fixtures', 'sleepy');
+const data = mkdtempSync(join(tmpdir(), 'kiln-ws-data-'));
+const sleepy = JSON.parse(readFileSync(join(fixture, 'kiln.json'), 'utf8'));
+const DATASET_ROWS = readFileSync(join(fixture, 'data', 'tiny.csv'), 'utf8')
+  .trim()
+  .split('\n').length;
+
+async function refusal(work: Promise<unknown>): Promise<KilnApiError> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof KilnApiError)) throw new Error(`expected an API refusal, got ${String(error)}`);
+  return error;
+}
+
+async function statusOf(name: string, wanted: string, timeoutMs: number) {
+  let last: Awaited<ReturnType<KilnApiClient['getWorkspace']>> | undefined;
+  await eventually(async () => (last = await client.getWorkspace(name)).status === wanted, timeoutMs, 500);
+  return last!;
+}
+
+beforeAll(async () => {
+  ({ stack, client, config } = await startTestStack('workspaces', { workspaceCheckSeconds: 3 }));
+  cpSync(join(fixture, 'data', 'tiny.csv'), join(data, 'tiny.csv'));
+  await client.applyEnvironment({ name: 'six-py311', python_version: '3.11', dependencies: ['six==1.16.0'] });
+  await client.applyDataset({ name: 'tiny-ws', path: join(data, 'tiny.csv'), target_column: 'label' });
+  await client.applyProject({
+    name: 'notebooks',
+    source_dir: join(fixture, 'src'),
+    dataset: 'tiny-ws',
+    environment: 'six-py311',
+    entrypoints: sleepy.project.entrypoints,
+    default_params: sleepy.project.default_params,
+    serve: false,
+  });
+}, 300_000);
+afterAll(async () => stack?.stop());
+
+describe('workspace specs the API refuses (400 naming the field, nothing created)', () => {
+  it.each([
+    ['an unknown project', { name: 'bad', project: 'no-such-project' }, 'project'],
+    ['more GPUs than any node has', { name: 'bad', project: 'notebooks', resources: { gpus: 1 } }, 'resources.gpus'],
+    ['an idle timeout under a minute', { name: 'bad', project: 'notebooks', idle_timeout: '30s' }, 'idle_timeout'],
+    ['code-server where only JupyterLab runs', { name: 'bad', project: 'notebooks', kind: 'code-server' as const }, 'kind'],
+  ])('%s', async (_what, spec, field) => {
+    const error = await refusal(client.createWorkspace(spec));
+    expect(error.status).toBe(400);
+    expect(error.fields.map((f) => f.path)).toContain(field);
+    expect(await client.listWorkspaces()).toEqual([]);
+  });
+});
+
+describe('a JupyterLab workspace on this machine', () => {
+  let base = '';
+  let token = '';
+
+  it("starts in the project's environment, and a cell imports its package and reads the dataset", async () => {
+    const created = await client.createWorkspace({ name: 'nb', project: 'notebooks', idle_timeout: '1m' });
+    expect(created).toMatchObject({ name: 'nb', status: 'starting', owner: 'user:admin', environment: 'six-py311', kind: 'jupyterlab' });
+    expect(JSON.stringify(await client.getWorkspace('nb'))).not.toMatch(/token/);
+    await statusOf('nb', 'running', 300_000);
+    const opened = await client.openWorkspace('nb');
+    ({ base_url: base, token } = opened);
+    expect(opened.url).toBe(`${base}/lab?token=${token}`);
+    expect(new URL(base).hostname).toBe('127.0.0.1');
+    expect((await fetch(`${base}/api/status`)).status).toBe(403);
+
+    const venv = (await stack.backends.metadata.environments.getBuild(await envDigest()))?.venvPath;
+    const cell = await executeCell(
+      base,
+      token,
+      [
+        'import csv, six',
+        `print(six.__version__, six.__file__.startswith(${JSON.stringify(venv)}))`,
+        "print(len(list(csv.reader(open('data/tiny.csv')))))",
+        "open('notes.txt', 'w').write('kept across restarts')",
+        // kiln_sdk's checkpoints work in a notebook as in a stage.
+        'from kiln_sdk import save_checkpoint',
+        "_ = save_checkpoint({'weights': [1, 2]}, step=3)",
+      ].join('\n'),
+    );
+    expect(cell).toEqual({ status: 'ok', output: `1.16.0 True\n${DATASET_ROWS}\n` });
+    const source = await jupyterApi<{ type: string }>(base, token, 'GET', '/api/contents/src/stages.py?content=0');
+    expect(source).toMatchObject({ status: 200, body: { type: 'file' } });
+  }, 420_000);
+
+  it('stops by itself after idle_timeout without activity, killing the server', async () => {
+    const { pid } = (await stack.backends.metadata.workspaces.get('nb'))!;
+    const lastUse = Date.now();
+    const stopped = await statusOf('nb', 'stopped', 150_000);
+    expect(Date.now() - lastUse).toBeGreaterThanOrEqual(55_000);
+    expect(stopped.reason).toBe('idle for 1m (idle_timeout)');
+    expect(await eventually(() => !isAlive(pid!), 15_000)).toBe(true);
+    expect((await refusal(client.openWorkspace('nb'))).status).toBe(409);
+  }, 200_000);
+
+  it('starts again with the files the notebook wrote, on a new token', async () => {
+    await client.startWorkspace('nb');
+    await statusOf('nb', 'running', 120_000);
+    const opened = await client.openWorkspace('nb');
+    expect(opened.token).not.toBe(token);
+    const notes = await jupyterApi<{ content: string }>(opened.base_url, opened.token, 'GET', '/api/contents/notes.txt');
+    expect(notes).toMatchObject({ status: 200, body: { content: 'kept across restarts' } });
+    const resumed = await executeCell(opened.base_url, opened.token, 'from kiln_sdk import load_latest_checkpoint\nprint(load_latest_checkpoint())');
+    expect(resumed).toMatchObject({ status: 'ok', output: expect.stringContaining("'weights': [1, 2]") });
+    base = opened.base_url;
+    token = opened.token;
+  }, 180_000);
+
+  it("snapshots the workspace's source, edits included, and a run trains on that snapshot", async () => {
+    const added = await jupyterApi(base, token, 'PUT', '/api/contents/src/from_notebook.py', { type: 'file', format: 'text', content: 'EDITED = True\n' });
+    expect(added.status).toBe(201);
+    const { source_snapshot: digest, file_count } = await client.snapshotWorkspace('nb');
+    expect(file_count).toBe(2);
+    const manifest = JSON.parse(await readText(await stack.backends.artifacts.get(`sources/${digest}/manifest.json`)));
+    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(['from_notebook.py', 'stages.py']);
+    const { run_id } = await client.startRun({ project: 'notebooks', source_snapshot: digest });
+    const run = await waitForRun(client, run_id, 180_000);
+    expect(run.status).toBe('succeeded');
+    expect((await stack.backends.metadata.runs.getRun(run_id))?.sourceDigest).toBe(digest);
+    const bogus = await refusal(client.startRun({ project: 'notebooks', source_snapshot: 'f'.repeat(64) }));
+    expect([bogus.status, bogus.fields.map((f) => f.path)]).toEqual([400, ['source_snapshot']]);
+  }, 240_000);
+
+  it('belongs to its creator: another trainer may see it but not open, stop or delete it without workspaces:open', async () => {
+    await client.addPrincipal('user', { name: 'tina' });
+    await client.addBinding({ principal: 'user:tina', role: 'trainer' });
+    const tina = new KilnApiClient(stack.apiUrl!, { token: (await client.createToken({ name: 'laptop', owner: 'user:tina' })).token });
+    expect((await tina.getWorkspace('nb')).owner).toBe('user:admin');
+    for (const call of [tina.openWorkspace('nb'), tina.stopWorkspace('nb'), tina.deleteWorkspace('nb')]) {
+      const error = await refusal(call);
+      expect([error.status, error.message]).toEqual([403, 'user tina does not own workspace nb and lacks workspaces:open on it']);
+    }
+    await client.putRole({ name: 'workspace-helper', permissions: ['workspaces:open'] });
+    await client.addBinding({ principal: 'user:tina', role: 'workspace-helper', scope: { projects: ['notebooks'] } });
+    expect((await tina.openWorkspace('nb')).token).toBe(token);
+  }, 60_000);
+
+  it('delete stops the server and removes the files and the record', async () => {
+    const { pid } = (await stack.backends.metadata.workspaces.get('nb'))!;
+    await client.deleteWorkspace('nb');
+    expect(await eventually(async () => (await client.listWorkspaces()).length === 0, 60_000, 500)).toBe(true);
+    expect(isAlive(pid!)).toBe(false);
+    expect(existsSync(join(homePaths(config.home).workspaces, 'nb'))).toBe(false);
+  }, 90_000);
+});
+
+async function envDigest(): Promise<string> {
+  return (await stack.backends.metadata.environments.get('six-py311'))!.specDigest;
+}
+
+async function readText(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}
