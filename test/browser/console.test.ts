@@ -1,7 +1,6 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axe from 'axe-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
@@ -9,14 +8,12 @@ import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js
 import { INSTALL_DIR } from '../../core/config.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { ensureChromium, launchChromium } from '../support/chromium.js';
+import { accessibilityProblems, copyReadmeScreenshots, SCREENSHOTS, signedIn as signedInAs } from '../support/console-browser.js';
 import { eventually, isAlive, readPids } from '../support/process-check.js';
 import { startTestStack } from '../support/test-stack.js';
 import { runToEnd, waitForRun } from '../support/wait-for-run.js';
 
 // The console in a real browser against a real stack: what a person sees, not what the code holds.
-const SCREENSHOTS = join(INSTALL_DIR, 'test-results', 'console');
-/** `KILN_README_SCREENSHOTS=1`: the run and runs screenshots also replace the README's, in docs/console. */
-const README_SCREENSHOTS = process.env.KILN_README_SCREENSHOTS === '1' ? join(INSTALL_DIR, 'docs', 'console') : undefined;
 const unavailable = ensureChromium();
 if (unavailable && process.env.CI === 'true') throw new Error(`the console's browser tests need Chromium: ${unavailable}`);
 if (unavailable) console.warn(`kiln: skipping the console's browser tests: ${unavailable}`);
@@ -52,34 +49,14 @@ afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
 afterAll(async () => {
-  if (README_SCREENSHOTS) {
-    mkdirSync(README_SCREENSHOTS, { recursive: true });
-    for (const name of ['runs.png', 'run.png']) copyFileSync(join(SCREENSHOTS, name), join(README_SCREENSHOTS, name));
-  }
+  copyReadmeScreenshots(['runs.png', 'run.png']);
   await browser?.close();
   await stack?.stop();
   rmSync(pidDir, { recursive: true, force: true });
 });
 
 /** A fresh tab signed in through the form, as a person does it. */
-async function signedIn(token: string, hash = '#/runs'): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(`${hash}: ${error.message}`));
-  await page.goto(`${stack.apiUrl}/${hash}`);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('link', { name: 'Runs', exact: true }).waitFor();
-  return page;
-}
-
-/** axe-core's serious and critical findings on the page as it is now. */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const signedIn = (token: string, hash = '#/runs'): Promise<Page> => signedInAs(browser, stack.apiUrl!, token, hash, pageErrors);
 
 describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () => {
   it('lists runs with their project, status and trigger, and links each to its page', async () => {
