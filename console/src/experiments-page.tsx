@@ -1,5 +1,6 @@
 import { api, type ExperimentSummary } from './api.js';
 import { duration, when } from './format.js';
+import { TableHead } from './table-head.js';
 import { usePolling } from './use-polling.js';
 
 /** Every experiment the caller may see, newest first, each linked to its page. */
@@ -15,15 +16,7 @@ export function ExperimentsPage() {
       )}
       <table class="experiments">
         <caption class="muted">{experiments.data ? `${experiments.data.length} experiments` : 'Loading experiments…'}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Experiment</th>
-            <th scope="col">Project</th>
-            <th scope="col">State</th>
-            <th scope="col">Started</th>
-            <th scope="col">Duration</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Experiment', 'Project', 'State', 'Started', 'Duration']} />
         <tbody>
           {(experiments.data ?? []).map((e) => (
             <tr key={e.experiment_id} data-experiment-id={e.experiment_id}>

@@ -4,6 +4,8 @@ import { api, ApiError, permissionsOf, session, type Whoami } from './api.js';
 import { ComparePage } from './compare-page.js';
 import { ExperimentPage } from './experiment-page.js';
 import { ExperimentsPage } from './experiments-page.js';
+import { ModelPage } from './model-page.js';
+import { ModelsPage } from './models-page.js';
 import { RunPage } from './run-page.js';
 import { RunsPage } from './runs-page.js';
 import { SignIn } from './sign-in.js';
@@ -21,7 +23,10 @@ function useRoute(): string {
 }
 
 /** The pages besides runs, in the header's order. */
-const NAV = [['/experiments', 'Experiments']] as const;
+const NAV = [
+  ['/experiments', 'Experiments'],
+  ['/models', 'Models'],
+] as const;
 
 function App() {
   const [me, setMe] = useState<Whoami | null>();
@@ -50,6 +55,7 @@ function App() {
   const runMatch = /^\/runs\/([^/]+)$/.exec(route);
   const compareMatch = /^\/compare\/([^/]+)$/.exec(route);
   const experimentMatch = /^\/experiments\/([^/]+)$/.exec(route);
+  const modelMatch = /^\/models\/([^/]+)$/.exec(route);
   const page = runMatch ? (
     <RunPage id={decodeURIComponent(runMatch[1]!)} permissions={permissions} />
   ) : compareMatch ? (
@@ -58,6 +64,10 @@ function App() {
     <ExperimentPage id={decodeURIComponent(experimentMatch[1]!)} permissions={permissions} />
   ) : route === '/experiments' ? (
     <ExperimentsPage />
+  ) : modelMatch ? (
+    <ModelPage name={decodeURIComponent(modelMatch[1]!)} permissions={permissions} />
+  ) : route === '/models' ? (
+    <ModelsPage />
   ) : (
     <RunsPage permissions={permissions} />
   );

@@ -6,10 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
 import { INSTALL_DIR } from '../../core/config.js';
+import { putMonitoringReport } from '../../core/monitoring/report/report-store.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { ensureChromium, launchChromium } from '../support/chromium.js';
 import { accessibilityProblems, copyReadmeScreenshots, SCREENSHOTS, signedIn as signedInAs } from '../support/console-browser.js';
 import { eventually, isAlive, readPids } from '../support/process-check.js';
+import { monitoringReport } from '../support/monitoring-report-fixture.js';
 import { startTestStack } from '../support/test-stack.js';
 import { runToEnd, waitForRun } from '../support/wait-for-run.js';
 
@@ -145,6 +147,56 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     await page.screenshot({ path: join(SCREENSHOTS, 'compare.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
+  });
+
+  it("shows a model's versions with lineage, aliases and their history, drift per feature and live quality; rolls back", async () => {
+    const model = trained.modelName;
+    const { versions, serving: served } = await client.showModel(model);
+    const serving = served!.version;
+    // Two hourly windows as the monitor stores them: the newer one with mean radius drifted.
+    for (const [hoursAgo, radius, accuracy] of [
+      [2, 0.02, 0.95],
+      [1, 0.61, 0.88],
+    ] as const) {
+      const psi = { 'mean radius': radius, 'mean texture': 0.03, 'mean perimeter': 0.05 };
+      await putMonitoringReport(
+        stack.backends.artifacts,
+        monitoringReport({ model, version: serving, datasetVersion: trained.datasetVersion!, hoursAgo, psi, accuracy }),
+      );
+    }
+    const viewer = await signedIn(viewerToken, '#/models');
+    await viewer.getByRole('link', { name: model, exact: true }).click();
+    await viewer.getByRole('heading', { level: 1, name: model }).waitFor();
+    expect(await viewer.locator('table.versions tbody tr').count()).toBe(versions.length);
+    expect(await viewer.locator('p[data-serving]').getAttribute('data-serving')).toBe(String(serving));
+    expect(await viewer.locator(`tr[data-version="${trained.modelVersion}"]`).textContent()).toContain(trained.runId);
+    expect(await viewer.locator(`tr[data-version="${trained.modelVersion}"]`).textContent()).toContain(trained.datasetVersion!);
+    expect(await viewer.locator('table.aliases tr[data-alias="champion"]').textContent()).toContain(`v${serving}`);
+    expect(await viewer.locator('table.alias-history tbody tr').count()).toBeGreaterThan(0);
+    await viewer.locator('table.drift tr[data-feature="mean radius"]').waitFor();
+    expect(await viewer.locator('table.drift tr[data-feature="mean radius"] td').count()).toBe(2);
+    expect(await viewer.locator('table.drift tr[data-feature="mean radius"] td[data-drifted]').count()).toBe(1);
+    expect(await viewer.locator('table.drift tr[data-feature="mean texture"] td[data-drifted]').count()).toBe(0);
+    const quality = viewer.locator('figure[data-metric="live quality"]');
+    await quality.locator('canvas').waitFor();
+    expect(await quality.locator('[data-series="accuracy"]').getAttribute('data-points')).toBe('2');
+    expect(await viewer.getByRole('button', { name: /^Roll back/ }).count()).toBe(0);
+    expect(await accessibilityProblems(viewer)).toEqual([]);
+    await viewer.close();
+
+    const earlier = versions.find((v) => v.version !== serving);
+    const admin = await signedIn(stack.adminToken!, `#/models/${model}`);
+    await admin.locator('table.drift tbody tr').first().waitFor();
+    await admin.screenshot({ path: join(SCREENSHOTS, 'model.png'), fullPage: true });
+    if (earlier) {
+      await admin.getByRole('button', { name: `Roll back to v${earlier.version}` }).click();
+      await admin
+        .getByRole('status')
+        .filter({ hasText: `Serving v${earlier.version}` })
+        .waitFor({ timeout: 60_000 });
+      await expect.poll(() => admin.locator('p[data-serving]').getAttribute('data-serving')).toBe(String(earlier.version));
+    }
+    await admin.close();
   });
 
   it('renders the runs page with 1,000 runs in at most a second, as the browser trace measures it', async () => {

@@ -1,0 +1,68 @@
+/** What the model pages read: `GET /v1/models`, `GET /v1/models/{name}`, `GET /v1/models/{name}/monitoring`. */
+
+export interface ModelVersion {
+  modelName: string;
+  version: number;
+  runId: string;
+  datasetVersion: string | null;
+  environmentDigest: string | null;
+  sourceDigest: string | null;
+  metrics: Record<string, number>;
+  status: 'registered' | 'serving' | 'archived';
+  createdAt: number;
+  /** Only in `GET /v1/models/{name}`: the aliases pointing at it. */
+  aliases?: string[];
+}
+
+export interface AliasEvent {
+  id: string;
+  alias: string;
+  version: number | null;
+  previousVersion: number | null;
+  actor: string;
+  runId: string | null;
+  reason: string;
+  createdAt: number;
+}
+
+export interface ModelView {
+  name: string;
+  versions: ModelVersion[];
+  aliases: { alias: string; version: number; updatedAt: number }[];
+  alias_history: AliasEvent[];
+  serving: { version: number; url: string; since: string } | null;
+  projects: string[];
+  schedules: { name: string; project: string; cadence: string; paused: boolean; next_fire_times: string[] }[];
+}
+
+export interface FeatureDrift {
+  feature: string;
+  test: 'ks' | 'chi_square';
+  status: 'drifted' | 'stable' | 'insufficient_data';
+  drifted: boolean;
+  psi: number | null;
+  p_value: number | null;
+}
+
+export type LiveQuality =
+  | { task: 'classification'; samples: number; accuracy: number; macro_f1: number }
+  | { task: 'regression'; samples: number; rmse: number; mae: number }
+  | { task: 'unknown'; samples: 0 };
+
+export interface MonitoringReport {
+  window: { from: string; to: string };
+  serving_version: number;
+  predictions: number;
+  drifted: boolean;
+  drifted_features: string[];
+  features: FeatureDrift[];
+  quality: { live: LiveQuality; test_metrics: Record<string, number> };
+  on_drift: string;
+}
+
+export interface MonitoringView {
+  model: string;
+  serving_version: number | null;
+  /** Newest window first. */
+  reports: MonitoringReport[];
+}
