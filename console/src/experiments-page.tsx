@@ -1,5 +1,6 @@
 import { api, type ExperimentSummary } from './api.js';
 import { duration, when } from './format.js';
+import { Messages } from './messages.js';
 import { TableHead } from './table-head.js';
 import { usePolling } from './use-polling.js';
 
@@ -9,11 +10,7 @@ export function ExperimentsPage() {
   return (
     <section aria-labelledby="experiments-title">
       <h1 id="experiments-title">Experiments</h1>
-      {experiments.error && (
-        <p role="alert" class="error">
-          {experiments.error.message}
-        </p>
-      )}
+      <Messages error={experiments.error} />
       <table class="experiments">
         <caption class="muted">{experiments.data ? `${experiments.data.length} experiments` : 'Loading experiments…'}</caption>
         <TableHead columns={['Experiment', 'Project', 'State', 'Started', 'Duration']} />

@@ -7,6 +7,7 @@ import { ExperimentsPage } from './experiments-page.js';
 import { ModelPage } from './model-page.js';
 import { ModelsPage } from './models-page.js';
 import { RunPage } from './run-page.js';
+import { SchedulesPage } from './schedules-page.js';
 import { RunsPage } from './runs-page.js';
 import { SignIn } from './sign-in.js';
 import './styles.css';
@@ -26,6 +27,7 @@ function useRoute(): string {
 const NAV = [
   ['/experiments', 'Experiments'],
   ['/models', 'Models'],
+  ['/schedules', 'Schedules'],
 ] as const;
 
 function App() {
@@ -68,6 +70,8 @@ function App() {
     <ModelPage name={decodeURIComponent(modelMatch[1]!)} permissions={permissions} />
   ) : route === '/models' ? (
     <ModelsPage />
+  ) : route === '/schedules' ? (
+    <SchedulesPage permissions={permissions} />
   ) : (
     <RunsPage permissions={permissions} />
   );

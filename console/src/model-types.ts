@@ -66,3 +66,16 @@ export interface MonitoringView {
   /** Newest window first. */
   reports: MonitoringReport[];
 }
+
+/** A row of `GET /v1/schedules`. */
+export interface ScheduleView {
+  name: string;
+  project: string;
+  cadence: string;
+  paused: boolean;
+  note?: string;
+  next_fire_times: string[];
+  recent_runs: { run_id: string; scheduled_at: string; taken_at: string; status: string; model_version?: number; error?: string }[];
+  running: string[];
+  web_ui_url?: string;
+}

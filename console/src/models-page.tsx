@@ -1,6 +1,7 @@
 import { api } from './api.js';
 import { when } from './format.js';
 import type { ModelVersion } from './model-types.js';
+import { Messages } from './messages.js';
 import { TableHead } from './table-head.js';
 import { usePolling } from './use-polling.js';
 
@@ -12,11 +13,7 @@ export function ModelsPage() {
   return (
     <section aria-labelledby="models-title">
       <h1 id="models-title">Models</h1>
-      {versions.error && (
-        <p role="alert" class="error">
-          {versions.error.message}
-        </p>
-      )}
+      <Messages error={versions.error} />
       <table class="models">
         <caption class="muted">{versions.data ? `${models.size} models` : 'Loading models…'}</caption>
         <TableHead columns={['Model', 'Versions', 'Newest', 'Serving', 'Registered']} />

@@ -28,6 +28,8 @@ let trained: RunView;
 /** The same project with fewer epochs: a second curve and a param that differs. */
 let shorter: RunView;
 const WEB_UI = 'http://127.0.0.1:8233';
+/** Temporal schedules live in the shared namespace: the name carries the pid. */
+const SCHEDULE = `console-${process.pid}`;
 /** Uncaught errors in any page: a chart that threw draws nothing, and the test must say so. */
 const pageErrors: string[] = [];
 const pidDir = mkdtempSync(join(tmpdir(), 'kiln-console-pids-'));
@@ -52,6 +54,8 @@ afterEach(() => {
 });
 afterAll(async () => {
   copyReadmeScreenshots(['runs.png', 'run.png']);
+  // Absent when its test was skipped: say so rather than fail the teardown.
+  await client?.deleteSchedule(SCHEDULE).catch((error: unknown) => console.warn(`kiln: schedule ${SCHEDULE} not deleted: ${String(error)}`));
   await browser?.close();
   await stack?.stop();
   rmSync(pidDir, { recursive: true, force: true });
@@ -196,6 +200,39 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
         .waitFor({ timeout: 60_000 });
       await expect.poll(() => admin.locator('p[data-serving]').getAttribute('data-serving')).toBe(String(earlier.version));
     }
+    await admin.close();
+  });
+
+  it('lists schedules with next fire times and recent runs; triggers and pauses one; a viewer sees no such button', async () => {
+    await client.applySchedule({ name: SCHEDULE, project: 'sleepy', cron: '0 3 * * *' });
+    const viewer = await signedIn(viewerToken, '#/schedules');
+    const viewerRow = viewer.locator(`tr[data-schedule="${SCHEDULE}"]`);
+    await expect.poll(() => viewerRow.textContent(), { timeout: 10_000 }).toContain('active');
+    expect(
+      await viewer
+        .getByRole('list', { name: `Next fire times of ${SCHEDULE}` })
+        .getByRole('listitem')
+        .count(),
+    ).toBe(3);
+    expect(await viewer.getByRole('button', { name: new RegExp(`(Pause|Trigger) ${SCHEDULE}`) }).count()).toBe(0);
+    expect(await accessibilityProblems(viewer)).toEqual([]);
+    await viewer.close();
+
+    const admin = await signedIn(stack.adminToken!, '#/schedules');
+    await admin.getByRole('button', { name: `Trigger ${SCHEDULE}` }).click();
+    await admin
+      .getByRole('status')
+      .filter({ hasText: `Triggered ${SCHEDULE}` })
+      .waitFor();
+    const recent = admin.getByRole('list', { name: `Recent runs of ${SCHEDULE}` }).getByRole('listitem');
+    await expect.poll(() => recent.count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => recent.first().textContent(), { timeout: 60_000 }).toContain('succeeded');
+    const runId = await recent.first().getAttribute('data-run-id');
+    expect((await client.getRun(runId!)).schedule).toBe(SCHEDULE);
+    await admin.getByRole('button', { name: `Pause ${SCHEDULE}` }).click();
+    await expect.poll(() => admin.locator(`tr[data-schedule="${SCHEDULE}"]`).textContent()).toContain('paused');
+    expect((await client.getSchedule(SCHEDULE)).paused).toBe(true);
+    await admin.screenshot({ path: join(SCREENSHOTS, 'schedules.png'), fullPage: true });
     await admin.close();
   });
 
