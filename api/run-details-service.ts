@@ -42,9 +42,14 @@ export class RunDetailsService {
     const { artifacts } = this.options;
     const key = chosen > 0 ? stageLogKey(runId, stage, chosen) : undefined;
     if (!artifacts || !key || !(await artifacts.exists(key))) throw new NotFoundError('log', `${runId}/${stage}/${attempt ?? 'last'}`);
-    const whole = await artifacts.getBuffer(key);
-    const truncated = whole.length > LOG_TAIL_BYTES;
-    const text = (truncated ? whole.subarray(whole.length - LOG_TAIL_BYTES) : whole).toString('utf8');
-    return { run_id: runId, stage, attempt: chosen, text, size: whole.length, truncated };
+    return { run_id: runId, stage, attempt: chosen, ...(await storedLogTail(artifacts, key)) };
   }
+}
+
+/** A stored log as text: the whole of it, or its last `LOG_TAIL_BYTES` when longer. */
+export async function storedLogTail(artifacts: ArtifactStore, key: string): Promise<{ text: string; size: number; truncated: boolean }> {
+  const whole = await artifacts.getBuffer(key);
+  const truncated = whole.length > LOG_TAIL_BYTES;
+  const text = (truncated ? whole.subarray(whole.length - LOG_TAIL_BYTES) : whole).toString('utf8');
+  return { text, size: whole.length, truncated };
 }

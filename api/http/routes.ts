@@ -9,6 +9,7 @@ import type { RunRecord } from '../../core/metadata/run-records.js';
 import type { PendingApproval } from '../models-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 import { accessRoutes } from './access-routes.js';
+import { catalogRoutes } from './catalog-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
 import { profileRoutes } from './profile-routes.js';
@@ -76,6 +77,7 @@ export function kilnRoutes(service: KilnService): Route[] {
       handle: () => service.listDatasets(),
     }),
     ...profileRoutes(service.datasets),
+    ...catalogRoutes(service.catalog),
     ...rolloutRoutes(service.rollouts),
     route({
       method: 'POST',

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type StageLog, type StepView } from './api.js';
+import { downloadText } from './download.js';
 
 const STAGES = ['preprocess', 'train', 'evaluate'];
 
@@ -26,13 +27,7 @@ export function LogPanel({ runId, steps }: { runId: string; steps: StepView[] })
     };
   }, [runId, key]);
   if (!chosen) return <p class="muted">No stage has run yet.</p>;
-  const download = () => {
-    if (typeof log !== 'object') return;
-    const url = URL.createObjectURL(new Blob([log.text], { type: 'text/plain' }));
-    const a = Object.assign(document.createElement('a'), { href: url, download: `${runId}-${log.stage}-attempt-${log.attempt}.log` });
-    a.click();
-    URL.revokeObjectURL(url);
-  };
+  const download = () => typeof log === 'object' && downloadText(log.text, `${runId}-${log.stage}-attempt-${log.attempt}.log`);
   return (
     <div class="logs">
       <div class="chart-controls">

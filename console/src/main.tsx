@@ -2,6 +2,8 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, permissionsOf, session, type Whoami } from './api.js';
 import { ComparePage } from './compare-page.js';
+import { DatasetsPage } from './datasets-page.js';
+import { EnvironmentsPage } from './environments-page.js';
 import { ExperimentPage } from './experiment-page.js';
 import { ExperimentsPage } from './experiments-page.js';
 import { ModelPage } from './model-page.js';
@@ -28,6 +30,8 @@ const NAV = [
   ['/experiments', 'Experiments'],
   ['/models', 'Models'],
   ['/schedules', 'Schedules'],
+  ['/environments', 'Environments'],
+  ['/datasets', 'Datasets'],
 ] as const;
 
 function App() {
@@ -72,6 +76,10 @@ function App() {
     <ModelsPage />
   ) : route === '/schedules' ? (
     <SchedulesPage permissions={permissions} />
+  ) : route === '/environments' ? (
+    <EnvironmentsPage />
+  ) : route === '/datasets' ? (
+    <DatasetsPage />
   ) : (
     <RunsPage permissions={permissions} />
   );

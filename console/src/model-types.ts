@@ -79,3 +79,30 @@ export interface ScheduleView {
   running: string[];
   web_ui_url?: string;
 }
+
+/** A row of `GET /v1/environments`. */
+export interface EnvironmentView {
+  name: string;
+  description: string | null;
+  spec: { python_version: string; dependencies: string[] };
+  specDigest: string;
+  isDefault: boolean;
+  build: { status: 'building' | 'ready' | 'failed'; error: string | null; startedAt: number; finishedAt: number | null; durationMs: number | null } | null;
+}
+
+/** `GET /v1/environments/{name}/build-log`. */
+export interface BuildLog {
+  attempt: number;
+  text: string;
+  size: number;
+  truncated: boolean;
+}
+
+/** A row of `GET /v1/datasets/{name}/versions`. */
+export interface DatasetVersion {
+  id: string;
+  contentSha256: string;
+  trainRows: number;
+  testRows: number;
+  createdAt: number;
+}

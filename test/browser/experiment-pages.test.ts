@@ -116,4 +116,33 @@ describe.skipIf(unavailable !== undefined)('the experiment pages in Chromium', (
     expect((await client.getRun(runId!)).project).toBe('curves');
     await page.close();
   });
+
+  it('shows environments with their build state and build log, and datasets with their versions; to a viewer too', async () => {
+    const page = await signedIn(viewerToken, '#/environments');
+    const row = page.locator('tr[data-environment="stdlib-py311"]');
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('ready');
+    await page.getByRole('button', { name: 'Build log of stdlib-py311' }).click();
+    const log = page.getByRole('region', { name: 'Build log of stdlib-py311' });
+    await expect.poll(() => log.locator('pre').textContent()).not.toBe('Loading…');
+    const stored = (await (
+      await fetch(`${stack.apiUrl}/v1/environments/stdlib-py311/build-log`, { headers: { authorization: `Bearer ${viewerToken}` } })
+    ).json()) as { text: string; attempt: number };
+    expect(await log.locator('pre').textContent()).toBe(stored.text);
+    expect(await log.textContent()).toContain(`attempt ${stored.attempt}`);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'environments.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Datasets', exact: true }).click();
+    const versions = (await (await fetch(`${stack.apiUrl}/v1/datasets/tiny/versions`, { headers: { authorization: `Bearer ${viewerToken}` } })).json()) as {
+      id: string;
+    }[];
+    expect(versions.length).toBeGreaterThan(0);
+    const rows = page.locator('section[data-dataset="tiny"] table.dataset-versions tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(versions.length);
+    expect(await rows.first().getAttribute('data-version')).toBe(versions[0]!.id);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'datasets.png'), fullPage: true });
+    await page.close();
+  });
 });

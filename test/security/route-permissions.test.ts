@@ -10,7 +10,7 @@ const reached: string[] = [];
 const service: KilnService = new Proxy({} as KilnService, {
   get: (_target, name) => {
     if (name === 'access') return security.access;
-    return ['models', 'schedules', 'experiments', 'feedback', 'datasets', 'rollouts', 'monitoring', 'runDetails'].includes(String(name))
+    return ['models', 'schedules', 'experiments', 'feedback', 'datasets', 'rollouts', 'monitoring', 'runDetails', 'catalog'].includes(String(name))
       ? service
       : async () => (reached.push(String(name)), []);
   },
