@@ -116,6 +116,8 @@ export interface StageLog {
   text: string;
   size: number;
   truncated: boolean;
+  /** The attempt still runs: its log so far, refreshed every few seconds. */
+  live: boolean;
 }
 
 /** `GET /v1/whoami`: the permissions of the caller's bindings decide which actions are shown. */

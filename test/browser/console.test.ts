@@ -110,6 +110,22 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     await page.close();
   });
 
+  it("tails a running stage's log on the run page, then shows the stored log once it ends", async () => {
+    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 6 } } });
+    const page = await signedIn(stack.adminToken!, `#/runs/${encodeURIComponent(run_id)}`);
+    const log = page.getByRole('region', { name: 'Log of train' });
+    // The metric line train prints before it sleeps reaches the page while the attempt still runs.
+    await expect.poll(() => log.textContent(), { timeout: 60_000 }).toContain('"loss"');
+    expect(await page.locator('[data-live="true"]').count()).toBe(1);
+    expect((await client.getRun(run_id)).status).toBe('running');
+    expect(await page.getByRole('button', { name: 'Download log' }).isEnabled()).toBe(true);
+    await waitForRun(client, run_id, 60_000);
+    await expect.poll(() => page.locator('[data-live="true"]').count(), { timeout: 20_000 }).toBe(0);
+    await page.getByRole('combobox', { name: 'Stage' }).selectOption('train');
+    await expect.poll(() => log.textContent()).toContain('"loss"');
+    await page.close();
+  });
+
   it('cancels a running run from its row, stopping its process; a viewer sees no cancel button', async () => {
     const pidFile = join(pidDir, 'cancel.json');
     const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 120, pid_file: pidFile } } });
