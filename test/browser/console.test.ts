@@ -185,7 +185,10 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
       );
     }
     const viewer = await signedIn(viewerToken, '#/models');
-    await viewer.getByRole('link', { name: model, exact: true }).click();
+    const listed = viewer.locator(`tr[data-model="${model}"]`);
+    await expect.poll(() => listed.textContent()).toContain(`v${serving}`);
+    expect(await accessibilityProblems(viewer)).toEqual([]);
+    await listed.getByRole('link', { name: model, exact: true }).click();
     await viewer.getByRole('heading', { level: 1, name: model }).waitFor();
     expect(await viewer.locator('table.versions tbody tr').count()).toBe(versions.length);
     expect(await viewer.locator('p[data-serving]').getAttribute('data-serving')).toBe(String(serving));
