@@ -1,8 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { hostname } from 'node:os';
-import { PassThrough } from 'node:stream';
-import { checkpointPrefix, stageLogKey, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
+import { checkpointPrefix, stageLiveLog, stageLogKey, stageOutputPrefix } from '../core/artifacts/artifact-keys.js';
 import { checkpointFromHeartbeat, type CheckpointRef } from '../core/checkpoints/checkpoint-ref.js';
 import { classifyStageExit, describeFailure } from '../core/executors/classify-stage-exit.js';
 import { kilnLog } from '../core/logging/kiln-log.js';
@@ -14,6 +13,7 @@ import type { Hyperparameters } from '../core/specs/hyperparameters.js';
 import { stageStateSignal } from '../workflows/pipeline-signals.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
+import { LiveStageLog } from './live-stage-log.js';
 import { stageCache, stageCacheKey } from './stage-cache.js';
 import { trialCurveReporter, type CurveTarget } from './trial-curve-reporter.js';
 import { kilnMetrics } from '../core/metrics/kiln-metrics.js';
@@ -161,7 +161,8 @@ export function createStageActivities(deps: ActivityDeps) {
         const uploader = launch.checkpoints;
 
         const logKey = stageLogKey(input.runId, stepOf(input), attempt);
-        const log = new PassThrough();
+        const live = new LiveStageLog(artifacts, stageLiveLog(input.runId, stepOf(input), attempt));
+        const log = live.stream;
         const logStored = artifacts.put(logKey, log);
         if (resumed) log.write(`  kiln: resuming ${input.stage} from checkpoint step ${resumed.step} (attempt ${attempt})\n`);
         const metrics: MetricPoint[] = [];
@@ -189,6 +190,7 @@ export function createStageActivities(deps: ActivityDeps) {
           void poll();
           void recordNewMetrics().catch(() => (recorded = 0));
           curve?.tick();
+          live.flush();
         }, heartbeatMs);
         // A stage that must wait (no GPU free, no node fits) says why: in the run record and the
         // workflow's progress (CLI, API, Web UI), until it starts.
@@ -246,7 +248,7 @@ export function createStageActivities(deps: ActivityDeps) {
         const succeeded = !exit.cancelled && !exit.timedOut && exit.exitCode === 0;
         // Independent writes, in parallel: each costs a few ms and every stage pays them.
         const [logInfo] = await Promise.all([
-          logStored,
+          logStored.then(async (info) => (await live.close(), info)),
           recordNewMetrics(),
           succeeded ? launch.storeOutputs() : undefined,
           succeeded ? curve?.finish() : undefined,

@@ -24,6 +24,25 @@ export interface ExperimentsServiceDeps {
   webUiLink(workflowId: string): string | undefined;
 }
 
+/** A row of `GET /v1/experiments`: what Temporal's visibility store knows without asking the workflow. */
+export interface ExperimentSummary {
+  experiment_id: string;
+  project: string;
+  /** The workflow's: `completed` covers succeeded and stopped (the experiment's own status says which). */
+  state: 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+  started_at: string;
+  closed_at?: string;
+}
+
+const EXECUTION_STATES: Partial<Record<string, ExperimentSummary['state']>> = {
+  RUNNING: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+};
+
 /** Tuning experiments for the API and CLI: create, status, best, stop, extend. Each is an experiment workflow. */
 export class ExperimentsService {
   constructor(private readonly deps: ExperimentsServiceDeps) {}
@@ -68,6 +87,26 @@ export class ExperimentsService {
       if (cause instanceof ApplicationFailure && cause.details?.[0]) return cause.details[0] as ExperimentView;
       throw error;
     }
+  }
+
+  /** Experiments, newest first, from Temporal's visibility store: one row per experiment, its latest execution. */
+  async list(filter: { project?: string; limit: number }): Promise<ExperimentSummary[]> {
+    const query = `${KilnKind.name} = 'experiment'${filter.project ? ` AND ${KilnProject.name} = '${filter.project}'` : ''}`;
+    const found = new Map<string, ExperimentSummary>();
+    for await (const execution of this.deps.temporal.workflow.list({ query })) {
+      // An extended experiment is a new execution under the same id; a continued one is its chain's newest.
+      const previous = found.get(execution.workflowId);
+      if (previous && previous.started_at >= execution.startTime.toISOString()) continue;
+      found.set(execution.workflowId, {
+        experiment_id: execution.workflowId,
+        project: execution.typedSearchAttributes.get(KilnProject) ?? '',
+        state: execution.status.name === 'CONTINUED_AS_NEW' ? 'running' : (EXECUTION_STATES[execution.status.name] ?? 'failed'),
+        started_at: execution.startTime.toISOString(),
+        ...(execution.closeTime && execution.status.name !== 'CONTINUED_AS_NEW' ? { closed_at: execution.closeTime.toISOString() } : {}),
+      });
+      if (found.size >= filter.limit * 2) break;
+    }
+    return [...found.values()].sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, filter.limit);
   }
 
   async best(experimentId: string) {

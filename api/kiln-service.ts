@@ -31,6 +31,7 @@ import { FeedbackService } from './feedback-service.js';
 import { ModelsService } from './models-service.js';
 import { PredictionRouter } from './prediction-router.js';
 import { RunDetailsService } from './run-details-service.js';
+import { CatalogDetailsService } from './catalog-details-service.js';
 import { RolloutsService } from './rollouts-service.js';
 import { NO_WORKSPACES, WorkspacesService, type WorkspaceSettings } from './workspaces-service.js';
 import { MonitoringService } from './monitoring-service.js';
@@ -82,6 +83,8 @@ export class KilnService {
   readonly runDetails: RunDetailsService;
   /** Interactive workspaces (api/workspaces-service.ts). */
   readonly workspaces: WorkspacesService;
+  /** Environments' build logs and datasets' versions, for the console (api/catalog-details-service.ts). */
+  readonly catalog: CatalogDetailsService;
 
   constructor(private readonly options: KilnServiceOptions) {
     this.experiments = new ExperimentsService({
@@ -103,11 +106,13 @@ export class KilnService {
     this.rollouts = new RolloutsService({ temporal: options.temporal, metadata: options.metadata, taskQueue: options.taskQueue });
     this.feedback = new FeedbackService({ metadata: options.metadata, artifacts: options.artifacts });
     this.monitoring = new MonitoringService({ metadata: options.metadata, artifacts: options.artifacts });
-    this.datasets = new DatasetsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
+    const stored = { metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) };
+    this.datasets = new DatasetsService(stored);
     const { oidc } = options;
     this.access = new AccessService({ metadata: options.metadata, temporal: options.temporal, schedules: this.schedules, ...(oidc ? { oidc } : {}) });
     this.workspaces = new WorkspacesService({ ...options, ...(options.workspaces ?? NO_WORKSPACES), directory: () => this.access.directory() });
-    this.runDetails = new RunDetailsService({ metadata: options.metadata, ...(options.artifacts ? { artifacts: options.artifacts } : {}) });
+    this.runDetails = new RunDetailsService(stored);
+    this.catalog = new CatalogDetailsService(stored);
   }
 
   private get metadata() {
@@ -332,14 +337,10 @@ export class KilnService {
   }
 
   webUiLink(workflowId: string): string | undefined {
-    const base = this.options.webUiUrl;
-    return base ? `${base}/namespaces/${this.options.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
+    return this.options.webUiUrl && `${this.options.webUiUrl}/namespaces/${this.options.namespace}/workflows/${encodeURIComponent(workflowId)}`;
   }
 
-  /**
-   * A run's progress: queried live while it runs, its result once it succeeded, the stored
-   * record otherwise. Only a running run needs a worker to answer.
-   */
+  /** A run's progress: queried live while it runs, its result once it succeeded, the stored record otherwise (only a live run needs a worker). */
   async getRun(runId: string): Promise<RunProgress & { web_ui_url?: string }> {
     const handle = this.options.temporal.workflow.getHandle(runId);
     const status = await handle.describe().then(

@@ -3,18 +3,10 @@ import type { KilnConfig } from '../../core/config.js';
 import { SpecValidationError } from '../../core/errors.js';
 import { KilnApiClient } from '../client/kiln-api-client.js';
 import { saveLogin } from './credentials.js';
-import { printJson, printView } from './output.js';
+import { printJson, printView, textTable } from './output.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const table = (rows: string[][]): string[] => {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd(),
-  );
-};
+const table = textTable;
 
 /** `kiln login|whoami|user|service-account|role|binding|token|audit`: who may do what. */
 export function addAccessCommands(program: Command, config: KilnConfig, api: () => KilnApiClient): void {

@@ -18,6 +18,7 @@ import { addWorkspaceCommands } from './workspace-commands.js';
 import { printView } from './output.js';
 import { renderDatasetProfile } from './render-dataset-profile.js';
 import { renderExperiment } from './render-experiment.js';
+import { renderDatasets, renderEnvironments, renderExperimentList, renderProjects } from './render-catalog.js';
 import { renderRun, renderRunList } from './render-run.js';
 import { readJsonFile, watchExperiment } from './watch-experiment.js';
 import { runDoctor } from '../../workers/doctor.js';
@@ -101,9 +102,15 @@ program
   });
 
 const env = program.command('env').description('environments');
-env.command('list').action(async () => print(await api().listEnvironments()));
+env
+  .command('list')
+  .option('--json', 'print JSON')
+  .action(async (opts) => printView(await api().listEnvironments(), opts.json, renderEnvironments));
 const dataset = program.command('dataset').description('datasets');
-dataset.command('list').action(async () => print(await api().listDatasets()));
+dataset
+  .command('list')
+  .option('--json', 'print JSON')
+  .action(async (opts) => printView(await api().listDatasets(), opts.json, renderDatasets));
 dataset
   .command('profile <name>')
   .description("feature profile of a version's train split: kind, count, missing, mean/std or top categories per column")
@@ -114,7 +121,8 @@ program
   .command('project')
   .description('projects')
   .command('list')
-  .action(async () => print(await api().listProjects()));
+  .option('--json', 'print JSON')
+  .action(async (opts) => printView(await api().listProjects(), opts.json, renderProjects));
 
 const run = program.command('run').description('pipeline runs');
 run
@@ -220,6 +228,12 @@ experiment
     if (opts.json) print(view);
     else process.stdout.write(`${renderExperiment(view).join('\n')}\n`);
   });
+experiment
+  .command('list')
+  .option('-p, --project <name>')
+  .option('--limit <n>', 'at most n experiments', '20')
+  .option('--json', 'print JSON')
+  .action(async (opts) => printView(await api().listExperiments({ project: opts.project, limit: Number(opts.limit) }), opts.json, renderExperimentList));
 experiment.command('best <id>').action(async (id) => print(await api().bestTrial(id)));
 experiment
   .command('promote <id>')

@@ -2,13 +2,17 @@ import type { RolloutSpecInput } from '../../core/specs/rollout.js';
 import type { Command } from 'commander';
 import type { KilnApiClient } from '../client/kiln-api-client.js';
 import { printJson, printView } from './output.js';
+import { type ModelVersionRow, renderModelVersions } from './render-catalog.js';
 import { renderModel, renderPending } from './render-model.js';
 import { renderMonitoring } from './render-monitoring.js';
 
 /** `kiln model …`: the registry, aliases, approvals and rollback. */
 export function addModelCommands(program: Command, api: () => KilnApiClient): void {
   const model = program.command('model').description('model registry: versions, aliases (champion serves), approvals');
-  model.command('list [name]').action(async (name) => printJson(await api().listModelVersions(name)));
+  model
+    .command('list [name]')
+    .option('--json', 'print JSON')
+    .action(async (name, opts) => printView((await api().listModelVersions(name)) as unknown as ModelVersionRow[], opts.json, renderModelVersions));
   model
     .command('show <name>')
     .description('versions, aliases, the alias history and the schedules that feed the model')

@@ -13,3 +13,14 @@ export function printView<T>(value: T, json: boolean | undefined, render: (value
   if (json) printJson(value);
   else printLines(render(value));
 }
+
+/** Rows as aligned columns, two spaces apart; the first row is the header. */
+export function textTable(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}

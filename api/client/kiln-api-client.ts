@@ -9,7 +9,8 @@ import type { AccessService } from '../access/access-service.js';
 import type { KilnService } from '../kiln-service.js';
 import type { AuditQuery, BindingRequest, TokenRequest } from '../access/access-requests.js';
 import type { AliasRequest, ApprovalRequest } from '../models-service.js';
-import type { PredictRequest, RollbackRequest, RunsQuery } from '../http/request-schemas.js';
+import type { ExperimentsQuery, PredictRequest, RollbackRequest, RunsQuery } from '../http/request-schemas.js';
+import type { ExperimentSummary } from '../experiments-service.js';
 import type { RolloutRequest } from '../../core/specs/rollout.js';
 import type { RunProgress, RunStatus } from '../../core/pipeline/run-progress.js';
 import type { ExperimentView } from '../../workflows/experiment-state.js';
@@ -62,7 +63,7 @@ export interface StartRunOptions {
 }
 
 export type RunView = RunProgress & { web_ui_url?: string };
-export type { ExperimentView, PendingApproval, ScheduleView };
+export type { ExperimentSummary, ExperimentView, PendingApproval, ScheduleView };
 
 /** `kiln model show`: the loop around one model. */
 export type ModelView = Awaited<ReturnType<import('../models-service.js').ModelsService['show']>>;
@@ -158,6 +159,7 @@ export class KilnApiClient {
     this.call<{ name: string; runs: number; fire_times: string[] }>('POST', `/v1/schedules/${encodeURIComponent(name)}/backfill`, request);
   createExperiment = (spec: In<typeof ExperimentSpec>) =>
     this.call<{ experiment_id: string; status: string; web_ui_url?: string }>('POST', '/v1/experiments', spec);
+  listExperiments = (query: QueryOf<typeof ExperimentsQuery> = {}) => this.call<ExperimentSummary[]>('GET', `/v1/experiments${queryString(query)}`);
   getExperiment = (id: string) => this.call<ExperimentView>('GET', `/v1/experiments/${encodeURIComponent(id)}`);
   bestTrial = (id: string) =>
     this.call<{ experiment_id: string; trial: ExperimentView['trials'][number] }>('GET', `/v1/experiments/${encodeURIComponent(id)}/best`);

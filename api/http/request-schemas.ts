@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RunStatus } from '../../core/pipeline/run-progress.js';
-import { TriggerKind } from '../../core/specs/index.js';
+import { ResourceName, TriggerKind } from '../../core/specs/index.js';
 import { LIMITS } from '../../core/specs/limits.js';
 
 /** Request schemas owned by the HTTP layer; the spec schemas live in core/specs. */
@@ -44,6 +44,16 @@ export const RunsQuery = z
     status: z.enum(RUN_STATUSES).optional(),
     trigger: TriggerKind.optional(),
     schedule: z.string().min(1).max(LIMITS.name).optional(),
+    /** Default 50. */
+    limit: wholeNumber(1, LIMITS.listRows).optional(),
+  })
+  .strict();
+
+/** `GET /v1/experiments` filters. */
+export const ExperimentsQuery = z
+  .object({
+    /** Only a resource name: it goes into a Temporal visibility query. */
+    project: ResourceName.optional(),
     /** Default 50. */
     limit: wholeNumber(1, LIMITS.listRows).optional(),
   })

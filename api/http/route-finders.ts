@@ -14,6 +14,7 @@ export const can = (permission: Permission, find?: Finder, more: Partial<Extract
 });
 export const runIn: Finder = ({ params }) => target('run', params.id!, (d) => d.run(params.id!));
 export const modelIn: Finder = ({ params }) => target('model', params.name!, (d) => d.model(params.name!));
+export const environmentIn: Finder = ({ params }) => target('environment', params.name!, (d) => d.environment(params.name!));
 export const datasetIn: Finder = ({ params }) => target('dataset', params.name!, (d) => d.dataset(params.name!));
 export const scheduleIn: Finder = ({ params }) => target('schedule', params.name!, (d) => d.schedule(params.name!));
 export const workspaceIn: Finder = ({ params }) => target('workspace', params.name!, (d) => d.workspace(params.name!));

@@ -9,6 +9,7 @@ import type { RunRecord } from '../../core/metadata/run-records.js';
 import type { PendingApproval } from '../models-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 import { accessRoutes } from './access-routes.js';
+import { catalogRoutes } from './catalog-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
 import { profileRoutes } from './profile-routes.js';
@@ -19,7 +20,18 @@ import { can, withActor, experimentIn, modelIn, named, namedInBody, projectOfBod
 import { JsonText, route, type Route } from './route.js';
 import { AliasRequest, ApprovalRequest } from '../models-service.js';
 import { FeedbackRequest } from '../feedback-service.js';
-import { ApprovalsQuery, ExtendRequest, IdempotencyHeaders, IdParams, NoteRequest, PredictRequest, RollbackRequest, RunsQuery } from './request-schemas.js';
+import type { ExperimentSummary } from '../experiments-service.js';
+import {
+  ApprovalsQuery,
+  ExperimentsQuery,
+  ExtendRequest,
+  IdempotencyHeaders,
+  IdParams,
+  NoteRequest,
+  PredictRequest,
+  RollbackRequest,
+  RunsQuery,
+} from './request-schemas.js';
 
 export { route, type Route, type RouteContext } from './route.js';
 
@@ -66,6 +78,7 @@ export function kilnRoutes(service: KilnService): Route[] {
       handle: () => service.listDatasets(),
     }),
     ...profileRoutes(service.datasets),
+    ...catalogRoutes(service.catalog),
     ...rolloutRoutes(service.rollouts),
     ...workspaceRoutes(service.workspaces),
     route({
@@ -308,6 +321,17 @@ export function kilnRoutes(service: KilnService): Route[] {
       serviceBody: ExperimentSpec,
       status: 201,
       handle: ({ body }) => service.experiments.create(body),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/experiments',
+      summary: 'List experiments, newest first (only those of projects the caller may read)',
+      access: can('experiments:read', undefined, {
+        visible: (e: ExperimentSummary, d) => d.project(e.project, 'experiment', e.experiment_id),
+        visibleLimit: { default: RUNS_PAGE, max: LIMITS.listRows },
+      }),
+      query: ExperimentsQuery,
+      handle: ({ query }) => service.experiments.list({ ...query, limit: query.limit ?? RUNS_PAGE }),
     }),
     route({
       method: 'GET',

@@ -116,6 +116,8 @@ export interface StageLog {
   text: string;
   size: number;
   truncated: boolean;
+  /** The attempt still runs: its log so far, refreshed every few seconds. */
+  live: boolean;
 }
 
 /** `GET /v1/whoami`: the permissions of the caller's bindings decide which actions are shown. */
@@ -134,4 +136,40 @@ export function permissionsOf(me: Whoami): Permissions {
   const grants = (pattern: string, permission: string) =>
     pattern === '*' || pattern === permission || (pattern.endsWith(':*') && permission.startsWith(pattern.slice(0, -1)));
   return { has: (permission) => patterns.some((pattern) => grants(pattern, permission)) };
+}
+
+/** A row of `GET /v1/experiments`: its workflow's state (`completed` covers succeeded and stopped). */
+export interface ExperimentSummary {
+  experiment_id: string;
+  project: string;
+  state: 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+  started_at: string;
+  closed_at?: string;
+}
+
+export type TrialStatus = 'running' | 'succeeded' | 'failed' | 'early_stopped' | 'cancelled';
+
+export interface TrialRecord {
+  index: number;
+  runId: string;
+  /** Parameter path (`extras.C`, `learning_rate`) → value. */
+  assignment: Record<string, number | string>;
+  status: TrialStatus;
+  objective?: number;
+  reason?: string;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+/** `GET /v1/experiments/{id}`. */
+export interface ExperimentView {
+  experimentId: string;
+  name: string;
+  objective: { metric: string; goal: 'maximize' | 'minimize'; target?: number };
+  parallelTrialCount: number;
+  maxTrialCount: number;
+  status: 'running' | 'succeeded' | 'failed' | 'stopped';
+  message?: string;
+  trials: TrialRecord[];
+  best?: TrialRecord;
 }

@@ -1,38 +1,33 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type StageLog, type StepView } from './api.js';
+import { downloadText } from './download.js';
+import { usePolling } from './use-polling.js';
 
 const STAGES = ['preprocess', 'train', 'evaluate'];
+/** How often a running attempt's log is asked for again (the browser revalidates it: 304 when unchanged). */
+const LIVE_POLL_MS = 2000;
 
-/** The stored log of a stage attempt: its tail on the page, the same text as a download. */
+/** A stage attempt's log: tailed while it runs, the stored log once it ended; the same text as a download. */
 export function LogPanel({ runId, steps }: { runId: string; steps: StepView[] }) {
   const stages = steps.filter((s) => STAGES.includes(s.step) && s.attempts?.length);
   const [stage, setStage] = useState<string>();
   const chosen = stage ?? stages.at(-1)?.step;
-  const attempts = stages.find((s) => s.step === chosen)?.attempts ?? [];
-  const lastAttempt = attempts.at(-1);
-  const [log, setLog] = useState<StageLog | string>();
+  const lastAttempt = (stages.find((s) => s.step === chosen)?.attempts ?? []).at(-1);
+  const running = lastAttempt?.status === 'running';
+  // Loaded again when the stage or its last attempt changes; polled while that attempt runs.
   const key = `${chosen}/${lastAttempt?.attempt}/${lastAttempt?.status}`;
-  // Reloads when the stage or its last attempt changes (`key`).
+  const log = usePolling(() => (chosen ? api<StageLog>(`runs/${encodeURIComponent(runId)}/logs?stage=${chosen}`) : Promise.resolve(undefined)), [runId, key], {
+    intervalMs: LIVE_POLL_MS,
+    active: (l) => running && (l === undefined || l.live),
+  });
+  const pre = useRef<HTMLPreElement>(null);
+  // A live tail follows its newest line.
   useEffect(() => {
-    if (!chosen) return;
-    let stale = false;
-    api<StageLog>(`runs/${encodeURIComponent(runId)}/logs?stage=${chosen}`).then(
-      (l) => !stale && setLog(l),
-      (e: unknown) =>
-        !stale && setLog(lastAttempt?.status === 'running' ? 'The log is stored when the attempt ends.' : String(e instanceof Error ? e.message : e)),
-    );
-    return () => {
-      stale = true;
-    };
-  }, [runId, key]);
+    if (log.data?.live && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [log.data]);
   if (!chosen) return <p class="muted">No stage has run yet.</p>;
-  const download = () => {
-    if (typeof log !== 'object') return;
-    const url = URL.createObjectURL(new Blob([log.text], { type: 'text/plain' }));
-    const a = Object.assign(document.createElement('a'), { href: url, download: `${runId}-${log.stage}-attempt-${log.attempt}.log` });
-    a.click();
-    URL.revokeObjectURL(url);
-  };
+  const shown = log.data?.attempt === lastAttempt?.attempt || !lastAttempt ? log.data : undefined;
+  const waiting = running ? 'Waiting for the first lines…' : (log.error?.message ?? 'Loading…');
   return (
     <div class="logs">
       <div class="chart-controls">
@@ -44,18 +39,25 @@ export function LogPanel({ runId, steps }: { runId: string; steps: StepView[] })
             ))}
           </select>
         </label>
-        <button type="button" onClick={download} disabled={typeof log !== 'object'}>
+        <button
+          type="button"
+          onClick={() => shown && downloadText(shown.text, `${runId}-${shown.stage}-attempt-${shown.attempt}${shown.live ? '-so-far' : ''}.log`)}
+          disabled={!shown}
+        >
           Download log
         </button>
-        {typeof log === 'object' && (
-          <span class="muted">
-            attempt {log.attempt} · {log.size} bytes{log.truncated ? ' (showing the tail)' : ''}
+        {shown && (
+          <span class="muted" data-live={shown.live ? 'true' : undefined}>
+            attempt {shown.attempt} · {shown.size} bytes{shown.truncated ? ' (showing the tail)' : ''}
+            {shown.live && <strong class="live"> · live</strong>}
           </span>
         )}
       </div>
       <section aria-label={`Log of ${chosen}`}>
         {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard */}
-        <pre tabIndex={0}>{typeof log === 'object' ? log.text || '(empty)' : (log ?? 'Loading…')}</pre>
+        <pre tabIndex={0} ref={pre}>
+          {shown ? shown.text || '(empty)' : waiting}
+        </pre>
       </section>
     </div>
   );

@@ -2,7 +2,14 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, permissionsOf, session, type Whoami } from './api.js';
 import { ComparePage } from './compare-page.js';
+import { DatasetsPage } from './datasets-page.js';
+import { EnvironmentsPage } from './environments-page.js';
+import { ExperimentPage } from './experiment-page.js';
+import { ExperimentsPage } from './experiments-page.js';
+import { ModelPage } from './model-page.js';
+import { ModelsPage } from './models-page.js';
 import { RunPage } from './run-page.js';
+import { SchedulesPage } from './schedules-page.js';
 import { RunsPage } from './runs-page.js';
 import { SignIn } from './sign-in.js';
 import './styles.css';
@@ -17,6 +24,15 @@ function useRoute(): string {
   }, []);
   return hash.replace(/^#/, '') || '/runs';
 }
+
+/** The pages besides runs, in the header's order. */
+const NAV = [
+  ['/experiments', 'Experiments'],
+  ['/models', 'Models'],
+  ['/schedules', 'Schedules'],
+  ['/environments', 'Environments'],
+  ['/datasets', 'Datasets'],
+] as const;
 
 function App() {
   const [me, setMe] = useState<Whoami | null>();
@@ -44,10 +60,26 @@ function App() {
   const permissions = permissionsOf(me);
   const runMatch = /^\/runs\/([^/]+)$/.exec(route);
   const compareMatch = /^\/compare\/([^/]+)$/.exec(route);
+  const experimentMatch = /^\/experiments\/([^/]+)$/.exec(route);
+  const modelMatch = /^\/models\/([^/]+)$/.exec(route);
   const page = runMatch ? (
     <RunPage id={decodeURIComponent(runMatch[1]!)} permissions={permissions} />
   ) : compareMatch ? (
     <ComparePage ids={compareMatch[1]!.split(',').map(decodeURIComponent)} />
+  ) : experimentMatch ? (
+    <ExperimentPage id={decodeURIComponent(experimentMatch[1]!)} permissions={permissions} />
+  ) : route === '/experiments' ? (
+    <ExperimentsPage />
+  ) : modelMatch ? (
+    <ModelPage name={decodeURIComponent(modelMatch[1]!)} permissions={permissions} />
+  ) : route === '/models' ? (
+    <ModelsPage />
+  ) : route === '/schedules' ? (
+    <SchedulesPage permissions={permissions} />
+  ) : route === '/environments' ? (
+    <EnvironmentsPage />
+  ) : route === '/datasets' ? (
+    <DatasetsPage />
   ) : (
     <RunsPage permissions={permissions} />
   );
@@ -61,6 +93,11 @@ function App() {
           <a href="#/runs" aria-current={route.startsWith('/runs') ? 'page' : undefined}>
             Runs
           </a>
+          {NAV.map(([path, label]) => (
+            <a key={path} href={`#${path}`} aria-current={route.startsWith(path) ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
         </nav>
         <span class="who">
           {me.principal}

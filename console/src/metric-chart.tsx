@@ -8,12 +8,14 @@ import { number } from './format.js';
 export interface Series {
   label: string;
   points: MetricPoint[];
+  /** Points alone, unjoined (values that are not a curve, such as early-stopped trials' last values). */
+  pointsOnly?: boolean;
 }
 
 const COLOURS = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#bf3989'];
 
 /** Several series on one x axis (step or epoch), optionally on a log y scale, drawn by uPlot. */
-export function MetricChart({ title, series, x, log }: { title: string; series: Series[]; x: 'step' | 'epoch'; log: boolean }) {
+export function MetricChart({ title, series, x, log, xLabel = x }: { title: string; series: Series[]; x: 'step' | 'epoch'; log: boolean; xLabel?: string }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -33,8 +35,19 @@ export function MetricChart({ title, series, x, log }: { title: string; series: 
         height: 220,
         scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
         // A log scale leaves the ticks it does not label as null.
-        axes: [{ label: x }, { values: (_u, ticks) => ticks.map((t) => (t === null ? '' : number(t))) }],
-        series: [{ label: x }, ...series.map((s, i) => ({ label: s.label, stroke: COLOURS[i % COLOURS.length]!, width: 2, points: { show: true, size: 5 } }))],
+        axes: [{ label: xLabel }, { values: (_u, ticks) => ticks.map((t) => (t === null ? '' : number(t))) }],
+        series: [
+          { label: xLabel },
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: COLOURS[i % COLOURS.length]!,
+            width: 2,
+            // Series logged at different steps share one x axis: a curve runs on over the others' steps.
+            spanGaps: true,
+            points: { show: true, size: s.pointsOnly ? 8 : 5 },
+            ...(s.pointsOnly ? { paths: () => null } : {}),
+          })),
+        ],
       },
       [xs, ...columns] as uPlot.AlignedData,
       el,
@@ -45,7 +58,7 @@ export function MetricChart({ title, series, x, log }: { title: string; series: 
       resize.disconnect();
       plot.destroy();
     };
-  }, [series, x, log]);
+  }, [series, x, log, xLabel]);
   return (
     <figure class="chart" data-metric={title}>
       <figcaption>
@@ -57,7 +70,7 @@ export function MetricChart({ title, series, x, log }: { title: string; series: 
           </span>
         ))}
       </figcaption>
-      <div ref={box} role="img" aria-label={`${title} by ${x}${log ? ', log scale' : ''}`} />
+      <div ref={box} role="img" aria-label={`${title} by ${xLabel}${log ? ', log scale' : ''}`} />
     </figure>
   );
 }

@@ -39,6 +39,15 @@ export function stageLogKey(runId: string, stage: string, attempt: number): stri
   return `${stagePrefix(runId, stage)}/logs/attempt-${attempt}.log`;
 }
 
+/**
+ * A running attempt's live log: the tail of its log at `key`, put again every few seconds while it
+ * runs, under a `prefix` of its own that is removed whole once the attempt's log is stored.
+ */
+export function stageLiveLog(runId: string, stage: string, attempt: number): { key: string; prefix: string } {
+  const prefix = `${stagePrefix(runId, stage)}/logs/attempt-${attempt}-live`;
+  return { prefix, key: `${prefix}/tail.log` };
+}
+
 /** The latest checkpoint directory of a stage, shared by its attempts so a retry can resume. */
 /** The log of one attempt to build an environment (venv or image). */
 export function environmentBuildLogKey(digest: string, attempt: number): string {

@@ -1,22 +1,21 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axe from 'axe-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
 import { INSTALL_DIR } from '../../core/config.js';
+import { putMonitoringReport } from '../../core/monitoring/report/report-store.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
 import { ensureChromium, launchChromium } from '../support/chromium.js';
+import { accessibilityProblems, copyReadmeScreenshots, SCREENSHOTS, signedIn as signedInAs } from '../support/console-browser.js';
 import { eventually, isAlive, readPids } from '../support/process-check.js';
+import { monitoringReport } from '../support/monitoring-report-fixture.js';
 import { startTestStack } from '../support/test-stack.js';
 import { runToEnd, waitForRun } from '../support/wait-for-run.js';
 
 // The console in a real browser against a real stack: what a person sees, not what the code holds.
-const SCREENSHOTS = join(INSTALL_DIR, 'test-results', 'console');
-/** `KILN_README_SCREENSHOTS=1`: the run and runs screenshots also replace the README's, in docs/console. */
-const README_SCREENSHOTS = process.env.KILN_README_SCREENSHOTS === '1' ? join(INSTALL_DIR, 'docs', 'console') : undefined;
 const unavailable = ensureChromium();
 if (unavailable && process.env.CI === 'true') throw new Error(`the console's browser tests need Chromium: ${unavailable}`);
 if (unavailable) console.warn(`kiln: skipping the console's browser tests: ${unavailable}`);
@@ -29,6 +28,8 @@ let trained: RunView;
 /** The same project with fewer epochs: a second curve and a param that differs. */
 let shorter: RunView;
 const WEB_UI = 'http://127.0.0.1:8233';
+/** Temporal schedules live in the shared namespace: the name carries the pid. */
+const SCHEDULE = `console-${process.pid}`;
 /** Uncaught errors in any page: a chart that threw draws nothing, and the test must say so. */
 const pageErrors: string[] = [];
 const pidDir = mkdtempSync(join(tmpdir(), 'kiln-console-pids-'));
@@ -52,34 +53,16 @@ afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
 afterAll(async () => {
-  if (README_SCREENSHOTS) {
-    mkdirSync(README_SCREENSHOTS, { recursive: true });
-    for (const name of ['runs.png', 'run.png']) copyFileSync(join(SCREENSHOTS, name), join(README_SCREENSHOTS, name));
-  }
+  copyReadmeScreenshots(['runs.png', 'run.png']);
+  // Absent when its test was skipped: say so rather than fail the teardown.
+  await client?.deleteSchedule(SCHEDULE).catch((error: unknown) => console.warn(`kiln: schedule ${SCHEDULE} not deleted: ${String(error)}`));
   await browser?.close();
   await stack?.stop();
   rmSync(pidDir, { recursive: true, force: true });
 });
 
 /** A fresh tab signed in through the form, as a person does it. */
-async function signedIn(token: string, hash = '#/runs'): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(`${hash}: ${error.message}`));
-  await page.goto(`${stack.apiUrl}/${hash}`);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('link', { name: 'Runs', exact: true }).waitFor();
-  return page;
-}
-
-/** axe-core's serious and critical findings on the page as it is now. */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const signedIn = (token: string, hash = '#/runs'): Promise<Page> => signedInAs(browser, stack.apiUrl!, token, hash, pageErrors);
 
 describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () => {
   it('lists runs with their project, status and trigger, and links each to its page', async () => {
@@ -127,6 +110,22 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     await page.close();
   });
 
+  it("tails a running stage's log on the run page, then shows the stored log once it ends", async () => {
+    const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 6 } } });
+    const page = await signedIn(stack.adminToken!, `#/runs/${encodeURIComponent(run_id)}`);
+    const log = page.getByRole('region', { name: 'Log of train' });
+    // The metric line train prints before it sleeps reaches the page while the attempt still runs.
+    await expect.poll(() => log.textContent(), { timeout: 60_000 }).toContain('"loss"');
+    expect(await page.locator('[data-live="true"]').count()).toBe(1);
+    expect((await client.getRun(run_id)).status).toBe('running');
+    expect(await page.getByRole('button', { name: 'Download log' }).isEnabled()).toBe(true);
+    await waitForRun(client, run_id, 60_000);
+    await expect.poll(() => page.locator('[data-live="true"]').count(), { timeout: 20_000 }).toBe(0);
+    await page.getByRole('combobox', { name: 'Stage' }).selectOption('train');
+    await expect.poll(() => log.textContent()).toContain('"loss"');
+    await page.close();
+  });
+
   it('cancels a running run from its row, stopping its process; a viewer sees no cancel button', async () => {
     const pidFile = join(pidDir, 'cancel.json');
     const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 120, pid_file: pidFile } } });
@@ -168,6 +167,92 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     await page.screenshot({ path: join(SCREENSHOTS, 'compare.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
+  });
+
+  it("shows a model's versions with lineage, aliases and their history, drift per feature and live quality; rolls back", async () => {
+    const model = trained.modelName;
+    const { versions, serving: served } = await client.showModel(model);
+    const serving = served!.version;
+    // Two hourly windows as the monitor stores them: the newer one with mean radius drifted.
+    for (const [hoursAgo, radius, accuracy] of [
+      [2, 0.02, 0.95],
+      [1, 0.61, 0.88],
+    ] as const) {
+      const psi = { 'mean radius': radius, 'mean texture': 0.03, 'mean perimeter': 0.05 };
+      await putMonitoringReport(
+        stack.backends.artifacts,
+        monitoringReport({ model, version: serving, datasetVersion: trained.datasetVersion!, hoursAgo, psi, accuracy }),
+      );
+    }
+    const viewer = await signedIn(viewerToken, '#/models');
+    const listed = viewer.locator(`tr[data-model="${model}"]`);
+    await expect.poll(() => listed.textContent()).toContain(`v${serving}`);
+    expect(await accessibilityProblems(viewer)).toEqual([]);
+    await listed.getByRole('link', { name: model, exact: true }).click();
+    await viewer.getByRole('heading', { level: 1, name: model }).waitFor();
+    expect(await viewer.locator('table.versions tbody tr').count()).toBe(versions.length);
+    expect(await viewer.locator('p[data-serving]').getAttribute('data-serving')).toBe(String(serving));
+    expect(await viewer.locator(`tr[data-version="${trained.modelVersion}"]`).textContent()).toContain(trained.runId);
+    expect(await viewer.locator(`tr[data-version="${trained.modelVersion}"]`).textContent()).toContain(trained.datasetVersion!);
+    expect(await viewer.locator('table.aliases tr[data-alias="champion"]').textContent()).toContain(`v${serving}`);
+    expect(await viewer.locator('table.alias-history tbody tr').count()).toBeGreaterThan(0);
+    await viewer.locator('table.drift tr[data-feature="mean radius"]').waitFor();
+    expect(await viewer.locator('table.drift tr[data-feature="mean radius"] td').count()).toBe(2);
+    expect(await viewer.locator('table.drift tr[data-feature="mean radius"] td[data-drifted]').count()).toBe(1);
+    expect(await viewer.locator('table.drift tr[data-feature="mean texture"] td[data-drifted]').count()).toBe(0);
+    const quality = viewer.locator('figure[data-metric="live quality"]');
+    await quality.locator('canvas').waitFor();
+    expect(await quality.locator('[data-series="accuracy"]').getAttribute('data-points')).toBe('2');
+    expect(await viewer.getByRole('button', { name: /^Roll back/ }).count()).toBe(0);
+    expect(await accessibilityProblems(viewer)).toEqual([]);
+    await viewer.close();
+
+    const earlier = versions.find((v) => v.version !== serving);
+    const admin = await signedIn(stack.adminToken!, `#/models/${model}`);
+    await admin.locator('table.drift tbody tr').first().waitFor();
+    await admin.screenshot({ path: join(SCREENSHOTS, 'model.png'), fullPage: true });
+    if (earlier) {
+      await admin.getByRole('button', { name: `Roll back to v${earlier.version}` }).click();
+      await admin
+        .getByRole('status')
+        .filter({ hasText: `Serving v${earlier.version}` })
+        .waitFor({ timeout: 60_000 });
+      await expect.poll(() => admin.locator('p[data-serving]').getAttribute('data-serving')).toBe(String(earlier.version));
+    }
+    await admin.close();
+  });
+
+  it('lists schedules with next fire times and recent runs; triggers and pauses one; a viewer sees no such button', async () => {
+    await client.applySchedule({ name: SCHEDULE, project: 'sleepy', cron: '0 3 * * *' });
+    const viewer = await signedIn(viewerToken, '#/schedules');
+    const viewerRow = viewer.locator(`tr[data-schedule="${SCHEDULE}"]`);
+    await expect.poll(() => viewerRow.textContent(), { timeout: 10_000 }).toContain('active');
+    expect(
+      await viewer
+        .getByRole('list', { name: `Next fire times of ${SCHEDULE}` })
+        .getByRole('listitem')
+        .count(),
+    ).toBe(3);
+    expect(await viewer.getByRole('button', { name: new RegExp(`(Pause|Trigger) ${SCHEDULE}`) }).count()).toBe(0);
+    expect(await accessibilityProblems(viewer)).toEqual([]);
+    await viewer.close();
+
+    const admin = await signedIn(stack.adminToken!, '#/schedules');
+    await admin.getByRole('button', { name: `Trigger ${SCHEDULE}` }).click();
+    await admin
+      .getByRole('status')
+      .filter({ hasText: `Triggered ${SCHEDULE}` })
+      .waitFor();
+    const recent = admin.getByRole('list', { name: `Recent runs of ${SCHEDULE}` }).getByRole('listitem');
+    await expect.poll(() => recent.count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => recent.first().textContent(), { timeout: 60_000 }).toContain('succeeded');
+    const runId = await recent.first().getAttribute('data-run-id');
+    expect((await client.getRun(runId!)).schedule).toBe(SCHEDULE);
+    await admin.getByRole('button', { name: `Pause ${SCHEDULE}` }).click();
+    await expect.poll(() => admin.locator(`tr[data-schedule="${SCHEDULE}"]`).textContent()).toContain('paused');
+    expect((await client.getSchedule(SCHEDULE)).paused).toBe(true);
+    await admin.screenshot({ path: join(SCREENSHOTS, 'schedules.png'), fullPage: true });
+    await admin.close();
   });
 
   it('renders the runs page with 1,000 runs in at most a second, as the browser trace measures it', async () => {

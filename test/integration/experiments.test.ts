@@ -3,7 +3,7 @@ import type { ExperimentSpecInput } from '../../core/specs/experiment.js';
 // child workflows running real processes (examples/tuning-curves), the API.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KilnApiError, type KilnApiClient } from '../../api/client/kiln-api-client.js';
+import { KilnApiClient, KilnApiError } from '../../api/client/kiln-api-client.js';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import type { ExperimentView } from '../../workflows/experiment-state.js';
 import type { EmbeddedStack } from '../../workers/embedded-stack.js';
@@ -152,6 +152,32 @@ describe('tuning experiments', { timeout: 300_000 }, () => {
     const stopped = await until(long.experiment_id, ended, 60_000);
     expect(stopped.status).toBe('stopped');
     expect(stopped.trials.map((t) => t.status)).toEqual(['cancelled']);
+  });
+
+  it('lists experiments newest first, by project, only to callers who may read their project', async () => {
+    const { experiment_id } = await client.createExperiment(experiment({ name: 'listed', max_trial_count: 1 }));
+    const listed = async (query: Parameters<KilnApiClient['listExperiments']>[0]) => (await client.listExperiments(query)).map((e) => e.experiment_id);
+    await expect.poll(() => listed({}), { timeout: 30_000 }).toContain(experiment_id);
+    const [newest] = await client.listExperiments({ limit: 1 });
+    expect(newest).toMatchObject({ experiment_id, project: 'curves' });
+    expect(['running', 'completed']).toContain(newest!.state);
+    expect(await listed({ project: 'curves' })).toContain(experiment_id);
+    expect(await listed({ project: 'elsewhere' })).toEqual([]);
+    // A viewer bound to another project sees none of them; one bound to this project sees them.
+    for (const [name, project, sees] of [
+      ['olga', 'elsewhere', false],
+      ['cora', 'curves', true],
+    ] as const) {
+      await client.addPrincipal('user', { name });
+      await client.addBinding({ principal: `user:${name}`, role: 'viewer', scope: { projects: [project] } });
+      const { token } = await client.createToken({ name: 'list', owner: `user:${name}` });
+      const theirs = (await new KilnApiClient(client.baseUrl, { token }).listExperiments()).map((e) => e.experiment_id);
+      expect(theirs.includes(experiment_id)).toBe(sees);
+    }
+    const refused = await client.listExperiments({ project: "x' OR '1'='1" }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(KilnApiError);
+    expect((refused as KilnApiError).status).toBe(400);
+    expect((refused as KilnApiError).fields.map((f) => f.path)).toEqual(['project']);
   });
 
   it('refuses an invalid spec with field-named errors and starts nothing', async () => {

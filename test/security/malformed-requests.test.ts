@@ -149,6 +149,7 @@ beforeAll(async () => {
     'models/name': 'sleepy',
     'versions/version': '1',
     'datasets/name': 'tiny',
+    'environments/name': 'stdlib-py311',
     'aliases/alias': 'staging',
     'schedules/name': SCHEDULE,
     'users/name': 'mallory',

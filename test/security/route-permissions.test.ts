@@ -10,7 +10,9 @@ const reached: string[] = [];
 const service: KilnService = new Proxy({} as KilnService, {
   get: (_target, name) => {
     if (name === 'access') return security.access;
-    return ['models', 'schedules', 'experiments', 'feedback', 'datasets', 'rollouts', 'monitoring', 'runDetails', 'workspaces'].includes(String(name))
+    return ['models', 'schedules', 'experiments', 'feedback', 'datasets', 'rollouts', 'monitoring', 'runDetails', 'catalog', 'workspaces'].includes(
+      String(name),
+    )
       ? service
       : async () => (reached.push(String(name)), []);
   },

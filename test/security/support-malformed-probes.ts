@@ -53,6 +53,15 @@ const BAD_QUERIES: Record<string, [string, string][]> = {
     ['project=', 'project'],
     [`schedule=${'s'.repeat(100)}`, 'schedule'],
   ],
+  'GET /v1/experiments': [
+    ['limit=abc', 'limit'],
+    ['limit=0', 'limit'],
+    ['limit=99999', 'limit'],
+    ['project=', 'project'],
+    ["project=a'%20OR%20'1'='1", 'project'],
+    ['project=a&project=b', 'project'],
+    ['status=running', 'status'],
+  ],
   'GET /v1/runs/{id}/logs': [
     ['stage=', 'stage'],
     ['stage=serve', 'stage'],

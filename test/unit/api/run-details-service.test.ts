@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_TAIL_BYTES, RunDetailsService } from '../../../api/run-details-service.js';
-import { stageLogKey } from '../../../core/artifacts/artifact-keys.js';
+import { LiveStageLog } from '../../../activities/live-stage-log.js';
+import { stageLiveLog, stageLogKey } from '../../../core/artifacts/artifact-keys.js';
 import { FilesystemArtifactStore } from '../../../core/artifacts/filesystem-store.js';
 import { NotFoundError } from '../../../core/errors.js';
 import { openMetadataStore, type MetadataStore } from '../../../core/metadata/metadata-store.js';
@@ -68,11 +69,28 @@ describe('RunDetailsService.log', () => {
   });
 
   it('answers an earlier attempt whole when asked for it', async () => {
-    expect(await details.log(runId, 'train', 1)).toMatchObject({ attempt: 1, text: 'first attempt\n', truncated: false });
+    expect(await details.log(runId, 'train', 1)).toMatchObject({ attempt: 1, text: 'first attempt\n', truncated: false, live: false });
+  });
+
+  it("answers a running attempt's live tail until its log is stored, then the stored log", async () => {
+    const live = new LiveStageLog(artifacts, stageLiveLog(runId, 'evaluate', 1));
+    const stored = artifacts.put(stageLogKey(runId, 'evaluate', 1), live.stream);
+    await metadata.attempts.begin({ runId, stage: 'evaluate', attempt: 1 });
+    live.stream.write('loading\n');
+    live.flush();
+    await expect.poll(() => details.log(runId, 'evaluate').catch(() => undefined)).toMatchObject({ attempt: 1, text: 'loading\n', live: true });
+    live.stream.write('scored\n');
+    live.flush();
+    await expect.poll(async () => (await details.log(runId, 'evaluate')).text).toBe('loading\nscored\n');
+    live.stream.end('done\n');
+    await stored;
+    await live.close();
+    expect(await details.log(runId, 'evaluate')).toMatchObject({ text: 'loading\nscored\ndone\n', live: false });
+    expect(await artifacts.exists(stageLiveLog(runId, 'evaluate', 1).key)).toBe(false);
   });
 
   it.each([
-    ['a stage that has not run', 'evaluate', undefined],
+    ['a stage that has not run', 'preprocess', undefined],
     ['an attempt that was never made', 'train', 3],
   ] as const)('is a NotFoundError for %s', async (_label, stage, attempt) => {
     await expect(details.log(runId, stage, attempt)).rejects.toBeInstanceOf(NotFoundError);
