@@ -138,6 +138,23 @@ export class ModelsRepository {
     await this.db.updateTable('model_versions').set({ status }).where('model_name', '=', modelName).where('version', '=', version).execute();
   }
 
+  /**
+   * Marks `version` the model's one serving version, archiving any other still marked serving:
+   * two promotions that ran at once each saw nothing serving, and the later one wins.
+   */
+  async setServingVersion(modelName: string, version: number): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('model_versions')
+        .set({ status: 'archived' })
+        .where('model_name', '=', modelName)
+        .where('status', '=', 'serving')
+        .where('version', '!=', version)
+        .execute();
+      await tx.updateTable('model_versions').set({ status: 'serving' }).where('model_name', '=', modelName).where('version', '=', version).execute();
+    });
+  }
+
   /** Records a deployment, or replaces the one with the same id (a restart or a retried activity). */
   async recordDeployment(deployment: NewDeployment): Promise<DeploymentRecord> {
     const row: DeploymentsTable = {

@@ -10,9 +10,7 @@ export async function recordPromotion(
   replaced: { id: string; modelName: string; version: number } | undefined,
 ): Promise<void> {
   await metadata.models.recordDeployment({ ...deployment, status: 'serving' });
-  await metadata.models.setStatus(deployment.modelName, deployment.version, 'serving');
-  if (replaced && replaced.id !== deployment.id) {
-    await metadata.models.markDeploymentStopped(replaced.id);
-    await metadata.models.setStatus(replaced.modelName, replaced.version, 'archived');
-  }
+  // The replaced version is archived here too, and so is one a concurrent promotion left serving.
+  await metadata.models.setServingVersion(deployment.modelName, deployment.version);
+  if (replaced && replaced.id !== deployment.id) await metadata.models.markDeploymentStopped(replaced.id);
 }

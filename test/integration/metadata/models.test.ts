@@ -75,6 +75,16 @@ for (const dialect of DIALECTS) {
       expect((await ctx.store.models.get('iris', 2))?.status).toBe('serving');
     });
 
+    it('keeps one serving version: the later of two promotions archives the other', async () => {
+      await runs('r1', 'r2', 'r3');
+      for (const id of ['r1', 'r2', 'r3']) await ctx.store.models.register(model(id));
+      await ctx.store.models.setServingVersion('iris', 1);
+      await ctx.store.models.setStatus('iris', 2, 'serving');
+      await ctx.store.models.setServingVersion('iris', 3);
+      const statuses = (await ctx.store.models.list('iris')).map((m) => `${m.version}:${m.status}`);
+      expect(statuses).toEqual(['3:serving', '2:archived', '1:archived']);
+    });
+
     it('rejects a version of an unknown run', async () => {
       await expect(ctx.store.models.register(model('ghost'))).rejects.toThrow();
     });
