@@ -11,7 +11,16 @@ import { KilnWorkspace } from '../../core/temporal/search-attributes.js';
 import { snapshotWorkspaceUpdate, type WorkspaceInput, type workspaceWorkflow, workspaceStateQuery } from '../../workflows/workspace.js';
 import { until } from './recording/scenario.js';
 import { workspaceInput } from './recording/workspace-scenarios.js';
-import { SOURCE_DIGEST, fakeActivities, installQuietRuntime, uniqueId, useTemporalEnv, withWorker, type FakeActivities } from './workflow-harness.js';
+import {
+  SOURCE_DIGEST,
+  fakeActivities,
+  installQuietRuntime,
+  replayOptions,
+  uniqueId,
+  useTemporalEnv,
+  withWorker,
+  type FakeActivities,
+} from './workflow-harness.js';
 
 installQuietRuntime();
 const env = useTemporalEnv();
@@ -28,19 +37,22 @@ async function runWorkspace(fakes: FakeActivities, input: WorkspaceInput, during
     });
     await during(handle);
     const result = await handle.result();
-    await Worker.runReplayHistory({ workflowBundle: env.bundle }, await handle.fetchHistory(), handle.workflowId);
+    await Worker.runReplayHistory(replayOptions(env.bundle), await handle.fetchHistory(), handle.workflowId);
     return { handle, result };
   });
 }
 
 const count = (fakes: FakeActivities, name: string) => fakes.names().filter((n) => n === name).length;
+/** The stop activity is counted as it begins; the workflow says `stopped` only once it has ended. */
+const stoppedAfter = async (handle: Handle, fakes: FakeActivities, stops: number) =>
+  count(fakes, 'stopWorkspaceServer') === stops && (await handle.query(workspaceStateQuery)).phase === 'stopped';
 
 describe('workspaceWorkflow', () => {
   it('stops an idle server after idle_timeout, starts it again on start (files prepared once), and deletes it', async () => {
     const fakes = fakeActivities({ probeWorkspace: async () => ({ alive: true, lastActivityMs: null }) });
     const started = Date.now();
     const { result } = await runWorkspace(fakes, workspaceInput({ idleTimeoutMs: 1_500 }), async (handle) => {
-      await until('the idle stop', async () => count(fakes, 'stopWorkspaceServer') === 1);
+      await until('the idle stop', async () => await stoppedAfter(handle, fakes, 1));
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
       expect(await handle.query(workspaceStateQuery)).toMatchObject({ phase: 'stopped', reason: 'idle for 2s (idle_timeout)', starts: 1 });
       expect((await handle.describe()).typedSearchAttributes.get(KilnWorkspace)).toBe('notebooks');
@@ -95,7 +107,7 @@ describe('workspaceWorkflow', () => {
       },
     });
     await runWorkspace(fakes, workspaceInput({ idleTimeoutMs: 60_000 }), async (handle) => {
-      await until('the failed start', async () => count(fakes, 'stopWorkspaceServer') === 1);
+      await until('the failed start', async () => await stoppedAfter(handle, fakes, 1));
       expect(await handle.query(workspaceStateQuery)).toMatchObject({ phase: 'stopped', reason: 'could not start: JupyterLab did not answer', starts: 0 });
       await handle.signal('startWorkspace');
       await until('running', async () => (await handle.query(workspaceStateQuery)).phase === 'running');
