@@ -14,7 +14,9 @@ export const LIVE_LOG_BYTES = 256 * 1024;
 export class LiveStageLog {
   /** Write the attempt's log here; read it as the stored log's body. */
   readonly stream: Transform;
-  private text = '';
+  /** The newest chunks, at least LIVE_LOG_BYTES of them: joined only when flushed, not per chunk. */
+  private chunks: Buffer[] = [];
+  private bytes = 0;
   private changed = false;
   private writing: Promise<unknown> | undefined;
 
@@ -24,7 +26,9 @@ export class LiveStageLog {
   ) {
     this.stream = new Transform({
       transform: (chunk: Buffer, _encoding, done) => {
-        this.text = (this.text + chunk.toString('utf8')).slice(-LIVE_LOG_BYTES);
+        this.chunks.push(chunk);
+        this.bytes += chunk.length;
+        while (this.bytes - (this.chunks[0]?.length ?? 0) >= LIVE_LOG_BYTES) this.bytes -= this.chunks.shift()!.length;
         this.changed = true;
         done(null, chunk);
       },
@@ -36,9 +40,16 @@ export class LiveStageLog {
     if (!this.changed || this.writing) return;
     this.changed = false;
     this.writing = this.store
-      .put(this.live.key, this.text)
+      .put(this.live.key, this.tail())
       .catch((error: unknown) => kilnLog().warn({ key: this.live.key, error: String(error) }, 'live stage log not stored'))
       .finally(() => (this.writing = undefined));
+  }
+
+  /** The last LIVE_LOG_BYTES, from the first whole UTF-8 character on. */
+  private tail(): Buffer {
+    let tail = Buffer.concat(this.chunks).subarray(-LIVE_LOG_BYTES);
+    while (tail.length > 0 && (tail[0]! & 0xc0) === 0x80) tail = tail.subarray(1);
+    return tail;
   }
 
   /** After the stored log is written: the live copy is no longer needed. */

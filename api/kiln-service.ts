@@ -337,7 +337,7 @@ export class KilnService {
   }
 
   webUiLink(workflowId: string): string | undefined {
-    return this.options.webUiUrl && `${this.options.webUiUrl}/namespaces/${this.options.namespace}/workflows/${encodeURIComponent(workflowId)}`;
+    return this.options.webUiUrl ? `${this.options.webUiUrl}/namespaces/${this.options.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
   }
 
   /** A run's progress: queried live while it runs, its result once it succeeded, the stored record otherwise (only a live run needs a worker). */

@@ -11,3 +11,17 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * `start` on a free loopback port. A port free a moment ago can be taken before a server binds
+ * it, so when `start` fails as `exitedEarly` says such a server does, it runs again on another.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, exitedEarly: (error: unknown) => boolean, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      if (!exitedEarly(error) || attempt >= attempts) throw error;
+    }
+  }
+}

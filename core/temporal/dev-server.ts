@@ -3,7 +3,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } f
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { BackendUnavailableError } from '../errors.js';
-import { freePort } from '../net/free-port.js';
+import { onFreePort } from '../net/free-port.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
 
 export interface DevServerOptions {
@@ -100,19 +100,12 @@ export class DevServerExitedError extends BackendUnavailableError {
   }
 }
 
-/**
- * As `startDevServer` on a free loopback port. A port free a moment ago can be taken before the
- * server binds it (the server also picks its own internal ports at random), so a server that
- * exits before it is ready is started again on another port.
- */
-export async function startDevServerOnFreePort(options: Omit<DevServerOptions, 'port'>, attempts = 4): Promise<DevServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startDevServer({ ...options, port: await freePort() });
-    } catch (error) {
-      if (!(error instanceof DevServerExitedError) || attempt >= attempts) throw error;
-    }
-  }
+/** As `startDevServer` on a free loopback port (onFreePort: the server also picks internal ports of its own). */
+export function startDevServerOnFreePort(options: Omit<DevServerOptions, 'port'>): Promise<DevServer> {
+  return onFreePort(
+    (port) => startDevServer({ ...options, port }),
+    (error) => error instanceof DevServerExitedError,
+  );
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>, recordFile: string): Promise<void> {

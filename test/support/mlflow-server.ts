@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../core/net/free-port.js';
+import { onFreePort } from '../../core/net/free-port.js';
 
 export interface MlflowServer {
   /** `http://127.0.0.1:<port>` */
@@ -76,12 +76,9 @@ export async function startMlflowServer(binary: string, dir: string, port: numbe
 }
 
 /** As startMlflowServer on a free loopback port, starting again on another when the chosen one was taken first. */
-export async function startMlflowServerOnFreePort(binary: string, dir: string, attempts = 4): Promise<MlflowServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startMlflowServer(binary, dir, await freePort());
-    } catch (error) {
-      if (!(error instanceof MlflowServerExitedError) || attempt >= attempts) throw error;
-    }
-  }
+export function startMlflowServerOnFreePort(binary: string, dir: string): Promise<MlflowServer> {
+  return onFreePort(
+    (port) => startMlflowServer(binary, dir, port),
+    (error) => error instanceof MlflowServerExitedError,
+  );
 }
