@@ -135,6 +135,9 @@ export function createStageActivities(deps: ActivityDeps) {
       stageLog.info('stage started');
       const onGpu = ctx.info.taskQueue.endsWith('-gpu');
       const running = { stage: stepOf(input) };
+      // Scheduled by the server to started here: waiting for a worker, or for one of its GPU slots.
+      const queued = Math.max(0, started.getTime() - ctx.info.currentAttemptScheduledTimestampMs) / 1000;
+      kilnMetrics.stageQueueWait.observe({ ...running, queue: onGpu ? 'gpu' : 'cpu' }, queued);
       kilnMetrics.stagesRunning.inc(running);
       if (onGpu) kilnMetrics.gpuSlotsInUse.inc();
       let endedOnce = false;

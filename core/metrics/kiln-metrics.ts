@@ -30,6 +30,13 @@ export const kilnMetrics = {
     buckets: STAGE_SECONDS,
     registers: [kilnRegistry],
   }),
+  stageQueueWait: new Histogram({
+    name: 'kiln_stage_queue_wait_seconds',
+    help: 'Time a stage attempt waited in its task queue (cpu or gpu) for a worker with a free slot, by stage',
+    labelNames: ['stage', 'queue'] as const,
+    buckets: [0.01, 0.05, 0.25, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [kilnRegistry],
+  }),
   stageRetries: new Counter({
     name: 'kiln_stage_retries_total',
     help: 'Failed stage attempts that Kiln retries, by stage and failure class',

@@ -63,6 +63,7 @@ describe('GET /metrics', () => {
     // The first run ran train and evaluate; the second reused both.
     expect(value('kiln_stage_duration_seconds_count', '{stage="train",outcome="succeeded",failure_class="none"}')).toBe(1);
     expect(value('kiln_stage_cache_hits_total', '{stage="train"}')).toBe(1);
+    expect(value('kiln_stage_queue_wait_seconds_count', '{stage="train",queue="cpu"}')).toBe(1);
     expect(value('kiln_stages_running', '{stage="train"}')).toBe(0);
     expect(value('kiln_gpu_slots_in_use', '')).toBe(0);
     expect(all.some((s) => s.name === 'process_cpu_seconds_total')).toBe(true);
