@@ -23,23 +23,30 @@ export class ColumnStats {
       this.missing++;
       return;
     }
-    this.present++;
-    if (typeof value === 'number') {
-      this.numbers++;
-      if (value < this.min) this.min = value;
-      if (value > this.max) this.max = value;
-      const delta = value - this.mean;
-      this.mean += delta / this.numbers;
-      this.squares += delta * (value - this.mean);
-      if (this.numberCounts) {
-        this.numberCounts.set(value, (this.numberCounts.get(value) ?? 0) + 1);
-        if (this.numberCounts.size > ColumnStats.CATEGORY_LIMIT) this.numberCounts = undefined;
+    if (typeof value === 'number') this.addNumber(value);
+    else {
+      this.present++;
+      if (this.textCounts) {
+        const count = this.textCounts.get(value);
+        // A new key is kept: copied, so it does not hold on to the whole chunk of text it was cut from.
+        this.textCounts.set(count === undefined ? retained(value) : value, (count ?? 0) + 1);
+        if (this.textCounts.size > ColumnStats.CATEGORY_LIMIT) this.textCounts = undefined;
       }
-    } else if (this.textCounts) {
-      const count = this.textCounts.get(value);
-      // A new key is kept: copied, so it does not hold on to the whole chunk of text it was cut from.
-      this.textCounts.set(count === undefined ? retained(value) : value, (count ?? 0) + 1);
-      if (this.textCounts.size > ColumnStats.CATEGORY_LIMIT) this.textCounts = undefined;
+    }
+  }
+
+  /** add() for a cell read as a number. */
+  addNumber(value: number): void {
+    this.present++;
+    this.numbers++;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    const delta = value - this.mean;
+    this.mean += delta / this.numbers;
+    this.squares += delta * (value - this.mean);
+    if (this.numberCounts) {
+      this.numberCounts.set(value, (this.numberCounts.get(value) ?? 0) + 1);
+      if (this.numberCounts.size > ColumnStats.CATEGORY_LIMIT) this.numberCounts = undefined;
     }
   }
 

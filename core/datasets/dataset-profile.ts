@@ -2,6 +2,7 @@ import { cellValue } from '../monitoring/cell-values.js';
 import { DatasetProfile, type FeatureProfile } from '../monitoring/feature-profile.js';
 import { type ColumnSettings, categoricalFromCounts, columnSettings, numericProfile, profileColumns } from '../monitoring/profile-columns.js';
 import { parseCsv, readCsv } from './csv-reader.js';
+import { PlainField, readPlainField } from './plain-csv.js';
 import { ColumnStats, SampleColumn } from './column-stats.js';
 import { type RandomSource, randomInt, seededRandom } from './seeded-random.js';
 
@@ -46,6 +47,7 @@ export class DatasetProfiler {
   private readonly random: RandomSource;
   private readonly stats: ColumnStats[];
   private rows = 0;
+  private readonly field = new PlainField();
 
   constructor(
     private readonly header: readonly string[],
@@ -68,6 +70,38 @@ export class DatasetProfiler {
       const value = cellValue(fields[column] ?? '');
       (this.stats[column] as ColumnStats).add(value);
       if (kept) (this.sample[column] as SampleColumn).set(slot, value);
+    }
+  }
+
+  /**
+   * add() for a line of a plain CSV (plain-csv.ts), read from its bytes: a cell of the usual
+   * numeric shape becomes its number without a string being made, any other goes through
+   * cellValue as add() reads it. Fields past the header's are ignored (the file changed, which
+   * the caller finds from its hash).
+   */
+  addPlainLine(block: Buffer, start: number, end: number): void {
+    const row = this.rows++;
+    const slot = row < this.capacity ? row : randomInt(this.random, row + 1);
+    const kept = slot < this.capacity;
+    const columns = this.header.length;
+    const field = this.field;
+    let column = 0;
+    for (let at = start; column < columns; column++) {
+      readPlainField(block, at, end, field);
+      const stats = this.stats[column] as ColumnStats;
+      let value: number | string | undefined = field.number;
+      if (Number.isNaN(value)) {
+        value = cellValue(block.toString('utf8', at, field.end));
+        stats.add(value);
+      } else stats.addNumber(value);
+      if (kept) (this.sample[column] as SampleColumn).set(slot, value);
+      at = field.end + 1;
+      if (at > end) break;
+    }
+    // A short row (the file changed since it was checked): its missing fields read as empty cells.
+    for (column++; column < columns; column++) {
+      (this.stats[column] as ColumnStats).add(undefined);
+      if (kept) (this.sample[column] as SampleColumn).set(slot, undefined);
     }
   }
 

@@ -1,7 +1,9 @@
 import { SpecValidationError } from '../errors.js';
 import { CsvSyntaxError } from './csv.js';
-import { type CsvReaderKind, readCsv } from './csv-reader.js';
+import { readCsv } from './csv-reader.js';
 import { retained } from './column-stats.js';
+import type { DatasetReader } from './dataset-scan.js';
+import { plainFields, plainLineBlocks } from './plain-csv.js';
 import type { LabelCodes } from './split-dataset.js';
 
 /** What the first parsing pass learns of a dataset: its header and each row's label, compactly. */
@@ -9,7 +11,7 @@ export interface DatasetRows {
   columns: string[];
   labels: LabelCodes;
   /** The reader that read it, for the pass that writes the split. */
-  reader: CsvReaderKind;
+  reader: DatasetReader;
 }
 
 /**
@@ -18,8 +20,9 @@ export interface DatasetRows {
  * code of 1, 2 or 4 bytes. Bad input is a SpecValidationError on `dataset.path` (or
  * `dataset.target_column`) naming the line, never quoting the file.
  */
-export async function readDatasetRows(open: () => Promise<AsyncIterable<Buffer>>, reader: CsvReaderKind, target: string): Promise<DatasetRows> {
+export async function readDatasetRows(open: () => Promise<AsyncIterable<Buffer>>, reader: DatasetReader, target: string): Promise<DatasetRows> {
   try {
+    if (reader === 'plain') return await readPlainRows(await open(), target);
     const rows = await readRows(await open(), reader, target);
     // A one-column file may hold rows of `""`, which papaparse cannot tell from blank lines.
     if (rows === 'one column') return (await readRows(await open(), 'any', target)) as DatasetRows;
@@ -30,7 +33,7 @@ export async function readDatasetRows(open: () => Promise<AsyncIterable<Buffer>>
   }
 }
 
-async function readRows(bytes: AsyncIterable<Buffer>, reader: CsvReaderKind, target: string): Promise<DatasetRows | 'one column'> {
+async function readRows(bytes: AsyncIterable<Buffer>, reader: 'lf' | 'any', target: string): Promise<DatasetRows | 'one column'> {
   let columns: string[] | undefined;
   let targetIndex = -1;
   const labels = new LabelCollector();
@@ -43,12 +46,54 @@ async function readRows(bytes: AsyncIterable<Buffer>, reader: CsvReaderKind, tar
         targetIndex = columns.indexOf(target);
         continue;
       }
-      if (fields.length !== columns.length) {
-        throw new SpecValidationError([{ path: 'dataset.path', message: `line ${line} has ${fields.length} field(s), the header has ${columns.length}` }]);
-      }
+      if (fields.length !== columns.length) throw raggedRow(line, fields.length, columns.length);
       labels.add(fields[targetIndex] as string);
     }
   }
+  return finishRows(columns, labels, reader);
+}
+
+/** readRows for a plain CSV (plain-csv.ts), from its bytes: a string is made of the label only. */
+async function readPlainRows(bytes: AsyncIterable<Buffer>, target: string): Promise<DatasetRows> {
+  let columns: string[] | undefined;
+  let targetIndex = -1;
+  const labels = new LabelCollector();
+  let line = 0;
+  for await (const block of plainLineBlocks(bytes, () => line)) {
+    for (let start = 0; start < block.length; ) {
+      const end = block.indexOf(0x0a, start);
+      line++;
+      if (end === start) {
+        // A blank line, skipped as the libraries skip it.
+      } else if (!columns) {
+        columns = plainFields(block, start, end);
+        checkColumns(columns, target);
+        targetIndex = columns.indexOf(target);
+      } else {
+        // The target field's bounds and the line's field count, in one pass over its bytes.
+        let fields = 1;
+        let labelStart = targetIndex === 0 ? start : -1;
+        let labelEnd = end;
+        for (let at = start; at < end; at++) {
+          if (block[at] !== 0x2c) continue;
+          if (fields === targetIndex + 1) labelEnd = at;
+          fields++;
+          if (fields === targetIndex + 1) labelStart = at + 1;
+        }
+        if (fields !== columns.length) throw raggedRow(line, fields, columns.length);
+        labels.addBytes(block, labelStart, labelEnd);
+      }
+      start = end + 1;
+    }
+  }
+  return finishRows(columns, labels, 'plain');
+}
+
+function raggedRow(line: number, fields: number, columns: number): SpecValidationError {
+  return new SpecValidationError([{ path: 'dataset.path', message: `line ${line} has ${fields} field(s), the header has ${columns}` }]);
+}
+
+function finishRows(columns: string[] | undefined, labels: LabelCollector, reader: DatasetReader): DatasetRows {
   if (!columns) throw new SpecValidationError([{ path: 'dataset.path', message: 'the CSV file is empty' }]);
   const codes = labels.finish();
   if (codes.codes.length < 2) {
@@ -62,9 +107,29 @@ class LabelCollector {
   private codes: Uint8Array | Uint16Array | Uint32Array = new Uint8Array(1 << 16);
   private rows = 0;
   private readonly byLabel = new Map<string, number>();
+  /** Codes of labels of up to 6 bytes by a number made of their bytes: most labels, found without making a string. */
+  private readonly byShortBytes = new Map<number, number>();
   private readonly labels: string[] = [];
 
   add(label: string): void {
+    this.push(this.codeOf(label));
+  }
+
+  /** add() for the label in bytes [start, end) of `block`, valid UTF-8. */
+  addBytes(block: Buffer, start: number, end: number): void {
+    if (end - start > 6) return this.add(block.toString('utf8', start, end));
+    // The length leads, so labels of different lengths never share a number (7 × 2^48 < 2^53).
+    let key = end - start;
+    for (let at = start; at < end; at++) key = key * 256 + (block[at] as number);
+    let code = this.byShortBytes.get(key);
+    if (code === undefined) {
+      code = this.codeOf(block.toString('utf8', start, end));
+      this.byShortBytes.set(key, code);
+    }
+    this.push(code);
+  }
+
+  private codeOf(label: string): number {
     let code = this.byLabel.get(label);
     if (code === undefined) {
       code = this.labels.length;
@@ -73,6 +138,10 @@ class LabelCollector {
       this.labels.push(kept);
       if (code === 256 || code === 65_536) this.resize(this.codes.length, code === 256 ? Uint16Array : Uint32Array);
     }
+    return code;
+  }
+
+  private push(code: number): void {
     if (this.rows === this.codes.length) this.resize(this.rows * 2, this.codes.constructor as typeof Uint32Array);
     this.codes[this.rows++] = code;
   }

@@ -1,24 +1,59 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import type { CsvReaderKind } from './csv-reader.js';
+import { type CsvReaderKind, MAX_RECORD_CHARS } from './csv-reader.js';
+
+/**
+ * How a dataset's CSV is read: `plain` (plain-csv.ts: UTF-8 with no quote and no carriage
+ * return, read as bytes), else by a CSV library (csv-reader.ts).
+ */
+export type DatasetReader = CsvReaderKind | 'plain';
 
 /** What one cheap pass over a dataset's bytes tells, before any of it is parsed. */
 export interface DatasetScan {
   /** sha256 of the bytes: with the split parameters it names the version. */
   sha256: string;
   bytes: number;
-  /** The reader for these bytes: the faster one unless a carriage return occurs anywhere. */
-  reader: CsvReaderKind;
+  /** The fastest reader that reads these bytes as the libraries do. */
+  reader: DatasetReader;
 }
 
-/** Hashes a dataset's bytes and picks its CSV reader; reads at disk speed, parses nothing. */
+const QUOTE = 0x22;
+const CARRIAGE_RETURN = 0x0d;
+const NEWLINE = 0x0a;
+
+/** Hashes a dataset's bytes and picks its reader; reads at disk speed, parses nothing. */
 export async function scanDataset(bytes: AsyncIterable<Buffer>): Promise<DatasetScan> {
   const hash = createHash('sha256');
+  const utf8 = new Utf8Check();
   let size = 0;
   let carriageReturn = false;
+  let quote = false;
   for await (const chunk of bytes) {
     hash.update(chunk);
     size += chunk.length;
-    carriageReturn ||= chunk.includes(0x0d);
+    carriageReturn ||= chunk.includes(CARRIAGE_RETURN);
+    quote ||= chunk.includes(QUOTE);
+    if (!carriageReturn && !quote) utf8.add(chunk);
   }
-  return { sha256: hash.digest('hex'), bytes: size, reader: carriageReturn ? 'any' : 'lf' };
+  const plain = !carriageReturn && !quote && utf8.finish();
+  return { sha256: hash.digest('hex'), bytes: size, reader: carriageReturn ? 'any' : plain ? 'plain' : 'lf' };
+}
+
+/** Whether a stream of bytes is valid UTF-8, checked a run of whole lines at a time (a line break never splits a character). */
+class Utf8Check {
+  private valid = true;
+  private carried: Buffer | undefined;
+
+  add(chunk: Buffer): void {
+    if (!this.valid) return;
+    const bytes = this.carried ? Buffer.concat([this.carried, chunk]) : chunk;
+    const end = bytes.lastIndexOf(NEWLINE) + 1;
+    this.carried = end < bytes.length ? bytes.subarray(end) : undefined;
+    // A line that long is refused by every reader anyway; the check stops rather than hold it.
+    if ((end > 0 && !isUtf8(bytes.subarray(0, end))) || (this.carried && this.carried.length > MAX_RECORD_CHARS)) this.valid = false;
+  }
+
+  finish(): boolean {
+    return this.valid && (!this.carried || isUtf8(this.carried));
+  }
 }

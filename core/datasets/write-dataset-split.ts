@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { type CsvRecord, formatCsvRow } from './csv.js';
-import { type CsvReaderKind, readCsv } from './csv-reader.js';
+import { readCsv } from './csv-reader.js';
 import type { DatasetProfiler } from './dataset-profile.js';
+import type { DatasetReader } from './dataset-scan.js';
+import { plainLineBlocks } from './plain-csv.js';
 
 /** Where the pass that writes a version sends its bytes. */
 export interface SplitSinks {
@@ -27,7 +29,7 @@ export interface WrittenSplit {
  */
 export async function writeDatasetSplit(
   bytes: AsyncIterable<Buffer>,
-  reader: CsvReaderKind,
+  reader: DatasetReader,
   testRows: Uint8Array,
   profiler: DatasetProfiler,
   sinks: SplitSinks,
@@ -41,6 +43,10 @@ export async function writeDatasetSplit(
     }
   }
 
+  if (reader === 'plain') {
+    const rows = await writePlainSplit(teed(), testRows, profiler, sinks);
+    return { sha256: hash.digest('hex'), rows };
+  }
   let row = -1;
   for await (const { records, lines } of readCsv(teed(), reader)) {
     let train = '';
@@ -63,6 +69,68 @@ export async function writeDatasetSplit(
     await Promise.all([train && send(sinks.train, Buffer.from(train)), test && send(sinks.test, Buffer.from(test))]);
   }
   return { sha256: hash.digest('hex'), rows: Math.max(0, row) };
+}
+
+/**
+ * The pass for a plain CSV (plain-csv.ts): lines are copied as they are, runs of neighbouring
+ * lines bound for the same side at once, and the train rows profiled from their bytes.
+ */
+async function writePlainSplit(bytes: AsyncIterable<Buffer>, testRows: Uint8Array, profiler: DatasetProfiler, sinks: SplitSinks): Promise<number> {
+  let row = -1;
+  let line = 0;
+  for await (const block of plainLineBlocks(bytes, () => line)) {
+    const sides = [new SideBuffer(block), new SideBuffer(block)] as const;
+    for (let start = 0; start < block.length; ) {
+      const end = block.indexOf(0x0a, start);
+      line++;
+      if (end > start) {
+        if (row === -1) {
+          sides[0].take(start, end + 1);
+          sides[1].take(start, end + 1);
+        } else {
+          const side = testRows[row] as 0 | 1;
+          sides[side].take(start, end + 1);
+          if (side === 0) profiler.addPlainLine(block, start, end);
+        }
+        row++;
+      }
+      start = end + 1;
+    }
+    const [train, test] = sides.map((side) => side.bytes());
+    await Promise.all([train && send(sinks.train, train), test && send(sinks.test, test)]);
+  }
+  return Math.max(0, row);
+}
+
+/** The lines of a block bound for one side, copied out in runs: a run grows while the lines taken are neighbours. */
+class SideBuffer {
+  private readonly out: Buffer;
+  private length = 0;
+  private runStart = 0;
+  private runEnd = 0;
+
+  constructor(private readonly block: Buffer) {
+    this.out = Buffer.allocUnsafe(block.length);
+  }
+
+  take(start: number, end: number): void {
+    if (start !== this.runEnd) {
+      this.flush();
+      this.runStart = start;
+    }
+    this.runEnd = end;
+  }
+
+  /** What was taken, or undefined when nothing was. */
+  bytes(): Buffer | undefined {
+    this.flush();
+    return this.length ? this.out.subarray(0, this.length) : undefined;
+  }
+
+  private flush(): void {
+    this.length += this.block.copy(this.out, this.length, this.runStart, this.runEnd);
+    this.runStart = this.runEnd;
+  }
 }
 
 /** Writes, then waits for the sink to drain if it asked to; rejects if the sink is destroyed before or meanwhile. */
