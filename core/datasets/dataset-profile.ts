@@ -59,6 +59,11 @@ export class DatasetProfiler {
     this.sample = header.map(() => new SampleColumn(this.capacity));
   }
 
+  /** How many columns the header has. */
+  get columns(): number {
+    return this.header.length;
+  }
+
   add(fields: readonly string[]): void {
     // A row of one empty field is a blank line in train.csv, which profiles read from it always skipped.
     if (fields.length === 1 && fields[0] === '') return;
@@ -76,10 +81,10 @@ export class DatasetProfiler {
   /**
    * add() for a line of a plain CSV (plain-csv.ts), read from its bytes: a cell of the usual
    * numeric shape becomes its number without a string being made, any other goes through
-   * cellValue as add() reads it. Fields past the header's are ignored (the file changed, which
-   * the caller finds from its hash).
+   * cellValue as add() reads it. Returns the line's field count, as far as the header's and one
+   * more: a line of any other count is added as far as it goes, and the caller refuses the file.
    */
-  addPlainLine(block: Buffer, start: number, end: number): void {
+  addPlainLine(block: Buffer, start: number, end: number): number {
     const row = this.rows++;
     const slot = row < this.capacity ? row : randomInt(this.random, row + 1);
     const kept = slot < this.capacity;
@@ -96,13 +101,9 @@ export class DatasetProfiler {
       } else stats.addNumber(value);
       if (kept) (this.sample[column] as SampleColumn).set(slot, value);
       at = field.end + 1;
-      if (at > end) break;
+      if (at > end) return column + 1;
     }
-    // A short row (the file changed since it was checked): its missing fields read as empty cells.
-    for (column++; column < columns; column++) {
-      (this.stats[column] as ColumnStats).add(undefined);
-      if (kept) (this.sample[column] as SampleColumn).set(slot, undefined);
-    }
+    return columns + 1;
   }
 
   finish(): DatasetProfile {

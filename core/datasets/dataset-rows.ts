@@ -3,7 +3,7 @@ import { CsvSyntaxError } from './csv.js';
 import { readCsv } from './csv-reader.js';
 import { retained } from './column-stats.js';
 import type { DatasetReader } from './dataset-scan.js';
-import { plainFields, plainLineBlocks } from './plain-csv.js';
+import { countFields, FieldBounds, locateField, plainFields, plainLineBlocks } from './plain-csv.js';
 import type { LabelCodes } from './split-dataset.js';
 
 /** What the first parsing pass learns of a dataset: its header and each row's label, compactly. */
@@ -53,12 +53,20 @@ async function readRows(bytes: AsyncIterable<Buffer>, reader: 'lf' | 'any', targ
   return finishRows(columns, labels, reader);
 }
 
-/** readRows for a plain CSV (plain-csv.ts), from its bytes: a string is made of the label only. */
+/**
+ * readRows for a plain CSV (plain-csv.ts), from its bytes: only the label of each row is looked
+ * at (from the line's end when it is the last column), and a string made of it alone. Field
+ * counts are checked by the pass that writes the split, which reads every field anyway
+ * (writeDatasetSplit); here only the first row's, so a file too short to split that also has a
+ * ragged row is answered as the library path answers it.
+ */
 async function readPlainRows(bytes: AsyncIterable<Buffer>, target: string): Promise<DatasetRows> {
   let columns: string[] | undefined;
   let targetIndex = -1;
   const labels = new LabelCollector();
+  const label = new FieldBounds();
   let line = 0;
+  let checked = false;
   for await (const block of plainLineBlocks(bytes, () => line)) {
     for (let start = 0; start < block.length; ) {
       const end = block.indexOf(0x0a, start);
@@ -70,18 +78,12 @@ async function readPlainRows(bytes: AsyncIterable<Buffer>, target: string): Prom
         checkColumns(columns, target);
         targetIndex = columns.indexOf(target);
       } else {
-        // The target field's bounds and the line's field count, in one pass over its bytes.
-        let fields = 1;
-        let labelStart = targetIndex === 0 ? start : -1;
-        let labelEnd = end;
-        for (let at = start; at < end; at++) {
-          if (block[at] !== 0x2c) continue;
-          if (fields === targetIndex + 1) labelEnd = at;
-          fields++;
-          if (fields === targetIndex + 1) labelStart = at + 1;
+        if (!checked) {
+          checkPlainRow(block, start, end, line, columns.length);
+          checked = true;
         }
-        if (fields !== columns.length) throw raggedRow(line, fields, columns.length);
-        labels.addBytes(block, labelStart, labelEnd);
+        locateField(block, start, end, targetIndex, targetIndex === columns.length - 1, label);
+        labels.addBytes(block, label.start, label.end);
       }
       start = end + 1;
     }
@@ -89,7 +91,28 @@ async function readPlainRows(bytes: AsyncIterable<Buffer>, target: string): Prom
   return finishRows(columns, labels, 'plain');
 }
 
-function raggedRow(line: number, fields: number, columns: number): SpecValidationError {
+/** Every row of a plain CSV has as many fields as its header: for error paths, where the split was not written. */
+export async function checkPlainRows(bytes: AsyncIterable<Buffer>, columns: number): Promise<void> {
+  let line = 0;
+  let header = true;
+  for await (const block of plainLineBlocks(bytes, () => line)) {
+    for (let start = 0; start < block.length; ) {
+      const end = block.indexOf(0x0a, start);
+      line++;
+      if (end > start && !header) checkPlainRow(block, start, end, line, columns);
+      if (end > start) header = false;
+      start = end + 1;
+    }
+  }
+}
+
+/** Throws the ragged-row error for the line [start, end) unless it has `columns` fields. */
+export function checkPlainRow(block: Buffer, start: number, end: number, line: number, columns: number): void {
+  const fields = countFields(block, start, end);
+  if (fields !== columns) throw raggedRow(line, fields, columns);
+}
+
+export function raggedRow(line: number, fields: number, columns: number): SpecValidationError {
   return new SpecValidationError([{ path: 'dataset.path', message: `line ${line} has ${fields} field(s), the header has ${columns}` }]);
 }
 

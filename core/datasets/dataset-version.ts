@@ -5,7 +5,7 @@ import { SpecValidationError } from '../errors.js';
 import { canonicalJson } from '../specs/canonical-json.js';
 import type { DatasetSpec } from '../specs/dataset.js';
 import { type DatasetProfile, DatasetProfiler } from './dataset-profile.js';
-import { readDatasetRows } from './dataset-rows.js';
+import { checkPlainRows, readDatasetRows } from './dataset-rows.js';
 import { type DatasetScan, scanDataset } from './dataset-scan.js';
 import { countLabels, type SplitParams, splitFlags } from './split-dataset.js';
 import { type SplitSinks, writeDatasetSplit } from './write-dataset-split.js';
@@ -73,6 +73,8 @@ export async function versionDataset(
   labels.codes = new Uint8Array(0);
   const testCount = Object.values(classCounts.test).reduce((sum, n) => sum + n, 0);
   if (testCount === 0) {
+    // A plain file's field counts are checked while the split is written: a ragged row is the error to report first.
+    if (reader === 'plain') await checkPlainRows(await open(), columns.length);
     // Only happens when every class has a single row, e.g. a continuous (regression) target.
     throw new SpecValidationError([
       {

@@ -10,6 +10,7 @@ import { MAX_RECORD_CHARS } from './csv-reader.js';
  */
 
 const NEWLINE = 0x0a;
+const COMMA = 0x2c;
 const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
@@ -101,4 +102,44 @@ export function readPlainField(block: Buffer, start: number, lineEnd: number, in
     const value = decimals > 0 ? mantissa / (POWERS_OF_TEN[decimals] as number) : mantissa;
     into.number = negative ? -value : value;
   }
+}
+
+/** A field's bounds, as locateField finds them (reused: finding them allocates nothing). */
+export class FieldBounds {
+  start = 0;
+  end = 0;
+}
+
+/**
+ * The bounds of field `index` of the line [start, end). The last field is found from the line's
+ * end, a byte or two for the usual label; any other by counting commas from the start. The line
+ * is not checked: on a line of another length the bounds are of some other field or empty.
+ */
+export function locateField(block: Buffer, start: number, end: number, index: number, last: boolean, into: FieldBounds): void {
+  if (last) {
+    let at = end - 1;
+    while (at >= start && block[at] !== COMMA) at--;
+    into.start = at + 1;
+    into.end = end;
+    return;
+  }
+  let field = 0;
+  into.start = start;
+  for (let at = start; at < end; at++) {
+    if (block[at] !== COMMA) continue;
+    if (field === index) {
+      into.end = at;
+      return;
+    }
+    field++;
+    into.start = at + 1;
+  }
+  into.end = end;
+}
+
+/** How many fields the line [start, end) has: one more than its commas. */
+export function countFields(block: Buffer, start: number, end: number): number {
+  let fields = 1;
+  for (let at = start; at < end; at++) if (block[at] === COMMA) fields++;
+  return fields;
 }

@@ -4,6 +4,7 @@ import { type CsvRecord, formatCsvRow } from './csv.js';
 import { readCsv } from './csv-reader.js';
 import type { DatasetProfiler } from './dataset-profile.js';
 import type { DatasetReader } from './dataset-scan.js';
+import { checkPlainRow } from './dataset-rows.js';
 import { plainLineBlocks } from './plain-csv.js';
 
 /** Where the pass that writes a version sends its bytes. */
@@ -76,6 +77,7 @@ export async function writeDatasetSplit(
  * lines bound for the same side at once, and the train rows profiled from their bytes.
  */
 async function writePlainSplit(bytes: AsyncIterable<Buffer>, testRows: Uint8Array, profiler: DatasetProfiler, sinks: SplitSinks): Promise<number> {
+  const columns = profiler.columns;
   let row = -1;
   let line = 0;
   for await (const block of plainLineBlocks(bytes, () => line)) {
@@ -90,7 +92,8 @@ async function writePlainSplit(bytes: AsyncIterable<Buffer>, testRows: Uint8Arra
         } else {
           const side = testRows[row] as 0 | 1;
           sides[side].take(start, end + 1);
-          if (side === 0) profiler.addPlainLine(block, start, end);
+          // The rows' field counts are checked here, not by the pass that read the labels (readDatasetRows).
+          if (side === 1 || profiler.addPlainLine(block, start, end) !== columns) checkPlainRow(block, start, end, line, columns);
         }
         row++;
       }

@@ -82,7 +82,9 @@ export function columnSettings(options: ProfileOptions): ColumnSettings {
 
 /** A numeric column's profile from its present values (any order) and how many cells were missing. */
 export function numericProfile(name: string, values: readonly number[], missing: number, settings: ColumnSettings): NumericFeatureProfile {
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numbers without calling back into JavaScript, several times faster; it puts
+  // -0 before 0 where a comparator keeps their order, which nothing below can tell (both print as 0).
+  const sorted = Array.from(Float64Array.from(values).sort());
   const mean = sorted.reduce((sum, v) => sum + v, 0) / sorted.length;
   const squares = sorted.reduce((sum, v) => sum + (v - mean) * (v - mean), 0);
   const edges = quantileBinEdges(sorted, settings.bins);

@@ -109,6 +109,13 @@ describe('reading a plain CSV from its bytes', () => {
     }
   });
 
+  it.each(['x', 'word'])('finds a target that is not the last column (%s) as the library does', async (target) => {
+    const bytes = plainCsv(5, 2000, { blankLines: true });
+    const expected = await version(bytes, 'lf', 1 << 20, target);
+    expect(expected.manifest?.target_column).toBe(target);
+    for (const chunkSize of [3, 4096]) expect(await version(bytes, 'plain', chunkSize, target)).toEqual(expected);
+  });
+
   it('profiles a train split past the exact size (a sample plus exact counts) as the library path does', async () => {
     // 4 columns: the profile keeps 262,144 rows whole; more train rows than that go to the sample.
     const bytes = plainCsv(4, 340_000);
@@ -120,6 +127,11 @@ describe('reading a plain CSV from its bytes', () => {
   it.each([
     ['a ragged row', 'a,label\n1,x\n2,y,z\n3,x\n', undefined],
     ['a ragged row after blank lines', 'a,label\n\n1,x\n\n\n2\n3,x\n', undefined],
+    ['a long row late in the file', `a,label\n${'1,x\n2,y\n'.repeat(40)}3,x,z\n4,y\n`, undefined],
+    ['a short row late in the file, the target first', `label,a\n${'x,1\ny,2\n'.repeat(40)}z\n`, 'label'],
+    ['a ragged row, the target in the middle', `a,label,b\n${'1,x,2\n3,y,4\n'.repeat(40)}5,y\n`, 'label'],
+    ['a ragged row and a target of unique values', `a,label\n${Array.from({ length: 50 }, (_, i) => `${i},${i}`).join('\n')}\n99\n`, undefined],
+    ['a ragged single row', 'a,label\n1,x,2\n', undefined],
     ['too few rows', 'a,label\n1,x\n', undefined],
     ['an empty file', '', undefined],
     ['only a byte-order mark', '\uFEFF', undefined],
@@ -127,9 +139,10 @@ describe('reading a plain CSV from its bytes', () => {
     ['a missing target', 'a,b\n1,2\n3,4\n', undefined],
     ['a repeated column', 'a,a,label\n1,2,x\n3,4,y\n', undefined],
     ['a one-column file', 'label\nx\n\ny\nx\n', 'label'],
-  ])('answers %s as the library path does', async (_label, text, target) => {
+  ])('answers %s as the library path does', async (label, text, target) => {
     const bytes = Buffer.from(text, 'utf8');
     const expected = await version(bytes, 'lf', 1 << 20, target);
+    if (/ragged|row late/.test(label)) expect(expected.problem?.message).toMatch(/^line \d+ has \d field\(s\), the header has \d$/);
     for (const chunkSize of [1, 2, 5, 1 << 20]) expect(await version(bytes, 'plain', chunkSize, target)).toEqual(expected);
   });
 
