@@ -31,7 +31,8 @@ export function kilnCli(up: Pick<KilnUp, 'apiUrl' | 'home'>, args: string[]): Pr
     execFile(
       process.execPath,
       [join(INSTALL_DIR, 'bin', 'kiln.js'), ...args],
-      { env: { ...env, KILN_API_URL: up.apiUrl, KILN_HOME: up.home } },
+      // No `kiln login` of this machine's user may stand in for the data directory's admin token.
+      { env: { ...env, KILN_API_URL: up.apiUrl, KILN_HOME: up.home, KILN_CREDENTIALS_FILE: join(up.home, 'no-login.json') } },
       (error, stdout, stderr) => (error ? reject(new Error(`kiln ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout)),
     );
   });
