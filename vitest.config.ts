@@ -7,6 +7,7 @@ const SERVICES = {
   s3: 'test/support/test-s3-servers.ts',
   kubernetes: 'test/support/test-kubernetes.ts',
   mlflow: 'test/support/test-mlflow.ts',
+  kilnUp: 'test/support/test-kiln-up.ts',
 } as const;
 
 export default defineConfig({
@@ -25,8 +26,9 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', maxWorkers: '100%', sequence: { groupOrder: 0 } },
       },
       { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'], globalSetup: [SERVICES.temporal], sequence: { groupOrder: 1 } } },
-      // The console in Debian's Chromium against a real stack (installs the package when missing).
-      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: [SERVICES.temporal], sequence: { groupOrder: 1 } } },
+      // The console in Debian's Chromium (installs the package when missing) against one real `kiln up`
+      // process the files share, with its own Temporal dev server and Web UI.
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: [SERVICES.kilnUp], sequence: { groupOrder: 1 } } },
       {
         extends: true,
         test: {

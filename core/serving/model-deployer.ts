@@ -11,7 +11,7 @@ import { predictionLogEnv } from '../specs/prediction-log.js';
 import { restoreSource } from '../snapshots/source-snapshot.js';
 import { localSpoolDir, spoolsUnder, type PredictionSpool } from '../monitoring/prediction-log/ship-prediction-spool.js';
 import { candidateDeploymentId } from './candidate-id.js';
-import { recordPromotion } from './promotion-record.js';
+import { recordPromotion, retireSupersededDeployments } from './promotion-record.js';
 import { resolveServingTarget } from './serving-target.js';
 import { isHealthy, recordServerOwner, startModelServer, stopOwnedModelServer } from './local-model-server.js';
 import { errorFields, kilnLog } from '../logging/kiln-log.js';
@@ -46,6 +46,8 @@ export class ModelDeployer {
     const server = await this.launch(modelName, version, deploymentId);
     if (current && current.id !== deploymentId && current.pid) this.stop(current.id, current.pid);
     await recordPromotion(metadata, { id: deploymentId, modelName, version, url: server.url, port: server.port, pid: server.pid }, current);
+    // A promotion of the same model that ran at once also saw `current`: one of the two servers stops here.
+    await retireSupersededDeployments(metadata, modelName, (d) => d.pid && this.stop(d.id, d.pid));
     return { url: server.url, deploymentId };
   }
 

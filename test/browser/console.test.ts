@@ -5,44 +5,41 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
 import type { KilnApiClient, RunView } from '../../api/client/kiln-api-client.js';
-import { INSTALL_DIR } from '../../core/config.js';
-import { putMonitoringReport } from '../../core/monitoring/report/report-store.js';
-import type { EmbeddedStack } from '../../workers/embedded-stack.js';
+import { homePaths, INSTALL_DIR } from '../../core/config.js';
+import { openMetadataStore } from '../../core/metadata/metadata-store.js';
 import { ensureChromium, launchChromium } from '../support/chromium.js';
 import { accessibilityProblems, copyReadmeScreenshots, SCREENSHOTS, signedIn as signedInAs } from '../support/console-browser.js';
+import { type KilnUp, sharedKilnUp } from '../support/kiln-cli.js';
+import { monitorNow, predictAndLabel } from '../support/monitoring-traffic.js';
 import { eventually, isAlive, readPids } from '../support/process-check.js';
-import { monitoringReport } from '../support/monitoring-report-fixture.js';
-import { startTestStack } from '../support/test-stack.js';
 import { runToEnd, waitForRun } from '../support/wait-for-run.js';
 
-// The console in a real browser against a real stack: what a person sees, not what the code holds.
+// The console in a real browser against a real `kiln up` (test/support/test-kiln-up.ts): what a person sees, not what the code holds.
 const unavailable = ensureChromium();
 if (unavailable && process.env.CI === 'true') throw new Error(`the console's browser tests need Chromium: ${unavailable}`);
 if (unavailable) console.warn(`kiln: skipping the console's browser tests: ${unavailable}`);
 
-let stack: EmbeddedStack;
+let up: KilnUp;
 let client: KilnApiClient;
 let browser: Browser;
 let viewerToken: string;
 let trained: RunView;
 /** The same project with fewer epochs: a second curve and a param that differs. */
 let shorter: RunView;
-const WEB_UI = 'http://127.0.0.1:8233';
-/** Temporal schedules live in the shared namespace: the name carries the pid. */
-const SCHEDULE = `console-${process.pid}`;
+const SCHEDULE = 'console-nightly';
+/** The breast-cancer example monitored hourly, as README's monitoring walk-through sets it up; drift only reported. */
+const MONITORING = { window: '1h', schedule: '1h', min_samples: 200, on_drift: 'none' } as const;
 /** Uncaught errors in any page: a chart that threw draws nothing, and the test must say so. */
 const pageErrors: string[] = [];
 const pidDir = mkdtempSync(join(tmpdir(), 'kiln-console-pids-'));
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  // The shared dev server runs headless: any base URL shows how the run page links to the Web UI.
-  ({ stack, client } = await startTestStack('console', { temporalUiUrl: WEB_UI }));
-  await applySpecFile(client, readSpecFile(join(INSTALL_DIR, 'examples', 'breast-cancer', 'kiln.json')));
+  ({ up, client } = sharedKilnUp());
+  viewerToken = up.viewerToken;
+  const example = readSpecFile(join(INSTALL_DIR, 'examples', 'breast-cancer', 'kiln.json'));
+  await applySpecFile(client, { ...example, project: { ...example.project!, monitoring: MONITORING } });
   await applySpecFile(client, readSpecFile(join(INSTALL_DIR, 'test', 'fixtures', 'sleepy', 'kiln.json')));
-  await client.addPrincipal('user', { name: 'vera' });
-  await client.addBinding({ principal: 'user:vera', role: 'viewer' });
-  viewerToken = (await client.createToken({ name: 'console', owner: 'user:vera' })).token;
   [trained, shorter] = await Promise.all([
     runToEnd(client, { project: 'breast-cancer' }, 240_000),
     runToEnd(client, { project: 'breast-cancer', params: { epochs: 5 } }, 240_000),
@@ -57,16 +54,15 @@ afterAll(async () => {
   // Absent when its test was skipped: say so rather than fail the teardown.
   await client?.deleteSchedule(SCHEDULE).catch((error: unknown) => console.warn(`kiln: schedule ${SCHEDULE} not deleted: ${String(error)}`));
   await browser?.close();
-  await stack?.stop();
   rmSync(pidDir, { recursive: true, force: true });
 });
 
 /** A fresh tab signed in through the form, as a person does it. */
-const signedIn = (token: string, hash = '#/runs'): Promise<Page> => signedInAs(browser, stack.apiUrl!, token, hash, pageErrors);
+const signedIn = (token: string, hash = '#/runs'): Promise<Page> => signedInAs(browser, up.apiUrl, token, hash, pageErrors);
 
 describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () => {
   it('lists runs with their project, status and trigger, and links each to its page', async () => {
-    const page = await signedIn(stack.adminToken!);
+    const page = await signedIn(up.adminToken);
     const row = page.locator(`tr[data-run-id="${trained.runId}"]`);
     await expect.poll(() => row.textContent()).toContain('succeeded');
     expect(await row.textContent()).toContain('breast-cancer');
@@ -85,9 +81,9 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
   });
 
   it("shows a run's stages, params, lineage and a loss curve with every point the run logged", async () => {
-    const page = await signedIn(stack.adminToken!, `#/runs/${encodeURIComponent(trained.runId)}`);
+    const page = await signedIn(up.adminToken, `#/runs/${encodeURIComponent(trained.runId)}`);
     const { points } = (await (
-      await fetch(`${stack.apiUrl}/v1/runs/${trained.runId}/metrics`, { headers: { authorization: `Bearer ${stack.adminToken}` } })
+      await fetch(`${up.apiUrl}/v1/runs/${trained.runId}/metrics`, { headers: { authorization: `Bearer ${up.adminToken}` } })
     ).json()) as { points: { name: string; step: number | null }[] };
     const logged = points.filter((p) => p.name === 'train_log_loss' && p.step !== null).length;
     expect(logged).toBe(10);
@@ -102,7 +98,9 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     expect(await page.getByRole('region', { name: 'Lineage' }).textContent()).toContain(trained.datasetVersion!);
     await expect.poll(() => page.getByRole('region', { name: 'Log of evaluate' }).textContent()).not.toContain('Loading');
     const webUi = await page.getByRole('link', { name: 'Open in Temporal Web UI' }).getAttribute('href');
-    expect(webUi).toMatch(new RegExp(`^${WEB_UI}/namespaces/[^/]+/workflows/${trained.runId}$`));
+    expect(webUi).toMatch(new RegExp(`^${up.webUiUrl}/namespaces/[^/]+/workflows/${trained.runId}$`));
+    // The Web UI kiln up started answers at that address.
+    expect((await fetch(up.webUiUrl)).status).toBe(200);
     await page.getByLabel('Log scale').check();
     await loss.locator('canvas').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'run.png'), fullPage: true });
@@ -112,7 +110,7 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
 
   it("tails a running stage's log on the run page, then shows the stored log once it ends", async () => {
     const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { sleep_seconds: 6 } } });
-    const page = await signedIn(stack.adminToken!, `#/runs/${encodeURIComponent(run_id)}`);
+    const page = await signedIn(up.adminToken, `#/runs/${encodeURIComponent(run_id)}`);
     const log = page.getByRole('region', { name: 'Log of train' });
     // The metric line train prints before it sleeps reaches the page while the attempt still runs.
     await expect.poll(() => log.textContent(), { timeout: 60_000 }).toContain('"loss"');
@@ -139,7 +137,7 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     await viewer.screenshot({ path: join(SCREENSHOTS, 'runs-viewer.png'), fullPage: true });
     await viewer.close();
 
-    const admin = await signedIn(stack.adminToken!);
+    const admin = await signedIn(up.adminToken);
     await admin.getByRole('button', { name: `Cancel run ${run_id}` }).click();
     await admin
       .getByRole('status')
@@ -153,7 +151,7 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
   });
 
   it('compares runs picked in the table: the differing param first, their loss curves overlaid', async () => {
-    const page = await signedIn(stack.adminToken!);
+    const page = await signedIn(up.adminToken);
     for (const run of [trained, shorter]) await page.getByLabel(`Select run ${run.runId}`).check();
     await page.getByRole('link', { name: 'Compare selected (2)' }).click();
     await page.getByRole('heading', { level: 1, name: 'Compare 2 runs' }).waitFor();
@@ -173,17 +171,19 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     const model = trained.modelName;
     const { versions, serving: served } = await client.showModel(model);
     const serving = served!.version;
-    // Two hourly windows as the monitor stores them: the newer one with mean radius drifted.
-    for (const [hoursAgo, radius, accuracy] of [
-      [2, 0.02, 0.95],
-      [1, 0.61, 0.88],
-    ] as const) {
-      const psi = { 'mean radius': radius, 'mean texture': 0.03, 'mean perimeter': 0.05 };
-      await putMonitoringReport(
-        stack.backends.artifacts,
-        monitoringReport({ model, version: serving, datasetVersion: trained.datasetVersion!, hoursAgo, psi, accuracy }),
-      );
-    }
+    // README's monitoring walk-through against the served model: predictions of the example's rows
+    // and their labels, the monitor; then predictions with two features shifted, the monitor again.
+    await predictAndLabel(client, model, 1000);
+    await monitorNow(up, 'breast-cancer', model);
+    await predictAndLabel(client, model, 1000, ['mean radius', 'mean texture']);
+    await monitorNow(up, 'breast-cancer', model);
+    // Oldest first, as the page shows them (the hourly schedule may have added a window of its own).
+    const reports = (await client.monitoring(model, 24)).reports.reverse();
+    expect(reports.at(-1)!.drifted_features.sort()).toEqual(['mean radius', 'mean texture']);
+    expect(reports.at(-2)!.drifted_features).toEqual([]);
+    const driftedWindows = (feature: string) => reports.filter((r) => r.features.find((f) => f.feature === feature)?.drifted).length;
+    const withAccuracy = reports.filter((r) => r.quality.live.task === 'classification').length;
+    expect(withAccuracy).toBeGreaterThanOrEqual(2);
     const viewer = await signedIn(viewerToken, '#/models');
     const listed = viewer.locator(`tr[data-model="${model}"]`);
     await expect.poll(() => listed.textContent()).toContain(`v${serving}`);
@@ -196,19 +196,23 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     expect(await viewer.locator(`tr[data-version="${trained.modelVersion}"]`).textContent()).toContain(trained.datasetVersion!);
     expect(await viewer.locator('table.aliases tr[data-alias="champion"]').textContent()).toContain(`v${serving}`);
     expect(await viewer.locator('table.alias-history tbody tr').count()).toBeGreaterThan(0);
-    await viewer.locator('table.drift tr[data-feature="mean radius"]').waitFor();
-    expect(await viewer.locator('table.drift tr[data-feature="mean radius"] td').count()).toBe(2);
-    expect(await viewer.locator('table.drift tr[data-feature="mean radius"] td[data-drifted]').count()).toBe(1);
-    expect(await viewer.locator('table.drift tr[data-feature="mean texture"] td[data-drifted]').count()).toBe(0);
+    const radius = viewer.locator('table.drift tr[data-feature="mean radius"]');
+    await radius.waitFor();
+    expect(await radius.locator('td').count()).toBe(reports.length);
+    expect(await radius.locator('td[data-drifted]').count()).toBe(driftedWindows('mean radius'));
+    expect(await radius.locator('td').last().getAttribute('data-drifted')).toBe('true');
+    expect(await viewer.locator('table.drift tr[data-feature="mean smoothness"] td[data-drifted]').count()).toBe(driftedWindows('mean smoothness'));
+    expect(driftedWindows('mean smoothness')).toBe(0);
+    expect(await viewer.locator('section[aria-labelledby="monitoring-title"] p.summary').textContent()).toContain('drifted (mean radius, mean texture)');
     const quality = viewer.locator('figure[data-metric="live quality"]');
     await quality.locator('canvas').waitFor();
-    expect(await quality.locator('[data-series="accuracy"]').getAttribute('data-points')).toBe('2');
+    expect(await quality.locator('[data-series="accuracy"]').getAttribute('data-points')).toBe(String(withAccuracy));
     expect(await viewer.getByRole('button', { name: /^Roll back/ }).count()).toBe(0);
     expect(await accessibilityProblems(viewer)).toEqual([]);
     await viewer.close();
 
     const earlier = versions.find((v) => v.version !== serving);
-    const admin = await signedIn(stack.adminToken!, `#/models/${model}`);
+    const admin = await signedIn(up.adminToken, `#/models/${model}`);
     await admin.locator('table.drift tbody tr').first().waitFor();
     await admin.screenshot({ path: join(SCREENSHOTS, 'model.png'), fullPage: true });
     if (earlier) {
@@ -237,7 +241,7 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     expect(await accessibilityProblems(viewer)).toEqual([]);
     await viewer.close();
 
-    const admin = await signedIn(stack.adminToken!, '#/schedules');
+    const admin = await signedIn(up.adminToken, '#/schedules');
     await admin.getByRole('button', { name: `Trigger ${SCHEDULE}` }).click();
     await admin
       .getByRole('status')
@@ -256,13 +260,18 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
   });
 
   it('renders the runs page with 1,000 runs in at most a second, as the browser trace measures it', async () => {
-    const { metadata } = stack.backends;
-    const model = (await metadata.runs.getRun(trained.runId))!;
-    for (let i = 0; i < 1000; i++) {
-      const id = `breast-cancer-seeded-${String(i).padStart(4, '0')}`;
-      await metadata.runs.createRun({ ...model, id, workflowId: id, status: 'succeeded', trigger: 'api' });
+    // History written straight into kiln up's database, as 1,000 earlier runs would have left it.
+    const metadata = await openMetadataStore({ url: undefined, sqlitePath: homePaths(up.home).database });
+    try {
+      const model = (await metadata.runs.getRun(trained.runId))!;
+      for (let i = 0; i < 1000; i++) {
+        const id = `breast-cancer-seeded-${String(i).padStart(4, '0')}`;
+        await metadata.runs.createRun({ ...model, id, workflowId: id, status: 'succeeded', trigger: 'api' });
+      }
+    } finally {
+      await metadata.close();
     }
-    const page = await signedIn(stack.adminToken!);
+    const page = await signedIn(up.adminToken);
     const tracePath = join(SCREENSHOTS, 'runs-1000.trace.json');
     await browser.startTracing(page, { path: tracePath });
     await page.reload();
