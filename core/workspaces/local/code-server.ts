@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import { get } from 'node:http';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { WorkspaceProbe } from '../workspace-hosting.js';
@@ -79,13 +80,29 @@ export function codeServerCommand(launch: CodeServerLaunch) {
 export async function probeCodeServer(url: string, heartbeatFile: string, timeoutMs = 5_000): Promise<WorkspaceProbe> {
   let health: z.infer<typeof CodeServerHealth>;
   try {
-    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return { alive: false, lastActivityMs: null };
-    health = CodeServerHealth.parse(await response.json());
+    health = CodeServerHealth.parse(JSON.parse(await getClosing(`${url}/healthz`, timeoutMs)));
   } catch {
     return { alive: false, lastActivityMs: null };
   }
   if (health.status === 'alive') return { alive: true, lastActivityMs: Date.now() };
   const beat = await stat(heartbeatFile).catch(() => null);
   return { alive: true, lastActivityMs: beat ? beat.mtimeMs : null };
+}
+
+/**
+ * A GET on a connection closed after the answer. code-server beats while any connection is
+ * open: a kept-alive probe connection (fetch keeps them a few seconds) would count as a user.
+ */
+function getClosing(url: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}`))));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
 }

@@ -75,6 +75,15 @@ describe('probeCodeServer', () => {
     expect(probe.lastActivityMs).toBeGreaterThanOrEqual(before);
   });
 
+  it('leaves no connection open: code-server would count a kept-alive probe as a connected user', async () => {
+    const url = await healthz(200, { status: 'expired', lastHeartbeat: 0 });
+    await probeCodeServer(url, '/nonexistent/heartbeat');
+    const open = () => new Promise<number>((resolve, reject) => server!.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    const deadline = Date.now() + 1_000;
+    while ((await open()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await open()).toBe(0);
+  });
+
   it('no heartbeat file yet (nobody connected): alive, activity unknown', async () => {
     const url = await healthz(200, { status: 'expired', lastHeartbeat: 0 });
     expect(await probeCodeServer(url, join(tmpdir(), 'kiln-no-such-dir', 'heartbeat'))).toEqual({ alive: true, lastActivityMs: null });
