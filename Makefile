@@ -11,7 +11,7 @@ CONSOLE_STAMP := dist/console/index.html
 CONSOLE_SOURCES := $(shell find console -type f 2>/dev/null)
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools helm-tools test-server-tools mlflow-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane test-browser up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
+.PHONY: help install tools server-tools k8s-tools helm-tools test-server-tools mlflow-tools code-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane test-browser up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -61,6 +61,11 @@ test-server-tools:
 # An MLflow tracking server (PyPI mlflow, in its own venv) for the MLflow export's tests.
 mlflow-tools:
 	@bash scripts/ensure-tools.sh mlflow
+
+# code-server (npm) on Node 24, for `code-server` workspaces and their tests; about 6 minutes the
+# first time (VS Code's native modules are compiled; installs Debian's libkrb5-dev when missing).
+code-server-tools:
+	@bash scripts/ensure-tools.sh code-server
 
 install: $(NODE_STAMP) tools
 
@@ -133,7 +138,7 @@ bench-dataset: build
 bench-serving: build
 	$(BIN)/tsx bench/serving.ts
 
-test: build typecheck lint server-tools k8s-tools helm-tools test-server-tools mlflow-tools
+test: build typecheck lint server-tools k8s-tools helm-tools test-server-tools mlflow-tools code-server-tools
 	$(BIN)/vitest run
 	bash scripts/node-lane.sh
 
@@ -153,7 +158,7 @@ test-unit: $(NODE_STAMP)
 test-workflows: install test-server-tools
 	$(BIN)/vitest run --project workflows
 
-test-integration: build server-tools k8s-tools mlflow-tools
+test-integration: build server-tools k8s-tools mlflow-tools code-server-tools
 	$(BIN)/vitest run --project integration --project mlflow
 
 # The console in Debian's Chromium (installed when missing) against a real stack.

@@ -80,7 +80,7 @@ export function createWorkspaceActivities({ platform, metadata, artifacts }: Act
     async probeWorkspace({ name }: WorkspaceRef): Promise<WorkspaceProbe> {
       const record = await load(name);
       if (!record.url || !record.token) return { alive: false, lastActivityMs: null };
-      return platform.workspaces.probe(name, { url: record.url, pid: record.pid, token: record.token });
+      return platform.workspaces.probe(name, { url: record.url, pid: record.pid, token: record.token, kind: record.spec.kind });
     },
 
     /** Stops the server (files stay) and forgets its address and token. */

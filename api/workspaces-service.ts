@@ -80,13 +80,15 @@ export class WorkspacesService {
     return this.view(await this.load(name));
   }
 
-  /** The URL with the server's token: for the owner, or a caller holding `workspaces:open` on it. */
+  /** The server's URL and token (in the URL for JupyterLab, code-server's password): for the owner, or a caller holding `workspaces:open` on it. */
   async open(name: string, caller: Caller) {
     const record = await this.mayOperate(name, caller);
     if (record.status !== 'running' || !record.url || !record.token) {
       throw new ConflictError('workspace', `workspace ${name} is ${record.status}${record.status === 'stopped' ? '; start it first' : ''}`);
     }
-    return { name, kind: record.spec.kind, url: `${record.url}/lab?token=${record.token}`, base_url: record.url, token: record.token };
+    // JupyterLab takes its token in the URL; code-server asks for it as the password on its login page.
+    const url = record.spec.kind === 'code-server' ? `${record.url}/login` : `${record.url}/lab?token=${record.token}`;
+    return { name, kind: record.spec.kind, url, base_url: record.url, token: record.token };
   }
 
   async stop(name: string, caller: Caller) {

@@ -93,6 +93,40 @@ install_node() { # version
   touch "$dir/.complete"
 }
 
+# code-server (npm) under the pinned Node 24, which it requires: its postinstall builds VS Code's
+# native modules with node-gyp against that Node's headers. npm 11 runs no dependency's install
+# script unless allowed: only code-server's own is (it approves the rest in its own manifests).
+# bin/code-server runs it on that Node, whatever node is on PATH.
+install_code_server() { # version
+  local version="$1" dir="$tools/code-server-$1" node_dir="$tools/node-$NODE_LANE_VERSION" log
+  if [ -f "$dir/.complete" ] && [ -x "$dir/bin/code-server" ]; then return 0; fi
+  install_node "$NODE_LANE_VERSION"
+  # The kerberos addon includes gssapi.h: Debian's libkrb5-dev.
+  if [ ! -f /usr/include/gssapi/gssapi.h ]; then
+    echo "kiln: installing libkrb5-dev (Debian package) to build code-server's kerberos addon" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 libkrb5-dev >/dev/null
+  fi
+  echo "kiln: installing code-server@$version into $dir (about 6 minutes: native modules are compiled)" >&2
+  rm -rf "$dir"
+  mkdir -p "$dir/bin"
+  printf '{"private":true,"dependencies":{"code-server":"%s"},"allowScripts":{"code-server@%s":true}}\n' "$version" "$version" >"$dir/package.json"
+  log="$dir/install.log"
+  if ! (cd "$dir" && PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir" npm install --no-audit --no-fund --foreground-scripts >"$log" 2>&1); then
+    echo "kiln: installing code-server failed; the end of $log:" >&2
+    tail -n 30 "$log" >&2
+    return 1
+  fi
+  printf '#!/bin/sh\nexec "%s/bin/node" "%s/node_modules/code-server/out/node/entry.js" "$@"\n' "$node_dir" "$dir" >"$dir/bin/code-server"
+  chmod +x "$dir/bin/code-server"
+  # Its first run writes a default config under XDG_CONFIG_HOME: keep that out of the home directory.
+  XDG_CONFIG_HOME="$dir/.check" XDG_DATA_HOME="$dir/.check" "$dir/bin/code-server" --version >/dev/null
+  rm -rf "$dir/.check"
+  touch "$dir/.complete"
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else echo "kiln: need root to run: $*" >&2; return 1; fi; }
+
 mkdir -p "$tools"
 # One installer at a time per cache: parallel clones wait instead of racing.
 exec 9>"$tools/.lock"
@@ -130,6 +164,10 @@ for group in "$@"; do
     node-lane)
       install_node "${KILN_NODE_LANE_VERSION:-$NODE_LANE_VERSION}"
       ;;
-    *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s, helm, test-server, mlflow, node-lane)" >&2; exit 2 ;;
+    # code-server, for `code-server` workspaces and their tests.
+    code-server)
+      install_code_server "$CODE_SERVER_VERSION"
+      ;;
+    *) echo "ensure-tools.sh: unknown group '$group' (known: servers, k8s, helm, test-server, mlflow, node-lane, code-server)" >&2; exit 2 ;;
   esac
 done

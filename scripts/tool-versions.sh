@@ -23,3 +23,6 @@ HELM_VERSION=v4.3.1
 MLFLOW_VERSION=3.17.2
 # JupyterLab for workspaces (PyPI), installed on first use per Python version beside the environment (core/workspaces/local/jupyter-overlay.ts).
 JUPYTERLAB_VERSION=4.6.6
+# code-server for `code-server` workspaces (npm code-server), under Node 24 (it requires that major;
+# NODE_LANE_VERSION's build). Its install compiles VS Code's native modules (node-gyp, libkrb5-dev).
+CODE_SERVER_VERSION=4.139.1

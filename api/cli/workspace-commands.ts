@@ -48,9 +48,10 @@ export function addWorkspaceCommands(program: Command, api: () => KilnApiClient)
     .action(async (name, opts) => printView(await api().getWorkspace(name), opts.json, renderWorkspace));
   workspace
     .command('open <name>')
-    .description('print the URL (with its token) of the running server')
+    .description('print the URL (with its token) of the running server; for code-server, the URL and the password to log in with')
     .action(async (name) => {
-      process.stdout.write(`${(await api().openWorkspace(name)).url}\n`);
+      const opened = await api().openWorkspace(name);
+      process.stdout.write(opened.kind === 'code-server' ? `${opened.url}\npassword: ${opened.token}\n` : `${opened.url}\n`);
     });
   workspace
     .command('stop <name>')

@@ -21,6 +21,13 @@ const TOOLS = {
   },
   /** An MLflow tracking server, for the MLflow export's tests. */
   mlflow: { versionKey: 'MLFLOW_VERSION', dir: 'mlflow', binary: 'venv/bin/mlflow', install: ['make mlflow-tools', 'bash scripts/ensure-tools.sh mlflow'] },
+  /** code-server (npm, run on the pinned Node 24) for `code-server` workspaces; without it only JupyterLab is offered. */
+  'code-server': {
+    versionKey: 'CODE_SERVER_VERSION',
+    dir: 'code-server',
+    binary: 'bin/code-server',
+    install: ['make code-server-tools', 'bash scripts/ensure-tools.sh code-server'],
+  },
 } as const;
 export type ToolName = keyof typeof TOOLS;
 

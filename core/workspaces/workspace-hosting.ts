@@ -47,7 +47,8 @@ export interface WorkspaceHosting {
   prepare(name: string, content: WorkspaceContent): Promise<void>;
   /** Starts the server and returns once it answers. */
   start(launch: WorkspaceLaunch, signal?: AbortSignal): Promise<WorkspaceServer>;
-  probe(name: string, server: WorkspaceServer & { token: string }): Promise<WorkspaceProbe>;
+  /** How the server is looked at depends on its kind (JupyterLab's status API, code-server's heartbeat). */
+  probe(name: string, server: WorkspaceServer & { token: string; kind: WorkspaceKind }): Promise<WorkspaceProbe>;
   /** Stops the server; its files stay. One already gone is fine. */
   stop(name: string, server: WorkspaceServer | null): Promise<void>;
   /** Deletes the workspace's files (its server already stopped). */

@@ -24,6 +24,8 @@ export interface LocalPlatformOptions {
   runningDir?: string;
   /** Where workspaces' JupyterLab is installed (the tools cache) and which version; default: under `home`, JupyterLab 4.6.6. */
   jupyter?: { toolsDir: string; version: string };
+  /** The installed code-server binary; without it workspaces are JupyterLab only. */
+  codeServer?: string;
 }
 
 /**
@@ -61,6 +63,7 @@ export function localPlatform(options: LocalPlatformOptions): Platform {
       home,
       sdkDir,
       overlay: { toolsDir: options.jupyter?.toolsDir ?? join(home, 'tools'), version: options.jupyter?.version ?? '4.6.6', uvPath: options.uvPath },
+      ...(options.codeServer ? { codeServer: options.codeServer } : {}),
     }),
   });
 }
@@ -68,5 +71,16 @@ export function localPlatform(options: LocalPlatformOptions): Platform {
 /** The local platform as the worker opens it (choose-platform.ts). */
 export async function openLocalPlatform({ config, metadata, artifacts, sdkDir, runningDir }: PlatformContext): Promise<Platform> {
   const jupyter = { toolsDir: config.toolsDir, version: (await readToolVersions(config.installDir)).JUPYTERLAB_VERSION ?? '4.6.6' };
-  return localPlatform({ metadata, artifacts, home: config.home, sdkDir, uvPath: await requireTool(config, 'uv'), runningDir, jupyter });
+  // Optional: a machine without code-server still hosts JupyterLab workspaces (and refuses `kind: code-server`).
+  const codeServer = await requireTool(config, 'code-server').catch(() => undefined);
+  return localPlatform({
+    metadata,
+    artifacts,
+    home: config.home,
+    sdkDir,
+    uvPath: await requireTool(config, 'uv'),
+    runningDir,
+    jupyter,
+    ...(codeServer ? { codeServer } : {}),
+  });
 }

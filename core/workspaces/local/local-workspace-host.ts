@@ -3,11 +3,13 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { homePaths } from '../../config.js';
-import { BackendUnavailableError } from '../../errors.js';
+import { BackendUnavailableError, EnvironmentUnavailableError } from '../../errors.js';
 import { freePort } from '../../net/free-port.js';
 import { recordServerOwner, stopOwnedModelServer } from '../../serving/local-model-server.js';
 import { probeJupyter } from '../jupyter-status.js';
+import type { WorkspaceKind } from '../../specs/workspace.js';
 import type { WorkspaceContent, WorkspaceHosting, WorkspaceLaunch, WorkspaceProbe, WorkspaceServer } from '../workspace-hosting.js';
+import { codeServerCommand, codeServerPaths, probeCodeServer } from './code-server.js';
 import { ensureJupyterOverlay, type JupyterOverlayOptions } from './jupyter-overlay.js';
 
 export interface LocalWorkspaceHostOptions {
@@ -15,20 +17,25 @@ export interface LocalWorkspaceHostOptions {
   /** Put on PYTHONPATH: kiln_sdk (its workspace launcher, metrics and checkpoints). */
   sdkDir: string;
   overlay: JupyterOverlayOptions;
+  /** The installed code-server (scripts/ensure-tools.sh code-server); without it only JupyterLab is offered. */
+  codeServer?: string;
   /** How long a starting server may take to answer. Default 120 s. */
   startTimeoutMs?: number;
 }
 
 /**
- * Workspaces on this machine: JupyterLab in the environment's interpreter, bound to loopback
- * with its own token, as a process group that outlives the worker; files under the data
- * directory (`workspaces/<name>/files`), which stop and start keep.
+ * Workspaces on this machine: JupyterLab in the environment's interpreter, or code-server with
+ * the environment's venv on PATH, bound to loopback with its own token, as a process group that
+ * outlives the worker; files under the data directory (`workspaces/<name>/files`), which stop
+ * and start keep.
  */
 export class LocalWorkspaceHost implements WorkspaceHosting {
-  readonly kinds = ['jupyterlab'] as const;
+  readonly kinds: readonly WorkspaceKind[];
   readonly maxGpus = 0;
 
-  constructor(private readonly options: LocalWorkspaceHostOptions) {}
+  constructor(private readonly options: LocalWorkspaceHostOptions) {
+    this.kinds = options.codeServer ? ['jupyterlab', 'code-server'] : ['jupyterlab'];
+  }
 
   private dir(name: string): string {
     return join(homePaths(this.options.home).workspaces, name);
@@ -53,15 +60,16 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
   }
 
   async start(launch: WorkspaceLaunch, signal?: AbortSignal): Promise<WorkspaceServer> {
+    return launch.kind === 'code-server' ? this.startCodeServer(launch, signal) : this.startJupyter(launch, signal);
+  }
+
+  private async startJupyter(launch: WorkspaceLaunch, signal?: AbortSignal): Promise<WorkspaceServer> {
     const dir = this.dir(launch.name);
     const jupyter = join(dir, 'jupyter');
     const python = launch.environment.pythonExecutable;
     const overlay = await ensureJupyterOverlay(this.options.overlay, python, signal);
     await this.writeKernelSpec(join(jupyter, 'data'), python);
     const port = await freePort();
-    const logFile = join(dir, 'server.log');
-    await mkdir(dirname(logFile), { recursive: true });
-    const log = openSync(logFile, 'a');
     const args = [
       '-m',
       'kiln_sdk.workspace',
@@ -75,46 +83,84 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
       '--ServerApp.allow_root=True',
       `--LabApp.app_dir=${join(overlay, 'share', 'jupyter', 'lab')}`,
     ];
-    const child = spawn(python, args, {
-      cwd: join(dir, 'files'),
-      env: {
-        PATH: `${dirname(python)}:/usr/local/bin:/usr/bin:/bin`,
-        HOME: dir,
-        PYTHONPATH: this.options.sdkDir,
-        KILN_WORKSPACE: launch.name,
-        // kiln_sdk.save_checkpoint / load_latest_checkpoint work in a notebook as in a stage, kept with the files.
-        KILN_CHECKPOINT_DIR: join(dir, 'files', 'checkpoints'),
-        KILN_WORKSPACE_OVERLAY: overlay,
-        // The token travels in the environment, not argv, where `ps` would show it.
-        JUPYTER_TOKEN: launch.token,
-        JUPYTER_CONFIG_DIR: join(jupyter, 'config'),
-        JUPYTER_DATA_DIR: join(jupyter, 'data'),
-        JUPYTER_RUNTIME_DIR: join(jupyter, 'runtime'),
-        // Our kernel spec first: the overlay's own `python3` spec runs ipykernel without the overlay on sys.path.
-        JUPYTER_PATH: `${join(jupyter, 'data')}:${join(overlay, 'share', 'jupyter')}`,
-        JUPYTER_CONFIG_PATH: join(overlay, 'etc', 'jupyter'),
-        IPYTHONDIR: join(jupyter, 'ipython'),
-      },
-      detached: true,
-      stdio: ['ignore', log, log],
+    const env = {
+      ...this.commonEnv(launch.name),
+      PATH: `${dirname(python)}:/usr/local/bin:/usr/bin:/bin`,
+      KILN_WORKSPACE_OVERLAY: overlay,
+      // The token travels in the environment, not argv, where `ps` would show it.
+      JUPYTER_TOKEN: launch.token,
+      JUPYTER_CONFIG_DIR: join(jupyter, 'config'),
+      JUPYTER_DATA_DIR: join(jupyter, 'data'),
+      JUPYTER_RUNTIME_DIR: join(jupyter, 'runtime'),
+      // Our kernel spec first: the overlay's own `python3` spec runs ipykernel without the overlay on sys.path.
+      JUPYTER_PATH: `${join(jupyter, 'data')}:${join(overlay, 'share', 'jupyter')}`,
+      JUPYTER_CONFIG_PATH: join(overlay, 'etc', 'jupyter'),
+      IPYTHONDIR: join(jupyter, 'ipython'),
+    };
+    return this.spawnServer(dir, { what: 'JupyterLab', command: python, args, env, port }, (url) => probeJupyter(url, launch.token, 1_000), signal);
+  }
+
+  /** code-server opens the workspace's files; its settings, extensions and heartbeat stay in the workspace. */
+  private async startCodeServer(launch: WorkspaceLaunch, signal?: AbortSignal): Promise<WorkspaceServer> {
+    const binary = this.options.codeServer;
+    if (!binary) throw new EnvironmentUnavailableError('kind', 'code-server is not installed here; run `make code-server-tools`');
+    const dir = this.dir(launch.name);
+    const paths = codeServerPaths(dir);
+    await mkdir(paths.userData, { recursive: true });
+    const port = await freePort();
+    const { args, env } = codeServerCommand({
+      workspaceDir: dir,
+      filesDir: join(dir, 'files'),
+      port,
+      token: launch.token,
+      venv: launch.environment.location,
+      pythonExecutable: launch.environment.pythonExecutable,
+      common: this.commonEnv(launch.name),
     });
+    return this.spawnServer(dir, { what: 'code-server', command: binary, args, env, port }, (url) => probeCodeServer(url, paths.heartbeat, 1_000), signal);
+  }
+
+  /** What every workspace server gets: kiln_sdk importable, checkpoints kept with the files. */
+  private commonEnv(name: string): Record<string, string> {
+    const dir = this.dir(name);
+    return {
+      HOME: dir,
+      PYTHONPATH: this.options.sdkDir,
+      KILN_WORKSPACE: name,
+      // kiln_sdk.save_checkpoint / load_latest_checkpoint work in a notebook as in a stage, kept with the files.
+      KILN_CHECKPOINT_DIR: join(dir, 'files', 'checkpoints'),
+    };
+  }
+
+  /** Starts a server as its own process group (logged to `server.log`) and waits until `ready` says it answers. */
+  private async spawnServer(
+    dir: string,
+    server: { what: string; command: string; args: string[]; env: Record<string, string>; port: number },
+    ready: (url: string) => Promise<WorkspaceProbe>,
+    signal?: AbortSignal,
+  ): Promise<WorkspaceServer> {
+    const logFile = join(dir, 'server.log');
+    await mkdir(dirname(logFile), { recursive: true });
+    const log = openSync(logFile, 'a');
+    const child = spawn(server.command, server.args, { cwd: join(dir, 'files'), env: server.env, detached: true, stdio: ['ignore', log, log] });
     closeSync(log);
     child.unref();
     const pid = child.pid;
-    if (pid === undefined) throw new BackendUnavailableError('workspace', `could not start ${python}`);
+    if (pid === undefined) throw new BackendUnavailableError('workspace', `could not start ${server.command}`);
     recordServerOwner(dir, pid);
-    const server = { url: `http://127.0.0.1:${port}`, pid };
+    const url = `http://127.0.0.1:${server.port}`;
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 120_000);
     while (Date.now() < deadline && child.exitCode === null && !signal?.aborted) {
-      if ((await probeJupyter(server.url, launch.token, 1_000)).alive) return server;
+      if ((await ready(url)).alive) return { url, pid };
       await new Promise((r) => setTimeout(r, 250));
     }
     stopOwnedModelServer(dir, pid);
-    throw new BackendUnavailableError('workspace', `JupyterLab did not answer on ${server.url}; see ${logFile}`);
+    throw new BackendUnavailableError('workspace', `${server.what} did not answer on ${url}; see ${logFile}`);
   }
 
-  async probe(_name: string, server: WorkspaceServer & { token: string }): Promise<WorkspaceProbe> {
+  async probe(name: string, server: WorkspaceServer & { token: string; kind: WorkspaceKind }): Promise<WorkspaceProbe> {
     if (server.pid !== null && !isAlive(server.pid)) return { alive: false, lastActivityMs: null };
+    if (server.kind === 'code-server') return probeCodeServer(server.url, codeServerPaths(this.dir(name)).heartbeat);
     return probeJupyter(server.url, server.token);
   }
 

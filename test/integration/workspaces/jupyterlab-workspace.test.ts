@@ -7,57 +7,27 @@
  * the files the cell wrote. Only the time between two looks at the server is shortened (3 s, the
  * KILN_WORKSPACE_CHECK_SECONDS setting).
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KilnApiClient, KilnApiError } from '../../../api/client/kiln-api-client.js';
+import { KilnApiClient } from '../../../api/client/kiln-api-client.js';
 import { homePaths, type KilnConfig } from '../../../core/config.js';
 import type { EmbeddedStack } from '../../../workers/embedded-stack.js';
 import { executeCell, jupyterApi } from '../../support/jupyter-kernel.js';
 import { eventually, isAlive } from '../../support/process-check.js';
 import { startTestStack } from '../../support/test-stack.js';
 import { waitForRun } from '../../support/wait-for-run.js';
+import { applyWorkspaceProject, refusal, WORKSPACE_DATASET_ROWS as DATASET_ROWS, workspaceStatus } from '../../support/workspace-fixture.js';
 
 let stack: EmbeddedStack;
 let client: KilnApiClient;
 let config: KilnConfig;
-const fixture = join(__dirname, '..', '..', 'fixtures', 'sleepy');
-const data = mkdtempSync(join(tmpdir(), 'kiln-ws-data-'));
-const sleepy = JSON.parse(readFileSync(join(fixture, 'kiln.json'), 'utf8'));
-const DATASET_ROWS = readFileSync(join(fixture, 'data', 'tiny.csv'), 'utf8')
-  .trim()
-  .split('\n').length;
 
-async function refusal(work: Promise<unknown>): Promise<KilnApiError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof KilnApiError)) throw new Error(`expected an API refusal, got ${String(error)}`);
-  return error;
-}
-
-async function statusOf(name: string, wanted: string, timeoutMs: number) {
-  let last: Awaited<ReturnType<KilnApiClient['getWorkspace']>> | undefined;
-  await eventually(async () => (last = await client.getWorkspace(name)).status === wanted, timeoutMs, 500);
-  return last!;
-}
+const statusOf = (name: string, wanted: string, timeoutMs: number) => workspaceStatus(client, name, wanted, timeoutMs);
 
 beforeAll(async () => {
   ({ stack, client, config } = await startTestStack('workspaces', { workspaceCheckSeconds: 3 }));
-  cpSync(join(fixture, 'data', 'tiny.csv'), join(data, 'tiny.csv'));
-  await client.applyEnvironment({ name: 'six-py311', python_version: '3.11', dependencies: ['six==1.16.0'] });
-  await client.applyDataset({ name: 'tiny-ws', path: join(data, 'tiny.csv'), target_column: 'label' });
-  await client.applyProject({
-    name: 'notebooks',
-    source_dir: join(fixture, 'src'),
-    dataset: 'tiny-ws',
-    environment: 'six-py311',
-    entrypoints: sleepy.project.entrypoints,
-    default_params: sleepy.project.default_params,
-    serve: false,
-  });
+  await applyWorkspaceProject(client, { project: 'notebooks', dataset: 'tiny-ws' });
 }, 300_000);
 afterAll(async () => stack?.stop());
 
@@ -66,7 +36,6 @@ describe('workspace specs the API refuses (400 naming the field, nothing created
     ['an unknown project', { name: 'bad', project: 'no-such-project' }, 'project'],
     ['more GPUs than any node has', { name: 'bad', project: 'notebooks', resources: { gpus: 1 } }, 'resources.gpus'],
     ['an idle timeout under a minute', { name: 'bad', project: 'notebooks', idle_timeout: '30s' }, 'idle_timeout'],
-    ['code-server where only JupyterLab runs', { name: 'bad', project: 'notebooks', kind: 'code-server' as const }, 'kind'],
   ])('%s', async (_what, spec, field) => {
     const error = await refusal(client.createWorkspace(spec));
     expect(error.status).toBe(400);
