@@ -3,7 +3,7 @@ import { DatasetProfile, type FeatureProfile } from '../monitoring/feature-profi
 import { type ColumnSettings, categoricalFromCounts, columnSettings, numericProfile, profileColumns } from '../monitoring/profile-columns.js';
 import { parseCsv, readCsv } from './csv-reader.js';
 import { PlainField, readPlainField } from './plain-csv.js';
-import { ColumnStats, SampleColumn } from './column-stats.js';
+import { ColumnsStats, SampleColumn } from './column-stats.js';
 import { type RandomSource, randomInt, seededRandom } from './seeded-random.js';
 
 // One schema for the concept: the profile drift is measured against (core/monitoring/feature-profile.ts).
@@ -45,7 +45,7 @@ export class DatasetProfiler {
   private readonly sample: SampleColumn[];
   private readonly capacity: number;
   private readonly random: RandomSource;
-  private readonly stats: ColumnStats[];
+  private readonly stats: ColumnsStats;
   private rows = 0;
   private readonly field = new PlainField();
 
@@ -55,7 +55,7 @@ export class DatasetProfiler {
   ) {
     this.capacity = Math.max(1, Math.floor(EXACT_PROFILE_CELLS / Math.max(1, header.length)));
     this.random = seededRandom(options.seed);
-    this.stats = header.map(() => new ColumnStats());
+    this.stats = new ColumnsStats(header.length);
     this.sample = header.map(() => new SampleColumn(this.capacity));
   }
 
@@ -73,7 +73,7 @@ export class DatasetProfiler {
     const kept = slot < this.capacity;
     for (let column = 0; column < this.header.length; column++) {
       const value = cellValue(fields[column] ?? '');
-      (this.stats[column] as ColumnStats).add(value);
+      this.stats.add(column, value);
       if (kept) (this.sample[column] as SampleColumn).set(slot, value);
     }
   }
@@ -90,16 +90,20 @@ export class DatasetProfiler {
     const kept = slot < this.capacity;
     const columns = this.header.length;
     const field = this.field;
+    const stats = this.stats;
     let column = 0;
     for (let at = start; column < columns; column++) {
       readPlainField(block, at, end, field);
-      const stats = this.stats[column] as ColumnStats;
-      let value: number | string | undefined = field.number;
-      if (Number.isNaN(value)) {
-        value = cellValue(block.toString('utf8', at, field.end));
-        stats.add(value);
-      } else stats.addNumber(value);
-      if (kept) (this.sample[column] as SampleColumn).set(slot, value);
+      // The number stays in a variable of its own: one shared with strings would box every double.
+      const number = field.number;
+      if (!Number.isNaN(number)) {
+        stats.addNumber(column, number);
+        if (kept) (this.sample[column] as SampleColumn).set(slot, number);
+      } else {
+        const value = cellValue(block.toString('utf8', at, field.end));
+        stats.add(column, value);
+        if (kept) (this.sample[column] as SampleColumn).set(slot, value);
+      }
       at = field.end + 1;
       if (at > end) return column + 1;
     }
@@ -127,7 +131,7 @@ export class DatasetProfiler {
 
   /** A column's profile past the exact size: exact statistics where they stream, the rest from the sample. */
   private estimate(name: string, column: number, settings: ColumnSettings): FeatureProfile {
-    const stats = this.stats[column] as ColumnStats;
+    const stats = this.stats.column(column);
     const sample = this.sample[column] as SampleColumn;
     if (stats.isNumeric(settings.maxCategoricalLevels)) {
       const values = sample.numbersIn(this.capacity);
@@ -157,7 +161,7 @@ export class DatasetProfiler {
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     const fromSample = categoricalFromCounts(name, counts, stats.missing, settings);
-    return { ...fromSample, count: stats.present, distinct: Math.max(fromSample.distinct, ColumnStats.CATEGORY_LIMIT + 1) };
+    return { ...fromSample, count: stats.present, distinct: Math.max(fromSample.distinct, ColumnsStats.CATEGORY_LIMIT + 1) };
   }
 }
 
