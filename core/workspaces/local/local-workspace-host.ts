@@ -7,7 +7,8 @@ import { BackendUnavailableError } from '../../errors.js';
 import { freePort } from '../../net/free-port.js';
 import { recordServerOwner, stopOwnedModelServer } from '../../serving/local-model-server.js';
 import { probeJupyter } from '../jupyter-status.js';
-import type { WorkspaceContent, WorkspaceHosting, WorkspaceLaunch, WorkspaceProbe, WorkspaceServer } from '../workspace-hosting.js';
+import { writeWorkspaceKernelSpec } from '../kernel-spec.js';
+import type { WorkspaceContent, WorkspaceHosting, WorkspaceLaunch, WorkspaceProbe, WorkspaceServer, WorkspaceStartOptions } from '../workspace-hosting.js';
 import { ensureJupyterOverlay, type JupyterOverlayOptions } from './jupyter-overlay.js';
 
 export interface LocalWorkspaceHostOptions {
@@ -34,8 +35,8 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
     return join(homePaths(this.options.home).workspaces, name);
   }
 
-  sourceDir(name: string): string {
-    return join(this.dir(name), 'files', 'src');
+  withSourceDir<T>(name: string, use: (dir: string) => Promise<T>): Promise<T> {
+    return use(join(this.dir(name), 'files', 'src'));
   }
 
   async prepare(name: string, content: WorkspaceContent): Promise<void> {
@@ -52,12 +53,12 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
     await writeFile(marker, '');
   }
 
-  async start(launch: WorkspaceLaunch, signal?: AbortSignal): Promise<WorkspaceServer> {
+  async start(launch: WorkspaceLaunch, { signal }: WorkspaceStartOptions = {}): Promise<WorkspaceServer> {
     const dir = this.dir(launch.name);
     const jupyter = join(dir, 'jupyter');
     const python = launch.environment.pythonExecutable;
     const overlay = await ensureJupyterOverlay(this.options.overlay, python, signal);
-    await this.writeKernelSpec(join(jupyter, 'data'), python);
+    await writeWorkspaceKernelSpec(join(jupyter, 'data'), python);
     const port = await freePort();
     const logFile = join(dir, 'server.log');
     await mkdir(dirname(logFile), { recursive: true });
@@ -133,19 +134,6 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
 
   async remove(name: string): Promise<void> {
     await rm(this.dir(name), { recursive: true, force: true });
-  }
-
-  /** Kernels run the environment's interpreter through kiln_sdk.workspace, which adds the overlay's ipykernel after its packages. */
-  private async writeKernelSpec(dataDir: string, python: string): Promise<void> {
-    const dir = join(dataDir, 'kernels', 'python3');
-    await mkdir(dir, { recursive: true });
-    const spec = {
-      argv: [python, '-m', 'kiln_sdk.workspace', 'kernel', '-f', '{connection_file}'],
-      display_name: 'Python 3 (environment)',
-      language: 'python',
-      metadata: { debugger: true },
-    };
-    await writeFile(join(dir, 'kernel.json'), JSON.stringify(spec, null, 2));
   }
 }
 
