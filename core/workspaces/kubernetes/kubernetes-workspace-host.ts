@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { workspacePrefix } from '../../artifacts/artifact-keys.js';
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import { BackendUnavailableError, EnvironmentUnavailableError } from '../../errors.js';
+import { largestGpuNode } from '../../executors/kubernetes/gpu-capacity.js';
 import { ignoreStatus } from '../../kubernetes/api-errors.js';
 import { apiServerGet } from '../../kubernetes/api-server-get.js';
 import { awaitObject } from '../../kubernetes/await-object.js';
@@ -77,6 +78,13 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
     if (launch.kind !== 'jupyterlab') throw new EnvironmentUnavailableError('kind', `${launch.kind} workspaces do not run on this cluster`);
     const { clients, settings } = this.options;
     const namespace = this.namespace;
+    if (launch.limits.gpus > 0) {
+      // Refused before launch, as stages are: a pod no node can ever hold would wait forever.
+      const largest = await largestGpuNode(clients);
+      if (launch.limits.gpus > largest) {
+        throw new EnvironmentUnavailableError('resources.gpus', `asks for ${launch.limits.gpus} GPUs; the largest node in the cluster has ${largest}`);
+      }
+    }
     const secret = buildWorkspaceSecret(launch.name, launch.token, settings);
     // A Secret left by a start cut short holds an old token: replaced (delete and create: the worker may not read or update Secrets).
     if (!(await ignoreStatus(409, () => clients.core.createNamespacedSecret({ namespace, body: secret })))) {

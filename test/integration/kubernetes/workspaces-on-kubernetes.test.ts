@@ -165,6 +165,12 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
     expect(await objectsGone('greedy')).toBe(true);
   });
 
+  it('refuses, naming resources.gpus, more GPUs than the largest node has, creating nothing', async () => {
+    const largest = Math.max(...(await admin.core.listNode()).items.map((n) => Number(n.status?.allocatable?.['nvidia.com/gpu'] ?? 0)));
+    await expect(host.start(launch('huge', largest + 1))).rejects.toMatchObject({ name: 'EnvironmentUnavailableError', field: 'resources.gpus' });
+    expect(await objectsGone('huge')).toBe(true);
+  });
+
   it('keeps the files across stop and start: the sidecar stores them as the pod stops, the next pod fetches them', async () => {
     const source = mkdtempSync(join(tmpdir(), 'kiln-ws-src-'));
     await writeFile(join(source, 'train.py'), 'print("v1")\n');
