@@ -8,7 +8,7 @@ import { BackendUnavailableError, EnvironmentUnavailableError } from '../../erro
 import { largestGpuNode } from '../../executors/kubernetes/gpu-capacity.js';
 import { ignoreStatus } from '../../kubernetes/api-errors.js';
 import { apiServerGet } from '../../kubernetes/api-server-get.js';
-import { awaitObject } from '../../kubernetes/await-object.js';
+import { type AwaitObjectOptions, awaitObject } from '../../kubernetes/await-object.js';
 import type { KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import { jupyterStatusProbe } from '../jupyter-status.js';
@@ -18,11 +18,13 @@ import {
   buildWorkspaceSecret,
   buildWorkspaceService,
   DEFAULT_SERVER_PORT,
-  STOP_GRACE_SECONDS,
   workspaceObjectName,
   workspaceServiceUrl,
 } from './workspace-pod.js';
 import { workspacePodState } from './workspace-pod-state.js';
+
+/** How long one stop waits for the pod to be gone. */
+const STOP_WAIT_MS = 45_000;
 
 export interface KubernetesWorkspaceHostOptions {
   clients: KubeClients;
@@ -118,18 +120,11 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
 
   /** Watches the pod until it is Ready, reporting why it waits; fails fast on an image that cannot be pulled. */
   private untilReady(name: string, deadline: number, signal?: AbortSignal, onPending?: (reason: string) => void): Promise<void> {
-    const { clients } = this.options;
-    const namespace = this.namespace;
     const podName = workspaceObjectName(name);
     const pullGraceMs = this.options.imagePullGraceMs ?? 60_000;
     let reported: string | undefined;
     let pullFailingSince: number | undefined;
-    return awaitObject<V1Pod>({
-      watch: clients.watch,
-      path: `/api/v1/namespaces/${namespace}/pods`,
-      kind: 'Pod',
-      name: podName,
-      list: () => clients.core.listNamespacedPod({ namespace, fieldSelector: `metadata.name=${podName}` }),
+    return this.awaitPod(podName, {
       ...(signal ? { signal } : {}),
       timeoutMs: Math.max(1, deadline - Date.now()),
       awaited: 'become ready',
@@ -175,13 +170,10 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
     const objectName = workspaceObjectName(name);
     const deleting = await ignoreStatus(404, () => clients.core.deleteNamespacedPod({ name: objectName, namespace }));
     if (deleting) {
-      await awaitObject<V1Pod>({
-        watch: clients.watch,
-        path: `/api/v1/namespaces/${namespace}/pods`,
-        kind: 'Pod',
-        name: objectName,
-        list: () => clients.core.listNamespacedPod({ namespace, fieldSelector: `metadata.name=${objectName}` }),
-        timeoutMs: (STOP_GRACE_SECONDS + 30) * 1000,
+      await this.awaitPod(objectName, {
+        // Under the stop activity's 1-minute timeout: a pod still storing its files fails this
+        // attempt (retried, waiting on the same pod), never a start that would fetch old files.
+        timeoutMs: STOP_WAIT_MS,
         awaited: 'stop and store its files',
         // A pod of the same name with another uid is a new one.
         judge: (pod) => !pod || pod.metadata?.uid !== deleting.metadata?.uid || 'stopping (storing the files)',
@@ -189,6 +181,20 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
     }
     await ignoreStatus(404, () => clients.core.deleteNamespacedService({ name: objectName, namespace }));
     await ignoreStatus(404, () => clients.core.deleteNamespacedSecret({ name: objectName, namespace }));
+  }
+
+  /** Watches the pod named `podName` until `wait.judge` ends the wait (await-object.ts). */
+  private awaitPod(podName: string, wait: Pick<AwaitObjectOptions<V1Pod>, 'signal' | 'timeoutMs' | 'awaited' | 'judge'>): Promise<void> {
+    const { clients } = this.options;
+    const namespace = this.namespace;
+    return awaitObject<V1Pod>({
+      ...wait,
+      watch: clients.watch,
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      kind: 'Pod',
+      name: podName,
+      list: () => clients.core.listNamespacedPod({ namespace, fieldSelector: `metadata.name=${podName}` }),
+    });
   }
 
   async remove(name: string): Promise<void> {

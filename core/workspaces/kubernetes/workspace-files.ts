@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import { walkFiles } from '../../artifacts/walk-files.js';
-import { parseSpec } from '../../specs/parse-spec.js';
+import { parseSpecJson } from '../../specs/parse-spec.js';
 import { writeWorkspaceKernelSpec } from '../kernel-spec.js';
 
 /*
@@ -40,13 +40,7 @@ export const WorkspaceIoPlan = z
 export type WorkspaceIoPlan = z.output<typeof WorkspaceIoPlan>;
 
 export function parseWorkspaceIoPlan(json: string | undefined): WorkspaceIoPlan {
-  let value: unknown;
-  try {
-    value = JSON.parse(json ?? '');
-  } catch {
-    value = undefined;
-  }
-  return parseSpec(WorkspaceIoPlan, value, 'KILN_WORKSPACE_IO');
+  return parseSpecJson(WorkspaceIoPlan, json, 'KILN_WORKSPACE_IO');
 }
 
 /** Init container: the workspace's files from the store, the SDK, and the kernel spec. */
