@@ -1,5 +1,6 @@
 import { cp, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import { walkFiles } from '../../artifacts/walk-files.js';
@@ -113,10 +114,8 @@ export async function syncWorkspaceFiles(artifacts: ArtifactStore, plan: Workspa
   const mirror = new WorkspaceFileMirror(artifacts, plan.filesPrefix, workspacePodLayout(root).files);
   await mirror.assumeStored();
   while (!signal.aborted) {
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, plan.syncSeconds * 1000);
-      signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
-    });
+    // Rejects when aborted: the loop then ends with the last sync.
+    await sleep(plan.syncSeconds * 1000, undefined, { signal }).catch(() => undefined);
     // A store briefly unreachable: the next pass (or the last) uploads what this one could not.
     await mirror.sync().catch((error: unknown) => process.stderr.write(`kiln: syncing workspace files failed: ${String(error)}\n`));
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FilesystemArtifactStore } from '../../../core/artifacts/filesystem-store.js';
 import { KubernetesSettings } from '../../../core/kubernetes/kubernetes-settings.js';
-import { fetchWorkspaceFiles, WorkspaceFileMirror } from '../../../core/workspaces/kubernetes/workspace-files.js';
+import { fetchWorkspaceFiles, syncWorkspaceFiles, WorkspaceFileMirror } from '../../../core/workspaces/kubernetes/workspace-files.js';
 import { buildWorkspacePod } from '../../../core/workspaces/kubernetes/workspace-pod.js';
 
 describe('a workspace pod’s files (the container side: fetch, then mirror to the store)', () => {
@@ -45,6 +45,16 @@ describe('a workspace pod’s files (the container side: fetch, then mirror to t
     expect((await store.getBuffer(`${prefix}/src/train.py`)).toString()).toBe('print(2)\n');
     expect(await store.list(prefix)).toEqual([`${prefix}/new.ipynb`, `${prefix}/src/train.py`]);
     expect(await mirror.sync()).toBe(0);
+  });
+
+  it('the sidecar stores the files once more when it is stopped, however long until its next pass', async () => {
+    const stop = new AbortController();
+    const sidecar = syncWorkspaceFiles(store, { filesPrefix: prefix, syncSeconds: 3600 }, root, stop.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    await writeFile(join(root, 'files', 'last-minute.txt'), 'saved');
+    stop.abort();
+    await sidecar;
+    expect((await store.getBuffer(`${prefix}/last-minute.txt`)).toString()).toBe('saved');
   });
 });
 
