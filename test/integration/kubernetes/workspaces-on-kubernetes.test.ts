@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { KilnApiClient } from '../../../api/client/kiln-api-client.js';
 import { readSpecFile } from '../../../api/cli/apply-file.js';
 import { BackendUnavailableError } from '../../../core/errors.js';
@@ -89,6 +89,11 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
     await gpuNode?.remove();
   });
 
+  // A failed test must not leave its pod holding the GPU or the server's port for the next one.
+  afterEach(async () => {
+    for (const name of ['gpu-nb', 'greedy', 'huge', 'files']) await host.stop(name, null);
+  });
+
   const launch = (name: string, gpus: number, token = `token-of-${name}`): WorkspaceLaunch => ({
     name,
     kind: 'jupyterlab',
@@ -118,9 +123,12 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
     const pod = await admin.core.readNamespacedPod({ name: 'kiln-workspace-gpu-nb', namespace });
     const main = pod.spec!.containers[0]!;
     expect(main.image).toBe(IMAGE);
-    expect(main.resources?.limits).toEqual({ cpu: '1', memory: '1024Mi', 'nvidia.com/gpu': '1' });
+    // The API server writes 1024Mi in its canonical form.
+    expect(main.resources?.limits).toEqual({ cpu: '1', memory: '1Gi', 'nvidia.com/gpu': '1' });
     expect(pod.spec!.nodeName).toBe(`${namespace}-gpu`);
-    expect(pod.spec).toMatchObject({ nodeSelector: gpuNode.nodeSelector, tolerations: gpuNode.tolerations });
+    expect(pod.spec!.nodeSelector).toEqual(gpuNode.nodeSelector);
+    // The API server adds its default not-ready/unreachable tolerations beside the pool's.
+    expect(pod.spec!.tolerations).toEqual(expect.arrayContaining(gpuNode.tolerations.map((t) => expect.objectContaining(t))));
     expect(pod.metadata!.labels).toMatchObject({ 'kiln.dev/workspace': 'gpu-nb', 'app.kubernetes.io/component': 'workspace' });
     // The token reaches the pod from the Secret only: nowhere in the Pod object.
     expect(JSON.stringify(pod)).not.toContain('token-of-gpu-nb');
