@@ -78,7 +78,8 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
       artifacts,
       jupyterlabVersion: '4.6.6',
       serverPort: await freePort(),
-      syncSeconds: 1,
+      // No periodic pass within a test: files reach the store only by the sync as the pod stops.
+      syncSeconds: 3600,
     });
   });
   afterAll(async () => {
@@ -207,11 +208,42 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
     expect(await stack.backends.artifacts.list('workspaces/files')).toEqual([]);
   });
 
-  it('the workspace workflow stops an idle workspace after idle_timeout, deleting its Pod, Service and Secret', async () => {
+  it('a workspace waiting for a GPU shows the scheduler’s reason in the API, and runs once the GPU is free', async () => {
     const spec = readSpecFile(join(fixture, 'kiln.json'));
     await client.applyEnvironment({ ...spec.environment!, name: 'ws-env' });
     await client.applyDataset({ ...spec.dataset!, path: join(fixture, 'data', 'tiny.csv') });
     await client.applyProject({ ...spec.project!, name: 'ws-project', environment: 'ws-env', source_dir: join(fixture, 'src') });
+    // Someone else's pod holds the node's only GPU.
+    await admin.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'gpu-holder', annotations: { 'kiln.dev/simulate': 'hang' } },
+        spec: {
+          nodeSelector: gpuNode.nodeSelector,
+          tolerations: gpuNode.tolerations,
+          containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '1' } } }],
+        },
+      },
+    });
+    await client.createWorkspace({ name: 'waits', project: 'ws-project', resources: { gpus: 1 } });
+    const waiting = await eventually(
+      async () => {
+        const shown = await client.getWorkspace('waits');
+        return shown.status === 'starting' && /^waiting for GPU: 0\/\d+ nodes are available: .*Insufficient nvidia\.com\/gpu/.test(shown.reason ?? '');
+      },
+      120_000,
+      500,
+    );
+    expect(waiting).toBe(true);
+    await admin.core.deleteNamespacedPod({ namespace, name: 'gpu-holder', gracePeriodSeconds: 0 });
+    expect(await eventually(async () => (await client.getWorkspace('waits')).status === 'running', 60_000, 500)).toBe(true);
+    expect((await client.getWorkspace('waits')).reason).toBeNull();
+    await client.stopWorkspace('waits');
+    expect(await eventually(async () => (await client.getWorkspace('waits')).status === 'stopped', 60_000, 500)).toBe(true);
+    expect(await objectsGone('waits')).toBe(true);
+  }, 240_000);
+
+  it('the workspace workflow stops an idle workspace after idle_timeout, deleting its Pod, Service and Secret', async () => {
     // More GPUs than Kiln may use here (KILN_GPU_SLOTS 1) is refused before anything is created.
     await expect(client.createWorkspace({ name: 'too-big', project: 'ws-project', resources: { gpus: 2 } })).rejects.toMatchObject({
       status: 400,
