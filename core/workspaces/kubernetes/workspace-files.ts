@@ -113,9 +113,10 @@ export class WorkspaceFileMirror {
 export async function syncWorkspaceFiles(artifacts: ArtifactStore, plan: WorkspaceIoPlan, root: string, signal: AbortSignal): Promise<void> {
   const mirror = new WorkspaceFileMirror(artifacts, plan.filesPrefix, workspacePodLayout(root).files);
   await mirror.assumeStored();
-  while (!signal.aborted) {
-    // Rejects when aborted: the loop then ends with the last sync.
+  for (;;) {
+    // Rejects when aborted: then only the last sync is left.
     await sleep(plan.syncSeconds * 1000, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) break;
     // A store briefly unreachable: the next pass (or the last) uploads what this one could not.
     await mirror.sync().catch((error: unknown) => process.stderr.write(`kiln: syncing workspace files failed: ${String(error)}\n`));
   }
