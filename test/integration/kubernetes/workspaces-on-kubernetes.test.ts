@@ -214,17 +214,7 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
     await client.applyDataset({ ...spec.dataset!, path: join(fixture, 'data', 'tiny.csv') });
     await client.applyProject({ ...spec.project!, name: 'ws-project', environment: 'ws-env', source_dir: join(fixture, 'src') });
     // Someone else's pod holds the node's only GPU.
-    await admin.core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'gpu-holder', annotations: { 'kiln.dev/simulate': 'hang' } },
-        spec: {
-          nodeSelector: gpuNode.nodeSelector,
-          tolerations: gpuNode.tolerations,
-          containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '1' } } }],
-        },
-      },
-    });
+    const releaseGpu = await gpuNode.holdGpus(1);
     await client.createWorkspace({ name: 'waits', project: 'ws-project', resources: { gpus: 1 } });
     const waiting = await eventually(
       async () => {
@@ -235,7 +225,7 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
       500,
     );
     expect(waiting).toBe(true);
-    await admin.core.deleteNamespacedPod({ namespace, name: 'gpu-holder', gracePeriodSeconds: 0 });
+    await releaseGpu();
     expect(await eventually(async () => (await client.getWorkspace('waits')).status === 'running', 60_000, 500)).toBe(true);
     expect((await client.getWorkspace('waits')).reason).toBeNull();
     await client.stopWorkspace('waits');
