@@ -6,6 +6,7 @@ import { workspaceLimits } from '../core/specs/workspace.js';
 import type { WorkspaceProbe } from '../core/workspaces/workspace-hosting.js';
 import { snapshotSource } from '../core/snapshots/source-snapshot.js';
 import type { ActivityDeps } from './activity-deps.js';
+import { kilnLog } from '../core/logging/kiln-log.js';
 import { classified } from './failures.js';
 import { heartbeating } from './heartbeating.js';
 
@@ -68,7 +69,14 @@ export function createWorkspaceActivities({ platform, metadata, artifacts }: Act
               environment: { location: build.venvPath, pythonExecutable: build.pythonExecutable },
               limits: workspaceLimits(record.spec, environment.spec),
             },
-            signal,
+            {
+              signal,
+              // Shown by `kiln workspace list` and GET /v1/workspaces while it waits (a GPU, a node, an image).
+              onPending: (reason) =>
+                void metadata.workspaces
+                  .setStatus(name, 'starting', reason)
+                  .catch((error: unknown) => kilnLog().warn({ workspace: name, error: String(error) }, 'workspace pending reason not recorded')),
+            },
           );
           await metadata.workspaces.markRunning(name, server);
           return { url: server.url };
@@ -97,7 +105,7 @@ export function createWorkspaceActivities({ platform, metadata, artifacts }: Act
     async snapshotWorkspaceSource({ name }: WorkspaceRef): Promise<{ digest: string; fileCount: number }> {
       return classified(() =>
         heartbeating(async () => {
-          const snapshot = await snapshotSource(artifacts, platform.workspaces.sourceDir(name));
+          const snapshot = await platform.workspaces.withSourceDir(name, (dir) => snapshotSource(artifacts, dir));
           return { digest: snapshot.digest, fileCount: snapshot.fileCount };
         }),
       );

@@ -49,6 +49,8 @@ export const ENV_NAMES = {
   stageRoot: 'KILN_STAGE_ROOT',
   servingIo: 'KILN_SERVING_IO',
   servingRoot: 'KILN_SERVING_ROOT',
+  workspaceIo: 'KILN_WORKSPACE_IO',
+  workspaceRoot: 'KILN_WORKSPACE_ROOT',
   predictionRetentionDays: 'KILN_PREDICTION_RETENTION_DAYS',
   adminTokenFile: 'KILN_ADMIN_TOKEN_FILE',
   metricsAddress: 'KILN_METRICS_ADDRESS',
@@ -120,6 +122,8 @@ export interface KilnConfig {
   stageIo: { plan: string | undefined; root: string | undefined };
   /** Inside a model-server pod (`kiln serving-io`): the plan and serving root its init container uses. */
   servingIo: { plan: string | undefined; root: string | undefined };
+  /** Inside a workspace pod (`kiln workspace-io`): the plan and volume root its init container and sidecar use. */
+  workspaceIo: { plan: string | undefined; root: string | undefined };
   /** Days logged predictions are kept in the artifact store (`KILN_PREDICTION_RETENTION_DAYS`). Default 30. */
   predictionRetentionDays: number;
   /** A provisioned token for the bootstrap admin (`KILN_ADMIN_TOKEN_FILE`), instead of one generated into the data directory. */
@@ -221,6 +225,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     kubernetes: undefined,
     stageIo: overrides.stageIo ?? { plan: env[ENV_NAMES.stageIo], root: env[ENV_NAMES.stageRoot] || undefined },
     servingIo: overrides.servingIo ?? { plan: env[ENV_NAMES.servingIo], root: env[ENV_NAMES.servingRoot] || undefined },
+    workspaceIo: overrides.workspaceIo ?? { plan: env[ENV_NAMES.workspaceIo], root: env[ENV_NAMES.workspaceRoot] || undefined },
     predictionRetentionDays: overrides.predictionRetentionDays ?? intFrom(env[ENV_NAMES.predictionRetentionDays], ENV_NAMES.predictionRetentionDays) ?? 30,
     adminTokenFile: overrides.adminTokenFile ?? (env[ENV_NAMES.adminTokenFile] || undefined),
     metricsAddress: overrides.metricsAddress ?? (env[ENV_NAMES.metricsAddress] || undefined),

@@ -24,6 +24,7 @@ import { readJsonFile, watchExperiment } from './watch-experiment.js';
 import { runDoctor } from '../../workers/doctor.js';
 import { runServingIo } from './serving-io-command.js';
 import { runStageIo } from './stage-io-command.js';
+import { runWorkspaceIo } from './workspace-io-command.js';
 import { runForeground } from './up.js';
 import { watchRun } from './watch-run.js';
 
@@ -39,7 +40,7 @@ const program = new Command('kiln').description('Durable ML pipelines on Tempora
 // watching it; a command with its own output (demo, run --watch) only warnings and errors.
 program.hook('preAction', (_program, command) => {
   const name = command.name();
-  const service = name === 'worker' || name === 'api' || name === 'stage-io' || name === 'serving-io';
+  const service = name === 'worker' || name === 'api' || name === 'stage-io' || name === 'serving-io' || name === 'workspace-io';
   const format = config.log.format ?? (service ? 'json' : 'pretty');
   const level = config.log.level ?? (service || name === 'up' ? 'info' : 'warn');
   useKilnLog(createKilnLog({ format, level }));
@@ -73,6 +74,14 @@ program
       throw new SpecValidationError([{ path: 'action', message: `expected "fetch" or "ship", got ${JSON.stringify(action)}` }]);
     }
     process.exitCode = await runServingIo(config, action, config.servingIo);
+  });
+program
+  .command('workspace-io <action>')
+  .description('inside a Kubernetes workspace pod: `fetch` its files (init container) or `sync` them to the artifact store (sidecar)')
+  .action(async (action: string) => {
+    if (action !== 'fetch' && action !== 'sync')
+      throw new SpecValidationError([{ path: 'action', message: `expected "fetch" or "sync", got ${JSON.stringify(action)}` }]);
+    process.exitCode = await runWorkspaceIo(config, action, config.workspaceIo);
   });
 program
   .command('demo')

@@ -79,6 +79,14 @@ export function monitoringReportKey(modelName: string, windowEnd: Date): string 
   return `${monitoringReportsPrefix(modelName)}/${stamp}.json`;
 }
 
+/**
+ * A workspace on a cluster: its files (`<prefix>/files/…`, what the pod's sidecar keeps in sync)
+ * and the marker written once its first content is stored (`<prefix>/prepared`).
+ */
+export function workspacePrefix(name: string): string {
+  return `workspaces/${segment('name', name)}`;
+}
+
 function stagePrefix(runId: string, stage: string): string {
   return `runs/${segment('runId', runId)}/${segment('stage', stage)}`;
 }

@@ -26,6 +26,8 @@ export interface ArtifactStore {
    * `runs/r1` lists `runs/r1/…`, not `runs/r10/…`; a trailing `/` is ignored; `''` lists everything.
    */
   list(prefix: string): Promise<string[]>;
+  /** Deletes one object; false when there was none. For mirrors that follow deletions (a workspace's files). */
+  delete(key: string): Promise<boolean>;
   /** Deletes every object under a prefix (matched as `list` does); returns how many. For retention (prediction logs). */
   deletePrefix(prefix: string): Promise<number>;
   /**

@@ -102,6 +102,12 @@ export class FilesystemArtifactStore implements ProbeableArtifactStore {
     return files.map((file) => joinKey(normalized, file));
   }
 
+  async delete(key: string): Promise<boolean> {
+    if (!(await this.exists(key))) return false;
+    await rm(this.pathOf(key), { force: true });
+    return true;
+  }
+
   async deletePrefix(prefix: string): Promise<number> {
     const normalized = normalizePrefix(prefix);
     if (normalized === '') throw new Error('deletePrefix: refusing to delete the whole store');

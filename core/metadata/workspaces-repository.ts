@@ -74,7 +74,8 @@ export class WorkspacesRepository {
   }
 
   async markRunning(name: string, server: { url: string; pid: number | null }): Promise<void> {
-    await this.update(name, { status: 'running', url: server.url, pid: server.pid, started_at: this.now() });
+    // A reason the start waited for (a GPU, a node) no longer holds.
+    await this.update(name, { status: 'running', reason: null, url: server.url, pid: server.pid, started_at: this.now() });
   }
 
   /** The server is gone: its address and token stop working with it. */

@@ -7,7 +7,7 @@ import { MissingDataError } from '../errors.js';
 import { restoreCheckpoint } from '../checkpoints/checkpoint-restore.js';
 import { CheckpointUploader } from '../checkpoints/checkpoint-uploader.js';
 import type { StageIoPlan } from '../executors/executor.js';
-import { parseSpec } from '../specs/parse-spec.js';
+import { parseSpecJson } from '../specs/parse-spec.js';
 import { prepareStageWorkspace } from './stage-workspace.js';
 import { workspaceLayout } from './workspace-layout.js';
 
@@ -30,13 +30,7 @@ export const StageIoPlanSchema = z
   .strict() satisfies z.ZodType<StageIoPlan>;
 
 export function parseStageIoPlan(json: string | undefined): StageIoPlan {
-  let value: unknown;
-  try {
-    value = JSON.parse(json ?? '');
-  } catch {
-    value = undefined;
-  }
-  return parseSpec(StageIoPlanSchema, value, 'KILN_STAGE_IO') as StageIoPlan;
+  return parseSpecJson(StageIoPlanSchema, json, 'KILN_STAGE_IO') as StageIoPlan;
 }
 
 /**

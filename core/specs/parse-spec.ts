@@ -11,6 +11,17 @@ export function parseSpec<S extends z.ZodType>(schema: S, input: unknown, root =
   throw new SpecValidationError(describeIssues(result.error.issues, root));
 }
 
+/** parseSpec of a JSON text (a pod's plan in an environment variable); text that is not JSON fails as a missing value. */
+export function parseSpecJson<S extends z.ZodType>(schema: S, json: string | undefined, root: string): z.output<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json ?? '');
+  } catch {
+    value = undefined;
+  }
+  return parseSpec(schema, value, root);
+}
+
 export function describeIssues(issues: readonly z.core.$ZodIssue[], root = ''): FieldProblem[] {
   return issues.flatMap((issue) => {
     const matched = issue.code === 'invalid_union' ? issue.errors.filter((option) => !isWrongType(option)) : [];

@@ -18,6 +18,13 @@ export interface WorkspaceLaunch {
   limits: WorkspaceLimits;
 }
 
+export interface WorkspaceStartOptions {
+  /** Aborting stops waiting for the server (the activity was cancelled). */
+  signal?: AbortSignal;
+  /** Why the server is not up yet (waiting for a GPU, an image that cannot be pulled), each time that changes. */
+  onPending?(reason: string): void;
+}
+
 export interface WorkspaceServer {
   /** Where the server answers (with the token). */
   url: string;
@@ -46,13 +53,16 @@ export interface WorkspaceHosting {
   /** Creates the workspace's files from `content` the first time; later calls keep what is there. */
   prepare(name: string, content: WorkspaceContent): Promise<void>;
   /** Starts the server and returns once it answers. */
-  start(launch: WorkspaceLaunch, signal?: AbortSignal): Promise<WorkspaceServer>;
+  start(launch: WorkspaceLaunch, options?: WorkspaceStartOptions): Promise<WorkspaceServer>;
   /** How the server is looked at depends on its kind (JupyterLab's status API, code-server's heartbeat). */
   probe(name: string, server: WorkspaceServer & { token: string; kind: WorkspaceKind }): Promise<WorkspaceProbe>;
   /** Stops the server; its files stay. One already gone is fine. */
   stop(name: string, server: WorkspaceServer | null): Promise<void>;
   /** Deletes the workspace's files (its server already stopped). */
   remove(name: string): Promise<void>;
-  /** The directory holding the workspace's copy of the project source, for `kiln workspace snapshot`. */
-  sourceDir(name: string): string;
+  /**
+   * Calls `use` with a directory holding the workspace's `src/` as last saved, for `kiln
+   * workspace snapshot`: its own files here, a copy fetched from the artifact store on a cluster.
+   */
+  withSourceDir<T>(name: string, use: (dir: string) => Promise<T>): Promise<T>;
 }

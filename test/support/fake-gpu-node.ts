@@ -4,7 +4,8 @@ import type { KubeClients } from '../../core/kubernetes/kube-clients.js';
  * A kwok-managed node with GPUs that only one test file uses: tainted so nobody else's pods
  * land there, and labelled so that file's pods (with the matching selector and toleration) do.
  * Test files run in parallel and would otherwise compete for the shared GPU node.
- * Returns the node selector and toleration to give the executor, and a removal function.
+ * Returns the node selector and toleration to give the executor, a way to take some of its GPUs,
+ * and a removal function.
  */
 export async function createPrivateGpuNode(admin: KubeClients, name: string, gpus: number) {
   await admin.core.createNode({
@@ -22,9 +23,23 @@ export async function createPrivateGpuNode(admin: KubeClients, name: string, gpu
       },
     },
   });
+  const nodeSelector = { 'kiln.dev/pool': name };
+  const tolerations = [{ key: 'kiln.dev/pool', operator: 'Equal' as const, value: name, effect: 'NoSchedule' as const }];
   return {
-    nodeSelector: { 'kiln.dev/pool': name },
-    tolerations: [{ key: 'kiln.dev/pool', operator: 'Equal' as const, value: name, effect: 'NoSchedule' as const }],
+    nodeSelector,
+    tolerations,
+    /** Someone else's pod on the node (running until deleted) holding `count` of its GPUs; resolves to its release. */
+    holdGpus: async (count: number) => {
+      const holder = `gpu-holder-${Date.now().toString(36)}`;
+      await admin.core.createNamespacedPod({
+        namespace: admin.namespace,
+        body: {
+          metadata: { name: holder, annotations: { 'kiln.dev/simulate': 'hang' } },
+          spec: { nodeSelector, tolerations, containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': String(count) } } }] },
+        },
+      });
+      return () => admin.core.deleteNamespacedPod({ namespace: admin.namespace, name: holder, gracePeriodSeconds: 0 });
+    },
     remove: () =>
       admin.core.deleteNode({ name }).then(
         () => undefined,

@@ -109,6 +109,13 @@ export class S3ArtifactStore implements ProbeableArtifactStore {
     return keys.filter(isValidKey).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
+  async delete(key: string): Promise<boolean> {
+    if (!(await this.exists(key))) return false;
+    const name = this.objectName(key);
+    await this.run((client) => client.removeObject(this.location.bucket, name));
+    return true;
+  }
+
   async deletePrefix(prefix: string): Promise<number> {
     const normalized = normalizePrefix(prefix);
     if (normalized === '') throw new Error('deletePrefix: refusing to delete the whole store');

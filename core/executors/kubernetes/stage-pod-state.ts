@@ -1,4 +1,5 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { podPendingReason } from '../../kubernetes/pod-pending-reason.js';
 import type { StageExit } from '../executor.js';
 import { STAGE_CONTAINER } from './stage-job.js';
 
@@ -7,8 +8,6 @@ export type StageJobState =
   | { kind: 'pending'; reason: string; imagePullFailing?: boolean }
   | { kind: 'running'; podName: string }
   | { kind: 'finished'; exit: Pick<StageExit, 'exitCode' | 'signal' | 'timedOut' | 'oomKilled' | 'platformMessage' | 'platformFailure'> };
-
-const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 
 export function stageJobState(job: V1Job | undefined, pod: V1Pod | undefined): StageJobState {
   const failed = job?.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
@@ -59,21 +58,8 @@ export function stageJobState(job: V1Job | undefined, pod: V1Pod | undefined): S
     };
 
   if (!pod) return { kind: 'pending', reason: 'waiting for the Job controller to create the pod' };
-  const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-  if (unschedulable) {
-    const why = unschedulable.message ?? unschedulable.reason ?? 'unschedulable';
-    return { kind: 'pending', reason: /nvidia\.com\/gpu/.test(why) ? `waiting for GPU: ${why}` : `waiting for a node: ${why}` };
-  }
-  const waiting = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find(
-    (c) => c.state?.waiting && IMAGE_PULL_REASONS.has(c.state.waiting.reason ?? ''),
-  );
-  if (waiting) {
-    return {
-      kind: 'pending',
-      reason: `image ${waiting.image} cannot be pulled: ${waiting.state!.waiting!.reason}${waiting.state!.waiting!.message ? ` (${waiting.state!.waiting!.message})` : ''}`,
-      imagePullFailing: true,
-    };
-  }
+  const held = podPendingReason(pod);
+  if (held) return { kind: 'pending', ...held };
   // Terminated but the Job has no verdict yet: still running, as far as anyone waiting can tell.
   if (main?.state?.running || terminated) return { kind: 'running', podName: pod.metadata!.name! };
   return { kind: 'pending', reason: pod.status?.phase === 'Pending' && !pod.spec?.nodeName ? 'waiting to be scheduled' : 'starting' };

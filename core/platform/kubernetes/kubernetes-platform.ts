@@ -1,11 +1,12 @@
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
+import { readToolVersions } from '../../environments/tool-paths.js';
 import { KanikoImageBuilder } from '../../environments/image/kaniko-image-builder.js';
 import { KubernetesExecutor } from '../../executors/kubernetes/kubernetes-executor.js';
 import { connectKubernetes, type KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import { ClusterModelServing } from '../../serving/kubernetes/cluster-model-serving.js';
-import { unavailableClusterWorkspaces } from '../../workspaces/cluster-workspaces.js';
+import { KubernetesWorkspaceHost } from '../../workspaces/kubernetes/kubernetes-workspace-host.js';
 import type { PlatformContext } from '../choose-platform.js';
 import type { Platform } from '../platform.js';
 import { kubernetesStageLauncher } from './kubernetes-stage-launcher.js';
@@ -15,14 +16,17 @@ export interface KubernetesPlatformOptions {
   artifacts: ArtifactStore;
   clients: KubeClients;
   settings: KubernetesSettings;
+  /** The JupyterLab version workspace pods install; default 4.6.6 (JUPYTERLAB_VERSION in scripts/tool-versions.sh). */
+  jupyterlabVersion?: string;
 }
 
 /**
  * A Kubernetes cluster: stages are Jobs in their environment's image, environments images
- * built by Kaniko and pushed to the registry (tagged by spec digest), and each served model a
- * Deployment that the cluster keeps running whatever happens to the worker.
+ * built by Kaniko and pushed to the registry (tagged by spec digest), each served model a
+ * Deployment that the cluster keeps running whatever happens to the worker, and each running
+ * workspace a Pod and Service whose files live in the artifact store.
  */
-export function kubernetesPlatform({ metadata, artifacts, clients, settings }: KubernetesPlatformOptions): Platform {
+export function kubernetesPlatform({ metadata, artifacts, clients, settings, jupyterlabVersion }: KubernetesPlatformOptions): Platform {
   const cluster = { clients, settings };
   const images = new KanikoImageBuilder(cluster);
   const models = new ClusterModelServing({ metadata, cluster });
@@ -57,7 +61,7 @@ export function kubernetesPlatform({ metadata, artifacts, clients, settings }: K
       // Each model-server pod's sidecar ships its own log (`kiln serving-io ship`).
       predictionSpools: async () => [],
     },
-    workspaces: unavailableClusterWorkspaces(settings.gpuSlots),
+    workspaces: new KubernetesWorkspaceHost({ clients, settings, artifacts, jupyterlabVersion: jupyterlabVersion ?? '4.6.6' }),
   };
   return Object.freeze(platform);
 }
@@ -67,5 +71,6 @@ export async function openKubernetesPlatform({ config, metadata, artifacts }: Pl
   const settings = config.kubernetes;
   // config.ts fills the settings whenever KILN_EXECUTOR=kubernetes; a config built by hand may omit them.
   if (!settings) throw new Error('the kubernetes platform needs config.kubernetes (KILN_K8S_* settings)');
-  return kubernetesPlatform({ metadata, artifacts, clients: connectKubernetes(settings), settings });
+  const jupyterlabVersion = (await readToolVersions(config.installDir)).JUPYTERLAB_VERSION;
+  return kubernetesPlatform({ metadata, artifacts, clients: connectKubernetes(settings), settings, ...(jupyterlabVersion ? { jupyterlabVersion } : {}) });
 }

@@ -8,7 +8,8 @@ import { freePort } from '../../net/free-port.js';
 import { recordServerOwner, stopOwnedModelServer } from '../../serving/local-model-server.js';
 import { probeJupyter } from '../jupyter-status.js';
 import type { WorkspaceKind } from '../../specs/workspace.js';
-import type { WorkspaceContent, WorkspaceHosting, WorkspaceLaunch, WorkspaceProbe, WorkspaceServer } from '../workspace-hosting.js';
+import { writeWorkspaceKernelSpec } from '../kernel-spec.js';
+import type { WorkspaceContent, WorkspaceHosting, WorkspaceLaunch, WorkspaceProbe, WorkspaceServer, WorkspaceStartOptions } from '../workspace-hosting.js';
 import { codeServerCommand, codeServerPaths, probeCodeServer } from './code-server.js';
 import { ensureJupyterOverlay, type JupyterOverlayOptions } from './jupyter-overlay.js';
 
@@ -41,8 +42,8 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
     return join(homePaths(this.options.home).workspaces, name);
   }
 
-  sourceDir(name: string): string {
-    return join(this.dir(name), 'files', 'src');
+  withSourceDir<T>(name: string, use: (dir: string) => Promise<T>): Promise<T> {
+    return use(join(this.dir(name), 'files', 'src'));
   }
 
   async prepare(name: string, content: WorkspaceContent): Promise<void> {
@@ -59,7 +60,7 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
     await writeFile(marker, '');
   }
 
-  async start(launch: WorkspaceLaunch, signal?: AbortSignal): Promise<WorkspaceServer> {
+  async start(launch: WorkspaceLaunch, { signal }: WorkspaceStartOptions = {}): Promise<WorkspaceServer> {
     return launch.kind === 'code-server' ? this.startCodeServer(launch, signal) : this.startJupyter(launch, signal);
   }
 
@@ -68,7 +69,7 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
     const jupyter = join(dir, 'jupyter');
     const python = launch.environment.pythonExecutable;
     const overlay = await ensureJupyterOverlay(this.options.overlay, python, signal);
-    await this.writeKernelSpec(join(jupyter, 'data'), python);
+    await writeWorkspaceKernelSpec(join(jupyter, 'data'), python);
     const port = await freePort();
     const args = [
       '-m',
@@ -179,19 +180,6 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
 
   async remove(name: string): Promise<void> {
     await rm(this.dir(name), { recursive: true, force: true });
-  }
-
-  /** Kernels run the environment's interpreter through kiln_sdk.workspace, which adds the overlay's ipykernel after its packages. */
-  private async writeKernelSpec(dataDir: string, python: string): Promise<void> {
-    const dir = join(dataDir, 'kernels', 'python3');
-    await mkdir(dir, { recursive: true });
-    const spec = {
-      argv: [python, '-m', 'kiln_sdk.workspace', 'kernel', '-f', '{connection_file}'],
-      display_name: 'Python 3 (environment)',
-      language: 'python',
-      metadata: { debugger: true },
-    };
-    await writeFile(join(dir, 'kernel.json'), JSON.stringify(spec, null, 2));
   }
 }
 

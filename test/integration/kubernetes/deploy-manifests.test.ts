@@ -107,12 +107,14 @@ describe('deploy/kubernetes, as written', () => {
       policies.filter((p) => p.spec!.policyTypes!.includes(type) && selects(p.spec!.podSelector!, labels));
     const stagePod = { 'app.kubernetes.io/managed-by': 'kiln', 'app.kubernetes.io/component': 'stage' };
     const modelPod = { 'app.kubernetes.io/managed-by': 'kiln', 'app.kubernetes.io/component': 'model-server' };
+    const workspacePod = { 'app.kubernetes.io/managed-by': 'kiln', 'app.kubernetes.io/component': 'workspace' };
     const apiPod = deployments.find((d) => d.metadata!.name === 'kiln-api')!.spec!.template.metadata!.labels!;
     const workerPod = deployments.find((d) => d.metadata!.name === 'kiln-worker-cpu')!.spec!.template.metadata!.labels!;
 
     it.each([
       ['stage', stagePod],
       ['model-server', modelPod],
+      ['workspace', workspacePod],
     ])("limit %s pods' egress to DNS, other namespaces than Kiln's and Temporal's, and public addresses", (_label, labels) => {
       const egress = selecting(labels, 'Egress').flatMap((p) => p.spec!.egress ?? []);
       expect(egress.length).toBeGreaterThan(0);

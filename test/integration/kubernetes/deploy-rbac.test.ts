@@ -23,7 +23,9 @@ interface Access {
 }
 const KILN_NEEDS: Access[] = [
   { group: 'batch', resource: 'jobs', verbs: ['create', 'get', 'list', 'watch', 'delete'] },
-  { group: '', resource: 'pods', verbs: ['get', 'list', 'watch'] },
+  { group: '', resource: 'pods', verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+  { group: '', resource: 'pods/proxy', verbs: ['get'] },
+  { group: '', resource: 'secrets', verbs: ['create', 'delete'] },
   { group: '', resource: 'pods/log', verbs: ['get'] },
   { group: '', resource: 'events', verbs: ['list', 'watch'] },
   { group: '', resource: 'configmaps', verbs: ['create', 'get', 'patch', 'delete'] },
@@ -38,8 +40,9 @@ const MUST_NOT: [string, k8s.V1ResourceAttributes, 'its namespace' | 'cluster-wi
   ['reading a Secret', { resource: 'secrets', verb: 'get' }, 'its namespace'],
   ['listing Secrets', { resource: 'secrets', verb: 'list' }, 'its namespace'],
   ['watching Secrets', { resource: 'secrets', verb: 'watch' }, 'its namespace'],
-  ['creating pods directly', { resource: 'pods', verb: 'create' }, 'its namespace'],
-  ['deleting pods', { resource: 'pods', verb: 'delete' }, 'its namespace'],
+  ['changing a Secret', { resource: 'secrets', verb: 'update' }, 'its namespace'],
+  ['deleting all pods at once', { resource: 'pods', verb: 'deletecollection' }, 'its namespace'],
+  ['changing a pod', { resource: 'pods', verb: 'patch' }, 'its namespace'],
   ['exec into pods', { resource: 'pods', subresource: 'exec', verb: 'create' }, 'its namespace'],
   ['changing a Job', { group: 'batch', resource: 'jobs', verb: 'patch' }, 'its namespace'],
   ['deleting all Jobs at once', { group: 'batch', resource: 'jobs', verb: 'deletecollection' }, 'its namespace'],
@@ -264,10 +267,15 @@ describe.skipIf(!kubeconfig)(`Kiln's RBAC on a cluster${unavailable ? ` (skipped
 
     it.each([
       ['read secrets', (w: ReturnType<typeof clients>) => w.core.listNamespacedSecret({ namespace: bound })],
+      ['read back a workspace token', (w: ReturnType<typeof clients>) => w.core.readNamespacedSecret({ namespace: bound, name: 'kiln-workspace-nb' })],
       [
-        'create pods directly',
+        'change a Secret',
         (w: ReturnType<typeof clients>) =>
-          w.core.createNamespacedPod({ namespace: bound, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } }),
+          w.core.replaceNamespacedSecret({
+            namespace: bound,
+            name: 'kiln-workspace-nb',
+            body: { metadata: { name: 'kiln-workspace-nb' }, stringData: { token: 'x' } },
+          }),
       ],
       ['list ConfigMaps', (w: ReturnType<typeof clients>) => w.core.listNamespacedConfigMap({ namespace: bound })],
       ['delete ReplicaSets', (w: ReturnType<typeof clients>) => w.apps.deleteNamespacedReplicaSet({ namespace: bound, name: 'model' })],

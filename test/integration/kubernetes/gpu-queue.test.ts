@@ -107,17 +107,7 @@ describe.skipIf(!kubeconfig)(`GPU stages on Kubernetes${unavailable ? ` (skipped
 
   it('a stage waiting for a GPU shows the scheduler reason in the run status and the Web UI details, then runs when one frees up', async () => {
     // Someone else's pod holds one of the node's two GPUs.
-    await admin.core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'gpu-holder', annotations: { 'kiln.dev/simulate': 'hang' } },
-        spec: {
-          nodeSelector: gpuNode.nodeSelector,
-          tolerations: gpuNode.tolerations,
-          containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '1' } } }],
-        },
-      },
-    });
+    const releaseGpu = await gpuNode.holdGpus(1);
     const { run_id } = await client.startRun({ project: 'gpu-2', cache: false, params: { extras: { steps: 2, step_seconds: 0.01 } } });
     const waiting = await eventually(
       async () => {
@@ -131,7 +121,7 @@ describe.skipIf(!kubeconfig)(`GPU stages on Kubernetes${unavailable ? ` (skipped
     const metadata = await stack.client.workflow.getHandle(run_id).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toMatch(/- train: waiting — waiting for GPU: /);
 
-    await admin.core.deleteNamespacedPod({ namespace, name: 'gpu-holder', gracePeriodSeconds: 0 });
+    await releaseGpu();
     const run = await waitForRun(client, run_id, 120_000);
     expect(run.status).toBe('succeeded');
     expect(run.steps.find((s) => s.step === 'train')?.status).toBe('succeeded');

@@ -14,6 +14,7 @@ const KUBERNETES_PATHS = [
   'core/platform/kubernetes/',
   'core/serving/kubernetes/',
   'core/environments/image/',
+  'core/workspaces/kubernetes/',
 ];
 /** What only the platform may know: its registered names, and the executor's workspace kinds. */
 const PLATFORM_KINDS = ['local', 'kubernetes', 'remote'];

@@ -136,6 +136,13 @@ export function describeArtifactStore(name: string, factory: () => Promise<Artif
         expect(await store.list('runs/r1x')).toEqual([]);
       });
 
+      it('deletes one object, and only it, saying whether there was one', async () => {
+        expect(await store.delete('runs/r1x')).toBe(true);
+        expect(await store.delete('runs/r1x')).toBe(false);
+        expect(await store.delete('runs/r1')).toBe(false);
+        expect(await store.list('')).toEqual(['other/B', 'other/a', 'runs/r1/a', 'runs/r1/b', 'runs/r1/sub/c', 'runs/r10/x']);
+      });
+
       it('deletes everything under a prefix, and only that, counting it', async () => {
         expect(await store.deletePrefix('runs/r1')).toBe(3);
         expect(await store.list('')).toEqual(['other/B', 'other/a', 'runs/r10/x', 'runs/r1x']);

@@ -5,6 +5,7 @@ import type { StagePlacement } from '../../../core/executors/executor.js';
 import { buildStageJob } from '../../../core/executors/kubernetes/stage-job.js';
 import { KubernetesSettings } from '../../../core/kubernetes/kubernetes-settings.js';
 import { buildModelDeployment } from '../../../core/serving/kubernetes/model-deployment.js';
+import { buildWorkspacePod } from '../../../core/workspaces/kubernetes/workspace-pod.js';
 
 const settings = KubernetesSettings.parse({ namespace: 'ml' });
 const placement: StagePlacement = {
@@ -39,11 +40,17 @@ const modelPod = buildModelDeployment(
 ).spec!.template.spec!;
 const kanikoPod = buildImageJob({ digest: 'ab'.repeat(32), destination: 'registry.test/kiln-env:ab', deadlineSeconds: 600 }, settings).spec!.template.spec!;
 
+const workspacePod = buildWorkspacePod(
+  { name: 'nb', image: 'registry.test/kiln-env:abc', limits: { cpu: 1, memory: 1024, gpus: 1 }, jupyterlabVersion: '4.6.6', port: 8888, syncSeconds: 15 },
+  settings,
+).spec!;
+
 const containersOf = (pod: V1PodSpec): V1Container[] => [...(pod.initContainers ?? []), ...pod.containers];
 
 describe.each([
   ['a stage pod', stagePod],
   ['a model-server pod', modelPod],
+  ['a workspace pod', workspacePod],
 ])('%s', (_label, pod) => {
   it('runs every container as one non-root user, with the runtime default seccomp profile', () => {
     expect(pod.securityContext).toEqual({

@@ -45,6 +45,10 @@ export class MemoryArtifactStore implements ArtifactStore {
     return [...this.objects.keys()].filter((k) => k.startsWith(base)).sort();
   }
 
+  async delete(key: string): Promise<boolean> {
+    return this.objects.delete(key);
+  }
+
   async deletePrefix(prefix: string): Promise<number> {
     const keys = await this.list(prefix);
     for (const key of keys) this.objects.delete(key);
