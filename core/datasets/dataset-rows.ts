@@ -140,7 +140,10 @@ class LabelCollector {
 
   /** add() for the label in bytes [start, end) of `block`, valid UTF-8. */
   addBytes(block: Buffer, start: number, end: number): void {
-    if (end - start > 6) return this.add(block.toString('utf8', start, end));
+    if (end - start > 6) {
+      this.add(block.toString('utf8', start, end));
+      return;
+    }
     // The length leads, so labels of different lengths never share a number (7 × 2^48 < 2^53).
     let key = end - start;
     for (let at = start; at < end; at++) key = key * 256 + (block[at] as number);
