@@ -46,11 +46,22 @@ class Utf8Check {
 
   add(chunk: Buffer): void {
     if (!this.valid) return;
-    const bytes = this.carried ? Buffer.concat([this.carried, chunk]) : chunk;
-    const end = bytes.lastIndexOf(NEWLINE) + 1;
-    this.carried = end < bytes.length ? bytes.subarray(end) : undefined;
-    // A line that long is refused by every reader anyway; the check stops rather than hold it.
-    if ((end > 0 && !isUtf8(bytes.subarray(0, end))) || (this.carried && this.carried.length > MAX_RECORD_CHARS)) this.valid = false;
+    let rest = chunk;
+    if (this.carried) {
+      // The line begun in an earlier chunk, completed and checked alone: the chunk itself is not copied.
+      const lineEnd = chunk.indexOf(NEWLINE) + 1;
+      if (lineEnd === 0) {
+        this.carried = Buffer.concat([this.carried, chunk]);
+        // A line that long is refused by every reader anyway; the check stops rather than hold it.
+        if (this.carried.length > MAX_RECORD_CHARS) this.valid = false;
+        return;
+      }
+      if (!isUtf8(Buffer.concat([this.carried, chunk.subarray(0, lineEnd)]))) this.valid = false;
+      rest = chunk.subarray(lineEnd);
+    }
+    const end = rest.lastIndexOf(NEWLINE) + 1;
+    this.carried = end < rest.length ? rest.subarray(end) : undefined;
+    if ((end > 0 && !isUtf8(rest.subarray(0, end))) || (this.carried && this.carried.length > MAX_RECORD_CHARS)) this.valid = false;
   }
 
   finish(): boolean {
