@@ -1,6 +1,6 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
-import { principalId } from '../core/access/principal.js';
+import { principalId, type Principal } from '../core/access/principal.js';
 import { ConflictError, ForbiddenError, NotFoundError, SpecValidationError } from '../core/errors.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../core/metadata/workspaces-repository.js';
@@ -10,9 +10,23 @@ import { environmentDigest } from '../core/specs/environment-digest.js';
 import { parseSpec } from '../core/specs/parse-spec.js';
 import { WorkspaceSpec, workspaceLimits, type WorkspaceKind } from '../core/specs/workspace.js';
 import { KilnKind, KilnProject, KilnWorkspace } from '../core/temporal/search-attributes.js';
+import { workspaceProxyPrefix } from '../core/workspaces/workspace-hosting.js';
+import { signWorkspacePass, WORKSPACE_TICKET_PARAM } from '../core/workspaces/workspace-pass.js';
 import { deleteWorkspaceSignal, snapshotWorkspaceUpdate, startWorkspaceSignal, stopWorkspaceSignal, type WorkspaceInput } from '../workflows/workspace.js';
 import type { ResourceDirectory } from './access/resource-directory.js';
 import type { Caller } from './http/route-access.js';
+
+/** Who asks to operate a workspace: an API caller, or the holder of a proxy session. */
+type WorkspaceCaller = Pick<Caller, 'grant'> & { principal: Pick<Principal, 'kind' | 'name'> };
+
+/** A running workspace server as the API's proxy reaches it. */
+export interface ProxyTarget {
+  name: string;
+  kind: WorkspaceKind;
+  /** Its URL (JupyterLab's includes its base path). */
+  url: string;
+  token: string;
+}
 
 export interface WorkspaceSettings {
   /** What the platform can host (Platform.workspaces): its server kinds and the most GPUs one workspace can get. */
@@ -88,7 +102,23 @@ export class WorkspacesService {
     }
     // JupyterLab takes its token in the URL; code-server asks for it as the password on its login page.
     const url = record.spec.kind === 'code-server' ? `${record.url}/login` : `${record.url}/lab?token=${record.token}`;
-    return { name, kind: record.spec.kind, url, base_url: record.url, token: record.token };
+    // Through the API: a one-time ticket the proxy trades for a session cookie (api/http/workspace-proxy.ts).
+    const ticket = signWorkspacePass('ticket', name, caller.principal, record.token);
+    const landing = record.spec.kind === 'code-server' ? '' : 'lab';
+    const proxyPath = `${workspaceProxyPrefix(name)}${landing}?${WORKSPACE_TICKET_PARAM}=${ticket}`;
+    return { name, kind: record.spec.kind, proxy_path: proxyPath, url, base_url: record.url, token: record.token };
+  }
+
+  /** The running server the proxy forwards to, with its token (which signs the passes); undefined when none runs. */
+  async proxyTarget(name: string): Promise<ProxyTarget | undefined> {
+    const record = await this.deps.metadata.workspaces.get(name);
+    if (record?.status !== 'running' || !record.url || !record.token) return undefined;
+    return { name, kind: record.spec.kind, url: record.url, token: record.token };
+  }
+
+  /** The owner, or a caller holding `workspaces:open` on it (ForbiddenError otherwise). */
+  async mayOpen(name: string, caller: WorkspaceCaller): Promise<void> {
+    await this.mayOperate(name, caller);
   }
 
   async stop(name: string, caller: Caller) {
@@ -154,7 +184,7 @@ export class WorkspacesService {
   }
 
   /** A workspace belongs to its creator; anyone else needs `workspaces:open` on it. */
-  private async mayOperate(name: string, caller: Caller): Promise<WorkspaceRecord> {
+  private async mayOperate(name: string, caller: WorkspaceCaller): Promise<WorkspaceRecord> {
     const record = await this.load(name);
     if (record.owner === principalId(caller.principal)) return record;
     if (caller.grant.allows('workspaces:open', await this.deps.directory().workspace(name))) return record;

@@ -199,6 +199,7 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       const api = await startApiServer(kilnRoutes(service), config.apiHost, options.ephemeralApiPort ? 0 : config.apiPort, {
         allowedHosts,
         security: service.access,
+        workspaces: service.workspaces,
         consoleDir: join(config.installDir, 'dist', 'console'),
         traceRequests: tracing.enabled,
       });

@@ -55,7 +55,7 @@ export class AccessService implements ApiSecurity {
   }
 
   authenticate = (authorization: string | undefined) => this.authenticator.authenticate(authorization);
-  grantOf = (principal: Principal) => this.authenticator.grantOf(principal);
+  grantOf = (principal: Pick<Principal, 'kind' | 'name'>) => this.authenticator.grantOf(principal);
   directory = () => new ResourceDirectory(this.deps, this.modelRefs);
   record = (event: AuditEntry) => this.metadata.audit.append(event);
   claim = (kind: OwnedKind, name: string, principal: Principal) =>

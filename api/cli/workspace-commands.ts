@@ -48,9 +48,12 @@ export function addWorkspaceCommands(program: Command, api: () => KilnApiClient)
     .action(async (name, opts) => printView(await api().getWorkspace(name), opts.json, renderWorkspace));
   workspace
     .command('open <name>')
-    .description('print the URL (with its token) of the running server; for code-server, the URL and the password to log in with')
-    .action(async (name) => {
-      const opened = await api().openWorkspace(name);
+    .description('print a one-time link (valid 60 s) that opens the workspace through the API; --direct: the server’s own URL and token')
+    .option('--direct', 'the server’s own URL with its token (JupyterLab) or its URL and password (code-server), bypassing the API')
+    .action(async (name, opts) => {
+      const client = api();
+      const opened = await client.openWorkspace(name);
+      if (!opts.direct) return void process.stdout.write(`${client.baseUrl}${opened.proxy_path}\n`);
       process.stdout.write(opened.kind === 'code-server' ? `${opened.url}\npassword: ${opened.token}\n` : `${opened.url}\n`);
     });
   workspace

@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
   type FastifySchemaCompiler,
+  type FastifyServerFactory,
 } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -28,6 +29,8 @@ import { authorize, filtersItems, visibleItems, type ApiSecurity, type Caller, t
 import { JsonText, PlainText } from './route.js';
 import type { Route } from './routes.js';
 import { errorFields, kilnLog } from '../../core/logging/kiln-log.js';
+import { serverWithWorkspaces } from './workspace-server.js';
+import { WorkspaceProxy, type WorkspaceProxyDeps } from './workspace-proxy.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,6 +65,8 @@ export interface ApiServerOptions {
   consoleDir?: string;
   /** A span per request (request-tracing.ts), when tracing is installed. Default false. */
   traceRequests?: boolean;
+  /** Workspaces served through the API at `/workspaces/<name>/` (workspace-proxy.ts). Default: none. */
+  workspaces?: WorkspaceProxyDeps['workspaces'];
 }
 
 /** The route table on Fastify: each part validated by the route's zod schemas, which also make /openapi.json. */
@@ -72,6 +77,10 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
     if (!directory) directories.set(request, (directory = security.directory()));
     return directory;
   };
+  const allowed = allowedHostNames(bindHost, options.allowedHosts);
+  const proxy =
+    options.workspaces && new WorkspaceProxy({ workspaces: options.workspaces, grantOf: (holder) => security.grantOf(holder), allowedHosts: allowed });
+  const serverFactory: FastifyServerFactory<Server> | undefined = proxy && ((handler, settings) => serverWithWorkspaces(handler, settings, proxy));
   const app = Fastify({
     // Kiln's logger: request lines carry `reqId`; one line per request would cost the predict route dearly, so only failures are logged.
     loggerInstance: kilnLog().child({ component: 'api' }) as FastifyBaseLogger,
@@ -85,10 +94,10 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
     connectionTimeout: 60_000,
     routerOptions: { maxParamLength: 500 },
     frameworkErrors: (error, _request, reply) => sendError(reply, fromFastifyError(error)),
+    ...(serverFactory ? { serverFactory } : {}),
   });
   app.server.maxConnections = options.maxConnections ?? 256;
   if (options.traceRequests) traceRequests(app);
-  const allowed = allowedHostNames(bindHost, options.allowedHosts);
   // Liveness carries no data and is probed by address (a kubelet's Host is the pod IP): it skips the Host check.
   app.decorateRequest('caller', null);
   app.decorateRequest('auditResource', null);

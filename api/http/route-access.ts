@@ -60,7 +60,7 @@ export function target(kind: ResourceRef['kind'], name: string, resolve: (direct
 /** What the server needs from access control; AccessService provides it. */
 export interface ApiSecurity {
   authenticate(authorization: string | undefined): Promise<Principal>;
-  grantOf(principal: Principal): Promise<AccessGrant>;
+  grantOf(principal: Pick<Principal, 'kind' | 'name'>): Promise<AccessGrant>;
   directory(): ResourceDirectory;
   record(event: AuditEntry): Promise<void>;
   claim(kind: OwnedKind, name: string, principal: Principal): Promise<void>;

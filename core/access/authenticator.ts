@@ -81,11 +81,11 @@ export class Authenticator {
   }
 
   /** The principal's bindings with their roles' permissions (a binding to a deleted role grants nothing). */
-  grantOf(principal: Principal): Promise<AccessGrant> {
+  grantOf(principal: Pick<Principal, 'kind' | 'name'>): Promise<AccessGrant> {
     return this.grants.get(`${principal.kind}:${principal.name}`, () => this.loadGrant(principal));
   }
 
-  private async loadGrant(principal: Principal): Promise<AccessGrant> {
+  private async loadGrant(principal: Pick<Principal, 'kind' | 'name'>): Promise<AccessGrant> {
     const bindings = await this.metadata.access.listBindings(principal);
     const grants: Grant[] = [];
     for (const binding of bindings) {

@@ -66,3 +66,12 @@ export interface WorkspaceHosting {
    */
   withSourceDir<T>(name: string, use: (dir: string) => Promise<T>): Promise<T>;
 }
+
+/**
+ * Where the API's proxy serves a workspace. JupyterLab runs with it as its `base_url` (its pages
+ * link absolute paths), so the proxy forwards paths as they are; code-server's pages use relative
+ * paths and it serves from `/`, so the proxy strips the prefix.
+ */
+export function workspaceProxyPrefix(name: string): string {
+  return `/workspaces/${name}/`;
+}

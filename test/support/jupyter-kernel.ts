@@ -8,11 +8,16 @@ export interface CellResult {
   error?: string;
 }
 
-/** A Jupyter server's REST API with its token. */
-export async function jupyterApi<T>(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+/** How a request proves itself: the server's token, or headers (a session cookie for the API's proxy). */
+export type JupyterAuth = string | Record<string, string>;
+
+const authHeaders = (auth: JupyterAuth): Record<string, string> => (typeof auth === 'string' ? { authorization: `token ${auth}` } : auth);
+
+/** A Jupyter server's REST API with its token (or through the API's proxy with a session cookie). */
+export async function jupyterApi<T>(baseUrl: string, auth: JupyterAuth, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: { authorization: `token ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { ...authHeaders(auth), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json().catch(() => ({}))) as T };
@@ -22,12 +27,12 @@ export async function jupyterApi<T>(baseUrl: string, token: string, method: stri
  * Starts a kernel through Jupyter's REST API and runs `code` in it over the kernel's websocket
  * channels (the `ws` client, Jupyter's JSON message protocol): what the cell printed, and its error.
  */
-export async function executeCell(baseUrl: string, token: string, code: string, timeoutMs = 60_000): Promise<CellResult> {
-  const kernel = await jupyterApi<{ id: string }>(baseUrl, token, 'POST', '/api/kernels', { name: 'python3' });
+export async function executeCell(baseUrl: string, auth: JupyterAuth, code: string, timeoutMs = 60_000): Promise<CellResult> {
+  const kernel = await jupyterApi<{ id: string }>(baseUrl, auth, 'POST', '/api/kernels', { name: 'python3' });
   if (kernel.status !== 201) throw new Error(`starting a kernel answered ${kernel.status}: ${JSON.stringify(kernel.body)}`);
   const session = randomUUID();
   const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/kernels/${kernel.body.id}/channels?session_id=${session}`, {
-    headers: { authorization: `token ${token}` },
+    headers: authHeaders(auth),
   });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -58,8 +58,15 @@ export function startWorkspaceStandIn(admin: KubeClients, artifacts: ArtifactSto
       sidecar: { stop: new AbortController(), done: Promise.resolve() },
     };
     const started = new Date().toISOString();
+    // JupyterLab serves under its base_url (the API proxy's path for the workspace).
+    const basePath = main
+      .args!.find((a) => a.startsWith('--ServerApp.base_url='))!
+      .split('=')[1]!
+      .slice(0, -1);
     state.server.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', 'http://pod');
+      if (!url.pathname.startsWith(`${basePath}/`)) return void res.writeHead(404).end();
+      url.pathname = url.pathname.slice(basePath.length);
       if (url.pathname === '/api') return void res.end(JSON.stringify({ version: 'stand-in' }));
       const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^token /, '');
       if (given !== token) return void res.writeHead(403).end();

@@ -12,7 +12,15 @@ import { type AwaitObjectOptions, awaitObject } from '../../kubernetes/await-obj
 import type { KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import { jupyterStatusProbe } from '../jupyter-status.js';
-import type { WorkspaceContent, WorkspaceHosting, WorkspaceLaunch, WorkspaceProbe, WorkspaceServer, WorkspaceStartOptions } from '../workspace-hosting.js';
+import {
+  workspaceProxyPrefix,
+  type WorkspaceContent,
+  type WorkspaceHosting,
+  type WorkspaceLaunch,
+  type WorkspaceProbe,
+  type WorkspaceServer,
+  type WorkspaceStartOptions,
+} from '../workspace-hosting.js';
 import {
   buildWorkspacePod,
   buildWorkspaceSecret,
@@ -151,7 +159,7 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
     const state = workspacePodState(pod);
     if (state.kind === 'gone') return { alive: false, lastActivityMs: null };
     if (state.kind === 'waiting') return { alive: false, lastActivityMs: null, pending: state.reason };
-    const path = `/api/v1/namespaces/${this.namespace}/pods/${podName}:${this.port}/proxy/api/status?token=${encodeURIComponent(server.token)}`;
+    const path = `/api/v1/namespaces/${this.namespace}/pods/${podName}:${this.port}/proxy${workspaceProxyPrefix(name)}api/status?token=${encodeURIComponent(server.token)}`;
     try {
       const answer = await apiServerGet(clients.config, path, 5_000);
       return jupyterStatusProbe(answer.status, answer.body);

@@ -4,6 +4,7 @@ import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js
 import { LABELS, labelValue, MANAGED_BY, objectName } from '../../kubernetes/labels.js';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../../kubernetes/pod-security.js';
 import type { WorkspaceLimits } from '../../specs/workspace.js';
+import { workspaceProxyPrefix } from '../workspace-hosting.js';
 import { WORKSPACE_POD_ROOT, type WorkspaceIoPlan, workspacePodLayout } from './workspace-files.js';
 
 /** The label naming the workspace on its Pod, Service and Secret. */
@@ -41,7 +42,7 @@ export function workspaceLabels(name: string): Record<string, string> {
 
 /** The in-cluster URL of the workspace's Service (what `open` hands out, with the token). */
 export function workspaceServiceUrl(name: string, namespace: string, port: number): string {
-  return `http://${workspaceObjectName(name)}.${namespace}.svc:${port}`;
+  return `http://${workspaceObjectName(name)}.${namespace}.svc:${port}${workspaceProxyPrefix(name).slice(0, -1)}`;
 }
 
 /** The token, kept out of the Pod spec: the pod reads it from here into JUPYTER_TOKEN. */
@@ -159,6 +160,8 @@ export function buildWorkspacePod(input: WorkspacePodInput, settings: Kubernetes
             `--port=${input.port}`,
             '--ServerApp.port_retries=0',
             `--ServerApp.root_dir=${ws.files}`,
+            // The path the API's proxy serves it under (its Service URL carries the same path).
+            `--ServerApp.base_url=${workspaceProxyPrefix(input.name)}`,
             `--LabApp.app_dir=${ws.overlay}/share/jupyter/lab`,
           ],
           workingDir: ws.files,
@@ -167,8 +170,13 @@ export function buildWorkspacePod(input: WorkspacePodInput, settings: Kubernetes
             { name: 'JUPYTER_TOKEN', valueFrom: { secretKeyRef: { name, key: TOKEN_KEY } } },
           ],
           ports: [{ name: 'jupyter', containerPort: input.port }],
-          // `/api` answers without a token once the server is up.
-          readinessProbe: { httpGet: { path: '/api', port: 'jupyter' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+          // `<base_url>api` answers without a token once the server is up.
+          readinessProbe: {
+            httpGet: { path: `${workspaceProxyPrefix(input.name)}api`, port: 'jupyter' },
+            periodSeconds: 5,
+            timeoutSeconds: 2,
+            failureThreshold: 3,
+          },
           volumeMounts: mount,
           // Requests equal limits, as for stages: a GPU or memory promised is one held.
           resources: Object.keys(limits).length ? { requests: limits, limits } : undefined,

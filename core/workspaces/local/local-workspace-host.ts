@@ -9,7 +9,15 @@ import { recordServerOwner, stopOwnedModelServer } from '../../serving/local-mod
 import { probeJupyter } from '../jupyter-status.js';
 import type { WorkspaceKind } from '../../specs/workspace.js';
 import { writeWorkspaceKernelSpec } from '../kernel-spec.js';
-import type { WorkspaceContent, WorkspaceHosting, WorkspaceLaunch, WorkspaceProbe, WorkspaceServer, WorkspaceStartOptions } from '../workspace-hosting.js';
+import {
+  workspaceProxyPrefix,
+  type WorkspaceContent,
+  type WorkspaceHosting,
+  type WorkspaceLaunch,
+  type WorkspaceProbe,
+  type WorkspaceServer,
+  type WorkspaceStartOptions,
+} from '../workspace-hosting.js';
 import { codeServerCommand, codeServerPaths, probeCodeServer } from './code-server.js';
 import { ensureJupyterOverlay, type JupyterOverlayOptions } from './jupyter-overlay.js';
 
@@ -80,6 +88,8 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
       `--port=${port}`,
       '--ServerApp.port_retries=0',
       `--ServerApp.root_dir=${join(dir, 'files')}`,
+      // The path the API's proxy serves it under; its loopback URL carries the same path.
+      `--ServerApp.base_url=${workspaceProxyPrefix(launch.name)}`,
       // Root in containers and CI; harmless otherwise (the token still guards it).
       '--ServerApp.allow_root=True',
       `--LabApp.app_dir=${join(overlay, 'share', 'jupyter', 'lab')}`,
@@ -98,7 +108,8 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
       JUPYTER_CONFIG_PATH: join(overlay, 'etc', 'jupyter'),
       IPYTHONDIR: join(jupyter, 'ipython'),
     };
-    return this.spawnServer(dir, { what: 'JupyterLab', command: python, args, env, port }, (url) => probeJupyter(url, launch.token, 1_000), signal);
+    const basePath = workspaceProxyPrefix(launch.name).slice(0, -1);
+    return this.spawnServer(dir, { what: 'JupyterLab', command: python, args, env, port, basePath }, (url) => probeJupyter(url, launch.token, 1_000), signal);
   }
 
   /** code-server opens the workspace's files; its settings, extensions and heartbeat stay in the workspace. */
@@ -136,7 +147,7 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
   /** Starts a server as its own process group (logged to `server.log`) and waits until `ready` says it answers. */
   private async spawnServer(
     dir: string,
-    server: { what: string; command: string; args: string[]; env: Record<string, string>; port: number },
+    server: { what: string; command: string; args: string[]; env: Record<string, string>; port: number; basePath?: string },
     ready: (url: string) => Promise<WorkspaceProbe>,
     signal?: AbortSignal,
   ): Promise<WorkspaceServer> {
@@ -149,7 +160,7 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
     const pid = child.pid;
     if (pid === undefined) throw new BackendUnavailableError('workspace', `could not start ${server.command}`);
     recordServerOwner(dir, pid);
-    const url = `http://127.0.0.1:${server.port}`;
+    const url = `http://127.0.0.1:${server.port}${server.basePath ?? ''}`;
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 120_000);
     while (Date.now() < deadline && child.exitCode === null && !signal?.aborted) {
       if ((await ready(url)).alive) return { url, pid };

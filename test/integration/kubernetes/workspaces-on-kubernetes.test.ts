@@ -119,7 +119,7 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
   it('runs the server in a Pod of the environment’s image holding a GPU on the GPU pool, behind a Service, with its token in a Secret', async () => {
     const pending: string[] = [];
     const server = await host.start(launch('gpu-nb', 1), { onPending: (reason) => pending.push(reason) });
-    expect(server).toEqual({ url: expect.stringMatching(new RegExp(`^http://kiln-workspace-gpu-nb\\.${namespace}\\.svc:\\d+$`)), pid: null });
+    expect(server).toEqual({ url: expect.stringMatching(new RegExp(`^http://kiln-workspace-gpu-nb\\.${namespace}\\.svc:\\d+/workspaces/gpu-nb$`)), pid: null });
 
     const pod = await admin.core.readNamespacedPod({ name: 'kiln-workspace-gpu-nb', namespace });
     const main = pod.spec!.containers[0]!;
@@ -243,7 +243,7 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
     await client.createWorkspace({ name: 'idle', project: 'ws-project', idle_timeout: '1m' });
     expect(await eventually(async () => (await client.getWorkspace('idle')).status === 'running', 120_000, 500)).toBe(true);
     const opened = await client.openWorkspace('idle');
-    expect(opened.base_url).toBe(`http://kiln-workspace-idle.${namespace}.svc:8888`);
+    expect(opened.base_url).toBe(`http://kiln-workspace-idle.${namespace}.svc:8888/workspaces/idle`);
     const pod = await admin.core.readNamespacedPod({ name: 'kiln-workspace-idle', namespace });
     expect(pod.spec!.containers[0]!.image).toMatch(/^registry\.test\/kiln-env:[0-9a-f]{64}$/);
     // The project's source was copied in (prepareWorkspace), and the pod fetched it.

@@ -64,6 +64,8 @@ function childrenOf(pid: number): number[] {
 describe.skipIf(!installed)('a code-server workspace on this machine', () => {
   let base = '';
   let token = '';
+  /** The API proxy's session for `ide`. */
+  let proxyCookie = '';
 
   beforeAll(async () => {
     ({ stack, client, config } = await startTestStack('code-server', { workspaceCheckSeconds: 3 }));
@@ -101,6 +103,23 @@ describe.skipIf(!installed)('a code-server workspace on this machine', () => {
     expect(workbench.status).toBe(200);
     expect(await workbench.text()).toContain('workbench');
     expect(existsSync(join(workspaceDir(), 'files', 'src', 'stages.py'))).toBe(true);
+
+    // Through the API: its proxy signs in for the ticket's holder (code-server's paths are relative, so it serves under the prefix).
+    const api = stack.apiUrl!;
+    expect(opened.proxy_path).toMatch(/^\/workspaces\/ide\/\?kiln_ticket=/);
+    const landing = await fetch(`${api}${opened.proxy_path}`, { redirect: 'manual' });
+    expect(landing.status).toBe(200);
+    proxyCookie = (landing.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(proxyCookie).toMatch(/^kiln_workspace=/);
+    expect((await get(`${api}/workspaces/ide/`)).status).toBe(401);
+    const proxiedHome = await get(`${api}/workspaces/ide/`, proxyCookie);
+    expect(proxiedHome.status).toBe(302);
+    const next = new URL(proxiedHome.headers.get('location') ?? '', `${api}/workspaces/ide/`);
+    expect(next.pathname).toBe('/workspaces/ide/');
+    expect(next.searchParams.get('folder')).toBe(join(workspaceDir(), 'files'));
+    const proxiedWorkbench = await get(next.href, proxyCookie);
+    expect(proxiedWorkbench.status).toBe(200);
+    expect(await proxiedWorkbench.text()).toContain('workbench');
   }, 420_000);
 
   it("gives terminals the environment's python and not the token", async () => {
@@ -121,8 +140,10 @@ describe.skipIf(!installed)('a code-server workspace on this machine', () => {
   it('a connected client keeps it past idle_timeout; once it leaves, it stops a minute after the last heartbeat', async () => {
     const heartbeat = codeServerPaths(workspaceDir()).heartbeat;
     const firstBeat = statSync(heartbeat).mtimeMs;
-    const socket = new WebSocket(`${base.replace('http', 'ws')}/?reconnectionToken=kiln-test&reconnection=false&skipWebSocketFrames=false`, {
-      headers: { cookie: session(token), origin: base },
+    // The editor's websocket as a browser tab holds it: through the API's proxy, with the proxy's cookie.
+    const api = stack.apiUrl!;
+    const socket = new WebSocket(`${api.replace('http', 'ws')}/workspaces/ide/?reconnectionToken=kiln-test&reconnection=false&skipWebSocketFrames=false`, {
+      headers: { cookie: proxyCookie, origin: api },
     });
     await new Promise((opened, failed) => socket.once('open', opened).once('error', failed));
     await new Promise((r) => setTimeout(r, 80_000));

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KilnApiClient } from '../../../api/client/kiln-api-client.js';
 import { homePaths, type KilnConfig } from '../../../core/config.js';
 import type { EmbeddedStack } from '../../../workers/embedded-stack.js';
+import WebSocket from 'ws';
 import { executeCell, jupyterApi } from '../../support/jupyter-kernel.js';
 import { eventually, isAlive } from '../../support/process-check.js';
 import { startTestStack } from '../../support/test-stack.js';
@@ -22,6 +23,8 @@ import { applyWorkspaceProject, refusal, WORKSPACE_DATASET_ROWS as DATASET_ROWS,
 let stack: EmbeddedStack;
 let client: KilnApiClient;
 let config: KilnConfig;
+/** The proxy session bought before the restart. */
+let sessionCookie = '';
 
 const statusOf = (name: string, wanted: string, timeoutMs: number) => workspaceStatus(client, name, wanted, timeoutMs);
 
@@ -78,6 +81,41 @@ describe('a JupyterLab workspace on this machine', () => {
     expect(source).toMatchObject({ status: 200, body: { type: 'file' } });
   }, 420_000);
 
+  it('is reached through the API: a one-time link buys a session cookie, and a cell runs through the proxy', async () => {
+    const api = stack.apiUrl!;
+    const opened = await client.openWorkspace('nb');
+    expect(opened.proxy_path).toMatch(/^\/workspaces\/nb\/lab\?kiln_ticket=[\w-]+\.[\w-]+$/);
+    const landing = await fetch(`${api}${opened.proxy_path}`, { redirect: 'manual' });
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain('content="0;url=/workspaces/nb/lab"');
+    const setCookie = landing.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^kiln_workspace=[\w-]+\.[\w-]+; Max-Age=43200; Path=\/workspaces\/nb\/; HttpOnly; SameSite=Strict$/);
+    const cookie = setCookie.split(';')[0]!;
+    sessionCookie = cookie;
+    // A ticket opens once.
+    expect((await fetch(`${api}${opened.proxy_path}`)).status).toBe(401);
+
+    // JupyterLab's page, its REST API and a kernel's websocket, with the cookie alone (the proxy adds the server's token).
+    const page = await fetch(`${api}/workspaces/nb/lab`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('"baseUrl": "/workspaces/nb/"');
+    const viaApi = `${api}/workspaces/nb`;
+    const cell = await executeCell(viaApi, { cookie, origin: api }, "print(open('data/tiny.csv').read().count(chr(10)))");
+    expect(cell).toEqual({ status: 'ok', output: `${DATASET_ROWS}\n` });
+    expect(await jupyterApi(viaApi, { cookie }, 'GET', '/api/contents/src/stages.py?content=0')).toMatchObject({ status: 200, body: { type: 'file' } });
+
+    // No cookie, a forged one, another site's page, or a websocket from another origin: refused.
+    expect((await jupyterApi(viaApi, {}, 'GET', '/api/contents')).status).toBe(401);
+    expect((await jupyterApi(viaApi, { cookie: `kiln_workspace=${cookie.split('=')[1]!.replace(/.$/, 'x')}` }, 'GET', '/api/contents')).status).toBe(401);
+    expect((await jupyterApi(viaApi, { cookie, origin: 'https://evil.example' }, 'POST', '/api/kernels', { name: 'python3' })).status).toBe(403);
+    const kernels = await jupyterApi<{ id: string }[]>(viaApi, { cookie }, 'GET', '/api/kernels');
+    const channels = `${viaApi.replace(/^http/, 'ws')}/api/kernels/${kernels.body[0]!.id}/channels`;
+    expect(await upgradeStatus(channels, { cookie, origin: 'https://evil.example' })).toBe(403);
+    expect(await upgradeStatus(channels, { origin: api })).toBe(401);
+    expect(await upgradeStatus(channels, { cookie, origin: api })).toBe(101);
+    expect((await fetch(`${api}/workspaces/no-such/lab`, { headers: { cookie } })).status).toBe(409);
+  }, 120_000);
+
   it('stops by itself after idle_timeout without activity, killing the server', async () => {
     const { pid } = (await stack.backends.metadata.workspaces.get('nb'))!;
     const lastUse = Date.now();
@@ -93,6 +131,8 @@ describe('a JupyterLab workspace on this machine', () => {
     await statusOf('nb', 'running', 120_000);
     const opened = await client.openWorkspace('nb');
     expect(opened.token).not.toBe(token);
+    // The server's new token ends every session of the last start.
+    expect((await fetch(`${stack.apiUrl}/workspaces/nb/api/contents`, { headers: { cookie: sessionCookie } })).status).toBe(401);
     const notes = await jupyterApi<{ content: string }>(opened.base_url, opened.token, 'GET', '/api/contents/notes.txt');
     expect(notes).toMatchObject({ status: 200, body: { content: 'kept across restarts' } });
     const resumed = await executeCell(opened.base_url, opened.token, 'from kiln_sdk import load_latest_checkpoint\nprint(load_latest_checkpoint())');
@@ -126,8 +166,16 @@ describe('a JupyterLab workspace on this machine', () => {
       expect([error.status, error.message]).toEqual([403, 'user tina does not own workspace nb and lacks workspaces:open on it']);
     }
     await client.putRole({ name: 'workspace-helper', permissions: ['workspaces:open'] });
-    await client.addBinding({ principal: 'user:tina', role: 'workspace-helper', scope: { projects: ['notebooks'] } });
-    expect((await tina.openWorkspace('nb')).token).toBe(token);
+    const binding = await client.addBinding({ principal: 'user:tina', role: 'workspace-helper', scope: { projects: ['notebooks'] } });
+    const opened = await tina.openWorkspace('nb');
+    expect(opened.token).toBe(token);
+    // Through the API too, for as long as she holds the permission: each request checks it.
+    const landing = await fetch(`${stack.apiUrl}${opened.proxy_path}`);
+    const cookie = (landing.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const contents = () => fetch(`${stack.apiUrl}/workspaces/nb/api/contents`, { headers: { cookie } }).then((r) => r.status);
+    expect(await contents()).toBe(200);
+    await client.deleteBinding(binding.id);
+    expect(await eventually(async () => (await contents()) === 403, 10_000, 250)).toBe(true);
   }, 60_000);
 
   it('delete stops the server and removes the files and the record', async () => {
@@ -138,6 +186,22 @@ describe('a JupyterLab workspace on this machine', () => {
     expect(existsSync(join(homePaths(config.home).workspaces, 'nb'))).toBe(false);
   }, 90_000);
 });
+
+/** What a websocket upgrade is answered: 101 when it opens, else the refusal's status. */
+function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('error', reject);
+  });
+}
 
 async function envDigest(): Promise<string> {
   return (await stack.backends.metadata.environments.get('six-py311'))!.specDigest;
