@@ -13,6 +13,7 @@ import { KilnKind, KilnProject, KilnWorkspace } from '../core/temporal/search-at
 import { deleteWorkspaceSignal, snapshotWorkspaceUpdate, startWorkspaceSignal, stopWorkspaceSignal, type WorkspaceInput } from '../workflows/workspace.js';
 import type { ResourceDirectory } from './access/resource-directory.js';
 import type { Caller } from './http/route-access.js';
+import { type WorkspaceMetricsQuery, type WorkspaceMetricsView, workspaceMetricsView } from './workspace-metrics-view.js';
 
 export interface WorkspaceSettings {
   /** What the platform can host (Platform.workspaces): its server kinds and the most GPUs one workspace can get. */
@@ -179,6 +180,13 @@ export class WorkspacesService {
       created_at: new Date(record.createdAt).toISOString(),
       started_at: record.startedAt === null ? null : new Date(record.startedAt).toISOString(),
     };
+  }
+
+  /** `GET /v1/workspaces/{name}/metrics`: what its notebooks logged with kiln_sdk (stored at each look and on stop). */
+  async metrics(name: string, query: WorkspaceMetricsQuery = {}): Promise<WorkspaceMetricsView> {
+    await this.load(name);
+    const { workspaceMetrics } = this.deps.metadata;
+    return workspaceMetricsView(name, await workspaceMetrics.readState(name), await workspaceMetrics.list(name, query.name));
   }
 }
 

@@ -7,6 +7,8 @@ import { BackendUnavailableError, EnvironmentUnavailableError } from '../../erro
 import { freePort } from '../../net/free-port.js';
 import { recordServerOwner, stopOwnedModelServer } from '../../serving/local-model-server.js';
 import { probeJupyter } from '../jupyter-status.js';
+import { type MetricsFileChunk, readFileChunk } from '../metrics-file-chunk.js';
+import { WORKSPACE_METRICS_PATH } from '../notebook-metrics.js';
 import type { WorkspaceKind } from '../../specs/workspace.js';
 import { writeWorkspaceKernelSpec } from '../kernel-spec.js';
 import type { WorkspaceContent, WorkspaceHosting, WorkspaceLaunch, WorkspaceProbe, WorkspaceServer, WorkspaceStartOptions } from '../workspace-hosting.js';
@@ -180,6 +182,10 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
 
   async remove(name: string): Promise<void> {
     await rm(this.dir(name), { recursive: true, force: true });
+  }
+
+  readMetricsFile(name: string, offset: number, maxBytes: number): Promise<MetricsFileChunk | null> {
+    return readFileChunk(join(this.dir(name), 'files', WORKSPACE_METRICS_PATH), offset, maxBytes);
   }
 }
 
