@@ -5,6 +5,7 @@ import type { WorkspaceStatus } from '../core/metadata/workspaces-repository.js'
 import { workspaceLimits } from '../core/specs/workspace.js';
 import type { WorkspaceProbe } from '../core/workspaces/workspace-hosting.js';
 import { snapshotSource } from '../core/snapshots/source-snapshot.js';
+import { ingestNotebookMetrics } from '../core/workspaces/ingest-notebook-metrics.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { kilnLog } from '../core/logging/kiln-log.js';
 import { classified } from './failures.js';
@@ -29,6 +30,15 @@ export function createWorkspaceActivities({ platform, metadata, artifacts }: Act
     const record = await metadata.workspaces.get(name);
     if (!record) throw new NotFoundError('workspace', name);
     return record;
+  };
+  // Best effort: lines not stored now stay in the file for the next look, and a look or a stop must not fail over them.
+  const storeNotebookMetrics = async (name: string) => {
+    try {
+      const { invalid } = await ingestNotebookMetrics(platform.workspaces, metadata.workspaceMetrics, name);
+      if (invalid > 0) kilnLog().warn({ workspace: name, invalid }, 'workspace metrics file: invalid lines skipped');
+    } catch (error) {
+      kilnLog().warn({ workspace: name, error: String(error) }, 'workspace metrics not stored this time');
+    }
   };
 
   return {
@@ -84,9 +94,10 @@ export function createWorkspaceActivities({ platform, metadata, artifacts }: Act
       );
     },
 
-    /** Whether the server answers and when it last saw a user. */
+    /** Whether the server answers and when it last saw a user; stores what notebooks logged since the last look. */
     async probeWorkspace({ name }: WorkspaceRef): Promise<WorkspaceProbe> {
       const record = await load(name);
+      await storeNotebookMetrics(name);
       if (!record.url || !record.token) return { alive: false, lastActivityMs: null };
       return platform.workspaces.probe(name, { url: record.url, pid: record.pid, token: record.token, kind: record.spec.kind });
     },
@@ -97,6 +108,8 @@ export function createWorkspaceActivities({ platform, metadata, artifacts }: Act
         const record = await metadata.workspaces.get(name);
         if (!record) return;
         await platform.workspaces.stop(name, record.pid === null ? null : { url: record.url ?? '', pid: record.pid });
+        // After the stop: the server's last lines are written (and, on a cluster, synced to the store).
+        await storeNotebookMetrics(name);
         await metadata.workspaces.markStopped(name, status, reason);
       });
     },
@@ -111,10 +124,11 @@ export function createWorkspaceActivities({ platform, metadata, artifacts }: Act
       );
     },
 
-    /** Deletes the files and the record (the server is already stopped). */
+    /** Deletes the files, the notebook metrics and the record (the server is already stopped). */
     async removeWorkspace({ name }: WorkspaceRef): Promise<void> {
       await classified(async () => {
         await platform.workspaces.remove(name);
+        await metadata.workspaceMetrics.delete(name);
         await metadata.workspaces.delete(name);
       });
     },

@@ -15,6 +15,7 @@ import { signWorkspacePass, WORKSPACE_TICKET_PARAM } from '../core/workspaces/wo
 import { deleteWorkspaceSignal, snapshotWorkspaceUpdate, startWorkspaceSignal, stopWorkspaceSignal, type WorkspaceInput } from '../workflows/workspace.js';
 import type { ResourceDirectory } from './access/resource-directory.js';
 import type { Caller } from './http/route-access.js';
+import { type WorkspaceMetricsQuery, type WorkspaceMetricsView, workspaceMetricsView } from './workspace-metrics-view.js';
 
 /** Who asks to operate a workspace: an API caller, or the holder of a proxy session. */
 type WorkspaceCaller = Pick<Caller, 'grant'> & { principal: Pick<Principal, 'kind' | 'name'> };
@@ -209,6 +210,13 @@ export class WorkspacesService {
       created_at: new Date(record.createdAt).toISOString(),
       started_at: record.startedAt === null ? null : new Date(record.startedAt).toISOString(),
     };
+  }
+
+  /** `GET /v1/workspaces/{name}/metrics`: what its notebooks logged with kiln_sdk (stored at each look and on stop). */
+  async metrics(name: string, query: WorkspaceMetricsQuery = {}): Promise<WorkspaceMetricsView> {
+    await this.load(name);
+    const { workspaceMetrics } = this.deps.metadata;
+    return workspaceMetricsView(name, await workspaceMetrics.readState(name), await workspaceMetrics.list(name, query.name));
   }
 }
 

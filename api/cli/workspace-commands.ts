@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { parseSpec } from '../../core/specs/index.js';
 import { WorkspaceSpec, type WorkspaceSpecInput } from '../../core/specs/workspace.js';
 import type { KilnApiClient } from '../client/kiln-api-client.js';
-import { printLines, printView } from './output.js';
+import type { WorkspaceMetricsView } from '../workspace-metrics-view.js';
+import { printLines, printView, textTable } from './output.js';
 import { readJsonFile } from './watch-experiment.js';
 
 type WorkspaceView = Awaited<ReturnType<KilnApiClient['getWorkspace']>>;
@@ -76,6 +77,19 @@ export function addWorkspaceCommands(program: Command, api: () => KilnApiClient)
     .command('delete <name>')
     .description('stop the server and delete the workspace with its files')
     .action(async (name) => printLines([`deleting workspace ${(await api().deleteWorkspace(name)).name}`]));
+  workspace
+    .command('metrics <name>')
+    .description("what the workspace's notebooks logged with kiln_sdk's log_metric: each metric's latest value, count and last step")
+    .option('--metric <metric>', 'only this metric')
+    .option('--json', 'print JSON (every point too)')
+    .action(async (name, opts) => printView(await api().workspaceMetrics(name, opts.metric ? { name: opts.metric } : {}), opts.json, renderWorkspaceMetrics));
+}
+
+export function renderWorkspaceMetrics(view: WorkspaceMetricsView): string[] {
+  const skipped = view.invalid_lines > 0 ? [`(${view.invalid_lines} invalid line(s) in the metrics file skipped)`] : [];
+  if (view.metrics.length === 0) return [`workspace ${view.workspace}: no metrics logged yet`, ...skipped];
+  const rows = view.metrics.map((m) => [m.name, String(m.last.value), String(m.count), m.last.step === null ? '-' : String(m.last.step), m.last.logged_at]);
+  return [...textTable([['METRIC', 'LATEST', 'COUNT', 'LAST STEP', 'LOGGED AT'], ...rows]), ...skipped];
 }
 
 function workspaceLine(view: WorkspaceView): string {

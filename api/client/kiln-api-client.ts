@@ -20,6 +20,7 @@ import type { MonitoringView } from '../monitoring-service.js';
 import type { ScheduleView } from '../schedules-service.js';
 import type { WorkspaceSpecInput } from '../../core/specs/workspace.js';
 import type { WorkspacesService } from '../workspaces-service.js';
+import { type WorkspaceMetricsQuery, WorkspaceMetricsView } from '../workspace-metrics-view.js';
 
 type WorkspaceOut<K extends keyof WorkspacesService> = WorkspacesService[K] extends (...args: never[]) => Promise<infer R> ? R : never;
 
@@ -185,6 +186,9 @@ export class KilnApiClient {
   startWorkspace = (name: string) => this.call<WorkspaceOut<'start'>>('POST', `${workspacePath(name)}/start`);
   snapshotWorkspace = (name: string) => this.call<WorkspaceOut<'snapshot'>>('POST', `${workspacePath(name)}/snapshot`);
   deleteWorkspace = (name: string) => this.call<WorkspaceOut<'delete'>>('DELETE', workspacePath(name));
+  /** What the workspace's notebooks logged with kiln_sdk (`?name=` one metric), checked against the answer's schema. */
+  workspaceMetrics = async (name: string, query: WorkspaceMetricsQuery = {}) =>
+    WorkspaceMetricsView.parse(await this.call<unknown>('GET', `${workspacePath(name)}/metrics${queryString(query)}`));
 
   whoami = () => this.call<Out<'whoami'>>('GET', '/v1/whoami');
   addPrincipal = (kind: 'user' | 'service-account', spec: In<typeof PrincipalSpec>) => this.call<Out<'addPrincipal'>>('POST', principalsPath(kind), spec);

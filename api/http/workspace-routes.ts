@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ResourceName } from '../../core/specs/index.js';
 import { WorkspaceSpec } from '../../core/specs/workspace.js';
+import { WorkspaceMetricsQuery } from '../workspace-metrics-view.js';
 import type { WorkspacesService } from '../workspaces-service.js';
 import { can, workspaceIn, workspaceOfBody } from './route-finders.js';
 import { route, type Route } from './route.js';
@@ -83,6 +84,15 @@ export function workspaceRoutes(workspaces: WorkspacesService): Route[] {
       access: operate('workspaces:write'),
       status: 202,
       handle: ({ params, caller }) => workspaces.delete(params.name!, caller),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/workspaces/{name}/metrics',
+      params: WorkspaceParams,
+      query: WorkspaceMetricsQuery,
+      summary: "What the workspace's notebooks logged with kiln_sdk's log_metric: each metric's latest value and every point (?name= one metric)",
+      access: can('workspaces:read', workspaceIn),
+      handle: ({ params, query }) => workspaces.metrics(params.name!, query),
     }),
   ];
 }

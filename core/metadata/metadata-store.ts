@@ -16,6 +16,7 @@ import { RunsRepository } from './runs-repository.js';
 import { StageAttemptsRepository } from './stage-attempts-repository.js';
 import { StageCacheRepository } from './stage-cache-repository.js';
 import { TokensRepository } from './tokens-repository.js';
+import { WorkspaceMetricsRepository } from './workspace-metrics-repository.js';
 import { WorkspacesRepository } from './workspaces-repository.js';
 
 export interface MetadataStoreOptions extends DatabaseOptions {
@@ -40,6 +41,8 @@ export interface MetadataStore {
   readonly rollouts: RolloutsRepository;
   /** Workspaces (interactive servers) and their servers' tokens. */
   readonly workspaces: WorkspacesRepository;
+  /** What notebooks logged with kiln_sdk's `log_metric`, read from each workspace's metrics file. */
+  readonly workspaceMetrics: WorkspaceMetricsRepository;
   /** Completed stages by the digest of their inputs (stage caching). */
   readonly stageCache: StageCacheRepository;
   /** Every attempt of every stage and why it ended. */
@@ -90,6 +93,7 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     feedback: new FeedbackRepository(db, writes, now),
     rollouts: new RolloutsRepository(db, writes, now),
     workspaces: new WorkspacesRepository(db, writes, now),
+    workspaceMetrics: new WorkspaceMetricsRepository(db, writes, now),
     stageCache: new StageCacheRepository(db, writes, now),
     attempts: new StageAttemptsRepository(db, writes, now),
     access: new AccessRepository(db, writes, now),

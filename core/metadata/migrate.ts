@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006-prediction-feedback.js';
 import * as m0007 from './migrations/0007-model-rollouts.js';
 import * as m0008 from './migrations/0008-mlflow-export.js';
 import * as m0009 from './migrations/0009-workspaces.js';
+import * as m0010 from './migrations/0010-workspace-metrics.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a directory scan so the
@@ -24,6 +25,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007-model-rollouts': m0007,
   '0008-mlflow-export': m0008,
   '0009-workspaces': m0009,
+  '0010-workspace-metrics': m0010,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { BuildStatus, DeploymentStatus, ModelVersionStatus, RunStatus, StageAttemptStatus, StageStatus } from './statuses.js';
 import type { MlflowAliasExportsTable, MlflowExportLeaseTable, MlflowModelExportsTable, MlflowRunExportsTable } from './mlflow-tables.js';
+import type { WorkspaceMetricReadsTable, WorkspaceMetricsTable } from './workspace-metrics-tables.js';
 
 /*
  * Row shapes of the metadata tables, as Kysely sees them. Conventions that keep the schema
@@ -373,4 +374,6 @@ export interface KilnTables {
   mlflow_alias_exports: MlflowAliasExportsTable;
   mlflow_export_lease: MlflowExportLeaseTable;
   workspaces: WorkspacesTable;
+  workspace_metrics: WorkspaceMetricsTable;
+  workspace_metric_reads: WorkspaceMetricReadsTable;
 }

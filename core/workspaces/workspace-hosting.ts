@@ -1,4 +1,5 @@
 import type { WorkspaceKind, WorkspaceLimits } from '../specs/workspace.js';
+import type { MetricsFileChunk } from './metrics-file-chunk.js';
 
 /** What a workspace starts from, copied in once when it is created. */
 export interface WorkspaceContent {
@@ -65,6 +66,11 @@ export interface WorkspaceHosting {
    * workspace snapshot`: its own files here, a copy fetched from the artifact store on a cluster.
    */
   withSourceDir<T>(name: string, use: (dir: string) => Promise<T>): Promise<T>;
+  /**
+   * Reads at most `maxBytes` of the workspace's metrics file (WORKSPACE_METRICS_PATH in its
+   * files) from `offset`; null while it has none. On a cluster, the copy last synced to the store.
+   */
+  readMetricsFile(name: string, offset: number, maxBytes: number): Promise<MetricsFileChunk | null>;
 }
 
 /**

@@ -90,6 +90,11 @@ const BAD_QUERIES: Record<string, [string, string][]> = {
     [`model=${'m'.repeat(100)}`, 'model'],
     ['model=a&model=b', 'model'],
   ],
+  'GET /v1/workspaces/{name}/metrics': [
+    ['name=', 'name'],
+    [`name=${'n'.repeat(201)}`, 'name'],
+    ['name=a&name=b', 'name'],
+  ],
   'GET /v1/bindings': [
     ['principal=nope', 'principal'],
     ['principal=robot:x', 'principal'],

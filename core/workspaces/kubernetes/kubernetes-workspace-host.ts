@@ -12,6 +12,8 @@ import { type AwaitObjectOptions, awaitObject } from '../../kubernetes/await-obj
 import type { KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
 import { jupyterStatusProbe } from '../jupyter-status.js';
+import { type MetricsFileChunk, sliceChunk } from '../metrics-file-chunk.js';
+import { WORKSPACE_METRICS_PATH } from '../notebook-metrics.js';
 import {
   workspaceProxyPrefix,
   type WorkspaceContent,
@@ -207,6 +209,13 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
 
   async remove(name: string): Promise<void> {
     await this.options.artifacts.deletePrefix(workspacePrefix(name));
+  }
+
+  /** The copy the sidecar last stored (every 15 s, and when the pod stops). */
+  async readMetricsFile(name: string, offset: number, maxBytes: number): Promise<MetricsFileChunk | null> {
+    const key = `${workspacePrefix(name)}/files/${WORKSPACE_METRICS_PATH}`;
+    if (!(await this.options.artifacts.exists(key))) return null;
+    return sliceChunk(await this.options.artifacts.getBuffer(key), offset, maxBytes);
   }
 
   async withSourceDir<T>(name: string, use: (dir: string) => Promise<T>): Promise<T> {

@@ -7,6 +7,8 @@ import { BackendUnavailableError, EnvironmentUnavailableError } from '../../erro
 import { freePort } from '../../net/free-port.js';
 import { recordServerOwner, stopOwnedModelServer } from '../../serving/local-model-server.js';
 import { probeJupyter } from '../jupyter-status.js';
+import { WORKSPACE_METRICS_PATH } from '../notebook-metrics.js';
+import { type MetricsFileChunk, readFileChunk } from '../metrics-file-chunk.js';
 import type { WorkspaceKind } from '../../specs/workspace.js';
 import { writeWorkspaceKernelSpec } from '../kernel-spec.js';
 import {
@@ -141,6 +143,8 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
       KILN_WORKSPACE: name,
       // kiln_sdk.save_checkpoint / load_latest_checkpoint work in a notebook as in a stage, kept with the files.
       KILN_CHECKPOINT_DIR: join(dir, 'files', 'checkpoints'),
+      // kiln_sdk.log_metric also appends here; the workspace's looks store what it holds (code-server's terminals included).
+      KILN_WORKSPACE_METRICS_FILE: join(dir, 'files', ...WORKSPACE_METRICS_PATH.split('/')),
     };
   }
 
@@ -191,6 +195,10 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
 
   async remove(name: string): Promise<void> {
     await rm(this.dir(name), { recursive: true, force: true });
+  }
+
+  readMetricsFile(name: string, offset: number, maxBytes: number): Promise<MetricsFileChunk | null> {
+    return readFileChunk(join(this.dir(name), 'files', WORKSPACE_METRICS_PATH), offset, maxBytes);
   }
 }
 

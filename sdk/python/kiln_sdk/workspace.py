@@ -3,11 +3,16 @@ interpreter, with the Jupyter overlay importable *after* the environment's own p
 environment wins any shared dependency and its venv (and digest) is never changed.
 
 Usage: ``python -m kiln_sdk.workspace lab|kernel [jupyter args...]``; the overlay's site
-directory is ``KILN_WORKSPACE_OVERLAY``.
+directory is ``KILN_WORKSPACE_OVERLAY``. ``lab`` also sets KILN_WORKSPACE_METRICS_FILE (unless
+set) to ``<root_dir>/.kiln/metrics.jsonl``: its kernels and terminals inherit it, so
+``log_metric`` in a notebook records the point there for Kiln to store.
 """
 import os
 import site
 import sys
+from typing import List
+
+from .metrics import WORKSPACE_METRICS_FILE_ENV, WORKSPACE_METRICS_PATH
 
 
 def _add_overlay() -> None:
@@ -18,6 +23,18 @@ def _add_overlay() -> None:
     site.addsitedir(overlay)
 
 
+def _root_dir(args: List[str]) -> str:
+    """JupyterLab's root directory: ``--ServerApp.root_dir=`` as both platforms pass it, else the cwd."""
+    for arg in args:
+        if arg.startswith("--ServerApp.root_dir="):
+            return arg.split("=", 1)[1]
+    return os.getcwd()
+
+
+def set_metrics_file(args: List[str]) -> None:
+    os.environ.setdefault(WORKSPACE_METRICS_FILE_ENV, os.path.join(os.path.abspath(_root_dir(args)), *WORKSPACE_METRICS_PATH.split("/")))
+
+
 def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in ("lab", "kernel"):
         raise SystemExit("usage: python -m kiln_sdk.workspace lab|kernel [args...]")
@@ -25,6 +42,7 @@ def main() -> None:
     _add_overlay()
     sys.argv = [sys.argv[0]] + sys.argv[2:]
     if command == "lab":
+        set_metrics_file(sys.argv[1:])
         from jupyterlab.labapp import main as lab_main
 
         sys.exit(lab_main())

@@ -4,7 +4,8 @@
  * the dev server, the API and its access checks. A notebook cell run through Jupyter's REST API
  * and kernel websocket imports the environment's own package and reads the dataset; the real
  * idle timeout (1 minute, the least a spec may ask) stops the server; `start` brings it back with
- * the files the cell wrote. Only the time between two looks at the server is shortened (3 s, the
+ * the files the cell wrote. A cell's `kiln_sdk.log_metric` is stored at the next look and read
+ * through the API. Only the time between two looks at the server is shortened (3 s, the
  * KILN_WORKSPACE_CHECK_SECONDS setting).
  */
 import { existsSync } from 'node:fs';
@@ -116,6 +117,14 @@ describe('a JupyterLab workspace on this machine', () => {
     expect((await fetch(`${api}/workspaces/no-such/lab`, { headers: { cookie } })).status).toBe(409);
   }, 120_000);
 
+  it("records a notebook's kiln_sdk.log_metric in the metadata store at the next look, readable through the API", async () => {
+    const cell = await executeCell(base, token, 'import kiln_sdk\nkiln_sdk.log_metric("acc", 0.9, step=1)');
+    expect(cell).toEqual({ status: 'ok', output: 'KILN_METRIC {"name":"acc","value":0.9,"step":1}\n' });
+    expect(await eventually(async () => (await client.workspaceMetrics('nb')).points.length > 0, 30_000, 500)).toBe(true);
+    const { metrics, invalid_lines } = await client.workspaceMetrics('nb');
+    expect([metrics, invalid_lines]).toEqual([[{ name: 'acc', count: 1, last: expect.objectContaining({ value: 0.9, step: 1 }) }], 0]);
+  }, 60_000);
+
   it('stops by itself after idle_timeout without activity, killing the server', async () => {
     const { pid } = (await stack.backends.metadata.workspaces.get('nb'))!;
     const lastUse = Date.now();
@@ -184,6 +193,7 @@ describe('a JupyterLab workspace on this machine', () => {
     expect(await eventually(async () => (await client.listWorkspaces()).length === 0, 60_000, 500)).toBe(true);
     expect(isAlive(pid!)).toBe(false);
     expect(existsSync(join(homePaths(config.home).workspaces, 'nb'))).toBe(false);
+    expect(await stack.backends.metadata.workspaceMetrics.list('nb')).toEqual([]);
   }, 90_000);
 });
 
