@@ -122,7 +122,7 @@ describe.skipIf(!installed)('a code-server workspace on this machine', () => {
     expect(await proxiedWorkbench.text()).toContain('workbench');
   }, 420_000);
 
-  it("gives terminals the environment's python and not the token", async () => {
+  it("gives terminals the environment's python and the metrics file, not the token", async () => {
     const { pid } = (await stack.backends.metadata.workspaces.get('ide'))!;
     const venv = (await stack.backends.metadata.environments.getBuild((await stack.backends.metadata.environments.get('six-py311'))!.specDigest))!.venvPath!;
     // code-server drops the password from what its VS Code server (and so each terminal) inherits.
@@ -134,8 +134,12 @@ describe.skipIf(!installed)('a code-server workspace on this machine', () => {
     expect(Object.values(env).join('\n')).not.toContain(token);
     const python = execFileSync('python', ['-c', 'import six, sys; print(sys.prefix, six.__version__)'], { env, encoding: 'utf8' });
     expect(python.trim()).toBe(`${venv} 1.16.0`);
+    // A script in a terminal logs metrics as a notebook does; the workspace's next look stores them.
+    execFileSync('python', ['-c', 'import kiln_sdk; kiln_sdk.log_metric("loss", 0.5, step=2)'], { env });
+    expect(await eventually(async () => (await client.workspaceMetrics('ide')).metrics.length > 0, 30_000, 500)).toBe(true);
+    expect((await client.workspaceMetrics('ide')).metrics).toEqual([{ name: 'loss', count: 1, last: expect.objectContaining({ value: 0.5, step: 2 }) }]);
     writeFileSync(join(workspaceDir(), 'files', 'notes.txt'), 'kept across restarts');
-  }, 30_000);
+  }, 60_000);
 
   it('a connected client keeps it past idle_timeout; once it leaves, it stops a minute after the last heartbeat', async () => {
     const heartbeat = codeServerPaths(workspaceDir()).heartbeat;
