@@ -128,6 +128,8 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       // Model servers this stack owns (local processes) stop with it and come back with the next
       // `kiln up`; a cluster's Deployments keep running, and the platform's serving does nothing here.
       stops.push(() => backends.platform.serving.stopAll());
+      // So do workspace servers (their files stay; `kiln workspace start` brings one back).
+      stops.push(() => backends.platform.workspaces.stopAll());
       if (options.restoreServing) await backends.platform.serving.restoreAll();
       // What this stack's model servers logged reaches the artifact store, where monitoring reads it.
       const shipping = startLogShipping({

@@ -97,6 +97,11 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
     ...(serverFactory ? { serverFactory } : {}),
   });
   app.server.maxConnections = options.maxConnections ?? 256;
+  if (proxy)
+    app.addHook('preClose', (done) => {
+      proxy.closeAll();
+      done();
+    });
   if (options.traceRequests) traceRequests(app);
   // Liveness carries no data and is probed by address (a kubelet's Host is the pod IP): it skips the Host check.
   app.decorateRequest('caller', null);

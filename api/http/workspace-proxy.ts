@@ -43,6 +43,8 @@ export interface WorkspaceProxyDeps {
 export class WorkspaceProxy {
   private readonly proxy = new ProxyServer({ changeOrigin: true, ws: true });
   private readonly spent = new SpentTickets();
+  /** Websockets being relayed: the HTTP server's close does not end them, so `closeAll` does. */
+  private readonly relayed = new Set<Duplex>();
 
   constructor(private readonly deps: WorkspaceProxyDeps) {
     this.proxy.on('error', (error) => kilnLog().warn(errorFields(error), 'kiln: workspace proxy error'));
@@ -59,6 +61,12 @@ export class WorkspaceProxy {
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.forwardUpgrade(req, socket, head).catch((error: unknown) => refuseUpgrade(socket, error));
+  }
+
+  /** Ends every relayed websocket (the API is stopping; an open notebook tab would hold it up). */
+  closeAll(): void {
+    for (const socket of this.relayed) socket.destroy();
+    this.relayed.clear();
   }
 
   private async forwardWeb(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -88,6 +96,8 @@ export class WorkspaceProxy {
     this.prepare(req, target);
     const upstream = new URL(target.url);
     upstream.protocol = upstream.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.relayed.add(socket);
+    socket.once('close', () => this.relayed.delete(socket));
     this.proxy.ws(req, socket, head, { target: upstream.origin }, (error) => refuseUpgrade(socket, unreachable(target, error)));
   }
 

@@ -79,6 +79,15 @@ export function recordServerOwner(dir: string, pid: number): void {
   writeFileSync(`${dir}/server.json`, JSON.stringify(record));
 }
 
+/** The pid `server.json` in `dir` records, if any. */
+export function recordedServerPid(dir: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(`${dir}/server.json`, 'utf8')) as ServerOwnerRecord).pid;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Stops the server of the deployment in `dir` when `pid` (from the registry, which other hosts
  * may share) is the one this host started since its last boot, as `server.json` says; any other

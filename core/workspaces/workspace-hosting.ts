@@ -59,6 +59,8 @@ export interface WorkspaceHosting {
   probe(name: string, server: WorkspaceServer & { token: string; kind: WorkspaceKind }): Promise<WorkspaceProbe>;
   /** Stops the server; its files stay. One already gone is fine. */
   stop(name: string, server: WorkspaceServer | null): Promise<void>;
+  /** When the stack stops: local servers stop with it (their next look finds them gone); a cluster's pods keep running. */
+  stopAll(): Promise<void>;
   /** Deletes the workspace's files (its server already stopped). */
   remove(name: string): Promise<void>;
   /**

@@ -154,6 +154,9 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
    * Asks the server's status API through the API server's pod proxy. The API server drops the
    * Authorization header it authenticated the worker with, so Jupyter's token goes as `?token=`.
    */
+  /** Pods keep running when a worker stops: the workflow's looks go on from any worker. */
+  async stopAll(): Promise<void> {}
+
   async probe(name: string, server: WorkspaceServer & { token: string }): Promise<WorkspaceProbe> {
     const { clients } = this.options;
     const podName = workspaceObjectName(name);

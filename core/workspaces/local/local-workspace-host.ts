@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { homePaths } from '../../config.js';
 import { BackendUnavailableError, EnvironmentUnavailableError } from '../../errors.js';
 import { freePort } from '../../net/free-port.js';
-import { recordServerOwner, stopOwnedModelServer } from '../../serving/local-model-server.js';
+import { recordedServerPid, recordServerOwner, stopOwnedModelServer } from '../../serving/local-model-server.js';
 import { probeJupyter } from '../jupyter-status.js';
 import { WORKSPACE_METRICS_PATH } from '../notebook-metrics.js';
 import { type MetricsFileChunk, readFileChunk } from '../metrics-file-chunk.js';
@@ -191,6 +191,18 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
     } catch {
       // exited meanwhile
     }
+  }
+
+  /** Stops every server this data directory's stack started: they stop with `kiln up` (their looks then see them gone). */
+  async stopAll(): Promise<void> {
+    const root = homePaths(this.options.home).workspaces;
+    const names = await readdir(root).catch(() => [] as string[]);
+    await Promise.all(
+      names.map(async (name) => {
+        const pid = recordedServerPid(this.dir(name));
+        if (pid !== undefined && isAlive(pid)) await this.stop(name, { url: '', pid });
+      }),
+    );
   }
 
   async remove(name: string): Promise<void> {
