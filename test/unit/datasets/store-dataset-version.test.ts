@@ -124,13 +124,18 @@ describe('storeDatasetVersion', () => {
     });
   });
 
-  it('stores nothing when the file changes between its passes, and says it will be read again', async () => {
+  /** A source whose bytes change after the scan and the first pass: the pass that writes the split reads others. */
+  function changingSource(): DatasetSource {
     let opened = 0;
-    const source: DatasetSource = {
+    return {
       path: csvPath,
       fingerprint: async () => 'changing',
       open: async () => Readable.from([Buffer.from(++opened < 3 ? CSV : CSV.replace('5.1', '5.2'))]),
     };
+  }
+
+  it('stores nothing when the file changes between its passes, and says it will be read again', async () => {
+    const source = changingSource();
     const error = await storeScannedDataset(store, spec, source, await scanDataset(await source.open())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetChangedError);
     expect((error as Error).message).toContain('changed while it was being read');
@@ -138,12 +143,7 @@ describe('storeDatasetVersion', () => {
   });
 
   it('stores nothing on disk either when the file changes between its passes (the filesystem store takes the checked hash)', async () => {
-    let opened = 0;
-    const source: DatasetSource = {
-      path: csvPath,
-      fingerprint: async () => 'changing',
-      open: async () => Readable.from([Buffer.from(++opened < 3 ? CSV : CSV.replace('5.1', '5.2'))]),
-    };
+    const source = changingSource();
     const files = new FilesystemArtifactStore(join(dir, 'artifacts'));
     const error = await storeScannedDataset(files, spec, source, await scanDataset(await source.open())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetChangedError);
