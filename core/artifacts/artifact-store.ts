@@ -11,7 +11,7 @@ export interface ArtifactStore {
   /** Short name for messages and `kiln doctor`, e.g. `filesystem:/home/me/.kiln/artifacts`. */
   readonly description: string;
   /** Writes atomically: readers see the whole object or none. Returns size and sha256. */
-  put(key: string, body: Buffer | string | Readable): Promise<ArtifactInfo>;
+  put(key: string, body: Buffer | string | Readable, options?: PutOptions): Promise<ArtifactInfo>;
   putFile(key: string, localPath: string): Promise<ArtifactInfo>;
   /**
    * Streams an object; rejects with NotFoundError('artifact', key) when absent. A stream keeps
@@ -54,6 +54,15 @@ export interface ExternalObjectReader {
   etag(bucket: string, name: string): Promise<string | undefined>;
   /** The object's bytes as a stream; undefined when there is no such object or bucket. */
   open(bucket: string, name: string): Promise<Readable | undefined>;
+}
+
+export interface PutOptions {
+  /**
+   * The body's sha256, when the caller hashed exactly these bytes as it produced them (a dataset's
+   * source, hashed by the pass that copies it to the store): a store may return it instead of
+   * hashing gigabytes a second time. A store that keeps the hash beside the object ignores it.
+   */
+  sha256?: string;
 }
 
 export interface PutDirectoryOptions {

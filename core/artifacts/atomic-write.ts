@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,9 +13,10 @@ export interface WrittenFile {
  * so `targetPath` holds either the previous file or the complete new one. Streams are
  * consumed chunk by chunk. On failure the temp file is removed and the target is untouched.
  * `tempPath` must be on the same filesystem as `targetPath` for the rename to be atomic.
+ * `knownSha256`, the caller's hash of exactly these bytes, is returned instead of hashing them again.
  */
-export async function writeFileAtomically(targetPath: string, tempPath: string, body: Buffer | string | Readable): Promise<WrittenFile> {
-  const hash = createHash('sha256');
+export async function writeFileAtomically(targetPath: string, tempPath: string, body: Buffer | string | Readable, knownSha256?: string): Promise<WrittenFile> {
+  const hash = knownSha256 === undefined ? createHash('sha256') : undefined;
   let size = 0;
   const chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string> = typeof body === 'string' || Buffer.isBuffer(body) ? [body] : body;
 
@@ -26,7 +27,7 @@ export async function writeFileAtomically(targetPath: string, tempPath: string, 
       for await (const chunk of chunks) {
         // A Readable with an encoding set yields strings; hash and count their bytes, not characters.
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        hash.update(bytes);
+        hash?.update(bytes);
         size += bytes.length;
         for (let offset = 0; offset < bytes.length; ) offset += (await handle.write(bytes, offset)).bytesWritten;
       }
@@ -42,7 +43,7 @@ export async function writeFileAtomically(targetPath: string, tempPath: string, 
     throw error;
   }
   await syncDirectory(dirname(targetPath));
-  return { size, sha256: hash.digest('hex') };
+  return { size, sha256: knownSha256 ?? (hash as Hash).digest('hex') };
 }
 
 // Makes the rename itself durable; some platforms cannot fsync a directory, which only costs durability.

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { BackendUnavailableError, ConflictError, NotFoundError } from '../errors.js';
 import { assertArtifactKey, joinKey, normalizePrefix, RESERVED_KEY_PREFIX } from './artifact-key.js';
-import type { ArtifactInfo, ProbeableArtifactStore, PutDirectoryOptions } from './artifact-store.js';
+import type { ArtifactInfo, ProbeableArtifactStore, PutDirectoryOptions, PutOptions } from './artifact-store.js';
 import { confinedPath, listConfinedFiles, withConfinedFile } from './confined-files.js';
 import { writeFileAtomically } from './atomic-write.js';
 import { walkFiles } from './walk-files.js';
@@ -28,11 +28,11 @@ export class FilesystemArtifactStore implements ProbeableArtifactStore {
     this.description = `filesystem:${this.rootDir}`;
   }
 
-  async put(key: string, body: Buffer | string | Readable): Promise<ArtifactInfo> {
+  async put(key: string, body: Buffer | string | Readable, options: PutOptions = {}): Promise<ArtifactInfo> {
     const target = this.pathOf(key);
     const temp = join(this.rootDir, INCOMING_DIR, randomUUID());
     try {
-      return { key, ...(await writeFileAtomically(target, temp, body)) };
+      return { key, ...(await writeFileAtomically(target, temp, body, options.sha256)) };
     } catch (error) {
       throw conflictOrSelf(error, key);
     }

@@ -82,26 +82,33 @@ export function readPlainField(block: Buffer, start: number, lineEnd: number, in
   let at = start;
   const negative = block[at] === 0x2d;
   if (negative) at++;
+  // Integer digits, then a point and decimals: one tight loop each, no state to test per byte.
   let mantissa = 0;
-  let digits = 0;
-  let decimals = -1;
-  let usual = true;
-  for (; at < lineEnd; at++) {
-    const byte = block[at] as number;
-    if (byte === 0x2c) break;
-    if (byte >= 0x30 && byte <= 0x39) {
-      mantissa = mantissa * 10 + (byte - 0x30);
-      digits++;
-      if (decimals >= 0) decimals++;
-    } else if (byte === 0x2e && decimals === -1 && digits > 0) decimals = 0;
-    else usual = false;
+  let byte = 0;
+  const integerStart = at;
+  while (at < lineEnd && (byte = block[at] as number) >= 0x30 && byte <= 0x39) {
+    mantissa = mantissa * 10 + (byte - 0x30);
+    at++;
   }
-  into.end = at;
-  if (!usual || digits === 0 || digits > 15) into.number = Number.NaN;
-  else {
+  const integerDigits = at - integerStart;
+  let decimals = 0;
+  if (at < lineEnd && byte === 0x2e && integerDigits > 0) {
+    const decimalsStart = ++at;
+    while (at < lineEnd && (byte = block[at] as number) >= 0x30 && byte <= 0x39) {
+      mantissa = mantissa * 10 + (byte - 0x30);
+      at++;
+    }
+    decimals = at - decimalsStart;
+  }
+  const digits = integerDigits + decimals;
+  if ((at === lineEnd || block[at] === COMMA) && digits > 0 && digits <= 15) {
     const value = decimals > 0 ? mantissa / (POWERS_OF_TEN[decimals] as number) : mantissa;
     into.number = negative ? -value : value;
+  } else {
+    into.number = Number.NaN;
+    while (at < lineEnd && block[at] !== COMMA) at++;
   }
+  into.end = at;
 }
 
 /** A field's bounds, as locateField finds them (reused: finding them allocates nothing). */

@@ -81,17 +81,15 @@ async function writePlainSplit(bytes: AsyncIterable<Buffer>, testRows: Uint8Arra
   let row = -1;
   let line = 0;
   for await (const block of plainLineBlocks(bytes, () => line)) {
-    const sides = [new SideBuffer(block), new SideBuffer(block)] as const;
+    const sides = new BlockSides(block, row === -1);
     for (let start = 0; start < block.length; ) {
       const end = block.indexOf(0x0a, start);
       line++;
       if (end > start) {
-        if (row === -1) {
-          sides[0].take(start, end + 1);
-          sides[1].take(start, end + 1);
-        } else {
+        if (row === -1) sides.takeHeader(start, end + 1);
+        else {
           const side = testRows[row] as 0 | 1;
-          sides[side].take(start, end + 1);
+          sides.take(side, start, end + 1);
           // The rows' field counts are checked here, not by the pass that read the labels (readDatasetRows).
           if (side === 1 || profiler.addPlainLine(block, start, end) !== columns) checkPlainRow(block, start, end, line, columns);
         }
@@ -99,39 +97,63 @@ async function writePlainSplit(bytes: AsyncIterable<Buffer>, testRows: Uint8Arra
       }
       start = end + 1;
     }
-    const [train, test] = sides.map((side) => side.bytes());
+    const [train, test] = sides.bytes();
     await Promise.all([train && send(sinks.train, train), test && send(sinks.test, test)]);
   }
   return Math.max(0, row);
 }
 
-/** The lines of a block bound for one side, copied out in runs: a run grows while the lines taken are neighbours. */
-class SideBuffer {
+/**
+ * The lines of a block bound for train and for test, copied out in runs (a run grows while the
+ * lines taken are neighbours on the same side) into one buffer the size of the block, train's
+ * lines at its front as they come and test's after them: one allocation a block, not one a side.
+ */
+class BlockSides {
   private readonly out: Buffer;
-  private length = 0;
+  private trainLength = 0;
+  /** Test's runs as start and end offsets in the block, copied once train's length is known. */
+  private readonly testRuns: number[] = [];
+  private side: 0 | 1 = 0;
   private runStart = 0;
   private runEnd = 0;
 
-  constructor(private readonly block: Buffer) {
-    this.out = Buffer.allocUnsafe(block.length);
+  /** `withHeader`: the block may hold the header, which both sides take (so room for it twice). */
+  constructor(
+    private readonly block: Buffer,
+    withHeader: boolean,
+  ) {
+    this.out = Buffer.allocUnsafe(withHeader ? 2 * block.length : block.length);
   }
 
-  take(start: number, end: number): void {
-    if (start !== this.runEnd) {
+  /** Takes the line [start, end) for `side` (0: train, 1: test). */
+  take(side: 0 | 1, start: number, end: number): void {
+    if (side !== this.side || start !== this.runEnd) {
       this.flush();
+      this.side = side;
       this.runStart = start;
     }
     this.runEnd = end;
   }
 
-  /** What was taken, or undefined when nothing was. */
-  bytes(): Buffer | undefined {
+  /** Takes the header line [start, end) for both sides. */
+  takeHeader(start: number, end: number): void {
+    this.take(0, start, end);
+    this.take(1, start, end);
+  }
+
+  /** What train and test took, each undefined when it took nothing. */
+  bytes(): [Buffer | undefined, Buffer | undefined] {
     this.flush();
-    return this.length ? this.out.subarray(0, this.length) : undefined;
+    let length = this.trainLength;
+    for (let i = 0; i < this.testRuns.length; i += 2) length += this.block.copy(this.out, length, this.testRuns[i], this.testRuns[i + 1]);
+    const train = this.trainLength ? this.out.subarray(0, this.trainLength) : undefined;
+    return [train, length > this.trainLength ? this.out.subarray(this.trainLength, length) : undefined];
   }
 
   private flush(): void {
-    this.length += this.block.copy(this.out, this.length, this.runStart, this.runEnd);
+    if (this.runEnd === this.runStart) return;
+    if (this.side === 0) this.trainLength += this.block.copy(this.out, this.trainLength, this.runStart, this.runEnd);
+    else this.testRuns.push(this.runStart, this.runEnd);
     this.runStart = this.runEnd;
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,16 @@ describe('FilesystemArtifactStore on disk', () => {
   it('keeps objects as plain files at their key path', async () => {
     await store.put('datasets/iris/v1/train.csv', 'a,b\n');
     expect(await readFile(join(root, 'datasets', 'iris', 'v1', 'train.csv'), 'utf8')).toBe('a,b\n');
+  });
+
+  it('returns the sha256 its caller already computed instead of hashing the bytes again', async () => {
+    const known = createHash('sha256').update('a,b\n').digest('hex');
+    expect(await store.put('datasets/iris/v1/source.csv', Readable.from([Buffer.from('a,b\n')]), { sha256: known })).toEqual({
+      key: 'datasets/iris/v1/source.csv',
+      size: 4,
+      sha256: known,
+    });
+    expect(await readFile(join(root, 'datasets', 'iris', 'v1', 'source.csv'), 'utf8')).toBe('a,b\n');
   });
 
   it('removes the temp file of a failed write', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { datasetProfileKey } from '../../../core/artifacts/artifact-keys.js';
+import { FilesystemArtifactStore } from '../../../core/artifacts/filesystem-store.js';
 import { DatasetProfile } from '../../../core/datasets/dataset-profile.js';
 import type { DatasetSource } from '../../../core/datasets/dataset-source.js';
 import { scanDataset } from '../../../core/datasets/dataset-scan.js';
@@ -123,17 +124,33 @@ describe('storeDatasetVersion', () => {
     });
   });
 
-  it('stores nothing when the file changes between its passes, and says it will be read again', async () => {
+  /** A source whose bytes change after the scan and the first pass: the pass that writes the split reads others. */
+  function changingSource(): DatasetSource {
     let opened = 0;
-    const source: DatasetSource = {
+    return {
       path: csvPath,
       fingerprint: async () => 'changing',
       open: async () => Readable.from([Buffer.from(++opened < 3 ? CSV : CSV.replace('5.1', '5.2'))]),
     };
+  }
+
+  it('stores nothing when the file changes between its passes, and says it will be read again', async () => {
+    const source = changingSource();
     const error = await storeScannedDataset(store, spec, source, await scanDataset(await source.open())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetChangedError);
     expect((error as Error).message).toContain('changed while it was being read');
     expect(store.objects.size).toBe(0);
+  });
+
+  it('stores nothing on disk either when the file changes between its passes (the filesystem store takes the checked hash)', async () => {
+    const source = changingSource();
+    const files = new FilesystemArtifactStore(join(dir, 'artifacts'));
+    const error = await storeScannedDataset(files, spec, source, await scanDataset(await source.open())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetChangedError);
+    expect(await files.list('')).toEqual([]);
+    const stored = await storeDatasetVersion(files, spec, csvPath);
+    expect((await files.put('check/source.csv', CSV)).sha256).toBe(stored.manifest.content_sha256);
+    expect((await files.getBuffer(`${stored.prefix}/source.csv`)).toString()).toBe(CSV);
   });
 
   it("leaves no manifest when the store fails while the split is written, and reports the store's error", async () => {
