@@ -9,6 +9,7 @@
  * KILN_WORKSPACE_CHECK_SECONDS setting).
  */
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KilnApiClient } from '../../../api/client/kiln-api-client.js';
@@ -115,6 +116,8 @@ describe('a JupyterLab workspace on this machine', () => {
     expect(await upgradeStatus(channels, { origin: api })).toBe(401);
     expect(await upgradeStatus(channels, { cookie, origin: api })).toBe(101);
     expect((await fetch(`${api}/workspaces/no-such/lab`, { headers: { cookie } })).status).toBe(409);
+    // A page reaching us under another name (DNS rebinding) is refused before the cookie is looked at.
+    expect(await statusWithHost(`${viaApi}/api/contents`, 'evil.example', cookie)).toBe(421);
   }, 120_000);
 
   it("records a notebook's kiln_sdk.log_metric in the metadata store at the next look, readable through the API", async () => {
@@ -196,6 +199,18 @@ describe('a JupyterLab workspace on this machine', () => {
     expect(await stack.backends.metadata.workspaceMetrics.list('nb')).toEqual([]);
   }, 90_000);
 });
+
+/** A GET with its own Host header (fetch cannot set one). */
+function statusWithHost(url: string, host: string, cookie: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers: { host, cookie } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 
 /** What a websocket upgrade is answered: 101 when it opens, else the refusal's status. */
 function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
