@@ -44,6 +44,7 @@ export const ENV_NAMES = {
   k8sArtifactsSecret: 'KILN_K8S_ARTIFACTS_SECRET',
   k8sNodeSelector: 'KILN_K8S_NODE_SELECTOR',
   k8sTolerations: 'KILN_K8S_TOLERATIONS',
+  k8sCodeServerImage: 'KILN_K8S_CODE_SERVER_IMAGE',
   gpuSlots: 'KILN_GPU_SLOTS',
   stageIo: 'KILN_STAGE_IO',
   stageRoot: 'KILN_STAGE_ROOT',
@@ -273,6 +274,7 @@ function kubernetesFrom(env: NodeJS.ProcessEnv): KubernetesSettings {
     nodeSelector: json(ENV_NAMES.k8sNodeSelector),
     tolerations: json(ENV_NAMES.k8sTolerations),
     gpuSlots: env[ENV_NAMES.gpuSlots] ? Number(env[ENV_NAMES.gpuSlots]) : undefined,
+    codeServerImage: env[ENV_NAMES.k8sCodeServerImage] || undefined,
   };
   const parsed = KubernetesSettings.safeParse(input);
   if (!parsed.success) {

@@ -35,6 +35,8 @@ export const KubernetesSettings = z
     podAnnotations: z.record(z.string(), z.string()).default({}),
     /** Finished Jobs (and their pods) are deleted by the cluster after this long. */
     jobTtlSeconds: z.number().int().min(0).default(3600),
+    /** An image holding code-server's standalone release at /usr/lib/code-server; unset: no code-server workspaces here. */
+    codeServerImage: z.string().min(1).optional(),
   })
   .strict();
 export type KubernetesSettings = z.infer<typeof KubernetesSettings>;

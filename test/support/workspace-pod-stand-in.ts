@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { ArtifactStore } from '../../core/artifacts/artifact-store.js';
 import type { KubeClients } from '../../core/kubernetes/kube-clients.js';
 import { fetchWorkspaceFiles, parseWorkspaceIoPlan, syncWorkspaceFiles } from '../../core/workspaces/kubernetes/workspace-files.js';
-import { SERVER_CONTAINER, TOKEN_KEY, WORKSPACE_IO_ENV } from '../../core/workspaces/kubernetes/workspace-pod.js';
+import { HASHED_PASSWORD_KEY, serverPortName, TOKEN_KEY, WORKSPACE_IO_ENV } from '../../core/workspaces/kubernetes/workspace-pod.js';
+import { CODE_SERVER_COOKIE, codeServerPasswordHash } from '../../core/workspaces/local/code-server.js';
+import type { WorkspaceKind } from '../../core/specs/workspace.js';
 
 /** Holds a deleted pod until its sidecar's last sync is done, as a kubelet does within the grace period. */
 const SYNC_FINALIZER = 'kiln.dev/stand-in-last-sync';
@@ -13,8 +15,8 @@ const SYNC_FINALIZER = 'kiln.dev/stand-in-last-sync';
 interface RunningPod {
   root: string;
   server: Server;
-  /** The server's `last_activity`; `use()` moves it, as a user's request would. */
-  lastActivity: Date;
+  /** The server's `last_activity` (code-server: its last heartbeat, null before any); a user's request moves it. */
+  lastActivity: Date | null;
   sidecar: { stop: AbortController; done: Promise<void> };
 }
 
@@ -22,8 +24,10 @@ interface RunningPod {
  * Stands in for the kubelet and containers of workspace pods, which the testbed (kwok) never
  * runs. For each workspace pod kwok reports Running it does on this machine what the pod would:
  * the init container's fetch (`fetchWorkspaceFiles`, the code `kiln workspace-io fetch` runs),
- * a server answering JupyterLab's `/api/status` with the token the pod reads from its Secret
- * (a small HTTP server, not JupyterLab: the local platform's tests run the real one), and the
+ * a server answering JupyterLab's `/api/status` with the token the pod reads from its Secret, or
+ * for a code-server pod code-server's `/healthz` (and its session cookie, the token's hash the
+ * pod reads from the Secret's second key) (a small HTTP server, not JupyterLab or code-server:
+ * the local platform's tests run the real ones), and the
  * sidecar's sync (`syncWorkspaceFiles`). The server listens on this machine's non-loopback
  * address (the API server proxies to no loopback address) at the pod's port, and the pod's
  * status is given that address as its IP, as a network plugin would. A deleted pod keeps a
@@ -47,34 +51,57 @@ export function startWorkspaceStandIn(admin: KubeClients, artifacts: ArtifactSto
     const plan = parseWorkspaceIoPlan(fetch.env!.find((e) => e.name === WORKSPACE_IO_ENV)!.value);
     const root = join(workDir, uid);
     await fetchWorkspaceFiles(artifacts, plan, root, join(__dirname, '..', '..', 'sdk', 'python'));
-    const main = pod.spec!.containers.find((c) => c.name === SERVER_CONTAINER)!;
-    const tokenRef = main.env!.find((e) => e.name === 'JUPYTER_TOKEN')!.valueFrom!.secretKeyRef!;
-    const secret = await admin.core.readNamespacedSecret({ name: tokenRef.name!, namespace: ns });
-    const token = Buffer.from(secret.data![TOKEN_KEY]!, 'base64').toString('utf8');
+    const main = pod.spec!.containers[0]!;
+    const kind = main.name as WorkspaceKind;
+    const secretValue = async (variable: string, key: string) => {
+      const ref = main.env!.find((e) => e.name === variable)!.valueFrom!.secretKeyRef!;
+      if (ref.key !== key) throw new Error(`${variable} reads key ${ref.key} of the Secret, not ${key}`);
+      const secret = await admin.core.readNamespacedSecret({ name: ref.name!, namespace: ns });
+      return { value: Buffer.from(secret.data![key]!, 'base64').toString('utf8'), token: Buffer.from(secret.data![TOKEN_KEY]!, 'base64').toString('utf8') };
+    };
     const state: RunningPod = {
       root,
-      lastActivity: new Date(),
+      lastActivity: kind === 'code-server' ? null : new Date(),
       server: createServer(),
       sidecar: { stop: new AbortController(), done: Promise.resolve() },
     };
-    const started = new Date().toISOString();
-    // JupyterLab serves under its base_url (the API proxy's path for the workspace).
-    const basePath = main
-      .args!.find((a) => a.startsWith('--ServerApp.base_url='))!
-      .split('=')[1]!
-      .slice(0, -1);
-    state.server.on('request', (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://pod');
-      if (!url.pathname.startsWith(`${basePath}/`)) return void res.writeHead(404).end();
-      url.pathname = url.pathname.slice(basePath.length);
-      if (url.pathname === '/api') return void res.end(JSON.stringify({ version: 'stand-in' }));
-      const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^token /, '');
-      if (given !== token) return void res.writeHead(403).end();
-      if (url.pathname !== '/api/status') state.lastActivity = new Date();
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ started, last_activity: state.lastActivity.toISOString(), connections: 0, kernels: 0 }));
-    });
-    const port = main.ports!.find((p) => p.name === 'jupyter')!.containerPort;
+    if (kind === 'code-server') {
+      // The pod's HASHED_PASSWORD: the token's SHA-256, as code-server's session cookie is.
+      const { value: hashed, token } = await secretValue('HASHED_PASSWORD', HASHED_PASSWORD_KEY);
+      if (hashed !== codeServerPasswordHash(token)) throw new Error('the Secret’s hashed password is not the token’s SHA-256');
+      // code-server serves from `/`; /healthz answers without auth and is no activity.
+      state.server.on('request', (req, res) => {
+        const url = new URL(req.url ?? '/', 'http://pod');
+        const beat = state.lastActivity?.getTime() ?? 0;
+        if (url.pathname === '/healthz') {
+          res.setHeader('content-type', 'application/json');
+          return void res.end(JSON.stringify({ status: Date.now() - beat < 60_000 ? 'alive' : 'expired', lastHeartbeat: beat }));
+        }
+        if (!req.headers.cookie?.split(/;\s*/).includes(`${CODE_SERVER_COOKIE}=${hashed}`)) return void res.writeHead(302, { location: './login' }).end();
+        state.lastActivity = new Date();
+        res.end('code-server stand-in');
+      });
+    } else {
+      const { token } = await secretValue('JUPYTER_TOKEN', TOKEN_KEY);
+      const started = new Date().toISOString();
+      // JupyterLab serves under its base_url (the API proxy's path for the workspace).
+      const basePath = main
+        .args!.find((a) => a.startsWith('--ServerApp.base_url='))!
+        .split('=')[1]!
+        .slice(0, -1);
+      state.server.on('request', (req, res) => {
+        const url = new URL(req.url ?? '/', 'http://pod');
+        if (!url.pathname.startsWith(`${basePath}/`)) return void res.writeHead(404).end();
+        url.pathname = url.pathname.slice(basePath.length);
+        if (url.pathname === '/api') return void res.end(JSON.stringify({ version: 'stand-in' }));
+        const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^token /, '');
+        if (given !== token) return void res.writeHead(403).end();
+        if (url.pathname !== '/api/status') state.lastActivity = new Date();
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ started, last_activity: state.lastActivity!.toISOString(), connections: 0, kernels: 0 }));
+      });
+    }
+    const port = main.ports!.find((p) => p.name === serverPortName(kind))!.containerPort;
     await new Promise<void>((resolve, reject) => state.server.once('error', reject).listen(port, hostIp, resolve));
     state.sidecar.done = syncWorkspaceFiles(artifacts, plan, root, state.sidecar.stop.signal);
     running.set(uid, state);

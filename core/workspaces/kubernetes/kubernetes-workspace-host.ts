@@ -11,7 +11,9 @@ import { apiServerGet } from '../../kubernetes/api-server-get.js';
 import { type AwaitObjectOptions, awaitObject } from '../../kubernetes/await-object.js';
 import type { KubeClients } from '../../kubernetes/kube-clients.js';
 import type { KubernetesSettings } from '../../kubernetes/kubernetes-settings.js';
+import type { WorkspaceKind } from '../../specs/workspace.js';
 import { jupyterStatusProbe } from '../jupyter-status.js';
+import { parseCodeServerHealth } from '../local/code-server.js';
 import { type MetricsFileChunk, sliceChunk } from '../metrics-file-chunk.js';
 import { WORKSPACE_METRICS_PATH } from '../notebook-metrics.js';
 import {
@@ -46,7 +48,7 @@ export interface KubernetesWorkspaceHostOptions {
   serverPort?: number;
   /** Seconds between two syncs of a running workspace's files to the store. Default 15. */
   syncSeconds?: number;
-  /** How long a pod may take to answer (scheduling, a GPU, pulling, installing JupyterLab). Default 10 minutes. */
+  /** How long a pod may take to answer (scheduling, a GPU, pulling, installing JupyterLab or copying code-server). Default 10 minutes. */
   startTimeoutMs?: number;
   /** How long an image that cannot be pulled is given before the start fails. Default 60 s. */
   imagePullGraceMs?: number;
@@ -54,14 +56,15 @@ export interface KubernetesWorkspaceHostOptions {
 
 /**
  * Workspaces on a cluster: per running workspace a Pod (the environment's image running
- * JupyterLab), a ClusterIP Service in front of it and a Secret holding its token. The files live
+ * JupyterLab, or code-server copied in from KILN_K8S_CODE_SERVER_IMAGE), a ClusterIP Service in front of it and a Secret holding its token. The files live
  * in the artifact store (`workspaces/<name>/files`): the pod fetches them when it starts and its
  * sidecar stores them back while it runs and when it stops, so stop, start and a lost node keep
  * them. The worker reaches the server's status API through the API server's pod proxy, which
  * works whether the worker runs in the cluster or outside it.
  */
 export class KubernetesWorkspaceHost implements WorkspaceHosting {
-  readonly kinds = ['jupyterlab'] as const;
+  /** JupyterLab always; code-server where KILN_K8S_CODE_SERVER_IMAGE names an image to copy it from. */
+  readonly kinds: readonly WorkspaceKind[];
   /** GPUs one workspace may ask for: as many as Kiln may use at once (KILN_GPU_SLOTS). */
   readonly maxGpus: number;
   private readonly port: number;
@@ -69,6 +72,7 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
   constructor(private readonly options: KubernetesWorkspaceHostOptions) {
     this.maxGpus = options.settings.gpuSlots;
     this.port = options.serverPort ?? DEFAULT_SERVER_PORT;
+    this.kinds = options.settings.codeServerImage ? ['jupyterlab', 'code-server'] : ['jupyterlab'];
   }
 
   private get namespace(): string {
@@ -87,7 +91,7 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
   }
 
   async start(launch: WorkspaceLaunch, { signal, onPending }: WorkspaceStartOptions = {}): Promise<WorkspaceServer> {
-    if (launch.kind !== 'jupyterlab') throw new EnvironmentUnavailableError('kind', `${launch.kind} workspaces do not run on this cluster`);
+    if (!this.kinds.includes(launch.kind)) throw new EnvironmentUnavailableError('kind', `${launch.kind} workspaces do not run on this cluster`);
     const { clients, settings } = this.options;
     const namespace = this.namespace;
     if (launch.limits.gpus > 0) {
@@ -103,10 +107,14 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
       await ignoreStatus(404, () => clients.core.deleteNamespacedSecret({ name: secret.metadata!.name!, namespace }));
       await clients.core.createNamespacedSecret({ namespace, body: secret });
     }
-    await ignoreStatus(409, () => clients.core.createNamespacedService({ namespace, body: buildWorkspaceService(launch.name, this.port, settings) }));
+    await ignoreStatus(409, () =>
+      clients.core.createNamespacedService({ namespace, body: buildWorkspaceService(launch.name, this.port, settings, launch.kind) }),
+    );
     const pod = buildWorkspacePod(
       {
         name: launch.name,
+        kind: launch.kind,
+        ...(settings.codeServerImage ? { codeServerImage: settings.codeServerImage } : {}),
         image: launch.environment.location,
         limits: launch.limits,
         jupyterlabVersion: this.options.jupyterlabVersion,
@@ -119,13 +127,13 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
     await ignoreStatus(409, () => clients.core.createNamespacedPod({ namespace, body: pod }));
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 600_000);
     await this.untilReady(launch.name, deadline, signal, onPending);
-    // Ready means JupyterLab answers `/api`; the status API with this token is what the probe will ask.
-    while (!(await this.probe(launch.name, { url: '', pid: null, token: launch.token })).alive) {
+    // Ready means the server answers its readiness path; what the probe will ask (JupyterLab's status API with this token, code-server's /healthz) must answer too.
+    while (!(await this.probe(launch.name, { url: '', pid: null, token: launch.token, kind: launch.kind })).alive) {
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('start aborted');
-      if (Date.now() > deadline) throw new BackendUnavailableError('workspace', `JupyterLab in pod ${pod.metadata!.name} does not answer its status API`);
+      if (Date.now() > deadline) throw new BackendUnavailableError('workspace', `${launch.kind} in pod ${pod.metadata!.name} does not answer its status API`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    return { url: workspaceServiceUrl(launch.name, namespace, this.port), pid: null };
+    return { url: workspaceServiceUrl(launch.name, namespace, this.port, launch.kind), pid: null };
   }
 
   /** Watches the pod until it is Ready, reporting why it waits; fails fast on an image that cannot be pulled. */
@@ -150,23 +158,32 @@ export class KubernetesWorkspaceHost implements WorkspaceHosting {
     });
   }
 
-  /**
-   * Asks the server's status API through the API server's pod proxy. The API server drops the
-   * Authorization header it authenticated the worker with, so Jupyter's token goes as `?token=`.
-   */
   /** Pods keep running when a worker stops: the workflow's looks go on from any worker. */
   async stopAll(): Promise<void> {}
 
-  async probe(name: string, server: WorkspaceServer & { token: string }): Promise<WorkspaceProbe> {
+  /**
+   * Asks the server through the API server's pod proxy. JupyterLab: its status API; the API
+   * server drops the Authorization header it authenticated the worker with, so Jupyter's token
+   * goes as `?token=`. code-server: `/healthz`, which needs no token and counts as no activity;
+   * while it says `alive` (a client within the minute) the workspace is in use now, otherwise
+   * its last heartbeat is the last activity.
+   */
+  async probe(name: string, server: WorkspaceServer & { token: string; kind: WorkspaceKind }): Promise<WorkspaceProbe> {
     const { clients } = this.options;
     const podName = workspaceObjectName(name);
     const pod = await ignoreStatus(404, () => clients.core.readNamespacedPod({ name: podName, namespace: this.namespace }));
     const state = workspacePodState(pod);
     if (state.kind === 'gone') return { alive: false, lastActivityMs: null };
     if (state.kind === 'waiting') return { alive: false, lastActivityMs: null, pending: state.reason };
-    const path = `/api/v1/namespaces/${this.namespace}/pods/${podName}:${this.port}/proxy${workspaceProxyPrefix(name)}api/status?token=${encodeURIComponent(server.token)}`;
+    const proxy = `/api/v1/namespaces/${this.namespace}/pods/${podName}:${this.port}/proxy`;
     try {
-      const answer = await apiServerGet(clients.config, path, 5_000);
+      if (server.kind === 'code-server') {
+        const answer = await apiServerGet(clients.config, `${proxy}/healthz`, 5_000);
+        const health = parseCodeServerHealth(answer.status, answer.body);
+        if (!health) return { alive: false, lastActivityMs: null };
+        return { alive: true, lastActivityMs: health.status === 'alive' ? Date.now() : health.lastHeartbeat || null };
+      }
+      const answer = await apiServerGet(clients.config, `${proxy}${workspaceProxyPrefix(name)}api/status?token=${encodeURIComponent(server.token)}`, 5_000);
       return jupyterStatusProbe(answer.status, answer.body);
     } catch {
       return { alive: false, lastActivityMs: null };

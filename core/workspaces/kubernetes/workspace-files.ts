@@ -26,6 +26,8 @@ export function workspacePodLayout(root: string) {
     sdk: join(root, 'sdk'),
     /** JupyterLab installed beside the environment (`pip install --target`), as on the local platform. */
     overlay: join(root, 'overlay'),
+    /** code-server's standalone release (its own Node), copied from KILN_K8S_CODE_SERVER_IMAGE. */
+    codeServer: join(root, 'code-server-release'),
     home: join(root, 'home'),
   };
 }

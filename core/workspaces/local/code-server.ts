@@ -41,11 +41,14 @@ export interface CodeServerLaunch {
   common: Record<string, string>;
 }
 
-/** The arguments and environment of `code-server` for one workspace: loopback only, the token as its password. */
-export function codeServerCommand(launch: CodeServerLaunch) {
-  const paths = codeServerPaths(launch.workspaceDir);
-  const args = [
-    `--bind-addr=127.0.0.1:${launch.port}`,
+/**
+ * code-server's flags for one workspace: password auth (the password comes as HASHED_PASSWORD),
+ * its state inside `workspaceDir`, no calls out, the workspace's files opened.
+ */
+export function codeServerArgs(workspaceDir: string, bindAddr: string, filesDir: string): string[] {
+  const paths = codeServerPaths(workspaceDir);
+  return [
+    `--bind-addr=${bindAddr}`,
     '--auth=password',
     `--config=${paths.config}`,
     `--user-data-dir=${paths.userData}`,
@@ -55,8 +58,18 @@ export function codeServerCommand(launch: CodeServerLaunch) {
     '--disable-telemetry',
     // Always the workspace's files, not whatever folder the last session had open.
     '--ignore-last-opened',
-    launch.filesDir,
+    filesDir,
   ];
+}
+
+/** Where code-server writes its heartbeat and reads its config from: inside `workspaceDir`. */
+export function codeServerXdgEnv(workspaceDir: string): { XDG_DATA_HOME: string; XDG_CONFIG_HOME: string } {
+  return { XDG_DATA_HOME: codeServerPaths(workspaceDir).dataHome, XDG_CONFIG_HOME: join(workspaceDir, 'code-server', 'xdg-config') };
+}
+
+/** The arguments and environment of `code-server` for one workspace: loopback only, the token as its password. */
+export function codeServerCommand(launch: CodeServerLaunch) {
+  const args = codeServerArgs(launch.workspaceDir, `127.0.0.1:${launch.port}`, launch.filesDir);
   const env: Record<string, string> & { PATH: string; VIRTUAL_ENV: string; HASHED_PASSWORD: string; XDG_DATA_HOME: string } = {
     ...launch.common,
     // Terminals and tasks inherit this: the environment's python first, as an activated venv.
@@ -64,10 +77,20 @@ export function codeServerCommand(launch: CodeServerLaunch) {
     VIRTUAL_ENV: launch.venv,
     // The token travels in the environment, not argv (where `ps` would show it); code-server drops it from its children's.
     HASHED_PASSWORD: codeServerPasswordHash(launch.token),
-    XDG_DATA_HOME: paths.dataHome,
-    XDG_CONFIG_HOME: join(launch.workspaceDir, 'code-server', 'xdg-config'),
+    ...codeServerXdgEnv(launch.workspaceDir),
   };
   return { args, env };
+}
+
+/** A `/healthz` answer, however it was reached (directly, or through the API server's pod proxy); null: not code-server's. */
+export function parseCodeServerHealth(status: number, body: string): z.infer<typeof CodeServerHealth> | null {
+  if (status !== 200) return null;
+  try {
+    const parsed = CodeServerHealth.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -78,12 +101,11 @@ export function codeServerCommand(launch: CodeServerLaunch) {
  * after the last, and a one-minute idle_timeout must not cull it in between.
  */
 export async function probeCodeServer(url: string, heartbeatFile: string, timeoutMs = 5_000): Promise<WorkspaceProbe> {
-  let health: z.infer<typeof CodeServerHealth>;
-  try {
-    health = CodeServerHealth.parse(JSON.parse(await getClosing(`${url}/healthz`, timeoutMs)));
-  } catch {
-    return { alive: false, lastActivityMs: null };
-  }
+  const health = await getClosing(`${url}/healthz`, timeoutMs).then(
+    (body) => parseCodeServerHealth(200, body),
+    () => null,
+  );
+  if (!health) return { alive: false, lastActivityMs: null };
   if (health.status === 'alive') return { alive: true, lastActivityMs: Date.now() };
   const beat = await stat(heartbeatFile).catch(() => null);
   return { alive: true, lastActivityMs: beat ? beat.mtimeMs : null };

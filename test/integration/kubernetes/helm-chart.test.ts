@@ -86,6 +86,7 @@ describe('deploy/helm/kiln', () => {
       'image.pullPolicy': 'IfNotPresent',
       'gpuWorkers.enabled': 'false',
       'stagePods.nodeSelector.pool': 'train',
+      'workspaces.codeServerImage': 'codercom/code-server:4.139.1',
       'tracing.otlpEndpoint': 'http://otel-collector.monitoring.svc:4318',
     });
     const cm = find<k8s.V1ConfigMap>(rendered, 'ConfigMap', 'kiln-config')!;
@@ -97,6 +98,7 @@ describe('deploy/helm/kiln', () => {
       KILN_GPU_SLOTS: '0',
       KILN_K8S_ARTIFACTS_SECRET: 's3-credentials',
       KILN_K8S_NODE_SELECTOR: '{"pool":"train"}',
+      KILN_K8S_CODE_SERVER_IMAGE: 'codercom/code-server:4.139.1',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring.svc:4318',
     });
     // The chart makes no Secret the operator brought, and no GPU worker without GPUs.

@@ -4,9 +4,9 @@
 // the API server's pod proxy that the probe goes through, the worker's least-privilege Role,
 // the Temporal dev server, worker and API. Simulated: containers never run (kwok); the workspace
 // stand-in does on this machine what the pod's containers would (fetch the files, answer
-// JupyterLab's /api/status with the Secret's token, sync the files back on stop), see
-// test/support/workspace-pod-stand-in.ts. JupyterLab itself is proven by the local platform's
-// workspace test.
+// JupyterLab's /api/status with the Secret's token or code-server's /healthz, sync the files
+// back on stop), see test/support/workspace-pod-stand-in.ts. JupyterLab and code-server
+// themselves are proven by the local platform's workspace tests.
 import { ApiException } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { connectKubernetes, type KubeClients } from '../../../core/kubernetes/ku
 import { KubernetesSettings } from '../../../core/kubernetes/kubernetes-settings.js';
 import { freePort } from '../../../core/net/free-port.js';
 import { KubernetesWorkspaceHost } from '../../../core/workspaces/kubernetes/kubernetes-workspace-host.js';
+import { CODE_SERVER_COOKIE, codeServerPasswordHash } from '../../../core/workspaces/local/code-server.js';
 import type { WorkspaceLaunch } from '../../../core/workspaces/workspace-hosting.js';
 import type { EmbeddedStack } from '../../../workers/embedded-stack.js';
 import { createPrivateGpuNode } from '../../support/fake-gpu-node.js';
@@ -35,6 +36,7 @@ const workerKubeconfig = inject('kubeWorkerKubeconfigPath');
 const unavailable = inject('kubeUnavailableReason');
 const fixture = join(__dirname, '..', '..', 'fixtures', 'checkpointing');
 const IMAGE = 'registry.test/kiln-env:ws';
+const CODE_SERVER_IMAGE = 'codercom/code-server:4.139.1';
 
 describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   const namespace = `kiln-ws-${process.pid}-${Date.now().toString(36)}`;
@@ -92,12 +94,12 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
 
   // A failed test must not leave its pod holding the GPU or the server's port for the next one.
   afterEach(async () => {
-    for (const name of ['gpu-nb', 'greedy', 'huge', 'files']) await host.stop(name, null);
+    for (const name of ['gpu-nb', 'greedy', 'huge', 'files', 'vs']) await host.stop(name, null);
   });
 
-  const launch = (name: string, gpus: number, token = `token-of-${name}`): WorkspaceLaunch => ({
+  const launch = (name: string, gpus: number, token = `token-of-${name}`, kind: WorkspaceLaunch['kind'] = 'jupyterlab'): WorkspaceLaunch => ({
     name,
-    kind: 'jupyterlab',
+    kind,
     token,
     environment: { location: IMAGE, pythonExecutable: 'python' },
     limits: { cpu: 1, memory: 1024, gpus },
@@ -139,15 +141,67 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
     expect(service.spec).toMatchObject({ type: 'ClusterIP', selector: { 'kiln.dev/workspace': 'gpu-nb' }, ports: [{ targetPort: 'jupyter' }] });
 
     // Through the API server's pod proxy, with the token; a wrong token is not let in.
-    const probe = await host.probe('gpu-nb', { ...server, token: 'token-of-gpu-nb' });
+    const probe = await host.probe('gpu-nb', { ...server, token: 'token-of-gpu-nb', kind: 'jupyterlab' });
     expect(probe).toEqual({ alive: true, lastActivityMs: expect.any(Number) });
-    expect(await host.probe('gpu-nb', { ...server, token: 'wrong' })).toEqual({ alive: false, lastActivityMs: null });
+    expect(await host.probe('gpu-nb', { ...server, token: 'wrong', kind: 'jupyterlab' })).toEqual({ alive: false, lastActivityMs: null });
 
     await host.stop('gpu-nb', server);
     expect(await objectsGone('gpu-nb')).toBe(true);
     // Stopping one already stopped is fine.
     await host.stop('gpu-nb', null);
-    expect(await host.probe('gpu-nb', { ...server, token: 'token-of-gpu-nb' })).toEqual({ alive: false, lastActivityMs: null });
+    expect(await host.probe('gpu-nb', { ...server, token: 'token-of-gpu-nb', kind: 'jupyterlab' })).toEqual({ alive: false, lastActivityMs: null });
+  });
+
+  it('runs code-server copied from its image in the environment’s image, serving from `/`, its password hash from the Secret; the probe asks /healthz through the pod proxy', async () => {
+    // Without KILN_K8S_CODE_SERVER_IMAGE this cluster runs JupyterLab only.
+    expect(host.kinds).toEqual(['jupyterlab']);
+    await expect(host.start(launch('vs', 0, 'token-of-vs', 'code-server'))).rejects.toMatchObject({ name: 'EnvironmentUnavailableError', field: 'kind' });
+    expect(await objectsGone('vs')).toBe(true);
+
+    const vsHost = new KubernetesWorkspaceHost({
+      clients: connectKubernetes(settings),
+      settings: { ...settings, codeServerImage: CODE_SERVER_IMAGE },
+      artifacts: stack.backends.artifacts,
+      jupyterlabVersion: '4.6.6',
+      serverPort: await freePort(),
+      syncSeconds: 3600,
+    });
+    expect(vsHost.kinds).toEqual(['jupyterlab', 'code-server']);
+    const server = await vsHost.start(launch('vs', 1, 'token-of-vs', 'code-server'));
+    // No base path: code-server serves from `/` (the API's proxy strips the workspace's prefix).
+    expect(server).toEqual({ url: expect.stringMatching(new RegExp(`^http://kiln-workspace-vs\\.${namespace}\\.svc:\\d+$`)), pid: null });
+
+    const pod = await admin.core.readNamespacedPod({ name: 'kiln-workspace-vs', namespace });
+    const main = pod.spec!.containers[0]!;
+    expect(main).toMatchObject({ name: 'code-server', image: IMAGE, command: ['/kiln/workspace/code-server-release/bin/code-server'] });
+    expect(main.resources?.limits).toEqual({ cpu: '1', memory: '1Gi', 'nvidia.com/gpu': '1' });
+    expect(pod.spec!.nodeName).toBe(`${namespace}-gpu`);
+    expect(pod.spec!.initContainers!.map((c) => [c.name, c.image])).toEqual([
+      ['fetch-files', 'kiln:test'],
+      ['copy-code-server', CODE_SERVER_IMAGE],
+      ['sync-files', 'kiln:test'],
+    ]);
+    expect(JSON.stringify(pod)).not.toContain('token-of-vs');
+    expect(JSON.stringify(pod)).not.toContain(codeServerPasswordHash('token-of-vs'));
+    const secret = await admin.core.readNamespacedSecret({ name: 'kiln-workspace-vs', namespace });
+    expect(Buffer.from(secret.data!['hashed-password']!, 'base64').toString()).toBe(codeServerPasswordHash('token-of-vs'));
+    const service = await admin.core.readNamespacedService({ name: 'kiln-workspace-vs', namespace });
+    expect(service.spec).toMatchObject({ selector: { 'kiln.dev/workspace': 'vs' }, ports: [{ targetPort: 'code-server' }] });
+
+    // Through the pod proxy, no token: no client yet, so no heartbeat to report.
+    expect(await vsHost.probe('vs', { ...server, token: 'ignored', kind: 'code-server' })).toEqual({ alive: true, lastActivityMs: null });
+    // A signed-in client (the session cookie is the password's hash): in use now.
+    const port = main.ports![0]!.containerPort;
+    const used = await fetch(`http://${standIn.hostIp}:${port}/`, { headers: { cookie: `${CODE_SERVER_COOKIE}=${codeServerPasswordHash('token-of-vs')}` } });
+    expect(used.status).toBe(200);
+    const before = Date.now();
+    const probe = await vsHost.probe('vs', { ...server, token: 'ignored', kind: 'code-server' });
+    expect(probe.alive).toBe(true);
+    expect(probe.lastActivityMs).toBeGreaterThanOrEqual(before);
+
+    await vsHost.stop('vs', server);
+    expect(await objectsGone('vs')).toBe(true);
+    expect(await vsHost.probe('vs', { ...server, token: 'ignored', kind: 'code-server' })).toEqual({ alive: false, lastActivityMs: null });
   });
 
   it('a workspace asking for more GPUs than the node has stays Pending, and start and probe say why', async () => {
@@ -165,7 +219,7 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
     expect(pending).toContainEqual(expect.stringMatching(/^waiting for GPU: .*Insufficient nvidia\.com\/gpu/));
     const pod = await admin.core.readNamespacedPod({ name: 'kiln-workspace-greedy', namespace });
     expect(pod.status?.phase).toBe('Pending');
-    expect(await impatient.probe('greedy', { url: '', pid: null, token: 'token-of-greedy' })).toEqual({
+    expect(await impatient.probe('greedy', { url: '', pid: null, token: 'token-of-greedy', kind: 'jupyterlab' })).toEqual({
       alive: false,
       lastActivityMs: null,
       pending: expect.stringMatching(/^waiting for GPU: /),
@@ -238,6 +292,12 @@ describe.skipIf(!kubeconfig)(`Workspaces on Kubernetes${unavailable ? ` (skipped
     await expect(client.createWorkspace({ name: 'too-big', project: 'ws-project', resources: { gpus: 2 } })).rejects.toMatchObject({
       status: 400,
       fields: expect.arrayContaining([expect.objectContaining({ path: 'resources.gpus' })]),
+    });
+
+    // code-server is refused, naming `kind`, where KILN_K8S_CODE_SERVER_IMAGE is unset.
+    await expect(client.createWorkspace({ name: 'vs-api', project: 'ws-project', kind: 'code-server' })).rejects.toMatchObject({
+      status: 400,
+      fields: expect.arrayContaining([expect.objectContaining({ path: 'kind' })]),
     });
 
     await client.createWorkspace({ name: 'idle', project: 'ws-project', idle_timeout: '1m' });

@@ -45,12 +45,27 @@ const workspacePod = buildWorkspacePod(
   settings,
 ).spec!;
 
+const codeServerPod = buildWorkspacePod(
+  {
+    name: 'vs',
+    kind: 'code-server',
+    codeServerImage: 'codercom/code-server:4.139.1',
+    image: 'registry.test/kiln-env:abc',
+    limits: { cpu: 1, memory: 1024, gpus: 0 },
+    jupyterlabVersion: '4.6.6',
+    port: 8888,
+    syncSeconds: 15,
+  },
+  settings,
+).spec!;
+
 const containersOf = (pod: V1PodSpec): V1Container[] => [...(pod.initContainers ?? []), ...pod.containers];
 
 describe.each([
   ['a stage pod', stagePod],
   ['a model-server pod', modelPod],
   ['a workspace pod', workspacePod],
+  ['a code-server workspace pod', codeServerPod],
 ])('%s', (_label, pod) => {
   it('runs every container as one non-root user, with the runtime default seccomp profile', () => {
     expect(pod.securityContext).toEqual({
