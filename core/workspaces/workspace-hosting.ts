@@ -83,3 +83,8 @@ export interface WorkspaceHosting {
 export function workspaceProxyPrefix(name: string): string {
   return `/workspaces/${name}/`;
 }
+
+/** JupyterLab's base path as its URLs carry it: the proxy's prefix without its trailing slash. */
+export function jupyterBasePath(name: string): string {
+  return workspaceProxyPrefix(name).slice(0, -1);
+}

@@ -7,7 +7,7 @@ import { restrictedContainerSecurity, restrictedPodSecurity } from '../../kubern
 import type { WorkspaceKind, WorkspaceLimits } from '../../specs/workspace.js';
 import { codeServerArgs, codeServerPasswordHash, codeServerXdgEnv } from '../local/code-server.js';
 import { WORKSPACE_METRICS_PATH } from '../notebook-metrics.js';
-import { workspaceProxyPrefix } from '../workspace-hosting.js';
+import { jupyterBasePath, workspaceProxyPrefix } from '../workspace-hosting.js';
 import { WORKSPACE_POD_ROOT, type WorkspaceIoPlan, workspacePodLayout } from './workspace-files.js';
 
 /** The label naming the workspace on its Pod, Service and Secret. */
@@ -63,7 +63,7 @@ export function serverPortName(kind: WorkspaceKind): string {
  */
 export function workspaceServiceUrl(name: string, namespace: string, port: number, kind: WorkspaceKind = 'jupyterlab'): string {
   const root = `http://${workspaceObjectName(name)}.${namespace}.svc:${port}`;
-  return kind === 'code-server' ? root : `${root}${workspaceProxyPrefix(name).slice(0, -1)}`;
+  return kind === 'code-server' ? root : `${root}${jupyterBasePath(name)}`;
 }
 
 /**

@@ -12,6 +12,7 @@ import { type MetricsFileChunk, readFileChunk } from '../metrics-file-chunk.js';
 import type { WorkspaceKind } from '../../specs/workspace.js';
 import { writeWorkspaceKernelSpec } from '../kernel-spec.js';
 import {
+  jupyterBasePath,
   workspaceProxyPrefix,
   type WorkspaceContent,
   type WorkspaceHosting,
@@ -50,6 +51,11 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
 
   private dir(name: string): string {
     return join(homePaths(this.options.home).workspaces, name);
+  }
+
+  /** Where kiln_sdk appends a workspace's metric lines (KILN_WORKSPACE_METRICS_FILE) and its looks read them. */
+  private metricsFile(name: string): string {
+    return join(this.dir(name), 'files', WORKSPACE_METRICS_PATH);
   }
 
   withSourceDir<T>(name: string, use: (dir: string) => Promise<T>): Promise<T> {
@@ -110,7 +116,7 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
       JUPYTER_CONFIG_PATH: join(overlay, 'etc', 'jupyter'),
       IPYTHONDIR: join(jupyter, 'ipython'),
     };
-    const basePath = workspaceProxyPrefix(launch.name).slice(0, -1);
+    const basePath = jupyterBasePath(launch.name);
     return this.spawnServer(dir, { what: 'JupyterLab', command: python, args, env, port, basePath }, (url) => probeJupyter(url, launch.token, 1_000), signal);
   }
 
@@ -144,7 +150,7 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
       // kiln_sdk.save_checkpoint / load_latest_checkpoint work in a notebook as in a stage, kept with the files.
       KILN_CHECKPOINT_DIR: join(dir, 'files', 'checkpoints'),
       // kiln_sdk.log_metric also appends here; the workspace's looks store what it holds (code-server's terminals included).
-      KILN_WORKSPACE_METRICS_FILE: join(dir, 'files', ...WORKSPACE_METRICS_PATH.split('/')),
+      KILN_WORKSPACE_METRICS_FILE: this.metricsFile(name),
     };
   }
 
@@ -210,7 +216,7 @@ export class LocalWorkspaceHost implements WorkspaceHosting {
   }
 
   readMetricsFile(name: string, offset: number, maxBytes: number): Promise<MetricsFileChunk | null> {
-    return readFileChunk(join(this.dir(name), 'files', WORKSPACE_METRICS_PATH), offset, maxBytes);
+    return readFileChunk(this.metricsFile(name), offset, maxBytes);
   }
 }
 
