@@ -10,8 +10,10 @@ import type { Readable } from 'node:stream';
 export interface ArtifactStore {
   /** Short name for messages and `kiln doctor`, e.g. `filesystem:/home/me/.kiln/artifacts`. */
   readonly description: string;
-  /** Writes atomically: readers see the whole object or none. Returns size and sha256. */
+  /** Writes atomically: readers see the whole object or none. Returns size and sha256 (see UnhashedPut). */
+  put(key: string, body: Buffer | string | Readable, options: UnhashedPut): Promise<UnhashedArtifactInfo>;
   put(key: string, body: Buffer | string | Readable, options?: PutOptions): Promise<ArtifactInfo>;
+  put(key: string, body: Buffer | string | Readable, options?: PutOptions | UnhashedPut): Promise<UnhashedArtifactInfo>;
   putFile(key: string, localPath: string): Promise<ArtifactInfo>;
   /**
    * Streams an object; rejects with NotFoundError('artifact', key) when absent. A stream keeps
@@ -65,6 +67,15 @@ export interface PutOptions {
   sha256?: string;
 }
 
+/**
+ * The caller will not read the returned sha256 (a dataset's train and test: gigabytes nothing
+ * looks up by hash). A store that hashes only to return it skips the work and returns none; a
+ * store that keeps the hash beside the object to check its reads (S3) hashes anyway.
+ */
+export interface UnhashedPut {
+  unhashed: true;
+}
+
 export interface PutDirectoryOptions {
   /** The directory symlinks may lead into (a stage's whole workspace); default the uploaded directory. */
   linksWithin?: string;
@@ -75,6 +86,9 @@ export interface ArtifactInfo {
   size: number;
   sha256: string;
 }
+
+/** What a put with UnhashedPut returns. */
+export type UnhashedArtifactInfo = Omit<ArtifactInfo, 'sha256'> & { sha256?: string };
 
 /** A store that can prove it is usable. Every real implementation is one; test fakes need not be. */
 export interface ProbeableArtifactStore extends ArtifactStore {

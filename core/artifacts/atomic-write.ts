@@ -1,22 +1,30 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 
 export interface WrittenFile {
   size: number;
-  sha256: string;
+  sha256?: string;
 }
+
+/** How the bytes' sha256 is had: hashed on the way, the caller's hash of exactly these bytes, or not at all. */
+export type FileHashing = { hash: true } | { known: string } | { hash: false };
 
 /**
  * Writes `body` to `tempPath`, fsyncs it and renames it to `targetPath`, hashing on the way,
  * so `targetPath` holds either the previous file or the complete new one. Streams are
  * consumed chunk by chunk. On failure the temp file is removed and the target is untouched.
  * `tempPath` must be on the same filesystem as `targetPath` for the rename to be atomic.
- * `knownSha256`, the caller's hash of exactly these bytes, is returned instead of hashing them again.
+ * A known hash is returned instead of hashing the bytes again; with `{ hash: false }` none is returned.
  */
-export async function writeFileAtomically(targetPath: string, tempPath: string, body: Buffer | string | Readable, knownSha256?: string): Promise<WrittenFile> {
-  const hash = knownSha256 === undefined ? createHash('sha256') : undefined;
+export async function writeFileAtomically(
+  targetPath: string,
+  tempPath: string,
+  body: Buffer | string | Readable,
+  hashing: FileHashing = { hash: true },
+): Promise<WrittenFile> {
+  const hash = 'hash' in hashing && hashing.hash ? createHash('sha256') : undefined;
   let size = 0;
   const chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string> = typeof body === 'string' || Buffer.isBuffer(body) ? [body] : body;
 
@@ -43,7 +51,7 @@ export async function writeFileAtomically(targetPath: string, tempPath: string, 
     throw error;
   }
   await syncDirectory(dirname(targetPath));
-  return { size, sha256: knownSha256 ?? (hash as Hash).digest('hex') };
+  return { size, sha256: 'known' in hashing ? hashing.known : hash?.digest('hex') };
 }
 
 // Makes the rename itself durable; some platforms cannot fsync a directory, which only costs durability.

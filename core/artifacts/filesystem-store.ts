@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { BackendUnavailableError, ConflictError, NotFoundError } from '../errors.js';
 import { assertArtifactKey, joinKey, normalizePrefix, RESERVED_KEY_PREFIX } from './artifact-key.js';
-import type { ArtifactInfo, ProbeableArtifactStore, PutDirectoryOptions, PutOptions } from './artifact-store.js';
+import type { ArtifactInfo, ProbeableArtifactStore, PutDirectoryOptions, PutOptions, UnhashedArtifactInfo, UnhashedPut } from './artifact-store.js';
 import { confinedPath, listConfinedFiles, withConfinedFile } from './confined-files.js';
 import { writeFileAtomically } from './atomic-write.js';
 import { walkFiles } from './walk-files.js';
@@ -28,11 +28,15 @@ export class FilesystemArtifactStore implements ProbeableArtifactStore {
     this.description = `filesystem:${this.rootDir}`;
   }
 
-  async put(key: string, body: Buffer | string | Readable, options: PutOptions = {}): Promise<ArtifactInfo> {
+  put(key: string, body: Buffer | string | Readable, options: UnhashedPut): Promise<UnhashedArtifactInfo>;
+  put(key: string, body: Buffer | string | Readable, options?: PutOptions): Promise<ArtifactInfo>;
+  put(key: string, body: Buffer | string | Readable, options?: PutOptions | UnhashedPut): Promise<UnhashedArtifactInfo>;
+  async put(key: string, body: Buffer | string | Readable, options: PutOptions | UnhashedPut = {}): Promise<ArtifactInfo | UnhashedArtifactInfo> {
     const target = this.pathOf(key);
     const temp = join(this.rootDir, INCOMING_DIR, randomUUID());
+    const hashing = 'unhashed' in options ? { hash: false as const } : options.sha256 === undefined ? { hash: true as const } : { known: options.sha256 };
     try {
-      return { key, ...(await writeFileAtomically(target, temp, body, options.sha256)) };
+      return { key, ...(await writeFileAtomically(target, temp, body, hashing)) };
     } catch (error) {
       throw conflictOrSelf(error, key);
     }

@@ -38,6 +38,12 @@ describe('FilesystemArtifactStore on disk', () => {
     expect(await readFile(join(root, 'datasets', 'iris', 'v1', 'source.csv'), 'utf8')).toBe('a,b\n');
   });
 
+  it('skips hashing when the caller will not read the hash', async () => {
+    const info = await store.put('datasets/iris/v1/train.csv', Readable.from([Buffer.from('a,b\n')]), { unhashed: true });
+    expect(info).toEqual({ key: 'datasets/iris/v1/train.csv', size: 4, sha256: undefined });
+    expect(await readFile(join(root, 'datasets', 'iris', 'v1', 'train.csv'), 'utf8')).toBe('a,b\n');
+  });
+
   it('removes the temp file of a failed write', async () => {
     const failing = Readable.from(
       (async function* () {
