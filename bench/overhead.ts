@@ -16,6 +16,7 @@ import { measureKilnRun, measureProbeRun, type KilnRun, type ProbeRun } from './
 import { breakdownReport } from './lib/print-breakdown.js';
 import { show, summarize, table, verdict, type Row } from './lib/report.js';
 import { prepareShellBaseline, runShellBaseline, type ShellRun } from './lib/shell-baseline.js';
+import { startTemporalFloor } from './lib/temporal-floor.js';
 
 const OVERHEAD_TARGET_MS = 50;
 const LATENCY_TARGET_MS = 1000;
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
     const warm = await measureKilnRun(bench, BENCH_PROJECT);
     await measureKilnRun(bench, COLD_BENCH_PROJECT);
     await measureProbeRun(bench);
+    const floor = await startTemporalFloor(bench);
+    await floor.measure();
+    await floor.measure();
     const example = readSpecFile(EXAMPLE_FILE);
     const baseline = await prepareShellBaseline(bench, {
       environmentDigest: warm.progress.environmentDigest!,
@@ -56,14 +60,17 @@ async function main(): Promise<void> {
     const kiln: KilnRun[] = [];
     const cold: KilnRun[] = [];
     const probe: ProbeRun[] = [];
+    const floorMs: number[] = [];
     for (let i = 1; i <= runs; i++) {
-      say(`run ${i}/${runs}: shell, kiln (warm starts), kiln (cold starts), probe`);
+      say(`run ${i}/${runs}: shell, kiln (warm starts), kiln (cold starts), probe, Temporal alone`);
       shell.push(await runShellBaseline(baseline));
       kiln.push(await measureKilnRun(bench, BENCH_PROJECT));
       cold.push(await measureKilnRun(bench, COLD_BENCH_PROJECT));
       probe.push(await measureProbeRun(bench));
+      floorMs.push(await floor.measure());
     }
-    process.stdout.write(`${report(runs, shell, kiln, probe)}\n\n${warmReport(shell, kiln, cold)}\n\n${breakdownReport(kiln, shell)}\n`);
+    await floor.stop();
+    process.stdout.write(`${report(runs, shell, kiln, probe)}\n\n${warmReport(shell, kiln, cold, floorMs)}\n\n${breakdownReport(kiln, shell)}\n`);
     process.stdout.write(
       `\nmachine: ${availableParallelism()} cores, load average ${loadavg()
         .map((l) => l.toFixed(2))
@@ -76,7 +83,7 @@ async function main(): Promise<void> {
 }
 
 /** Warm against cold starts, side by side, with issue 14's targets. */
-function warmReport(shell: ShellRun[], warm: KilnRun[], cold: KilnRun[]): string {
+function warmReport(shell: ShellRun[], warm: KilnRun[], cold: KilnRun[], floorMs: number[]): string {
   const ratio = (runs: KilnRun[]) => summarize(runs.map((r, i) => r.wallMs / shell[i]!.wallMs));
   const perStage = (runs: KilnRun[]) => summarize(runs.map((r) => (r.wallMs - r.processMs) / 3));
   const rows: Row[] = [
@@ -98,12 +105,20 @@ function warmReport(shell: ShellRun[], warm: KilnRun[], cold: KilnRun[]): string
       verdict: verdict(perStage(warm).median, WARM_STAGE_OVERHEAD_TARGET_MS),
     },
     { metric: 'overhead per stage, cold', value: show(perStage(cold), 'ms') },
+    { metric: 'Temporal alone: the same workflow, no-op activities', value: show(summarize(floorMs), 'ms') },
+    {
+      metric: "overhead per stage beyond Temporal's, warm",
+      value: show(summarize(warm.map((r, i) => (r.wallMs - r.processMs - floorMs[i]!) / 3)), 'ms'),
+    },
   ];
   return [
     'Warm vs cold stage starts (issue 14; same runs interleaved, median [min–max])',
     table(rows),
     "A warm stage is forked from the environment's fork server, which imported its warm_imports once; its",
     'process time starts at the fork. Ratio and overhead PASS/MISS on the median.',
+    "Temporal alone: a workflow of the pipeline's shape (search attributes, prepare and three stage activities,",
+    'four local activities) whose activities return at once, on the same server beside the runs',
+    '(bench/fixtures/temporal-floor): the part of the overhead no Kiln code is in.',
   ].join('\n');
 }
 

@@ -22,7 +22,7 @@ export interface DatasetSource {
 }
 
 /** Bytes read at a time from a dataset file. */
-const READ_CHUNK_BYTES = 1024 * 1024;
+const READ_CHUNK_BYTES = 2 * 1024 * 1024;
 
 /** `s3://bucket/key` → its bucket and object name; undefined for any other path. */
 export function parseS3DatasetPath(path: string): { bucket: string; name: string } | undefined {

@@ -4,13 +4,15 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { sourceSnapshotPrefix } from '../artifacts/artifact-keys.js';
 import { MissingDataError } from '../errors.js';
 import { restoreSource } from '../snapshots/source-snapshot.js';
+import { DATASET_FILES } from './run-contract.js';
 import { workspaceLayout, type StageWorkspace } from './workspace-layout.js';
 
 export type { StageWorkspace };
 
 /**
  * Materialises what a stage reads, from the artifact store only, into a fresh directory:
- * the source snapshot, the dataset version and upstream stages' outputs (the seeds' init step).
+ * the source snapshot, the dataset version's train, test and manifest, and upstream stages'
+ * outputs (the seeds' init step).
  * The local executor's worker and a Kubernetes pod's init container (stage-io.ts) both use it.
  */
 export async function prepareStageWorkspace(artifacts: ArtifactStore, root: string, input: StageInputs): Promise<StageWorkspace> {
@@ -23,7 +25,8 @@ export async function prepareStageWorkspace(artifacts: ArtifactStore, root: stri
   await Promise.all([mkdir(ws.outputDir, { recursive: true }), mkdir(ws.checkpointDir, { recursive: true })]);
   await Promise.all([
     restoreSource(artifacts, input.sourceDigest, ws.sourceDir),
-    artifacts.getDirectory(input.datasetPrefix, ws.datasetDir),
+    // The run contract's files only: not the version's copy of its source (as large as the dataset) or its profile.
+    ...Object.values(DATASET_FILES).map((file) => artifacts.getToFile(`${input.datasetPrefix}/${file}`, join(ws.datasetDir, file))),
     ...Object.entries(input.upstream).map(([stage, prefix]) => artifacts.getDirectory(prefix, join(ws.inputsDir, stage))),
   ]);
   return ws;

@@ -3,7 +3,7 @@
 // contract, and `kiln stage-io sync` (sidecar) beside it. The testbed proves the Kubernetes
 // side; together they cover the pod, which no container engine here can run whole.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +64,8 @@ describe('a stage pod, container by container, on this machine', () => {
     expect(fetched.code, fetched.output).toBe(0);
     const ws = workspaceLayout(root);
     expect(existsSync(join(ws.sourceDir, 'trainer.py'))).toBe(true);
-    expect(existsSync(join(ws.datasetDir, 'train.csv'))).toBe(true);
+    // The run contract's files, not the version's source copy or profile.
+    expect(readdirSync(ws.datasetDir).sort()).toEqual(['dataset.json', 'test.csv', 'train.csv']);
     expect(readFileSync(join(ws.inputsDir, 'preprocess', 'features.json'), 'utf8')).toBe('{"scaled": true}');
     expect(JSON.parse(readFileSync(ws.paramsFile, 'utf8'))).toEqual(plan.params);
     expect(existsSync(join(root, 'sdk', 'kiln_sdk', 'stage.py'))).toBe(true);
