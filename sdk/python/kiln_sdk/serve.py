@@ -6,8 +6,9 @@ POST /predict {"instances": [[...], ...] | [{"feature": value, ...}, ...]}
   -> {"predictions": [...], "prediction_ids": [...]} (each logged per prediction_log.py)
 Prints `KILN_SERVING port=<n>` once listening (KILN_SERVE_PORT=0 picks a free port).
 
-One event loop reads and answers requests on keep-alive connections (serve_http.py); one thread
-predicts, merging the requests that wait into one `predict` call (serve_batch.py). Settings,
+One event loop reads and answers requests on keep-alive connections (serve_http.py); the model
+predicts one call at a time, merging the requests that wait into one `predict` call, on the loop
+when its calls are quick and on a thread of its own when they are not (serve_batch.py). Settings,
 all optional (Kiln sets them from the project's `serve`, core/specs/serve-settings.ts):
   KILN_SERVE_WORKERS            processes sharing the port, each with its own model (default 1)
   KILN_SERVE_MAX_BATCH          instances merged into one predict call at most (default 256; 1: never merge)

@@ -1,8 +1,11 @@
 """Adaptive micro-batching for the model server (serve.py): the requests that wait while the
 model predicts are merged into its next `predict` call, and each gets its own share back.
 
-One thread runs every `predict`, one call at a time (user models need not be thread-safe), so
-the event loop keeps reading requests meanwhile. There is no fixed window: under light load a
+One call at a time (user models need not be thread-safe). A model whose recent calls took under
+INLINE_PREDICT_S is called on the event loop itself: handing each call to a thread and the
+answer back costs more than such a call, and requests that arrive meanwhile wait in the socket
+buffers and join the next call. A slower model is called on a thread of its own, so the event
+loop keeps reading requests (and answering 503s and health checks) while it predicts. There is no fixed window: under light load a
 request is predicted alone at once, under heavy load the batch grows to what arrived during
 the previous call, up to `max_batch` instances (`wait_s` > 0 holds a lone request that long
 for company). A model whose `predict` must see one request's instances alone sets
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 import traceback
 from collections import deque
 from typing import Any, Callable, Deque, List, Optional, Tuple, Union
@@ -21,6 +25,10 @@ Answer = Tuple[List[Any], List[str]]
 # A request's outcome: its predictions and their ids, or the exception that answers it.
 Outcome = Union[Answer, BaseException]
 Deliver = Callable[[Outcome], None]
+
+
+# A call that took less (on average, recently) stays on the event loop; one that took more moves to the thread.
+INLINE_PREDICT_S = 0.002
 
 
 class PredictionCountError(RuntimeError):
@@ -57,6 +65,8 @@ class MicroBatcher:
         self._pending_instances = 0
         self._busy = False
         self._timer: Optional[asyncio.TimerHandle] = None
+        # Seconds a call took, averaged over the last few; unknown (so on the thread) until the first call.
+        self._recent_call_s = float("inf")
         self._jobs: "queue.SimpleQueue[Optional[List[Tuple[List[Any], Deliver]]]]" = queue.SimpleQueue()
         # A daemon thread: a predict that never returns must not keep the process from exiting.
         self._thread = threading.Thread(target=self._predict_loop, name="kiln-predict", daemon=True)
@@ -89,7 +99,17 @@ class MicroBatcher:
             size += len(self._pending[0][0])
             batch.append(self._pending.popleft())
         self._pending_instances -= size
-        self._jobs.put(batch)
+        if self._recent_call_s >= INLINE_PREDICT_S:
+            self._jobs.put(batch)
+            return
+        outcomes = self._timed_predict_batch(batch)
+        for (_, deliver), outcome in zip(batch, outcomes):
+            deliver(outcome)
+        if self._pending:
+            # After the loop's next turn: requests read meanwhile join the rest.
+            self.loop.call_soon(self._send)
+        else:
+            self._busy = False
 
     def _delivered(self, batch: List[Tuple[List[Any], Deliver]], outcomes: List[Outcome]) -> None:
         for (_, deliver), outcome in zip(batch, outcomes):
@@ -104,11 +124,18 @@ class MicroBatcher:
             batch = self._jobs.get()
             if batch is None:
                 return
-            outcomes = self._predict_batch([instances for instances, _ in batch])
+            outcomes = self._timed_predict_batch(batch)
             try:
                 self.loop.call_soon_threadsafe(self._delivered, batch, outcomes)
             except RuntimeError:
                 return  # the loop is closed: the server is shutting down
+
+    def _timed_predict_batch(self, batch: List[Tuple[List[Any], Deliver]]) -> List[Outcome]:
+        started = time.perf_counter()
+        outcomes = self._predict_batch([instances for instances, _ in batch])
+        took = time.perf_counter() - started
+        self._recent_call_s = took if self._recent_call_s == float("inf") else 0.75 * self._recent_call_s + 0.25 * took
+        return outcomes
 
     def _predict_batch(self, requests: List[List[Any]]) -> List[Outcome]:
         if len(requests) == 1 or not self.batchable:

@@ -122,6 +122,44 @@ return model.calls`,
     expect(out).toEqual([2]);
   });
 
+  it('calls a quick model on the event loop once it has timed a call, and keeps a slow one on its own thread so the loop turns meanwhile', () => {
+    const out = runBatcher(
+      `import threading, time
+class Timed(Probe):
+    def __init__(self, pause):
+        super().__init__()
+        self.pause = pause
+        self.threads = []
+    def predict(self, instances):
+        self.threads.append(threading.current_thread().name)
+        time.sleep(self.pause)
+        return super().predict(instances)`,
+      `loop = asyncio.get_running_loop()
+seen = {}
+for name, pause in (("quick", 0), ("slow", 0.05)):
+    model = Timed(pause)
+    batcher = MicroBatcher(model, PredictionLog(None, "4"), loop)
+    turns = []
+    async def count_turns():
+        while True:
+            await asyncio.sleep(0.005)
+            turns.append(1)
+    counter = asyncio.ensure_future(count_turns())
+    for x in range(3):
+        future = loop.create_future()
+        batcher.submit(one(x), future.set_result)
+        assert (await future)[0] == [[x, 1]]
+    counter.cancel()
+    batcher.close()
+    seen[name] = {"threads": model.threads, "loop_turned": len(turns) > 0}
+return seen`,
+    );
+    expect(out).toEqual({
+      quick: { threads: ['kiln-predict', 'MainThread', 'MainThread'], loop_turned: expect.any(Boolean) },
+      slow: { threads: ['kiln-predict', 'kiln-predict', 'kiln-predict'], loop_turned: true },
+    });
+  });
+
   it('answers a model that returns the wrong number of predictions with an error, not a misaligned answer', () => {
     const out = runBatcher(
       'class Short(Probe):\n    def predict(self, instances):\n        return []\nmodel = Short()',
