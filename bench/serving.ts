@@ -8,7 +8,8 @@
  * test-split row or 64 of them, over 1, 16 and 64 keep-alive connections, the servers in turns
  * (order swapped every turn); the medians over the turns are compared. Then, unless
  * KILN_BENCH_API=0, an embedded stack trains and serves the example and the predict route of the
- * API is measured against its model server called directly.
+ * API is measured against its model server called directly, and beside them a bare `node:http`
+ * relay (bench/lib/bare-relay.ts): the most any Node relay could reach on the same cores.
  * Targets (issue 14): ≥ 2× FastAPI's throughput at 16 connections with single instances, p99 no
  * worse than FastAPI's at every level, 0 errors at 64 connections; the API route ≥ 80% of direct.
  *
@@ -22,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize, table, verdict, type Row } from './lib/report.js';
 import { ROOT } from './lib/bench-stack.js';
+import { startBareRelay } from './lib/bare-relay.js';
 import { serveThroughApi } from './lib/serving-api-route.js';
 import { startFastApi, startKilnServer, trainExample, type RunningServer } from './lib/serving-servers.js';
 import { ensureWrk, postScript, wrk, type WrkResult } from './lib/wrk.js';
@@ -90,11 +92,13 @@ async function compare(servers: RunningServer[], bodies: Record<string, string>,
 async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
   say('API route: starting an embedded stack, training and serving the example');
   const served = await serveThroughApi();
+  const bare = await startBareRelay(served.directUrl);
   try {
     const direct = postScript(scriptDir, 'direct', body);
     const viaApi = postScript(scriptDir, 'api', body, { Authorization: served.authorization });
-    const results = { direct: [] as WrkResult[], api: [] as WrkResult[], direct1: [] as WrkResult[], api1: [] as WrkResult[] };
+    const results = { direct: [] as WrkResult[], api: [] as WrkResult[], direct1: [] as WrkResult[], api1: [] as WrkResult[], bare: [] as WrkResult[] };
     const cpuPerRequest: number[] = [];
+    const bareCpuPerRequest: number[] = [];
     await wrk(served.apiPredictUrl, viaApi, 16, 2);
     for (let turn = 0; turn < TURNS; turn += 1) {
       say(`API route turn ${turn + 1}/${TURNS}`);
@@ -104,11 +108,16 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
       const used = process.cpuUsage(cpu);
       cpuPerRequest.push((used.user + used.system) / 1000 / result.requests);
       results.api.push(result);
+      const bareCpu = process.cpuUsage();
+      const bareResult = await wrk(bare.url, direct, 16, TURN_S);
+      const bareUsed = process.cpuUsage(bareCpu);
+      bareCpuPerRequest.push((bareUsed.user + bareUsed.system) / 1000 / bareResult.requests);
+      results.bare.push(bareResult);
       // One connection: the latency the route adds to a request, without queueing behind others.
       results.direct1.push(await wrk(`${served.directUrl}/predict`, direct, 1, TURN_S));
       results.api1.push(await wrk(served.apiPredictUrl, viaApi, 1, TURN_S));
     }
-    const [d, a, d1, a1] = [medianOf(results.direct), medianOf(results.api), medianOf(results.direct1), medianOf(results.api1)];
+    const [d, a, d1, a1, b] = [medianOf(results.direct), medianOf(results.api), medianOf(results.direct1), medianOf(results.api1), medianOf(results.bare)];
     const share = a.rps / d.rps;
     return [
       { metric: 'direct, 16 conns: req/s, p50 / p99', value: `${perSecond(d.rps)}, ${ms(d.p50)} / ${ms(d.p99)} ms` },
@@ -119,8 +128,13 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
       { metric: 'p50 added by the API route, 1 conn', value: `${ms(a1.p50 - d1.p50)} ms`, target: '≤ 0.5 ms (item 2)', verdict: verdict(a1.p50 - d1.p50, 0.5) },
       { metric: 'API process CPU per request (user + system)', value: `${ms(summarize(cpuPerRequest).median)} ms` },
       { metric: 'errors direct / API', value: `${d.errors + d1.errors} / ${a.errors + a1.errors}` },
+      {
+        metric: 'bare node:http relay, 16 conns (reference)',
+        value: `${perSecond(b.rps)} req/s, ${((b.rps / d.rps) * 100).toFixed(0)}% of direct, ${ms(summarize(bareCpuPerRequest).median)} ms CPU a request`,
+      },
     ];
   } finally {
+    await bare.close();
     await served.bench.dispose();
   }
 }
