@@ -52,6 +52,32 @@ free_ports() {
     next();"
 }
 
+# Starts weed on fresh free ports and waits until it serves; returns 1 if it exits meanwhile.
+# Sets s3 (the S3 port) for start().
+launch() {
+  local master master_grpc volume volume_grpc filer filer_grpc s3_grpc pid waited=0
+  read -r master master_grpc volume volume_grpc filer filer_grpc s3 s3_grpc <<<"$(free_ports)"
+  # Small volumes suit a throwaway server; the Iceberg and Lance side servers are not needed;
+  # no implicit buckets, so it behaves like plain S3 and the store must create its own.
+  # fd 8 (the lock) is closed for the server, or it would hold the lock as long as it runs.
+  setsid "$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$state/data" \
+    -master.port="$master" -master.port.grpc="$master_grpc" -master.volumeSizeLimitMB=256 \
+    -volume.port="$volume" -volume.port.grpc="$volume_grpc" -volume.max=0 -volume.preStopSeconds=0 \
+    -filer -filer.port="$filer" -filer.port.grpc="$filer_grpc" -filer.localSocket="$state/filer.sock" \
+    -s3 -s3.port="$s3" -s3.port.grpc="$s3_grpc" -s3.config="$state/s3.json" -s3.localSocket="$state/s3.sock" \
+    -s3.port.iceberg=0 -s3.port.lance=0 -s3.autoCreateBucket=false \
+    </dev/null >"$state/server.log" 2>&1 8>&- &
+  pid=$!
+  echo "$pid" >"$state/pid"
+  echo "$s3" >"$state/s3-port"
+  until [ "$(http_status "http://127.0.0.1:$s3/")" != 000 ] && filer_write_works "$filer"; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    [ "$waited" -lt $((readiness_seconds * 5)) ] || { kill "$pid"; die "SeaweedFS not ready after ${readiness_seconds}s: $(tail -n 3 "$state/server.log")"; }
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+}
+
 start() {
   begin_start "$weed" || return 0
   local access secret reader reader_secret
@@ -68,28 +94,14 @@ start() {
 JSON
   )
 
-  local master master_grpc volume volume_grpc filer filer_grpc s3 s3_grpc
-  read -r master master_grpc volume volume_grpc filer filer_grpc s3 s3_grpc <<<"$(free_ports)"
-  # Small volumes suit a throwaway server; the Iceberg and Lance side servers are not needed;
-  # no implicit buckets, so it behaves like plain S3 and the store must create its own.
-  # fd 8 (the lock) is closed for the server, or it would hold the lock as long as it runs.
-  setsid "$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$state/data" \
-    -master.port="$master" -master.port.grpc="$master_grpc" -master.volumeSizeLimitMB=256 \
-    -volume.port="$volume" -volume.port.grpc="$volume_grpc" -volume.max=0 -volume.preStopSeconds=0 \
-    -filer -filer.port="$filer" -filer.port.grpc="$filer_grpc" -filer.localSocket="$state/filer.sock" \
-    -s3 -s3.port="$s3" -s3.port.grpc="$s3_grpc" -s3.config="$state/s3.json" -s3.localSocket="$state/s3.sock" \
-    -s3.port.iceberg=0 -s3.port.lance=0 -s3.autoCreateBucket=false \
-    </dev/null >"$state/server.log" 2>&1 8>&- &
-  pid=$!
-  echo "$pid" >"$state/pid"
-  echo "$s3" >"$state/s3-port"
-
-  local waited=0
-  until [ "$(http_status "http://127.0.0.1:$s3/")" != 000 ] && filer_write_works "$filer"; do
-    kill -0 "$pid" 2>/dev/null || die "weed exited: $(tail -n 5 "$state/server.log")"
-    [ "$waited" -lt $((readiness_seconds * 5)) ] || { kill "$pid"; die "SeaweedFS not ready after ${readiness_seconds}s: $(tail -n 3 "$state/server.log")"; }
-    sleep 0.2
-    waited=$((waited + 1))
+  # A server that dies at start (a port taken between free_ports and its bind is the likely
+  # cause) is started again on other ports, twice at most.
+  local attempt
+  for attempt in 1 2 3; do
+    launch && break
+    [ "$attempt" -lt 3 ] || die "weed exited at start three times: $(tail -n 20 "$state/server.log")"
+    echo "seaweedfs.sh: weed exited at start (attempt $attempt), starting again on other ports: $(tail -n 20 "$state/server.log" | grep -m1 -iE 'fatal|panic|bind|in use' || true)" >&2
+    rm -rf "$state/data" && mkdir -p "$state/data"
   done
   (umask 077 && echo "s3://$access:$secret@127.0.0.1:$s3/kiln?secure=false&region=us-east-1" >"$state/url")
   (umask 077 && echo "s3://$reader:$reader_secret@127.0.0.1:$s3/kiln?secure=false&region=us-east-1" >"$state/readonly-url")
