@@ -5,8 +5,8 @@ One call at a time (user models need not be thread-safe). A model whose recent c
 INLINE_PREDICT_S is called on the event loop itself: handing each call to a thread and the
 answer back costs more than such a call, and requests that arrive meanwhile wait in the socket
 buffers and join the next call. A slower model is called on a thread of its own, so the event
-loop keeps reading requests (and answering 503s and health checks) while it predicts. There is no fixed window: under light load a
-request is predicted alone at once, under heavy load the batch grows to what arrived during
+loop keeps reading requests (and answering 503s and health checks) while it predicts. There is
+no fixed window: under light load a request is predicted alone at once, under heavy load the batch grows to what arrived during
 the previous call, up to `max_batch` instances (`wait_s` > 0 holds a lone request that long
 for company). A model whose `predict` must see one request's instances alone sets
 `batchable = False` (see KilnModel): its requests are predicted one by one, in order.
