@@ -21,7 +21,14 @@ print(json.dumps({
     "env": dict(os.environ), "cwd": os.getcwd(), "fds": sorted(os.listdir("/proc/self/fd")),
     "argv": sys.argv, "path0": sys.path[0], "heavy": preloaded, "leader": os.getpgid(0) == os.getpid(),
     "sigterm": str(signal.getsignal(signal.SIGTERM)), "sigint": str(signal.getsignal(signal.SIGINT)), "stdin": os.read(0, 1).decode(),
+    "polluted": getattr(heavy, "polluted", False),
 }), flush=True)
+if mode == "pollute":
+    # What a careless stage leaves behind: none of it may reach the next stage forked from the same server.
+    heavy.polluted = True
+    os.environ["KILN_LEFT_BEHIND"] = "1"
+    os.chdir("/")
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if mode == "exit3":
     sys.exit(3)
 if mode == "raise":
@@ -87,6 +94,7 @@ interface Report {
   argv: string[];
   path0: string;
   heavy: boolean;
+  polluted: boolean;
   leader: boolean;
   sigterm: string;
   sigint: string;
@@ -128,6 +136,18 @@ describe('warm stage start', () => {
     expect([warm.report.sigterm, warm.report.sigint]).toEqual([coldRun.report.sigterm, coldRun.report.sigint]);
     expect(warm.observer.stderr).toEqual(['stderr line']);
     expect(coldRun.observer.stderr).toEqual(['stderr line']);
+  });
+
+  it('gives the next stage forked from the same server none of what a stage changed: module state, environment, cwd, signal handlers', async () => {
+    const first = await run(probeSpec('report'));
+    const polluter = await run(probeSpec('pollute'));
+    expect(polluter.exit).toMatchObject({ exitCode: 0, signal: null });
+    const next = await run(probeSpec('report'));
+    expect(next.report.heavy).toBe(true);
+    expect(next.report.polluted).toBe(false);
+    expect(next.report.env).toEqual(probeSpec('report').env);
+    expect(next.report.cwd).toBe(work);
+    expect([next.report.sigterm, next.report.sigint]).toEqual([first.report.sigterm, first.report.sigint]);
   });
 
   it('finds the warm imports already loaded, and starts faster than cold (reported, not asserted)', async () => {
