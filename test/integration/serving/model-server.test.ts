@@ -144,6 +144,20 @@ describe('model server', () => {
     expect(stats.predict_calls).toBeLessThan(9);
   });
 
+  it('answers 64 concurrent clients with requests of mixed sizes each with its own predictions, in its order', async () => {
+    const server = await serveProbe(0.01);
+    const requests = Array.from({ length: 64 }, (_, i) => Array.from({ length: 1 + (i % 5) }, (_, j) => 1000 * i + j));
+    const answers = await Promise.all(requests.map((xs) => server.predict(xs)));
+    for (const [i, answer] of answers.entries()) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.predictions!.map((p) => p[0])).toEqual(requests[i]);
+    }
+    const stats = (await server.health()).server;
+    expect(stats).toMatchObject({ requests: 64, instances: requests.flat().length, in_flight: 0 });
+    // Merged: fewer calls than requests.
+    expect(stats.predict_calls).toBeLessThan(64);
+  });
+
   it('predicts each request alone for a model that opts out of batching', async () => {
     const server = await serveProbe(0.1, {}, 'AloneProbe');
     const answers = await Promise.all([1, 2, 3, 4, 5].map((x) => server.predict([x])));
