@@ -31,7 +31,7 @@ export async function createKilnWorker(options: KilnWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    ...(options.activitiesOnly ? {} : await workflowCode(options.deps.config)),
+    ...(options.activitiesOnly ? {} : await workflowCode(options.deps.config, { traced: kilnTracing().enabled })),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
     maxCachedWorkflows: 100,
     // Cancellation reaches an activity on its heartbeat's reply: keep that under a second.

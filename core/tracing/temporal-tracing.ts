@@ -11,11 +11,7 @@ import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/wor
 import type { WorkflowInfo } from '@temporalio/workflow';
 import type { KilnTracing } from './kiln-tracing.js';
 
-/**
- * The workflow interceptors, bundled into every workflow bundle whether or not this process
- * traces: the prebuilt bundle must not depend on configuration, and histories then record the
- * same SDK flags either way. Untraced, their spans end in a no-op processor.
- */
+/** The workflow interceptors, in the traced workflow bundle only (workers/workflow-bundle.ts). */
 export const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
 /** Workflow start (and signals, queries, updates) as children of the caller's active span. */
@@ -33,7 +29,7 @@ export function tracingActivityInterceptors(tracing: KilnTracing): ActivityInter
 // result); only these identify a run, and nothing else should leave for the collector.
 const INFO_KEPT = ['workflowId', 'runId', 'workflowType', 'taskQueue', 'namespace', 'attempt'] as const;
 
-/** The sink through which workflow sandboxes hand over their finished spans; a worker must always register it. */
+/** The sink through which a traced bundle's workflows hand over their finished spans (registered always: it costs nothing unused). */
 export function workflowTracingSinks(tracing: KilnTracing): InjectedSinks<{ exporter: OpenTelemetryWorkflowExporter }> {
   const exporter = makeWorkflowExporter(tracing.processor, tracing.resource);
   return {

@@ -48,6 +48,7 @@ describe("the image's tree (scripts/image-tree.sh)", () => {
       'bin/kiln.js',
       'dist/api/cli/main.js',
       'dist/workflow-bundle.js',
+      'dist/workflow-bundle-traced.js',
       'sdk/python/kiln_sdk/stage.py',
       'scripts/tool-versions.sh',
       'package.json',

@@ -84,8 +84,9 @@ const load = (name: string): History => historyFromFixtureJSON(readFileSync(join
 const replay = (bundle: WorkflowBundle, history: History, name: string) => Worker.runReplayHistory(replayOptions(bundle), history, name);
 
 let current: WorkflowBundle;
+let traced: WorkflowBundle;
 beforeAll(async () => {
-  current = await bundleKilnWorkflows();
+  [current, traced] = await Promise.all([bundleKilnWorkflows(), bundleKilnWorkflows({ traced: true })]);
 });
 
 describe('the replay corpus', () => {
@@ -96,6 +97,11 @@ describe('the replay corpus', () => {
 
   it.each(Object.entries(CORPUS))('%s (%s) replays against the current workflow code', async (_path, name) => {
     await expect(replay(current, load(name), name)).resolves.toBeUndefined();
+  });
+
+  // Tracing may be switched on or off between a worker's restarts: every history replays on either bundle.
+  it.each(Object.entries(CORPUS))('%s (%s) replays against the traced bundle too', async (_path, name) => {
+    await expect(replay(traced, load(name), name)).resolves.toBeUndefined();
   });
 });
 

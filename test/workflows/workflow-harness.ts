@@ -46,12 +46,16 @@ export function installQuietRuntime(): void {
 const noop = () => {};
 const quietBundlerLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
 
-let bundling: Promise<WorkflowBundle> | undefined;
+const bundling = new Map<boolean, Promise<WorkflowBundle>>();
 
-/** Bundles Kiln's workflows from source, once per process (a file with two servers shares it). */
-export function bundleKilnWorkflows(): Promise<WorkflowBundle> {
-  bundling ??= bundleWorkflowCode({ ...workflowBundleOptions(INSTALL_DIR), logger: quietBundlerLogger });
-  return bundling;
+/**
+ * Bundles Kiln's workflows from source, once per process and variant (a file with two servers
+ * shares it): untraced by default, as a worker without an OTLP endpoint runs them.
+ */
+export function bundleKilnWorkflows({ traced = false }: { traced?: boolean } = {}): Promise<WorkflowBundle> {
+  let bundle = bundling.get(traced);
+  if (!bundle) bundling.set(traced, (bundle = bundleWorkflowCode({ ...workflowBundleOptions(INSTALL_DIR, { traced }), logger: quietBundlerLogger })));
+  return bundle;
 }
 
 export interface TemporalEnv {
