@@ -8,11 +8,13 @@ import { assertArtifactKey, joinKey, normalizePrefix, RESERVED_KEY_PREFIX } from
 import type { ArtifactInfo, ProbeableArtifactStore, PutDirectoryOptions, PutOptions, UnhashedArtifactInfo, UnhashedPut } from './artifact-store.js';
 import { confinedPath, listConfinedFiles, withConfinedFile } from './confined-files.js';
 import { writeFileAtomically } from './atomic-write.js';
+import { inBatches } from './in-batches.js';
 import { walkFiles } from './walk-files.js';
 
 /** Temp files live here, inside the root, so the final rename never crosses filesystems. */
 const INCOMING_DIR = `${RESERVED_KEY_PREFIX}incoming`;
-const DOWNLOAD_CONCURRENCY = 8;
+/** Files copied at once by putDirectory and getDirectory: stage inputs and outputs are many small files. */
+const COPY_CONCURRENCY = 8;
 
 /**
  * Objects are plain files under `rootDir` at their key's path, so people can browse them.
@@ -129,27 +131,20 @@ export class FilesystemArtifactStore implements ProbeableArtifactStore {
     const within = options.linksWithin ?? root;
     const files = await listConfinedFiles(root, within);
     const keys = files.map((file) => assertArtifactKey(joinKey(normalized, file)));
-    const stored: ArtifactInfo[] = [];
-    // One at a time: bounded open files and memory no matter how large the directory.
-    for (const [i, key] of keys.entries()) {
-      const put = await withConfinedFile(within, confinedPath(root, files[i]!), (path) => this.putFile(key, path));
-      if (put) stored.push(put);
-    }
-    return stored;
+    // A few at a time: open files stay bounded, and their fsyncs share the file system's commits.
+    const stored = await inBatches(keys, COPY_CONCURRENCY, (key, i) =>
+      withConfinedFile(within, confinedPath(root, files[i]!), (path) => this.putFile(key, path)),
+    );
+    return stored.filter((info): info is ArtifactInfo => info !== undefined);
   }
 
   async getDirectory(prefix: string, localDir: string): Promise<number> {
     const normalized = normalizePrefix(prefix);
     const keys = await this.list(normalized);
-    // A few copies at a time: stage inputs are many small files.
-    for (let i = 0; i < keys.length; i += DOWNLOAD_CONCURRENCY) {
-      await Promise.all(
-        keys.slice(i, i + DOWNLOAD_CONCURRENCY).map((key) => {
-          const rel = normalized === '' ? key : key.slice(normalized.length + 1);
-          return this.getToFile(key, join(resolve(localDir), ...rel.split('/')));
-        }),
-      );
-    }
+    await inBatches(keys, COPY_CONCURRENCY, (key) => {
+      const rel = normalized === '' ? key : key.slice(normalized.length + 1);
+      return this.getToFile(key, join(resolve(localDir), ...rel.split('/')));
+    });
     return keys.length;
   }
 
