@@ -92,7 +92,7 @@ export function devServerArgs(o: Pick<DevServerOptions, 'dbFile' | 'port' | 'uiP
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   // The history service reads each task queue (transfer: workflow and activity tasks; timer;
   // visibility) at most 20 times a second by default. The bucket's burst hides it for a few
-  // runs, then every dispatch waits up to 50 ms: a run of the example took 250 ms instead of 60.
+  // runs, then every dispatch waits up to 50 ms: the pipeline-shaped no-op workflow took 250 ms, not 59.
   for (const queue of HISTORY_TASK_QUEUES) args.push('--dynamic-config-value', `history.${queue}ProcessorMaxPollRPS=${HISTORY_QUEUE_POLL_RPS}`);
   // WAL with synchronous=normal: safe against process crashes (the chaos the dev server sees),
   // and it spares an fsync on every history write, which dominates per-step latency.
