@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { NotFoundError, SpecValidationError } from '../core/errors.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
 import type { DeploymentRecord } from '../core/metadata/model-records.js';
@@ -9,6 +8,8 @@ import { challengerTakes } from '../core/rollout/traffic-split.js';
 import { countPrediction, emptyTraffic, type VersionTraffic } from '../core/rollout/version-traffic.js';
 import { errorFields, kilnLog } from '../core/logging/kiln-log.js';
 import { kilnMetrics } from '../core/metrics/kiln-metrics.js';
+import { postToModelServer } from './model-server-calls.js';
+import { PredictionCoalescer } from './prediction-coalescer.js';
 
 export interface PredictionAnswer {
   model: string;
@@ -43,12 +44,6 @@ class ServerAnswer {
   }
 }
 
-/**
- * Kept-alive connections to the model servers, reused request after request. An idle one is
- * closed after 10 s, before the server's own 15 s idle limit could close it under a request.
- */
-const upstream = new Agent({ keepAlive: true, maxSockets: 64, timeout: 10_000 });
-
 /** How long a challenger may take before its request is counted as failed and sent to the champion. */
 const CHALLENGER_TIMEOUT_MS = 10_000;
 
@@ -79,6 +74,7 @@ export class PredictionRouter {
   private routes = new Map<string, { until: number; route: Promise<Route> }>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly coalescer = new PredictionCoalescer();
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -207,7 +203,8 @@ export class PredictionRouter {
   private async call(url: string, body: string, timeoutMs?: number): Promise<ServerAnswer> {
     const started = performance.now();
     try {
-      const { status, text } = await post(`${url}/predict`, body, timeoutMs);
+      // A challenger's call has its own deadline and goes alone; the serving version's wait their turn together.
+      const { status, text } = timeoutMs ? await postToModelServer(`${url}/predict`, body, { timeoutMs }) : await this.coalescer.predict(url, body);
       return new ServerAnswer(status >= 200 && status < 300, status, text, performance.now() - started);
     } catch (error) {
       // Refused, reset or timed out: a failure of that version, status 0.
@@ -215,29 +212,6 @@ export class PredictionRouter {
       return new ServerAnswer(false, 0, JSON.stringify({ error: message }), performance.now() - started);
     }
   }
-}
-
-/** One JSON POST on a pooled connection (node:http: far less work per request than fetch). */
-function post(url: string, json: string, timeoutMs: number | undefined): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        ...targetOf(url),
-        method: 'POST',
-        agent: upstream,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
-        ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(json);
-  });
 }
 
 /**
@@ -249,20 +223,4 @@ function answeredBy(model: string, version: number, answer: ServerAnswer): strin
   const head = `{"model":${JSON.stringify(model)},"version":${version}`;
   if (text.charCodeAt(0) !== 0x7b || text.charCodeAt(text.length - 1) !== 0x7d) return JSON.stringify({ model, version, ...answer.payload });
   return /^\{\s*\}$/.test(text) ? `${head}}` : `${head},${text.slice(1)}`;
-}
-
-/** Each model server's address, parsed once rather than on every request. */
-const targets = new Map<string, { hostname: string; port: string; path: string }>();
-
-function targetOf(url: string): { hostname: string; port: string; path: string } {
-  let target = targets.get(url);
-  if (!target) {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:') throw new Error(`model server URL ${url}: only http is supported`);
-    // Bracketed IPv6 hosts (`[::1]`) go to the socket without their brackets.
-    target = { hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: parsed.port || '80', path: `${parsed.pathname}${parsed.search}` };
-    if (targets.size >= 1_000) targets.clear();
-    targets.set(url, target);
-  }
-  return target;
 }

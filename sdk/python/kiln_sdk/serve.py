@@ -4,6 +4,7 @@ so the serving venv needs nothing beyond the model's own dependencies.
 GET /health -> {"status":"ok","model_dir":...,"prediction_log":{...},"server":{...}}
 POST /predict {"instances": [[...], ...] | [{"feature": value, ...}, ...]}
   -> {"predictions": [...], "prediction_ids": [...]} (each logged per prediction_log.py)
+POST /predict/many: several /predict bodies, one per line -> their answers (serve_many.py)
 Prints `KILN_SERVING port=<n>` once listening (KILN_SERVE_PORT=0 picks a free port).
 
 One event loop reads and answers requests on keep-alive connections (serve_http.py); the model
@@ -29,6 +30,7 @@ import signal
 import socket
 import sys
 import traceback
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Mapping, Optional
 
@@ -37,6 +39,7 @@ from .entrypoint import load_entrypoint_target, parse_entrypoint
 from .prediction_log import PredictionLog
 from .serve_batch import MicroBatcher, Outcome
 from .serve_http import RETRY_AFTER, Connection, HttpServer, Limits
+from .serve_many import MAX_PARTS, Answer, ManyAnswer, split_parts
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 LISTEN_BACKLOG = 2048
@@ -113,9 +116,9 @@ class ServeSettings:
 
 
 class ModelApp:
-    """Routes one worker's requests: /health answers at once, /predict goes to the batcher."""
+    """Routes one worker's requests: /health answers at once, /predict and /predict/many go to the batcher."""
 
-    def __init__(self, model_dir: str, log: Any, batcher: MicroBatcher, limits: Limits, worker: int) -> None:
+    def __init__(self, model_dir: str, log: Any, batcher: MicroBatcher, limits: Limits, worker: int, workers: int = 1) -> None:
         self.model_dir = model_dir
         self.log = log
         self.batcher = batcher
@@ -123,25 +126,21 @@ class ModelApp:
         self.worker = worker
         self.in_flight = 0
         self.overloaded = 0
+        self.many_requests = 0
+        # Kiln's API keeps about two requests in flight per worker process (api/prediction-coalescer.ts).
+        self.workers_header = b"X-Kiln-Workers: %d\r\n" % workers if workers > 1 else b""
 
     def dispatch(self, conn: Connection, method: str, path: str, body: Optional[bytes]) -> None:
         path = path.partition("?")[0]
-        if path == "/predict":
+        if path in ("/predict", "/predict/many"):
             if method != "POST":
-                conn.respond(405, {"error": "method not allowed: use POST /predict"})
+                conn.respond(405, {"error": f"method not allowed: use POST {path}"})
             elif body is None:
                 conn.respond(411, {"error": "body: Content-Length required"})
-            elif self.in_flight >= self.max_in_flight:
-                self.overloaded += 1
-                conn.respond(503, {"error": f"overloaded: {self.in_flight} requests in flight, retry"}, RETRY_AFTER)
+            elif path == "/predict":
+                self._predict(body, lambda status, payload, headers: conn.respond(status, payload, headers + self.workers_header))
             else:
-                try:
-                    instances = parse_instances(body)
-                except BadRequest as e:
-                    conn.respond(400, {"error": str(e)})
-                    return
-                self.in_flight += 1
-                self.batcher.submit(instances, lambda outcome: self._answer(conn, outcome))
+                self._predict_many(conn, body)
         elif path == "/health":
             if method == "GET":
                 conn.respond(200, self.health())
@@ -150,20 +149,43 @@ class ModelApp:
         else:
             conn.respond(404, {"error": f"not found: {method} {path}"})
 
+    def _predict(self, body: bytes, answer: Answer) -> None:
+        if self.in_flight >= self.max_in_flight:
+            self.overloaded += 1
+            answer(503, {"error": f"overloaded: {self.in_flight} requests in flight, retry"}, RETRY_AFTER)
+            return
+        try:
+            instances = parse_instances(body)
+        except BadRequest as e:
+            answer(400, {"error": str(e)}, b"")
+            return
+        self.in_flight += 1
+        self.batcher.submit(instances, lambda outcome: self._answer(answer, outcome))
+
+    def _predict_many(self, conn: Connection, body: bytes) -> None:
+        parts = split_parts(body)
+        if parts is None:
+            conn.respond(400, {"error": f"body: expected 1 to {MAX_PARTS} lines, each a /predict body"})
+            return
+        self.many_requests += 1
+        many = ManyAnswer(conn, len(parts), self.workers_header)
+        for index, part in enumerate(parts):
+            self._predict(part, partial(many.settle, index))
+
     def health(self) -> Any:
-        server = {"worker": self.worker, "pid": os.getpid(), "in_flight": self.in_flight, "overloaded": self.overloaded}
+        server = {"worker": self.worker, "pid": os.getpid(), "in_flight": self.in_flight, "overloaded": self.overloaded, "many_requests": self.many_requests}
         server.update(self.batcher.stats)
         return {"status": "ok", "model_dir": self.model_dir, "prediction_log": self.log.stats(), "server": server}
 
-    def _answer(self, conn: Connection, outcome: Outcome) -> None:
+    def _answer(self, answer: Answer, outcome: Outcome) -> None:
         self.in_flight -= 1
         if isinstance(outcome, ValueError):
             # ValueError from predict() means the input was wrong (see KilnModel.predict).
-            conn.respond(400, {"error": str(outcome)})
+            answer(400, {"error": str(outcome)}, b"")
         elif isinstance(outcome, BaseException):
-            conn.respond(500, {"error": f"predict failed: {type(outcome).__name__}: {outcome}"})
+            answer(500, {"error": f"predict failed: {type(outcome).__name__}: {outcome}"}, b"")
         else:
-            conn.respond(200, {"predictions": outcome[0], "prediction_ids": outcome[1]})
+            answer(200, {"predictions": outcome[0], "prediction_ids": outcome[1]}, b"")
 
 
 def load_model_from_env(env: Any) -> Any:
@@ -208,7 +230,7 @@ def serve_socket(
     async def run() -> None:
         loop = asyncio.get_running_loop()
         batcher = MicroBatcher(model, prediction_log, loop, settings.max_batch, settings.batch_wait_ms / 1000)
-        app = ModelApp(model_dir, prediction_log, batcher, settings.limits, worker)
+        app = ModelApp(model_dir, prediction_log, batcher, settings.limits, worker, settings.workers)
         http = HttpServer(loop, app.dispatch, settings.limits)
         server = await loop.create_server(http.protocol, sock=sock, backlog=LISTEN_BACKLOG)
         http.start_sweeping()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Set
+from typing import Any, Callable, Dict, Optional, Set, Tuple
 
 REASONS = {
     200: "OK",
@@ -52,6 +52,15 @@ def _to_json(value: Any) -> Any:
 
 def encode(payload: Any) -> bytes:
     return json.dumps(payload, default=_to_json, separators=(",", ":")).encode("utf-8")
+
+
+def encode_answer(status: int, payload: Any) -> Tuple[int, bytes]:
+    """`payload` as JSON bytes, or a 500 naming why it cannot be: a model's answer that JSON cannot
+    hold is the model's failure, not a hung request."""
+    try:
+        return status, encode(payload)
+    except (TypeError, ValueError) as e:
+        return 500, encode({"error": f"predict failed: answer is not JSON: {e}"})
 
 
 class HttpError(Exception):
@@ -222,18 +231,21 @@ class Connection(asyncio.Protocol):
         self.respond(status, {"error": message})
 
     def respond(self, status: int, payload: Any, extra_headers: bytes = b"") -> None:
-        """Answers the current request; then reads the next one, or closes the connection."""
+        """Answers the current request with `payload` as JSON; then reads the next one, or closes the connection."""
         if self.closed:
             return
-        try:
-            body = encode(payload)
-        except (TypeError, ValueError) as e:
-            # A model's answer that JSON cannot hold is the model's failure, not a hung request.
-            status, body = 500, encode({"error": f"predict failed: answer is not JSON: {e}"})
+        status, body = encode_answer(status, payload)
+        self.respond_body(status, body, extra_headers)
+
+    def respond_body(self, status: int, body: bytes, extra_headers: bytes = b"", content_type: bytes = b"application/json") -> None:
+        """Answers the current request with `body` as it is."""
+        if self.closed:
+            return
         close = self.keep_alive_header if self.keep_alive else b"Connection: close\r\n"
-        head = b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s%s\r\n" % (
+        head = b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s%s\r\n" % (
             status,
             REASONS.get(status, "Unknown").encode(),
+            content_type,
             len(body),
             close,
             extra_headers,

@@ -4,37 +4,11 @@
  * worker processes and refused requests. The probe models (test/fixtures/serving/src/batch_probe.py)
  * answer each instance `[x, size of the predict call it was in]`, after a pause.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { RUN_CONTRACT_ENV as E } from '../../../core/runner/run-contract.js';
-import { startServe, type ServeProcess } from '../../support/python-model-server.js';
+import { describe, expect, it } from 'vitest';
+import { useProbeServers } from '../../support/probe-model-server.js';
 
-const PROBES = resolve(import.meta.dirname, '../../fixtures/serving/src');
-const root = mkdtempSync(join(tmpdir(), 'kiln-model-server-'));
-const servers: ServeProcess[] = [];
-afterAll(() => {
-  for (const server of servers) server.child.kill('SIGKILL');
-  rmSync(root, { recursive: true, force: true });
-});
-
-/** A probe model server whose predict pauses `delay` seconds, with these KILN_SERVE_* settings. */
-async function serveProbe(delay: number, env: Record<string, string> = {}, model = 'BatchProbe') {
-  const modelDir = mkdtempSync(join(root, 'model-'));
-  writeFileSync(join(modelDir, 'probe.json'), JSON.stringify({ delay }));
-  const server = await startServe({ [E.entrypoint]: `batch_probe.py:${model}`, [E.modelDir]: modelDir, [E.servePort]: '0', ...env }, PROBES);
-  servers.push(server);
-  const url = `http://127.0.0.1:${server.port}`;
-  const predict = async (xs: number[]) => {
-    const res = await fetch(`${url}/predict`, { method: 'POST', body: JSON.stringify({ instances: xs.map((x) => [x]) }) });
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { predictions?: number[][]; error?: string } };
-  };
-  const health = async () => (await (await fetch(`${url}/health`)).json()) as { server: Record<string, number> };
-  // Assigned, not spread: the server's stdout and stderr keep growing.
-  return Object.assign(server, { url, predict, health });
-}
+const serveProbe = useProbeServers();
 
 interface RawResponse {
   status: number;
@@ -133,6 +107,8 @@ describe('model server', () => {
     const xs = [1, 2, 3, 4, 5, 6, 7, 8];
     const answers = await Promise.all(xs.map((x) => server.predict([x, x + 100])));
     expect((await first).body.predictions).toEqual([[0, 1]]);
+    // One worker: no X-Kiln-Workers (the API keeps two calls in flight).
+    expect((await first).workers).toBeNull();
     for (const [i, answer] of answers.entries()) {
       expect(answer.status).toBe(200);
       // Its own instances, in its order, from a call that held more than its own two.
@@ -255,6 +231,8 @@ describe('model server', () => {
     expect(new Set(seen.values()).size).toBe(2);
     const answers = await Promise.all([1, 2, 3, 4].map((x) => server.predict([x])));
     expect(answers.map((a) => a.body.predictions)).toEqual([1, 2, 3, 4].map((x) => [[x, expect.any(Number)]]));
+    // Told to the API, which keeps two calls in flight per worker (api/prediction-coalescer.ts).
+    expect(answers.map((a) => a.workers)).toEqual(['2', '2', '2', '2']);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(server.stdout).toContain('kiln: server stopped');

@@ -1,32 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PredictionRouter } from '../../../api/prediction-router.js';
 import { challengerTakes } from '../../../core/rollout/traffic-split.js';
+import { modelServerStandIn, type StandIn } from '../../support/model-server-stand-in.js';
 import { registerVersions, useScratchRegistry } from '../../support/scratch-registry.js';
 
-/** A model server stand-in on loopback: answers `answer(instances)` and counts what it got. */
-interface StandIn {
-  url: string;
-  requests: number;
-  server: Server;
-}
-
-async function modelServer(answer: (instances: unknown[]) => { status: number; body: unknown }): Promise<StandIn> {
-  const standIn = { url: '', requests: 0 } as StandIn;
-  standIn.server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk) => (text += chunk));
-    req.on('end', () => {
-      standIn.requests += 1;
-      const { status, body } = answer((JSON.parse(text) as { instances: unknown[] }).instances);
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    });
-  });
-  await new Promise<void>((r) => standIn.server.listen(0, '127.0.0.1', r));
-  standIn.url = `http://127.0.0.1:${(standIn.server.address() as AddressInfo).port}`;
-  return standIn;
-}
+const modelServer = modelServerStandIn;
 
 const classOne = (instances: unknown[]) => ({ status: 200, body: { predictions: instances.map(() => 1), prediction_ids: instances.map((_, i) => `x-${i}`) } });
 const classZero = (instances: unknown[]) => ({ status: 200, body: { predictions: instances.map(() => 0) } });
