@@ -36,7 +36,7 @@ describe('python SDK model server', () => {
       status: 'ok',
       model_dir: modelDir,
       prediction_log: { logged: 0, sampled_out: 0, rate_limited: 0, dropped: 0 },
-      server: { worker: 0, pid: expect.any(Number), in_flight: 0, overloaded: 0, requests: 0, instances: 0, predict_calls: 0 },
+      server: { worker: 0, pid: expect.any(Number), in_flight: 0, overloaded: 0, many_requests: 0, requests: 0, instances: 0, predict_calls: 0 },
     });
     expect(
       await post(
