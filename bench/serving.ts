@@ -9,7 +9,8 @@
  * (order swapped every turn); the medians over the turns are compared. Then, unless
  * KILN_BENCH_API=0, an embedded stack trains and serves the example and the predict route of the
  * API is measured against its model server called directly, and beside them a bare `node:http`
- * relay (bench/lib/bare-relay.ts): the most any Node relay could reach on the same cores.
+ * relay (bench/lib/bare-relay.ts: no authentication, validation or merging): what relaying alone
+ * costs on the same cores.
  * Targets (issue 14): ≥ 2× FastAPI's throughput at 16 connections with single instances, p99 no
  * worse than FastAPI's at every level, 0 errors at 64 connections; the API route ≥ 80% of direct.
  *
