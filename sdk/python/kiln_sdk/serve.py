@@ -30,8 +30,8 @@ import signal
 import socket
 import sys
 import traceback
-from functools import partial
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, List, Mapping, Optional
 
 from .contract import RUN_CONTRACT_ENV, ContractError, optional_int_env, require_env
