@@ -43,16 +43,20 @@ export class PredictionCoalescer {
 
   /** POSTs `body` (JSON text) to `url`/predict, or with other callers' bodies to `url`/predict/many. */
   predict(url: string, body: string): Promise<PredictionReply> {
+    const line = this.lineOf(url);
+    return new Promise((resolve, reject) => {
+      line.waiting.push({ body, resolve, reject });
+      this.drain(url, line);
+    });
+  }
+
+  private lineOf(url: string): ServerLine {
     let line = this.lines.get(url);
     if (!line) {
       if (this.lines.size >= MAX_LINES) this.forgetIdle();
       this.lines.set(url, (line = { inFlight: 0, waiting: [], limit: IN_FLIGHT_PER_WORKER, single: false }));
     }
-    const ready = line;
-    return new Promise((resolve, reject) => {
-      ready.waiting.push({ body, resolve, reject });
-      this.drain(url, ready);
-    });
+    return line;
   }
 
   private drain(url: string, line: ServerLine): void {
