@@ -21,18 +21,23 @@ export function parseJsonBody(text: string): unknown {
   return value;
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const [OPEN_BRACE, OPEN_BRACKET, CLOSE_BRACE, CLOSE_BRACKET] = [0x7b, 0x5b, 0x7d, 0x5d];
+
+/** Char codes, not one-character strings: this scans every body the API takes, predictions included. */
 function nestingDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text.charCodeAt(i);
     if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
-    else if (c === '}' || c === ']') depth--;
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) deepest = Math.max(deepest, ++depth);
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
   }
   return deepest;
 }

@@ -20,7 +20,7 @@ export interface ServedThroughApi {
  * server started by the local deployer as in production), for the predict route's cost.
  */
 export async function serveThroughApi(): Promise<ServedThroughApi> {
-  const bench = await startBenchStack();
+  const bench = await startBenchStack({ traced: false });
   try {
     const example = readSpecFile(EXAMPLE_FILE);
     await bench.client.applyProject({ ...(example.project as ProjectSpecInput), name: SERVED_PROJECT, source_dir: bench.exampleSourceDir, serve: true });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * API tokens: `kiln_<id>_<secret>`. The id finds the record; only the secret's SHA-256 is
@@ -35,6 +35,7 @@ export function secretsEqual(aHex: string, bHex: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** One-shot (no Hash object): this runs on every request a token authenticates. */
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }

@@ -128,4 +128,11 @@ describe('HTTP hardening: what is still accepted', () => {
   it('JSON nested 64 deep', async () => {
     expect((await send('POST', '/v1/runs', json, `{"project":"iris","params":${nested(63)}}`)).status).toBe(202);
   });
+
+  it('brackets inside strings, after escaped quotes too, are no nesting', async () => {
+    const brackets = '['.repeat(100);
+    const body = `{"project":"iris","params":{"a":"${brackets}","b":"\\"${brackets}","c":"\\\\"}}`;
+    expect(JSON.parse(body).params.b).toBe(`"${brackets}`);
+    expect((await send('POST', '/v1/runs', json, body)).status).toBe(202);
+  });
 });
