@@ -392,7 +392,7 @@ export class KilnService {
   }
 
   /** Routes a checked body (JSON text) to `modelName`'s serving version or rollout (api/prediction-router.ts); answers JSON text. */
-  async predictJson(modelName: string, body: string): Promise<string> {
+  predictJson(modelName: string, body: string): Promise<string> {
     return this.predictions.predictJson(modelName, body);
   }
 }

@@ -219,7 +219,8 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
             await security.claim(owns.kind, name, caller.principal);
             request.auditResource ??= `${owns.kind}:${name}`;
           }
-          result = await visibleItems(route.access, caller, result, directoryOf(request));
+          // Only a scoped caller's list is filtered: no await (a promise on the predict route's every call) otherwise.
+          if (filtersItems(route.access, caller)) result = await visibleItems(route.access, caller, result, directoryOf(request));
           if (widened && Array.isArray(result)) result = result.slice(0, (query.limit as number | undefined) ?? listLimit.default);
         }
         if (result instanceof PlainText)
