@@ -10,7 +10,10 @@
  * KILN_BENCH_API=0, an embedded stack trains and serves the example and the predict route of the
  * API is measured against its model server called directly, and beside them a bare `node:http`
  * relay (bench/lib/bare-relay.ts: no authentication, validation or merging): what relaying alone
- * costs on the same cores.
+ * costs on the same cores. The route is measured twice: on the embedded stack (the API in the
+ * process of the worker, as `kiln up` and `make demo` run it) and through the compiled `kiln api`
+ * alone in its own process (bench/lib/api-process.ts), as the chart deploys it; the latter needs
+ * `make build`, which `make bench-serving` runs.
  * Targets (issue 14): ≥ 2× FastAPI's throughput at 16 connections with single instances, p99 no
  * worse than FastAPI's at every level, 0 errors at 64 connections; the API route ≥ 80% of direct.
  *
@@ -24,8 +27,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize, table, verdict, type Row } from './lib/report.js';
 import { ROOT } from './lib/bench-stack.js';
+import { startApiProcess } from './lib/api-process.js';
 import { startBareRelay } from './lib/bare-relay.js';
-import { serveThroughApi } from './lib/serving-api-route.js';
+import { SERVED_PROJECT, serveThroughApi } from './lib/serving-api-route.js';
 import { startFastApi, startKilnServer, trainExample, type RunningServer } from './lib/serving-servers.js';
 import { ensureWrk, postScript, wrk, type WrkResult } from './lib/wrk.js';
 
@@ -94,13 +98,28 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
   say('API route: starting an embedded stack, training and serving the example');
   const served = await serveThroughApi();
   const bare = await startBareRelay(served.directUrl);
+  const alone = await startApiProcess(served.bench).catch(async (error: unknown) => {
+    await bare.close();
+    await served.bench.dispose();
+    throw error;
+  });
+  const alonePredictUrl = `${alone.url}/v1/models/${SERVED_PROJECT}/predict`;
   try {
     const direct = postScript(scriptDir, 'direct', body);
     const viaApi = postScript(scriptDir, 'api', body, { Authorization: served.authorization });
-    const results = { direct: [] as WrkResult[], api: [] as WrkResult[], direct1: [] as WrkResult[], api1: [] as WrkResult[], bare: [] as WrkResult[] };
+    const results = {
+      direct: [] as WrkResult[],
+      api: [] as WrkResult[],
+      direct1: [] as WrkResult[],
+      api1: [] as WrkResult[],
+      bare: [] as WrkResult[],
+      alone: [] as WrkResult[],
+    };
     const cpuPerRequest: number[] = [];
+    const aloneCpuPerRequest: number[] = [];
     const bareCpuPerRequest: number[] = [];
     await wrk(served.apiPredictUrl, viaApi, 16, 2);
+    await wrk(alonePredictUrl, viaApi, 16, 2);
     for (let turn = 0; turn < TURNS; turn += 1) {
       say(`API route turn ${turn + 1}/${TURNS}`);
       results.direct.push(await wrk(`${served.directUrl}/predict`, direct, 16, TURN_S));
@@ -114,12 +133,24 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
       const bareUsed = process.cpuUsage(bareCpu);
       bareCpuPerRequest.push((bareUsed.user + bareUsed.system) / 1000 / bareResult.requests);
       results.bare.push(bareResult);
+      const aloneCpu = alone.cpuMs();
+      const aloneResult = await wrk(alonePredictUrl, viaApi, 16, TURN_S);
+      aloneCpuPerRequest.push((alone.cpuMs() - aloneCpu) / aloneResult.requests);
+      results.alone.push(aloneResult);
       // One connection: the latency the route adds to a request, without queueing behind others.
       results.direct1.push(await wrk(`${served.directUrl}/predict`, direct, 1, TURN_S));
       results.api1.push(await wrk(served.apiPredictUrl, viaApi, 1, TURN_S));
     }
-    const [d, a, d1, a1, b] = [medianOf(results.direct), medianOf(results.api), medianOf(results.direct1), medianOf(results.api1), medianOf(results.bare)];
+    const [d, a, d1, a1, b, o] = [
+      medianOf(results.direct),
+      medianOf(results.api),
+      medianOf(results.direct1),
+      medianOf(results.api1),
+      medianOf(results.bare),
+      medianOf(results.alone),
+    ];
     const share = a.rps / d.rps;
+    const aloneShare = o.rps / d.rps;
     return [
       { metric: 'direct, 16 conns: req/s, p50 / p99', value: `${perSecond(d.rps)}, ${ms(d.p50)} / ${ms(d.p99)} ms` },
       { metric: 'API route, 16 conns: req/s, p50 / p99', value: `${perSecond(a.rps)}, ${ms(a.p50)} / ${ms(a.p99)} ms` },
@@ -128,13 +159,28 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
       { metric: 'direct / API route, 1 conn: p50', value: `${ms(d1.p50)} / ${ms(a1.p50)} ms` },
       { metric: 'p50 added by the API route, 1 conn', value: `${ms(a1.p50 - d1.p50)} ms`, target: '≤ 0.5 ms (item 2)', verdict: verdict(a1.p50 - d1.p50, 0.5) },
       { metric: 'API process CPU per request (user + system)', value: `${ms(summarize(cpuPerRequest).median)} ms` },
-      { metric: 'errors direct / API', value: `${d.errors + d1.errors} / ${a.errors + a1.errors}` },
+      { metric: 'errors direct / API / kiln api alone', value: `${d.errors + d1.errors} / ${a.errors + a1.errors} / ${o.errors}` },
+      { metric: '`kiln api` alone, 16 conns: req/s, p50 / p99', value: `${perSecond(o.rps)}, ${ms(o.p50)} / ${ms(o.p99)} ms` },
+      {
+        metric: '`kiln api` alone / direct throughput',
+        value: `${(aloneShare * 100).toFixed(0)}%`,
+        target: '≥ 80%',
+        verdict: aloneShare >= 0.8 ? 'PASS' : 'MISS',
+      },
+      {
+        metric: 'p50 added by `kiln api` alone, 16 conns',
+        value: `${ms(o.p50 - d.p50)} ms`,
+        target: '≤ 0.5 ms (item 2)',
+        verdict: verdict(o.p50 - d.p50, 0.5),
+      },
+      { metric: '`kiln api` alone: CPU per request (user + system)', value: `${ms(summarize(aloneCpuPerRequest).median)} ms` },
       {
         metric: 'bare node:http relay, 16 conns (reference)',
         value: `${perSecond(b.rps)} req/s, ${((b.rps / d.rps) * 100).toFixed(0)}% of direct, ${ms(summarize(bareCpuPerRequest).median)} ms CPU a request`,
       },
     ];
   } finally {
+    await alone.stop();
     await bare.close();
     await served.bench.dispose();
   }
