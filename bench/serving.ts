@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize, table, verdict, type Row } from './lib/report.js';
 import { ROOT } from './lib/bench-stack.js';
-import { startApiProcess } from './lib/api-process.js';
+import { type ApiProcess, startApiProcess } from './lib/api-process.js';
 import { startBareRelay } from './lib/bare-relay.js';
 import { SERVED_PROJECT, serveThroughApi } from './lib/serving-api-route.js';
 import { startFastApi, startKilnServer, trainExample, type RunningServer } from './lib/serving-servers.js';
@@ -98,13 +98,10 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
   say('API route: starting an embedded stack, training and serving the example');
   const served = await serveThroughApi();
   const bare = await startBareRelay(served.directUrl);
-  const alone = await startApiProcess(served.bench).catch(async (error: unknown) => {
-    await bare.close();
-    await served.bench.dispose();
-    throw error;
-  });
-  const alonePredictUrl = `${alone.url}/v1/models/${SERVED_PROJECT}/predict`;
+  let alone: ApiProcess | undefined;
   try {
+    alone = await startApiProcess(served.bench);
+    const alonePredictUrl = `${alone.url}/v1/models/${SERVED_PROJECT}/predict`;
     const direct = postScript(scriptDir, 'direct', body);
     const viaApi = postScript(scriptDir, 'api', body, { Authorization: served.authorization });
     const results = {
@@ -180,7 +177,7 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
       },
     ];
   } finally {
-    await alone.stop();
+    await alone?.stop();
     await bare.close();
     await served.bench.dispose();
   }

@@ -201,8 +201,9 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
         const caller = request.caller;
         const query = request.query as Record<string, unknown>;
         const listLimit = typeof route.access === 'object' ? route.access.visibleLimit : undefined;
-        // A scoped caller's list is filtered after the handler: ask for enough to fill the limit.
-        const widened = listLimit && caller && filtersItems(route.access, caller);
+        // Only a scoped caller's list is filtered, after the handler: ask for enough to fill the limit.
+        const filtered = caller !== null && filtersItems(route.access, caller);
+        const widened = listLimit && filtered;
         let result = await route.handle({
           params: request.params as Record<string, string>,
           query: widened ? { ...query, limit: listLimit.max } : query,
@@ -219,8 +220,7 @@ export async function buildApiApp(routes: Route[], bindHost: string, options: Ap
             await security.claim(owns.kind, name, caller.principal);
             request.auditResource ??= `${owns.kind}:${name}`;
           }
-          // Only a scoped caller's list is filtered: no await (a promise on the predict route's every call) otherwise.
-          if (filtersItems(route.access, caller)) result = await visibleItems(route.access, caller, result, directoryOf(request));
+          if (filtered) result = await visibleItems(route.access, caller, result, directoryOf(request));
           if (widened && Array.isArray(result)) result = result.slice(0, (query.limit as number | undefined) ?? listLimit.default);
         }
         if (result instanceof PlainText)
@@ -276,14 +276,8 @@ const zodValidator: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) =>
     return { error: new SpecValidationError(describeIssues(issues)) };
   };
   // Most routes take no query and most requests send none: nothing to check then (the predict route's every call).
-  return schema === NoQuery ? (data: unknown) => (isEmptyObject(data) ? { value: {} } : validate(data)) : validate;
+  return schema === NoQuery ? (data: unknown) => (data == null || Object.keys(data).length === 0 ? { value: {} } : validate(data)) : validate;
 };
-
-function isEmptyObject(value: unknown): boolean {
-  if (value === null || value === undefined) return true;
-  for (const _ in value as object) return false;
-  return true;
-}
 
 /** One issue per unknown key, so `?limt=5` names `limt` rather than the query as a whole. */
 function expandUnknownKeys(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {

@@ -4,18 +4,16 @@ import { join } from 'node:path';
 import { ENV_NAMES } from '../../core/config.js';
 import { freePort } from '../../core/net/free-port.js';
 import { ROOT, type BenchStack } from './bench-stack.js';
+import { started, type RunningServer } from './serving-servers.js';
 
 /** `kiln api` in a process of its own beside a bench stack, as the chart deploys the API. */
-export interface ApiProcess {
-  url: string;
+export interface ApiProcess extends RunningServer {
   /** User + system CPU the process has used so far, in ms (from /proc). */
   cpuMs(): number;
-  stop(): Promise<void>;
 }
 
 const COMPILED_CLI = join(ROOT, 'bin/kiln.js');
 const COMPILED_ENTRY = join(ROOT, 'dist/api/cli/main.js');
-const READY_TIMEOUT_MS = 30_000;
 
 /**
  * Starts the compiled `kiln api` (what `make build` makes and the image runs) on the bench
@@ -36,35 +34,15 @@ export async function startApiProcess(bench: BenchStack): Promise<ApiProcess> {
       [ENV_NAMES.apiPort]: String(port),
       [ENV_NAMES.apiHost]: '127.0.0.1',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`kiln api exited with code ${child.exitCode} before it answered`);
-    const live = await fetch(`${url}/v1/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (live) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`kiln api did not answer on ${url} within ${READY_TIMEOUT_MS / 1000} s`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const server = await started('kiln api', `http://127.0.0.1:${port}`, child, { healthPath: '/v1/health', timeoutMs: 30_000 });
   return {
-    url,
+    ...server,
     cpuMs: () => {
       // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime and stime, in clock ticks (100 a second).
       const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       return (Number(fields[11]) + Number(fields[12])) * 10;
     },
-    stop,
   };
 }

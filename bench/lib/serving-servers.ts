@@ -81,7 +81,8 @@ function baseEnv(model: TrainedExample, extra: Record<string, string>): Record<s
   };
 }
 
-async function started(name: string, url: string, child: ChildProcess, timeoutMs = 120_000): Promise<RunningServer> {
+/** Waits until `child` answers `url` + `healthPath`; a server that exits or stays silent fails with its stderr's tail. */
+export async function started(name: string, url: string, child: ChildProcess, { healthPath = '/health', timeoutMs = 120_000 } = {}): Promise<RunningServer> {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   child.stdout!.resume();
@@ -91,9 +92,9 @@ async function started(name: string, url: string, child: ChildProcess, timeoutMs
     if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}: ${stderr}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${name} did not answer /health in ${timeoutMs / 1000} s: ${stderr}`);
+      throw new Error(`${name} did not answer ${healthPath} in ${timeoutMs / 1000} s: ${stderr}`);
     }
-    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) }).then(
+    const ok = await fetch(`${url}${healthPath}`, { signal: AbortSignal.timeout(1_000) }).then(
       (r) => r.ok,
       () => false,
     );

@@ -4,7 +4,7 @@ import { generateApiToken, parseApiToken, secretsEqual } from '../../../core/acc
 
 describe('API tokens', () => {
   it('hash their secret as tokens stored by earlier versions were (SHA-256 of the secret, hex)', () => {
-    const secret = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWpr'.slice(0, 43);
+    const secret = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWp';
     const parsed = parseApiToken(`kiln_0123456789abcdef_${secret}`);
     expect(parsed).toEqual({ id: '0123456789abcdef', secretSha256: createHash('sha256').update(secret).digest('hex') });
   });
