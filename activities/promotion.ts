@@ -123,5 +123,14 @@ export function createPromotionActivities({ metadata, platform, config }: Activi
     async moveAlias(input: MoveAliasInput): Promise<void> {
       await metadata.aliases.move({ ...input, runId: input.runId ?? null });
     },
+
+    /**
+     * Moves the alias only while the model serves `version` (aliases-repository moveWhileServing):
+     * a promotion that served but was overtaken by another one of the same model learns which serves.
+     */
+    async moveAliasWhileServing(input: MoveAliasInput & { version: number }): Promise<{ moved: true } | { moved: false; servingVersion: number | null }> {
+      const outcome = await metadata.aliases.moveWhileServing({ ...input, runId: input.runId ?? null });
+      return outcome.moved ? { moved: true } : { moved: false, servingVersion: outcome.servingVersion };
+    },
   };
 }

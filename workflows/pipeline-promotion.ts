@@ -52,6 +52,8 @@ export interface PromotionContext {
   gpuTaskQueue: string | undefined;
   /** Plan in a local activity (CACHE_HITS_IN_PREPARE_PATCH): it only reads metadata. */
   localPlan?: boolean;
+  /** Move `champion` only while this version serves (CHAMPION_WHILE_SERVING_PATCH). */
+  championWhileServing?: boolean;
 }
 
 /**
@@ -139,7 +141,11 @@ export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
   }
   if (project.serve) await serve(ctx, 'serving at');
   else finish(step('serve'), 'skipped', 'serving disabled for this project');
-  await records.moveAlias({ eventId: `${input.runId}/champion`, modelName: model, alias: 'champion', version, actor, runId: input.runId, reason });
+  const championMove = { eventId: `${input.runId}/champion`, modelName: model, alias: 'champion', version, actor, runId: input.runId, reason };
+  if (project.serve && ctx.championWhileServing) {
+    const crowned = await records.moveAliasWhileServing(championMove);
+    if (!crowned.moved) return overtaken(ctx, crowned.servingVersion, won);
+  } else await records.moveAlias(championMove);
   becameChampion(ctx, reason);
 }
 
@@ -167,36 +173,49 @@ async function serve(ctx: PromotionContext, saying: string): Promise<void> {
 
 /** The challenger lost (or could not be compared): registered as `challenger`, not served. */
 async function keepChampion(ctx: PromotionContext, championVersion: number, message: string): Promise<void> {
-  const { input, progress, step, version } = ctx;
-  progress.champion ??= { version: championVersion };
-  await records.moveAlias({
-    eventId: `${input.runId}/challenger`,
-    modelName: progress.modelName,
-    alias: 'challenger',
-    version,
+  ctx.progress.champion ??= { version: championVersion };
+  await endAsChallenger(ctx, { message, actor: 'promotion', outcome: 'challenger', serving: `champion v${championVersion} keeps serving` });
+}
+
+/**
+ * Another promotion of this model served after this run's did (or the model was undeployed
+ * meanwhile): that version serves and is champion; this one is registered as `challenger`.
+ */
+async function overtaken(ctx: PromotionContext, servingVersion: number | null, won: string): Promise<void> {
+  delete ctx.progress.endpoint;
+  const message =
+    servingVersion === null
+      ? `v${ctx.version} ${won}, but the model was undeployed before it became champion`
+      : `v${ctx.version} ${won}, but v${servingVersion} was promoted at the same time and serves`;
+  await endAsChallenger(ctx, {
+    message,
     actor: 'promotion',
-    runId: input.runId,
-    reason: message,
+    outcome: 'challenger',
+    serving: servingVersion === null ? 'nothing serves' : `v${servingVersion} serves`,
   });
-  progress.promotion = 'challenger';
-  upsertSearchAttributes([{ key: KilnPromotion, value: 'challenger' }]);
-  finish(step('promote'), 'skipped', message);
-  finish(step('serve'), 'skipped', `champion v${championVersion} keeps serving`);
 }
 
 async function reject(ctx: PromotionContext, message: string, actor: string): Promise<void> {
+  await endAsChallenger(ctx, { message, actor, outcome: 'rejected', serving: 'not promoted' });
+}
+
+/** The run's version ends as `challenger` (alias moved, outcome searchable); promote and serve end skipped. */
+async function endAsChallenger(
+  ctx: PromotionContext,
+  end: { message: string; actor: string; outcome: 'challenger' | 'rejected'; serving: string },
+): Promise<void> {
   const { input, progress, step, version } = ctx;
   await records.moveAlias({
     eventId: `${input.runId}/challenger`,
     modelName: progress.modelName,
     alias: 'challenger',
     version,
-    actor,
+    actor: end.actor,
     runId: input.runId,
-    reason: message,
+    reason: end.message,
   });
-  progress.promotion = 'rejected';
-  upsertSearchAttributes([{ key: KilnPromotion, value: 'rejected' }]);
-  finish(step('promote'), 'skipped', message);
-  finish(step('serve'), 'skipped', 'not promoted');
+  progress.promotion = end.outcome;
+  upsertSearchAttributes([{ key: KilnPromotion, value: end.outcome }]);
+  finish(step('promote'), 'skipped', end.message);
+  finish(step('serve'), 'skipped', end.serving);
 }

@@ -34,10 +34,17 @@ export const CHAMPION_CHALLENGER_PATCH = 'kiln-champion-challenger';
  */
 export const CACHE_HITS_IN_PREPARE_PATCH = 'kiln-cache-hits-in-prepare';
 
+/**
+ * Runs started from here on move `champion` only while their version is the one serving: of two
+ * promotions of one model at once, the one overtaken becomes challenger instead of champion.
+ */
+export const CHAMPION_WHILE_SERVING_PATCH = 'kiln-champion-while-serving';
+
 /** What a run decided once, at its start, from the patches its history holds. */
 interface RunBehaviour {
   promotes: boolean;
   cacheHitsInPrepare: boolean;
+  championWhileServing: boolean;
 }
 
 /**
@@ -47,10 +54,11 @@ interface RunBehaviour {
 export async function pipelineWorkflow(start: PipelineStart): Promise<RunProgress> {
   // Decided once, before any command: a run keeps the behaviour it started with, and the
   // marker never follows a local activity in its workflow task.
-  const cacheHitsInPrepare = patched(CACHE_HITS_IN_PREPARE_PATCH);
-  // Runs started since that patch promote too: asking for the older one would only add a marker and a search-attribute upsert.
+  const championWhileServing = patched(CHAMPION_WHILE_SERVING_PATCH);
+  // Runs started since a later patch have the earlier ones' behaviour too: asking would only add markers.
+  const cacheHitsInPrepare = championWhileServing || patched(CACHE_HITS_IN_PREPARE_PATCH);
   const promotes = cacheHitsInPrepare || patched(CHAMPION_CHALLENGER_PATCH);
-  const behaviour: RunBehaviour = { promotes, cacheHitsInPrepare };
+  const behaviour: RunBehaviour = { promotes, cacheHitsInPrepare, championWhileServing };
   if ('scheduled' in start) return runPipeline(await resolveScheduled(start), behaviour);
   return runPipeline(start, behaviour);
 }
@@ -89,7 +97,7 @@ async function resolveScheduled({ scheduled }: ScheduledPipelineStart): Promise<
 }
 
 /** dataset version → preprocess → train → evaluate → gate → register → serve, durably. */
-async function runPipeline(input: PipelineInput, { promotes, cacheHitsInPrepare }: RunBehaviour): Promise<RunProgress> {
+async function runPipeline(input: PipelineInput, { promotes, cacheHitsInPrepare, championWhileServing }: RunBehaviour): Promise<RunProgress> {
   const { project, policy } = input;
   const { entrypoints } = project;
   /** The stages this run starts, in order, with the upstream stages each reads. */
@@ -287,6 +295,7 @@ async function runPipeline(input: PipelineInput, { promotes, cacheHitsInPrepare 
         metrics: evaluation.metrics,
         gpuTaskQueue: input.gpuTaskQueue,
         localPlan: cacheHitsInPrepare,
+        championWhileServing,
       });
     } else if (project.serve) {
       // Runs started before champion/challenger: every version that passes the gate serves.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Hyperparameters } from '../specs/hyperparameters.js';
 import { numberOrNull, parseJsonColumn } from './columns.js';
+import type { KilnDb } from './conflict-writes.js';
 import type { DeploymentStatus, ModelVersionStatus } from './statuses.js';
 import type { DeploymentsTable, ModelVersionsTable } from './tables.js';
 
@@ -62,4 +63,20 @@ export function toDeployment(row: DeploymentsTable): DeploymentRecord {
     startedAt: Number(row.started_at),
     stoppedAt: numberOrNull(row.stopped_at),
   };
+}
+
+/**
+ * The deployment a model serves from: the one recorded as serving last (two promotions that
+ * ran at once may both have recorded theirs; the later one serves). `db` may be a transaction.
+ */
+export async function servingDeployment(db: KilnDb, modelName: string): Promise<DeploymentRecord | undefined> {
+  const row = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('model_name', '=', modelName)
+    .where('status', '=', 'serving')
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return row && toDeployment(row);
 }

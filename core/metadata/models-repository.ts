@@ -3,7 +3,7 @@ import { ConflictError } from '../errors.js';
 import { canonicalJson } from '../specs/canonical-json.js';
 import type { Hyperparameters } from '../specs/hyperparameters.js';
 import type { ConflictWrites, KilnDb } from './conflict-writes.js';
-import { toDeployment, toModelVersion, type DeploymentRecord, type ModelVersionRecord } from './model-records.js';
+import { servingDeployment, toDeployment, toModelVersion, type DeploymentRecord, type ModelVersionRecord } from './model-records.js';
 import type { DeploymentStatus, ModelVersionStatus } from './statuses.js';
 import type { DeploymentsTable, ModelVersionsTable } from './tables.js';
 
@@ -180,16 +180,8 @@ export class ModelsRepository {
   }
 
   /** The model's most recently started deployment that is serving, if any. */
-  async currentDeployment(modelName: string): Promise<DeploymentRecord | undefined> {
-    const row = await this.db
-      .selectFrom('deployments')
-      .selectAll()
-      .where('model_name', '=', modelName)
-      .where('status', '=', 'serving')
-      .orderBy('started_at', 'desc')
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
-    return row && toDeployment(row);
+  currentDeployment(modelName: string): Promise<DeploymentRecord | undefined> {
+    return servingDeployment(this.db, modelName);
   }
 
   /** The version that served before the current one (the latest stopped deployment of another version). */

@@ -90,7 +90,7 @@ describe('champion vs challenger in the pipeline workflow', () => {
       const handle = await startPipeline(env, q, input);
       return { result: await handle.result(), handle };
     });
-    expect(fakes.names().slice(-4)).toEqual(['planPromotion', 'deployModel', 'moveAlias', 'finishRun']);
+    expect(fakes.names().slice(-4)).toEqual(['planPromotion', 'deployModel', 'moveAliasWhileServing', 'finishRun']);
     expect(fakes.inputsOf('planPromotion')[0]).toMatchObject({
       runId: input.runId,
       modelName: 'iris',
@@ -98,7 +98,7 @@ describe('champion vs challenger in the pipeline workflow', () => {
       evaluateChampion: false,
       evaluateEntrypoint: 'pipeline.py:evaluate',
     });
-    expect(fakes.inputsOf('moveAlias')).toEqual([
+    expect(fakes.inputsOf('moveAliasWhileServing')).toEqual([
       {
         eventId: `${input.runId}/champion`,
         modelName: 'iris',
@@ -152,14 +152,44 @@ describe('champion vs challenger in the pipeline workflow', () => {
     expect(result.promotion).toBe('champion');
     expect(stepOf(result, 'promote').message).toBe(`v${MODEL_VERSION} is champion: beat champion v3 (0.95 vs 0.9, needs +0.005)`);
     const names = fakes.names();
-    expect(names.indexOf('deployModel')).toBeLessThan(names.indexOf('moveAlias'));
-    expect(fakes.inputsOf('moveAlias')[0]).toMatchObject({ alias: 'champion', version: MODEL_VERSION, actor: 'promotion' });
+    expect(names.indexOf('deployModel')).toBeLessThan(names.indexOf('moveAliasWhileServing'));
+    expect(fakes.inputsOf('moveAliasWhileServing')[0]).toMatchObject({ alias: 'champion', version: MODEL_VERSION, actor: 'promotion' });
+  });
+
+  it('overtaken by a promotion of the same model that served after it: the version ends challenger, the one serving stays champion', async () => {
+    const fakes = fakeActivities({ moveAliasWhileServing: async () => ({ moved: false, servingVersion: 8 }) });
+    const input = pipelineInput();
+    const { result, handle } = await withWorker(env, fakes.activities, async (q) => {
+      const handle = await startPipeline(env, q, input);
+      return { result: await handle.result(), handle };
+    });
+    expect(fakes.names().slice(-5)).toEqual(['planPromotion', 'deployModel', 'moveAliasWhileServing', 'moveAlias', 'finishRun']);
+    expect(fakes.inputsOf('moveAlias')).toEqual([
+      expect.objectContaining({ eventId: `${input.runId}/challenger`, alias: 'challenger', version: MODEL_VERSION }),
+    ]);
+    expect(result.status).toBe('succeeded');
+    expect(result.promotion).toBe('challenger');
+    // Its server was retired by the deployment that overtook it: no endpoint to point at.
+    expect(result.endpoint).toBeUndefined();
+    const message = `v${MODEL_VERSION} first champion, but v8 was promoted at the same time and serves`;
+    expect(stepOf(result, 'promote')).toMatchObject({ status: 'skipped', message });
+    expect(stepOf(result, 'serve')).toMatchObject({ status: 'skipped', message: 'v8 serves' });
+    expect((await handle.describe()).typedSearchAttributes.get(KilnPromotion)).toBe('challenger');
+    await expect(replays(handle)).resolves.toBeUndefined();
+  });
+
+  it('with serving off, champion moves as soon as the version wins (nothing serves to wait on)', async () => {
+    const fakes = fakeActivities();
+    const result = await withWorker(env, fakes.activities, async (q) => (await startPipeline(env, q, pipelineInput({ project: { serve: false } }))).result());
+    expect(result.promotion).toBe('champion');
+    expect(fakes.names()).not.toContain('moveAliasWhileServing');
+    expect(fakes.inputsOf('moveAlias')).toEqual([expect.objectContaining({ alias: 'champion', version: MODEL_VERSION })]);
   });
 
   it('a version that already is champion (same model files) is not compared, no alias moves, and its deployment is only made sure of', async () => {
     const fakes = fakeActivities({ planPromotion: async () => ({ kind: 'already-champion', championVersion: MODEL_VERSION }) });
     const result = await withWorker(env, fakes.activities, async (q) => (await startPipeline(env, q, pipelineInput(compareProject()))).result());
-    expect(fakes.names()).not.toContain('moveAlias');
+    expect(fakes.names().filter((n) => n.startsWith('moveAlias'))).toEqual([]);
     expect(fakes.inputsOf('runStage')).toHaveLength(3);
     expect(fakes.inputsOf('deployModel')).toEqual([{ modelName: 'iris', version: MODEL_VERSION }]);
     expect(stepOf(result, 'promote')).toMatchObject({ status: 'skipped', message: `v${MODEL_VERSION} is already champion` });
@@ -193,7 +223,7 @@ describe('manual approval', () => {
     expect(decided).toEqual({ runId: input.runId, version: MODEL_VERSION, approve: true });
     expect(result.decision).toMatchObject({ approve: true, by: 'alice', reason: 'looks good' });
     expect(result.promotion).toBe('champion');
-    expect(fakes.inputsOf('moveAlias')[0]).toMatchObject({
+    expect(fakes.inputsOf('moveAliasWhileServing')[0]).toMatchObject({
       alias: 'champion',
       actor: 'alice',
       reason: expect.stringMatching(/^approved by alice: looks good; beat champion v3/),

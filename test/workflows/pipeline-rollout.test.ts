@@ -127,7 +127,7 @@ describe('a project rollout at promotion', () => {
     expect(result.promotion).toBe('champion');
     expect(fakes.names()).not.toContain('openRollout');
     expect(fakes.inputsOf('deployModel')).toEqual([{ modelName: input.project.name, version: MODEL_VERSION }]);
-    expect(fakes.inputsOf('moveAlias')).toEqual([expect.objectContaining({ eventId: `${input.runId}/champion`, alias: 'champion' })]);
+    expect(fakes.inputsOf('moveAliasWhileServing')).toEqual([expect.objectContaining({ eventId: `${input.runId}/champion`, alias: 'champion' })]);
   });
 
   it('a rollout of the model already running leaves the version challenger and the running rollout alone', async () => {

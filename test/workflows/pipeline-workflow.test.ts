@@ -78,7 +78,17 @@ describe('pipelineWorkflow on a real Temporal server', () => {
 
     const names = fakes.names();
     // The run record and the run's inputs are prepared in one step, before any stage.
-    expect(names).toEqual(['prepareRun', 'runStage', 'runStage', 'runStage', 'registerModel', 'planPromotion', 'deployModel', 'moveAlias', 'finishRun']);
+    expect(names).toEqual([
+      'prepareRun',
+      'runStage',
+      'runStage',
+      'runStage',
+      'registerModel',
+      'planPromotion',
+      'deployModel',
+      'moveAliasWhileServing',
+      'finishRun',
+    ]);
     expect(names).not.toContain('awaitEnvironmentBuild');
 
     const stages = fakes.inputsOf('runStage');

@@ -20,7 +20,9 @@ const HISTORIES_DIR = join(import.meta.dirname, 'histories');
 
 /** Each path a workflow can take, and the history that records it. */
 const CORPUS: Record<string, string> = {
-  'pipeline succeeds (first champion)': 'pipeline-champion-first',
+  'pipeline succeeds (first champion), started before champion moved only while serving': 'pipeline-champion-first',
+  'pipeline succeeds (first champion), champion moved while its version serves': 'pipeline-champion-while-serving',
+  'pipeline: overtaken by a promotion of the same model at once, ends challenger': 'pipeline-overtaken-while-serving',
   'pipeline succeeds, started before champion/challenger (recorded on that code)': 'pipeline-happy-path',
   'pipeline: validation gate rejects the model': 'pipeline-gate-rejected',
   'pipeline cancelled during a stage': 'pipeline-cancelled',

@@ -288,6 +288,9 @@ export function happyActivities(): KilnActivities {
       return { servingVersion: null, observeMs: durationMs(input.duration) };
     },
     async moveAlias() {},
+    async moveAliasWhileServing() {
+      return { moved: true as const };
+    },
     async checkDatasetForNewData() {
       return { changed: false, versionId: DATASET_VERSION, started: [], alreadyStarted: [] };
     },

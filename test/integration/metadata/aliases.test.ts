@@ -108,6 +108,87 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`champion moved only while its version serves [${dialect.name}]`, () => {
+    const ctx = useFreshStore(dialect);
+    /** Versions 1..count registered; `serving` recorded as serving in that order (the last one serves). */
+    const deployed = async (count: number, ...serving: number[]) => {
+      for (let v = 1; v <= count; v++) {
+        await ctx.store.runs.createRun(newRun(`r${v}`));
+        await ctx.store.models.register(model(`r${v}`, { artifactPrefix: `m/${v}` }));
+      }
+      for (const v of serving) {
+        ctx.clock.advance(1000);
+        await ctx.store.models.recordDeployment({
+          id: `iris-v${v}`,
+          modelName: 'iris',
+          version: v,
+          url: `http://127.0.0.1:90${v}0`,
+          port: 9000 + v,
+          status: 'serving',
+        });
+      }
+    };
+    const crown = (version: number, eventId = `r${version}/champion`) => ctx.store.aliases.moveWhileServing({ ...move(eventId, version), version });
+
+    it('moves champion to the version that serves, recording the move', async () => {
+      await deployed(1, 1);
+      const outcome = await crown(1);
+      expect(outcome).toEqual({ moved: true, event: expect.objectContaining({ id: 'r1/champion', version: 1, previousVersion: null }) });
+      expect(await ctx.store.aliases.get('iris', 'champion')).toMatchObject({ version: 1 });
+    });
+
+    it('refuses a version another one was served after, leaving champion, its history and no placeholder behind', async () => {
+      // Two promotions at once: v2 served first, then v1's server was recorded and serves.
+      await deployed(2, 2, 1);
+      expect(await crown(2)).toEqual({ moved: false, servingVersion: 1 });
+      expect(await ctx.store.aliases.list('iris')).toEqual([]);
+      expect(await crown(1)).toMatchObject({ moved: true });
+      expect(await crown(2, 'r2/champion-again')).toEqual({ moved: false, servingVersion: 1 });
+      expect(await ctx.store.aliases.get('iris', 'champion')).toMatchObject({ version: 1 });
+      expect((await ctx.store.aliases.history('iris')).map((e) => e.id)).toEqual(['r1/champion']);
+    });
+
+    it('refuses when nothing serves', async () => {
+      await deployed(1);
+      expect(await crown(1)).toEqual({ moved: false, servingVersion: null });
+      expect(await ctx.store.aliases.get('iris', 'champion')).toBeUndefined();
+    });
+
+    it('is idempotent by event id: a retried move that was made reports it, whatever serves now', async () => {
+      await deployed(2, 1);
+      const first = await crown(1);
+      await ctx.store.models.recordDeployment({ id: 'iris-v2', modelName: 'iris', version: 2, url: 'http://127.0.0.1:9020', port: 9020, status: 'serving' });
+      expect(await crown(1)).toEqual(first);
+      expect(await ctx.store.aliases.get('iris', 'champion')).toMatchObject({ version: 1 });
+    });
+
+    it('of promotions crowning at once, only the serving version becomes champion', async () => {
+      await deployed(4, 1, 2, 3, 4);
+      const outcomes = await Promise.all([1, 2, 3, 4].map((v) => crown(v)));
+      expect(outcomes.map((o) => o.moved)).toEqual([false, false, false, true]);
+      expect(await ctx.store.aliases.get('iris', 'champion')).toMatchObject({ version: 4 });
+    });
+
+    it('of promotions serving and crowning at once, champion ends on the version that serves', async () => {
+      await deployed(6);
+      const promote = async (v: number) => {
+        await ctx.store.models.recordDeployment({
+          id: `iris-v${v}`,
+          modelName: 'iris',
+          version: v,
+          url: `http://127.0.0.1:90${v}0`,
+          port: 9000 + v,
+          status: 'serving',
+        });
+        return crown(v);
+      };
+      const outcomes = await Promise.all([1, 2, 3, 4, 5, 6].map(promote));
+      const serving = await ctx.store.models.currentDeployment('iris');
+      expect(await ctx.store.aliases.get('iris', 'champion')).toMatchObject({ version: serving!.version });
+      expect(outcomes.filter((o) => o.moved).length).toBeGreaterThanOrEqual(1);
+    });
+  });
+
   describe(`model versions by artifact [${dialect.name}]`, () => {
     const ctx = useFreshStore(dialect);
     const runs = async (...ids: string[]) => {

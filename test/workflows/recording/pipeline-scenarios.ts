@@ -114,7 +114,18 @@ export const pipelineScenarios: Scenario[] = [
       start: (q) => startPipeline(env, q, canaryRun('canary-rolled-back')),
     }),
   },
-  { name: 'pipeline-champion-first', setup: (env) => ({ activities: fakeActivities().activities, start: (q) => startPipeline(env, q, run('first')) }) },
+  // A first champion; pipeline-champion-first.json recorded it before CHAMPION_WHILE_SERVING_PATCH.
+  {
+    name: 'pipeline-champion-while-serving',
+    setup: (env) => ({ activities: fakeActivities().activities, start: (q) => startPipeline(env, q, run('while-serving')) }),
+  },
+  {
+    name: 'pipeline-overtaken-while-serving',
+    setup: (env) => ({
+      activities: fakeActivities({ moveAliasWhileServing: async () => ({ moved: false, servingVersion: 8 }) }).activities,
+      start: (q) => startPipeline(env, q, run('overtaken')),
+    }),
+  },
   {
     name: 'pipeline-challenger-loses',
     setup: (env) => ({ activities: championScoring(0.99), start: (q) => startPipeline(env, q, comparing('auto', 'auto')) }),
