@@ -110,6 +110,16 @@ for (const dialect of DIALECTS) {
 
   describe(`champion moved only while its version serves [${dialect.name}]`, () => {
     const ctx = useFreshStore(dialect);
+    /** Records version `v`'s server as serving (the model's current one unless a later one is recorded). */
+    const serve = (v: number) =>
+      ctx.store.models.recordDeployment({
+        id: `iris-v${v}`,
+        modelName: 'iris',
+        version: v,
+        url: `http://127.0.0.1:90${v}0`,
+        port: 9000 + v,
+        status: 'serving',
+      });
     /** Versions 1..count registered; `serving` recorded as serving in that order (the last one serves). */
     const deployed = async (count: number, ...serving: number[]) => {
       for (let v = 1; v <= count; v++) {
@@ -118,14 +128,7 @@ for (const dialect of DIALECTS) {
       }
       for (const v of serving) {
         ctx.clock.advance(1000);
-        await ctx.store.models.recordDeployment({
-          id: `iris-v${v}`,
-          modelName: 'iris',
-          version: v,
-          url: `http://127.0.0.1:90${v}0`,
-          port: 9000 + v,
-          status: 'serving',
-        });
+        await serve(v);
       }
     };
     const crown = (version: number, eventId = `r${version}/champion`) => ctx.store.aliases.moveWhileServing({ ...move(eventId, version), version });
@@ -157,7 +160,7 @@ for (const dialect of DIALECTS) {
     it('is idempotent by event id: a retried move that was made reports it, whatever serves now', async () => {
       await deployed(2, 1);
       const first = await crown(1);
-      await ctx.store.models.recordDeployment({ id: 'iris-v2', modelName: 'iris', version: 2, url: 'http://127.0.0.1:9020', port: 9020, status: 'serving' });
+      await serve(2);
       expect(await crown(1)).toEqual(first);
       expect(await ctx.store.aliases.get('iris', 'champion')).toMatchObject({ version: 1 });
     });
@@ -172,14 +175,7 @@ for (const dialect of DIALECTS) {
     it('of promotions serving and crowning at once, champion ends on the version that serves', async () => {
       await deployed(6);
       const promote = async (v: number) => {
-        await ctx.store.models.recordDeployment({
-          id: `iris-v${v}`,
-          modelName: 'iris',
-          version: v,
-          url: `http://127.0.0.1:90${v}0`,
-          port: 9000 + v,
-          status: 'serving',
-        });
+        await serve(v);
         return crown(v);
       };
       const outcomes = await Promise.all([1, 2, 3, 4, 5, 6].map(promote));
