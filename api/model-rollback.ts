@@ -1,9 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { parseSpec } from '../core/specs/parse-spec.js';
 import { RollbackRequest } from './http/request-schemas.js';
 import type { MetadataStore } from '../core/metadata/metadata-store.js';
-import { deployWorkflowId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
+import { DEPLOYMENT_OVERTAKEN, deployWorkflowId, WORKFLOW_TYPES } from '../core/pipeline/workflow-ids.js';
 import type { DeployModelInput } from '../workflows/deploy-model.js';
 
 export interface RollbackResult {
@@ -44,6 +44,13 @@ export async function rollbackModel(
     if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictError('model', `a deployment of ${modelName} is already in progress`);
     throw error;
   }
-  const deployed = (await handle.result()) as { url: string };
+  const deployed = (await handle.result().catch((error: unknown) => Promise.reject(overtakenAsConflict(error)))) as { url: string };
   return { model: modelName, version: target, url: deployed.url, rolled_back_from: current?.version ?? null };
+}
+
+/** A rollback a promotion of the same model overtook (its version serves and is champion) is a 409, saying which serves. */
+export function overtakenAsConflict(error: unknown): unknown {
+  const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+  if (cause instanceof ApplicationFailure && cause.type === DEPLOYMENT_OVERTAKEN) return new ConflictError('model', cause.message);
+  return error;
 }

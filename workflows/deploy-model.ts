@@ -1,6 +1,7 @@
-import { patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { KilnActivities } from '../activities/index.js';
 import { nonRetriedTypes } from '../core/pipeline/failure-class.js';
+import { DEPLOYMENT_OVERTAKEN } from '../core/pipeline/workflow-ids.js';
 
 export interface DeployModelInput {
   modelName: string;
@@ -17,10 +18,13 @@ const { deployModel } = proxyActivities<KilnActivities>({
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: nonRetriedTypes('NotFoundError', 'EnvironmentUnavailableError') },
 });
 
-const { moveAlias } = proxyLocalActivities<KilnActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
+const { moveAlias, moveAliasWhileServing } = proxyLocalActivities<KilnActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 
 /** From here on a deployment (a rollback) also moves the `champion` alias, recorded in its history. */
 export const DEPLOY_MOVES_CHAMPION_PATCH = 'kiln-deploy-moves-champion';
+
+/** From here on it moves `champion` only while its version is the one serving (as promotion does). */
+export const DEPLOY_CHAMPION_WHILE_SERVING_PATCH = 'kiln-deploy-champion-while-serving';
 
 /**
  * Serves one registered version of a model, swapping it in for the current one (a hot swap
@@ -29,18 +33,30 @@ export const DEPLOY_MOVES_CHAMPION_PATCH = 'kiln-deploy-moves-champion';
  */
 export async function deployModelWorkflow(input: DeployModelInput): Promise<{ url: string; deploymentId: string }> {
   // Decided before any command, so a deployment keeps the behaviour it started with.
-  const movesChampion = patched(DEPLOY_MOVES_CHAMPION_PATCH);
+  const championWhileServing = patched(DEPLOY_CHAMPION_WHILE_SERVING_PATCH);
+  const movesChampion = championWhileServing || patched(DEPLOY_MOVES_CHAMPION_PATCH);
   const deployed = await deployModel({ modelName: input.modelName, version: input.version });
-  if (movesChampion) {
-    const { workflowId, runId } = workflowInfo();
-    await moveAlias({
-      eventId: `${workflowId}/${runId}`,
-      modelName: input.modelName,
-      alias: 'champion',
-      version: input.version,
-      actor: input.actor ?? 'rollback',
-      reason: input.reason,
-    });
+  if (!movesChampion) return deployed;
+  const { workflowId, runId } = workflowInfo();
+  const move = {
+    eventId: `${workflowId}/${runId}`,
+    modelName: input.modelName,
+    alias: 'champion',
+    version: input.version,
+    actor: input.actor ?? 'rollback',
+    reason: input.reason,
+  };
+  if (!championWhileServing) {
+    await moveAlias(move);
+    return deployed;
+  }
+  const crowned = await moveAliasWhileServing(move);
+  if (!crowned.moved) {
+    const what =
+      crowned.servingVersion === null
+        ? 'the model was undeployed before it became champion'
+        : `a promotion served v${crowned.servingVersion} after it, which serves and stays champion`;
+    throw ApplicationFailure.nonRetryable(`${input.modelName} v${input.version} was deployed, but ${what}`, DEPLOYMENT_OVERTAKEN);
   }
   return deployed;
 }

@@ -19,6 +19,9 @@ export function newRunId(project: string, now: Date, random: () => number = Math
   return `${project}-${stamp}-${suffix}`;
 }
 
+/** How a deployModel workflow fails when a promotion of the same model served after its version did. */
+export const DEPLOYMENT_OVERTAKEN = 'DeploymentOvertaken';
+
 export const WORKFLOW_TYPES = {
   pipeline: 'pipelineWorkflow',
   buildEnvironment: 'buildEnvironmentWorkflow',

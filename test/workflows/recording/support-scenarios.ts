@@ -32,18 +32,22 @@ export const supportScenarios: Scenario[] = [
       };
     },
   },
-  {
-    name: 'deploy-model-rollback',
-    setup: (env) => ({
-      activities: fakeActivities().activities,
-      start: (q) =>
-        env.client.workflow.start('deployModelWorkflow', {
-          taskQueue: q,
-          workflowId: 'deploy-iris-recorded',
-          args: [{ modelName: 'iris', version: 2, reason: 'rollback from v3', actor: 'alice' }],
-        }),
+  // deploy-model-rollback.json recorded a rollback before DEPLOY_CHAMPION_WHILE_SERVING_PATCH.
+  ...(['rollback-while-serving', 'overtaken'] as const).map(
+    (path): Scenario => ({
+      name: `deploy-model-${path}`,
+      ...(path === 'overtaken' ? { ends: 'FAILED' as const } : {}),
+      setup: (env) => ({
+        activities: fakeActivities(path === 'overtaken' ? { moveAliasWhileServing: async () => ({ moved: false, servingVersion: 4 }) } : {}).activities,
+        start: (q) =>
+          env.client.workflow.start('deployModelWorkflow', {
+            taskQueue: q,
+            workflowId: `deploy-iris-${path}`,
+            args: [{ modelName: 'iris', version: 2, reason: 'rollback from v3', actor: 'alice' }],
+          }),
+      }),
     }),
-  },
+  ),
   {
     name: 'rollout-canary-promoted',
     setup: (env) => ({
