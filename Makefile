@@ -11,7 +11,7 @@ CONSOLE_STAMP := dist/console/index.html
 CONSOLE_SOURCES := $(shell find console -type f 2>/dev/null)
 SOURCES := $(shell find core workflows activities workers api scripts -name '*.ts' 2>/dev/null) package.json tsconfig.json tsconfig.build.json
 
-.PHONY: help install tools server-tools k8s-tools helm-tools test-server-tools mlflow-tools code-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane test-browser up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-serving clean
+.PHONY: help install tools server-tools k8s-tools helm-tools test-server-tools mlflow-tools code-server-tools build demo demo-monitoring demo-full services-down k8s-up k8s-down test lint test-unit test-workflows test-integration test-node-lane test-browser up typecheck bench bench-recovery bench-k8s bench-hpo bench-ct bench-prediction-log bench-prediction-log-format bench-throughput bench-dataset bench-console bench-serving clean
 
 help:
 	@echo "make demo   run the example pipeline end to end on the embedded stack"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench-ct  continuous training: schedule fire and new data to run start, idle worker CPU with 100 schedules"
 	@echo "make bench-prediction-log  what logging predictions costs a model server at 16 concurrent clients"
 	@echo "make bench-dataset  version a 2 GB CSV: peak RSS and MB/s (KILN_BENCH_DATASET_MB sets the size)"
+	@echo "make bench-console  the console's runs page with 1,000 runs: navigation to rows on screen (Chromium trace)"
 	@echo "make bench-serving  Kiln's model server against FastAPI + uvicorn at 1/16/64 connections, and through the API"
 
 # The stamp holds a hash of the manifests: a fresh checkout or worktree (new mtimes, same
@@ -133,6 +134,10 @@ bench-throughput: build
 
 bench-dataset: build
 	$(BIN)/tsx bench/dataset.ts
+
+# Installs Debian's chromium if missing.
+bench-console: build
+	$(BIN)/tsx bench/console.ts
 
 # Installs wrk (Debian's package) if missing; FastAPI and uvicorn go into a venv under ~/.cache/kiln/bench-environments.
 bench-serving: build

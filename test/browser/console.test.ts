@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -259,7 +259,8 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
     await admin.close();
   });
 
-  it('renders the runs page with 1,000 runs in at most a second, as the browser trace measures it', async () => {
+  // How fast it shows them is bench/console.ts's (make bench-console): no timed test here.
+  it('renders the runs page with 1,000 runs: the first 25 on screen, the rest paged', async () => {
     // History written straight into kiln up's database, as 1,000 earlier runs would have left it.
     const metadata = await openMetadataStore({ url: undefined, sqlitePath: homePaths(up.home).database });
     try {
@@ -272,20 +273,10 @@ describe.skipIf(unavailable !== undefined)('the Kiln console in Chromium', () =>
       await metadata.close();
     }
     const page = await signedIn(up.adminToken);
-    const tracePath = join(SCREENSHOTS, 'runs-1000.trace.json');
-    await browser.startTracing(page, { path: tracePath });
     await page.reload();
     await page.locator('table.runs tbody tr').nth(24).waitFor();
+    // The page marks the moment its rows are on screen (what the bench measures from navigation).
     await page.waitForFunction(() => performance.getEntriesByName('kiln:runs-rendered').length > 0);
-    await browser.stopTracing();
-    const { traceEvents } = JSON.parse(readFileSync(tracePath, 'utf8')) as { traceEvents: { name: string; ts: number }[] };
-    const at = (name: string) => traceEvents.find((e) => e.name === name)?.ts;
-    const [start, rendered] = [at('navigationStart'), at('kiln:runs-rendered')];
-    expect(start).toBeDefined();
-    expect(rendered).toBeDefined();
-    const ms = (rendered! - start!) / 1000;
-    console.log(`runs page with 1,000 runs: rows on screen ${ms.toFixed(0)} ms after navigation`);
-    expect(ms).toBeLessThanOrEqual(1000);
     expect(await page.locator('table.runs tbody tr').count()).toBe(25);
     expect(await page.getByText('Page 1 of').textContent()).toMatch(/Page 1 of 4\d/);
     await page.screenshot({ path: join(SCREENSHOTS, 'runs-1000.png') });
