@@ -105,7 +105,7 @@ export class AliasesRepository {
             .execute();
           return done ? { moved: true, event: toEvent(done) } : { moved: false, servingVersion: serving?.version ?? null };
         }
-        return { moved: true, event: await this.moveOnce(trx, move) };
+        return { moved: true, event: await this.writeMove(trx, move) };
       }),
     );
   }
@@ -138,6 +138,11 @@ export class AliasesRepository {
     // Lock the alias row before reading it (a placeholder when it is new), so concurrent moves
     // of one alias queue up and each records the version the one before it set.
     await this.lockAlias(trx, move, ['updated_at']);
+    return this.writeMove(trx, move);
+  }
+
+  /** Under the alias's lock, with no event of this id yet: sets the alias and appends the move. */
+  private async writeMove(trx: KilnDb, move: AliasMove): Promise<AliasEvent> {
     const current = await trx
       .selectFrom('model_aliases')
       .select('version')
