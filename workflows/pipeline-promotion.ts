@@ -133,6 +133,7 @@ export async function promoteAndServe(ctx: PromotionContext): Promise<void> {
   if (gradual && patched(ROLLOUT_ON_PROMOTION_PATCH)) {
     const rolled = await rollOutGradually(ctx, gradual, actor);
     if (rolled.kind === 'kept') return keepChampion(ctx, rolled.servingVersion, `v${version} ${won}, but ${rolled.reason}`);
+    if (rolled.kind === 'overtaken') return overtaken(ctx, rolled.servingVersion, won);
     if (rolled.kind === 'promoted') {
       // The rollout moved `champion` itself (linked to this run) once the canary passed.
       if (rolled.endpoint) progress.endpoint = rolled.endpoint;

@@ -19,6 +19,8 @@ export type RolloutResult =
   | { kind: 'nothing-serving' }
   /** The canary passed: the rollout served the version alone and made it champion. */
   | { kind: 'promoted'; reason: string; endpoint?: string }
+  /** Served, then overtaken by a promotion of the model that served after it: that version serves and stays champion (null: none serves). */
+  | { kind: 'overtaken'; servingVersion: number | null }
   /** Rolled back, a shadow that ended, or another rollout of the model under way: the serving version stays champion. */
   | { kind: 'kept'; servingVersion: number; reason: string };
 
@@ -67,6 +69,7 @@ export async function rollOutGradually(ctx: PromotionContext, spec: GradualRollo
       finish(step, 'succeeded', `${spec.strategy} passed, v${version} serves alone${state.endpoint ? ` at ${state.endpoint}` : ''}: ${reason}`);
       return { kind: 'promoted', reason, ...(state.endpoint ? { endpoint: state.endpoint } : {}) };
     }
+    if (state.overtakenBy !== undefined) return { kind: 'overtaken', servingVersion: state.overtakenBy };
     const said = state.outcome === 'rolled_back' ? `rolled back: ${reason}` : `shadow ended, not promoted: ${reason}`;
     return { kind: 'kept', servingVersion: serving, reason: said };
   } catch (error) {

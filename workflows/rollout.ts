@@ -5,6 +5,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  patched,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
@@ -40,16 +41,24 @@ export interface RolloutState {
   reason: string | null;
   /** Where the promoted version serves, once promoted. */
   endpoint?: string;
+  /**
+   * Set when the challenger was served but another promotion of the model served after it
+   * before it became champion: the version that serves and stays champion (null: none serves).
+   */
+  overtakenBy?: number | null;
 }
 
 export const rolloutStateQuery = defineQuery<RolloutState>('rolloutState');
+
+/** From here on a promoting rollout moves `champion` only while its version is the one serving (as promotion does). */
+export const ROLLOUT_CHAMPION_WHILE_SERVING_PATCH = 'kiln-rollout-champion-while-serving';
 
 const { openRollout, deployModel } = proxyActivities<KilnActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: nonRetriedTypes('NotFoundError', 'EnvironmentUnavailableError') },
 });
-const { sampleRollout, endRollout, moveAlias } = proxyActivities<KilnActivities>({
+const { sampleRollout, endRollout, moveAlias, moveAliasWhileServing } = proxyActivities<KilnActivities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10, maximumInterval: '10 seconds' },
 });
@@ -62,6 +71,8 @@ const { sampleRollout, endRollout, moveAlias } = proxyActivities<KilnActivities>
  * A shadow reports and ends; it never promotes itself. One per model at a time: its id is the model's.
  */
 export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutState> {
+  // Decided before any command, so a rollout keeps the behaviour it started with.
+  const championWhileServing = patched(ROLLOUT_CHAMPION_WHILE_SERVING_PATCH);
   const state: RolloutState = { step: 'starting', samples: 0, last: null, outcome: null, reason: null };
   setHandler(rolloutStateQuery, () => state);
   const { workflowId, runId } = workflowInfo();
@@ -78,7 +89,9 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutState
 
   if (spec.strategy === 'replace') {
     state.step = 'promoting';
-    state.endpoint = await promote(input, rolloutId, 'replace');
+    const promoted = await promote(input, rolloutId, 'replace', championWhileServing);
+    if ('overtakenBy' in promoted) return finish('rolled_back', overtakenReason(input, (state.overtakenBy = promoted.overtakenBy)));
+    state.endpoint = promoted.endpoint;
     return finish('promoted', 'replaced the champion at once');
   }
 
@@ -127,10 +140,15 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutState
     if (unproven) return await rollBack(input, rolloutId, state, unproven, finish);
     state.step = 'promoting';
     setCurrentDetails(`Promoting ${challenger}: ${describe(state.last)}`);
-    const reason = `canary passed: ${describe(state.last)}`;
-    state.endpoint = await promote(input, rolloutId, reason);
-    await endRollout({ rolloutId, modelName: input.modelName, challengerVersion: input.challengerVersion, outcome: 'promoted', reason });
-    return finish('promoted', reason);
+    const passed = `canary passed: ${describe(state.last)}`;
+    const promoted = await promote(input, rolloutId, passed, championWhileServing);
+    const overtaken = 'overtakenBy' in promoted;
+    if (overtaken) state.overtakenBy = promoted.overtakenBy;
+    else state.endpoint = promoted.endpoint;
+    const reason = overtaken ? overtakenReason(input, promoted.overtakenBy) : passed;
+    const outcome = overtaken ? 'rolled_back' : 'promoted';
+    await endRollout({ rolloutId, modelName: input.modelName, challengerVersion: input.challengerVersion, outcome, reason });
+    return finish(outcome, reason);
   } catch (error) {
     if (!isCancellation(error)) throw error;
     // Cancelled: the champion keeps serving alone, whatever step the rollout was in.
@@ -139,10 +157,19 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutState
   }
 }
 
-/** The existing deploy path: serve the challenger alone (hot swap), then move `champion` to it. */
-async function promote(input: RolloutInput, rolloutId: string, reason: string): Promise<string> {
+/**
+ * The existing deploy path: serve the challenger alone (hot swap), then move `champion` to it:
+ * from ROLLOUT_CHAMPION_WHILE_SERVING_PATCH on, only while it is still the version serving. A
+ * promotion of the model that served after it (overtaken) keeps serving and stays champion.
+ */
+async function promote(
+  input: RolloutInput,
+  rolloutId: string,
+  reason: string,
+  championWhileServing: boolean,
+): Promise<{ endpoint: string } | { overtakenBy: number | null }> {
   const deployed = await deployModel({ modelName: input.modelName, version: input.challengerVersion });
-  await moveAlias({
+  const move = {
     eventId: `${rolloutId}/champion`,
     modelName: input.modelName,
     alias: 'champion',
@@ -150,8 +177,18 @@ async function promote(input: RolloutInput, rolloutId: string, reason: string): 
     actor: input.actor,
     ...(input.runId ? { runId: input.runId } : {}),
     reason: `rollout: ${reason}`,
-  });
-  return deployed.url;
+  };
+  if (!championWhileServing) {
+    await moveAlias(move);
+    return { endpoint: deployed.url };
+  }
+  const crowned = await moveAliasWhileServing(move);
+  return crowned.moved ? { endpoint: deployed.url } : { overtakenBy: crowned.servingVersion };
+}
+
+function overtakenReason(input: RolloutInput, servingVersion: number | null): string {
+  const what = servingVersion === null ? 'the model was undeployed before it became champion' : `v${servingVersion} was promoted at the same time and serves`;
+  return `v${input.challengerVersion} was served, but ${what}`;
 }
 
 async function rollBack(

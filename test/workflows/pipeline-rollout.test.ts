@@ -3,7 +3,7 @@
  * test-double activities: a version that wins promotion while another serves goes out through
  * the model's rollout workflow, a child of the run. A canary within bounds is promoted by the
  * rollout (served alone, champion moved and linked to the run); one that breaks a bound is rolled
- * back and the version stays challenger; a shadow only reports; with nothing serving the version
+ * back and the version stays challenger, as does one overtaken by a promotion that served after it; a shadow only reports; with nothing serving the version
  * is served as before; a rollout already running leaves the version challenger; cancelling the
  * run rolls the canary back. Each history replays.
  */
@@ -88,13 +88,26 @@ describe('a project rollout at promotion', () => {
     // Sampled every 12 s of the 2 minutes (server time), then deployed once, by the rollout.
     expect(fakes.inputsOf('sampleRollout')).toHaveLength(10);
     expect(fakes.inputsOf('deployModel')).toEqual([{ modelName: input.project.name, version: MODEL_VERSION }]);
-    const moves = fakes.inputsOf('moveAlias');
+    expect(fakes.inputsOf('moveAlias')).toEqual([]);
+    const moves = fakes.inputsOf('moveAliasWhileServing');
     expect(moves).toEqual([expect.objectContaining({ alias: 'champion', version: MODEL_VERSION, actor: 'promotion', runId: input.runId })]);
     expect(moves[0]!.eventId).toMatch(new RegExp(`^${rolloutWorkflowId(input.project.name)}/`));
     const described = await child.describe();
     expect(described.status.name).toBe('COMPLETED');
     expect(described.parentExecution?.workflowId).toBe(input.runId);
     expect(await child.result()).toMatchObject({ outcome: 'promoted' });
+  });
+
+  it('a canary overtaken by a promotion that served after it: the version ends challenger, the one serving stays champion', async () => {
+    const fakes = servingChampion({ sampleRollout: async () => healthy, moveAliasWhileServing: async () => ({ moved: false, servingVersion: 8 }) });
+    const { result, child } = await runPipeline(skipping, fakes, canary);
+    expect(result.promotion).toBe('challenger');
+    expect(result.endpoint).toBeUndefined();
+    expect(stepOf(result, 'promote').message).toContain(`v${MODEL_VERSION} `);
+    expect(stepOf(result, 'promote').message).toContain('but v8 was promoted at the same time and serves');
+    expect(stepOf(result, 'serve')).toMatchObject({ message: 'v8 serves' });
+    expect(await child.result()).toMatchObject({ outcome: 'rolled_back', overtakenBy: 8 });
+    expect(fakes.inputsOf('moveAlias')).toEqual([expect.objectContaining({ alias: 'challenger', version: MODEL_VERSION })]);
   });
 
   it('a canary that breaks a bound is rolled back: nothing deployed, the version stays challenger, the serving one champion', async () => {

@@ -35,9 +35,10 @@ const HISTORIES_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'histor
  */
 const FROZEN_HISTORIES = [
   'pipeline-happy-path',
-  // Before the champion-while-serving patches: a run, or a rollback, moved `champion` once it served, whatever served then.
+  // Before the champion-while-serving patches: a run, a rollback or a rollout moved `champion` once it served, whatever served then.
   'pipeline-champion-first',
   'deploy-model-rollback',
+  'rollout-canary-promoted',
   ...['grid', 'random', 'tpe', 'hyperband', 'median-stop', 'continue-as-new', 'after-continue-as-new', 'stopped', 'extended'].map(
     (n) => `experiment-${n}-polled`,
   ),

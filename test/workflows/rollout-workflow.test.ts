@@ -2,7 +2,8 @@
  * The rollout workflow on the real dev server with test-double activities: a challenger whose
  * samples break a bound is rolled back (the champion untouched, nothing deployed), one within
  * its bounds is promoted through the deploy path and made champion, a shadow only reports, and a
- * cancelled rollout still leaves the champion serving alone. Each history replays.
+ * cancelled rollout still leaves the champion serving alone; a promotion overtaken by another
+ * that served after it is not crowned. Each history replays.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -63,10 +64,33 @@ describe('rolloutWorkflow', () => {
     const fakes = fakeActivities();
     const { result } = await runRollout(fakes, rolloutInput({ strategy: 'canary', percent: 20, duration: '10s' }));
     expect(result).toMatchObject({ outcome: 'promoted', samples: 3 });
-    expect(fakes.names()).toEqual(['openRollout', 'sampleRollout', 'sampleRollout', 'sampleRollout', 'deployModel', 'moveAlias', 'endRollout']);
+    expect(fakes.names()).toEqual(['openRollout', 'sampleRollout', 'sampleRollout', 'sampleRollout', 'deployModel', 'moveAliasWhileServing', 'endRollout']);
     expect(fakes.inputsOf('deployModel')).toEqual([{ modelName: 'iris', version: 4 }]);
-    expect(fakes.inputsOf('moveAlias')[0]).toMatchObject({ alias: 'champion', version: 4, actor: 'alice' });
+    expect(fakes.inputsOf('moveAliasWhileServing')[0]).toMatchObject({ alias: 'champion', version: 4, actor: 'alice' });
     expect(fakes.inputsOf('endRollout')[0]).toMatchObject({ outcome: 'promoted' });
+    expect(result).not.toHaveProperty('overtakenBy');
+  });
+
+  it('a canary overtaken by a promotion that served after it is not crowned: it ends rolled back, naming the version that serves', async () => {
+    const fakes = fakeActivities({ moveAliasWhileServing: async () => ({ moved: false, servingVersion: 5 }) });
+    const { result } = await runRollout(fakes, rolloutInput({ strategy: 'canary', percent: 20, duration: '10s' }));
+    const reason = 'v4 was served, but v5 was promoted at the same time and serves';
+    expect(result).toMatchObject({ step: 'done', outcome: 'rolled_back', overtakenBy: 5, reason });
+    expect(result).not.toHaveProperty('endpoint');
+    expect(fakes.names().slice(-3)).toEqual(['deployModel', 'moveAliasWhileServing', 'endRollout']);
+    expect(fakes.names()).not.toContain('moveAlias');
+    expect(fakes.inputsOf('endRollout')[0]).toMatchObject({ challengerVersion: 4, outcome: 'rolled_back', reason });
+  });
+
+  it('a replace overtaken while the model was undeployed ends rolled back with nothing serving', async () => {
+    const fakes = fakeActivities({ moveAliasWhileServing: async () => ({ moved: false, servingVersion: null }) });
+    const { result } = await runRollout(fakes, rolloutInput({ strategy: 'replace' }));
+    expect(result).toMatchObject({
+      outcome: 'rolled_back',
+      overtakenBy: null,
+      reason: 'v4 was served, but the model was undeployed before it became champion',
+    });
+    expect(fakes.names()).toEqual(['deployModel', 'moveAliasWhileServing']);
   });
 
   it('rolls back a canary that held its bounds but saw fewer than min_requests: never deployed', async () => {
@@ -99,7 +123,7 @@ describe('rolloutWorkflow', () => {
     const fakes = fakeActivities();
     const { result } = await runRollout(fakes, rolloutInput({ strategy: 'replace' }));
     expect(result).toMatchObject({ outcome: 'promoted' });
-    expect(fakes.names()).toEqual(['deployModel', 'moveAlias']);
+    expect(fakes.names()).toEqual(['deployModel', 'moveAliasWhileServing']);
   });
 
   it('rolls back when cancelled while observing, and shows its step to a query', async () => {

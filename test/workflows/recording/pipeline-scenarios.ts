@@ -114,6 +114,13 @@ export const pipelineScenarios: Scenario[] = [
       start: (q) => startPipeline(env, q, canaryRun('canary-rolled-back')),
     }),
   },
+  {
+    name: 'pipeline-rollout-canary-overtaken',
+    setup: (env) => ({
+      activities: { ...canaryBeside(() => withinBounds), moveAliasWhileServing: async () => ({ moved: false as const, servingVersion: 8 }) },
+      start: (q) => startPipeline(env, q, canaryRun('canary-overtaken')),
+    }),
+  },
   // A first champion; pipeline-champion-first.json recorded it before CHAMPION_WHILE_SERVING_PATCH.
   {
     name: 'pipeline-champion-while-serving',

@@ -48,13 +48,16 @@ export const supportScenarios: Scenario[] = [
       }),
     }),
   ),
-  {
-    name: 'rollout-canary-promoted',
-    setup: (env) => ({
-      activities: fakeActivities().activities,
-      start: (q) => env.client.workflow.start('rolloutWorkflow', { taskQueue: q, workflowId: 'rollout-iris-promoted', args: [canaryInput()] }),
+  // rollout-canary-promoted.json recorded a promotion before ROLLOUT_CHAMPION_WHILE_SERVING_PATCH.
+  ...(['promoted-while-serving', 'overtaken'] as const).map(
+    (path): Scenario => ({
+      name: `rollout-canary-${path}`,
+      setup: (env) => ({
+        activities: fakeActivities(path === 'overtaken' ? { moveAliasWhileServing: async () => ({ moved: false, servingVersion: 5 }) } : {}).activities,
+        start: (q) => env.client.workflow.start('rolloutWorkflow', { taskQueue: q, workflowId: `rollout-iris-${path}`, args: [canaryInput()] }),
+      }),
     }),
-  },
+  ),
   {
     name: 'rollout-canary-rolled-back',
     setup: (env) => {
