@@ -21,6 +21,8 @@
  * Kiln's server with that many worker processes; KILN_BENCH_API=only measures the API route alone
  * (with a row of the example's CSV). The API runs in this process: its CPU time per request through
  * the route is reported too, a figure a busy machine disturbs less than throughput.
+ * KILN_BENCH_API_PROFILE_DIR=dir writes a CPU profile of `kiln api` alone there (open it in
+ * Chrome DevTools' Performance panel).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -90,7 +90,10 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutState
   if (spec.strategy === 'replace') {
     state.step = 'promoting';
     const promoted = await promote(input, rolloutId, 'replace', championWhileServing);
-    if ('overtakenBy' in promoted) return finish('rolled_back', overtakenReason(input, (state.overtakenBy = promoted.overtakenBy)));
+    if ('overtakenBy' in promoted) {
+      state.overtakenBy = promoted.overtakenBy;
+      return finish('rolled_back', overtakenReason(input, promoted.overtakenBy));
+    }
     state.endpoint = promoted.endpoint;
     return finish('promoted', 'replaced the champion at once');
   }

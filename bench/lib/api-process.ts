@@ -24,7 +24,9 @@ export async function startApiProcess(bench: BenchStack): Promise<ApiProcess> {
   if (!existsSync(COMPILED_ENTRY)) throw new Error(`${COMPILED_ENTRY} is missing: run \`make build\` (or \`make bench-serving\`, which does)`);
   const port = await freePort();
   const { config } = bench;
-  const child = spawn(process.execPath, [COMPILED_CLI, 'api'], {
+  // A CPU profile of the API under load, written when it stops (NODE_OPTIONS may not carry --cpu-prof).
+  const profile = process.env.KILN_BENCH_API_PROFILE_DIR;
+  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), COMPILED_CLI, 'api'], {
     env: {
       ...process.env,
       [ENV_NAMES.home]: config.home,
