@@ -2,6 +2,7 @@ import { ApplicationFailure, condition, patched, setHandler, upsertSearchAttribu
 import type { PlanPromotionInput, PromotionPlan } from '../activities/promotion.js';
 import type { StageResult } from '../activities/stages.js';
 import { compareToChampion } from '../core/pipeline/champion-compare.js';
+import { whatOvertook } from '../core/pipeline/overtaken.js';
 import type { RunProgress, StepProgress } from '../core/pipeline/run-progress.js';
 import { KilnPromotion } from '../core/temporal/search-attributes.js';
 import type { PipelineInput } from './pipeline-input.js';
@@ -184,12 +185,8 @@ async function keepChampion(ctx: PromotionContext, championVersion: number, mess
  */
 async function overtaken(ctx: PromotionContext, servingVersion: number | null, won: string): Promise<void> {
   delete ctx.progress.endpoint;
-  const message =
-    servingVersion === null
-      ? `v${ctx.version} ${won}, but the model was undeployed before it became champion`
-      : `v${ctx.version} ${won}, but v${servingVersion} was promoted at the same time and serves`;
   await endAsChallenger(ctx, {
-    message,
+    message: `v${ctx.version} ${won}, but ${whatOvertook(servingVersion)}`,
     actor: 'promotion',
     outcome: 'challenger',
     serving: servingVersion === null ? 'nothing serves' : `v${servingVersion} serves`,

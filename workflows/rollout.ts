@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { KilnActivities } from '../activities/index.js';
 import { nonRetriedTypes } from '../core/pipeline/failure-class.js';
+import { whatOvertook } from '../core/pipeline/overtaken.js';
 import { challengerBreach, challengerUnproven, type ChallengerSummary, type RolloutOutcome } from '../core/rollout/rollout-verdict.js';
 import type { RolloutSpec } from '../core/specs/rollout.js';
 import { KilnRunStatus } from '../core/temporal/search-attributes.js';
@@ -190,8 +191,7 @@ async function promote(
 }
 
 function overtakenReason(input: RolloutInput, servingVersion: number | null): string {
-  const what = servingVersion === null ? 'the model was undeployed before it became champion' : `v${servingVersion} was promoted at the same time and serves`;
-  return `v${input.challengerVersion} was served, but ${what}`;
+  return `v${input.challengerVersion} was served, but ${whatOvertook(servingVersion)}`;
 }
 
 async function rollBack(
