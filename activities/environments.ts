@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
-import { PassThrough } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { environmentBuildLogKey } from '../core/artifacts/artifact-keys.js';
 import { startEnvironmentBuild, type EnvironmentBuildRef } from '../core/temporal/start-environment-build.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { classified } from './failures.js';
+import { LazyStoredLog } from './lazy-stored-log.js';
 
 /** An environment to build: its name (for messages), spec and spec digest. */
 export type EnvironmentRef = EnvironmentBuildRef;
@@ -35,8 +35,9 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
         let lastLine = '';
         const beat = setInterval(() => ctx.heartbeat({ lastLine }), heartbeatMs);
         // Every line of the build is kept (uv's or Kaniko's), for when a dependency will not install.
-        const log = new PassThrough();
-        const logStored = deps.artifacts.put(environmentBuildLogKey(input.digest, ctx.info.attempt), log);
+        // Opened on the first line: a build that finds its environment built writes nothing, so a
+        // second build workflow after the first leaves the real build's log (same attempt key) alone.
+        const log = new LazyStoredLog((body) => deps.artifacts.put(environmentBuildLogKey(input.digest, ctx.info.attempt), body));
         try {
           const options = {
             signal: ctx.cancellationSignal,
@@ -61,14 +62,12 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
           };
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
-          log.end();
-          const stored = await logStored.catch(() => undefined);
+          const stored = await log.close();
           await metadata.environments.markFailed(input.digest, stored ? `${message} (build log: ${deps.artifacts.uri(stored.key)})` : message);
           throw error;
         } finally {
           clearInterval(beat);
-          log.end();
-          await logStored.catch(() => undefined);
+          await log.close();
         }
       });
     },
