@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { environmentBuildLogKey } from '../core/artifacts/artifact-keys.js';
 import { startEnvironmentBuild, type EnvironmentBuildRef } from '../core/temporal/start-environment-build.js';
 import type { ActivityDeps } from './activity-deps.js';
+import type { BuiltEnvironmentRef } from '../core/platform/platform.js';
 import { classified } from './failures.js';
 import { LazyStoredLog } from './lazy-stored-log.js';
 
@@ -31,12 +32,15 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
     async buildEnvironment(input: EnvironmentRef): Promise<BuildResult> {
       return classified(async () => {
         const ctx = Context.current();
-        await metadata.environments.markBuilding(input.digest);
+        const recorded = await metadata.environments.getBuild(input.digest);
+        // Built already when this workflow runs again after the first build ended (apply, then a
+        // run): the record, its timing and its log stay the real build's.
+        const builtBefore = recorded?.status === 'ready' && platform.environments.isAvailable(input.digest);
+        if (!builtBefore) await metadata.environments.markBuilding(input.digest);
         let lastLine = '';
         const beat = setInterval(() => ctx.heartbeat({ lastLine }), heartbeatMs);
         // Every line of the build is kept (uv's or Kaniko's), for when a dependency will not install.
-        // Opened on the first line: a build that finds its environment built writes nothing, so a
-        // second build workflow after the first leaves the real build's log (same attempt key) alone.
+        // Opened on the first line: a build that finds its environment on disk writes nothing.
         const log = new LazyStoredLog((body) => deps.artifacts.put(environmentBuildLogKey(input.digest, ctx.info.attempt), body));
         try {
           const options = {
@@ -47,19 +51,13 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
             },
           };
           const built = await platform.environments.build(input.spec, input.digest, options);
+          if (builtBefore && built.reused) return buildResultOf(input.digest, built);
           await metadata.environments.markReady(input.digest, {
             venvPath: built.location,
             pythonExecutable: built.pythonExecutable,
             durationMs: built.durationMs,
           });
-          return {
-            digest: input.digest,
-            venvDir: built.location,
-            ...(built.image ? { image: built.image } : {}),
-            pythonVersion: built.pythonVersion,
-            durationMs: built.durationMs,
-            reused: built.reused,
-          };
+          return buildResultOf(input.digest, built);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           const stored = await log.close();
@@ -95,5 +93,16 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
       }
       return { waitedMs: Date.now() - started };
     },
+  };
+}
+
+function buildResultOf(digest: string, built: BuiltEnvironmentRef): BuildResult {
+  return {
+    digest,
+    venvDir: built.location,
+    ...(built.image ? { image: built.image } : {}),
+    pythonVersion: built.pythonVersion,
+    durationMs: built.durationMs,
+    reused: built.reused,
   };
 }

@@ -49,11 +49,22 @@ describe('environment build log (real uv)', () => {
   });
 
   // The build workflow runs again when a run asks after the first build finished (apply, then run).
-  it("a later build that finds the environment built leaves the real build's log in place", async () => {
-    const before = await storedLog();
+  it("a later build that finds the environment built leaves the real build's record and log in place", async () => {
+    const log = await storedLog();
+    const record = await metadata.environments.getBuild(ref.digest);
     const again = await build();
     expect(again.reused).toBe(true);
-    expect(await storedLog()).toBe(before);
-    expect((await metadata.environments.getBuild(ref.digest))?.status).toBe('ready');
+    expect(await storedLog()).toBe(log);
+    expect(await metadata.environments.getBuild(ref.digest)).toEqual(record);
+  });
+
+  // The venv on disk, its record gone (a new database on the same data directory): recorded ready, no log written.
+  it('a build that finds the venv on disk without a ready record records it ready and writes no empty log', async () => {
+    const log = await storedLog();
+    await metadata.environments.markFailed(ref.digest, 'forgotten');
+    const found = await build();
+    expect(found.reused).toBe(true);
+    expect(await storedLog()).toBe(log);
+    expect(await metadata.environments.getBuild(ref.digest)).toMatchObject({ status: 'ready', durationMs: 0 });
   });
 });
