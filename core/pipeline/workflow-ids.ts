@@ -1,8 +1,12 @@
 /** Readable, deterministic workflow IDs, so runs and builds are easy to find in the Web UI. */
 
-/** Builds are keyed by spec digest: the same digest always maps to the same workflow. */
-export function environmentBuildWorkflowId(digest: string): string {
-  return `env-build-${digest.slice(0, 16)}`;
+/**
+ * Builds are keyed by spec digest and task queue: the same digest always maps to the same
+ * workflow within a deployment, while two deployments (or test stacks) sharing a namespace on
+ * their own queues never join each other's build, which would leave their stages without it.
+ */
+export function environmentBuildWorkflowId(digest: string, taskQueue: string): string {
+  return `env-build-${digest.slice(0, 16)}-${taskQueue}`;
 }
 
 /**

@@ -16,7 +16,7 @@ export interface EnvironmentBuildRef {
 export function startEnvironmentBuild(client: Client, taskQueue: string, ref: EnvironmentBuildRef): Promise<WorkflowHandle> {
   return client.workflow.start(WORKFLOW_TYPES.buildEnvironment, {
     taskQueue,
-    workflowId: environmentBuildWorkflowId(ref.digest),
+    workflowId: environmentBuildWorkflowId(ref.digest, taskQueue),
     args: [ref],
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [

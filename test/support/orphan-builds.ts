@@ -2,9 +2,9 @@ import type { Client } from '@temporalio/client';
 import { WORKFLOW_TYPES } from '../../core/pipeline/workflow-ids.js';
 
 /**
- * Test stacks share one Temporal server, and an environment build's workflow id is its spec
- * digest: a build left running on a stopped stack's task queue would be joined, and waited on
- * forever, by the next stack that builds the same spec. Stopping a stack terminates its builds.
+ * Test stacks share one Temporal server. An environment build's workflow id is its spec digest
+ * and task queue, so stacks never join each other's builds; a build left running on a stopped
+ * stack's queue would still go on using the machine's cores. Stopping a stack terminates its builds.
  */
 export async function terminateBuildsOn(client: Client, taskQueue: string): Promise<void> {
   const query = `WorkflowType = '${WORKFLOW_TYPES.buildEnvironment}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`;

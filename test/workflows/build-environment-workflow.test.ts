@@ -25,9 +25,8 @@ describe('buildEnvironmentWorkflow on the real dev server', () => {
     });
     // A fresh digest per test run: the dev server outlives this file, and workflow ids are the digest's.
     const ref: EnvironmentRef = { ...pipelineInput().environment, digest: randomBytes(32).toString('hex') };
-    const workflowId = environmentBuildWorkflowId(ref.digest);
-
     const [results, handles] = await withWorker(env, fakes.activities, async (taskQueue) => {
+      const workflowId = environmentBuildWorkflowId(ref.digest, taskQueue);
       const start = () =>
         env.client.workflow.start<typeof buildEnvironmentWorkflow>('buildEnvironmentWorkflow', {
           taskQueue,

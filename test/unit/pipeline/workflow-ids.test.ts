@@ -29,15 +29,20 @@ describe('newRunId', () => {
 describe('environmentBuildWorkflowId', () => {
   const digest = 'a3f1c2'.padEnd(64, '0');
 
-  it('is the same for the same digest, so a build is started once', () => {
-    expect(environmentBuildWorkflowId(digest)).toBe(environmentBuildWorkflowId(digest));
+  it('is the same for the same digest and queue, so a build is started once', () => {
+    expect(environmentBuildWorkflowId(digest, 'kiln')).toBe(environmentBuildWorkflowId(digest, 'kiln'));
   });
 
-  it('is env-build- followed by the first 16 hex digits of the digest', () => {
-    expect(environmentBuildWorkflowId(digest)).toBe(`env-build-${digest.slice(0, 16)}`);
+  it('is env-build-, the first 16 hex digits of the digest, and the task queue', () => {
+    expect(environmentBuildWorkflowId(digest, 'kiln')).toBe(`env-build-${digest.slice(0, 16)}-kiln`);
   });
 
   it('differs for digests that differ within the first 16 digits', () => {
-    expect(environmentBuildWorkflowId('b'.repeat(64))).not.toBe(environmentBuildWorkflowId('c'.repeat(64)));
+    expect(environmentBuildWorkflowId('b'.repeat(64), 'kiln')).not.toBe(environmentBuildWorkflowId('c'.repeat(64), 'kiln'));
+  });
+
+  // Two deployments sharing a namespace: each builds where its own workers run the stages.
+  it('differs for the same digest on another task queue', () => {
+    expect(environmentBuildWorkflowId(digest, 'kiln')).not.toBe(environmentBuildWorkflowId(digest, 'kiln-staging'));
   });
 });

@@ -26,7 +26,7 @@ export const supportScenarios: Scenario[] = [
         start: (q) =>
           env.client.workflow.start('buildEnvironmentWorkflow', {
             taskQueue: q,
-            workflowId: environmentBuildWorkflowId(environment.digest),
+            workflowId: environmentBuildWorkflowId(environment.digest, q),
             args: [environment],
           }),
       };
