@@ -330,9 +330,9 @@ export function createStageActivities(deps: ActivityDeps) {
           ...(resumed ? { resumedFromStep: resumed.step } : {}),
           ...(cacheKey ? { cacheKey } : {}),
         };
-        // Recorded whatever this run's cache switch says, so later runs (and resumes) can reuse it.
-        if (cacheKey) await cache.record(input, cacheKey, result.metrics);
         await Promise.all([
+          // Recorded whatever this run's cache switch says, so later runs (and resumes) can reuse it.
+          cacheKey ? cache.record(input, cacheKey, result.metrics) : undefined,
           metadata.runs.upsertStage({
             ...stageRecord,
             finishedAt: done.getTime(),
