@@ -60,6 +60,8 @@ export function createEnvironmentActivities(deps: ActivityDeps) {
           return buildResultOf(input.digest, built);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
+          // A failed build always has a log that says why, even one that failed before its first line.
+          log.write(`kiln: the build failed: ${message}\n`);
           const stored = await log.close();
           await metadata.environments.markFailed(input.digest, stored ? `${message} (build log: ${deps.artifacts.uri(stored.key)})` : message);
           throw error;

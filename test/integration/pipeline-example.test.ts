@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentBuildLogKey } from '../../core/artifacts/artifact-keys.js';
 import { applySpecFile, readSpecFile } from '../../api/cli/apply-file.js';
@@ -141,6 +142,6 @@ describe('bad input is rejected at the API with field-named errors and starts no
     )!;
     expect(environment.build?.status).toBe('failed');
     expect(environment.build?.error).toContain(`(build log: ${stack.backends.artifacts.uri(environmentBuildLogKey(environment.specDigest, 1))})`);
-    expect(await stack.backends.artifacts.exists(environmentBuildLogKey(environment.specDigest, 1))).toBe(true);
+    expect(await text(await stack.backends.artifacts.get(environmentBuildLogKey(environment.specDigest, 1)))).toMatch(/no Python 3.99 interpreter/);
   });
 });
