@@ -113,6 +113,8 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
       api1: [] as WrkResult[],
       bare: [] as WrkResult[],
       alone: [] as WrkResult[],
+      alone1: [] as WrkResult[],
+      bare1: [] as WrkResult[],
     };
     const cpuPerRequest: number[] = [];
     const aloneCpuPerRequest: number[] = [];
@@ -139,7 +141,10 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
       // One connection: the latency the route adds to a request, without queueing behind others.
       results.direct1.push(await wrk(`${served.directUrl}/predict`, direct, 1, TURN_S));
       results.api1.push(await wrk(served.apiPredictUrl, viaApi, 1, TURN_S));
+      results.alone1.push(await wrk(alonePredictUrl, viaApi, 1, TURN_S));
+      results.bare1.push(await wrk(bare.url, direct, 1, TURN_S));
     }
+    const [o1, b1] = [medianOf(results.alone1), medianOf(results.bare1)];
     const [d, a, d1, a1, b, o] = [
       medianOf(results.direct),
       medianOf(results.api),
@@ -172,11 +177,18 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
         target: '≤ 0.5 ms (item 2)',
         verdict: verdict(o.p50 - d.p50, 0.5),
       },
+      {
+        metric: 'p50 added by `kiln api` alone, 1 conn',
+        value: `${ms(o1.p50 - d1.p50)} ms`,
+        target: '≤ 0.5 ms (item 2)',
+        verdict: verdict(o1.p50 - d1.p50, 0.5),
+      },
       { metric: '`kiln api` alone: CPU per request (user + system)', value: `${ms(summarize(aloneCpuPerRequest).median)} ms` },
       {
         metric: 'bare node:http relay, 16 conns (reference)',
         value: `${perSecond(b.rps)} req/s, ${((b.rps / d.rps) * 100).toFixed(0)}% of direct, ${ms(summarize(bareCpuPerRequest).median)} ms CPU a request`,
       },
+      { metric: 'p50 added by the bare relay, 1 conn (reference)', value: `${ms(b1.p50 - d1.p50)} ms` },
     ];
   } finally {
     await alone?.stop();
