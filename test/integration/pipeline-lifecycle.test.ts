@@ -54,6 +54,25 @@ describe('run lifecycle on the real dev server with real processes', () => {
     expect(isAlive(pids.pid) || isAlive(pids.child)).toBe(false);
   });
 
+  it('hands each activity to the worker in the reply to the workflow task that scheduled it (eager), not through a poll', async () => {
+    // Its own project: a registered version of `sleepy` would spoil the validation-gate test below.
+    await client.applyProject({ ...readSpecFile(join(fixture, 'kiln.json')).project!, name: 'sleepy-eager', source_dir: join(fixture, 'src') });
+    const { run_id } = await client.startRun({ project: 'sleepy-eager', cache: false });
+    expect((await waitForEnd(run_id)).status).toBe('succeeded');
+    const events = (await stack.client.workflow.getHandle(run_id).fetchHistory()).events ?? [];
+    const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1e3 + (e.eventTime!.nanos ?? 0) / 1e6;
+    const gaps = events
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .map((started) => {
+        const scheduled = events.find((e) => Number(e.eventId) === Number(started.activityTaskStartedEventAttributes!.scheduledEventId))!;
+        return { activity: scheduled.activityTaskScheduledEventAttributes!.activityType!.name ?? '', gapMs: at(started) - at(scheduled) };
+      });
+    expect(gaps.map((g) => g.activity)).toEqual(expect.arrayContaining(['prepareRun', 'runStage', 'runStage']));
+    // An eager start is recorded with the schedule, in the same update; a polled one only once
+    // matching has dispatched it to a poller, milliseconds later.
+    for (const gap of gaps) expect(gap.gapMs, gap.activity).toBeLessThan(1);
+  });
+
   it('a failing stage is retried retry_count_limit times, then fails the run with its stderr', async () => {
     const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { fail: true } }, run_policy: { retry_count_limit: 1 } });
     const run = await waitForEnd(run_id);
