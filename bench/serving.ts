@@ -144,14 +144,15 @@ async function apiRoute(body: string, scriptDir: string): Promise<Row[]> {
       results.alone1.push(await wrk(alonePredictUrl, viaApi, 1, TURN_S));
       results.bare1.push(await wrk(bare.url, direct, 1, TURN_S));
     }
-    const [o1, b1] = [medianOf(results.alone1), medianOf(results.bare1)];
-    const [d, a, d1, a1, b, o] = [
+    const [d, a, d1, a1, b, o, o1, b1] = [
       medianOf(results.direct),
       medianOf(results.api),
       medianOf(results.direct1),
       medianOf(results.api1),
       medianOf(results.bare),
       medianOf(results.alone),
+      medianOf(results.alone1),
+      medianOf(results.bare1),
     ];
     const share = a.rps / d.rps;
     const aloneShare = o.rps / d.rps;
