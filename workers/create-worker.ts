@@ -32,12 +32,16 @@ export async function createKilnWorker(options: KilnWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    ...(options.activitiesOnly ? {} : await workflowCode(options.deps.config, { traced: kilnTracing().enabled })),
+    ...(options.activitiesOnly
+      ? {}
+      : {
+          ...(await workflowCode(options.deps.config, { traced: kilnTracing().enabled })),
+          // By default every slot is held by a poll waiting for work, which leaves none to reserve for an
+          // eager activity (the next stage handed back with the workflow task's reply, no dispatch round
+          // trip). Half the slots poll, at least one; the rest take the activities its workflows schedule.
+          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: Math.max(1, Math.floor(activitySlots / 2)) } as const,
+        }),
     maxConcurrentActivityTaskExecutions: activitySlots,
-    // By default every slot is held by a poll waiting for work, which leaves none to reserve for an
-    // eager activity (the next stage handed back with the workflow task's reply, no dispatch round
-    // trip). Half the slots poll; the rest take the activities this worker's workflows schedule.
-    ...(options.activitiesOnly ? {} : { activityTaskPollerBehavior: { type: 'simple-maximum', maximum: activityPollers(activitySlots) } as const }),
     maxCachedWorkflows: 100,
     // Cancellation reaches an activity on its heartbeat's reply: keep that under a second.
     maxHeartbeatThrottleInterval: '1 second',
@@ -49,9 +53,4 @@ export async function createKilnWorker(options: KilnWorkerOptions): Promise<Work
     // Temporal retries it elsewhere from that checkpoint.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
   });
-}
-
-/** Activity polls kept open by a worker that also runs workflows: half its slots, at least one. */
-export function activityPollers(activitySlots: number): number {
-  return Math.max(1, Math.floor(activitySlots / 2));
 }
