@@ -7,6 +7,7 @@ import type { KilnDatabase } from '../database.js';
 import type { KilnTables } from '../tables.js';
 import { sqliteConflictWrites } from './sqlite-conflict-writes.js';
 import { KilnSqliteDialect } from './sqlite-dialect.js';
+import { StatementCache } from './statement-cache.js';
 
 /** How long a connection waits for another process's write lock before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -25,7 +26,7 @@ export async function openSqliteDatabase(path: string): Promise<KilnDatabase> {
     sqlite.close();
     throw error;
   }
-  const db = new Kysely<KilnTables>({ dialect: new KilnSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<KilnTables>({ dialect: new KilnSqliteDialect({ database: new StatementCache(sqlite) }) });
   return {
     db,
     dialect: 'sqlite',
