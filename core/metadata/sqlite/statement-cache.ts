@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 
 /** Distinct SQL texts kept prepared; `in (?, ?, …)` lists of many lengths are what could grow it. */
-export const STATEMENT_CACHE_SIZE = 256;
+const STATEMENT_CACHE_SIZE = 256;
 
 /**
  * The database Kysely's SQLite driver is given: the same SQL text reuses its prepared statement.

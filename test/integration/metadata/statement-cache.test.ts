@@ -39,6 +39,16 @@ describe('StatementCache (better-sqlite3 under Kysely)', () => {
     expect(prepare).toHaveBeenCalledTimes(2);
   });
 
+  it('reuses a statement whose last call failed (a unique key clash) for the next call', async () => {
+    const { prepare } = open();
+    const insert = (id: number, name: string) => db!.insertInto('items').values({ id, name }).execute();
+    await insert(1, 'a');
+    await expect(insert(1, 'again')).rejects.toThrow(/UNIQUE constraint failed: items.id/);
+    await insert(2, 'b');
+    expect(await db!.selectFrom('items').select('name').orderBy('id').execute()).toEqual([{ name: 'a' }, { name: 'b' }]);
+    expect(prepare).toHaveBeenCalledTimes(2);
+  });
+
   it('keeps working across a schema change made after the statement was prepared', async () => {
     open();
     await db!.insertInto('items').values({ id: 1, name: 'a' }).execute();
