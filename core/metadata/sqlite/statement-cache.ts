@@ -6,7 +6,7 @@ const STATEMENT_CACHE_SIZE = 256;
 
 /**
  * The database Kysely's SQLite driver is given: the same SQL text reuses its prepared statement.
- * Kysely prepares every query afresh, and a fully cached run issues about 40: compiling them
+ * Kysely prepares every query afresh, and a fully cached run issues 43: compiling them
  * was the largest single cost on the worker's main thread. SQLite re-prepares a kept statement
  * by itself when the schema changes (a migration by another process). A statement still being
  * iterated (a streamed query) is busy: the same SQL then gets a statement of its own.
@@ -32,11 +32,6 @@ export class StatementCache implements SqliteDatabase {
     this.statements.set(sql, statement);
     if (this.statements.size > this.capacity) this.statements.delete(this.statements.keys().next().value!);
     return statement;
-  }
-
-  /** How many statements are kept (tests). */
-  get size(): number {
-    return this.statements.size;
   }
 
   close(): void {

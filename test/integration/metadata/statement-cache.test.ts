@@ -88,12 +88,16 @@ describe('StatementCache (better-sqlite3 under Kysely)', () => {
     cache.prepare(b);
     cache.prepare(a); // a is now the most recent
     cache.prepare(c); // evicts b
-    expect(cache.size).toBe(2);
     prepare.mockClear();
     cache.prepare(a);
     cache.prepare(c);
     expect(prepare).not.toHaveBeenCalled();
+    cache.prepare(b); // prepared again, and it evicts a: never more than two kept
+    expect(prepare).toHaveBeenCalledTimes(1);
+    cache.prepare(c);
     cache.prepare(b);
     expect(prepare).toHaveBeenCalledTimes(1);
+    cache.prepare(a);
+    expect(prepare).toHaveBeenCalledTimes(2);
   });
 });
