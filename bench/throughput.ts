@@ -9,7 +9,10 @@
  * 2. M runs queued at once, then awaited: every one must succeed.
  * Then where a run's time goes (from the histories of a sample: activity queue waits and
  * executions by type, workflow tasks) and which process burnt the CPU (Kiln's, Temporal's), so
- * the report names the bottleneck. Target (issue 14): ≥ 25 runs/s, 0 errors in 1,000 queued.
+ * the report names the bottleneck. Then, on the same server and with the same width, Temporal
+ * alone: the fully cached run's shape with activities that do nothing (bench/fixtures/temporal-floor),
+ * so a miss can be read against what Temporal itself reaches on this machine.
+ * Target (issue 14): ≥ 25 runs/s, 0 errors in 1,000 queued.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -17,6 +20,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { BENCH_PROJECT, startBenchStack, type BenchStack } from './lib/bench-stack.js';
 import { fetchRunHistory, type RunHistory } from './lib/history.js';
 import { table, verdict, type Row } from './lib/report.js';
+import { startTemporalFloor } from './lib/temporal-floor.js';
 
 const say = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const RUNS_TARGET = 25;
@@ -183,6 +187,17 @@ async function main(): Promise<void> {
     const queuedSeconds = (performance.now() - queuedStarted) / 1000;
     const failed = [...measured, ...ended].filter((o) => !o.ok);
 
+    say(`phase 3: Temporal alone, ${runs} runs of the same shape with no-op activities, ${inFlight} in flight`);
+    const floor = await startTemporalFloor(bench);
+    await pool(inFlight, inFlight, () => floor.cachedRun());
+    const floorTemporalBefore = cpuOf(bench.config.home);
+    const floorOwnBefore = ownCpu();
+    const floorStarted = performance.now();
+    await pool(runs, inFlight, () => floor.cachedRun());
+    const alone = { runsPerSecond: runs / ((performance.now() - floorStarted) / 1000), ownCpuSeconds: ownCpu() - floorOwnBefore };
+    const floorTemporalCpu = cpuOf(bench.config.home) - floorTemporalBefore;
+    await floor.stop();
+
     const cores = availableParallelism();
     const busiest = temporalCpu > kilnCpu ? 'the Temporal dev server' : "Kiln's process (API + worker)";
     const rows: Row[] = [
@@ -198,6 +213,11 @@ async function main(): Promise<void> {
       { metric: 'CPU per run: Temporal dev server', value: `${((temporalCpu / runs) * 1000).toFixed(1)} ms` },
       { metric: 'CPU per run: Kiln (API + worker)', value: `${((kilnCpu / runs) * 1000).toFixed(1)} ms` },
       { metric: 'CPU used, both, of the machine', value: `${(((temporalCpu + kilnCpu) / seconds / cores) * 100).toFixed(0)}% of ${cores} cores` },
+      {
+        metric: 'Temporal alone, same shape, no-op',
+        value: `${alone.runsPerSecond.toFixed(1)} runs/s (CPU per run: dev server ${((floorTemporalCpu / runs) * 1000).toFixed(1)} ms, worker ${((alone.ownCpuSeconds / runs) * 1000).toFixed(1)} ms)`,
+      },
+      { metric: 'Kiln ÷ Temporal alone', value: `${((runsPerSecond / alone.runsPerSecond) * 100).toFixed(0)}%` },
     ];
     console.log(`\nThroughput: fully cached runs of the breast-cancer example on the embedded stack\n`);
     console.log(table(rows));
@@ -211,6 +231,10 @@ async function main(): Promise<void> {
     console.log(
       `\nbottleneck: ${busiest} used the most CPU; with ${inFlight} runs in flight each took ${((seconds / runs) * inFlight * 1000).toFixed(0)} ms on average`,
     );
+    if (alone.runsPerSecond < RUNS_TARGET)
+      console.log(
+        `Temporal alone reaches ${alone.runsPerSecond.toFixed(1)} runs/s of this shape here, below the ${RUNS_TARGET} runs/s target before any Kiln code runs: the machine's cores, not Kiln, set the ceiling today`,
+      );
     if (hotSpots.length) {
       console.log("\nKiln's main thread during phase 1 (--profile; workflow code runs on its own thread), self time by file:\n");
       console.log(table(hotSpots, ['file', 'share of busy time', '']));

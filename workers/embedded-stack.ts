@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { BOOTSTRAP_ADMIN } from '../api/access/access-service.js';
 import { KilnService } from '../api/kiln-service.js';
@@ -10,6 +10,7 @@ import { requireTool } from '../core/environments/tool-paths.js';
 import { gpuQueueOf, gpuTaskQueue } from '../core/pipeline/stage-resources.js';
 import { startLogShipping } from '../core/monitoring/prediction-log/log-shipping.js';
 import { mlflowToken, startMlflowExport, type MlflowExport } from '../core/mlflow/mlflow-export-loop.js';
+import { connectTemporalClient } from '../core/temporal/client-connection.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { registerSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { createKilnWorker } from './create-worker.js';
@@ -77,13 +78,18 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
       stops.push(() => devServer!.stop());
     }
     const temporalAddress = config.temporalAddress ?? devServer!.address;
-    const connection = await Connection.connect({ address: temporalAddress });
+    const runsWorker = options.worker !== false;
+    // Before any native connection: the worker runtime's telemetry is set once, first.
+    if (runsWorker) await installWorkerRuntime();
+    // With a worker here, the client shares its native connection: the runs it starts can be
+    // started eagerly on this worker (core/temporal/client-connection.ts).
+    const workerConnection = runsWorker ? await NativeConnection.connect({ address: temporalAddress }) : undefined;
+    const connection = workerConnection ?? (await connectTemporalClient({ address: temporalAddress }));
     stops.push(() => connection.close());
     if (config.temporalAddress) await registerSearchAttributes(connection, config.temporalNamespace);
     const client = new Client({ connection, namespace: config.temporalNamespace, interceptors: tracingClientInterceptors(tracing) });
 
-    if (options.worker !== false) {
-      await installWorkerRuntime();
+    if (workerConnection) {
       // Before polling: a retry of a dead worker's stage must not run beside its leftover process.
       const cleaned = await cleanUpAfterDeadWorkers(config.home, client, backends.artifacts);
       if (cleaned.groups + cleaned.activities > 0) {
@@ -93,8 +99,6 @@ export async function startEmbeddedStack(config: KilnConfig, options: EmbeddedSt
         );
       }
       const deps = { config, temporal: client, metadata: backends.metadata, artifacts: backends.artifacts, platform: backends.platform };
-      const workerConnection = await NativeConnection.connect({ address: temporalAddress });
-      stops.push(() => workerConnection.close());
       // After the worker has stopped (stops run in reverse): what the executor keeps between stages, such as fork servers.
       stops.push(async () => backends.platform.executor.close?.());
       const worker: Worker = await createKilnWorker({

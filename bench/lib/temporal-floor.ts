@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { FloorActivities } from '../fixtures/temporal-floor/floor-workflow.js';
 import { ROOT, type BenchStack } from './bench-stack.js';
@@ -12,8 +13,10 @@ const TASK_QUEUE = 'kiln-bench-temporal-floor';
  * (workflow tasks, dispatch, local activities), measured beside Kiln's runs on the same server.
  */
 export interface TemporalFloor {
-  /** One workflow start → result, in ms. */
+  /** One workflow start → result, in ms (started eagerly, as Kiln's embedded API starts runs). */
   measure(): Promise<number>;
+  /** One fully cached run's shape (cachedRunFloorWorkflow), started eagerly, to its end. */
+  cachedRun(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -30,12 +33,19 @@ export async function startTemporalFloor(bench: BenchStack): Promise<TemporalFlo
     maxCachedWorkflows: 100,
   });
   const running = worker.run();
+  // On the worker's own connection, so starts can hand it their first task (eager start).
+  const eagerClient = new Client({ connection, namespace: bench.config.temporalNamespace });
   let n = 0;
+  const execute = (workflowType: string) =>
+    eagerClient.workflow.execute(workflowType, { taskQueue: TASK_QUEUE, workflowId: `temporal-floor-${Date.now()}-${n++}`, requestEagerStart: true });
   return {
     async measure() {
       const t0 = now();
-      await bench.stack.client.workflow.execute('temporalFloorWorkflow', { taskQueue: TASK_QUEUE, workflowId: `temporal-floor-${Date.now()}-${n++}` });
+      await execute('temporalFloorWorkflow');
       return now() - t0;
+    },
+    async cachedRun() {
+      await execute('cachedRunFloorWorkflow');
     },
     async stop() {
       worker.shutdown();

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { clampSummary } from '../pipeline/clamp-summary.js';
+import { eagerStartOption } from '../temporal/client-connection.js';
 import { WORKFLOW_TYPES } from '../pipeline/workflow-ids.js';
 import { KilnKind, KilnModel, KilnProject, KilnRunStatus, KilnSchedule, KilnTrigger } from '../temporal/search-attributes.js';
 import type { PipelineInput } from '../../workflows/pipeline-input.js';
@@ -40,6 +41,7 @@ export function runSummary(input: PipelineInput): string {
 export async function startPipelineRun(temporal: Client, taskQueue: string, input: PipelineInput, memo: Record<string, unknown> = {}): Promise<void> {
   const { runId, environment, policy } = input;
   await temporal.workflow.start(WORKFLOW_TYPES.pipeline, {
+    ...eagerStartOption(temporal),
     taskQueue,
     workflowId: runId,
     args: [input],

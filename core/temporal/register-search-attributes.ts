@@ -1,8 +1,12 @@
 import proto from '@temporalio/proto';
-import type { Connection } from '@temporalio/client';
 import { KILN_SEARCH_ATTRIBUTES } from './search-attributes.js';
 
 const { temporal } = proto;
+
+/** A client's connection or a worker's native one: both reach the operator service. */
+interface OperatorConnection {
+  operatorService: proto.temporal.api.operatorservice.v1.OperatorService;
+}
 
 const INDEXED_TYPE = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -18,7 +22,7 @@ const INDEXED_TYPE = {
  * Registers Kiln's search attributes on `namespace` unless already there. Needed on every
  * start: `--search-attribute` flags only apply to namespaces created by that start.
  */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+export async function registerSearchAttributes(connection: OperatorConnection, namespace: string): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = KILN_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
@@ -27,7 +31,11 @@ export async function registerSearchAttributes(connection: Connection, namespace
 }
 
 /** Adds `keys` without asking what exists: for a server known to be new (or one that cannot list them). */
-export async function addSearchAttributes(connection: Connection, namespace: string, keys: readonly (typeof KILN_SEARCH_ATTRIBUTES)[number][]): Promise<void> {
+export async function addSearchAttributes(
+  connection: OperatorConnection,
+  namespace: string,
+  keys: readonly (typeof KILN_SEARCH_ATTRIBUTES)[number][],
+): Promise<void> {
   await connection.operatorService.addSearchAttributes({
     namespace,
     searchAttributes: Object.fromEntries(keys.map((key) => [key.name, INDEXED_TYPE[key.type]])),

@@ -73,6 +73,14 @@ describe('run lifecycle on the real dev server with real processes', () => {
     for (const gap of gaps) expect(gap.gapMs, gap.activity).toBeLessThan(1);
   });
 
+  it('starts a run eagerly: the worker in the API process gets its first workflow task in the reply to the start', async () => {
+    await client.applyProject({ ...readSpecFile(join(fixture, 'kiln.json')).project!, name: 'sleepy-eager-start', source_dir: join(fixture, 'src') });
+    const { run_id } = await client.startRun({ project: 'sleepy-eager-start' });
+    expect((await waitForEnd(run_id)).status).toBe('succeeded');
+    const [started] = (await stack.client.workflow.getHandle(run_id).fetchHistory()).events ?? [];
+    expect(started?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted).toBe(true);
+  });
+
   it('a failing stage is retried retry_count_limit times, then fails the run with its stderr', async () => {
     const { run_id } = await client.startRun({ project: 'sleepy', params: { extras: { fail: true } }, run_policy: { retry_count_limit: 1 } });
     const run = await waitForEnd(run_id);
