@@ -13,6 +13,7 @@ import { stageCache, type PlannedStage } from './stage-cache.js';
 import type { StageResult } from './stages.js';
 import type { StageName } from '../core/pipeline/stage-names.js';
 import { kilnMetrics } from '../core/metrics/kiln-metrics.js';
+import { datasetTooLargeToPrepareQuickly } from '../core/datasets/quick-prepare-limit.js';
 
 export interface PrepareRunInput {
   runId: string;
@@ -37,6 +38,9 @@ export interface PrepareRunInput {
    */
   cachePlan?: PlannedStage[];
 }
+
+/** prepareRunQuickly's answer: the prepared run, or why it was left to prepareRun. */
+export type QuickPrepare = { prepared: PreparedRun; deferred?: never } | { deferred: string; prepared?: never };
 
 export interface PreparedRun {
   source: { digest: string; fileCount: number; reused: boolean };
@@ -64,58 +68,70 @@ export function createPrepareActivities({ metadata, artifacts, platform }: Activ
     };
   }
 
+  /** Records the run and freezes its inputs; `countStart` says whether this call counts the run as started. */
+  async function prepare(input: PrepareRunInput, countStart: boolean): Promise<PreparedRun> {
+    await metadata.runs.createRun({
+      id: input.runId,
+      project: input.project,
+      modelName: input.modelName,
+      workflowId: input.workflowId,
+      status: 'running',
+      params: input.params,
+      policy: input.policy,
+      environmentDigest: input.environmentDigest,
+      resumedFrom: input.resumedFrom ?? null,
+      trigger: input.trigger?.kind ?? null,
+      schedule: input.trigger?.schedule ?? null,
+    });
+    if (countStart) kilnMetrics.runsStarted.inc({ project: input.project, trigger: input.trigger?.kind ?? 'api' });
+    const [snapshot, stored, build] = await Promise.all([
+      input.pinned?.sourceDigest ? { digest: input.pinned.sourceDigest, fileCount: 0, reused: true } : snapshotSource(artifacts, input.sourceDir),
+      input.pinned?.datasetVersion ? pinnedDatasetVersion(input.pinned.datasetVersion) : storeDatasetVersion(artifacts, input.dataset, input.dataset.path),
+      metadata.environments.getBuild(input.environmentDigest),
+    ]);
+    const { manifest } = stored;
+    await metadata.datasets.recordVersion(versionRecordOf(input.dataset.name, stored));
+    // Ready means recorded as built and still usable where stages run (on this machine, in the registry).
+    const environmentReady = build?.status === 'ready' && platform.environments.isAvailable(input.environmentDigest);
+    // A run waiting for its build looks the cache up stage by stage after the wait, as before.
+    const cached =
+      input.cachePlan && environmentReady
+        ? await cache.lookupLeading(
+            {
+              runId: input.runId,
+              datasetPrefix: stored.prefix,
+              sourceDigest: snapshot.digest,
+              environmentDigest: input.environmentDigest,
+              params: input.params,
+            },
+            input.cachePlan,
+          )
+        : undefined;
+    return {
+      source: { digest: snapshot.digest, fileCount: snapshot.fileCount, reused: snapshot.reused },
+      dataset: { versionId: stored.versionId, prefix: stored.prefix, trainRows: manifest.train_rows, testRows: manifest.test_rows },
+      environmentReady,
+      ...(cached ? { cached } : {}),
+    };
+  }
+
   return {
     async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
-      return classified(() =>
-        heartbeating(async () => {
-          await metadata.runs.createRun({
-            id: input.runId,
-            project: input.project,
-            modelName: input.modelName,
-            workflowId: input.workflowId,
-            status: 'running',
-            params: input.params,
-            policy: input.policy,
-            environmentDigest: input.environmentDigest,
-            resumedFrom: input.resumedFrom ?? null,
-            trigger: input.trigger?.kind ?? null,
-            schedule: input.trigger?.schedule ?? null,
-          });
-          // Once per run, not per retry of this activity.
-          if (Context.current().info.attempt === 1) kilnMetrics.runsStarted.inc({ project: input.project, trigger: input.trigger?.kind ?? 'api' });
-          const [snapshot, stored, build] = await Promise.all([
-            input.pinned?.sourceDigest ? { digest: input.pinned.sourceDigest, fileCount: 0, reused: true } : snapshotSource(artifacts, input.sourceDir),
-            input.pinned?.datasetVersion
-              ? pinnedDatasetVersion(input.pinned.datasetVersion)
-              : storeDatasetVersion(artifacts, input.dataset, input.dataset.path),
-            metadata.environments.getBuild(input.environmentDigest),
-          ]);
-          const { manifest } = stored;
-          await metadata.datasets.recordVersion(versionRecordOf(input.dataset.name, stored));
-          // Ready means recorded as built and still usable where stages run (on this machine, in the registry).
-          const environmentReady = build?.status === 'ready' && platform.environments.isAvailable(input.environmentDigest);
-          // A run waiting for its build looks the cache up stage by stage after the wait, as before.
-          const cached =
-            input.cachePlan && environmentReady
-              ? await cache.lookupLeading(
-                  {
-                    runId: input.runId,
-                    datasetPrefix: stored.prefix,
-                    sourceDigest: snapshot.digest,
-                    environmentDigest: input.environmentDigest,
-                    params: input.params,
-                  },
-                  input.cachePlan,
-                )
-              : undefined;
-          return {
-            source: { digest: snapshot.digest, fileCount: snapshot.fileCount, reused: snapshot.reused },
-            dataset: { versionId: stored.versionId, prefix: stored.prefix, trainRows: manifest.train_rows, testRows: manifest.test_rows },
-            environmentReady,
-            ...(cached ? { cached } : {}),
-          };
-        }),
-      );
+      // Once per run, not per retry of this activity.
+      return classified(() => heartbeating(() => prepare(input, Context.current().info.attempt === 1)));
+    },
+
+    /**
+     * prepareRun as a local activity, for inputs small enough to freeze within a workflow task:
+     * a larger or remote dataset is left to prepareRun (`deferred`, nothing recorded). The
+     * workflow calls prepareRun on any failure here, which then counts the run as started.
+     */
+    async prepareRunQuickly(input: PrepareRunInput): Promise<QuickPrepare> {
+      const deferred = input.pinned?.datasetVersion ? undefined : await datasetTooLargeToPrepareQuickly(input.dataset.path);
+      if (deferred) return { deferred };
+      const prepared = await classified(() => prepare(input, false));
+      kilnMetrics.runsStarted.inc({ project: input.project, trigger: input.trigger?.kind ?? 'api' });
+      return { prepared };
     },
   };
 }

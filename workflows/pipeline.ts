@@ -18,6 +18,7 @@ import { KilnModel, KilnRunStatus } from '../core/temporal/search-attributes.js'
 import type { PlannedStage } from '../activities/stage-cache.js';
 import type { CacheableStage, PipelineInput, PipelineStart, ScheduledPipelineStart } from './pipeline-input.js';
 import { acceptApprovals, promoteAndServe } from './pipeline-promotion.js';
+import { prepareRun } from './pipeline-prepare.js';
 import { bookkeeping, environmentWait, records, stageActivities as stageProxies, stageOptions } from './pipeline-proxies.js';
 import { progressQuery, stageStateSignal } from './pipeline-signals.js';
 import { begin, failureClassOf, finish, initialProgress, messageOf, summarizeMetrics } from './pipeline-progress.js';
@@ -40,8 +41,15 @@ export const CACHE_HITS_IN_PREPARE_PATCH = 'kiln-cache-hits-in-prepare';
  */
 export const CHAMPION_WHILE_SERVING_PATCH = 'kiln-champion-while-serving';
 
+/**
+ * Runs started from here on try prepareRun as a local activity first when their dataset is
+ * small (workflows/pipeline-prepare.ts): a fully cached run is then one workflow task.
+ */
+export const QUICK_PREPARE_PATCH = 'kiln-quick-prepare';
+
 /** What a run decided once, at its start, from the patches its history holds. */
 interface RunBehaviour {
+  prepareQuickly: boolean;
   promotes: boolean;
   cacheHitsInPrepare: boolean;
   championWhileServing: boolean;
@@ -54,11 +62,12 @@ interface RunBehaviour {
 export async function pipelineWorkflow(start: PipelineStart): Promise<RunProgress> {
   // Decided once, before any command: a run keeps the behaviour it started with, and the
   // marker never follows a local activity in its workflow task.
-  const championWhileServing = patched(CHAMPION_WHILE_SERVING_PATCH);
+  const prepareQuickly = patched(QUICK_PREPARE_PATCH);
+  const championWhileServing = prepareQuickly || patched(CHAMPION_WHILE_SERVING_PATCH);
   // Runs started since a later patch have the earlier ones' behaviour too: asking would only add markers.
   const cacheHitsInPrepare = championWhileServing || patched(CACHE_HITS_IN_PREPARE_PATCH);
   const promotes = cacheHitsInPrepare || patched(CHAMPION_CHALLENGER_PATCH);
-  const behaviour: RunBehaviour = { promotes, cacheHitsInPrepare, championWhileServing };
+  const behaviour: RunBehaviour = { prepareQuickly, promotes, cacheHitsInPrepare, championWhileServing };
   if ('scheduled' in start) return runPipeline(await resolveScheduled(start), behaviour);
   return runPipeline(start, behaviour);
 }
@@ -97,7 +106,7 @@ async function resolveScheduled({ scheduled }: ScheduledPipelineStart): Promise<
 }
 
 /** dataset version → preprocess → train → evaluate → gate → register → serve, durably. */
-async function runPipeline(input: PipelineInput, { promotes, cacheHitsInPrepare, championWhileServing }: RunBehaviour): Promise<RunProgress> {
+async function runPipeline(input: PipelineInput, { prepareQuickly, promotes, cacheHitsInPrepare, championWhileServing }: RunBehaviour): Promise<RunProgress> {
   const { project, policy } = input;
   const { entrypoints } = project;
   /** The stages this run starts, in order, with the upstream stages each reads. */
@@ -132,25 +141,24 @@ async function runPipeline(input: PipelineInput, { promotes, cacheHitsInPrepare,
   try {
     publish('running');
     begin(step('prepare'));
-    const prepared = await bookkeeping.prepareRun.executeWithOptions(
-      { startToCloseTimeout: '10 minutes', summary: `snapshot ${project.source_dir}, version dataset ${input.dataset.name}` },
-      [
-        {
-          runId: input.runId,
-          workflowId: workflowInfo().workflowId,
-          project: project.name,
-          modelName: progress.modelName,
-          params: input.params,
-          policy,
-          sourceDir: project.source_dir,
-          dataset: input.dataset,
-          environmentDigest: input.environment.digest,
-          ...(input.resume ? { resumedFrom: input.resume.fromRunId } : {}),
-          ...(input.trigger ? { trigger: input.trigger } : {}),
-          ...pinnedInputs(input),
-          ...(cachePlan ? { cachePlan } : {}),
-        },
-      ],
+    const prepared = await prepareRun(
+      {
+        runId: input.runId,
+        workflowId: workflowInfo().workflowId,
+        project: project.name,
+        modelName: progress.modelName,
+        params: input.params,
+        policy,
+        sourceDir: project.source_dir,
+        dataset: input.dataset,
+        environmentDigest: input.environment.digest,
+        ...(input.resume ? { resumedFrom: input.resume.fromRunId } : {}),
+        ...(input.trigger ? { trigger: input.trigger } : {}),
+        ...pinnedInputs(input),
+        ...(cachePlan ? { cachePlan } : {}),
+      },
+      `snapshot ${project.source_dir}, version dataset ${input.dataset.name}`,
+      prepareQuickly,
     );
     const { source, dataset } = prepared;
     progress.sourceDigest = source.digest;

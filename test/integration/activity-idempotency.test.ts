@@ -1,14 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index.js';
-import { FilesystemArtifactStore } from '../../core/artifacts/filesystem-store.js';
-import { loadConfig } from '../../core/config.js';
-import { localPlatform } from '../../core/platform/local/local-platform.js';
 import { DatasetSpec, Hyperparameters, RunPolicy } from '../../core/specs/index.js';
+import { localActivities } from '../support/local-activities.js';
 import { DIALECTS, useFreshStore } from './metadata/dialects.js';
 
 const example = join(__dirname, '..', '..', 'examples', 'breast-cancer');
@@ -35,15 +29,7 @@ for (const dialect of DIALECTS) {
     const activities = async () => {
       // Registered by the API before any run of the project can start.
       await ctx.store.datasets.upsert(input.dataset);
-      const home = mkdtempSync(join(tmpdir(), 'kiln-idempotency-'));
-      const artifacts = new FilesystemArtifactStore(join(home, 'artifacts'));
-      return createActivities({
-        config: loadConfig({ home }),
-        metadata: ctx.store,
-        artifacts,
-        platform: localPlatform({ metadata: ctx.store, artifacts, home, sdkDir: join(home, 'sdk'), uvPath: '/nonexistent/uv' }),
-        temporal: undefined as unknown as Client,
-      });
+      return localActivities(ctx.store, 'kiln-idempotency-');
     };
 
     it('a retried prepareRun records one run and one dataset version, with the same snapshot', async () => {

@@ -320,7 +320,7 @@ describe('scheduled starts', () => {
       return { result: (await handle.result()) as RunProgress, handle };
     });
     expect(fakes.inputsOf('resolveRun')).toEqual([{ project: 'iris', params: { epochs: 3 }, run_policy: {}, cache: true }]);
-    expect(fakes.inputsOf('prepareRun')[0]).toMatchObject({ runId: workflowId, workflowId, trigger: { kind: 'schedule', schedule: 'nightly' } });
+    expect(fakes.inputsOf('prepareRunQuickly')[0]).toMatchObject({ runId: workflowId, workflowId, trigger: { kind: 'schedule', schedule: 'nightly' } });
     expect(result).toMatchObject({ runId: workflowId, status: 'succeeded', trigger: 'schedule', schedule: 'nightly', project: base.project.name });
     await expect(Worker.runReplayHistory(replayOptions(env.bundle), await handle.fetchHistory(), workflowId)).resolves.toBeUndefined();
   });
@@ -346,5 +346,6 @@ describe('scheduled starts', () => {
     expect((error?.cause as Error | undefined)?.message).toMatch(/^schedule gone: cannot start a run of gone: project: project "gone" is not registered/);
     expect(fakes.inputsOf('resolveRun')).toHaveLength(1);
     expect(fakes.names()).not.toContain('prepareRun');
+    expect(fakes.names()).not.toContain('prepareRunQuickly');
   });
 });

@@ -50,7 +50,10 @@ describe('pipelineWorkflow resuming a failed run', () => {
       upstreamRunIds: { preprocess: original, train: 'iris-older' },
       upstreamCacheKeys: { preprocess: null, train: 'k'.repeat(64) },
     });
-    expect(fakes.inputsOf('prepareRun')[0]).toMatchObject({ resumedFrom: original, pinned: { sourceDigest: SOURCE_DIGEST, datasetVersion: DATASET_VERSION } });
+    expect(fakes.inputsOf('prepareRunQuickly')[0]).toMatchObject({
+      resumedFrom: original,
+      pinned: { sourceDigest: SOURCE_DIGEST, datasetVersion: DATASET_VERSION },
+    });
     // The model files are the reused train stage's outputs.
     expect(fakes.inputsOf('registerModel')[0]).toMatchObject({ runId: input.runId, trainRunId: 'iris-older' });
 
@@ -107,7 +110,7 @@ describe('pipelineWorkflow with stage caching', () => {
     const fakes = fakeActivities();
     await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, { ...pipelineInput(), cache: false })).result());
     expect(fakes.inputsOf('runStage').map((s) => s.cache)).toEqual([false, false, false]);
-    expect(fakes.inputsOf('prepareRun')[0]!.cachePlan).toBeUndefined();
+    expect(fakes.inputsOf('prepareRunQuickly')[0]!.cachePlan).toBeUndefined();
   });
 
   it('takes the leading stages prepareRun found in the cache without scheduling them, and runs the rest with their outputs and keys', async () => {
@@ -125,7 +128,7 @@ describe('pipelineWorkflow with stage caching', () => {
     const input = pipelineInput();
     const result = await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, input)).result());
 
-    expect(fakes.inputsOf('prepareRun')[0]!.cachePlan).toEqual([
+    expect(fakes.inputsOf('prepareRunQuickly')[0]!.cachePlan).toEqual([
       { stage: 'preprocess', entrypoint: input.project.entrypoints.preprocess, upstream: [] },
       { stage: 'train', entrypoint: input.project.entrypoints.train, upstream: ['preprocess'] },
       { stage: 'evaluate', entrypoint: input.project.entrypoints.evaluate, upstream: ['preprocess', 'train'] },
@@ -141,7 +144,7 @@ describe('pipelineWorkflow with stage caching', () => {
     expect(fakes.inputsOf('registerModel')[0]).toMatchObject({ trainRunId: 'iris-earlier' });
   });
 
-  it('a fully cached run (serving off) schedules one activity, prepareRun, and takes two workflow tasks', async () => {
+  it('a fully cached run (serving off) schedules no activity and ends in its first workflow task (prepareRun as a local activity)', async () => {
     const fakes = fakeActivities({
       async prepareRun(input) {
         const hit = (stage: StageInput['stage']) => ({
@@ -164,14 +167,15 @@ describe('pipelineWorkflow with stage caching', () => {
     expect(stepStatuses(result)).toMatchObject({ preprocess: 'cached', train: 'cached', evaluate: 'cached', promote: 'succeeded' });
     const events = (await handle.fetchHistory()).events ?? [];
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType?.name);
-    expect(scheduled).toEqual(['prepareRun']);
-    expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(2);
+    expect(scheduled).toEqual([]);
+    expect(fakes.names().filter((name) => name.startsWith('prepareRun'))).toEqual(['prepareRunQuickly']);
+    expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
   });
 
   it('a resumed run asks prepareRun for no cache hits: its completed stages come from the original', async () => {
     const fakes = fakeActivities();
     const input = { ...pipelineInput(), resume: { fromRunId: 'iris-20250101-000000-beef', stages: {} } };
     await withWorker(env, fakes.activities, async (taskQueue) => (await startPipeline(env, taskQueue, input)).result());
-    expect(fakes.inputsOf('prepareRun')[0]!.cachePlan).toBeUndefined();
+    expect(fakes.inputsOf('prepareRunQuickly')[0]!.cachePlan).toBeUndefined();
   });
 });

@@ -77,9 +77,9 @@ describe('pipelineWorkflow on a real Temporal server', () => {
     });
 
     const names = fakes.names();
-    // The run record and the run's inputs are prepared in one step, before any stage.
+    // The run record and the run's inputs are prepared in one step, before any stage (a local activity: the dataset is small).
     expect(names).toEqual([
-      'prepareRun',
+      'prepareRunQuickly',
       'runStage',
       'runStage',
       'runStage',
@@ -108,7 +108,7 @@ describe('pipelineWorkflow on a real Temporal server', () => {
         timeoutSeconds: input.policy.timeout_seconds,
       });
     }
-    expect(fakes.inputsOf('prepareRun')[0]).toMatchObject({
+    expect(fakes.inputsOf('prepareRunQuickly')[0]).toMatchObject({
       runId: input.runId,
       workflowId: input.runId,
       project: 'iris',
@@ -177,7 +177,7 @@ describe('pipelineWorkflow on a real Temporal server', () => {
 
     const names = fakes.names();
     const awaited = names.indexOf('awaitEnvironmentBuild');
-    expect(awaited).toBeGreaterThan(names.indexOf('prepareRun'));
+    expect(awaited).toBeGreaterThan(names.indexOf('prepareRunQuickly'));
     expect(awaited).toBeLessThan(names.indexOf('runStage'));
     expect(fakes.inputsOf('awaitEnvironmentBuild')).toEqual([input.environment]);
 

@@ -38,6 +38,8 @@ const FROZEN_HISTORIES = [
   // Before the champion-while-serving patches: a run, a rollback or a rollout moved `champion` once it served, whatever served then.
   'pipeline-champion-first',
   'deploy-model-rollback',
+  // Before QUICK_PREPARE_PATCH: prepareRun was always a scheduled activity.
+  'pipeline-cached-in-prepare',
   'rollout-canary-promoted',
   ...['grid', 'random', 'tpe', 'hyperband', 'median-stop', 'continue-as-new', 'after-continue-as-new', 'stopped', 'extended'].map(
     (n) => `experiment-${n}-polled`,

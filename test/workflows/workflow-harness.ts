@@ -262,6 +262,10 @@ export function happyActivities(): KilnActivities {
         environmentReady: true,
       };
     },
+    // As the real one does for a small dataset; fakeActivities has it answer with the prepareRun it is given.
+    async prepareRunQuickly(input) {
+      return { prepared: await happyActivities().prepareRun(input) };
+    },
     async buildEnvironment(input: EnvironmentRef) {
       return { digest: input.digest, venvDir: `/tmp/kiln-fake/envs/${input.digest.slice(0, 16)}`, pythonVersion: '3.11.9', durationMs: 10, reused: false };
     },
@@ -353,6 +357,8 @@ export interface FakeActivities {
 /** The happy fakes with some replaced, every call recorded (name, input, attempt). */
 export function fakeActivities(overrides: Partial<KilnActivities> = {}): FakeActivities {
   const impl: Record<string, (input: unknown) => Promise<unknown>> = { ...happyActivities(), ...overrides } as never;
+  // The quick path freezes inputs as prepareRun does: an overridden prepareRun answers for both.
+  if (!overrides.prepareRunQuickly) impl.prepareRunQuickly = async (input) => ({ prepared: await impl.prepareRun!(input) });
   const calls: ActivityCall[] = [];
   const activities = Object.fromEntries(
     Object.entries(impl).map(([name, fn]) => [

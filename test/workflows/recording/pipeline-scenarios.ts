@@ -269,6 +269,22 @@ export const pipelineScenarios: Scenario[] = [
     }),
   },
   {
+    name: 'pipeline-quick-prepare-cached',
+    setup: (env) => ({
+      activities: fakeActivities({
+        prepareRun: async (input) => ({ ...(await happyActivities().prepareRun(input)), cached: cachedStages('preprocess', 'train', 'evaluate') }),
+      }).activities,
+      start: (q) => startPipeline(env, q, run('quick-cached', { project: { serve: false } })),
+    }),
+  },
+  {
+    name: 'pipeline-quick-prepare-deferred',
+    setup: (env) => ({
+      activities: fakeActivities({ prepareRunQuickly: async () => ({ deferred: 'dataset /data/iris.csv is 900 MiB' }) }).activities,
+      start: (q) => startPipeline(env, q, run('quick-deferred')),
+    }),
+  },
+  {
     name: 'pipeline-partly-cached-in-prepare',
     setup: (env) => ({
       activities: fakeActivities({
