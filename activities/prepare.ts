@@ -42,6 +42,10 @@ export interface PrepareRunInput {
 /** prepareRunQuickly's answer: the prepared run, or why it was left to prepareRun. */
 export type QuickPrepare = { prepared: PreparedRun; deferred?: never } | { deferred: string; prepared?: never };
 
+function countStarted(input: PrepareRunInput): void {
+  kilnMetrics.runsStarted.inc({ project: input.project, trigger: input.trigger?.kind ?? 'api' });
+}
+
 export interface PreparedRun {
   source: { digest: string; fileCount: number; reused: boolean };
   dataset: { versionId: string; prefix: string; trainRows: number; testRows: number };
@@ -83,7 +87,7 @@ export function createPrepareActivities({ metadata, artifacts, platform }: Activ
       trigger: input.trigger?.kind ?? null,
       schedule: input.trigger?.schedule ?? null,
     });
-    if (countStart) kilnMetrics.runsStarted.inc({ project: input.project, trigger: input.trigger?.kind ?? 'api' });
+    if (countStart) countStarted(input);
     const [snapshot, stored, build] = await Promise.all([
       input.pinned?.sourceDigest ? { digest: input.pinned.sourceDigest, fileCount: 0, reused: true } : snapshotSource(artifacts, input.sourceDir),
       input.pinned?.datasetVersion ? pinnedDatasetVersion(input.pinned.datasetVersion) : storeDatasetVersion(artifacts, input.dataset, input.dataset.path),
@@ -130,7 +134,7 @@ export function createPrepareActivities({ metadata, artifacts, platform }: Activ
       const deferred = input.pinned?.datasetVersion ? undefined : await datasetTooLargeToPrepareQuickly(input.dataset.path);
       if (deferred) return { deferred };
       const prepared = await classified(() => prepare(input, false));
-      kilnMetrics.runsStarted.inc({ project: input.project, trigger: input.trigger?.kind ?? 'api' });
+      countStarted(input);
       return { prepared };
     },
   };

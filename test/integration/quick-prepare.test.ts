@@ -44,12 +44,12 @@ for (const dialect of DIALECTS) {
     });
     const activities = async (datasetPath: string) => {
       await ctx.store.datasets.upsert(runInput(datasetPath).dataset);
-      return { acts: localActivities(ctx.store, 'kiln-quick-prepare-') };
+      return localActivities(ctx.store, 'kiln-quick-prepare-');
     };
 
     it('freezes a small run as prepareRun does: same snapshot and dataset version, one run recorded', async () => {
       const datasetPath = join(example, 'data', 'breast_cancer.csv');
-      const { acts } = await activities(datasetPath);
+      const acts = await activities(datasetPath);
       const quick = await asActivity(() => acts.prepareRunQuickly(runInput(datasetPath)));
       expect(quick.deferred).toBeUndefined();
       const durable = await asActivity(() => acts.prepareRun(runInput(datasetPath, 'breast-cancer-20260101-000000-beef')), false);
@@ -65,7 +65,7 @@ for (const dialect of DIALECTS) {
     it('leaves a dataset over the limit to prepareRun, recording nothing', async () => {
       const home = mkdtempSync(join(tmpdir(), 'kiln-quick-prepare-data-'));
       const datasetPath = largeCsv(home);
-      const { acts } = await activities(datasetPath);
+      const acts = await activities(datasetPath);
       const quick = await asActivity(() => acts.prepareRunQuickly(runInput(datasetPath)));
       expect(quick.prepared).toBeUndefined();
       expect(quick.deferred).toMatch(/large\.csv is 16 MiB/);
@@ -74,7 +74,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('leaves an S3 dataset and a missing file to prepareRun, recording nothing', async () => {
-      const { acts } = await activities('s3://datasets/breast_cancer.csv');
+      const acts = await activities('s3://datasets/breast_cancer.csv');
       expect((await asActivity(() => acts.prepareRunQuickly(runInput('s3://datasets/breast_cancer.csv')))).deferred).toMatch(/is read from S3/);
       const missing = join(tmpdir(), 'kiln-no-such-dataset.csv');
       expect((await asActivity(() => acts.prepareRunQuickly(runInput(missing)))).deferred).toMatch(/is not a readable file/);

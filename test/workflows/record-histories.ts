@@ -25,7 +25,8 @@ import { pipelineScenarios } from './recording/pipeline-scenarios.js';
 import type { History, Scenario } from './recording/scenario.js';
 import { supportScenarios } from './recording/support-scenarios.js';
 import { workspaceScenarios } from './recording/workspace-scenarios.js';
-import { bundleKilnWorkflows, historyToFixtureJSON, installQuietRuntime, openTemporalEnv, withWorker, type TemporalEnv } from './workflow-harness.js';
+import { bundleKilnWorkflows, installQuietRuntime, openTemporalEnv, withWorker, type TemporalEnv } from './workflow-harness.js';
+import { historyToFixtureJSON } from './history-json.js';
 
 const HISTORIES_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'histories');
 

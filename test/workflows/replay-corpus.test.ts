@@ -11,7 +11,8 @@ import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { History } from './recording/scenario.js';
-import { bundleKilnWorkflows, historyFromFixtureJSON, installQuietRuntime, replayOptions } from './workflow-harness.js';
+import { bundleKilnWorkflows, installQuietRuntime, replayOptions } from './workflow-harness.js';
+import { historyFromFixtureJSON } from './history-json.js';
 import { bundleWithEdit } from './workflow-bundles.js';
 
 installQuietRuntime();

@@ -6,11 +6,9 @@
  * No vitest imports here: test/workflows/record-histories.ts uses it outside vitest.
  */
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import proto from '@temporalio/proto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, type ReplayWorkerOptions, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/activity-deps.js';
@@ -375,32 +373,4 @@ export function fakeActivities(overrides: Partial<KilnActivities> = {}): FakeAct
     names: () => calls.map((c) => c.name),
     inputsOf: <N extends ActivityName>(name: N) => calls.filter((c) => c.name === name).map((c) => c.input as Parameters<KilnActivities[N]>[0]),
   };
-}
-
-type HistoryType = typeof proto.temporal.api.history.v1.History;
-type History = proto.temporal.api.history.v1.IHistory;
-interface ProtoJson {
-  toJson(type: HistoryType, message: unknown): unknown;
-  fromJson(type: HistoryType, json: unknown, options?: { ignoreUnknownFields?: boolean }): History | null;
-}
-
-/*
- * History <-> JSON with the protobufjs copy that @temporalio/proto itself uses. The SDK's own
- * historyToJSON/historyFromJSON (which Worker.runReplayHistory calls on JSON input) load
- * protobufjs from @temporalio/common; while npm installs separate protobufjs copies for common
- * and proto (as the current lock file does), those throw "type must be a Type".
- */
-const protoJson = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'))('protobufjs/ext/protojson') as ProtoJson;
-const HistoryProto = proto.temporal.api.history.v1.History;
-
-/** The proto3 JSON form Temporal's tools use for history files (`temporal workflow show -o json`). */
-export function historyToFixtureJSON(history: History): string {
-  return `${JSON.stringify(protoJson.toJson(HistoryProto, HistoryProto.fromObject(history)), null, 2)}\n`;
-}
-
-/** A history file (proto3 JSON) as the History message Worker.runReplayHistory takes. */
-export function historyFromFixtureJSON(text: string): History {
-  const history = protoJson.fromJson(HistoryProto, JSON.parse(text), { ignoreUnknownFields: true });
-  if (!history?.events?.length) throw new TypeError('not a workflow history: no events');
-  return history;
 }

@@ -26,7 +26,6 @@ import {
   ENDPOINT,
   fakeActivities,
   happyActivities,
-  historyFromFixtureJSON,
   installQuietRuntime,
   MODEL_VERSION,
   pipelineInput,
@@ -35,6 +34,7 @@ import {
   useTemporalEnv,
   replayOptions,
 } from './workflow-harness.js';
+import { historyFromFixtureJSON } from './history-json.js';
 
 installQuietRuntime();
 
