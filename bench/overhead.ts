@@ -15,6 +15,7 @@ import { BENCH_PROJECT, COLD_BENCH_PROJECT, EXAMPLE_FILE, startBenchStack } from
 import { measureKilnRun, measureProbeRun, type KilnRun, type ProbeRun } from './lib/kiln-run.js';
 import { breakdownReport } from './lib/print-breakdown.js';
 import { show, summarize, table, verdict, type Row } from './lib/report.js';
+import { cpuSecondsOf } from './lib/process-cpu.js';
 import { prepareShellBaseline, runShellBaseline, type ShellRun } from './lib/shell-baseline.js';
 import { startTemporalFloor } from './lib/temporal-floor.js';
 
@@ -61,16 +62,23 @@ async function main(): Promise<void> {
     const cold: KilnRun[] = [];
     const probe: ProbeRun[] = [];
     const floorMs: number[] = [];
+    // The dev server's CPU in each measured run: every step of a run waits for it.
+    const server: ServerCpu = { kilnMs: [], floorMs: [] };
+    const serverCpuMs = () => cpuSecondsOf(bench.config.home) * 1000;
     for (let i = 1; i <= runs; i++) {
       say(`run ${i}/${runs}: shell, kiln (warm starts), kiln (cold starts), probe, Temporal alone`);
       shell.push(await runShellBaseline(baseline));
+      let before = serverCpuMs();
       kiln.push(await measureKilnRun(bench, BENCH_PROJECT));
+      server.kilnMs.push(serverCpuMs() - before);
       cold.push(await measureKilnRun(bench, COLD_BENCH_PROJECT));
       probe.push(await measureProbeRun(bench));
+      before = serverCpuMs();
       floorMs.push(await floor.measure());
+      server.floorMs.push(serverCpuMs() - before);
     }
     await floor.stop();
-    process.stdout.write(`${report(runs, shell, kiln, probe)}\n\n${warmReport(shell, kiln, cold, floorMs)}\n\n${breakdownReport(kiln, shell)}\n`);
+    process.stdout.write(`${report(runs, shell, kiln, probe)}\n\n${warmReport(shell, kiln, cold, floorMs, server)}\n\n${breakdownReport(kiln, shell)}\n`);
     process.stdout.write(
       `\nmachine: ${availableParallelism()} cores, load average ${loadavg()
         .map((l) => l.toFixed(2))
@@ -82,8 +90,16 @@ async function main(): Promise<void> {
   }
 }
 
+/** The Temporal dev server's CPU (user + system, 10 ms ticks) during each measured run. */
+interface ServerCpu {
+  /** Kiln's warm run, including the bench's fetch of its history. */
+  kilnMs: number[];
+  /** The same workflow with no-op activities (bench/fixtures/temporal-floor). */
+  floorMs: number[];
+}
+
 /** Warm against cold starts, side by side, with issue 14's targets. */
-function warmReport(shell: ShellRun[], warm: KilnRun[], cold: KilnRun[], floorMs: number[]): string {
+function warmReport(shell: ShellRun[], warm: KilnRun[], cold: KilnRun[], floorMs: number[], server: ServerCpu): string {
   const ratio = (runs: KilnRun[]) => summarize(runs.map((r, i) => r.wallMs / shell[i]!.wallMs));
   const perStage = (runs: KilnRun[]) => summarize(runs.map((r) => (r.wallMs - r.processMs) / 3));
   const rows: Row[] = [
@@ -110,6 +126,8 @@ function warmReport(shell: ShellRun[], warm: KilnRun[], cold: KilnRun[], floorMs
       metric: "overhead per stage beyond Temporal's, warm",
       value: show(summarize(warm.map((r, i) => (r.wallMs - r.processMs - floorMs[i]!) / 3)), 'ms'),
     },
+    { metric: 'Temporal dev server CPU a run, kiln warm', value: show(summarize(server.kilnMs), 'ms') },
+    { metric: 'Temporal dev server CPU a run, Temporal alone', value: show(summarize(server.floorMs), 'ms') },
   ];
   return [
     'Warm vs cold stage starts (issue 14; same runs interleaved, median [min–max])',
@@ -118,7 +136,8 @@ function warmReport(shell: ShellRun[], warm: KilnRun[], cold: KilnRun[], floorMs
     'process time starts at the fork. Ratio and overhead PASS/MISS on the median.',
     "Temporal alone: a workflow of the pipeline's shape (search attributes, prepare and three stage activities,",
     'four local activities) whose activities return at once, on the same server beside the runs',
-    '(bench/fixtures/temporal-floor): the part of the overhead no Kiln code is in.',
+    "(bench/fixtures/temporal-floor): the part of the overhead no Kiln code is in. The dev server's CPU",
+    "(10 ms ticks; kiln's includes the bench reading its history) lies on that path: each step waits for it.",
   ].join('\n');
 }
 

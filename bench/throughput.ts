@@ -14,11 +14,11 @@
  * so a miss can be read against what Temporal itself reaches on this machine.
  * Target (issue 14): ≥ 25 runs/s, 0 errors in 1,000 queued.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { BENCH_PROJECT, startBenchStack, type BenchStack } from './lib/bench-stack.js';
 import { fetchRunHistory, type RunHistory } from './lib/history.js';
+import { cpuSecondsOf } from './lib/process-cpu.js';
 import { table, verdict, type Row } from './lib/report.js';
 import { startTemporalFloor } from './lib/temporal-floor.js';
 
@@ -65,22 +65,6 @@ async function pool<T>(count: number, width: number, task: (i: number) => Promis
     }),
   );
   return results;
-}
-
-/** CPU seconds so far of the processes whose command line mentions `marker` (the stack's Temporal dev server). */
-function cpuOf(marker: string): number {
-  const tick = 100; // USER_HZ on Linux
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / tick;
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return total;
 }
 
 const ownCpu = () => {
@@ -157,12 +141,12 @@ async function main(): Promise<void> {
 
     say(`phase 1: ${runs} fully cached runs, ${inFlight} in flight`);
     const profiler = process.argv.includes('--profile') ? await startProfile() : undefined;
-    const temporalBefore = cpuOf(bench.config.home);
+    const temporalBefore = cpuSecondsOf(bench.config.home);
     const kilnBefore = ownCpu();
     const started = performance.now();
     const measured = await pool(runs, inFlight, async () => outcomeOf(bench, await submit(bench)));
     const seconds = (performance.now() - started) / 1000;
-    const temporalCpu = cpuOf(bench.config.home) - temporalBefore;
+    const temporalCpu = cpuSecondsOf(bench.config.home) - temporalBefore;
     const kilnCpu = ownCpu() - kilnBefore;
     const runsPerSecond = runs / seconds;
     const hotSpots = profiler ? await profiler.stop() : [];
@@ -190,12 +174,12 @@ async function main(): Promise<void> {
     say(`phase 3: Temporal alone, ${runs} runs of the same shape with no-op activities, ${inFlight} in flight`);
     const floor = await startTemporalFloor(bench);
     await pool(inFlight, inFlight, () => floor.cachedRun());
-    const floorTemporalBefore = cpuOf(bench.config.home);
+    const floorTemporalBefore = cpuSecondsOf(bench.config.home);
     const floorOwnBefore = ownCpu();
     const floorStarted = performance.now();
     await pool(runs, inFlight, () => floor.cachedRun());
     const alone = { runsPerSecond: runs / ((performance.now() - floorStarted) / 1000), ownCpuSeconds: ownCpu() - floorOwnBefore };
-    const floorTemporalCpu = cpuOf(bench.config.home) - floorTemporalBefore;
+    const floorTemporalCpu = cpuSecondsOf(bench.config.home) - floorTemporalBefore;
     await floor.stop();
 
     const cores = availableParallelism();
