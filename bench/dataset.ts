@@ -85,9 +85,11 @@ async function main(): Promise<void> {
       results.push(await versionInChild(csv, join(root, `store-${run}`)));
     }
     const mb = bytes / 1e6;
-    const throughput = summarize(results.map((r) => mb / (r.newMs / 1000)));
+    /** MB a second of each run's `ms` (wall or CPU). */
+    const rates = (ms: (r: ChildResult) => number) => summarize(results.map((r) => mb / (ms(r) / 1000)));
+    const throughput = rates((r) => r.newMs);
     const peakMiB = summarize(results.map((r) => r.peakRss / MiB));
-    const perSecond = (s: Summary) => `${s.median.toFixed(1)} MB/s [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
+    const perSecond = (s: Summary, unit = 'MB/s') => `${s.median.toFixed(1)} ${unit} [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
     const first = results[0]!;
     const rows: Row[] = [
       { metric: 'CSV', value: `${mb.toFixed(0)} MB, ${first.rows.toLocaleString('en')} rows × 31 columns` },
@@ -96,9 +98,12 @@ async function main(): Promise<void> {
       // On a busy machine the child waits for a core: its CPU time says what it takes alone.
       {
         metric: 'CPU time, new version',
-        value: `${show(summarize(results.map((r) => r.newCpuMs)), 's')}, ${perSecond(summarize(results.map((r) => mb / (r.newCpuMs / 1000)))).replace('/s', ' per CPU-second')}`,
+        value: `${show(summarize(results.map((r) => r.newCpuMs)), 's')}, ${perSecond(
+          rates((r) => r.newCpuMs),
+          'MB per CPU-second',
+        )}`,
       },
-      { metric: 'unchanged file again (hash only)', value: perSecond(summarize(results.map((r) => mb / (r.reusedMs / 1000)))) },
+      { metric: 'unchanged file again (hash only)', value: perSecond(rates((r) => r.reusedMs)) },
       { metric: 'RSS before versioning', value: `${(first.baselineRss / MiB).toFixed(0)} MiB` },
       // The largest of the runs: memory is a limit, not a typical figure.
       { metric: 'peak RSS (VmHWM), largest run', value: `${peakMiB.max.toFixed(0)} MiB`, target: '≤ 256 MiB', verdict: verdict(peakMiB.max, 256) },

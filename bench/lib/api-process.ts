@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_NAMES } from '../../core/config.js';
 import { freePort } from '../../core/net/free-port.js';
 import { ROOT, type BenchStack } from './bench-stack.js';
+import { cpuSecondsOfPid } from './process-cpu.js';
 import { started, type RunningServer } from './serving-servers.js';
 
 /** `kiln api` in a process of its own beside a bench stack, as the chart deploys the API. */
@@ -41,10 +42,6 @@ export async function startApiProcess(bench: BenchStack): Promise<ApiProcess> {
   const server = await started('kiln api', `http://127.0.0.1:${port}`, child, { healthPath: '/v1/health', timeoutMs: 30_000 });
   return {
     ...server,
-    cpuMs: () => {
-      // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime and stime, in clock ticks (100 a second).
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    },
+    cpuMs: () => cpuSecondsOfPid(child.pid!) * 1000,
   };
 }
