@@ -2,7 +2,8 @@ import { Agent, request } from 'node:http';
 
 /**
  * Kept-alive connections to the model servers, reused request after request. An idle one is
- * closed after 10 s, before the server's own 15 s idle limit could close it under a request.
+ * closed after 10 s, or sooner when the server's `Keep-Alive: timeout=` hint says its own idle
+ * limit is shorter (the agent honours it), before the server could close it under a request.
  */
 const upstream = new Agent({ keepAlive: true, maxSockets: 64, timeout: 10_000 });
 

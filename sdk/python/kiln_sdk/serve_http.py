@@ -89,7 +89,7 @@ class Connection(asyncio.Protocol):
         self.request_started = 0.0
         self.head: Optional[tuple] = None  # (method, path, keep_alive, length or None)
         self.keep_alive = True
-        # HTTP/1.0 keeps a connection open only when both sides say so.
+        # HTTP/1.0 keeps a connection open only when both sides say so; either version is told the idle limit.
         self.keep_alive_header = b""
         self.reading = False
         self.closed = False
@@ -206,7 +206,8 @@ class Connection(asyncio.Protocol):
         connection = headers.get("connection", "").lower()
         keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
         self.keep_alive = keep_alive
-        self.keep_alive_header = b"Connection: keep-alive\r\n" if keep_alive and version == "HTTP/1.0" else b""
+        hint = self.server.keep_alive_hint
+        self.keep_alive_header = (b"Connection: keep-alive\r\n" + hint if version == "HTTP/1.0" else hint) if keep_alive else b""
         if "transfer-encoding" in headers:
             # The body's end is unknown without reading chunks we refuse: the connection cannot go on.
             self.keep_alive = False
@@ -295,6 +296,9 @@ class HttpServer:
         self.dispatch = dispatch
         self.limits = limits
         self.connections: Set[Connection] = set()
+        # Told on every kept-alive answer, so that a client's pool drops an idle connection before
+        # this server closes it under a request (whole seconds, rounded down: never later than ours).
+        self.keep_alive_hint = b"Keep-Alive: timeout=%d\r\n" % int(limits.idle_timeout)
         self._sweeper: Optional[asyncio.TimerHandle] = None
         self._sweep_every = max(0.05, min(1.0, limits.header_timeout / 4, limits.idle_timeout / 4))
 

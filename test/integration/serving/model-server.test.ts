@@ -69,6 +69,9 @@ describe('model server', () => {
     await until(() => conn.responses().length === 5);
     const responses = conn.responses();
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    // Each kept-alive answer tells the client the idle limit (15 s by default), so its pool drops
+    // a connection before the server closes it under a request.
+    expect(new Set(responses.map((r) => r.headers['keep-alive']))).toEqual(new Set(['timeout=15']));
     expect(responses.slice(0, 4).map((r) => (JSON.parse(r.body) as { predictions: number[][] }).predictions.map((p) => p[0]))).toEqual([[1], [2], [3], [4, 5]]);
     expect(JSON.parse(responses[4]!.body)).toMatchObject({ status: 'ok' });
     expect(conn.closed).toBe(false);
@@ -94,10 +97,11 @@ describe('model server', () => {
     const conn = rawConnection(server.port);
     conn.socket.write('GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
     await until(() => conn.responses().length === 1);
-    expect(conn.responses()[0]).toMatchObject({ status: 200, headers: { connection: 'keep-alive' } });
+    expect(conn.responses()[0]).toMatchObject({ status: 200, headers: { connection: 'keep-alive', 'keep-alive': 'timeout=15' } });
     conn.socket.write('GET /health HTTP/1.0\r\n\r\n');
     await until(() => conn.closed);
     expect(conn.responses()[1]).toMatchObject({ status: 200, headers: { connection: 'close' } });
+    expect(conn.responses()[1]!.headers['keep-alive']).toBeUndefined();
   });
 
   it('merges requests that arrive while the model predicts into one call, and answers each with its own predictions', async () => {
@@ -178,6 +182,9 @@ describe('model server', () => {
     expect(slowBody.responses()).toMatchObject([{ status: 408 }]);
     // An idle keep-alive connection is closed without an answer it never asked for.
     expect(idle.responses().map((r) => r.status)).toEqual([200]);
+    // It was told so: a 1 s limit is hinted as `timeout=1`, on which fetch's pool does not reuse the
+    // connection (it had raced the server's close after the wait above).
+    expect(idle.responses()[0]!.headers['keep-alive']).toBe('timeout=1');
     expect((await server.predict([9])).status).toBe(200);
   });
 
