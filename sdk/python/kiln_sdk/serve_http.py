@@ -206,8 +206,8 @@ class Connection(asyncio.Protocol):
         connection = headers.get("connection", "").lower()
         keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
         self.keep_alive = keep_alive
-        hint = self.server.keep_alive_hint
-        self.keep_alive_header = (b"Connection: keep-alive\r\n" + hint if version == "HTTP/1.0" else hint) if keep_alive else b""
+        server = self.server
+        self.keep_alive_header = (server.keep_alive_http10 if version == "HTTP/1.0" else server.keep_alive_hint) if keep_alive else b""
         if "transfer-encoding" in headers:
             # The body's end is unknown without reading chunks we refuse: the connection cannot go on.
             self.keep_alive = False
@@ -299,6 +299,8 @@ class HttpServer:
         # Told on every kept-alive answer, so that a client's pool drops an idle connection before
         # this server closes it under a request (whole seconds, rounded down: never later than ours).
         self.keep_alive_hint = b"Keep-Alive: timeout=%d\r\n" % int(limits.idle_timeout)
+        # HTTP/1.0 also needs the connection kept open said outright; both made once, not per request.
+        self.keep_alive_http10 = b"Connection: keep-alive\r\n" + self.keep_alive_hint
         self._sweeper: Optional[asyncio.TimerHandle] = None
         self._sweep_every = max(0.05, min(1.0, limits.header_timeout / 4, limits.idle_timeout / 4))
 
