@@ -9,6 +9,11 @@
  * recordVersion into SQLite), then again unchanged; KILN_BENCH_DATASET_RUNS times (default 3),
  * each child into a fresh store. The median throughput and the largest peak RSS (VmHWM) are the
  * figures; everything is deleted after.
+ * Side by side in the same run, after Kiln's: the same version made by hand, once each way
+ * (bench/fixtures/dataset_by_hand.py: sha256, the stratified split of scikit-learn, the source
+ * copied, train and test written, the train split profiled), with pandas (read_csv, to_csv,
+ * describe: the usual script) and with pyarrow (Arrow's multithreaded CSV reader and writer: the
+ * fast one), pinned in a bench environment. Both hold the file in memory.
  * Targets (issue 14): ≤ 256 MiB peak RSS, ≥ 100 MB/s.
  */
 import { execFile } from 'node:child_process';
@@ -17,6 +22,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { EnvironmentSpec } from '../core/specs/index.js';
+import { benchEnvironment } from './lib/bench-environment.js';
 import { show, summarize, table, verdict, type Row, type Summary } from './lib/report.js';
 
 const MEGABYTES = Number(process.env.KILN_BENCH_DATASET_MB ?? 2000);
@@ -58,6 +65,45 @@ interface ChildResult {
   peakRss: number;
 }
 
+/** The by-hand baseline's packages, pinned (with what they pull in), as the example's environment pins its own. */
+const BY_HAND_PACKAGES = ['pandas==3.1.1', 'pyarrow==26.0.1', 'numpy==2.4.6', 'scikit-learn==1.9.1', 'scipy==1.17.1', 'joblib==1.6.0', 'threadpoolctl==3.8.0'];
+const BY_HAND_WAYS = ['pandas', 'pyarrow'] as const;
+type ByHandWay = (typeof BY_HAND_WAYS)[number];
+
+interface ByHandResult {
+  seconds: number;
+  cpu_seconds: number;
+  phases: Record<string, number>;
+  train_rows: number;
+  test_rows: number;
+  peak_rss: number;
+}
+
+/** The same version made by hand (bench/fixtures/dataset_by_hand.py) into a fresh directory under `dir`, deleted after. */
+async function versionByHand(python: string, way: ByHandWay, csv: string, dir: string): Promise<ByHandResult> {
+  mkdirSync(dir);
+  try {
+    const script = join(import.meta.dirname, 'fixtures/dataset_by_hand.py');
+    const { stdout } = await promisify(execFile)(python, [script, way, csv, dir, 'target', '0.2', '42'], { maxBuffer: 1024 * 1024 });
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as ByHandResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The table's rows for one by-hand way: its time (and where it went), speed, CPU and memory beside Kiln's. */
+function byHandRows(way: ByHandWay, r: ByHandResult, mb: number, kilnMBs: number): Row[] {
+  const phases = Object.entries(r.phases)
+    .map(([phase, seconds]) => `${phase} ${seconds.toFixed(1)}`)
+    .join(', ');
+  return [
+    { metric: `by hand, ${way}: time (s a phase)`, value: `${r.seconds.toFixed(2)} s (${phases})` },
+    { metric: `by hand, ${way}: throughput`, value: `${(mb / r.seconds).toFixed(1)} MB/s, Kiln ${(kilnMBs / (mb / r.seconds)).toFixed(2)}× that` },
+    { metric: `by hand, ${way}: CPU time (all threads)`, value: `${r.cpu_seconds.toFixed(1)} s` },
+    { metric: `by hand, ${way}: peak RSS`, value: `${(r.peak_rss / MiB).toFixed(0)} MiB` },
+  ];
+}
+
 /** One versioning (new, then unchanged) in a child process of its own, into a fresh store under `dir`. */
 async function versionInChild(csv: string, dir: string): Promise<ChildResult> {
   mkdirSync(dir);
@@ -77,6 +123,9 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'kiln-bench-dataset-'));
   try {
     const csv = join(root, 'data.csv');
+    say('a bench environment with pandas and scikit-learn (built once)');
+    const environment = EnvironmentSpec.parse({ name: 'bench-dataset-by-hand', python_version: '3.11', dependencies: BY_HAND_PACKAGES });
+    const python = (await benchEnvironment(environment)).pythonExecutable;
     say(`writing a ${MEGABYTES} MB CSV`);
     const bytes = await writeCsv(csv, MEGABYTES * 1e6);
     const results: ChildResult[] = [];
@@ -84,11 +133,18 @@ async function main(): Promise<void> {
       say(`versioning it in a child process (${run}/${RUNS})`);
       results.push(await versionInChild(csv, join(root, `store-${run}`)));
     }
+    // Once each: the pandas script takes minutes on the full file.
+    const byHand = new Map<ByHandWay, ByHandResult>();
+    for (const way of BY_HAND_WAYS) {
+      say(`versioning it by hand with ${way}`);
+      byHand.set(way, await versionByHand(python, way, csv, join(root, `by-hand-${way}`)));
+    }
     const mb = bytes / 1e6;
     /** MB a second of each run's `ms` (wall or CPU). */
     const rates = (ms: (r: ChildResult) => number) => summarize(results.map((r) => mb / (ms(r) / 1000)));
     const throughput = rates((r) => r.newMs);
     const peakMiB = summarize(results.map((r) => r.peakRss / MiB));
+    for (const [way, r] of byHand) if (r.train_rows + r.test_rows !== results[0]!.rows) throw new Error(`the ${way} split has not as many rows as the file`);
     const perSecond = (s: Summary, unit = 'MB/s') => `${s.median.toFixed(1)} ${unit} [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
     const first = results[0]!;
     const rows: Row[] = [
@@ -107,6 +163,7 @@ async function main(): Promise<void> {
       { metric: 'RSS before versioning', value: `${(first.baselineRss / MiB).toFixed(0)} MiB` },
       // The largest of the runs: memory is a limit, not a typical figure.
       { metric: 'peak RSS (VmHWM), largest run', value: `${peakMiB.max.toFixed(0)} MiB`, target: '≤ 256 MiB', verdict: verdict(peakMiB.max, 256) },
+      ...[...byHand].flatMap(([way, r]) => byHandRows(way, r, mb, throughput.median)),
     ];
     console.log(`\nDataset versioning: ${mb.toFixed(0)} MB CSV, filesystem store, SQLite metadata, ${RUNS} runs (median [min–max])\n`);
     console.log(table(rows));
