@@ -1,5 +1,5 @@
 import { type DatasetSource, datasetSource } from '../core/datasets/dataset-source.js';
-import { type DatasetScan, scanDataset } from '../core/datasets/dataset-scan.js';
+import { type DatasetScan, scanSource } from '../core/datasets/dataset-scan.js';
 import { datasetVersionId, splitParamsOf } from '../core/datasets/dataset-version.js';
 import { storeScannedDataset, versionRecordOf } from '../core/datasets/store-dataset-version.js';
 import { NotFoundError } from '../core/errors.js';
@@ -80,7 +80,7 @@ export function createDatasetWatchActivities({ metadata, artifacts, temporal, co
           if (watch?.fingerprint === fingerprint) return { changed: false, versionId: watch.versionId, started: [], alreadyStarted: [] };
 
           // Hashed in one pass without parsing: most changed fingerprints are touched files.
-          const scan = await scanDataset(await source.open());
+          const scan = await scanSource(source);
           const contentSha256 = scan.sha256;
           const versionId = datasetVersionId(contentSha256, spec.target_column, splitParamsOf(spec));
           const previous = watch ?? (await metadata.datasets.listVersions(dataset))[0];

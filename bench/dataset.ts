@@ -29,6 +29,8 @@ import { show, summarize, table, verdict, type Row, type Summary } from './lib/r
 const MEGABYTES = Number(process.env.KILN_BENCH_DATASET_MB ?? 2000);
 /** Runs of the versioning, each in a fresh child: the machine's speed moves one run's figure by a fifth. */
 const RUNS = Number(process.env.KILN_BENCH_DATASET_RUNS ?? 3);
+/** KILN_BENCH_DATASET_BY_HAND=0 leaves out the by-hand versions (minutes on the full file). */
+const BY_HAND = process.env.KILN_BENCH_DATASET_BY_HAND !== '0';
 const say = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const MiB = 1024 * 1024;
 
@@ -79,6 +81,13 @@ interface ByHandResult {
   peak_rss: number;
 }
 
+/** Python with pandas, pyarrow and scikit-learn, in a bench environment (built once). */
+async function byHandPython(): Promise<string> {
+  say('a bench environment with pandas, pyarrow and scikit-learn (built once)');
+  const environment = EnvironmentSpec.parse({ name: 'bench-dataset-by-hand', python_version: '3.11', dependencies: BY_HAND_PACKAGES });
+  return (await benchEnvironment(environment)).pythonExecutable;
+}
+
 /** The same version made by hand (bench/fixtures/dataset_by_hand.py) into a fresh directory under `dir`, deleted after. */
 async function versionByHand(python: string, way: ByHandWay, csv: string, dir: string): Promise<ByHandResult> {
   mkdirSync(dir);
@@ -123,9 +132,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'kiln-bench-dataset-'));
   try {
     const csv = join(root, 'data.csv');
-    say('a bench environment with pandas and scikit-learn (built once)');
-    const environment = EnvironmentSpec.parse({ name: 'bench-dataset-by-hand', python_version: '3.11', dependencies: BY_HAND_PACKAGES });
-    const python = (await benchEnvironment(environment)).pythonExecutable;
+    const python = BY_HAND ? await byHandPython() : '';
     say(`writing a ${MEGABYTES} MB CSV`);
     const bytes = await writeCsv(csv, MEGABYTES * 1e6);
     const results: ChildResult[] = [];
@@ -135,7 +142,7 @@ async function main(): Promise<void> {
     }
     // Once each: the pandas script takes minutes on the full file.
     const byHand = new Map<ByHandWay, ByHandResult>();
-    for (const way of BY_HAND_WAYS) {
+    for (const way of BY_HAND ? BY_HAND_WAYS : []) {
       say(`versioning it by hand with ${way}`);
       byHand.set(way, await versionByHand(python, way, csv, join(root, `by-hand-${way}`)));
     }

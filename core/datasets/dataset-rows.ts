@@ -106,9 +106,9 @@ export async function checkPlainRows(bytes: AsyncIterable<Buffer>, columns: numb
   }
 }
 
-/** Throws the ragged-row error for the line [start, end) unless it has `columns` fields. */
-export function checkPlainRow(block: Buffer, start: number, end: number, line: number, columns: number): void {
-  const fields = countFields(block, start, end);
+/** Throws the ragged-row error for the line [start, end) unless it has `columns` fields (`words`: see countFields). */
+export function checkPlainRow(block: Buffer, start: number, end: number, line: number, columns: number, words?: DataView): void {
+  const fields = countFields(block, start, end, words);
   if (fields !== columns) throw raggedRow(line, fields, columns);
 }
 

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { type CsvReaderKind, MAX_RECORD_CHARS } from './csv-reader.js';
+import type { DatasetSource } from './dataset-source.js';
 
 /**
  * How a dataset's CSV is read: `plain` (plain-csv.ts: UTF-8 with no quote and no carriage
@@ -15,11 +16,20 @@ export interface DatasetScan {
   bytes: number;
   /** The fastest reader that reads these bytes as the libraries do. */
   reader: DatasetReader;
+  /** The source's write stamp taken before the scan began, when it has one (DatasetSource.writeStamp). */
+  stamp?: string;
 }
 
 const QUOTE = 0x22;
 const CARRIAGE_RETURN = 0x0d;
 const NEWLINE = 0x0a;
+
+/** scanDataset over a source's content, with the source's write stamp as it was before. */
+export async function scanSource(source: DatasetSource): Promise<DatasetScan> {
+  const stamp = await source.writeStamp?.();
+  const scan = await scanDataset(await source.open());
+  return stamp === undefined ? scan : { ...scan, stamp };
+}
 
 /** Hashes a dataset's bytes and picks its reader; reads at disk speed, parses nothing. */
 export async function scanDataset(bytes: AsyncIterable<Buffer>): Promise<DatasetScan> {

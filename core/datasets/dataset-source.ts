@@ -19,7 +19,21 @@ export interface DatasetSource {
    * read in passes). Rejects with MissingDataError on `dataset.path` when the source is gone.
    */
   open(): Promise<Readable>;
+  /**
+   * A mark that any write to the content changes, read without reading the content; undefined
+   * when the source cannot give one it is sure of (see FileDatasetSource.writeStamp). Versioning
+   * compares the marks taken before its first pass and after its last, instead of hashing the
+   * bytes a second time; a source without one has its bytes hashed again.
+   */
+  writeStamp?(): Promise<string | undefined>;
 }
+
+/**
+ * A file whose status changed less than this long ago gets no write stamp: a write in the same
+ * tick of the filesystem's clock (a few milliseconds; more on a network filesystem whose clock
+ * differs) would leave its times as they were.
+ */
+const RECENT_CHANGE_MS = 1000;
 
 /** Bytes read at a time from a dataset file. */
 const READ_CHUNK_BYTES = 2 * 1024 * 1024;
@@ -55,6 +69,20 @@ class FileDatasetSource implements DatasetSource {
   async fingerprint(): Promise<string> {
     const stats = await stat(this.path).catch((error: unknown) => this.failed(error));
     return `file:${stats.size}:${stats.mtimeMs}`;
+  }
+
+  /**
+   * The file's device, inode, size, modification and status-change times (nanoseconds). A write
+   * moves the status-change time to the clock's present tick, and nothing in user space can set
+   * it back; a file replaced by another (renamed over it, a link re-pointed) has another inode.
+   * So a file whose status last changed before this look, by more than a clock tick, keeps its
+   * stamp exactly as long as nobody writes it (how Git and make trust file times, with Git's
+   * care for "racily clean" files); one changed more recently gets none.
+   */
+  async writeStamp(): Promise<string | undefined> {
+    const stats = await stat(this.path, { bigint: true }).catch((error: unknown) => this.failed(error));
+    if (Date.now() - Number(stats.ctimeMs) < RECENT_CHANGE_MS) return undefined;
+    return `file:${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
   }
 
   /**

@@ -55,13 +55,16 @@ export function splitParamsOf(spec: DatasetSpec): SplitParams {
  * sinks `openSinks` gives and profiles the train rows. Memory: a few bytes a row, the profile's
  * sample and a chunk or two, whatever the file's size. Bad input is a SpecValidationError before
  * the sinks are opened; a failure while writing destroys them, so nothing is left half-written.
- * The sinks are ended only when the bytes are the scanned ones.
+ * The sinks are ended only when the bytes are the scanned ones: the source's write stamp is as
+ * the scan found it (`writeStamp`, the source's, when the scan has one), else the bytes the last
+ * pass read hash to the scan's.
  */
 export async function versionDataset(
   spec: DatasetSpec,
   open: () => Promise<AsyncIterable<Buffer>>,
   scan: DatasetScan,
   openSinks: () => SplitSinks,
+  writeStamp?: () => Promise<string | undefined>,
 ): Promise<{ manifest: DatasetManifest; profile: DatasetProfile }> {
   const split = splitParamsOf(spec);
   const versionId = datasetVersionId(scan.sha256, spec.target_column, split);
@@ -87,8 +90,10 @@ export async function versionDataset(
   const sinks = openSinks();
   const all = [sinks.source, sinks.train, sinks.test];
   try {
-    const written = await writeDatasetSplit(await open(), reader, testRows, profiler, sinks);
-    if (written.sha256 !== scan.sha256 || written.rows !== total) {
+    const stamped = scan.stamp !== undefined && writeStamp !== undefined;
+    const written = await writeDatasetSplit(await open(), reader, testRows, profiler, sinks, !stamped);
+    const unchanged = stamped ? (await writeStamp()) === scan.stamp : written.sha256 === scan.sha256;
+    if (!unchanged || written.rows !== total) {
       throw new DatasetChangedError(`the dataset at ${spec.path} changed while it was being read; it is read again on the next attempt`);
     }
   } catch (error) {

@@ -144,9 +144,26 @@ export function locateField(block: Buffer, start: number, end: number, index: nu
   into.end = end;
 }
 
-/** How many fields the line [start, end) has: one more than its commas. */
-export function countFields(block: Buffer, start: number, end: number): number {
+/**
+ * How many fields the line [start, end) has: one more than its commas. Counted four bytes at a
+ * time (`words`: the block's DataView, made once for all its lines), without a branch per byte:
+ * in a word XORed with four commas a comma is a zero byte, and
+ * `~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f)` has the top bit of exactly those bytes set
+ * (the addition cannot carry from one byte into the next), which a multiply adds up.
+ */
+export function countFields(block: Buffer, start: number, end: number, words = wordsOf(block)): number {
   let fields = 1;
-  for (let at = start; at < end; at++) if (block[at] === COMMA) fields++;
+  let at = start;
+  for (; at + 4 <= end; at += 4) {
+    const x = words.getUint32(at, true) ^ 0x2c2c2c2c;
+    const commas = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f);
+    fields += Math.imul((commas >>> 7) & 0x01010101, 0x01010101) >>> 24;
+  }
+  for (; at < end; at++) if (block[at] === COMMA) fields++;
   return fields;
+}
+
+/** A block's bytes as a DataView, for countFields. */
+export function wordsOf(block: Buffer): DataView {
+  return new DataView(block.buffer, block.byteOffset, block.length);
 }

@@ -4,7 +4,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { NewDatasetVersion } from '../metadata/datasets-repository.js';
 import type { DatasetSpec } from '../specs/dataset.js';
 import { type DatasetSource, datasetSource } from './dataset-source.js';
-import { type DatasetScan, scanDataset } from './dataset-scan.js';
+import { type DatasetScan, scanDataset, scanSource } from './dataset-scan.js';
 import { DatasetManifest, datasetVersionId, splitParamsOf, versionDataset } from './dataset-version.js';
 import { ensureDatasetProfile, putDatasetProfile } from './stored-dataset-profile.js';
 
@@ -23,7 +23,7 @@ export interface StoredDatasetVersion {
  */
 export async function storeDatasetVersion(store: ArtifactStore, spec: DatasetSpec, csvPath: string): Promise<StoredDatasetVersion> {
   const source = datasetSource(csvPath, store);
-  return storeScannedDataset(store, spec, source, await scanDataset(await source.open()));
+  return storeScannedDataset(store, spec, source, await scanSource(source));
 }
 
 /** The metadata record of a stored (or pinned) version of `datasetName`. */
@@ -50,7 +50,8 @@ export async function storeDatasetBytes(store: ArtifactStore, spec: DatasetSpec,
 }
 
 /**
- * Stores the version of `spec`'s dataset that `source` holds, `scan` being its first pass.
+ * Stores the version of `spec`'s dataset that `source` holds, `scan` being its first pass
+ * (scanSource: with the source's write stamp, so the bytes need not be hashed again).
  * Idempotent: the version id is known from the hash alone, so an already stored version is
  * found without parsing. The bytes are streamed, never held whole (versionDataset).
  * `dataset.json` is written last and marks the version complete. The version's feature profile
@@ -85,7 +86,7 @@ export async function storeScannedDataset(store: ArtifactStore, spec: DatasetSpe
   };
   let versioned: Awaited<ReturnType<typeof versionDataset>>;
   try {
-    versioned = await versionDataset(spec, () => source.open(), scan, openSinks);
+    versioned = await versionDataset(spec, () => source.open(), scan, openSinks, source.writeStamp?.bind(source));
   } catch (error) {
     // versionDataset destroyed the sinks, if it had opened them: each put removes what it had begun.
     await Promise.allSettled(puts);

@@ -5,7 +5,7 @@ import { readCsv } from './csv-reader.js';
 import type { DatasetProfiler } from './dataset-profile.js';
 import type { DatasetReader } from './dataset-scan.js';
 import { checkPlainRow } from './dataset-rows.js';
-import { plainLineBlocks } from './plain-csv.js';
+import { plainLineBlocks, wordsOf } from './plain-csv.js';
 
 /** Where the pass that writes a version sends its bytes. */
 export interface SplitSinks {
@@ -17,8 +17,8 @@ export interface SplitSinks {
 }
 
 export interface WrittenSplit {
-  /** sha256 of the bytes read this time: the caller compares it with the scan's. */
-  sha256: string;
+  /** sha256 of the bytes read this time, when asked for: the caller compares it with the scan's. */
+  sha256: string | undefined;
   rows: number;
 }
 
@@ -26,7 +26,8 @@ export interface WrittenSplit {
  * The second parsing pass: each row goes to train or test as `testRows` says (1: test), the
  * train rows also to `profiler`, and the bytes as they are to `sinks.source`. Writes wait for
  * slow sinks, so memory stays at a chunk or two. The sinks are left open: the caller ends them
- * once it has checked the bytes were the scanned ones, or destroys them.
+ * once it has checked the bytes were the scanned ones, or destroys them. `hashed`: whether the
+ * bytes are hashed for that check (not when the caller has another way to tell).
  */
 export async function writeDatasetSplit(
   bytes: AsyncIterable<Buffer>,
@@ -34,11 +35,12 @@ export async function writeDatasetSplit(
   testRows: Uint8Array,
   profiler: DatasetProfiler,
   sinks: SplitSinks,
+  hashed: boolean,
 ): Promise<WrittenSplit> {
-  const hash = createHash('sha256');
+  const hash = hashed ? createHash('sha256') : undefined;
   async function* teed(): AsyncGenerator<Buffer> {
     for await (const chunk of bytes) {
-      hash.update(chunk);
+      hash?.update(chunk);
       await send(sinks.source, chunk);
       yield chunk;
     }
@@ -46,7 +48,7 @@ export async function writeDatasetSplit(
 
   if (reader === 'plain') {
     const rows = await writePlainSplit(teed(), testRows, profiler, sinks);
-    return { sha256: hash.digest('hex'), rows };
+    return { sha256: hash?.digest('hex'), rows };
   }
   let row = -1;
   for await (const { records, lines } of readCsv(teed(), reader)) {
@@ -69,7 +71,7 @@ export async function writeDatasetSplit(
     // writes both would outlive the young generation and pile up as old garbage (RSS, not heap use).
     await Promise.all([train && send(sinks.train, Buffer.from(train)), test && send(sinks.test, Buffer.from(test))]);
   }
-  return { sha256: hash.digest('hex'), rows: Math.max(0, row) };
+  return { sha256: hash?.digest('hex'), rows: Math.max(0, row) };
 }
 
 /**
@@ -82,6 +84,7 @@ async function writePlainSplit(bytes: AsyncIterable<Buffer>, testRows: Uint8Arra
   let line = 0;
   for await (const block of plainLineBlocks(bytes, () => line)) {
     const sides = new BlockSides(block, row === -1);
+    const words = wordsOf(block);
     for (let start = 0; start < block.length; ) {
       const end = block.indexOf(0x0a, start);
       line++;
@@ -91,7 +94,7 @@ async function writePlainSplit(bytes: AsyncIterable<Buffer>, testRows: Uint8Arra
           const side = testRows[row] as 0 | 1;
           sides.take(side, start, end + 1);
           // The rows' field counts are checked here, not by the pass that read the labels (readDatasetRows).
-          if (side === 1 || profiler.addPlainLine(block, start, end) !== columns) checkPlainRow(block, start, end, line, columns);
+          if (side === 1 || profiler.addPlainLine(block, start, end) !== columns) checkPlainRow(block, start, end, line, columns, words);
         }
         row++;
       }

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { cellValue } from '../../../core/monitoring/cell-values.js';
 import { type DatasetReader, scanDataset } from '../../../core/datasets/dataset-scan.js';
 import { versionDataset } from '../../../core/datasets/dataset-version.js';
-import { PlainField, readPlainField } from '../../../core/datasets/plain-csv.js';
+import { countFields, PlainField, readPlainField } from '../../../core/datasets/plain-csv.js';
 import { SpecValidationError } from '../../../core/errors.js';
 import { DatasetSpec } from '../../../core/specs/dataset.js';
 
@@ -151,6 +151,23 @@ describe('reading a plain CSV from its bytes', () => {
     const expected = await version(bytes, 'lf', 256 * 1024);
     expect(expected.problem?.message).toMatch(/^line 4: a record is longer than 16 MiB/);
     expect(await version(bytes, 'plain', 256 * 1024)).toEqual(expected);
+  });
+
+  it("counts a line's fields as its commas say, from any offset, at any length, whatever its other bytes", () => {
+    const next = lcg(7);
+    // Commas among the bytes a wrong word trick would take for one: a comma's neighbours, it with its top bit set, zero, 0xff.
+    const alphabet = [0x2c, 0x2c, 0x2b, 0x2d, 0xac, 0x00, 0xff, 0x30, 0x39, 0x2e, 0x0a, 0x80, 0x7f, 0xe6];
+    const bytes = Buffer.from(Array.from({ length: 4096 }, () => alphabet[next() % alphabet.length]!));
+    // Also a block cut from a larger buffer at an odd offset, as a chunk's lines are.
+    const cut = Buffer.concat([Buffer.from('xyz'), bytes]).subarray(3);
+    for (let i = 0; i < 5_000; i++) {
+      const start = next() % bytes.length;
+      const end = Math.min(bytes.length, start + (next() % 40));
+      let commas = 0;
+      for (let at = start; at < end; at++) if (bytes[at] === 0x2c) commas++;
+      expect(countFields(bytes, start, end), `[${start}, ${end})`).toBe(commas + 1);
+      expect(countFields(cut, start, end), `cut [${start}, ${end})`).toBe(commas + 1);
+    }
   });
 
   it('reads a number of the usual shape exactly as Number() does, and leaves every other cell to cellValue', () => {
