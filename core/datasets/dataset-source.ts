@@ -77,7 +77,9 @@ class FileDatasetSource implements DatasetSource {
    * it back; a file replaced by another (renamed over it, a link re-pointed) has another inode.
    * So a file whose status last changed before this look, by more than a clock tick, keeps its
    * stamp exactly as long as nobody writes it (how Git and make trust file times, with Git's
-   * care for "racily clean" files); one changed more recently gets none.
+   * care for "racily clean" files); one changed more recently gets none. As for Git, a writer
+   * that holds the file mapped in memory and writes again to a page it dirtied earlier, before
+   * the kernel wrote it back, moves no time and is not seen.
    */
   async writeStamp(): Promise<string | undefined> {
     const stats = await stat(this.path, { bigint: true }).catch((error: unknown) => this.failed(error));
