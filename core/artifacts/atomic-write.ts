@@ -99,7 +99,7 @@ export class EarlyFlusher {
 
   /** Waits for the flush under way; rejects with its error if one failed. */
   async done(): Promise<void> {
-    await this.flushing;
+    await this.settled();
     if (this.failure) throw this.failure.error;
   }
 

@@ -3,7 +3,7 @@ import { CsvSyntaxError } from './csv.js';
 import { readCsv } from './csv-reader.js';
 import { retained } from './column-stats.js';
 import type { DatasetReader } from './dataset-scan.js';
-import { countFields, FieldBounds, locateField, plainFields, plainLineBlocks } from './plain-csv.js';
+import { countFields, FieldBounds, locateField, plainFields, plainLineBlocks, wordsOf } from './plain-csv.js';
 import type { LabelCodes } from './split-dataset.js';
 
 /** What the first parsing pass learns of a dataset: its header and each row's label, compactly. */
@@ -96,10 +96,11 @@ export async function checkPlainRows(bytes: AsyncIterable<Buffer>, columns: numb
   let line = 0;
   let header = true;
   for await (const block of plainLineBlocks(bytes, () => line)) {
+    const words = wordsOf(block);
     for (let start = 0; start < block.length; ) {
       const end = block.indexOf(0x0a, start);
       line++;
-      if (end > start && !header) checkPlainRow(block, start, end, line, columns);
+      if (end > start && !header) checkPlainRow(block, start, end, line, columns, words);
       if (end > start) header = false;
       start = end + 1;
     }
